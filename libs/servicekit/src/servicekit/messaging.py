@@ -1,0 +1,153 @@
+"""Kafka broker factory and the consumer policy every subscriber follows.
+
+- Offsets are committed only after the handler's transaction committed (AckPolicy.ACK,
+  and the wrapper never lets an exception escape except on shutdown).
+- Each event is applied at most once per consumer: the inbox row is written in the
+  handler's transaction.
+- A message that can never succeed (undecodable, invalid, or Rejected) goes to
+  `<topic>.dlq` with the error in its headers, and the consumer moves on.
+- Transient failures are retried in place with capped exponential backoff: infrastructure
+  errors and NotYet for as long as it takes, unexpected errors a bounded number of
+  times before the message is dead-lettered. Never a hot loop.
+"""
+
+import asyncio
+import json
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiokafka.errors import KafkaError
+from contracts import Event, dlq_topic
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .errors import NotYet, Rejected
+from .inbox import claim
+from .logging import correlation_id
+from .metrics import HANDLE_SECONDS, MESSAGES
+
+log = logging.getLogger("servicekit.messaging")
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[AsyncConnection, E], Awaitable[None]]
+
+TRANSIENT = (OSError, TimeoutError, KafkaError, OperationalError, InterfaceError, NotYet)
+
+
+def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
+    # Idempotent and transactional producers are not used: the outbox and inboxes
+    # give exactly-once effects over at-least-once delivery on any Kafka-protocol broker.
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=False,
+        acks="all",
+        linger_ms=0,
+    )
+
+
+def _raw(msg: Any) -> bytes:
+    return msg.body
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT)
+
+
+class RetryPolicy:
+    def __init__(self, *, first: float = 0.05, cap: float = 5.0, max_unexpected: int = 5) -> None:
+        self.first = first
+        self.cap = cap
+        self.max_unexpected = max_unexpected
+
+    def delay(self, attempt: int) -> float:
+        return min(self.first * 2 ** (attempt - 1), self.cap)
+
+
+def subscribe(
+    broker: KafkaBroker,
+    event_type: type[E],
+    handler: Handler[E],
+    *,
+    engine: AsyncEngine,
+    group_id: str,
+    service: str,
+    retry: RetryPolicy | None = None,
+) -> None:
+    """Register `handler(conn, event)` for `event_type`'s topic under the consumer policy."""
+    topic = event_type.topic
+    policy = retry or RetryPolicy()
+    consumer = f"{group_id}:{topic}"
+
+    async def apply(event: E) -> bool:
+        async with engine.begin() as conn:
+            if not await claim(conn, consumer, event.event_id):
+                return False
+            await handler(conn, event)
+        return True
+
+    async def dead_letter(raw: bytes, msg: KafkaMessage, reason: str, exc: BaseException) -> None:
+        headers = {
+            "x-original-topic": topic,
+            "x-consumer-group": group_id,
+            "x-reason": reason,
+            "x-error": f"{type(exc).__name__}: {exc}"[:4000],
+            "x-partition": str(msg.raw_message.partition),
+            "x-offset": str(msg.raw_message.offset),
+        }
+        await broker.publish(raw, dlq_topic(topic), key=msg.raw_message.key, headers=headers)
+        MESSAGES.labels(service, topic, "dead_lettered").inc()
+        log.error("message on %s dead-lettered (%s): %s", topic, reason, headers["x-error"])
+
+    @broker.subscriber(
+        topic,
+        group_id=group_id,
+        ack_policy=AckPolicy.ACK,
+        auto_offset_reset="earliest",
+        decoder=_raw,
+        title=f"{group_id}/{topic}",
+        description=f"{event_type.__doc__ or topic} Consumed by {group_id}.",
+    )
+    async def on_message(raw: bytes, msg: KafkaMessage) -> None:  # noqa: C901
+        correlation_id.set(None)
+        try:
+            event = event_type.model_validate(json.loads(raw))
+        except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
+            await dead_letter(raw, msg, "invalid", exc)
+            return
+        correlation_id.set(str(event.correlation_id))
+        attempt = 0
+        started = time.perf_counter()
+        while True:
+            attempt += 1
+            try:
+                applied = await apply(event)
+            except asyncio.CancelledError:
+                raise
+            except Rejected as exc:
+                await dead_letter(raw, msg, "rejected", exc)
+                return
+            except Exception as exc:
+                transient = _is_transient(exc)
+                if not transient and attempt >= policy.max_unexpected:
+                    log.error("giving up on %s after %d attempts:\n%s", topic, attempt, traceback.format_exc())
+                    await dead_letter(raw, msg, "failed", exc)
+                    return
+                MESSAGES.labels(service, topic, "retried").inc()
+                delay = policy.delay(attempt)
+                log.warning("retrying %s in %.2fs (attempt %d): %r", topic, delay, attempt, exc)
+                await asyncio.sleep(delay)
+                continue
+            MESSAGES.labels(service, topic, "applied" if applied else "duplicate").inc()
+            HANDLE_SECONDS.labels(service, topic).observe(time.perf_counter() - started)
+            return
+

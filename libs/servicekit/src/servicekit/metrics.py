@@ -1,0 +1,27 @@
+"""Prometheus metrics shared by every service (one registry per process)."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry()
+
+MESSAGES = Counter(
+    "consumer_messages_total",
+    "Messages handled by consumers, by outcome (applied, duplicate, dead_lettered, retried)",
+    ["service", "topic", "outcome"],
+    registry=REGISTRY,
+)
+HANDLE_SECONDS = Histogram(
+    "consumer_handle_seconds", "Time to apply one message", ["service", "topic"], registry=REGISTRY
+)
+OUTBOX_PUBLISHED = Counter(
+    "outbox_published_total", "Outbox rows published", ["service"], registry=REGISTRY
+)
+OUTBOX_FAILURES = Counter(
+    "outbox_publish_failures_total", "Failed relay rounds", ["service"], registry=REGISTRY
+)
+OUTBOX_LAG = Gauge(
+    "outbox_lag_seconds", "Age of the oldest unpublished outbox row", ["service"], registry=REGISTRY
+)
+HTTP_REQUESTS = Histogram(
+    "http_request_seconds", "HTTP requests", ["service", "method", "route", "status"], registry=REGISTRY
+)

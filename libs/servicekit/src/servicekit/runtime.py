@@ -1,0 +1,81 @@
+"""Builds a service process: HTTP app, broker with its subscribers, outbox relay."""
+
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import uvicorn
+from contracts import Event
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from . import health
+from .db import create_engine
+from .http import install_problem_handlers, install_request_context
+from .logging import configure_logging
+from .messaging import make_broker
+from .migrations import upgrade
+from .relay import OutboxRelay
+from .settings import ServiceSettings
+
+Subscribers = Callable[[KafkaBroker, AsyncEngine], None]
+
+
+def build_app(
+    *,
+    name: str,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter] = (),
+    subscribers: Subscribers | None = None,
+    publishes: Sequence[type[Event]] = (),
+    description: str = "",
+) -> FastAPI:
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    broker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
+    if subscribers is not None:
+        subscribers(broker, engine)
+    for event in publishes:
+        # Declared for the AsyncAPI document; the relay does the publishing.
+        broker.publisher(event.topic, title=f"{name}/{event.topic}", schema=event, description=event.__doc__)
+    relay = OutboxRelay(engine, broker, service=name)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(name, settings.log_level, as_json=settings.log_json)
+        await broker.start()
+        await relay.start()
+        try:
+            yield
+        finally:
+            await relay.stop()
+            await broker.stop()
+            await engine.dispose()
+
+    app = FastAPI(title=f"{name} service", version="0.1.0", description=description, lifespan=lifespan)
+    app.state.engine = engine
+    app.state.broker = broker
+    app.state.relay = relay
+    app.state.settings = settings
+    install_problem_handlers(app)
+    install_request_context(app, name)
+    app.include_router(health.router)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def main(
+    *, name: str, settings: ServiceSettings, create_app: Callable[[], FastAPI], migrations_dir: Path | None
+) -> None:
+    """`python -m <service> [serve|migrate]`."""
+    action = sys.argv[1] if len(sys.argv) > 1 else "serve"
+    if action == "migrate":
+        if migrations_dir is not None:
+            upgrade(migrations_dir, settings.database_url)
+        return
+    if action != "serve":
+        raise SystemExit(f"usage: python -m {name} [serve|migrate]")
+    configure_logging(name, settings.log_level, as_json=settings.log_json)
+    uvicorn.run(create_app(), host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)

@@ -1,0 +1,173 @@
+"""The outbox relay and the consumer policy on real PostgreSQL and the real broker."""
+
+import asyncio
+import json
+import uuid
+from typing import Literal
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from contracts import Event, dlq_topic
+from localstack.broker import create_topics
+from servicekit.errors import NotYet, Rejected
+from servicekit.inbox import inbox_table
+from servicekit.messaging import RetryPolicy, make_broker, subscribe
+from servicekit.outbox import add_to_outbox, outbox_table
+from servicekit.relay import OutboxRelay
+from sqlalchemy import Column, MetaData, Table, Text, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+metadata = MetaData()
+outbox = outbox_table(metadata)
+inbox_table(metadata)
+effects = Table("effects", metadata, Column("key", Text), Column("note", Text))
+
+
+class KitProbed(Event):
+    event_type: Literal["KitProbed"] = "KitProbed"
+    key: str
+    n: int
+    behaviour: str = "ok"
+
+    def partition_key(self) -> str:
+        return self.key
+
+
+def probe(key: str, n: int, behaviour: str = "ok") -> KitProbed:
+    return KitProbed(account_id=uuid.uuid4(), correlation_id=uuid.uuid4(), key=key, n=n, behaviour=behaviour)
+
+
+@pytest.fixture(scope="module")
+async def engine(infra):
+    url = await asyncio.to_thread(infra.new_database, "kit")
+    eng = create_async_engine(url)
+    async with eng.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    await create_topics(infra.kafka_bootstrap, [KitProbed.topic, dlq_topic(KitProbed.topic)])
+    yield eng
+    await eng.dispose()
+
+
+async def records_for_key(bootstrap: str, topic: str, key: str, want: int, timeout: float = 20) -> list:
+    """Everything on `topic` with `key`, read from the start until `want` arrived and the topic is quiet."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"t-{uuid.uuid4()}",
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    got: list = []
+    try:
+        async with asyncio.timeout(timeout):
+            quiet = 0
+            while len(got) < want or quiet < 3:
+                batch = await consumer.getmany(timeout_ms=200)
+                records = [r for rs in batch.values() for r in rs]
+                quiet = 0 if records else quiet + 1
+                got.extend(r for r in records if r.key == key.encode())
+    finally:
+        await consumer.stop()
+    return got
+
+
+async def wait_until_published(engine, timeout: float = 20) -> None:
+    async with asyncio.timeout(timeout):
+        while True:
+            async with engine.connect() as conn:
+                if not await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")):
+                    return
+            await asyncio.sleep(0.05)
+
+
+async def test_relay_publishes_committed_rows_in_order_and_only_those(engine, infra):
+    key = str(uuid.uuid4())
+    async with engine.begin() as conn:
+        await add_to_outbox(conn, outbox, *[probe(key, n) for n in range(5)])
+    with pytest.raises(RuntimeError):
+        async with engine.begin() as conn:
+            await add_to_outbox(conn, outbox, probe(key, 99))
+            raise RuntimeError("rolled back")
+    broker = make_broker(infra.kafka_bootstrap, client_id="t")
+    await broker.start()
+    relay = OutboxRelay(engine, broker, service="kit")
+    await relay.start()
+    try:
+        await wait_until_published(engine)
+        # Written after the relay went idle: it must wake on the commit, not wait for a poll.
+        async with engine.begin() as conn:
+            await add_to_outbox(conn, outbox, probe(key, 5))
+        await wait_until_published(engine)
+    finally:
+        await relay.stop()
+        await broker.stop()
+    records = await records_for_key(infra.kafka_bootstrap, KitProbed.topic, key, 6)
+    assert [json.loads(r.value)["n"] for r in records] == [0, 1, 2, 3, 4, 5]
+    assert dict(records[0].headers)["event_type"] == b"KitProbed"
+
+
+async def test_only_one_relay_publishes_and_a_standby_takes_over(engine, infra):
+    broker = make_broker(infra.kafka_bootstrap, client_id="t")
+    await broker.start()
+    first, second = OutboxRelay(engine, broker, service="a"), OutboxRelay(engine, broker, service="b")
+    await first.start()
+    await asyncio.sleep(0.5)
+    await second.start()
+    await asyncio.sleep(0.5)
+    try:
+        assert first.is_leader and not second.is_leader
+        await first.stop()  # its lock goes with its connection
+        key = str(uuid.uuid4())
+        async with engine.begin() as conn:
+            await add_to_outbox(conn, outbox, probe(key, 1))
+        await wait_until_published(engine, timeout=15)
+        assert second.is_leader
+    finally:
+        await second.stop()
+        await broker.stop()
+    assert len(await records_for_key(infra.kafka_bootstrap, KitProbed.topic, key, 1)) == 1
+
+
+async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine, infra):
+    key = str(uuid.uuid4())
+    attempts: dict[int, int] = {}
+
+    async def handler(conn: AsyncConnection, event: KitProbed) -> None:
+        attempts[event.n] = attempts.get(event.n, 0) + 1
+        if event.behaviour == "reject":
+            raise Rejected("no such thing")
+        if event.behaviour == "not-yet" and attempts[event.n] < 3:
+            raise NotYet("the fact it needs is not here yet")
+        await conn.execute(insert(effects).values(key=event.key, note=str(event.n)))
+
+    broker = make_broker(infra.kafka_bootstrap, client_id="t")
+    subscribe(broker, KitProbed, handler, engine=engine, group_id=f"g-{key}", service="kit",
+              retry=RetryPolicy(first=0.01, cap=0.05))
+    first = probe(key, 1)
+    raw = [
+        first.model_dump_json().encode(),
+        first.model_dump_json().encode(),  # redelivery of the same event
+        b"{not json",
+        json.dumps({"event_type": "KitProbed", "key": key}).encode(),  # fails validation
+        probe(key, 2, "reject").model_dump_json().encode(),
+        probe(key, 3, "not-yet").model_dump_json().encode(),
+        probe(key, 4).model_dump_json().encode(),
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    for body in raw:
+        await producer.send_and_wait(KitProbed.topic, body, key=key.encode())
+    await producer.stop()
+    await broker.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                async with engine.connect() as conn:
+                    notes = (await conn.scalars(select(effects.c.note).where(effects.c.key == key))).all()
+                if "4" in notes:
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        await broker.stop()
+    assert notes == ["1", "3", "4"]
+    assert attempts[3] == 3
+    dead = await records_for_key(infra.kafka_bootstrap, dlq_topic(KitProbed.topic), key, 3)
+    reasons = [dict(r.headers)["x-reason"] for r in dead]
+    assert reasons == [b"invalid", b"invalid", b"rejected"]
+    assert dead[0].value == b"{not json"

@@ -1,0 +1,101 @@
+"""SQL of the offers service."""
+
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain.offer import Checkout, Item, Offer
+from .tables import checkouts, offer_items, offers, products, schools
+
+
+async def school_name(conn: AsyncConnection, account_id: UUID) -> str | None:
+    return await conn.scalar(select(schools.c.name).where(schools.c.account_id == account_id))
+
+
+async def save_school(conn: AsyncConnection, account_id: UUID, name: str, default_locale: str) -> None:
+    stmt = pg_insert(schools).values(account_id=account_id, name=name, default_locale=default_locale)
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[schools.c.account_id],
+            set_={"name": name, "default_locale": default_locale, "updated_at": func.now()},
+        )
+    )
+
+
+async def add_product(conn: AsyncConnection, *, id: UUID, account_id: UUID, title: str, kind: str) -> None:
+    await conn.execute(insert(products).values(id=id, account_id=account_id, title=title, kind=kind))
+
+
+async def product_titles(conn: AsyncConnection, account_id: UUID, ids: list[UUID]) -> dict[UUID, str]:
+    rows = await conn.execute(
+        select(products.c.id, products.c.title).where(products.c.account_id == account_id, products.c.id.in_(ids))
+    )
+    return {r.id: r.title for r in rows}
+
+
+async def add_offer(conn: AsyncConnection, offer: Offer) -> None:
+    await conn.execute(
+        insert(offers).values(
+            id=offer.id, account_id=offer.account_id, title=offer.title, currency=offer.currency,
+            discount=offer.discount, provider=offer.provider, status=offer.status, version=offer.version,
+        )
+    )
+    await conn.execute(
+        insert(offer_items),
+        [{"offer_id": offer.id, "position": n, "product_id": i.product_id, "price": i.price}
+         for n, i in enumerate(offer.items)],
+    )
+
+
+async def get_offer(conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None) -> Offer | None:
+    query = select(offers).where(offers.c.id == offer_id)
+    if account_id is not None:
+        query = query.where(offers.c.account_id == account_id)
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    items = await conn.execute(
+        select(offer_items.c.product_id, offer_items.c.price, products.c.title)
+        .join(products, products.c.id == offer_items.c.product_id)
+        .where(offer_items.c.offer_id == offer_id)
+        .order_by(offer_items.c.position)
+    )
+    return Offer(
+        id=row.id, account_id=row.account_id, title=row.title, currency=row.currency,
+        items=[Item(i.product_id, i.title, _money(i.price, row.currency)) for i in items],
+        discount=_money(row.discount, row.currency), provider=row.provider, status=row.status, version=row.version,
+    )
+
+
+def _money(value: Decimal, currency: str) -> Decimal:
+    from contracts import CURRENCY_EXPONENTS
+
+    return value.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
+
+
+async def add_checkout(conn: AsyncConnection, checkout: Checkout) -> None:
+    await conn.execute(
+        insert(checkouts).values(
+            id=checkout.id, account_id=checkout.account_id, offer_id=checkout.offer_id,
+            offer_version=checkout.offer_version, source=checkout.source, status=checkout.status,
+        )
+    )
+
+
+async def record_order(conn: AsyncConnection, checkout_id: UUID, account_id: UUID, order_id: UUID, number: int) -> None:
+    await conn.execute(
+        update(checkouts)
+        .where(checkouts.c.id == checkout_id, checkouts.c.account_id == account_id)
+        .values(order_id=order_id, order_number=number, updated_at=func.now())
+    )
+
+
+async def record_payment_link(conn: AsyncConnection, checkout_id: UUID, account_id: UUID, url: str) -> None:
+    await conn.execute(
+        update(checkouts)
+        .where(checkouts.c.id == checkout_id, checkouts.c.account_id == account_id)
+        .values(payment_url=url, status="ready", updated_at=func.now())
+    )

@@ -1,0 +1,121 @@
+"""HTTP routes of the offers service: thin, no rules."""
+
+from typing import Any
+from uuid import UUID
+
+import phonenumbers
+from contracts import ContactData
+from fastapi import APIRouter, Request, status
+from servicekit.db import EngineDep
+from servicekit.http import AccountId, Problem, current_correlation_id
+
+from .. import service, views
+from ..domain.offer import OfferError, OfferUnavailable
+from .schemas import CheckoutIn, OfferIn, ProductIn, SchoolIn
+
+crm = APIRouter(tags=["offers"])
+public = APIRouter(prefix="/public", tags=["public"])
+
+
+def _invalid(exc: OfferError) -> Problem:
+    return Problem(422, "Invalid offer", str(exc), errors=[{"field": exc.field, "message": str(exc)}])
+
+
+@crm.put("/school")
+async def put_school(body: SchoolIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.begin() as conn:
+        await service.set_school(conn, account, body.name, body.default_locale)
+    return body.model_dump()
+
+
+@crm.get("/school")
+async def get_school(account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.school(conn, account)
+    if found is None:
+        raise Problem(404, "Not found", "this school has no profile yet")
+    return found
+
+
+@crm.post("/products", status_code=status.HTTP_201_CREATED)
+async def create_product(body: ProductIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.begin() as conn:
+        product_id = await service.create_product(conn, account, body.title, body.kind)
+        return await views.product(conn, account, product_id)  # type: ignore[return-value]
+
+
+@crm.get("/products")
+async def list_products(account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return {"items": await views.product_list(conn, account)}
+
+
+@crm.get("/products/{product_id}")
+async def get_product(product_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.product(conn, account, product_id)
+    if found is None:
+        raise Problem(404, "Not found", f"no product {product_id}")
+    return found
+
+
+@crm.post("/offers", status_code=status.HTTP_201_CREATED)
+async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    try:
+        async with engine.begin() as conn:
+            offer_id = await service.create_offer(
+                conn, account, title=body.title, currency=body.currency,
+                items=[(i.product_id, i.price) for i in body.items], discount=body.discount, provider=body.provider,
+            )
+            return await views.offer(conn, account, offer_id)  # type: ignore[return-value]
+    except OfferError as exc:
+        raise _invalid(exc) from None
+
+
+@crm.get("/offers")
+async def list_offers(account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return {"items": await views.offers(conn, account)}
+
+
+@crm.get("/offers/{offer_id}")
+async def get_offer(offer_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.offer(conn, account, offer_id)
+    if found is None:
+        raise Problem(404, "Not found", f"no offer {offer_id}")
+    return found
+
+
+def _e164(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    try:
+        parsed = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise Problem(422, "Invalid request", "phone is not a valid international number (+380501234567)",
+                      errors=[{"field": "phone", "message": "not a valid international phone number"}])
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@public.post("/offers/{offer_id}/checkouts", status_code=status.HTTP_202_ACCEPTED)
+async def open_offer(offer_id: UUID, body: CheckoutIn, request: Request, engine: EngineDep) -> dict[str, Any]:
+    contact = ContactData(name=body.name.strip(), email=body.email, phone=_e164(body.phone), locale=body.locale)
+    try:
+        async with engine.begin() as conn:
+            checkout = await service.open_offer(conn, offer_id, contact, body.source, current_correlation_id())
+    except OfferUnavailable:
+        raise Problem(404, "Offer not available", "this offer does not exist or is no longer sold") from None
+    base = request.app.state.settings.public_base_url.rstrip("/")
+    return {"checkout_id": checkout.id, "status_url": f"{base}/public/v1/checkouts/{checkout.id}"}
+
+
+@public.get("/checkouts/{checkout_id}")
+async def checkout_status(checkout_id: UUID, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.checkout_status(conn, checkout_id)
+    if found is None:
+        raise Problem(404, "Not found", f"no checkout {checkout_id}")
+    return found

@@ -1,0 +1,74 @@
+"""Use cases of the offers service: one per command or message."""
+
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from contracts import ContactData, OrderCreated, PaymentLinkIssued
+from servicekit.outbox import add_to_outbox
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .adapters import repository as repo
+from .adapters.tables import outbox
+from .domain.offer import Checkout, Item, Offer, OfferError, OfferUnavailable
+
+DEFAULT_SCHOOL_NAME = "Online school"
+
+
+async def set_school(conn: AsyncConnection, account_id: UUID, name: str, default_locale: str) -> None:
+    await repo.save_school(conn, account_id, name, default_locale)
+
+
+async def create_product(conn: AsyncConnection, account_id: UUID, title: str, kind: str) -> UUID:
+    product_id = uuid4()
+    await repo.add_product(conn, id=product_id, account_id=account_id, title=title, kind=kind)
+    return product_id
+
+
+async def create_offer(
+    conn: AsyncConnection,
+    account_id: UUID,
+    *,
+    title: str,
+    currency: str,
+    items: list[tuple[UUID, Decimal]],
+    discount: Decimal,
+    provider: str,
+) -> UUID:
+    titles = await repo.product_titles(conn, account_id, [p for p, _ in items])
+    for n, (product_id, _) in enumerate(items):
+        if product_id not in titles:
+            raise OfferError(f"items.{n}.product_id", f"no product {product_id} in this school")
+    offer = Offer(
+        id=uuid4(), account_id=account_id, title=title, currency=currency,
+        items=[Item(p, titles[p], price) for p, price in items], discount=discount, provider=provider,
+    )
+    offer.validate()
+    await repo.add_offer(conn, offer)
+    return offer.id
+
+
+async def open_offer(
+    conn: AsyncConnection, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID
+) -> Checkout:
+    """A visitor opened the offer page or widget: record the checkout, emit OfferOpened."""
+    offer = await repo.get_offer(conn, offer_id)
+    if offer is None:
+        raise OfferUnavailable(f"there is no offer {offer_id}")
+    checkout = Checkout(account_id=offer.account_id, offer_id=offer.id, offer_version=offer.version, source=source)
+    school = await repo.school_name(conn, offer.account_id) or DEFAULT_SCHOOL_NAME
+    event = offer.open(
+        checkout_id=checkout.id, school_name=school, contact=contact, source=source, correlation_id=correlation_id
+    )
+    await repo.add_checkout(conn, checkout)
+    await add_to_outbox(conn, outbox, event)
+    return checkout
+
+
+async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
+    if event.checkout_id is not None:
+        await repo.record_order(conn, event.checkout_id, event.account_id, event.order_id, event.order_number)
+
+
+async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:
+    if event.checkout_id is not None:
+        await repo.record_payment_link(conn, event.checkout_id, event.account_id, event.url)
