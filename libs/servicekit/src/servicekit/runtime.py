@@ -4,6 +4,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import uvicorn
 from contracts import Event
@@ -23,6 +24,16 @@ from .settings import ServiceSettings
 Subscribers = Callable[[KafkaBroker, AsyncEngine], None]
 
 
+class Worker(Protocol):
+    """A background task of a service (the relay, an email sender...)."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+WorkerFactory = Callable[[AsyncEngine, ServiceSettings], Worker]
+
+
 def build_app(
     *,
     name: str,
@@ -30,6 +41,7 @@ def build_app(
     routers: Sequence[APIRouter] = (),
     subscribers: Subscribers | None = None,
     publishes: Sequence[type[Event]] = (),
+    workers: Sequence[WorkerFactory] = (),
     description: str = "",
 ) -> FastAPI:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -40,15 +52,20 @@ def build_app(
         # Declared for the AsyncAPI document; the relay does the publishing.
         broker.publisher(event.topic, title=f"{name}/{event.topic}", schema=event, description=event.__doc__)
     relay = OutboxRelay(engine, broker, service=name)
+    extra = [make(engine, settings) for make in workers]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(name, settings.log_level, as_json=settings.log_json)
         await broker.start()
         await relay.start()
+        for worker in extra:
+            await worker.start()
         try:
             yield
         finally:
+            for worker in reversed(extra):
+                await worker.stop()
             await relay.stop()
             await broker.stop()
             await engine.dispose()
@@ -57,6 +74,7 @@ def build_app(
     app.state.engine = engine
     app.state.broker = broker
     app.state.relay = relay
+    app.state.workers = extra
     app.state.settings = settings
     install_problem_handlers(app)
     install_request_context(app, name)
