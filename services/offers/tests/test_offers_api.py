@@ -1,0 +1,127 @@
+"""Offers service on real PostgreSQL and the real broker, through its HTTP API."""
+
+import uuid
+
+import pytest
+from contracts import ALL_TOPICS, OrderCreated, PaymentLinkIssued, ContactData
+from localstack.broker import create_topics
+from offers import service
+from offers.main import MIGRATIONS, create_app
+from offers.settings import Settings
+from servicekit.testing import as_account, migrated_database, running
+from sqlalchemy import text
+
+
+@pytest.fixture(scope="module")
+async def client_app(infra):
+    url = await migrated_database(infra, "offers", MIGRATIONS)
+    await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
+    app = create_app(Settings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False))
+    async with running(app) as client:
+        yield client, app
+
+
+async def make_offer(client, account, price="1500.00", currency="UAH", discount="0"):
+    product = (await client.post("/products", json={"title": "Python course"}, headers=as_account(account))).json()
+    response = await client.post(
+        "/offers",
+        json={"title": "Standard", "currency": currency, "items": [{"product_id": product["id"], "price": price}],
+              "discount": discount},
+        headers=as_account(account),
+    )
+    return response
+
+
+async def test_open_offer_records_checkout_and_emits_offer_opened(client_app):
+    client, app = client_app
+    account = uuid.uuid4()
+    await client.put("/school", json={"name": "Kyiv Code School", "default_locale": "uk"}, headers=as_account(account))
+    offer = (await make_offer(client, account, price="1547.36", discount="47.36")).json()
+    assert offer["total"] == "1500.00"
+    opened = await client.post(
+        f"/public/offers/{offer['id']}/checkouts",
+        json={"name": "Olena", "email": "olena@example.com", "phone": "+380 50 123 4567", "locale": "uk"},
+    )
+    assert opened.status_code == 202, opened.text
+    checkout_id = opened.json()["checkout_id"]
+    assert opened.json()["status_url"].endswith(f"/public/v1/checkouts/{checkout_id}")
+    status = (await client.get(f"/public/checkouts/{checkout_id}")).json()
+    assert status == {"status": "pending", "order_number": None, "payment_url": None}
+    async with app.state.engine.connect() as conn:
+        row = (await conn.execute(
+            text("SELECT payload FROM outbox WHERE topic = 'OfferOpened' AND payload->>'checkout_id' = :c"),
+            {"c": checkout_id},
+        )).one()
+    event = row.payload
+    assert event["school_name"] == "Kyiv Code School"
+    assert event["total"] == "1500.00" and event["currency"] == "UAH"
+    assert event["contact"]["phone"] == "+380501234567"
+    assert event["lines"][0]["price"] == "1547.36"
+
+
+async def test_checkout_becomes_ready_when_order_and_link_arrive(client_app):
+    client, app = client_app
+    account = uuid.uuid4()
+    offer = (await make_offer(client, account)).json()
+    checkout_id = (await client.post(f"/public/offers/{offer['id']}/checkouts",
+                                     json={"name": "Ivan", "email": "ivan@example.com"})).json()["checkout_id"]
+    order_id = uuid.uuid4()
+    common = dict(account_id=account, correlation_id=uuid.uuid4())
+    async with app.state.engine.begin() as conn:
+        await service.on_order_created(conn, OrderCreated(
+            **common, order_id=order_id, order_number=7, checkout_id=checkout_id, school_name="S",
+            contact_id=uuid.uuid4(), contact=ContactData(name="Ivan", email="ivan@example.com"), currency="UAH",
+            lines=[], discount="0", total="1500.00", payment_plan=[], provider="sandbox"))
+        await service.on_payment_link_issued(conn, PaymentLinkIssued(
+            **common, order_id=order_id, payment_id=uuid.uuid4(), checkout_id=checkout_id, amount="1500.00",
+            currency="UAH", provider="sandbox", url="http://pay.example/1"))
+    status = (await client.get(f"/public/checkouts/{checkout_id}")).json()
+    assert status == {"status": "ready", "order_number": 7, "payment_url": "http://pay.example/1"}
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"name": "A"}, "email"),
+        ({"name": "A", "email": "not-an-email"}, "email"),
+        ({"name": "", "email": "a@example.com"}, "name"),
+        ({"name": "A", "email": "a@example.com", "phone": "12"}, "phone"),
+        ({"name": "A", "email": "a@example.com", "surprise": 1}, "surprise"),
+    ],
+)
+async def test_bad_open_request_is_a_problem_and_creates_nothing(client_app, body, field):
+    client, app = client_app
+    account = uuid.uuid4()
+    offer = (await make_offer(client, account)).json()
+    response = await client.post(f"/public/offers/{offer['id']}/checkouts", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert field in {e["field"] for e in response.json()["errors"]}
+    async with app.state.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM checkouts WHERE offer_id = :o"), {"o": offer["id"]}) == 0
+
+
+async def test_unknown_offer_cannot_be_opened(client_app):
+    client, _ = client_app
+    response = await client.post(f"/public/offers/{uuid.uuid4()}/checkouts", json={"name": "A", "email": "a@example.com"})
+    assert response.status_code == 404
+    assert response.json()["title"] == "Offer not available"
+
+
+@pytest.mark.parametrize(
+    "price, currency, discount, field",
+    [("-1.00", "UAH", "0", "items.0.price"), ("10.00", "XYZ", "0", "currency"),
+     ("10.00", "UAH", "11.00", "discount"), ("10.001", "UAH", "0", "items.0.price")],
+)
+async def test_invalid_offers_are_refused(client_app, price, currency, discount, field):
+    client, _ = client_app
+    response = await make_offer(client, uuid.uuid4(), price=price, currency=currency, discount=discount)
+    assert response.status_code == 422, response.text
+    assert field in {e["field"] for e in response.json()["errors"]}
+
+
+async def test_another_school_sees_nothing(client_app):
+    client, _ = client_app
+    offer = (await make_offer(client, uuid.uuid4())).json()
+    assert (await client.get(f"/offers/{offer['id']}", headers=as_account(uuid.uuid4()))).status_code == 404
+    assert (await client.get("/offers", headers=as_account(uuid.uuid4()))).json() == {"items": []}
