@@ -50,6 +50,11 @@ def check_scale(amount: Decimal, currency: str) -> Decimal:
     return amount
 
 
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """The amount with exactly the currency's minor-unit digits (for display and the wire)."""
+    return amount.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[check_currency(currency)]))
+
+
 CurrencyCode = Annotated[str, AfterValidator(check_currency)]
 Amount = Annotated[
     Decimal,

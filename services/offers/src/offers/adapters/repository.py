@@ -1,7 +1,8 @@
 """SQL of the offers service."""
 
-from decimal import Decimal
 from uuid import UUID
+
+from contracts import quantize
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -65,15 +66,9 @@ async def get_offer(conn: AsyncConnection, offer_id: UUID, account_id: UUID | No
     )
     return Offer(
         id=row.id, account_id=row.account_id, title=row.title, currency=row.currency,
-        items=[Item(i.product_id, i.title, _money(i.price, row.currency)) for i in items],
-        discount=_money(row.discount, row.currency), provider=row.provider, status=row.status, version=row.version,
+        items=[Item(i.product_id, i.title, quantize(i.price, row.currency)) for i in items],
+        discount=quantize(row.discount, row.currency), provider=row.provider, status=row.status, version=row.version,
     )
-
-
-def _money(value: Decimal, currency: str) -> Decimal:
-    from contracts import CURRENCY_EXPONENTS
-
-    return value.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
 
 
 async def add_checkout(conn: AsyncConnection, checkout: Checkout) -> None:

@@ -1,0 +1,124 @@
+from sqlalchemy import (
+    BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, Table, Text,
+    UniqueConstraint, func, text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from servicekit.inbox import inbox_table
+from servicekit.outbox import outbox_table
+
+metadata = MetaData()
+
+pipelines = Table(
+    "pipelines",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # One default pipeline per school.
+    Index("pipelines_one_default", "account_id", unique=True, postgresql_where=text("is_default")),
+)
+
+stages = Table(
+    "stages",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("pipeline_id", UUID(as_uuid=True), ForeignKey("pipelines.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("on_full_payment", Boolean, nullable=False, server_default=text("false")),
+    Column("on_cancel", Boolean, nullable=False, server_default=text("false")),
+    UniqueConstraint("pipeline_id", "position"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("email_key", Text, nullable=False),
+    Column("phone", Text),
+    Column("locale", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("account_id", "email_key"),
+)
+
+order_counters = Table(
+    "order_counters",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), primary_key=True),
+    Column("last_number", Integer, nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("checkout_id", UUID(as_uuid=True), unique=True),
+    Column("offer_id", UUID(as_uuid=True)),
+    Column("contact_id", UUID(as_uuid=True), ForeignKey("contacts.id"), nullable=False),
+    Column("pipeline_id", UUID(as_uuid=True), ForeignKey("pipelines.id"), nullable=False),
+    Column("stage_id", UUID(as_uuid=True), ForeignKey("stages.id"), nullable=False),
+    Column("type", Text, nullable=False, server_default=text("'regular'")),
+    Column("source", Text, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("subtotal", Numeric(18, 4), nullable=False),
+    Column("discount", Numeric(18, 4), nullable=False),
+    Column("total", Numeric(18, 4), nullable=False),
+    Column("paid", Numeric(18, 4), nullable=False, server_default=text("0")),
+    Column("payment_status", Text, nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("paid_at", DateTime(timezone=True)),
+    UniqueConstraint("account_id", "number"),
+    Index("orders_account_created", "account_id", text("created_at DESC"), text("id DESC")),
+    Index("orders_contact", "contact_id"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("order_id", UUID(as_uuid=True), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("product_id", UUID(as_uuid=True), nullable=False),
+    Column("product_title", Text, nullable=False),
+    Column("offer_id", UUID(as_uuid=True)),
+    Column("offer_title", Text),
+    Column("price", Numeric(18, 4), nullable=False),
+    UniqueConstraint("order_id", "position"),
+)
+
+# Each confirmed payment is counted once, whatever event announces it.
+order_payments = Table(
+    "order_payments",
+    metadata,
+    Column("payment_id", UUID(as_uuid=True), primary_key=True),
+    Column("order_id", UUID(as_uuid=True), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("amount", Numeric(18, 4), nullable=False),
+    Column("paid_at", DateTime(timezone=True), nullable=False),
+)
+
+order_history = Table(
+    "order_history",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("order_id", UUID(as_uuid=True), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Index("order_history_order", "order_id", "id"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
