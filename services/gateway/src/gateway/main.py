@@ -1,0 +1,48 @@
+"""Wiring of the gateway: settings, upstream clients, routes."""
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+from servicekit.http import install_problem_handlers, install_request_context
+from servicekit.logging import configure_logging
+
+from . import health, routes
+from .proxy import Upstreams
+from .ratelimit import RateLimiter
+from .settings import Settings
+
+
+def create_app(
+    settings: Settings | None = None, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+) -> FastAPI:
+    """`transports` replaces the network to a service (tests run services in-process)."""
+    settings = settings or Settings()
+    urls = {"offers": settings.offers_url, "orders": settings.orders_url, "payments": settings.payments_url,
+            "notifications": settings.notifications_url}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging("gateway", settings.log_level, as_json=settings.log_json)
+        app.state.upstreams = Upstreams(urls, settings.upstream_timeout, transports)
+        try:
+            yield
+        finally:
+            await app.state.upstreams.close()
+
+    app = FastAPI(
+        title="Orders CRM API",
+        version="0.1.0",
+        description="The CRM API (`/api/v1`, bearer token naming account, user and role) and the public API "
+                    "(`/public/v1`: open an offer, checkout status). Errors are RFC 9457 problem details.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.public_limiter = RateLimiter(settings.public_rate_per_minute)
+    install_problem_handlers(app)
+    install_request_context(app, "gateway")
+    app.include_router(health.router)
+    app.include_router(routes.public)
+    app.include_router(routes.crm)
+    return app
