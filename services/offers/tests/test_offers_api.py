@@ -125,3 +125,14 @@ async def test_another_school_sees_nothing(client_app):
     offer = (await make_offer(client, uuid.uuid4())).json()
     assert (await client.get(f"/offers/{offer['id']}", headers=as_account(uuid.uuid4()))).status_code == 404
     assert (await client.get("/offers", headers=as_account(uuid.uuid4()))).json() == {"items": []}
+
+
+async def test_public_offer_view_shows_prices_only(client_app):
+    client, _ = client_app
+    account = uuid.uuid4()
+    await client.put("/school", json={"name": "Lviv Design School"}, headers=as_account(account))
+    offer = (await make_offer(client, account, price="200.00", discount="20.00")).json()
+    view = (await client.get(f"/public/offers/{offer['id']}")).json()
+    assert view["school_name"] == "Lviv Design School" and view["total"] == "180.00"
+    assert set(view) == {"id", "title", "school_name", "currency", "items", "discount", "total"}
+    assert (await client.get(f"/public/offers/{uuid.uuid4()}")).status_code == 404

@@ -45,4 +45,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(routes.public)
     app.include_router(routes.crm)
+    app.include_router(routes.pages)
     return app

@@ -1,9 +1,11 @@
 """The CRM API (/api/v1, bearer token) and the public API (/public/v1): thin forwards."""
 
+from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
 
 from .auth import CurrentPrincipal
 from .proxy import JSON_BODY, forward
@@ -102,3 +104,17 @@ async def contact(contact_id: UUID, request: Request, who: CurrentPrincipal) -> 
 @crm.get("/contacts/{contact_id}/orders", summary="The contact's orders")
 async def contact_orders(contact_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", f"/contacts/{contact_id}/orders", who)
+
+
+pages = APIRouter(tags=["pages"])
+_OFFER_PAGE = (Path(__file__).parent / "pages" / "offer.html").read_text(encoding="utf-8")
+
+
+@public.get("/offers/{offer_id}", summary="What an offer page shows: titles and prices")
+async def public_offer(offer_id: UUID, request: Request) -> Response:
+    return await forward(request, "offers", f"/public/offers/{offer_id}")
+
+
+@pages.get("/offer/{offer_id}", response_class=HTMLResponse, summary="The offer's public page")
+async def offer_page(offer_id: UUID) -> HTMLResponse:
+    return HTMLResponse(_OFFER_PAGE)

@@ -72,3 +72,19 @@ async def checkout_status(conn: AsyncConnection, checkout_id: UUID) -> dict[str,
     if row is None:
         return None
     return {"status": row.status, "order_number": row.order_number, "payment_url": row.payment_url}
+
+
+async def public_offer(conn: AsyncConnection, offer_id: UUID) -> dict[str, Any] | None:
+    """What an offer page shows a visitor: titles and prices, nothing internal."""
+    found = await repo.get_offer(conn, offer_id)
+    if found is None or found.status != "active":
+        return None
+    return {
+        "id": found.id,
+        "title": found.title,
+        "school_name": await repo.school_name(conn, found.account_id),
+        "currency": found.currency,
+        "items": [{"title": i.product_title, "price": str(i.price)} for i in found.items],
+        "discount": str(found.discount),
+        "total": str(found.total),
+    }

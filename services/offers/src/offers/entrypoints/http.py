@@ -100,6 +100,15 @@ def _e164(phone: str | None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@public.get("/offers/{offer_id}")
+async def public_offer(offer_id: UUID, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.public_offer(conn, offer_id)
+    if found is None:
+        raise Problem(404, "Offer not available", "this offer does not exist or is no longer sold")
+    return found
+
+
 @public.post("/offers/{offer_id}/checkouts", status_code=status.HTTP_202_ACCEPTED)
 async def open_offer(offer_id: UUID, body: CheckoutIn, request: Request, engine: EngineDep) -> dict[str, Any]:
     contact = ContactData(name=body.name.strip(), email=body.email, phone=_e164(body.phone), locale=body.locale)

@@ -1,0 +1,76 @@
+"""`python -m localstack run`: the whole orders CRM on this machine, until Ctrl-C."""
+
+import signal
+import sys
+import time
+
+from .config import DEMO_ACCOUNT, StackConfig
+from .seed import demo_token, seed
+from .stack import Stack, say, write_state
+
+
+def run() -> int:
+    config = StackConfig()
+    stack = Stack(config)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        stack.start_infrastructure()
+        stack.migrate()
+        stack.start_services()
+        token = demo_token(config.jwt_secret, DEMO_ACCOUNT)
+        offer = seed(config.url("gateway"), token)
+        mailbox = (f"http://{config.host}:{config.mailbox_port}" if not config.smtp_host
+                   else f"smtp://{config.smtp_host}:{config.smtp_port}")
+        state = {
+            "gateway": config.url("gateway"),
+            "api_docs": f"{config.url('gateway')}/docs",
+            "offer_page": f"{config.url('gateway')}/offer/{offer['id']}",
+            "offer_id": offer["id"],
+            "mailbox": mailbox,
+            "account_id": str(DEMO_ACCOUNT),
+            "token": token,
+            "services": {name: config.url(name) for name in ("offers", "orders", "payments", "notifications")},
+            "logs": str(stack.logs),
+        }
+        write_state(stack.data / "stack.json", state)
+        print(
+            "\nThe orders CRM is running.\n"
+            f"  API docs (gateway):   {state['api_docs']}\n"
+            f"  Demo offer page:      {state['offer_page']}\n"
+            f"  Mailbox:              {state['mailbox']}\n"
+            f"  CRM token (owner of the demo school, 30 days):\n    {token}\n"
+            f"  Try: curl -H 'Authorization: Bearer <token>' {config.url('gateway')}/api/v1/orders\n"
+            f"  Logs: {stack.logs}\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while not stopping:
+            stack.check_alive()
+            time.sleep(0.5)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:
+        say(f"failed: {exc}")
+        return 1
+    finally:
+        say("stopping")
+        stack.stop()
+        say("stopped")
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if command != "run":
+        raise SystemExit("usage: python -m localstack run")
+    raise SystemExit(run())
+
+
+main()

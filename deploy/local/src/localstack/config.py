@@ -1,0 +1,39 @@
+"""What the local stack runs where; every value can be changed through the environment."""
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICES = ("offers", "orders", "payments", "notifications")
+DATABASES = SERVICES
+# The demo school is the same on every start, so its data and token survive restarts.
+DEMO_ACCOUNT = uuid.uuid5(uuid.NAMESPACE_URL, "https://demo.school.local")
+DEV_JWT_SECRET = "local-development-secret-do-not-use-in-production"
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("STACK_DATA_DIR", ".local")))
+    # Existing infrastructure, when given, is used instead of starting our own.
+    postgres_url: str | None = field(default_factory=lambda: os.environ.get("STACK_POSTGRES_URL"))
+    kafka_bootstrap: str | None = field(default_factory=lambda: os.environ.get("STACK_KAFKA_BOOTSTRAP"))
+    smtp_host: str | None = field(default_factory=lambda: os.environ.get("STACK_SMTP_HOST"))
+    smtp_port: int = field(default_factory=lambda: _env_int("STACK_SMTP_PORT", 1025))
+    postgres_port: int = field(default_factory=lambda: _env_int("STACK_POSTGRES_PORT", 54329))
+    kafka_port: int = field(default_factory=lambda: _env_int("STACK_KAFKA_PORT", 19092))
+    mailbox_port: int = field(default_factory=lambda: _env_int("STACK_MAILBOX_PORT", 8025))
+    # The gateway on the base port, then offers, orders, payments, notifications.
+    port_base: int = field(default_factory=lambda: _env_int("STACK_PORT_BASE", 8000))
+    host: str = "127.0.0.1"
+    jwt_secret: str = field(default_factory=lambda: os.environ.get("GATEWAY_JWT_SECRET", DEV_JWT_SECRET))
+
+    def port(self, name: str) -> int:
+        return self.port_base + ("gateway", *SERVICES).index(name)
+
+    def url(self, name: str) -> str:
+        return f"http://{self.host}:{self.port(name)}"

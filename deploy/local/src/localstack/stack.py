@@ -1,0 +1,148 @@
+"""Runs the whole system on one machine: infrastructure, migrations, services, demo data."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from .broker import TansuBroker, create_topics
+from .config import DATABASES, SERVICES, StackConfig
+from .ports import wait_for_port
+from .postgres import EmbeddedPostgres, create_databases, database_url
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.data = config.data_dir.resolve()
+        self.logs = self.data / "logs"
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.postgres: EmbeddedPostgres | None = None
+        self.broker: TansuBroker | None = None
+        self.admin_url = ""
+        self.kafka = ""
+        self.smtp = ("", 0)
+
+    # -- infrastructure -------------------------------------------------------------------
+    def start_infrastructure(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        c = self.config
+        if c.postgres_url:
+            self.admin_url = c.postgres_url
+        else:
+            say(f"starting PostgreSQL on {c.host}:{c.postgres_port} (data in {self.data / 'pgdata'})")
+            self.postgres = EmbeddedPostgres(self.data / "pgdata", c.postgres_port, c.host)
+            self.postgres.start()
+            self.admin_url = self.postgres.url()
+        asyncio.run(create_databases(self.admin_url, list(DATABASES)))
+        if c.kafka_bootstrap:
+            self.kafka = c.kafka_bootstrap
+        else:
+            say(f"starting the Kafka-protocol broker on {c.host}:{c.kafka_port}")
+            self.broker = TansuBroker(c.kafka_port, self.logs / "broker.log", c.host)
+            self.broker.start()
+            self.kafka = self.broker.bootstrap
+        from contracts import ALL_TOPICS, dlq_topic
+
+        asyncio.run(create_topics(self.kafka, [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)]))
+        if c.smtp_host:
+            self.smtp = (c.smtp_host, c.smtp_port)
+        else:
+            say(f"starting the mailbox: SMTP on {c.host}:{c.smtp_port}, web on {c.host}:{c.mailbox_port}")
+            self._spawn("mailbox", [sys.executable, "-m", "localstack.mailbox", "--dir", str(self.data / "mail"),
+                                    "--smtp-port", str(c.smtp_port), "--http-port", str(c.mailbox_port)], {})
+            wait_for_port(c.host, c.smtp_port)
+            self.smtp = (c.host, c.smtp_port)
+
+    # -- services -------------------------------------------------------------------------
+    def service_env(self, name: str) -> dict[str, str]:
+        c = self.config
+        if name == "gateway":
+            env = {"GATEWAY_HTTP_HOST": c.host, "GATEWAY_HTTP_PORT": str(c.port("gateway")),
+                   "GATEWAY_JWT_SECRET": c.jwt_secret,
+                   "GATEWAY_PUBLIC_RATE_PER_MINUTE": os.environ.get("GATEWAY_PUBLIC_RATE_PER_MINUTE", "100000")}
+            env.update({f"GATEWAY_{s.upper()}_URL": c.url(s) for s in SERVICES})
+            return env
+        prefix = name.upper()
+        env = {
+            f"{prefix}_DATABASE_URL": database_url(self.admin_url, name),
+            f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": self.kafka,
+            f"{prefix}_HTTP_HOST": c.host,
+            f"{prefix}_HTTP_PORT": str(c.port(name)),
+        }
+        if name == "offers":
+            env["OFFERS_PUBLIC_BASE_URL"] = c.url("gateway")
+        if name == "payments":
+            env["PAYMENTS_PUBLIC_BASE_URL"] = c.url("payments")
+        if name == "notifications":
+            env["NOTIFICATIONS_SMTP_HOST"], env["NOTIFICATIONS_SMTP_PORT"] = self.smtp[0], str(self.smtp[1])
+        return env
+
+    def migrate(self) -> None:
+        for name in SERVICES:
+            say(f"migrating {name}")
+            env = {**os.environ, **self.service_env(name)}
+            subprocess.run([sys.executable, "-m", name, "migrate"], env=env, check=True,
+                           stdout=(self.logs / f"{name}.migrate.log").open("ab"), stderr=subprocess.STDOUT)
+
+    def start_services(self) -> None:
+        for name in (*SERVICES, "gateway"):
+            self._spawn(name, [sys.executable, "-m", name, "serve"], self.service_env(name))
+        self.wait_ready()
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        pending = [*SERVICES, "gateway"]
+        with httpx.Client(timeout=2) as client:
+            while pending:
+                self.check_alive()
+                name = pending[0]
+                try:
+                    if client.get(f"{self.config.url(name)}/ready").status_code == 200:
+                        say(f"{name} is ready")
+                        pending.pop(0)
+                        continue
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not become ready; see {self.logs / (name + '.log')}")
+                time.sleep(0.2)
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} stopped (exit {process.returncode}); see {self.logs / (name + '.log')}")
+
+    # -- stopping -------------------------------------------------------------------------
+    def stop(self) -> None:
+        for name, process in reversed(list(self.processes.items())):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for name, process in self.processes.items():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self.broker:
+            self.broker.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+
+def say(text: str) -> None:
+    print(f"[stack] {text}", flush=True)
+
+
+def write_state(path: Path, state: dict[str, object]) -> None:
+    path.write_text(json.dumps(state, indent=2, default=str))
