@@ -1,0 +1,156 @@
+"""One real purchase through the whole stack, started as the README starts it.
+
+Real processes, the real broker, real PostgreSQL and a real SMTP mailbox: a visitor opens
+the demo offer, gets the payment link and an email with it, pays on the sandbox page, and
+the order shows paid and a receipt arrives. Opening the offer again makes a second order.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from localstack.ports import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30, every: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout}s: {check.__doc__ or check}")
+        time.sleep(every)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
+    data = tmp_path_factory.mktemp("stack")
+    base = free_port()
+    while any(not _free(base + n) for n in range(5)):
+        base = free_port()
+    env = {
+        **os.environ,
+        "STACK_DATA_DIR": str(data),
+        "STACK_PORT_BASE": str(base),
+        "STACK_SMTP_PORT": str(free_port()),
+        "STACK_MAILBOX_PORT": str(free_port()),
+        # Its own embedded PostgreSQL and broker, exactly as on a fresh machine.
+        "STACK_POSTGRES_PORT": str(free_port()),
+        "STACK_KAFKA_PORT": str(free_port()),
+    }
+    for name in ("STACK_POSTGRES_URL", "STACK_KAFKA_BOOTSTRAP", "STACK_SMTP_HOST"):
+        env.pop(name, None)
+    process = subprocess.Popen([sys.executable, "-m", "localstack", "run"], env=env,
+                               stdout=(data / "stack.out").open("wb"), stderr=subprocess.STDOUT)
+    state_file = data / "stack.json"
+    try:
+        def started() -> bool:
+            """the stack wrote its URLs"""
+            if process.poll() is not None:
+                raise AssertionError(f"the stack exited:\n{(data / 'stack.out').read_text()}\n{_logs(data)}")
+            return state_file.exists()
+
+        eventually(started, timeout=180, every=0.5)
+        yield json.loads(state_file.read_text())
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _logs(data: Path) -> str:
+    return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted((data / "logs").glob("*.log")))
+
+
+def test_a_purchase_from_offer_page_to_receipt(stack):
+    gateway = httpx.Client(base_url=stack["gateway"], timeout=10)
+    crm = {"Authorization": f"Bearer {stack['token']}"}
+    mailbox = httpx.Client(base_url=stack["mailbox"], timeout=10)
+    email = f"buyer-{time.time_ns()}@example.com"
+
+    assert gateway.get(f"/offer/{stack['offer_id']}").status_code == 200  # the page a visitor sees
+    opened = gateway.post(f"/public/v1/offers/{stack['offer_id']}/checkouts",
+                          json={"name": "Taras Buyer", "email": email, "phone": "+380501234567", "locale": "en"})
+    assert opened.status_code == 202, opened.text
+
+    def link_ready() -> dict[str, Any] | None:
+        """the checkout has a payment link"""
+        status = httpx.get(opened.json()["status_url"], timeout=10).json()
+        return status if status["status"] == "ready" else None
+
+    status = eventually(link_ready)
+    payment_url, number = status["payment_url"], status["order_number"]
+    order = gateway.get(f"/api/v1/orders/{number}", headers=crm).json()
+    assert order["payment_status"] == "not_paid" and order["stage"]["name"] == "New"
+    assert order["pipeline"]["name"] == "Sales" and order["contact"]["email"] == email
+
+    def mail(kind: str) -> Callable[[], dict[str, Any] | None]:
+        def find() -> dict[str, Any] | None:
+            for message in mailbox.get("/api/messages").json():
+                if email in message["to"] and kind in message["subject"].lower():
+                    return message
+            return None
+        find.__doc__ = f"a {kind} email arrived"
+        return find
+
+    link_email = eventually(mail("payment"))
+    assert payment_url in link_email["text"] and payment_url in link_email["html"]
+
+    page = httpx.get(payment_url, timeout=10)
+    assert page.status_code == 200
+    assert "1,500.00" in page.text or "1500.00" in page.text
+    paid = httpx.post(f"{payment_url}/succeed", timeout=10)
+    assert paid.status_code == 200
+
+    def order_paid() -> dict[str, Any] | None:
+        """the order shows paid"""
+        card = gateway.get(f"/api/v1/orders/{number}", headers=crm).json()
+        return card if card["payment_status"] == "paid" else None
+
+    card = eventually(order_paid)
+    assert card["paid"] == "1500.00" and card["due"] == "0.00" and card["stage"]["name"] == "Paid"
+    receipt = eventually(mail("receipt"))
+    assert "1,500.00" in receipt["text"]
+    payments = gateway.get(f"/api/v1/orders/{card['id']}/payments", headers=crm).json()["items"]
+    assert [p["status"] for p in payments] == ["paid"]
+    log = gateway.get(f"/api/v1/orders/{card['id']}/notifications", headers=crm).json()["items"]
+    assert sorted(d["template"] for d in log) == ["payment_link", "receipt"]
+    assert all(d["status"] == "sent" for d in log)
+
+    again = gateway.post(f"/public/v1/offers/{stack['offer_id']}/checkouts", json={"name": "Taras Buyer", "email": email})
+    second = eventually(lambda: (s := httpx.get(again.json()["status_url"]).json())["status"] == "ready" and s)
+    assert second["order_number"] != number
+    assert gateway.get(f"/api/v1/orders/{second['order_number']}", headers=crm).json()["contact"]["id"] == card["contact"]["id"]
+
+
+def test_bad_open_requests_create_nothing(stack):
+    gateway = httpx.Client(base_url=stack["gateway"], timeout=10)
+    crm = {"Authorization": f"Bearer {stack['token']}"}
+    before = gateway.get("/api/v1/orders", params={"limit": 1}, headers=crm).json()["items"]
+    unknown = gateway.post("/public/v1/offers/00000000-0000-0000-0000-000000000000/checkouts",
+                           json={"name": "A", "email": "a@example.com"})
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("application/problem+json")
+    malformed = gateway.post(f"/public/v1/offers/{stack['offer_id']}/checkouts", json={"name": "A"})
+    assert malformed.status_code == 422
+    time.sleep(1)
+    assert gateway.get("/api/v1/orders", params={"limit": 1}, headers=crm).json()["items"] == before
