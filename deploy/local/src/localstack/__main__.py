@@ -35,6 +35,8 @@ def run() -> int:
             "offer_id": offer["id"],
             "mailbox": mailbox,
             "account_id": str(DEMO_ACCOUNT),
+            "postgres_url": stack.admin_url,
+            "kafka": stack.kafka,
             "token": token,
             "services": {name: config.url(name) for name in ("offers", "orders", "payments", "notifications")},
             "logs": str(stack.logs),

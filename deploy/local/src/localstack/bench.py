@@ -1,0 +1,252 @@
+"""Benchmark of whole purchases through the running local stack (`make run` first).
+
+    python -m localstack.bench [--rate 50] [--duration 20] [--state .local/stack.json]
+
+Visitors open the demo offer at a fixed rate (open loop), wait for the payment link, pay on
+the sandbox page, and the receipt is sent. Hop times come from one clock: the bench's own
+requests, the moment each event reaches a bench consumer on the broker, and the receipt's
+`sent_at` in the delivery log. The machine's own limits are measured in the same run:
+PostgreSQL commits per second on the stack's server and the broker's produce-to-consume
+round trip.
+"""
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from .broker import create_topics
+
+EVENTS = ("OrderCreated", "PaymentLinkIssued", "PaymentSucceeded")
+
+
+@dataclass
+class Purchase:
+    email: str
+    opened_at: float = 0.0
+    checkout_id: str = ""
+    order_id: str = ""
+    link_ready_at: float | None = None
+    webhook_at: float | None = None
+    receipt_at: float | None = None
+    error: str | None = None
+    seen: dict[str, float] = field(default_factory=dict)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def ms(values: list[float]) -> str:
+    return f"p50 {pct(values, 0.5) * 1000:7.1f} ms   p99 {pct(values, 0.99) * 1000:7.1f} ms   (n={len(values)})"
+
+
+class EventClock:
+    """Wall-clock arrival of the stack's events at a consumer of our own."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.consumer = AIOKafkaConsumer(*EVENTS, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4()}",
+                                          auto_offset_reset="latest", fetch_max_wait_ms=5)
+        self.by_checkout: dict[str, dict[str, float]] = {}
+        self.by_order: dict[str, dict[str, float]] = {}
+        self.order_of_checkout: dict[str, str] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.consumer.start()
+        while not self.consumer.assignment():
+            await asyncio.sleep(0.1)
+        await self.consumer.seek_to_end()
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for record in self.consumer:
+            now = time.time()
+            event = json.loads(record.value)
+            order_id = event.get("order_id")
+            if event.get("checkout_id") and order_id:
+                self.order_of_checkout[event["checkout_id"]] = order_id
+            if order_id:
+                self.by_order.setdefault(order_id, {}).setdefault(record.topic, now)
+
+    async def stop(self) -> None:
+        if self.task:
+            self.task.cancel()
+        await self.consumer.stop()
+
+
+async def postgres_commits_per_second(admin_url: str, clients: int = 4, seconds: float = 3.0) -> float:
+    dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+    setup = await asyncpg.connect(dsn)
+    await setup.execute("CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())")
+    await setup.close()
+    count = 0
+    stop_at = time.monotonic() + seconds
+
+    async def client() -> None:
+        nonlocal count
+        conn = await asyncpg.connect(dsn)
+        while time.monotonic() < stop_at:
+            await conn.execute("INSERT INTO bench_commits DEFAULT VALUES")
+            count += 1
+        await conn.close()
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    cleanup = await asyncpg.connect(dsn)
+    await cleanup.execute("DROP TABLE bench_commits")
+    await cleanup.close()
+    return count / seconds
+
+
+async def broker_round_trip(bootstrap: str, messages: int = 200) -> list[float]:
+    topic = "bench.roundtrip"
+    await create_topics(bootstrap, [topic], partitions=1)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4()}",
+                                auto_offset_reset="latest", fetch_max_wait_ms=5)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    await consumer.start()
+    await producer.start()
+    while not consumer.assignment():
+        await asyncio.sleep(0.1)
+    await consumer.seek_to_end()
+    times = []
+    try:
+        for _ in range(messages):
+            sent = time.perf_counter()
+            await producer.send_and_wait(topic, b"x")
+            await consumer.getone()
+            times.append(time.perf_counter() - sent)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return times
+
+
+async def purchase(client: httpx.AsyncClient, state: dict[str, Any], p: Purchase) -> None:
+    try:
+        p.opened_at = time.time()
+        opened = await client.post(f"/public/v1/offers/{state['offer_id']}/checkouts",
+                                   json={"name": "Bench Visitor", "email": p.email})
+        opened.raise_for_status()
+        p.checkout_id = opened.json()["checkout_id"]
+        deadline = time.monotonic() + 30
+        while True:
+            status = (await client.get(f"/public/v1/checkouts/{p.checkout_id}")).json()
+            if status["status"] == "ready":
+                p.link_ready_at = time.time()
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("no payment link after 30 s")
+            await asyncio.sleep(0.005)
+        p.webhook_at = time.time()
+        (await client.post(f"{status['payment_url']}/succeed")).raise_for_status()
+    except Exception as exc:  # reported, not fatal: the bench measures what succeeded
+        p.error = repr(exc)
+
+
+async def receipts(client: httpx.AsyncClient, token: str, clock: EventClock, purchases: list[Purchase]) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    for p in purchases:
+        p.order_id = clock.order_of_checkout.get(p.checkout_id, "")
+        if not p.order_id:
+            continue
+        log = (await client.get(f"/api/v1/orders/{p.order_id}/notifications", headers=headers)).json()
+        for delivery in log.get("items", []):
+            if delivery["template"] == "receipt" and delivery.get("sent_at"):
+                p.receipt_at = datetime.fromisoformat(delivery["sent_at"]).timestamp()
+        p.seen = clock.by_order.get(p.order_id, {})
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    state = json.loads(Path(args.state).read_text())
+    print(f"machine limits on {state['postgres_url'].split('@')[-1]} and {state['kafka']} ...", flush=True)
+    commits = await postgres_commits_per_second(state["postgres_url"])
+    rtt = await broker_round_trip(state["kafka"])
+    clock = EventClock(state["kafka"])
+    await clock.start()
+    limits = httpx.Limits(max_connections=args.rate * 4, max_keepalive_connections=args.rate * 4)
+    total = int(args.rate * args.duration)
+    purchases = [Purchase(email=f"bench-{uuid.uuid4().hex[:12]}@example.com") for _ in range(total)]
+    print(f"{total} purchases at {args.rate}/s for {args.duration}s ...", flush=True)
+    async with httpx.AsyncClient(base_url=state["gateway"], timeout=30, limits=limits) as client:
+        started = time.monotonic()
+        tasks = []
+        for n, p in enumerate(purchases):
+            delay = started + n / args.rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(purchase(client, state, p)))
+        await asyncio.gather(*tasks)
+        await asyncio.sleep(args.settle)
+        await receipts(client, state["token"], clock, purchases)
+    await clock.stop()
+
+    done = [p for p in purchases if p.receipt_at and not p.error]
+    first = min(p.opened_at for p in purchases)
+    last = max((p.receipt_at for p in done), default=first)
+
+    def hop(a: str, b: str) -> list[float]:
+        values = []
+        for p in done:
+            t = {"open": p.opened_at, "link": p.link_ready_at, "webhook": p.webhook_at, "receipt": p.receipt_at,
+                 **p.seen}
+            if t.get(a) and t.get(b):
+                values.append(t[b] - t[a])
+        return values
+
+    hops = {
+        "open -> order (OrderCreated)": hop("open", "OrderCreated"),
+        "order -> link (PaymentLinkIssued)": hop("OrderCreated", "PaymentLinkIssued"),
+        "open -> link ready for the visitor": hop("open", "link"),
+        "webhook -> paid (PaymentSucceeded)": hop("webhook", "PaymentSucceeded"),
+        "paid -> receipt sent": hop("PaymentSucceeded", "receipt"),
+        "whole purchase (open -> receipt)": hop("open", "receipt"),
+    }
+    print(f"\nmachine: PostgreSQL {commits:,.0f} commits/s (4 clients); broker round trip {ms(rtt)}")
+    print(f"purchases: {len(done)}/{total} completed, {len(done) / max(last - first, 1e-9):.1f} completed/s"
+          f" at {args.rate} opens/s; errors: {sum(1 for p in purchases if p.error)}")
+    for name, values in hops.items():
+        print(f"  {name:38s} {ms(values)}")
+    errors = [p.error for p in purchases if p.error][:3]
+    if errors:
+        print("first errors:", *errors, sep="\n  ")
+    return {
+        "rate": args.rate, "duration": args.duration, "completed": len(done), "total": total,
+        "completed_per_second": len(done) / max(last - first, 1e-9),
+        "postgres_commits_per_second": commits,
+        "broker_round_trip_ms": {"p50": pct(rtt, 0.5) * 1000, "p99": pct(rtt, 0.99) * 1000},
+        "hops_ms": {k: {"p50": pct(v, 0.5) * 1000, "p99": pct(v, 0.99) * 1000, "n": len(v),
+                        "mean": statistics.fmean(v) * 1000 if v else None} for k, v in hops.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=int, default=50, help="offer opens per second")
+    parser.add_argument("--duration", type=float, default=20, help="seconds of opens")
+    parser.add_argument("--settle", type=float, default=5, help="seconds to wait for the last receipts")
+    parser.add_argument("--state", default=".local/stack.json", help="written by `make run`")
+    parser.add_argument("--out", default=None, help="also write the figures as JSON here")
+    args = parser.parse_args()
+    if not Path(args.state).exists():
+        raise SystemExit(f"{args.state} not found: start the stack with `make run` first")
+    results = asyncio.run(run(args))
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
