@@ -2,11 +2,15 @@
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+
+MIGRATION_LOCK_ID = 0x6D696772  # "migr"
 
 
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
@@ -24,9 +28,12 @@ def run_env(target_metadata: MetaData) -> None:
     """Body of every service's migrations/env.py (online, async, one database per service)."""
     url = context.config.attributes["database_url"]
 
-    def do_run(connection: object) -> None:
+    def do_run(connection: Any) -> None:
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():
+            # Replicas starting together migrate one after another; the later ones then
+            # find the database already at head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
             context.run_migrations()
 
     async def run() -> None:
