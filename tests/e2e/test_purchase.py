@@ -119,7 +119,9 @@ def test_a_purchase_from_offer_page_to_receipt(stack):
     page = httpx.get(payment_url, timeout=10)
     assert page.status_code == 200
     assert "1,500.00" in page.text or "1500.00" in page.text
-    paid = httpx.post(f"{payment_url}/succeed", timeout=10)
+    # What the page's "Pay" button posts: the provider's event id, amount and currency.
+    form = {"event_id": f"e2e-{time.time_ns()}", "amount": "1500.00", "currency": "UAH"}
+    paid = httpx.post(f"{payment_url}/succeed", data=form, timeout=10)
     assert paid.status_code == 200
 
     def order_paid() -> dict[str, Any] | None:

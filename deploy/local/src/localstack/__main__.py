@@ -33,6 +33,8 @@ def run() -> int:
             "api_docs": f"{config.url('gateway')}/docs",
             "offer_page": f"{config.url('gateway')}/offer/{offer['id']}",
             "offer_id": offer["id"],
+            "offer_total": offer["total"],
+            "offer_currency": offer["currency"],
             "mailbox": mailbox,
             "account_id": str(DEMO_ACCOUNT),
             "postgres_url": stack.admin_url,

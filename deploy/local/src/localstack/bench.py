@@ -152,7 +152,8 @@ async def purchase(client: httpx.AsyncClient, state: dict[str, Any], p: Purchase
                 raise TimeoutError("no payment link after 30 s")
             await asyncio.sleep(0.005)
         p.webhook_at = time.time()
-        (await client.post(f"{status['payment_url']}/succeed")).raise_for_status()
+        form = {"event_id": uuid.uuid4().hex, "amount": state["offer_total"], "currency": state["offer_currency"]}
+        (await client.post(f"{status['payment_url']}/succeed", data=form)).raise_for_status()
     except Exception as exc:  # reported, not fatal: the bench measures what succeeded
         p.error = repr(exc)
 

@@ -1,1 +1,1 @@
-"""payments service."""
+"""Payments service: the payments of each order, their links, and the providers' confirmations."""
