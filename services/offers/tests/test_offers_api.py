@@ -1,5 +1,6 @@
 """Offers service on real PostgreSQL and the real broker, through its HTTP API."""
 
+import asyncio
 import uuid
 
 import pytest
@@ -136,3 +137,27 @@ async def test_public_offer_view_shows_prices_only(client_app):
     assert view["school_name"] == "Lviv Design School" and view["total"] == "180.00"
     assert set(view) == {"id", "title", "school_name", "currency", "items", "discount", "total"}
     assert (await client.get(f"/public/offers/{uuid.uuid4()}")).status_code == 404
+
+
+async def test_status_request_can_wait_for_the_link(client_app):
+    client, app = client_app
+    account = uuid.uuid4()
+    offer = (await make_offer(client, account)).json()
+    checkout_id = (await client.post(f"/public/offers/{offer['id']}/checkouts",
+                                     json={"name": "Ivan", "email": "ivan@example.com"})).json()["checkout_id"]
+    waiting = asyncio.create_task(client.get(f"/public/checkouts/{checkout_id}", params={"wait": 5}))
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    async with app.state.engine.begin() as conn:
+        await service.on_payment_link_issued(conn, PaymentLinkIssued(
+            account_id=account, correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), payment_id=uuid.uuid4(),
+            checkout_id=checkout_id, amount="1500.00", currency="UAH", provider="sandbox", url="http://pay.example/2"))
+    started = asyncio.get_running_loop().time()
+    status = (await asyncio.wait_for(waiting, 5)).json()
+    assert status["status"] == "ready" and status["payment_url"] == "http://pay.example/2"
+    assert asyncio.get_running_loop().time() - started < 2  # woken, not timed out
+    # A pending checkout answers when the wait is over.
+    other = (await client.post(f"/public/offers/{offer['id']}/checkouts",
+                               json={"name": "Ivan", "email": "ivan@example.com"})).json()["checkout_id"]
+    assert (await client.get(f"/public/checkouts/{other}", params={"wait": 0.2})).json()["status"] == "pending"
+    assert (await client.get(f"/public/checkouts/{other}", params={"wait": 60})).status_code == 422

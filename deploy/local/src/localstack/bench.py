@@ -144,13 +144,13 @@ async def purchase(client: httpx.AsyncClient, state: dict[str, Any], p: Purchase
         p.checkout_id = opened.json()["checkout_id"]
         deadline = time.monotonic() + 30
         while True:
-            status = (await client.get(f"/public/v1/checkouts/{p.checkout_id}")).json()
+            # As the offer page does: the request waits server-side until the link is ready.
+            status = (await client.get(f"/public/v1/checkouts/{p.checkout_id}", params={"wait": 8})).json()
             if status["status"] == "ready":
                 p.link_ready_at = time.time()
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError("no payment link after 30 s")
-            await asyncio.sleep(0.005)
         p.webhook_at = time.time()
         form = {"event_id": uuid.uuid4().hex, "amount": state["offer_total"], "currency": state["offer_currency"]}
         (await client.post(f"{status['payment_url']}/succeed", data=form)).raise_for_status()

@@ -6,6 +6,7 @@ from contracts import OfferOpened
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
+from .adapters.checkout_waiters import CheckoutWaiters
 from .entrypoints import http, subscribers
 from .settings import Settings
 
@@ -13,11 +14,16 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return build_app(
+    settings = settings or Settings()
+    waiters = CheckoutWaiters(settings.database_url)
+    app = build_app(
         name="offers",
-        settings=settings or Settings(),
+        settings=settings,
         routers=[http.crm, http.public],
         subscribers=subscribers.register,
         publishes=[OfferOpened],
+        workers=[lambda _engine, _settings: waiters],
         description="Products, offers (tariffs) and checkouts. Public: open an offer, checkout status.",
     )
+    app.state.checkout_waiters = waiters
+    return app

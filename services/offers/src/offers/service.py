@@ -8,6 +8,7 @@ from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
+from .adapters.checkout_waiters import announce_ready
 from .adapters.tables import outbox
 from .domain.offer import Checkout, Item, Offer, OfferError, OfferUnavailable
 
@@ -72,3 +73,4 @@ async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
 async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:
     if event.checkout_id is not None:
         await repo.record_payment_link(conn, event.checkout_id, event.account_id, event.url)
+        await announce_ready(conn, event.checkout_id)

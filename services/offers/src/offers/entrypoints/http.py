@@ -1,11 +1,13 @@
 """HTTP routes of the offers service: thin, no rules."""
 
-from typing import Any
+import asyncio
+import contextlib
+from typing import Annotated, Any
 from uuid import UUID
 
 import phonenumbers
 from contracts import ContactData
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
 
@@ -121,10 +123,23 @@ async def open_offer(offer_id: UUID, body: CheckoutIn, request: Request, engine:
     return {"checkout_id": checkout.id, "status_url": f"{base}/public/v1/checkouts/{checkout.id}"}
 
 
+MAX_WAIT_SECONDS = 8.0
+
+
 @public.get("/checkouts/{checkout_id}")
-async def checkout_status(checkout_id: UUID, engine: EngineDep) -> dict[str, Any]:
+async def checkout_status(
+    checkout_id: UUID, request: Request, engine: EngineDep,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait while pending")] = 0,
+) -> dict[str, Any]:
+    """With `wait`, a pending checkout answers as soon as its link is ready (or when time is up)."""
+    with request.app.state.checkout_waiters.watch(checkout_id) as ready:
+        async with engine.connect() as conn:
+            found = await views.checkout_status(conn, checkout_id)
+        if found is None:
+            raise Problem(404, "Not found", f"no checkout {checkout_id}")
+        if found["status"] != "pending" or wait == 0:
+            return found
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), wait)
     async with engine.connect() as conn:
-        found = await views.checkout_status(conn, checkout_id)
-    if found is None:
-        raise Problem(404, "Not found", f"no checkout {checkout_id}")
-    return found
+        return await views.checkout_status(conn, checkout_id)  # type: ignore[return-value]
