@@ -1,1 +1,1 @@
-"""notifications service."""
+"""Notifications service: emails about orders, each sent once, with a delivery log."""

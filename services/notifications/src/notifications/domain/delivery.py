@@ -1,0 +1,49 @@
+"""A delivery: one rendered email to one address, and what happens after each try."""
+
+from dataclasses import dataclass
+from typing import Literal
+from uuid import UUID
+
+Status = Literal["pending", "sent", "failed"]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A delivery claimed for one try; `attempts` already counts this try."""
+
+    id: UUID
+    recipient: str
+    subject: str
+    text_body: str
+    html_body: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    first: float = 5.0
+    cap: float = 900.0
+    max_attempts: int = 30
+
+    def delay(self, attempts: int) -> float:
+        return min(self.first * 2 ** max(attempts - 1, 0), self.cap)
+
+
+@dataclass(frozen=True)
+class AfterFailure:
+    status: Status
+    retry_in: float | None
+
+
+def after_failure(attempts: int, *, permanent: bool, policy: RetryPolicy) -> AfterFailure:
+    """A refusal for good ends the delivery; anything else is tried again later, within limits."""
+    if permanent or attempts >= policy.max_attempts:
+        return AfterFailure("failed", None)
+    return AfterFailure("pending", policy.delay(attempts))

@@ -1,0 +1,151 @@
+"""The email sender: a background worker that sends recorded deliveries.
+
+- Wakes when a consumer commits a delivery (LISTEN/NOTIFY), and polls every second in
+  case a notice was missed or a retry fell due.
+- Claims due deliveries with FOR UPDATE SKIP LOCKED, counting the try and leasing the
+  row before anything is sent, so replicas never send the same delivery at once.
+- Each delivery was recorded once per (event, template, recipient) before this worker
+  sees it; it is sent, then marked. A crash between the mail server's "OK" and the mark
+  is the only way to a duplicate (the stable Message-ID lets mail clients fold it).
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from servicekit.settings import ServiceSettings
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .. import service
+from ..adapters.listener import DeliveriesListener
+from ..adapters.smtp import SendFailed, SmtpMailer
+from ..domain.delivery import Outgoing, RetryPolicy
+from ..settings import Settings
+
+log = logging.getLogger("notifications.sender")
+
+
+class EmailSender:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        mailer: SmtpMailer,
+        *,
+        policy: RetryPolicy,
+        batch_size: int = 8,
+        poll_interval: float = 1.0,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._mailer = mailer
+        self._policy = policy
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._max_backoff = max_backoff
+        # Long enough that no try is still running when its row becomes due again.
+        self._lease = timedelta(seconds=mailer.deadline * 2 + 30)
+        self._listener = DeliveriesListener(engine)
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="email-sender")
+
+    async def stop(self) -> None:
+        """Let the emails already handed over finish (an interrupted one would wait out its lease)."""
+        if self._task:
+            self._stopping = True
+            self._listener.woken.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), self._mailer.deadline)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        await self._listener.close()
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        while not self._stopping:
+            try:
+                await self._listener.ensure()
+                claimed = await self.send_due()
+                backoff = 0.1
+                if claimed < self._batch_size:
+                    await self._wait(self._poll_interval)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # database trouble: back off, never spin
+                log.warning("email sender failed, retrying in %.1fs: %r", backoff, exc)
+                await self._wait(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+
+    async def _wait(self, seconds: float) -> None:
+        """Sleep until a delivery is committed, the time is up, or the sender is stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listener.woken.wait(), seconds)
+        if not self._stopping:
+            self._listener.woken.clear()
+
+    async def send_due(self) -> int:
+        """Send one batch of due deliveries; returns how many were claimed."""
+        async with self._engine.begin() as conn:
+            batch = await service.claim_due(conn, self._batch_size, self._lease)
+        await asyncio.gather(*(self._send(delivery) for delivery in batch))
+        return len(batch)
+
+    async def _send(self, delivery: Outgoing) -> None:
+        try:
+            await self._mailer.send(delivery)
+        except SendFailed as exc:
+            await self._failed(delivery, str(exc), permanent=exc.permanent)
+            return
+        except Exception as exc:  # a bug, not the mail server: retried within the attempt limit
+            log.exception("delivery %s could not be handed over", delivery.id)
+            await self._failed(delivery, f"{type(exc).__name__}: {exc}", permanent=False)
+            return
+        await self._record(delivery, lambda conn: service.record_sent(conn, delivery))
+
+    async def _failed(self, delivery: Outgoing, error: str, *, permanent: bool) -> None:
+        log.warning("delivery %s not sent (try %d, %s): %s", delivery.id, delivery.attempts,
+                    "final" if permanent else "will retry", error)
+        await self._record(
+            delivery,
+            lambda conn: service.record_failure(conn, delivery, error, permanent=permanent, policy=self._policy),
+        )
+
+    async def _record(self, delivery: Outgoing, outcome: Callable[[AsyncConnection], Awaitable[None]]) -> None:
+        # The try is over: a database blip must not turn it into another try after the lease.
+        delay = 0.1
+        for attempt in range(1, 6):
+            try:
+                async with self._engine.begin() as conn:
+                    await outcome(conn)
+                return
+            except Exception as exc:
+                if attempt == 5:
+                    log.error("could not record the outcome of delivery %s: %r", delivery.id, exc)
+                    return
+                await asyncio.sleep(delay)
+                delay *= 2
+
+
+def email_sender(engine: AsyncEngine, settings: ServiceSettings) -> EmailSender:
+    """Worker factory for build_app."""
+    assert isinstance(settings, Settings)
+    mailer = SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.mail_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        tls=settings.smtp_tls,
+        timeout=settings.smtp_timeout,
+    )
+    policy = RetryPolicy(
+        first=settings.send_retry_first, cap=settings.send_retry_cap, max_attempts=settings.send_max_attempts
+    )
+    return EmailSender(engine, mailer, policy=policy, batch_size=settings.send_concurrency)

@@ -1,0 +1,17 @@
+"""Kafka subscribers of the notifications service: thin, no rules."""
+
+from contracts import OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested
+from faststream.kafka import KafkaBroker
+from servicekit.messaging import subscribe
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .. import service
+
+GROUP = "notifications"
+
+
+def register(broker: KafkaBroker, engine: AsyncEngine) -> None:
+    subscribe(broker, OrderCreated, service.on_order_created, engine=engine, group_id=GROUP, service=GROUP)
+    subscribe(broker, PaymentLinkIssued, service.on_payment_link_issued, engine=engine, group_id=GROUP, service=GROUP)
+    subscribe(broker, PaymentSucceeded, service.on_payment_succeeded, engine=engine, group_id=GROUP, service=GROUP)
+    subscribe(broker, ReminderRequested, service.on_reminder_requested, engine=engine, group_id=GROUP, service=GROUP)

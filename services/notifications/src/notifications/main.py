@@ -1,0 +1,22 @@
+"""Wiring of the notifications service: the one place that knows every concrete piece."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from servicekit.runtime import build_app
+
+from .entrypoints import http, sender, subscribers
+from .settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build_app(
+        name="notifications",
+        settings=settings or Settings(),
+        routers=[http.crm],
+        subscribers=subscribers.register,
+        workers=[sender.email_sender],
+        description="Emails about orders (payment links, reminders, receipts), each sent once, and their delivery log.",
+    )

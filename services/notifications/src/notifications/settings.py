@@ -1,0 +1,27 @@
+from typing import Literal
+
+from pydantic_settings import SettingsConfigDict
+from servicekit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/notifications"
+    http_port: int = 8004
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # none: plain SMTP (a local mail catcher); starttls: upgrade, required; tls: implicit TLS (port 465).
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout: float = 10
+    mail_from: str = "Online school <no-reply@school.local>"
+
+    # How the sender retries a delivery the mail server could not take yet.
+    send_retry_first: float = 5.0
+    send_retry_cap: float = 900.0
+    send_max_attempts: int = 30
+    # Emails handed to the mail server at the same time by one process.
+    send_concurrency: int = 8

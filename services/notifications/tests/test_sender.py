@@ -1,0 +1,105 @@
+"""The email sender on real PostgreSQL and a real SMTP server, without the broker."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+from contracts import ContactData, OrderCreated, PaymentLinkIssued
+from notifications import service
+from notifications.entrypoints.sender import email_sender
+from notifications.main import MIGRATIONS
+from notifications.settings import Settings
+from servicekit.testing import migrated_database
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+@pytest.fixture(scope="module")
+async def database(infra):
+    url = await migrated_database(infra, "notifications", MIGRATIONS)
+    engine = create_async_engine(url)
+    yield url, engine
+    await engine.dispose()
+
+
+async def record_link_email(engine, to: str) -> uuid.UUID:
+    """What the consumers do for OrderCreated and PaymentLinkIssued: returns the order id."""
+    order = OrderCreated(
+        account_id=uuid.uuid4(), correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), order_number=5,
+        school_name="School", contact_id=uuid.uuid4(), contact=ContactData(name="Ivan", email=to), currency="EUR",
+        lines=[], discount="0", total="99.00", payment_plan=[], provider="sandbox",
+    )
+    link = PaymentLinkIssued.caused_by(
+        order, order_id=order.order_id, payment_id=uuid.uuid4(), amount="99.00", currency="EUR",
+        provider="sandbox", url="https://pay.example/p",
+    )
+    async with engine.begin() as conn:
+        await service.on_order_created(conn, order)
+        await service.on_payment_link_issued(conn, link)
+        # The same event again (a redelivery that got past no inbox): still one delivery.
+        await service.on_payment_link_issued(conn, link)
+    return order.order_id
+
+
+async def statuses(engine, order_ids: list[uuid.UUID]) -> list[str]:
+    async with engine.connect() as conn:
+        return list((await conn.scalars(
+            text("SELECT status FROM deliveries WHERE order_id = ANY(:ids)"), {"ids": order_ids}
+        )).all())
+
+
+async def test_two_senders_share_the_work_and_send_each_email_once(database, mailbox, eventually):
+    url, engine = database
+    addresses = [f"{uuid.uuid4().hex[:12]}@example.com" for _ in range(20)]
+    orders = [await record_link_email(engine, to) for to in addresses]
+    settings = Settings(database_url=url, smtp_port=mailbox.port, send_concurrency=3)
+    senders = [email_sender(engine, settings), email_sender(engine, settings)]
+    for sender in senders:
+        await sender.start()
+    try:
+        await eventually(lambda: _all_sent(engine, orders))
+    finally:
+        for sender in senders:
+            await sender.stop()
+    assert [len(mailbox.messages_to(to)) for to in addresses] == [1] * len(addresses)
+
+
+async def _all_sent(engine, orders: list[uuid.UUID]) -> bool:
+    found = await statuses(engine, orders)
+    return len(found) == len(orders) and set(found) == {"sent"}
+
+
+async def delivery_id(engine, order_id: uuid.UUID) -> uuid.UUID:
+    async with engine.connect() as conn:
+        return await conn.scalar(text("SELECT id FROM deliveries WHERE order_id = :o"), {"o": order_id})
+
+
+async def claimed_ids(engine, lease: timedelta = timedelta(minutes=5)) -> set[uuid.UUID]:
+    async with engine.begin() as conn:
+        return {d.id for d in await service.claim_due(conn, 100, lease)}
+
+
+async def test_a_claimed_delivery_is_skipped_while_leased_and_counted_per_try(database):
+    _, engine = database
+    mine = await delivery_id(engine, await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com"))
+    async with engine.begin() as conn:
+        [first] = [d for d in await service.claim_due(conn, 100, timedelta(0)) if d.id == mine]
+    assert first.attempts == 1
+    # A lease of zero gives it straight back: the next claim is the second try.
+    async with engine.begin() as conn:
+        [second] = [d for d in await service.claim_due(conn, 100, timedelta(minutes=5)) if d.id == mine]
+    assert second.attempts == 2
+    assert mine not in await claimed_ids(engine)
+
+
+async def test_a_delivery_locked_by_one_sender_is_skipped_by_another(database):
+    _, engine = database
+    mine = await delivery_id(engine, await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com"))
+    async with engine.connect() as holder:
+        await holder.begin()
+        await holder.execute(text("SELECT 1 FROM deliveries WHERE id = :d FOR UPDATE"), {"d": mine})
+        # Would block on the lock without SKIP LOCKED.
+        assert mine not in await asyncio.wait_for(claimed_ids(engine), 5)
+        await holder.rollback()
+    assert mine in await claimed_ids(engine)
