@@ -41,7 +41,8 @@ FIXED: dict[str, list[str]] = {
 # suit both the compose stack and the cluster. A new setting is not here, so it fails until a
 # deployment sets it or it is added with a reason.
 DEFAULTED: dict[str, set[str]] = {
-    "*": {"db_pool_size"},  # sized per deployment: compose keeps the default, Kubernetes sets it
+    # Sized per deployment (compose keeps the default, Kubernetes sets it); the group is the service name.
+    "*": {"db_pool_size", "consumer_group"},
     "gateway": {"upstream_timeout", "public_rate_per_minute"},
     "notifications": {"smtp_timeout", "send_retry_first", "send_retry_cap", "send_max_attempts", "send_concurrency"},
 }

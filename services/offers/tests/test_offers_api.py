@@ -9,7 +9,7 @@ from localstack.broker import create_topics
 from offers import service
 from offers.main import MIGRATIONS, create_app
 from offers.settings import Settings
-from servicekit.testing import as_account, migrated_database, running
+from servicekit.testing import as_account, fresh_group, migrated_database, running
 from sqlalchemy import text
 
 
@@ -17,7 +17,8 @@ from sqlalchemy import text
 async def client_app(infra):
     url = await migrated_database(infra, "offers", MIGRATIONS)
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
-    app = create_app(Settings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False))
+    app = create_app(Settings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
+                              consumer_group=fresh_group()))
     async with running(app) as client:
         yield client, app
 

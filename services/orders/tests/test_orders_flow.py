@@ -11,7 +11,7 @@ from orders import service
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
 from servicekit.errors import Rejected
-from servicekit.testing import as_account, migrated_database, running
+from servicekit.testing import as_account, fresh_group, migrated_database, running
 from sqlalchemy import text
 
 
@@ -19,7 +19,8 @@ from sqlalchemy import text
 async def client_app(infra):
     url = await migrated_database(infra, "orders", MIGRATIONS)
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
-    app = create_app(Settings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False))
+    app = create_app(Settings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
+                              consumer_group=fresh_group()))
     async with running(app) as client:
         yield client, app
 

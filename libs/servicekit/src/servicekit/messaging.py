@@ -86,7 +86,8 @@ def subscribe(
     """Register `handler(conn, event)` for `event_type`'s topic under the consumer policy."""
     topic = event_type.topic
     policy = retry or RetryPolicy()
-    consumer = f"{group_id}:{topic}"
+    # The inbox belongs to the service's database, whatever group its consumers run in.
+    consumer = f"{service}:{topic}"
 
     async def apply(event: E) -> bool:
         async with engine.begin() as conn:

@@ -21,7 +21,7 @@ from .migrations import upgrade
 from .relay import OutboxRelay
 from .settings import ServiceSettings
 
-Subscribers = Callable[[KafkaBroker, AsyncEngine], None]
+Subscribers = Callable[[KafkaBroker, AsyncEngine, str], None]  # (broker, engine, consumer group)
 
 
 class Worker(Protocol):
@@ -47,7 +47,7 @@ def build_app(
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     broker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
     if subscribers is not None:
-        subscribers(broker, engine)
+        subscribers(broker, engine, settings.consumer_group or name)
     for event in publishes:
         # Declared for the AsyncAPI document; the relay does the publishing.
         broker.publisher(event.topic, title=f"{name}/{event.topic}", schema=event, description=event.__doc__)

@@ -14,3 +14,5 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     # Pool size per process; a service process handles HTTP and its consumers.
     db_pool_size: int = 10
+    # Kafka consumer group; defaults to the service's name. Replicas of a service share it.
+    consumer_group: str | None = None

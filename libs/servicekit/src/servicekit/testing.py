@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,11 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
+
+
+def fresh_group() -> str:
+    """A consumer group of its own, so no earlier app's members delay this one's join."""
+    return f"test-{uuid.uuid4().hex[:10]}"
 
 
 def as_account(account_id: UUID) -> dict[str, str]:

@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
 
-GROUP = "notifications"
+SERVICE = "notifications"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine) -> None:
-    subscribe(broker, OrderCreated, service.on_order_created, engine=engine, group_id=GROUP, service=GROUP)
-    subscribe(broker, PaymentLinkIssued, service.on_payment_link_issued, engine=engine, group_id=GROUP, service=GROUP)
-    subscribe(broker, PaymentSucceeded, service.on_payment_succeeded, engine=engine, group_id=GROUP, service=GROUP)
-    subscribe(broker, ReminderRequested, service.on_reminder_requested, engine=engine, group_id=GROUP, service=GROUP)
+def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
+    subscribe(broker, OrderCreated, service.on_order_created, engine=engine, group_id=group, service=SERVICE)
+    subscribe(broker, PaymentLinkIssued, service.on_payment_link_issued, engine=engine, group_id=group, service=SERVICE)
+    subscribe(broker, PaymentSucceeded, service.on_payment_succeeded, engine=engine, group_id=group, service=SERVICE)
+    subscribe(broker, ReminderRequested, service.on_reminder_requested, engine=engine, group_id=group, service=SERVICE)

@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
 
-GROUP = "offers"
+SERVICE = "offers"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine) -> None:
-    subscribe(broker, OrderCreated, service.on_order_created, engine=engine, group_id=GROUP, service=GROUP)
-    subscribe(broker, PaymentLinkIssued, service.on_payment_link_issued, engine=engine, group_id=GROUP, service=GROUP)
+def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
+    subscribe(broker, OrderCreated, service.on_order_created, engine=engine, group_id=group, service=SERVICE)
+    subscribe(broker, PaymentLinkIssued, service.on_payment_link_issued, engine=engine, group_id=group, service=SERVICE)

@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
 
-GROUP = "orders"
+SERVICE = "orders"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine) -> None:
-    subscribe(broker, OfferOpened, service.on_offer_opened, engine=engine, group_id=GROUP, service=GROUP)
-    subscribe(broker, PaymentSucceeded, service.on_payment_succeeded, engine=engine, group_id=GROUP, service=GROUP)
+def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
+    subscribe(broker, OfferOpened, service.on_offer_opened, engine=engine, group_id=group, service=SERVICE)
+    subscribe(broker, PaymentSucceeded, service.on_payment_succeeded, engine=engine, group_id=group, service=SERVICE)

@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from .. import service
 from ..service import Providers
 
-GROUP = "payments"
+SERVICE = "payments"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine, *, providers: Providers) -> None:
+def register(broker: KafkaBroker, engine: AsyncEngine, group: str, *, providers: Providers) -> None:
     async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
         await service.create_order_payments(conn, event, providers)
 
-    subscribe(broker, OrderCreated, on_order_created, engine=engine, group_id=GROUP, service=GROUP)
+    subscribe(broker, OrderCreated, on_order_created, engine=engine, group_id=group, service=SERVICE)
