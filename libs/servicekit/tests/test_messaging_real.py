@@ -166,7 +166,7 @@ async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine,
     finally:
         await broker.stop()
     assert notes == ["1", "3", "4"]
-    assert attempts[3] == 3
+    assert attempts[3] >= 3  # retried until its fact arrived (a rebalance may redeliver it once more)
     dead = await records_for_key(infra.kafka_bootstrap, dlq_topic(KitProbed.topic), key, 3)
     reasons = [dict(r.headers)["x-reason"] for r in dead]
     assert reasons == [b"invalid", b"invalid", b"rejected"]

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from aiokafka.errors import KafkaError
@@ -73,23 +73,43 @@ class RetryPolicy:
         return min(self.first * 2 ** (attempt - 1), self.cap)
 
 
-def subscribe(
+def consume(
     broker: KafkaBroker,
-    event_type: type[E],
-    handler: Handler[E],
+    handlers: Mapping[type[Event], Handler[Any]],
     *,
     engine: AsyncEngine,
     group_id: str,
     service: str,
     retry: RetryPolicy | None = None,
 ) -> None:
-    """Register `handler(conn, event)` for `event_type`'s topic under the consumer policy."""
-    topic = event_type.topic
+    """Register `handler(conn, event)` per event type under the consumer policy.
+
+    Each topic gets its own consumer in its own group, `<group_id>.<topic>`: a retry waiting
+    on one topic never holds up another (an email waiting for its OrderCreated must not block
+    OrderCreated), and each group has one member per process, so joins and rebalances stay
+    small and quick.
+    """
     policy = retry or RetryPolicy()
+    for event_type, handler in handlers.items():
+        _consume_topic(broker, event_type, handler, engine=engine, group_id=f"{group_id}.{event_type.topic}",
+                       service=service, policy=policy)
+
+
+def _consume_topic(
+    broker: KafkaBroker,
+    event_type: type[Event],
+    handler: Handler[Any],
+    *,
+    engine: AsyncEngine,
+    group_id: str,
+    service: str,
+    policy: RetryPolicy,
+) -> None:
+    topic = event_type.topic
     # The inbox belongs to the service's database, whatever group its consumers run in.
     consumer = f"{service}:{topic}"
 
-    async def apply(event: E) -> bool:
+    async def apply(event: Event) -> bool:
         async with engine.begin() as conn:
             if not await claim(conn, consumer, event.event_id):
                 return False
@@ -116,7 +136,7 @@ def subscribe(
         auto_offset_reset="earliest",
         decoder=_raw,
         title=f"{group_id}/{topic}",
-        description=f"{event_type.__doc__ or topic} Consumed by {group_id}.",
+        description=f"{event_type.__doc__ or topic} Consumed by {service}.",
     )
     async def on_message(raw: bytes, msg: KafkaMessage) -> None:  # noqa: C901
         correlation_id.set(None)
@@ -152,3 +172,16 @@ def subscribe(
             HANDLE_SECONDS.labels(service, topic).observe(time.perf_counter() - started)
             return
 
+
+def subscribe(
+    broker: KafkaBroker,
+    event_type: type[E],
+    handler: Handler[E],
+    *,
+    engine: AsyncEngine,
+    group_id: str,
+    service: str,
+    retry: RetryPolicy | None = None,
+) -> None:
+    """A consumer of one event type (see `consume`)."""
+    consume(broker, {event_type: handler}, engine=engine, group_id=group_id, service=service, retry=retry)

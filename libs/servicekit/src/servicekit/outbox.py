@@ -8,16 +8,32 @@ import json
 
 from contracts import Event
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Index, Integer, MetaData, Table, Text, func, insert, text,
+    DDL, BigInteger, Column, DateTime, Index, Integer, MetaData, Table, Text, event, func, insert, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 NOTIFY_CHANNEL = "outbox"
 
+# The relay wakes on commit: a statement trigger notifies once per inserting statement, and
+# PostgreSQL delivers it only if the transaction commits. In the database rather than in
+# add_to_outbox, so it costs no extra round trip. Every service's first migration runs it.
+OUTBOX_NOTIFY_DDL: tuple[str, ...] = (
+    f"""CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('{NOTIFY_CHANNEL}', '');
+  RETURN NULL;
+END $$""",
+    "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()",
+)
+OUTBOX_NOTIFY_DROP: tuple[str, ...] = (
+    "DROP TRIGGER IF EXISTS outbox_notify ON outbox",
+    "DROP FUNCTION IF EXISTS outbox_notify()",
+)
+
 
 def outbox_table(metadata: MetaData) -> Table:
-    return Table(
+    table = Table(
         "outbox",
         metadata,
         Column("id", BigInteger, primary_key=True, autoincrement=True),
@@ -31,6 +47,9 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("last_error", Text),
         Index("outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
     )
+    for ddl in OUTBOX_NOTIFY_DDL:
+        event.listen(table, "after_create", DDL(ddl))
+    return table
 
 
 def event_headers(event: Event) -> dict[str, str]:
@@ -58,5 +77,3 @@ async def add_to_outbox(conn: AsyncConnection, table: Table, *events: Event) -> 
             for e in events
         ],
     )
-    # Delivered to the relay on commit only, so it wakes exactly when there is work.
-    await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})

@@ -69,7 +69,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.1
-        last_prune = 0.0
+        last_prune = last_lag = 0.0
         while True:
             try:
                 if not await self._ensure_leader():
@@ -80,6 +80,9 @@ class OutboxRelay:
                 if time.monotonic() - last_prune > 600:
                     await self._prune()
                     last_prune = time.monotonic()
+                if time.monotonic() - last_lag > 5:
+                    await self._measure_lag()
+                    last_lag = time.monotonic()
                 if published < self._batch_size:
                     await self._wait_for_work()
             except asyncio.CancelledError:
@@ -132,7 +135,6 @@ class OutboxRelay:
                 )
             ).all()
         if not rows:
-            OUTBOX_LAG.labels(self._service).set(0)
             return 0
         done: list[int] = []
         try:
@@ -163,13 +165,17 @@ class OutboxRelay:
                     text("UPDATE outbox SET attempts = attempts + 1, last_error = :e WHERE id = :id"),
                     {"id": failed, "e": error[:2000]},
                 )
+
+    async def _measure_lag(self) -> None:
+        # Every few seconds, not per batch: it is a metric, not part of publishing.
+        async with self._engine.connect() as conn:
             lag = await conn.scalar(
                 text(
                     "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) "
                     "FROM outbox WHERE published_at IS NULL"
                 )
             )
-            OUTBOX_LAG.labels(self._service).set(float(lag or 0))
+        OUTBOX_LAG.labels(self._service).set(float(lag or 0))
 
     async def _prune(self) -> None:
         async with self._engine.begin() as conn:

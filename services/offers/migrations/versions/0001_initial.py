@@ -6,6 +6,7 @@ Create Date: 2026-11-23 15:47:52.346910
 """
 from alembic import op
 import sqlalchemy as sa
+from servicekit.outbox import OUTBOX_NOTIFY_DDL, OUTBOX_NOTIFY_DROP
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
@@ -47,6 +48,8 @@ def upgrade() -> None:
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
+    for ddl in OUTBOX_NOTIFY_DDL:
+        op.execute(ddl)
     op.create_index('outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('products',
     sa.Column('id', sa.UUID(), nullable=False),
@@ -99,6 +102,8 @@ def downgrade() -> None:
     op.drop_index('products_account', table_name='products')
     op.drop_table('products')
     op.drop_index('outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'))
+    for ddl in OUTBOX_NOTIFY_DROP:
+        op.execute(ddl)
     op.drop_table('outbox')
     op.drop_index('offers_account', table_name='offers')
     op.drop_table('offers')

@@ -52,11 +52,12 @@ async def open_offer(
     conn: AsyncConnection, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID
 ) -> Checkout:
     """A visitor opened the offer page or widget: record the checkout, emit OfferOpened."""
-    offer = await repo.get_offer(conn, offer_id)
-    if offer is None:
+    found = await repo.get_offer_with_school(conn, offer_id)
+    if found is None:
         raise OfferUnavailable(f"there is no offer {offer_id}")
+    offer, school = found
+    school = school or DEFAULT_SCHOOL_NAME
     checkout = Checkout(account_id=offer.account_id, offer_id=offer.id, offer_version=offer.version, source=source)
-    school = await repo.school_name(conn, offer.account_id) or DEFAULT_SCHOOL_NAME
     event = offer.open(
         checkout_id=checkout.id, school_name=school, contact=contact, source=source, correlation_id=correlation_id
     )

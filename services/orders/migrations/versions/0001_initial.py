@@ -6,6 +6,7 @@ Create Date: 2026-11-23 15:52:02.528992
 """
 from alembic import op
 import sqlalchemy as sa
+from servicekit.outbox import OUTBOX_NOTIFY_DDL, OUTBOX_NOTIFY_DROP
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
@@ -52,6 +53,8 @@ def upgrade() -> None:
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
+    for ddl in OUTBOX_NOTIFY_DDL:
+        op.execute(ddl)
     op.create_index('outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('pipelines',
     sa.Column('id', sa.UUID(), nullable=False),
@@ -153,6 +156,8 @@ def downgrade() -> None:
     op.drop_index('pipelines_one_default', table_name='pipelines', postgresql_where=sa.text('is_default'))
     op.drop_table('pipelines')
     op.drop_index('outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'))
+    for ddl in OUTBOX_NOTIFY_DROP:
+        op.execute(ddl)
     op.drop_table('outbox')
     op.drop_table('order_counters')
     op.drop_table('inbox')

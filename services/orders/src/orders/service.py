@@ -17,10 +17,10 @@ SYSTEM = "system"
 
 async def on_offer_opened(conn: AsyncConnection, event: OfferOpened) -> None:
     """Every visit to an offer page makes a new order, with the offer's terms as they were."""
-    if await repo.order_id_for_checkout(conn, event.checkout_id) is not None:
-        return
     account = event.account_id
-    pipeline_id, stage_id = await repo.default_pipeline(conn, account)
+    existing, pipeline_id, stage_id = await repo.placement_for_checkout(conn, account, event.checkout_id)
+    if existing is not None:
+        return
     contact = event.contact
     contact_id = await repo.upsert_contact(
         conn, account, name=contact.name, email=str(contact.email), phone=contact.phone, locale=contact.locale

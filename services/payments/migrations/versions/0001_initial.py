@@ -6,6 +6,7 @@ Create Date: 2026-11-23 15:54:35.699130
 """
 from alembic import op
 import sqlalchemy as sa
+from servicekit.outbox import OUTBOX_NOTIFY_DDL, OUTBOX_NOTIFY_DROP
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
@@ -34,6 +35,8 @@ def upgrade() -> None:
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
+    for ddl in OUTBOX_NOTIFY_DDL:
+        op.execute(ddl)
     op.create_index('outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('payments',
     sa.Column('id', sa.UUID(), nullable=False),
@@ -89,6 +92,8 @@ def downgrade() -> None:
     op.drop_index('payments_account_order', table_name='payments')
     op.drop_table('payments')
     op.drop_index('outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'))
+    for ddl in OUTBOX_NOTIFY_DROP:
+        op.execute(ddl)
     op.drop_table('outbox')
     op.drop_table('inbox')
     # ### end Alembic commands ###

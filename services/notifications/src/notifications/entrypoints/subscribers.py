@@ -2,7 +2,7 @@
 
 from contracts import OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import subscribe
+from servicekit.messaging import consume
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
@@ -11,7 +11,9 @@ SERVICE = "notifications"
 
 
 def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
-    subscribe(broker, OrderCreated, service.on_order_created, engine=engine, group_id=group, service=SERVICE)
-    subscribe(broker, PaymentLinkIssued, service.on_payment_link_issued, engine=engine, group_id=group, service=SERVICE)
-    subscribe(broker, PaymentSucceeded, service.on_payment_succeeded, engine=engine, group_id=group, service=SERVICE)
-    subscribe(broker, ReminderRequested, service.on_reminder_requested, engine=engine, group_id=group, service=SERVICE)
+    consume(broker, {
+        OrderCreated: service.on_order_created,
+        PaymentLinkIssued: service.on_payment_link_issued,
+        PaymentSucceeded: service.on_payment_succeeded,
+        ReminderRequested: service.on_reminder_requested,
+    }, engine=engine, group_id=group, service=SERVICE)

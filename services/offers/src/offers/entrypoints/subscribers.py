@@ -2,7 +2,7 @@
 
 from contracts import OrderCreated, PaymentLinkIssued
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import subscribe
+from servicekit.messaging import consume
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
@@ -11,5 +11,7 @@ SERVICE = "offers"
 
 
 def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
-    subscribe(broker, OrderCreated, service.on_order_created, engine=engine, group_id=group, service=SERVICE)
-    subscribe(broker, PaymentLinkIssued, service.on_payment_link_issued, engine=engine, group_id=group, service=SERVICE)
+    consume(broker, {
+        OrderCreated: service.on_order_created,
+        PaymentLinkIssued: service.on_payment_link_issued,
+    }, engine=engine, group_id=group, service=SERVICE)

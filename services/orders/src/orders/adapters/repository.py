@@ -16,6 +16,26 @@ from .tables import (
 )
 
 
+_PLACEMENT = text("""
+    SELECT (SELECT o.id FROM orders o WHERE o.checkout_id = :checkout_id) AS existing_order,
+           p.id AS pipeline_id,
+           (SELECT s.id FROM stages s WHERE s.pipeline_id = p.id ORDER BY s.position LIMIT 1) AS stage_id
+    FROM (SELECT 1) AS one
+    LEFT JOIN pipelines p ON p.account_id = :account_id AND p.is_default
+""")
+
+
+async def placement_for_checkout(
+    conn: AsyncConnection, account_id: UUID, checkout_id: UUID
+) -> tuple[UUID | None, UUID, UUID]:
+    """In one round trip (this path runs for every visit): an order already made for this
+    checkout, if any, and where a new order goes: the default pipeline and its first stage."""
+    row = (await conn.execute(_PLACEMENT, {"checkout_id": checkout_id, "account_id": account_id})).one()
+    if row.pipeline_id is None:
+        return row.existing_order, *await default_pipeline(conn, account_id)
+    return row.existing_order, row.pipeline_id, row.stage_id
+
+
 async def default_pipeline(conn: AsyncConnection, account_id: UUID) -> tuple[UUID, UUID]:
     """The school's default pipeline and its first stage, created on first use."""
     found = (await conn.execute(
@@ -78,10 +98,6 @@ async def next_order_number(conn: AsyncConnection, account_id: UUID) -> int:
         )
         .returning(order_counters.c.last_number)
     )).scalar_one()
-
-
-async def order_id_for_checkout(conn: AsyncConnection, checkout_id: UUID) -> UUID | None:
-    return await conn.scalar(select(orders.c.id).where(orders.c.checkout_id == checkout_id))
 
 
 async def add_order(conn: AsyncConnection, values: dict[str, Any], lines: list[dict[str, Any]]) -> None:

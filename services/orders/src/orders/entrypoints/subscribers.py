@@ -2,7 +2,7 @@
 
 from contracts import OfferOpened, PaymentSucceeded
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import subscribe
+from servicekit.messaging import consume
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
@@ -11,5 +11,7 @@ SERVICE = "orders"
 
 
 def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
-    subscribe(broker, OfferOpened, service.on_offer_opened, engine=engine, group_id=group, service=SERVICE)
-    subscribe(broker, PaymentSucceeded, service.on_payment_succeeded, engine=engine, group_id=group, service=SERVICE)
+    consume(broker, {
+        OfferOpened: service.on_offer_opened,
+        PaymentSucceeded: service.on_payment_succeeded,
+    }, engine=engine, group_id=group, service=SERVICE)
