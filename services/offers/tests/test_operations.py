@@ -1,0 +1,65 @@
+"""What an operator relies on: health, readiness, metrics, AsyncAPI, correlated JSON logs."""
+
+import json
+import logging
+import uuid
+
+import pytest
+from contracts import ALL_TOPICS
+from localstack.broker import create_topics
+from offers.main import MIGRATIONS, create_app
+from offers.settings import Settings
+from servicekit.logging import JsonFormatter, correlation_id
+from servicekit.testing import as_account, fresh_group, migrated_database, running
+from sqlalchemy import text
+
+
+@pytest.fixture(scope="module")
+async def client(infra):
+    url = await migrated_database(infra, "offers", MIGRATIONS)
+    await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
+    app = create_app(Settings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
+                              consumer_group=fresh_group()))
+    async with running(app) as client:
+        client.app = app
+        yield client
+
+
+async def test_health_and_readiness(client):
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = await client.get("/ready")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+async def test_metrics_and_asyncapi(client):
+    await client.get("/products", headers=as_account(uuid.uuid4()))
+    metrics = (await client.get("/metrics")).text
+    assert 'http_request_seconds_count{method="GET",route="/products",service="offers",status="200"}' in metrics
+    spec = (await client.get("/asyncapi.json")).json()
+    channels = json.dumps(spec["channels"])
+    assert "OrderCreated" in channels and "PaymentLinkIssued" in channels and "OfferOpened" in channels
+
+
+async def test_the_correlation_id_comes_back_and_reaches_the_event(client):
+    cid = str(uuid.uuid4())
+    account = uuid.uuid4()
+    product = (await client.post("/products", json={"title": "C"}, headers=as_account(account))).json()
+    offer = (await client.post("/offers", headers=as_account(account), json={
+        "title": "O", "currency": "EUR", "items": [{"product_id": product["id"], "price": "1.00"}]})).json()
+    opened = await client.post(f"/public/offers/{offer['id']}/checkouts", headers={"X-Correlation-Id": cid},
+                               json={"name": "A", "email": "a@example.com"})
+    assert opened.headers["X-Correlation-Id"] == cid
+    async with client.app.state.engine.connect() as conn:
+        event = await conn.scalar(text("SELECT payload FROM outbox WHERE payload->>'checkout_id' = :c"),
+                                  {"c": opened.json()["checkout_id"]})
+    assert event["correlation_id"] == cid
+
+
+def test_json_log_lines_carry_the_correlation_id():
+    token = correlation_id.set("c-123")
+    try:
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("there",), None)
+        line = json.loads(JsonFormatter("offers").format(record))
+    finally:
+        correlation_id.reset(token)
+    assert line["msg"] == "hello there" and line["correlation_id"] == "c-123" and line["service"] == "offers"
