@@ -5,22 +5,17 @@ import logging
 import uuid
 
 import pytest
-from contracts import ALL_TOPICS
-from localstack.broker import create_topics
 from offers.main import MIGRATIONS, create_app
 from offers.settings import Settings
 from servicekit.logging import JsonFormatter, correlation_id
-from servicekit.testing import as_account, fresh_group, migrated_database, running
+from servicekit.testing import as_account, service_under_test
 from sqlalchemy import text
 
 
 @pytest.fixture(scope="module")
 async def client(infra):
-    url = await migrated_database(infra, "offers", MIGRATIONS)
-    await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
-    app = create_app(Settings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
-                              consumer_group=fresh_group()))
-    async with running(app) as client:
+    async with service_under_test(infra, name="offers", migrations=MIGRATIONS, create_app=create_app,
+                                  settings_type=Settings) as (client, app):
         client.app = app
         yield client
 

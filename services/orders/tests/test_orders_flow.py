@@ -5,24 +5,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from contracts import ALL_TOPICS, ContactData, OfferLine, OfferOpened, PaymentSucceeded, PlannedPayment
-from localstack.broker import create_topics
+from contracts import ContactData, OfferLine, OfferOpened, PaymentSucceeded, PlannedPayment
 from orders import service
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
 from servicekit.errors import Rejected
-from servicekit.testing import as_account, fresh_group, migrated_database, running
+from servicekit.testing import as_account, service_under_test
 from sqlalchemy import text
 
 
 @pytest.fixture(scope="module")
 async def client_app(infra):
-    url = await migrated_database(infra, "orders", MIGRATIONS)
-    await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
-    app = create_app(Settings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
-                              consumer_group=fresh_group()))
-    async with running(app) as client:
-        yield client, app
+    async with service_under_test(infra, name="orders", migrations=MIGRATIONS, create_app=create_app,
+                                  settings_type=Settings) as running_service:
+        yield running_service
 
 
 def opened(account, email="olena@example.com", total="1500.00", name="Olena") -> OfferOpened:

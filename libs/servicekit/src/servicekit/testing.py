@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from .http import ACCOUNT_HEADER
 from .migrations import upgrade
+from .settings import ServiceSettings
 
 
 async def migrated_database(infra: Any, prefix: str, migrations_dir: Path) -> str:
@@ -29,6 +30,24 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
+
+
+@contextlib.asynccontextmanager
+async def service_under_test(
+    infra: Any, *, name: str, migrations: Path, create_app: Callable[[Any], FastAPI],
+    settings_type: type[ServiceSettings], **overrides: Any,
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    """A service on its own fresh database and consumer group, on the test servers, running."""
+    from contracts import ALL_TOPICS, dlq_topic
+    from localstack.broker import create_topics
+
+    url = await migrated_database(infra, name, migrations)
+    await create_topics(infra.kafka_bootstrap, [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)])
+    settings = settings_type(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
+                             consumer_group=fresh_group(), **overrides)
+    app = create_app(settings)
+    async with running(app) as client:
+        yield client, app
 
 
 def fresh_group() -> str:
