@@ -134,11 +134,13 @@ async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine,
             raise Rejected("no such thing")
         if event.behaviour == "not-yet" and attempts[event.n] < 3:
             raise NotYet("the fact it needs is not here yet")
+        if event.behaviour == "never":
+            raise NotYet("the fact it needs never comes")
         await conn.execute(insert(effects).values(key=event.key, note=str(event.n)))
 
     broker = make_broker(infra.kafka_bootstrap, client_id="t")
     subscribe(broker, KitProbed, handler, engine=engine, group_id=f"g-{key}", service="kit",
-              retry=RetryPolicy(first=0.01, cap=0.05))
+              retry=RetryPolicy(first=0.01, cap=0.05, max_not_yet=0.5))
     first = probe(key, 1)
     raw = [
         first.model_dump_json().encode(),
@@ -147,6 +149,7 @@ async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine,
         json.dumps({"event_type": "KitProbed", "key": key}).encode(),  # fails validation
         probe(key, 2, "reject").model_dump_json().encode(),
         probe(key, 3, "not-yet").model_dump_json().encode(),
+        probe(key, 5, "never").model_dump_json().encode(),
         probe(key, 4).model_dump_json().encode(),
     ]
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
@@ -167,7 +170,7 @@ async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine,
         await broker.stop()
     assert notes == ["1", "3", "4"]
     assert attempts[3] >= 3  # retried until its fact arrived (a rebalance may redeliver it once more)
-    dead = await records_for_key(infra.kafka_bootstrap, dlq_topic(KitProbed.topic), key, 3)
+    dead = await records_for_key(infra.kafka_bootstrap, dlq_topic(KitProbed.topic), key, 4)
     reasons = [dict(r.headers)["x-reason"] for r in dead]
-    assert reasons == [b"invalid", b"invalid", b"rejected"]
+    assert reasons == [b"invalid", b"invalid", b"rejected", b"waited-too-long"]
     assert dead[0].value == b"{not json"

@@ -64,10 +64,15 @@ def _is_transient(exc: BaseException) -> bool:
 
 
 class RetryPolicy:
-    def __init__(self, *, first: float = 0.05, cap: float = 5.0, max_unexpected: int = 5) -> None:
+    def __init__(
+        self, *, first: float = 0.05, cap: float = 5.0, max_unexpected: int = 5, max_not_yet: float = 600.0
+    ) -> None:
         self.first = first
         self.cap = cap
         self.max_unexpected = max_unexpected
+        # A fact that has not arrived in this long will not: park the message rather than
+        # hold its partition forever.
+        self.max_not_yet = max_not_yet
 
     def delay(self, attempt: int) -> float:
         return min(self.first * 2 ** (attempt - 1), self.cap)
@@ -159,6 +164,9 @@ def _consume_topic(
                 return
             except Exception as exc:
                 transient = _is_transient(exc)
+                if isinstance(exc, NotYet) and time.perf_counter() - started > policy.max_not_yet:
+                    await dead_letter(raw, msg, "waited-too-long", exc)
+                    return
                 if not transient and attempt >= policy.max_unexpected:
                     log.error("giving up on %s after %d attempts:\n%s", topic, attempt, traceback.format_exc())
                     await dead_letter(raw, msg, "failed", exc)
