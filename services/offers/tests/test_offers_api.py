@@ -142,12 +142,19 @@ async def test_status_request_can_wait_for_the_link(client_app):
     offer = (await make_offer(client, account)).json()
     checkout_id = (await client.post(f"/public/offers/{offer['id']}/checkouts",
                                      json={"name": "Ivan", "email": "ivan@example.com"})).json()["checkout_id"]
+    order_id = uuid.uuid4()
+    async with app.state.engine.begin() as conn:
+        await service.on_order_created(conn, OrderCreated(
+            account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, order_number=3,
+            checkout_id=checkout_id, school_name="S", contact_id=uuid.uuid4(),
+            contact=ContactData(name="Ivan", email="ivan@example.com"), currency="UAH", lines=[], discount="0",
+            total="1500.00", payment_plan=[], provider="sandbox"))
     waiting = asyncio.create_task(client.get(f"/public/checkouts/{checkout_id}", params={"wait": 5}))
     await asyncio.sleep(0.3)
     assert not waiting.done()
     async with app.state.engine.begin() as conn:
         await service.on_payment_link_issued(conn, PaymentLinkIssued(
-            account_id=account, correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), payment_id=uuid.uuid4(),
+            account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=uuid.uuid4(),
             checkout_id=checkout_id, amount="1500.00", currency="UAH", provider="sandbox", url="http://pay.example/2"))
     started = asyncio.get_running_loop().time()
     status = (await asyncio.wait_for(waiting, 5)).json()
@@ -158,3 +165,27 @@ async def test_status_request_can_wait_for_the_link(client_app):
                                json={"name": "Ivan", "email": "ivan@example.com"})).json()["checkout_id"]
     assert (await client.get(f"/public/checkouts/{other}", params={"wait": 0.2})).json()["status"] == "pending"
     assert (await client.get(f"/public/checkouts/{other}", params={"wait": 60})).status_code == 422
+
+
+async def test_a_link_that_arrives_before_the_order_number_does_not_make_it_ready(client_app):
+    client, app = client_app
+    account = uuid.uuid4()
+    offer = (await make_offer(client, account)).json()
+    checkout_id = (await client.post(f"/public/offers/{offer['id']}/checkouts",
+                                     json={"name": "Ivan", "email": "ivan@example.com"})).json()["checkout_id"]
+    common = dict(account_id=account, correlation_id=uuid.uuid4())
+    order_id = uuid.uuid4()
+    async with app.state.engine.begin() as conn:
+        await service.on_payment_link_issued(conn, PaymentLinkIssued(
+            **common, order_id=order_id, payment_id=uuid.uuid4(), checkout_id=checkout_id, amount="1500.00",
+            currency="UAH", provider="sandbox", url="http://pay.example/3"))
+    assert (await client.get(f"/public/checkouts/{checkout_id}")).json()["status"] == "pending"
+    waiting = asyncio.create_task(client.get(f"/public/checkouts/{checkout_id}", params={"wait": 5}))
+    await asyncio.sleep(0.3)
+    async with app.state.engine.begin() as conn:
+        await service.on_order_created(conn, OrderCreated(
+            **common, order_id=order_id, order_number=9, checkout_id=checkout_id, school_name="S",
+            contact_id=uuid.uuid4(), contact=ContactData(name="Ivan", email="ivan@example.com"), currency="UAH",
+            lines=[], discount="0", total="1500.00", payment_plan=[], provider="sandbox"))
+    status = (await asyncio.wait_for(waiting, 5)).json()
+    assert status == {"status": "ready", "order_number": 9, "payment_url": "http://pay.example/3"}

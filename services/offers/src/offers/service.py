@@ -69,6 +69,7 @@ async def open_offer(
 async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
     if event.checkout_id is not None:
         await repo.record_order(conn, event.checkout_id, event.account_id, event.order_id, event.order_number)
+        await announce_ready(conn, event.checkout_id)
 
 
 async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:

@@ -20,7 +20,7 @@ CHANNEL = "checkout_ready"
 
 
 async def announce_ready(conn: AsyncConnection, checkout_id: UUID) -> None:
-    """Delivered on commit, so a woken request always reads the link."""
+    """The checkout changed; delivered on commit, so a woken request reads the change."""
     await conn.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": CHANNEL, "id": str(checkout_id)})
 
 

@@ -1,11 +1,12 @@
 """SQL of the offers service."""
 
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from contracts import quantize
 
-from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy import Text, case, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -104,11 +105,18 @@ async def add_checkout(conn: AsyncConnection, checkout: Checkout) -> None:
     )
 
 
+# The order and the link arrive on different topics, in either order; the checkout is ready
+# once it has both. The row lock makes the second writer see the first one's value.
+def _ready_when(other_is_known: Any) -> Any:
+    return case((other_is_known, "ready"), else_=checkouts.c.status)
+
+
 async def record_order(conn: AsyncConnection, checkout_id: UUID, account_id: UUID, order_id: UUID, number: int) -> None:
     await conn.execute(
         update(checkouts)
         .where(checkouts.c.id == checkout_id, checkouts.c.account_id == account_id)
-        .values(order_id=order_id, order_number=number, updated_at=func.now())
+        .values(order_id=order_id, order_number=number, updated_at=func.now(),
+                status=_ready_when(checkouts.c.payment_url.is_not(None)))
     )
 
 
@@ -116,5 +124,6 @@ async def record_payment_link(conn: AsyncConnection, checkout_id: UUID, account_
     await conn.execute(
         update(checkouts)
         .where(checkouts.c.id == checkout_id, checkouts.c.account_id == account_id)
-        .values(payment_url=url, status="ready", updated_at=func.now())
+        .values(payment_url=url, updated_at=func.now(),
+                status=_ready_when(checkouts.c.order_number.is_not(None)))
     )

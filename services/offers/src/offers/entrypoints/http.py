@@ -131,15 +131,18 @@ async def checkout_status(
     checkout_id: UUID, request: Request, engine: EngineDep,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait while pending")] = 0,
 ) -> dict[str, Any]:
-    """With `wait`, a pending checkout answers as soon as its link is ready (or when time is up)."""
-    with request.app.state.checkout_waiters.watch(checkout_id) as ready:
-        async with engine.connect() as conn:
-            found = await views.checkout_status(conn, checkout_id)
-        if found is None:
-            raise Problem(404, "Not found", f"no checkout {checkout_id}")
-        if found["status"] != "pending" or wait == 0:
-            return found
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), wait)
-    async with engine.connect() as conn:
-        return await views.checkout_status(conn, checkout_id)  # type: ignore[return-value]
+    """With `wait`, a pending checkout answers as soon as it is ready (or when time is up)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    with request.app.state.checkout_waiters.watch(checkout_id) as changed:
+        while True:
+            changed.clear()  # before reading, so a change made after the read still wakes us
+            async with engine.connect() as conn:
+                found = await views.checkout_status(conn, checkout_id)
+            if found is None:
+                raise Problem(404, "Not found", f"no checkout {checkout_id}")
+            remaining = deadline - loop.time()
+            if found["status"] != "pending" or remaining <= 0:
+                return found
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
