@@ -5,11 +5,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.settings import DEV_SECRET
+
 SERVICES = ("offers", "orders", "payments", "notifications")
 DATABASES = SERVICES
 # The demo school is the same on every start, so its data and token survive restarts.
 DEMO_ACCOUNT = uuid.uuid5(uuid.NAMESPACE_URL, "https://demo.school.local")
-DEV_JWT_SECRET = "local-development-secret-do-not-use-in-production"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -30,7 +31,7 @@ class StackConfig:
     # The gateway on the base port, then offers, orders, payments, notifications.
     port_base: int = field(default_factory=lambda: _env_int("STACK_PORT_BASE", 8000))
     host: str = "127.0.0.1"
-    jwt_secret: str = field(default_factory=lambda: os.environ.get("GATEWAY_JWT_SECRET", DEV_JWT_SECRET))
+    jwt_secret: str = field(default_factory=lambda: os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET))
 
     def port(self, name: str) -> int:
         return self.port_base + ("gateway", *SERVICES).index(name)
