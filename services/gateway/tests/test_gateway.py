@@ -97,9 +97,19 @@ async def test_a_service_that_is_down_is_a_503_problem(gateway):
     assert response.json()["title"] == "Service unavailable"
 
 
-async def test_public_endpoints_are_rate_limited(gateway):
+async def test_the_idempotency_key_reaches_the_service(gateway):
+    offer = await new_offer(gateway, uuid.uuid4())
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {"name": "Anna", "email": "anna@example.com"}
+    first = await gateway.post(f"/public/v1/offers/{offer['id']}/checkouts", json=body, headers=key)
+    again = await gateway.post(f"/public/v1/offers/{offer['id']}/checkouts", json=body, headers=key)
+    assert first.json()["checkout_id"] == again.json()["checkout_id"]
+
+
+async def test_public_endpoints_are_rate_limited(gateway):  # runs last: it spends the budget
     from gateway.ratelimit import RateLimiter
 
     gateway.app.state.public_limiter = RateLimiter(30)
     statuses = [(await gateway.get(f"/public/v1/checkouts/{uuid.uuid4()}")).status_code for _ in range(40)]
     assert 429 in statuses and statuses[0] == 404
+

@@ -189,3 +189,23 @@ async def test_a_link_that_arrives_before_the_order_number_does_not_make_it_read
             lines=[], discount="0", total="1500.00", payment_plan=[], provider="sandbox"))
     status = (await asyncio.wait_for(waiting, 5)).json()
     assert status == {"status": "ready", "order_number": 9, "payment_url": "http://pay.example/3"}
+
+
+async def test_a_repeated_open_with_the_same_idempotency_key_makes_one_checkout(client_app):
+    client, app = client_app
+    offer = (await make_offer(client, uuid.uuid4())).json()
+    url = f"/public/offers/{offer['id']}/checkouts"
+    body = {"name": "Olha", "email": "olha@example.com"}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first, *repeats = await asyncio.gather(*(client.post(url, json=body, headers=key) for _ in range(4)))
+    assert {r.status_code for r in (first, *repeats)} == {202}
+    assert {r.json()["checkout_id"] for r in repeats} == {first.json()["checkout_id"]}
+    other = await client.post(url, json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert other.json()["checkout_id"] != first.json()["checkout_id"]  # a new key is a new visit
+    reused = await client.post(url, json={**body, "name": "Someone else"}, headers=key)
+    assert reused.status_code == 422 and reused.json()["title"] == "Idempotency-Key reused"
+    async with app.state.engine.connect() as conn:
+        events = await conn.scalar(
+            text("SELECT count(*) FROM outbox WHERE topic = 'OfferOpened' AND payload->>'offer_id' = :o"),
+            {"o": offer["id"]})
+    assert events == 2

@@ -1,5 +1,6 @@
 """Use cases of the offers service: one per command or message."""
 
+import hashlib
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -48,10 +49,28 @@ async def create_offer(
     return offer.id
 
 
+class IdempotencyKeyReused(Exception):
+    """The key was used before for a different request."""
+
+
 async def open_offer(
-    conn: AsyncConnection, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID
-) -> Checkout:
-    """A visitor opened the offer page or widget: record the checkout, emit OfferOpened."""
+    conn: AsyncConnection, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID,
+    *, idempotency_key: str | None = None,
+) -> UUID:
+    """A visitor opened the offer page or widget: record the checkout, emit OfferOpened.
+
+    Every open makes a new checkout, except a repeat of the same request under the same
+    Idempotency-Key (a double click), which gets the first one's checkout.
+    """
+    fingerprint = hashlib.sha256(f"{contact.model_dump_json()}|{source}".encode()).hexdigest()
+    scope = f"open:{offer_id}"
+    if idempotency_key is not None:
+        remembered = await repo.remembered_checkout(conn, scope, idempotency_key)
+        if remembered is not None:
+            checkout_id, first_fingerprint = remembered
+            if first_fingerprint != fingerprint:
+                raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+            return checkout_id
     found = await repo.get_offer_with_school(conn, offer_id)
     if found is None:
         raise OfferUnavailable(f"there is no offer {offer_id}")
@@ -62,8 +81,10 @@ async def open_offer(
         checkout_id=checkout.id, school_name=school, contact=contact, source=source, correlation_id=correlation_id
     )
     await repo.add_checkout(conn, checkout)
+    if idempotency_key is not None:
+        await repo.remember_checkout(conn, scope, idempotency_key, fingerprint, checkout.id)
     await add_to_outbox(conn, outbox, event)
-    return checkout
+    return checkout.id
 
 
 async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:

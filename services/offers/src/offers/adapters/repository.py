@@ -6,13 +6,13 @@ from uuid import UUID
 
 from contracts import quantize
 
-from sqlalchemy import Text, case, cast, func, insert, select, update
+from sqlalchemy import Text, case, cast, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.offer import Checkout, Item, Offer
-from .tables import checkouts, offer_items, offers, products, schools
+from .tables import checkouts, idempotency_keys, offer_items, offers, products, schools
 
 
 async def school_name(conn: AsyncConnection, account_id: UUID) -> str | None:
@@ -127,3 +127,21 @@ async def record_payment_link(conn: AsyncConnection, checkout_id: UUID, account_
         .values(payment_url=url, updated_at=func.now(),
                 status=_ready_when(checkouts.c.order_number.is_not(None)))
     )
+
+
+async def remembered_checkout(conn: AsyncConnection, scope: str, key: str) -> tuple[UUID, str] | None:
+    """The checkout an earlier request with this key made, and that request's fingerprint.
+
+    Takes a transaction lock on the key first, so concurrent repeats wait for the first one.
+    """
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{scope}/{key}"})
+    row = (await conn.execute(
+        select(idempotency_keys.c.checkout_id, idempotency_keys.c.fingerprint)
+        .where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
+    )).first()
+    return (row.checkout_id, row.fingerprint) if row else None
+
+
+async def remember_checkout(conn: AsyncConnection, scope: str, key: str, fingerprint: str, checkout_id: UUID) -> None:
+    await conn.execute(insert(idempotency_keys).values(scope=scope, key=key, fingerprint=fingerprint,
+                                                       checkout_id=checkout_id))

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import phonenumbers
 from contracts import ContactData
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request, status
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
 
@@ -112,15 +112,22 @@ async def public_offer(offer_id: UUID, engine: EngineDep) -> dict[str, Any]:
 
 
 @public.post("/offers/{offer_id}/checkouts", status_code=status.HTTP_202_ACCEPTED)
-async def open_offer(offer_id: UUID, body: CheckoutIn, request: Request, engine: EngineDep) -> dict[str, Any]:
+async def open_offer(
+    offer_id: UUID, body: CheckoutIn, request: Request, engine: EngineDep,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> dict[str, Any]:
     contact = ContactData(name=body.name.strip(), email=body.email, phone=_e164(body.phone), locale=body.locale)
     try:
         async with engine.begin() as conn:
-            checkout = await service.open_offer(conn, offer_id, contact, body.source, current_correlation_id())
+            checkout_id = await service.open_offer(conn, offer_id, contact, body.source, current_correlation_id(),
+                                                   idempotency_key=idempotency_key)
     except OfferUnavailable:
         raise Problem(404, "Offer not available", "this offer does not exist or is no longer sold") from None
+    except service.IdempotencyKeyReused as exc:
+        raise Problem(422, "Idempotency-Key reused", str(exc),
+                      errors=[{"field": "Idempotency-Key", "message": str(exc)}]) from None
     base = request.app.state.settings.public_base_url.rstrip("/")
-    return {"checkout_id": checkout.id, "status_url": f"{base}/public/v1/checkouts/{checkout.id}"}
+    return {"checkout_id": checkout_id, "status_url": f"{base}/public/v1/checkouts/{checkout_id}"}
 
 
 MAX_WAIT_SECONDS = 8.0
