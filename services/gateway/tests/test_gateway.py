@@ -1,6 +1,5 @@
 """The gateway in front of the real offers and orders services (in-process, real PostgreSQL)."""
 
-import asyncio
 import uuid
 from datetime import timedelta
 

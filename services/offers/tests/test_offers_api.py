@@ -209,3 +209,13 @@ async def test_a_repeated_open_with_the_same_idempotency_key_makes_one_checkout(
             text("SELECT count(*) FROM outbox WHERE topic = 'OfferOpened' AND payload->>'offer_id' = :o"),
             {"o": offer["id"]})
     assert events == 2
+
+
+async def test_the_offer_list_shows_the_schools_offers_oldest_first(client_app):
+    client, _ = client_app
+    account = uuid.uuid4()
+    first = (await make_offer(client, account, price="10.00")).json()
+    second = (await make_offer(client, account, price="20.00", discount="5.00")).json()
+    listed = (await client.get("/offers", headers=as_account(account))).json()["items"]
+    assert [(o["id"], o["total"]) for o in listed] == [(first["id"], "10.00"), (second["id"], "15.00")]
+    assert listed[0]["items"][0]["product_title"] == "Python course"

@@ -130,6 +130,8 @@ async def test_list_search_and_pages(client_app):
     contact_id = found["items"][0]["contact"]["id"]
     mine = (await client.get(f"/contacts/{contact_id}/orders", headers=as_account(account))).json()
     assert [o["number"] for o in mine["items"]] == [4]
+    bad = await client.get(f"/contacts/{contact_id}/orders", params={"cursor": "x"}, headers=as_account(account))
+    assert bad.status_code == 422
     pipelines = (await client.get("/pipelines", headers=as_account(account))).json()["items"]
     assert [s["name"] for s in pipelines[0]["stages"]][0] == "New"
 

@@ -60,7 +60,6 @@ class EventClock:
     def __init__(self, bootstrap: str) -> None:
         self.consumer = AIOKafkaConsumer(*EVENTS, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4()}",
                                           auto_offset_reset="latest", fetch_max_wait_ms=5)
-        self.by_checkout: dict[str, dict[str, float]] = {}
         self.by_order: dict[str, dict[str, float]] = {}
         self.order_of_checkout: dict[str, str] = {}
         self.task: asyncio.Task[None] | None = None

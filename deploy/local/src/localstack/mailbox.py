@@ -30,7 +30,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any

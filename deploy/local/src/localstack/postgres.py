@@ -47,10 +47,8 @@ class EmbeddedPostgres:
             initdb(["--auth=trust", "--encoding=utf8", "--locale=C.UTF-8", "-U", "postgres"], pgdata=self.data_dir, user=user)
         if self.is_running():
             self.stop()
-        options = (
-            f"-h {self.host} -p {self.port} -k {self.data_dir} "
-            "-c max_connections=300 -c fsync=on -c synchronous_commit=on"
-        )
+        # Five services with their pools and relays, plus tests: more than the default 100.
+        options = f"-h {self.host} -p {self.port} -k {self.data_dir} -c max_connections=300"
         pg_ctl(["-w", "-t", "60", "-o", options, "-l", str(self.data_dir / "server.log"), "start"],
                pgdata=self.data_dir, user=user, timeout=90)
 

@@ -104,7 +104,7 @@ class OutboxRelay:
         if self._listener is not None and not self._listener.is_closed() and self.is_leader:
             return True
         await self._drop_listener()
-        conn = await asyncpg.connect(asyncpg_dsn(str(self._engine.url.render_as_string(hide_password=False))))
+        conn = await asyncpg.connect(asyncpg_dsn(self._engine.url.render_as_string(hide_password=False)))
         got = await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_ID)
         if not got:
             await conn.close()

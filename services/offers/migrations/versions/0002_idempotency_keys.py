@@ -6,7 +6,6 @@ Create Date: 2026-11-23 17:41:11.299453
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 
 revision = '0002'

@@ -31,12 +31,7 @@ async def offer(conn: AsyncConnection, account_id: UUID, offer_id: UUID) -> dict
 
 
 async def offers(conn: AsyncConnection, account_id: UUID) -> list[dict[str, Any]]:
-    from .adapters.tables import offers as table
-
-    ids = (await conn.scalars(
-        select(table.c.id).where(table.c.account_id == account_id).order_by(table.c.created_at, table.c.id)
-    )).all()
-    return [_offer_view(await repo.get_offer(conn, i, account_id)) for i in ids]
+    return [_offer_view(found) for found in await repo.offers_of(conn, account_id)]
 
 
 async def product_list(conn: AsyncConnection, account_id: UUID) -> list[dict[str, Any]]:
@@ -76,13 +71,14 @@ async def checkout_status(conn: AsyncConnection, checkout_id: UUID) -> dict[str,
 
 async def public_offer(conn: AsyncConnection, offer_id: UUID) -> dict[str, Any] | None:
     """What an offer page shows a visitor: titles and prices, nothing internal."""
-    found = await repo.get_offer(conn, offer_id)
-    if found is None or found.status != "active":
+    with_school = await repo.get_offer_with_school(conn, offer_id)
+    if with_school is None or with_school[0].status != "active":
         return None
+    found, school_name = with_school
     return {
         "id": found.id,
         "title": found.title,
-        "school_name": await repo.school_name(conn, found.account_id),
+        "school_name": school_name,
         "currency": found.currency,
         "items": [{"title": i.product_title, "price": str(i.price)} for i in found.items],
         "discount": str(found.discount),

@@ -15,10 +15,6 @@ from ..domain.offer import Checkout, Item, Offer
 from .tables import checkouts, idempotency_keys, offer_items, offers, products, schools
 
 
-async def school_name(conn: AsyncConnection, account_id: UUID) -> str | None:
-    return await conn.scalar(select(schools.c.name).where(schools.c.account_id == account_id))
-
-
 async def save_school(conn: AsyncConnection, account_id: UUID, name: str, default_locale: str) -> None:
     stmt = pg_insert(schools).values(account_id=account_id, name=name, default_locale=default_locale)
     await conn.execute(
@@ -68,27 +64,37 @@ _ITEMS = (
 )
 
 
-async def get_offer_with_school(
-    conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None
-) -> tuple[Offer, str | None] | None:
-    """The offer with its items and its school's name, in one round trip (the open path is hot)."""
-    query = (
-        select(offers, _ITEMS.label("items"), schools.c.name.label("school_name"))
-        .outerjoin(schools, schools.c.account_id == offers.c.account_id)
-        .where(offers.c.id == offer_id)
-    )
-    if account_id is not None:
-        query = query.where(offers.c.account_id == account_id)
-    row = (await conn.execute(query)).first()
-    if row is None:
-        return None
+# Offers with their items and their school's name, in one round trip (the open path is hot).
+_OFFERS = (
+    select(offers, _ITEMS.label("items"), schools.c.name.label("school_name"))
+    .outerjoin(schools, schools.c.account_id == offers.c.account_id)
+)
+
+
+def _offer(row: Any) -> Offer:
     items = [Item(UUID(i["product_id"]), i["title"], quantize(Decimal(i["price"]), row.currency))
              for i in row.items or []]
-    offer = Offer(
+    return Offer(
         id=row.id, account_id=row.account_id, title=row.title, currency=row.currency, items=items,
         discount=quantize(row.discount, row.currency), provider=row.provider, status=row.status, version=row.version,
     )
-    return offer, row.school_name
+
+
+async def get_offer_with_school(
+    conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None
+) -> tuple[Offer, str | None] | None:
+    query = _OFFERS.where(offers.c.id == offer_id)
+    if account_id is not None:
+        query = query.where(offers.c.account_id == account_id)
+    row = (await conn.execute(query)).first()
+    return (_offer(row), row.school_name) if row else None
+
+
+async def offers_of(conn: AsyncConnection, account_id: UUID) -> list[Offer]:
+    rows = await conn.execute(
+        _OFFERS.where(offers.c.account_id == account_id).order_by(offers.c.created_at, offers.c.id)
+    )
+    return [_offer(row) for row in rows]
 
 
 async def get_offer(conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None) -> Offer | None:

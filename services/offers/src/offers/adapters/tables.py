@@ -1,7 +1,7 @@
 from sqlalchemy import (
     Column, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, Table, Text, func, text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import UUID
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
 

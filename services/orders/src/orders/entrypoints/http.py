@@ -24,13 +24,17 @@ async def list_orders(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
+    position = _position(cursor)
+    async with engine.connect() as conn:
+        return await views.order_list(conn, account, limit=limit, cursor=position, q=q, payment_status=payment_status)
+
+
+def _position(cursor: str | None) -> Any:
     try:
-        position = views.decode_cursor(cursor) if cursor else None
+        return views.decode_cursor(cursor) if cursor else None
     except (ValueError, TypeError):
         raise Problem(422, "Invalid request", "cursor is not one this API gave out",
                       errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
-    async with engine.connect() as conn:
-        return await views.order_list(conn, account, limit=limit, cursor=position, q=q, payment_status=payment_status)
 
 
 async def _card(engine: Any, account: UUID, id_or_number: str) -> dict[str, Any]:
@@ -73,8 +77,7 @@ async def contact_orders(
     async with engine.connect() as conn:
         if await views.contact(conn, account, contact_id) is None:
             raise Problem(404, "Not found", f"no contact {contact_id}")
-        position = views.decode_cursor(cursor) if cursor else None
-        return await views.order_list(conn, account, limit=limit, cursor=position, contact_id=contact_id)
+        return await views.order_list(conn, account, limit=limit, cursor=_position(cursor), contact_id=contact_id)
 
 
 @router.get("/pipelines")
