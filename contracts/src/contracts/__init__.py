@@ -1,15 +1,32 @@
 """The published language of the orders CRM: events, topics and money on the wire."""
 
+from .access import AccessEnd, AccessStart, AccessTerms, LessonDelay, Period
 from .envelope import Event, utcnow
 from .events import (
     ALL_EVENTS,
+    AccessChanged,
+    AccessStatus,
     ContactData,
+    NotificationFailed,
+    NotificationSent,
+    NotificationTemplate,
+    OfferCopyLine,
+    OfferCopyRequested,
     OfferLine,
     OfferOpened,
+    OfferUpdated,
     OrderCreated,
     OrderLine,
+    OrderStatus,
+    OrderUpdated,
+    PaymentCancelled,
+    PaymentFailed,
     PaymentLinkIssued,
+    PaymentMethod,
+    PaymentOverdue,
+    PaymentRefunded,
     PaymentSucceeded,
+    PaymentType,
     PlannedPayment,
     ReminderRequested,
 )
@@ -17,8 +34,11 @@ from .money import CURRENCY_EXPONENTS, Amount, CurrencyCode, Money, check_curren
 from .topics import ALL_TOPICS, dlq_topic, topic_of
 
 __all__ = [
-    "ALL_EVENTS", "ALL_TOPICS", "CURRENCY_EXPONENTS", "Amount", "ContactData", "CurrencyCode", "Event",
-    "Money", "OfferLine", "OfferOpened", "OrderCreated", "OrderLine", "PaymentLinkIssued",
-    "PaymentSucceeded", "PlannedPayment", "ReminderRequested", "check_currency", "check_scale",
-    "dlq_topic", "quantize", "topic_of", "utcnow",
+    "ALL_EVENTS", "ALL_TOPICS", "CURRENCY_EXPONENTS", "AccessChanged", "AccessEnd", "AccessStart",
+    "AccessStatus", "AccessTerms", "Amount", "ContactData", "CurrencyCode", "Event", "LessonDelay", "Money",
+    "NotificationFailed", "NotificationSent", "NotificationTemplate", "OfferCopyLine", "OfferCopyRequested",
+    "OfferLine", "OfferOpened", "OfferUpdated", "OrderCreated", "OrderLine", "OrderStatus", "OrderUpdated",
+    "PaymentCancelled", "PaymentFailed", "PaymentLinkIssued", "PaymentMethod", "PaymentOverdue",
+    "PaymentRefunded", "PaymentSucceeded", "PaymentType", "Period", "PlannedPayment", "ReminderRequested",
+    "check_currency", "check_scale", "dlq_topic", "quantize", "topic_of", "utcnow",
 ]

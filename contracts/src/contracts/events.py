@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
+from .access import AccessTerms
 from .envelope import Event
 from .money import Amount, CurrencyCode
 
@@ -28,6 +29,7 @@ class OfferLine(_Part):
     product_id: UUID
     product_title: str
     price: Amount
+    access: AccessTerms = AccessTerms()
 
 
 class PlannedPayment(_Part):
@@ -35,6 +37,9 @@ class PlannedPayment(_Part):
     amount: Amount
     due_at: AwareDatetime | None = None  # None: due at once
     closes_access: bool = False
+    method: PaymentMethod = "cashless"
+    paid_at: AwareDatetime | None = None  # set: already paid (a manual order's cash payment, say)
+    comment: str | None = Field(default=None, max_length=2_000)
 
 
 class OrderLine(_Part):
@@ -42,6 +47,8 @@ class OrderLine(_Part):
     product_id: UUID
     product_title: str
     price: Amount
+    offer_id: UUID | None = None  # the applied offer (or its system copy)
+    access: AccessTerms = AccessTerms()
 
 
 class OfferOpened(Event):
@@ -141,10 +148,198 @@ class ReminderRequested(Event):
         return str(self.order_id)
 
 
+OrderStatus = Literal["active", "cancelled", "expired"]
+AccessStatus = Literal["scheduled", "open", "suspended", "ended", "revoked"]
+
+
+class OfferUpdated(Event):
+    """An offer changed (a new version); orders move non-customised lines to the new terms."""
+
+    event_type: Literal["OfferUpdated"] = "OfferUpdated"
+    offer_id: UUID
+    offer_version: int
+    offer_title: str
+    currency: CurrencyCode
+    lines: list[OfferLine]
+    archived: bool = False
+    is_system_copy: bool = False
+    source_offer_id: UUID | None = None
+
+    def partition_key(self) -> str:
+        return str(self.offer_id)
+
+
+class OfferCopyLine(_Part):
+    product_id: UUID
+    price: Amount
+    access: AccessTerms
+
+
+class OfferCopyRequested(Event):
+    """Orders customised an order line: offers makes "<offer> (Copy system)" under the given id."""
+
+    event_type: Literal["OfferCopyRequested"] = "OfferCopyRequested"
+    copy_id: UUID  # chosen by orders, so the line points at it at once and a redelivery copies once
+    source_offer_id: UUID
+    order_id: UUID
+    order_number: int
+    lines: list[OfferCopyLine]
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+class OrderUpdated(Event):
+    """An order changed: its contact, lines, totals or status. Carries the order as it now is."""
+
+    event_type: Literal["OrderUpdated"] = "OrderUpdated"
+    order_id: UUID
+    order_number: int
+    order_version: int
+    status: OrderStatus = "active"
+    contact_id: UUID
+    contact: ContactData
+    currency: CurrencyCode
+    lines: list[OrderLine]
+    discount: Amount
+    total: Amount
+    changed: list[str] = []  # the card's fields that changed, for consumers that care about some
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+class AccessChanged(Event):
+    """A contact's access to a product of an order opened, moved, was suspended or ended."""
+
+    event_type: Literal["AccessChanged"] = "AccessChanged"
+    order_id: UUID
+    line_id: UUID
+    product_id: UUID
+    product_title: str
+    contact_id: UUID
+    status: AccessStatus
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None  # None: never ends
+    reason: Literal["paid", "terms_changed", "overdue", "resumed", "cancelled", "expired", "refunded"]
+    terms: AccessTerms = AccessTerms()
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+class PaymentFailed(Event):
+    """A provider declined an attempt to pay. The payment stays unpaid and can be tried again."""
+
+    event_type: Literal["PaymentFailed"] = "PaymentFailed"
+    order_id: UUID
+    payment_id: UUID
+    amount: Amount
+    currency: CurrencyCode
+    provider: str
+    attempt: int = Field(ge=1)
+    reason: str = Field(max_length=500)  # the provider's reason, never card data
+    failed_at: AwareDatetime
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+class PaymentOverdue(Event):
+    """A payment passed its planned date unpaid. With closes_access, the order suspends access."""
+
+    event_type: Literal["PaymentOverdue"] = "PaymentOverdue"
+    order_id: UUID
+    payment_id: UUID
+    amount: Amount
+    currency: CurrencyCode
+    due_at: AwareDatetime
+    closes_access: bool
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+class PaymentCancelled(Event):
+    """An unpaid payment was cancelled: it is no longer owed, and no longer holds access closed."""
+
+    event_type: Literal["PaymentCancelled"] = "PaymentCancelled"
+    order_id: UUID
+    payment_id: UUID
+    amount: Amount
+    currency: CurrencyCode
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+class PaymentRefunded(Event):
+    """Money of a paid payment went back to the payer (in full or in part)."""
+
+    event_type: Literal["PaymentRefunded"] = "PaymentRefunded"
+    order_id: UUID
+    payment_id: UUID
+    amount: Amount  # refunded now, not the payment's amount
+    currency: CurrencyCode
+    provider_reference: str | None = None
+    refunded_at: AwareDatetime
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+NotificationTemplate = Literal[
+    "payment_link", "reminder", "receipt", "access_opened", "access_suspended", "order_confirmation",
+]
+
+
+class NotificationSent(Event):
+    """An email about an order was accepted by the mail server."""
+
+    event_type: Literal["NotificationSent"] = "NotificationSent"
+    delivery_id: UUID
+    order_id: UUID | None = None
+    template: NotificationTemplate
+    recipient: EmailStr
+    locale: str
+    subject: str
+    attempts: int = Field(ge=1)
+    sent_at: AwareDatetime
+
+    def partition_key(self) -> str:
+        return str(self.order_id or self.delivery_id)
+
+
+class NotificationFailed(Event):
+    """An email about an order could not be delivered and will not be retried."""
+
+    event_type: Literal["NotificationFailed"] = "NotificationFailed"
+    delivery_id: UUID
+    order_id: UUID | None = None
+    template: NotificationTemplate
+    recipient: EmailStr
+    attempts: int = Field(ge=1)
+    error: str = Field(max_length=1_000)
+    failed_at: AwareDatetime
+
+    def partition_key(self) -> str:
+        return str(self.order_id or self.delivery_id)
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     OfferOpened,
     OrderCreated,
     PaymentLinkIssued,
     PaymentSucceeded,
     ReminderRequested,
+    OfferUpdated,
+    OfferCopyRequested,
+    OrderUpdated,
+    AccessChanged,
+    PaymentFailed,
+    PaymentOverdue,
+    PaymentCancelled,
+    PaymentRefunded,
+    NotificationSent,
+    NotificationFailed,
 )
