@@ -8,9 +8,10 @@ from fastapi import FastAPI
 from servicekit.http import install_problem_handlers, install_request_context
 from servicekit.logging import configure_logging
 
-from . import health, routes
+from . import health
 from .proxy import Upstreams
 from .ratelimit import RateLimiter
+from .routes import ROUTERS
 from .settings import Settings
 
 
@@ -43,7 +44,6 @@ def create_app(
     install_problem_handlers(app)
     install_request_context(app, "gateway")
     app.include_router(health.router)
-    app.include_router(routes.public)
-    app.include_router(routes.crm)
-    app.include_router(routes.pages)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
