@@ -29,6 +29,7 @@ from .events import (
     PaymentType,
     PlannedPayment,
     ReminderRequested,
+    SchoolUpdated,
 )
 from .money import CURRENCY_EXPONENTS, Amount, CurrencyCode, Money, check_currency, check_scale, quantize
 from .topics import ALL_TOPICS, dlq_topic, topic_of
@@ -40,5 +41,6 @@ __all__ = [
     "OfferLine", "OfferOpened", "OfferUpdated", "OrderCreated", "OrderLine", "OrderStatus", "OrderUpdated",
     "PaymentCancelled", "PaymentFailed", "PaymentLinkIssued", "PaymentMethod", "PaymentOverdue",
     "PaymentRefunded", "PaymentSucceeded", "PaymentType", "Period", "PlannedPayment", "ReminderRequested",
+    "SchoolUpdated",
     "check_currency", "check_scale", "dlq_topic", "quantize", "topic_of", "utcnow",
 ]

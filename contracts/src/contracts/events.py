@@ -68,6 +68,7 @@ class OfferOpened(Event):
     provider: str
     contact: ContactData
     source: Literal["page", "widget"] = "page"
+    school_locale: str | None = None
 
     def partition_key(self) -> str:
         return str(self.checkout_id)
@@ -91,6 +92,9 @@ class OrderCreated(Event):
     payment_plan: list[PlannedPayment]
     provider: str
     send_payment_link: bool = True
+    school_locale: str | None = None
+    source: Literal["page", "widget", "manual"] = "page"
+    send_confirmation: bool = False  # a manual order whose manager asked for a confirmation email
 
     def partition_key(self) -> str:
         return str(self.order_id)
@@ -146,6 +150,17 @@ class ReminderRequested(Event):
 
     def partition_key(self) -> str:
         return str(self.order_id)
+
+
+class SchoolUpdated(Event):
+    """A school's profile changed: services that name the school or speak its language keep a copy."""
+
+    event_type: Literal["SchoolUpdated"] = "SchoolUpdated"
+    name: str
+    default_locale: str
+
+    def partition_key(self) -> str:
+        return str(self.account_id)
 
 
 OrderStatus = Literal["active", "cancelled", "expired"]
@@ -342,4 +357,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     PaymentRefunded,
     NotificationSent,
     NotificationFailed,
+    SchoolUpdated,
 )
