@@ -10,7 +10,7 @@ from servicekit.logging import configure_logging
 
 from . import health
 from .proxy import Upstreams
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, parse_networks
 from .routes import ROUTERS
 from .settings import Settings
 
@@ -41,6 +41,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.public_limiter = RateLimiter(settings.public_rate_per_minute)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     install_problem_handlers(app)
     install_request_context(app, "gateway")
     app.include_router(health.router)

@@ -18,3 +18,5 @@ class Settings(BaseSettings):
     upstream_timeout: float = 10.0
     # Public endpoints (open an offer, checkout status): requests per minute per client address.
     public_rate_per_minute: int = 600
+    # Proxies in front of the gateway whose X-Forwarded-For is believed (comma-separated CIDRs).
+    trusted_proxies: str = ""
