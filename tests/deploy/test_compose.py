@@ -44,7 +44,8 @@ DEFAULTED: dict[str, set[str]] = {
     # Sized per deployment (compose keeps the default, Kubernetes sets it); the group is the service name.
     "*": {"db_pool_size", "consumer_group"},
     "gateway": {"upstream_timeout", "public_rate_per_minute"},
-    "notifications": {"smtp_timeout", "send_retry_first", "send_retry_cap", "send_max_attempts", "send_concurrency"},
+    "notifications": {"smtp_timeout", "send_retry_first", "send_retry_cap", "send_max_attempts", "send_concurrency",
+                      "smtp_ca_file"},
 }
 # ...and those left out of docker-compose.yml only: the mail catcher takes mail without a login,
 # and any value, even empty, makes the SMTP client log in.

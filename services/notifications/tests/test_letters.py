@@ -5,7 +5,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from contracts import PaymentLinkIssued, PaymentSucceeded, ReminderRequested
+from contracts import (
+    AccessChanged, ContactData, OrderCreated, OrderLine, PaymentLinkIssued, PaymentSucceeded, PlannedPayment,
+    ReminderRequested,
+)
 from notifications.domain import letters
 from notifications.domain.delivery import RetryPolicy, after_failure
 from notifications.domain.letters import LetterRefused, choose_locale
@@ -31,7 +34,8 @@ def a_link(order: OrderRecipient, **over) -> PaymentLinkIssued:
 
 @pytest.mark.parametrize(
     "wanted, chosen",
-    [(None, "en"), ("", "en"), ("en", "en"), ("en-GB", "en"), ("en_US", "en"), ("uk", "en"), ("xx_YY", "en")],
+    [(None, "en"), ("", "en"), ("en", "en"), ("en-GB", "en"), ("uk", "uk"), ("uk-UA", "uk"), ("pl_PL", "pl"),
+     ("de-AT", "de"), ("fr_CA", "fr"), ("it", "it"), ("ru", "ru"), ("xx_YY", "en")],
 )
 def test_locale_falls_back_to_what_is_translated(wanted, chosen):
     assert choose_locale(wanted) == chosen
@@ -39,9 +43,20 @@ def test_locale_falls_back_to_what_is_translated(wanted, chosen):
 
 def test_locale_prefers_the_exact_tag_then_the_language():
     supported = ("en", "pt", "pt_BR", "uk")
-    assert choose_locale("pt-BR", supported) == "pt_BR"
-    assert choose_locale("pt_PT", supported) == "pt"
-    assert choose_locale("UK", supported) == "uk"
+    assert choose_locale("pt-BR", supported=supported) == "pt_BR"
+    assert choose_locale("pt_PT", supported=supported) == "pt"
+    assert choose_locale("UK", supported=supported) == "uk"
+
+
+def test_locale_is_the_contacts_then_the_schools_then_english():
+    assert choose_locale("pl", "uk") == "pl"
+    assert choose_locale(None, "uk") == "uk"
+    assert choose_locale("es", None, "de") == "de"  # not translated: the school's language
+    assert choose_locale("es", "pt") == "en"
+    order = an_order(locale=None, school_locale="fr")
+    assert letters.payment_link(order, a_link(order)).locale == "fr"
+    italian = an_order(locale="it", school_locale="fr")
+    assert letters.payment_link(italian, a_link(italian)).locale == "it"
 
 
 def test_payment_link_letter_carries_only_what_the_contact_may_see():
@@ -49,11 +64,11 @@ def test_payment_link_letter_carries_only_what_the_contact_may_see():
     due = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
     letter = letters.payment_link(order, a_link(order, due_at=due))
     assert letter is not None
-    assert (letter.template, letter.to, letter.locale) == ("payment_link", "olena@example.com", "en")
+    assert (letter.template, letter.to, letter.locale) == ("payment_link", "olena@example.com", "uk")
     assert letter.amount == Decimal("1547.36") and letter.due_at == due
     assert set(letter.template_values()) == {
         "to", "locale", "school_name", "contact_name", "order_number", "products", "amount", "currency", "total",
-        "url", "due_at", "paid_at", "overdue",
+        "url", "due_at", "days_left", "paid_at", "overdue", "starts_at", "ends_at", "lines", "installments",
     }
 
 
@@ -93,3 +108,59 @@ def test_retries_back_off_up_to_a_cap_and_give_up_in_the_end():
     assert after_failure(1, permanent=False, policy=policy).status == "pending"
     assert after_failure(1, permanent=True, policy=policy).status == "failed"
     assert after_failure(4, permanent=False, policy=policy).status == "failed"
+
+
+def test_days_left_count_calendar_days_from_the_event():
+    order = an_order()
+    issued = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    days = lambda due: letters.payment_link(order, a_link(order, due_at=due, occurred_at=issued)).days_left  # noqa: E731
+    assert days(datetime(2026, 11, 25, 1, 0, tzinfo=UTC)) == 5
+    assert days(datetime(2026, 11, 20, 23, 30, tzinfo=UTC)) == 0
+    assert days(datetime(2026, 11, 19, tzinfo=UTC)) is None
+    assert days(None) is None
+
+
+def an_access(order: OrderRecipient, status: str, reason: str = "paid") -> AccessChanged:
+    return AccessChanged(
+        account_id=order.account_id, correlation_id=uuid.uuid4(), order_id=order.order_id, line_id=uuid.uuid4(),
+        product_id=uuid.uuid4(), product_title="SQL basics", contact_id=uuid.uuid4(), status=status, reason=reason,
+        ends_at=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+
+
+def test_access_emails_only_when_the_state_changes():
+    order = an_order()
+    opened = letters.access_change(order, an_access(order, "open"), previous=None)
+    assert opened.template == "access_opened" and opened.products == ("SQL basics",)
+    assert opened.ends_at == datetime(2027, 1, 1, tzinfo=UTC)
+    assert letters.access_change(order, an_access(order, "open", "terms_changed"), previous="open") is None
+    assert letters.access_change(order, an_access(order, "open", "resumed"), previous="suspended").template == (
+        "access_opened"
+    )
+    late = letters.access_change(order, an_access(order, "suspended", "overdue"), previous="open")
+    assert late.template == "access_suspended" and late.overdue
+    for quiet in ("scheduled", "ended", "revoked"):
+        assert letters.access_change(order, an_access(order, quiet), previous=None) is None
+    with pytest.raises(LetterRefused):
+        letters.access_change(order, an_access(an_order(), "open"), previous=None)
+
+
+def test_order_confirmation_only_when_asked_and_without_internal_notes():
+    order = an_order()
+    paid_at = datetime(2026, 11, 1, tzinfo=UTC)
+    created = OrderCreated(
+        account_id=order.account_id, correlation_id=uuid.uuid4(), order_id=order.order_id, order_number=17,
+        school_name="Kyiv Code School", contact_id=uuid.uuid4(), contact=ContactData(name="Olena", email="o@example.com"),
+        currency="UAH", lines=[OrderLine(line_id=uuid.uuid4(), product_id=uuid.uuid4(), product_title="Python course",
+                                         price="1547.36")],
+        discount="0", total="1547.36", provider="sandbox", source="manual", send_confirmation=True,
+        payment_plan=[
+            PlannedPayment(amount="500.00", method="cash", paid_at=paid_at, comment="cash at the front desk"),
+            PlannedPayment(amount="1047.36", due_at=datetime(2026, 12, 1, tzinfo=UTC)),
+        ],
+    )
+    letter = letters.order_confirmation(order, created)
+    assert letter.template == "order_confirmation" and letter.amount == Decimal("1047.36")
+    assert [i.paid_at for i in letter.installments] == [paid_at, None]
+    assert "cash at the front desk" not in repr(letter.template_values())
+    assert letters.order_confirmation(order, created.model_copy(update={"send_confirmation": False})) is None

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from contracts import (
-    ALL_TOPICS, ContactData, Event, OrderCreated, OrderLine, PaymentLinkIssued, PaymentSucceeded, ReminderRequested,
-    dlq_topic,
+    ALL_TOPICS, AccessChanged, ContactData, Event, OrderCreated, OrderLine, OrderUpdated, PaymentLinkIssued,
+    PaymentSucceeded, PlannedPayment, ReminderRequested, SchoolUpdated, dlq_topic,
 )
 from fastapi import FastAPI
 from localstack.broker import create_topics
@@ -84,7 +84,7 @@ def an_order(email: str, **over) -> OrderCreated:
     values = dict(
         account_id=uuid.uuid4(), correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), order_number=1042,
         school_name="Kyiv Code School", contact_id=uuid.uuid4(),
-        contact=ContactData(name="Olena Kovalenko", email=email, phone="+380501234567", locale="uk"),
+        contact=ContactData(name="Olena Kovalenko", email=email, phone="+380501234567", locale="en"),
         currency="UAH",
         lines=[OrderLine(line_id=uuid.uuid4(), product_id=uuid.uuid4(), product_title="Python course", price="1547.36")],
         discount="0", total="1547.36", payment_plan=[], provider="sandbox",
@@ -261,12 +261,14 @@ async def test_delivery_log_of_an_order_and_nothing_for_another_account(stack, m
     for item in items:
         assert set(item) == {
             "id", "template", "recipient", "status", "attempts", "last_error", "subject", "created_at", "sent_at",
+            "order_id", "contact_id", "locale", "resend_of",
         }
+        assert item["contact_id"] == str(order.contact_id) and item["resend_of"] is None
         assert (item["recipient"], item["status"], item["attempts"]) == (to, "sent", 1)
     receipt = next(i for i in items if i["template"] == "receipt")
     card = (await stack.client.get(f"/notifications/{receipt['id']}", headers=mine)).json()
     assert card["subject"] == "Payment received for order #1042 at Kyiv Code School"
-    assert "UAH1,547.36" in card["text_body"] and "<strong>UAH1,547.36</strong>" in card["html_body"]
+    assert "UAH1,547.36" in card["text_body"] and "UAH1,547.36" in card["html_body"]
     assert card["order_id"] == str(order.order_id) and card["locale"] == "en" and card["next_attempt_at"] is None
 
     stranger = as_account(uuid.uuid4())
@@ -278,3 +280,287 @@ async def test_delivery_log_of_an_order_and_nothing_for_another_account(stack, m
     assert hidden.headers["content-type"].startswith("application/problem+json")
     assert (await stack.client.get(f"/notifications/{uuid.uuid4()}", headers=mine)).status_code == 404
     assert (await stack.client.get(f"/orders/{order.order_id}/notifications")).status_code == 422
+
+
+# --- languages, read models, access, confirmations, outcomes, resends, contacts, overrides ---------------
+
+async def outbox_events(stack: Stack, delivery_id) -> list[tuple[str, dict]]:
+    async with stack.app.state.engine.connect() as conn:
+        rows = (await conn.execute(
+            text("SELECT topic, payload FROM outbox WHERE payload->>'delivery_id' = :d ORDER BY id"),
+            {"d": str(delivery_id)},
+        )).all()
+    return [(r.topic, r.payload) for r in rows]
+
+
+def products(*titles: str) -> list[OrderLine]:
+    return [OrderLine(line_id=uuid.uuid4(), product_id=uuid.uuid4(), product_title=t, price="500.00") for t in titles]
+
+
+LOCALIZED = {
+    "uk": dict(
+        subject="Оплата замовлення №1042 — Kyiv Code School",
+        lines=["Вітаємо, Olena Kovalenko!", "Ваше замовлення містить 3 продукти:", "До сплати: 1\xa0547,36\xa0₴",
+               "Будь ласка, оплатіть до 25 листопада 2026\u202fр., 12:00 UTC.", "Термін оплати — через 5 днів."],
+    ),
+    "ru": dict(
+        subject="Оплата заказа №1042 — Kyiv Code School",
+        lines=["Здравствуйте, Olena Kovalenko!", "Ваш заказ включает 3 продукта:", "К оплате: 1\xa0547,36\xa0₴",
+               "Пожалуйста, оплатите до 25 ноября 2026\u202fг., 12:00 UTC.", "Срок оплаты — через 5 дней."],
+    ),
+    "pl": dict(
+        subject="Płatność za zamówienie nr 1042 — Kyiv Code School",
+        lines=["Dzień dobry, Olena Kovalenko!", "Twoje zamówienie obejmuje 3 produkty:",
+               "Do zapłaty: 1\xa0547,36\xa0UAH", "Prosimy o płatność do 25 listopada 2026 12:00 UTC.",
+               "Termin płatności upływa za 5 dni."],
+    ),
+}
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALIZED))
+async def test_the_contacts_language_with_its_plurals_and_formats(stack, mailbox, eventually, locale):
+    to = an_address()
+    contact = ContactData(name="Olena Kovalenko", email=to, locale=locale)
+    order = an_order(to, contact=contact, lines=products("Python course", "SQL basics", "Git"))
+    link = a_link(order, occurred_at=datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+                  due_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    await stack.publish(order)
+    await stack.publish(link)
+    [message] = await eventually(lambda: mailbox.messages_to(to))
+    expected = LOCALIZED[locale]
+    assert message["Subject"] == expected["subject"]
+    text_part, html = mailbox.parts(message)
+    for line in expected["lines"]:
+        assert line in text_part
+        assert line in html
+    assert f'<html lang="{locale}">' in html
+    [row] = await stack.settled(order.order_id, 1)
+    assert row.locale == locale
+
+
+async def test_without_a_contact_language_the_schools_then_the_orders_then_english(stack, mailbox, eventually):
+    account = uuid.uuid4()
+    school = SchoolUpdated(account_id=account, correlation_id=uuid.uuid4(), name="Berliner Code Schule",
+                           default_locale="de")
+    await stack.publish(school)
+    await eventually(lambda: stack.applied(school))
+    cases = [
+        (account, "es", None, "Zahlung für Bestellung Nr. 1042 bei Berliner Code Schule"),
+        (uuid.uuid4(), None, "fr", "Paiement de la commande n° 1042 chez Kyiv Code School"),
+        (uuid.uuid4(), "es", "xx", "Payment for order #1042 at Kyiv Code School"),
+    ]
+    for account_id, contact_locale, order_locale, subject in cases:
+        to = an_address()
+        order = an_order(to, account_id=account_id, school_locale=order_locale,
+                         contact=ContactData(name="Anna", email=to, locale=contact_locale))
+        await stack.publish(order)
+        await stack.publish(a_link(order))
+        [message] = await eventually(lambda: mailbox.messages_to(to))
+        assert message["Subject"] == subject
+
+
+async def test_order_updated_moves_the_emails_to_the_new_address_and_language(stack, mailbox, eventually):
+    old, new = an_address(), an_address()
+    order = an_order(old)
+    new_contact = uuid.uuid4()
+    updated = OrderUpdated.caused_by(
+        order, order_id=order.order_id, order_number=1042, order_version=2, contact_id=new_contact,
+        contact=ContactData(name="Piotr Nowak", email=new, locale="pl"), currency="UAH",
+        lines=order.lines, discount="0", total="1547.36", changed=["contact"],
+    )
+    stale = updated.model_copy(update={"event_id": uuid.uuid4(), "order_version": 1,
+                                       "contact": ContactData(name="Old", email=old, locale="en")})
+    await stack.publish(order)
+    await stack.publish(updated)
+    await eventually(lambda: stack.applied(updated))
+    await stack.publish(stale)  # an older version arriving late changes nothing
+    await eventually(lambda: stack.applied(stale))
+    await stack.publish(a_link(order))
+    [message] = await eventually(lambda: mailbox.messages_to(new))
+    assert message["Subject"] == "Płatność za zamówienie nr 1042 — Kyiv Code School"
+    assert "Piotr Nowak" in mailbox.parts(message)[0]
+    assert mailbox.messages_to(old) == []
+    [row] = await stack.settled(order.order_id, 1)
+    assert row.contact_id == new_contact
+
+
+async def test_access_opened_and_suspended_once_per_change(stack, mailbox, eventually):
+    to = an_address()
+    order = an_order(to, contact=ContactData(name="Olena", email=to, locale="uk"))
+    line = order.lines[0]
+
+    def access(status, reason, **over):
+        return AccessChanged.caused_by(
+            order, order_id=order.order_id, line_id=line.line_id, product_id=line.product_id,
+            product_title=line.product_title, contact_id=order.contact_id, status=status, reason=reason, **over)
+
+    opened = access("open", "paid", ends_at=datetime(2027, 2, 1, tzinfo=UTC))
+    moved = access("open", "terms_changed", ends_at=datetime(2027, 3, 1, tzinfo=UTC))
+    suspended = access("suspended", "overdue")
+    await stack.publish(order)
+    for event in (opened, moved, suspended):
+        await stack.publish(event)
+        await eventually(lambda: stack.applied(event))
+    rows = await stack.settled(order.order_id, 2)
+    assert [r.template for r in rows] == ["access_opened", "access_suspended"]
+    subjects = sorted(m["Subject"] for m in await eventually(lambda: len(mailbox.messages_to(to)) == 2
+                                                                 and mailbox.messages_to(to)))
+    assert subjects == ["Доступ до «Python course» відкрито — Kyiv Code School",
+                        "Доступ до «Python course» призупинено — Kyiv Code School"]
+    opened_text = next(mailbox.parts(m)[0] for m in mailbox.messages_to(to) if "відкрито" in m["Subject"])
+    assert "Доступ діє до 1 лютого 2027\u202fр., 00:00 UTC." in opened_text
+
+
+async def test_a_manual_order_is_confirmed_when_asked(stack, mailbox, eventually):
+    to = an_address()
+    paid = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    order = an_order(
+        to, source="manual", send_confirmation=True, contact=ContactData(name="Anna", email=to, locale="de"),
+        payment_plan=[PlannedPayment(amount="547.36", method="cash", paid_at=paid, comment="paid at the desk"),
+                      PlannedPayment(amount="1000.00", due_at=datetime(2026, 12, 1, tzinfo=UTC))],
+    )
+    quiet = an_order(an_address(), source="manual")
+    await stack.publish(quiet)
+    await stack.publish(order)
+    [message] = await eventually(lambda: mailbox.messages_to(to))
+    assert message["Subject"] == "Ihre Bestellung Nr. 1042 bei Kyiv Code School"
+    text_part, html = mailbox.parts(message)
+    for body in (text_part, html):
+        assert "Python course — 1.547,36\xa0UAH" in body
+        assert "547,36\xa0UAH, bezahlt am 20. November 2026, 10:00 UTC" in body
+        assert "1.000,00\xa0UAH, fällig bis zum 1. Dezember 2026, 00:00 UTC" in body
+        assert "paid at the desk" not in body
+    await eventually(lambda: stack.applied(quiet))
+    assert await stack.deliveries(quiet.order_id) == []
+
+
+async def test_sent_and_failed_are_published_through_the_outbox(stack, mailbox, eventually):
+    good, bad = an_address(), an_address("bounce-")
+    delivered, bounced = an_order(good), an_order(bad)
+    for order in (delivered, bounced):
+        await stack.publish(order)
+        await stack.publish(a_link(order))
+    [sent] = await stack.settled(delivered.order_id, 1)
+    [failed] = await stack.settled(bounced.order_id, 1)
+    [(topic, payload)] = await eventually(lambda: outbox_events(stack, sent.id))
+    assert topic == "NotificationSent"
+    assert (payload["template"], payload["recipient"], payload["locale"], payload["attempts"]) == (
+        "payment_link", good, "en", 1)
+    assert payload["order_id"] == str(delivered.order_id) and payload["account_id"] == str(delivered.account_id)
+    assert payload["subject"] == sent.subject and payload["causation_id"] == str(sent.event_id)
+    [(topic, payload)] = await eventually(lambda: outbox_events(stack, failed.id))
+    assert topic == "NotificationFailed" and "550" in payload["error"] and payload["recipient"] == bad
+
+
+async def test_a_retried_email_reports_sent_once(stack, mailbox, eventually):
+    to = an_address("defer-once-")
+    order = an_order(to)
+    await stack.publish(order)
+    await stack.publish(a_link(order))
+    [row] = await stack.settled(order.order_id, 1)
+    assert (row.status, row.attempts) == ("sent", 2)
+    [(topic, payload)] = await eventually(lambda: outbox_events(stack, row.id))
+    assert (topic, payload["attempts"]) == ("NotificationSent", 2)
+
+
+async def test_resend_sends_the_same_message_as_a_new_delivery(stack, mailbox, eventually):
+    to = an_address()
+    order = an_order(to)
+    await stack.publish(order)
+    await stack.publish(a_link(order))
+    [first] = await stack.settled(order.order_id, 1)
+    mine = as_account(order.account_id)
+    key = {**mine, "Idempotency-Key": str(uuid.uuid4())}
+    response = await stack.client.post(f"/notifications/{first.id}/resend", headers=key)
+    assert response.status_code == 202, response.text
+    again = response.json()
+    assert again["resend_of"] == str(first.id) and again["id"] != str(first.id)
+    assert (again["subject"], again["text_body"], again["html_body"]) == (first.subject, first.text_body,
+                                                                          first.html_body)
+    repeated = await stack.client.post(f"/notifications/{first.id}/resend", headers=key)
+    assert repeated.json()["id"] == again["id"]
+    rows = await stack.settled(order.order_id, 2)
+    assert [r.status for r in rows] == ["sent", "sent"]
+    messages = await eventually(lambda: len(mailbox.messages_to(to)) == 2 and mailbox.messages_to(to))
+    assert messages[0]["Subject"] == messages[1]["Subject"]
+    assert messages[0]["Message-ID"] != messages[1]["Message-ID"]
+    assert (await stack.client.post(f"/notifications/{first.id}/resend", headers=as_account(uuid.uuid4()))
+            ).status_code == 404
+    assert (await stack.client.post(f"/notifications/{uuid.uuid4()}/resend", headers=mine)).status_code == 404
+
+
+async def test_a_contacts_emails_across_orders(stack, mailbox, eventually):
+    to = an_address()
+    account, contact = uuid.uuid4(), uuid.uuid4()
+    first = an_order(to, account_id=account, contact_id=contact)
+    second = an_order(to, account_id=account, contact_id=contact, order_number=1043)
+    someone = an_order(an_address(), account_id=account)
+    for order in (first, second, someone):
+        await stack.publish(order)
+        await stack.publish(a_link(order))
+    for order in (first, second, someone):
+        await stack.settled(order.order_id, 1)
+    response = await stack.client.get(f"/contacts/{contact}/notifications", headers=as_account(account))
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert sorted(i["order_id"] for i in items) == sorted([str(first.order_id), str(second.order_id)])
+    assert all(i["contact_id"] == str(contact) and i["status"] == "sent" for i in items)
+    assert items[0]["created_at"] >= items[1]["created_at"]
+    other = await stack.client.get(f"/contacts/{contact}/notifications", headers=as_account(uuid.uuid4()))
+    assert other.json() == {"items": []}
+
+
+async def test_a_schools_own_template_is_checked_when_saved_and_used_when_sent(stack, mailbox, eventually):
+    account = uuid.uuid4()
+    mine = as_account(account)
+    path = "/templates/payment_link/uk"
+    good = {
+        "subject": "{{ school_name }}: рахунок №{{ order_number }}",
+        "html": "<p>{{ contact_name }}, сплатіть {{ amount|money(currency) }}: <a href=\"{{ url }}\">тут</a></p>",
+        "text": "{{ contact_name }}, сплатіть {{ amount|money(currency) }}: {{ url }}"
+                "{% if due_at %} до {{ due_at|moment }}{% endif %}",
+    }
+    broken = [
+        ({**good, "html": "<p>{{ contact_name }</p>"}, "html"),
+        ({**good, "subject": "{{ manager_name }}"}, "subject"),
+        ({**good, "text": "{{ ''.__class__.__mro__ }}"}, "text"),
+        ({**good, "text": "{% if overdue %}{{ due_at.nope }}{% endif %}"}, "text"),
+    ]
+    for body, field in broken:
+        refused = await stack.client.put(path, json=body, headers=mine)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+    assert (await stack.client.get(path, headers=mine)).json()["overridden"] is False
+    missing = await stack.client.put(path, json={"subject": "x"}, headers=mine)
+    assert missing.status_code == 422 and {"html", "text"} <= {e["field"] for e in missing.json()["errors"]}
+    assert (await stack.client.put("/templates/payment_link/xx", json=good, headers=mine)).status_code == 422
+    assert (await stack.client.put("/templates/nope/uk", json=good, headers=mine)).status_code == 422
+
+    saved = await stack.client.put(path, json=good, headers=mine)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["overridden"] is True and saved.json()["preview"]["subject"] == "School: рахунок №1042"
+    listed = (await stack.client.get("/templates", headers=mine)).json()
+    assert {i["template"]: i["overridden"] for i in listed["items"]}["payment_link"] == ["uk"]
+    assert "contact_name" in listed["variables"]
+
+    to = an_address()
+    order = an_order(to, account_id=account, contact=ContactData(name="<b>Olena</b>", email=to, locale="uk"))
+    await stack.publish(order)
+    await stack.publish(a_link(order))
+    [message] = await eventually(lambda: mailbox.messages_to(to))
+    assert message["Subject"] == "Kyiv Code School: рахунок №1042"
+    text_part, html = mailbox.parts(message)
+    assert text_part.startswith("<b>Olena</b>, сплатіть 1\xa0547,36\xa0₴: https://pay.example/")
+    assert html.startswith("<p>&lt;b&gt;Olena&lt;/b&gt;, сплатіть 1\xa0547,36\xa0₴")
+
+    # Another school and another language keep the standard wording.
+    assert (await stack.client.get(path, headers=as_account(uuid.uuid4()))).json()["overridden"] is False
+    assert (await stack.client.delete(path, headers=mine)).status_code == 204
+    assert (await stack.client.delete(path, headers=mine)).status_code == 404
+    to = an_address()
+    order = an_order(to, account_id=account, contact=ContactData(name="Olena", email=to, locale="uk"))
+    await stack.publish(order)
+    await stack.publish(a_link(order))
+    [message] = await eventually(lambda: mailbox.messages_to(to))
+    assert message["Subject"] == "Оплата замовлення №1042 — Kyiv Code School"

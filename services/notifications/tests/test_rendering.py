@@ -11,7 +11,7 @@ from notifications.rendering import moment, money, render
 def a_letter(**over) -> Letter:
     values = dict(
         template="payment_link", event_id=uuid.uuid4(), account_id=uuid.uuid4(), order_id=uuid.uuid4(),
-        to="olena@example.com", locale="en", school_name="Kyiv Code School", contact_name="Olena", order_number=1042,
+        correlation_id=uuid.uuid4(), contact_id=uuid.uuid4(), to="olena@example.com", locale="en", school_name="Kyiv Code School", contact_name="Olena", order_number=1042,
         products=("Python course", "SQL basics"), amount=Decimal("1547.36"), currency="UAH", total=Decimal("1547.36"),
         url="https://pay.example/p/1?a=1&b=2", due_at=datetime(2026, 11, 23, 15, 30, tzinfo=UTC),
     )

@@ -1,11 +1,17 @@
 """The mail server adapter against a real SMTP server: what it sends, and how it reads refusals."""
 
+import contextlib
+import ssl
+import subprocess
 import uuid
 
 import pytest
+from aiosmtpd.controller import Controller
 from localstack.ports import free_port
 from notifications.adapters.smtp import SendFailed, SmtpMailer
 from notifications.domain.delivery import Outgoing
+
+from .conftest import Mailbox
 
 
 def an_email(to: str) -> Outgoing:
@@ -56,3 +62,76 @@ async def test_required_tls_the_server_does_not_offer_is_worth_retrying_after_a_
     with pytest.raises(SendFailed) as failed:
         await mailer(mailbox.port, tls="starttls").send(an_email(f"{uuid.uuid4().hex}@example.com"))
     assert failed.value.permanent is False
+
+
+# --- TLS: implicit and STARTTLS, with the certificate checked against a given authority -----------------
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1: the test's own authority."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return str(cert), context
+
+
+@contextlib.contextmanager
+def tls_server(box: Mailbox, context: ssl.SSLContext, *, implicit: bool):
+    box.port = free_port()
+    options = {"ssl_context": context} if implicit else {"tls_context": context, "require_starttls": True}
+    controller = Controller(box, hostname="127.0.0.1", port=box.port, **options)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("mode", ["tls", "starttls"])
+async def test_tls_with_a_trusted_certificate_delivers(certificate, mode):
+    ca_file, context = certificate
+    with tls_server(Mailbox(), context, implicit=mode == "tls") as box:
+        to = f"{uuid.uuid4().hex}@example.com"
+        await mailer(box.port, tls=mode, ca_file=ca_file).send(an_email(to))
+        [message] = box.messages_to(to)
+        assert message["Subject"] == "Payment for order #7 at Školа"
+
+
+@pytest.mark.parametrize("mode", ["tls", "starttls"])
+async def test_an_untrusted_certificate_is_refused_unless_checks_are_off(certificate, mode):
+    _, context = certificate
+    with tls_server(Mailbox(), context, implicit=mode == "tls") as box:
+        to = f"{uuid.uuid4().hex}@example.com"
+        with pytest.raises(SendFailed) as failed:
+            await mailer(box.port, tls=mode).send(an_email(to))
+        assert failed.value.permanent is False and box.accepted == []
+        await mailer(box.port, tls=mode, validate_certs=False).send(an_email(to))
+        assert len(box.messages_to(to)) == 1
+
+
+async def test_a_server_that_requires_starttls_refuses_plain_smtp_until_configured(certificate):
+    _, context = certificate
+    with tls_server(Mailbox(), context, implicit=False) as box:
+        with pytest.raises(SendFailed) as failed:
+            await mailer(box.port).send(an_email(f"{uuid.uuid4().hex}@example.com"))
+        assert failed.value.permanent is False and "530" in str(failed.value)
+
+
+def test_the_sender_takes_its_tls_settings():
+    from notifications.entrypoints.sender import email_sender
+    from notifications.settings import Settings
+
+    settings = Settings(smtp_tls="tls", smtp_port=465, smtp_validate_certs=False, smtp_ca_file="/etc/ca.pem")
+    mail = email_sender(engine=_NoEngine(), settings=settings)._mailer  # type: ignore[arg-type]
+    assert (mail._tls, mail._port, mail._validate_certs, mail._ca_file) == ("tls", 465, False, "/etc/ca.pem")
+    assert Settings().smtp_validate_certs is True and Settings().smtp_tls == "none"
+
+
+class _NoEngine:
+    url = type("U", (), {"render_as_string": lambda self, hide_password: "postgresql+asyncpg://x@127.0.0.1/x"})()

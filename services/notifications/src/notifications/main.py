@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from contracts import NotificationFailed, NotificationSent
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
@@ -17,6 +18,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         routers=[http.crm],
         subscribers=subscribers.register,
+        publishes=[NotificationSent, NotificationFailed],
         workers=[sender.email_sender],
-        description="Emails about orders (payment links, reminders, receipts), each sent once, and their delivery log.",
+        description=(
+            "Emails about orders (payment links, reminders, receipts, access, confirmations) in the contact's "
+            "language, each sent once; the delivery log; schools' own templates."
+        ),
     )

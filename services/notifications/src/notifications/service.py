@@ -1,31 +1,58 @@
-"""Use cases of the notifications service: one per message, plus the sender's bookkeeping.
+"""Use cases of the notifications service: one per message or command, plus the sender's bookkeeping.
 
 Consumers only record what to send (rendered, in their transaction); the sender worker
 talks to the mail server. So a redelivered event never sends twice, and a slow or broken
-mail server never holds up a topic.
+mail server never holds up a topic. What became of each email is published
+(NotificationSent / NotificationFailed) in the transaction that records it.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
-from uuid import UUID
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
-from contracts import OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested
+from contracts import (
+    AccessChanged, Event, NotificationFailed, NotificationSent, OrderCreated, OrderUpdated, PaymentLinkIssued,
+    PaymentSucceeded, ReminderRequested, SchoolUpdated,
+)
+from pydantic import ValidationError
 from servicekit.errors import NotYet, Rejected
+from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
+from .adapters.tables import outbox
 from .domain import letters
 from .domain.delivery import Outgoing, RetryPolicy, after_failure
-from .domain.letters import Letter, LetterRefused
-from .domain.recipient import OrderRecipient
-from .rendering import render
+from .domain.letters import Letter, LetterRefused, Override, TemplateName
+from .domain.recipient import OrderRecipient, School
+from .rendering import check_override, render
 
-E = TypeVar("E", PaymentLinkIssued, PaymentSucceeded, ReminderRequested)
+log = logging.getLogger("notifications.service")
+
+E = TypeVar("E", PaymentLinkIssued, PaymentSucceeded, ReminderRequested, OrderCreated)
 
 
 async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
-    await repo.save_recipient(conn, OrderRecipient.from_event(event))
+    order = OrderRecipient.from_event(event)
+    await repo.save_recipient(conn, order)
+    if event.send_confirmation:
+        school = await repo.get_school(conn, event.account_id)
+        await _record(conn, _compose(letters.order_confirmation, order.at_school(school), event))
+
+
+async def on_order_updated(conn: AsyncConnection, event: OrderUpdated) -> None:
+    order = await repo.get_recipient(conn, event.order_id)
+    if order is None:
+        raise NotYet(f"order {event.order_id} is not known here yet")
+    if order.account_id != event.account_id:
+        raise Rejected(f"order {event.order_id} belongs to another account")
+    await repo.update_recipient(conn, order.updated(event))
+
+
+async def on_school_updated(conn: AsyncConnection, event: SchoolUpdated) -> None:
+    await repo.save_school(conn, School(event.account_id, event.name, event.default_locale), event.occurred_at)
 
 
 async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:
@@ -45,12 +72,27 @@ async def on_reminder_requested(conn: AsyncConnection, event: ReminderRequested)
     await _record(conn, _compose(letters.reminder, order, event))
 
 
+async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None:
+    order = await _order_of(conn, event.order_id)
+    known = await repo.get_access_state(conn, event.order_id, event.line_id)
+    if known is not None and known.occurred_at > event.occurred_at:
+        return  # an older change arriving late: the contact already heard of a newer one
+    try:
+        letter = letters.access_change(order, event, previous=known.status if known else None)
+    except LetterRefused as exc:
+        raise Rejected(str(exc)) from exc
+    await repo.save_access_state(
+        conn, event.order_id, event.line_id, repo.AccessState(event.status, event.occurred_at)
+    )
+    await _record(conn, letter)
+
+
 async def _order_of(conn: AsyncConnection, order_id: UUID) -> OrderRecipient:
     order = await repo.get_recipient(conn, order_id)
     if order is None:
         # Topics are not ordered with each other: OrderCreated may still be on its way.
         raise NotYet(f"order {order_id} is not known here yet")
-    return order
+    return order.at_school(await repo.get_school(conn, order.account_id))
 
 
 def _compose(build: Callable[[OrderRecipient, E], Letter | None], order: OrderRecipient, event: E) -> Letter | None:
@@ -63,7 +105,8 @@ def _compose(build: Callable[[OrderRecipient, E], Letter | None], order: OrderRe
 async def _record(conn: AsyncConnection, letter: Letter | None) -> None:
     if letter is None:
         return
-    if await repo.add_delivery(conn, letter, render(letter)):
+    override = await repo.get_override(conn, letter.account_id, letter.template, letter.locale)
+    if await repo.add_delivery(conn, letter, render(letter, override)):
         await repo.wake_sender(conn)
 
 
@@ -72,11 +115,66 @@ async def claim_due(conn: AsyncConnection, limit: int, lease: timedelta) -> list
 
 
 async def record_sent(conn: AsyncConnection, delivery: Outgoing) -> None:
-    await repo.mark_sent(conn, delivery.id)
+    row = await repo.mark_sent(conn, delivery.id)
+    if row is None:
+        return
+    await _publish(conn, row, lambda: NotificationSent(
+        **_envelope(row), delivery_id=row.id, order_id=row.order_id, template=row.template,
+        recipient=row.recipient, locale=row.locale, subject=row.subject, attempts=row.attempts, sent_at=row.sent_at,
+    ))
 
 
 async def record_failure(
     conn: AsyncConnection, delivery: Outgoing, error: str, *, permanent: bool, policy: RetryPolicy
 ) -> None:
     step = after_failure(delivery.attempts, permanent=permanent, policy=policy)
-    await repo.mark_failed_try(conn, delivery, error=error, status=step.status, retry_in=step.retry_in)
+    row = await repo.mark_failed_try(conn, delivery, error=error, status=step.status, retry_in=step.retry_in)
+    if row is None or step.status != "failed":
+        return
+    await _publish(conn, row, lambda: NotificationFailed(
+        **_envelope(row), delivery_id=row.id, order_id=row.order_id, template=row.template,
+        recipient=row.recipient, attempts=row.attempts, error=error[:1000], failed_at=row.now,
+    ))
+
+
+async def _publish(conn: AsyncConnection, row: Any, build: Callable[[], Event]) -> None:
+    try:
+        event = build()
+    except ValidationError:
+        # The email's fate is recorded either way: a row that could not become an event must not
+        # keep the delivery pending and so get it sent again.
+        log.exception("delivery %s: its outcome could not be published", row.id)
+        return
+    await add_to_outbox(conn, outbox, event)
+
+
+def _envelope(row: Any) -> dict[str, Any]:
+    return {
+        "account_id": row.account_id,
+        "correlation_id": row.correlation_id or uuid4(),
+        "causation_id": row.event_id,
+    }
+
+
+async def resend(
+    conn: AsyncConnection, account_id: UUID, delivery_id: UUID, request_id: UUID, correlation_id: UUID
+) -> UUID | None:
+    """The same rendered message again, as a new delivery; None if there is no such delivery here."""
+    new_id = await repo.add_resend(conn, account_id, delivery_id, request_id, correlation_id)
+    if new_id is not None:
+        await repo.wake_sender(conn)
+    return new_id
+
+
+async def save_override(
+    conn: AsyncConnection, account_id: UUID, template: TemplateName, locale: str, override: Override
+) -> list[dict[str, str]]:
+    """Store a school's wording if it renders; otherwise what is wrong with it, and nothing stored."""
+    errors = check_override(template, locale, override)
+    if not errors:
+        await repo.put_override(conn, account_id, template, locale, override)
+    return errors
+
+
+async def remove_override(conn: AsyncConnection, account_id: UUID, template: TemplateName, locale: str) -> bool:
+    return await repo.delete_override(conn, account_id, template, locale)

@@ -16,6 +16,10 @@ class Settings(ServiceSettings):
     smtp_password: str | None = None
     # none: plain SMTP (a local mail catcher); starttls: upgrade, required; tls: implicit TLS (port 465).
     smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    # With TLS: check the server's certificate and name (off only for a test server you trust).
+    smtp_validate_certs: bool = True
+    # A PEM bundle of authorities to trust instead of the system's (a private mail relay's CA).
+    smtp_ca_file: str | None = None
     smtp_timeout: float = 10
     mail_from: str = "Online school <no-reply@school.local>"
 

@@ -1,4 +1,4 @@
-"""Read side of the notifications service: the delivery log the CRM shows."""
+"""Read side of the notifications service: the delivery log the CRM shows, and the templates."""
 
 from typing import Any
 from uuid import UUID
@@ -6,11 +6,15 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .adapters import repository as repo
 from .adapters.tables import deliveries
+from .domain.letters import SUPPORTED_LOCALES, TEMPLATES, TemplateName
+from .rendering import render, sample_letters, template_variables
 
 _SUMMARY = (
     deliveries.c.id, deliveries.c.template, deliveries.c.recipient, deliveries.c.status, deliveries.c.attempts,
     deliveries.c.last_error, deliveries.c.subject, deliveries.c.created_at, deliveries.c.sent_at,
+    deliveries.c.order_id, deliveries.c.contact_id, deliveries.c.locale, deliveries.c.resend_of,
 )
 
 
@@ -23,12 +27,23 @@ async def order_deliveries(conn: AsyncConnection, account_id: UUID, order_id: UU
     return [dict(r._mapping) for r in rows]
 
 
+async def contact_deliveries(
+    conn: AsyncConnection, account_id: UUID, contact_id: UUID, limit: int
+) -> list[dict[str, Any]]:
+    """The contact's emails across their orders, newest first."""
+    rows = await conn.execute(
+        select(*_SUMMARY)
+        .where(deliveries.c.account_id == account_id, deliveries.c.contact_id == contact_id)
+        .order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
 async def delivery(conn: AsyncConnection, account_id: UUID, delivery_id: UUID) -> dict[str, Any] | None:
     row = (await conn.execute(
-        select(
-            *_SUMMARY, deliveries.c.order_id, deliveries.c.locale, deliveries.c.next_attempt_at,
-            deliveries.c.text_body, deliveries.c.html_body,
-        ).where(deliveries.c.account_id == account_id, deliveries.c.id == delivery_id)
+        select(*_SUMMARY, deliveries.c.next_attempt_at, deliveries.c.text_body, deliveries.c.html_body)
+        .where(deliveries.c.account_id == account_id, deliveries.c.id == delivery_id)
     )).first()
     if row is None:
         return None
@@ -37,3 +52,31 @@ async def delivery(conn: AsyncConnection, account_id: UUID, delivery_id: UUID) -
     if found["status"] != "pending":
         found["next_attempt_at"] = None
     return found
+
+
+async def templates(conn: AsyncConnection, account_id: UUID) -> dict[str, Any]:
+    mine: dict[str, list[str]] = {}
+    for row in await repo.overridden(conn, account_id):
+        mine.setdefault(row.template, []).append(row.locale)
+    return {
+        "variables": template_variables(),
+        "items": [
+            {"template": name, "locales": list(SUPPORTED_LOCALES), "overridden": mine.get(name, [])}
+            for name in TEMPLATES
+        ],
+    }
+
+
+async def template(conn: AsyncConnection, account_id: UUID, name: TemplateName, locale: str) -> dict[str, Any]:
+    """The school's wording if it has one (else the standard), with a preview on a sample letter."""
+    override = await repo.get_override(conn, account_id, name, locale)
+    preview = render(sample_letters(name, locale)[0], override)
+    return {
+        "template": name,
+        "locale": locale,
+        "overridden": override is not None,
+        "subject": override.subject if override else None,
+        "html": override.html if override else None,
+        "text": override.text if override else None,
+        "preview": {"subject": preview.subject, "html": preview.html, "text": preview.text},
+    }

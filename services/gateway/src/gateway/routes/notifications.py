@@ -1,13 +1,17 @@
-"""CRM API: emails about orders and their delivery log (the notifications service)."""
+"""CRM API: emails about orders, their delivery log and the school's own templates (the notifications service)."""
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from ..auth import CurrentPrincipal
-from ..proxy import forward
+from ..proxy import JSON_BODY, forward
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
+
+TemplateName = Annotated[str, Path(pattern=r"^[a-z_]{1,40}$")]
+Locale = Annotated[str, Path(pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")]
 
 
 @router.get("/orders/{order_id}/notifications", summary="Emails sent about an order (delivery log)")
@@ -15,6 +19,32 @@ async def order_notifications(order_id: UUID, request: Request, who: CurrentPrin
     return await forward(request, "notifications", f"/orders/{order_id}/notifications", who)
 
 
+@router.get("/contacts/{contact_id}/notifications", summary="Emails sent to a contact, newest first (limit)")
+async def contact_notifications(contact_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "notifications", f"/contacts/{contact_id}/notifications", who)
+
+
 @router.get("/notifications/{notification_id}", summary="One delivery, with the rendered message")
 async def notification(notification_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "notifications", f"/notifications/{notification_id}", who)
+
+
+@router.post(
+    "/notifications/{notification_id}/resend", status_code=202,
+    summary="Send the same rendered message again as a new delivery (Idempotency-Key honoured)",
+)
+async def resend_notification(notification_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "notifications", f"/notifications/{notification_id}/resend", who)
+
+
+@router.get("/templates", summary="Email templates, the values they may use, and which locales the school overrides")
+async def templates(request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "notifications", "/templates", who)
+
+
+@router.get("/templates/{template}/{locale}", summary="The school's wording of a template in a locale, with a preview")
+@router.put("/templates/{template}/{locale}", openapi_extra=JSON_BODY,
+            summary="Set the school's subject, HTML and text of a template in a locale (checked when saved)")
+@router.delete("/templates/{template}/{locale}", status_code=204, summary="Back to the standard wording")
+async def template(template: TemplateName, locale: Locale, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "notifications", f"/templates/{template}/{locale}", who)

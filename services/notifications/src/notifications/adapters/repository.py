@@ -1,25 +1,27 @@
 """SQL of the notifications service."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import CURRENCY_EXPONENTS
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.delivery import Outgoing, Rendered
-from ..domain.letters import Letter
-from ..domain.recipient import OrderRecipient
-from .tables import deliveries, order_recipients
+from ..domain.letters import Letter, Override
+from ..domain.recipient import OrderRecipient, School
+from .tables import access_states, deliveries, order_recipients, schools, template_overrides
 
 # The sender LISTENs here; a NOTIFY is delivered only when the transaction commits.
 DELIVERIES_CHANNEL = "deliveries"
 
 
-async def save_recipient(conn: AsyncConnection, order: OrderRecipient) -> None:
-    values = {
+def _recipient_values(order: OrderRecipient) -> dict[str, Any]:
+    return {
         "account_id": order.account_id,
         "order_number": order.order_number,
         "school_name": order.school_name,
@@ -29,15 +31,37 @@ async def save_recipient(conn: AsyncConnection, order: OrderRecipient) -> None:
         "currency": order.currency,
         "total": order.total,
         "products": list(order.products),
+        "contact_id": order.contact_id,
+        "school_locale": order.school_locale,
+        "order_version": order.order_version,
     }
+
+
+async def save_recipient(conn: AsyncConnection, order: OrderRecipient) -> None:
+    """The order as created; a copy arriving after an update changes nothing."""
+    values = _recipient_values(order)
     stmt = pg_insert(order_recipients).values(order_id=order.order_id, **values)
     await conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[order_recipients.c.order_id],
             set_=values,
             # An order id never moves to another account, whatever an event claims.
-            where=order_recipients.c.account_id == stmt.excluded.account_id,
+            where=(order_recipients.c.account_id == stmt.excluded.account_id)
+            & (order_recipients.c.order_version == 0),
         )
+    )
+
+
+async def update_recipient(conn: AsyncConnection, order: OrderRecipient) -> None:
+    """The order as updated, unless a newer version is already here."""
+    await conn.execute(
+        update(order_recipients)
+        .where(
+            order_recipients.c.order_id == order.order_id,
+            order_recipients.c.account_id == order.account_id,
+            order_recipients.c.order_version < order.order_version,
+        )
+        .values(**_recipient_values(order))
     )
 
 
@@ -56,22 +80,65 @@ async def get_recipient(conn: AsyncConnection, order_id: UUID) -> OrderRecipient
         currency=row.currency,
         total=_money(row.total, row.currency),
         products=tuple(row.products),
+        contact_id=row.contact_id,
+        school_locale=row.school_locale,
+        order_version=row.order_version,
     )
+
+
+async def save_school(conn: AsyncConnection, school: School, occurred_at: datetime) -> None:
+    values = {"name": school.name, "default_locale": school.default_locale, "occurred_at": occurred_at}
+    stmt = pg_insert(schools).values(account_id=school.account_id, **values)
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=[schools.c.account_id], set_=values,
+        where=schools.c.occurred_at <= stmt.excluded.occurred_at,
+    ))
+
+
+async def get_school(conn: AsyncConnection, account_id: UUID) -> School | None:
+    row = (await conn.execute(select(schools).where(schools.c.account_id == account_id))).first()
+    return None if row is None else School(row.account_id, row.name, row.default_locale)
+
+
+@dataclass(frozen=True)
+class AccessState:
+    status: str
+    occurred_at: datetime
+
+
+async def get_access_state(conn: AsyncConnection, order_id: UUID, line_id: UUID) -> AccessState | None:
+    row = (await conn.execute(
+        select(access_states.c.status, access_states.c.occurred_at)
+        .where(access_states.c.order_id == order_id, access_states.c.line_id == line_id)
+        .with_for_update()
+    )).first()
+    return None if row is None else AccessState(row.status, row.occurred_at)
+
+
+async def save_access_state(conn: AsyncConnection, order_id: UUID, line_id: UUID, state: AccessState) -> None:
+    values = {"status": state.status, "occurred_at": state.occurred_at}
+    stmt = pg_insert(access_states).values(order_id=order_id, line_id=line_id, **values)
+    await conn.execute(stmt.on_conflict_do_update(
+        constraint="access_states_pkey", set_=values,
+        where=access_states.c.occurred_at <= stmt.excluded.occurred_at,
+    ))
 
 
 def _money(value: Decimal, currency: str) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
 
 
-async def add_delivery(conn: AsyncConnection, letter: Letter, rendered: Rendered) -> bool:
-    """Record the email to send; False if this event already produced it for this address."""
+async def add_delivery(conn: AsyncConnection, letter: Letter, rendered: Rendered) -> UUID | None:
+    """Record the email to send; None if this event already produced it for this address."""
     stmt = (
         pg_insert(deliveries)
         .values(
             id=uuid4(),
             account_id=letter.account_id,
             order_id=letter.order_id,
+            contact_id=letter.contact_id,
             event_id=letter.event_id,
+            correlation_id=letter.correlation_id,
             template=letter.template,
             recipient=letter.to,
             locale=letter.locale,
@@ -82,7 +149,37 @@ async def add_delivery(conn: AsyncConnection, letter: Letter, rendered: Rendered
         .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
         .returning(deliveries.c.id)
     )
-    return (await conn.execute(stmt)).first() is not None
+    return (await conn.execute(stmt)).scalar()
+
+
+async def add_resend(
+    conn: AsyncConnection, account_id: UUID, original_id: UUID, request_id: UUID, correlation_id: UUID
+) -> UUID | None:
+    """A new delivery repeating the original's rendered message; the same request id makes it once.
+
+    None if the original is not this account's.
+    """
+    original = select(deliveries).where(deliveries.c.account_id == account_id, deliveries.c.id == original_id)
+    row = (await conn.execute(original)).first()
+    if row is None:
+        return None
+    new_id = (await conn.execute(
+        pg_insert(deliveries)
+        .values(
+            id=uuid4(), account_id=row.account_id, order_id=row.order_id, contact_id=row.contact_id,
+            event_id=request_id, correlation_id=correlation_id, template=row.template, recipient=row.recipient,
+            locale=row.locale, subject=row.subject, text_body=row.text_body, html_body=row.html_body,
+            resend_of=row.id,
+        )
+        .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
+        .returning(deliveries.c.id)
+    )).scalar()
+    if new_id is None:  # the same request again: the delivery it made
+        new_id = await conn.scalar(select(deliveries.c.id).where(
+            deliveries.c.event_id == request_id, deliveries.c.template == row.template,
+            deliveries.c.recipient == row.recipient,
+        ))
+    return new_id
 
 
 async def wake_sender(conn: AsyncConnection) -> None:
@@ -115,21 +212,31 @@ async def claim_due(conn: AsyncConnection, limit: int, lease: timedelta) -> list
     return [Outgoing(r.id, r.recipient, r.subject, r.text_body, r.html_body, r.attempts) for r in rows]
 
 
-async def mark_sent(conn: AsyncConnection, delivery_id: UUID) -> None:
-    await conn.execute(
+_OUTCOME = (
+    deliveries.c.id, deliveries.c.account_id, deliveries.c.order_id, deliveries.c.event_id,
+    deliveries.c.correlation_id, deliveries.c.template, deliveries.c.recipient, deliveries.c.locale,
+    deliveries.c.subject, deliveries.c.attempts, deliveries.c.last_error, deliveries.c.sent_at, func.now().label("now"),
+)
+
+
+async def mark_sent(conn: AsyncConnection, delivery_id: UUID) -> Any | None:
+    """The delivery as sent; None if it was no longer pending (another try decided already)."""
+    return (await conn.execute(
         update(deliveries)
         .where(deliveries.c.id == delivery_id, deliveries.c.status == "pending")
         .values(status="sent", sent_at=func.now())
-    )
+        .returning(*_OUTCOME)
+    )).first()
 
 
 async def mark_failed_try(
     conn: AsyncConnection, delivery: Outgoing, *, error: str, status: str, retry_in: float | None
-) -> None:
+) -> Any | None:
+    """The delivery after a failed try; None if this try no longer decides."""
     values: dict[str, object] = {"status": status, "last_error": error[:2000]}
     if retry_in is not None:
         values["next_attempt_at"] = func.now() + timedelta(seconds=retry_in)
-    await conn.execute(
+    return (await conn.execute(
         update(deliveries)
         # Only the try that claimed the row decides: a stale sender whose lease ran out does not.
         .where(
@@ -138,4 +245,35 @@ async def mark_failed_try(
             deliveries.c.attempts == delivery.attempts,
         )
         .values(**values)
-    )
+        .returning(*_OUTCOME)
+    )).first()
+
+
+async def get_override(conn: AsyncConnection, account_id: UUID, template: str, locale: str) -> Override | None:
+    row = (await conn.execute(select(template_overrides).where(
+        template_overrides.c.account_id == account_id, template_overrides.c.template == template,
+        template_overrides.c.locale == locale,
+    ))).first()
+    return None if row is None else Override(subject=row.subject, html=row.html, text=row.text)
+
+
+async def put_override(conn: AsyncConnection, account_id: UUID, template: str, locale: str, override: Override) -> None:
+    values = {"subject": override.subject, "html": override.html, "text": override.text, "updated_at": func.now()}
+    stmt = pg_insert(template_overrides).values(account_id=account_id, template=template, locale=locale, **values)
+    await conn.execute(stmt.on_conflict_do_update(constraint="template_overrides_pkey", set_=values))
+
+
+async def delete_override(conn: AsyncConnection, account_id: UUID, template: str, locale: str) -> bool:
+    result = await conn.execute(delete(template_overrides).where(
+        template_overrides.c.account_id == account_id, template_overrides.c.template == template,
+        template_overrides.c.locale == locale,
+    ).returning(template_overrides.c.locale))
+    return result.first() is not None
+
+
+async def overridden(conn: AsyncConnection, account_id: UUID) -> list[Any]:
+    return list(await conn.execute(
+        select(template_overrides.c.template, template_overrides.c.locale, template_overrides.c.updated_at)
+        .where(template_overrides.c.account_id == account_id)
+        .order_by(template_overrides.c.template, template_overrides.c.locale)
+    ))

@@ -32,6 +32,8 @@ class SmtpMailer:
         username: str | None = None,
         password: str | None = None,
         tls: Literal["none", "starttls", "tls"] = "none",
+        validate_certs: bool = True,
+        ca_file: str | None = None,
         timeout: float = 10,
     ) -> None:
         self._host = host
@@ -40,6 +42,8 @@ class SmtpMailer:
         self._username = username
         self._password = password
         self._tls = tls
+        self._validate_certs = validate_certs
+        self._ca_file = ca_file
         self._timeout = timeout
         self._domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
 
@@ -72,6 +76,8 @@ class SmtpMailer:
                     password=self._password,
                     use_tls=self._tls == "tls",
                     start_tls=self._tls == "starttls",
+                    validate_certs=self._validate_certs,
+                    cert_bundle=self._ca_file,
                     timeout=self._timeout,
                 )
         except aiosmtplib.SMTPRecipientsRefused as exc:

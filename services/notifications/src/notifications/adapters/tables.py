@@ -1,5 +1,6 @@
 from sqlalchemy import (
-    CheckConstraint, Column, DateTime, Index, Integer, MetaData, Numeric, Table, Text, UniqueConstraint, func, text,
+    CheckConstraint, Column, DateTime, Index, Integer, MetaData, Numeric, PrimaryKeyConstraint, Table, Text,
+    UniqueConstraint, func, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from servicekit.inbox import inbox_table
@@ -7,7 +8,7 @@ from servicekit.outbox import outbox_table
 
 metadata = MetaData()
 
-# Filled from OrderCreated: enough to address and word an email, nothing more.
+# Filled from OrderCreated, kept current by OrderUpdated: enough to address and word an email, nothing more.
 order_recipients = Table(
     "order_recipients",
     metadata,
@@ -22,6 +23,44 @@ order_recipients = Table(
     Column("total", Numeric(18, 4), nullable=False),
     Column("products", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("contact_id", UUID(as_uuid=True)),
+    Column("school_locale", Text),
+    Column("order_version", Integer, nullable=False, server_default=text("0")),
+)
+
+# Filled from SchoolUpdated: the school's current name and language.
+schools = Table(
+    "schools",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("default_locale", Text),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+)
+
+# The last access state told per order line, so a contact hears of a change, not of every recalculation.
+access_states = Table(
+    "access_states",
+    metadata,
+    Column("order_id", UUID(as_uuid=True), nullable=False),
+    Column("line_id", UUID(as_uuid=True), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("order_id", "line_id", name="access_states_pkey"),
+)
+
+# A school's own wording of a template in one locale.
+template_overrides = Table(
+    "template_overrides",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("template", Text, nullable=False),
+    Column("locale", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("account_id", "template", "locale", name="template_overrides_pkey"),
 )
 
 deliveries = Table(
@@ -43,11 +82,16 @@ deliveries = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
+    Column("contact_id", UUID(as_uuid=True)),
+    Column("correlation_id", UUID(as_uuid=True)),
+    # A resend is a delivery of its own, pointing at the one whose message it repeats.
+    Column("resend_of", UUID(as_uuid=True)),
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="deliveries_status"),
     # One email per event, template and address, however often the event is delivered.
     UniqueConstraint("event_id", "template", "recipient", name="deliveries_once"),
     Index("deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     Index("deliveries_order", "account_id", "order_id", "created_at"),
+    Index("deliveries_contact", "account_id", "contact_id", "created_at"),
 )
 
 outbox = outbox_table(metadata)

@@ -3,18 +3,21 @@
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from contracts import PaymentLinkIssued, PaymentSucceeded, ReminderRequested
+from contracts import AccessChanged, OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested
 
 from .recipient import OrderRecipient
 
-TemplateName = Literal["payment_link", "receipt", "reminder"]
+TemplateName = Literal[
+    "payment_link", "reminder", "receipt", "access_opened", "access_suspended", "order_confirmation",
+]
+TEMPLATES: tuple[str, ...] = get_args(TemplateName)
 
-# Locales the templates are translated into; a contact in any other language gets the default.
-SUPPORTED_LOCALES: tuple[str, ...] = ("en",)
+# Locales the templates are translated into; a contact in any other language gets the school's, then the default.
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "uk", "ru", "pl", "de", "it", "fr")
 DEFAULT_LOCALE = "en"
 
 
@@ -22,16 +25,32 @@ class LetterRefused(ValueError):
     """The event can never become an email (it contradicts what we know of the order)."""
 
 
-def choose_locale(wanted: str | None, supported: tuple[str, ...] = SUPPORTED_LOCALES) -> str:
-    """The closest supported locale: exact ("pt_BR"), then the language ("pt"), then the default."""
-    if not wanted:
-        return DEFAULT_LOCALE
-    tag = wanted.strip().replace("-", "_")
-    language = tag.split("_", 1)[0].lower()
-    for candidate in (tag, language):
-        if candidate in supported:
-            return candidate
+def choose_locale(*wanted: str | None, supported: tuple[str, ...] = SUPPORTED_LOCALES) -> str:
+    """The first wish that is translated: its exact tag ("pt_BR"), else its language ("pt"); else the default."""
+    lowered = {s.lower(): s for s in supported}
+    for wish in wanted:
+        if not wish:
+            continue
+        tag = wish.strip().replace("-", "_")
+        for candidate in (tag, tag.split("_", 1)[0]):
+            if candidate.lower() in lowered:
+                return lowered[candidate.lower()]
     return DEFAULT_LOCALE
+
+
+@dataclass(frozen=True)
+class Line:
+    title: str
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Installment:
+    """One planned payment as the contact may see it: no method, no comment."""
+
+    amount: Decimal
+    due_at: datetime | None
+    paid_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -42,29 +61,50 @@ class Letter:
     event_id: UUID
     account_id: UUID
     order_id: UUID
+    correlation_id: UUID
+    contact_id: UUID | None
     to: str
     locale: str
     school_name: str
     contact_name: str
     order_number: int
     products: tuple[str, ...]
-    amount: Decimal
     currency: str
     total: Decimal
+    amount: Decimal | None = None
     url: str | None = None
     due_at: datetime | None = None
+    # Whole days from the event to the due date; None when there is no date or it has passed.
+    days_left: int | None = None
     paid_at: datetime | None = None
     overdue: bool = False
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    lines: tuple[Line, ...] = ()
+    installments: tuple[Installment, ...] = ()
 
     def template_values(self) -> dict[str, Any]:
-        hidden = {"event_id", "account_id", "order_id", "template"}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in HIDDEN}
 
 
-def _check(order: OrderRecipient, account_id: UUID, currency: str) -> None:
+@dataclass(frozen=True)
+class Override:
+    """A school's own wording of one template in one locale: subject, HTML and plain-text bodies."""
+
+    subject: str
+    html: str
+    text: str
+
+
+HIDDEN = frozenset({"event_id", "account_id", "order_id", "correlation_id", "contact_id", "template"})
+# What a template (a school's override included) may refer to.
+TEMPLATE_VARIABLES: tuple[str, ...] = tuple(f.name for f in fields(Letter) if f.name not in HIDDEN)
+
+
+def _check(order: OrderRecipient, account_id: UUID, currency: str | None = None) -> None:
     if order.account_id != account_id:
         raise LetterRefused(f"order {order.order_id} belongs to another account")
-    if currency != order.currency:
+    if currency is not None and currency != order.currency:
         raise LetterRefused(f"a {currency} amount for an order in {order.currency}")
 
 
@@ -76,20 +116,30 @@ def _link(url: str) -> str:
     return url
 
 
-def _letter(order: OrderRecipient, template: TemplateName, event_id: UUID, **values: Any) -> Letter:
+def _days_left(due_at: datetime | None, now: datetime) -> int | None:
+    if due_at is None or due_at < now:
+        return None
+    return (due_at.date() - now.date()).days
+
+
+def _letter(
+    order: OrderRecipient, template: TemplateName, event: Any, **values: Any
+) -> Letter:
     return Letter(
         template=template,
-        event_id=event_id,
+        event_id=event.event_id,
         account_id=order.account_id,
         order_id=order.order_id,
+        correlation_id=event.correlation_id,
+        contact_id=order.contact_id,
         to=order.contact_email,
-        locale=choose_locale(order.locale),
+        locale=choose_locale(order.locale, order.school_locale),
         school_name=order.school_name,
         contact_name=order.contact_name,
         order_number=order.order_number,
-        products=order.products,
+        currency=order.currency,
         total=order.total,
-        **values,
+        **({"products": order.products} | values),
     )
 
 
@@ -99,20 +149,54 @@ def payment_link(order: OrderRecipient, event: PaymentLinkIssued) -> Letter | No
         return None
     _check(order, event.account_id, event.currency)
     return _letter(
-        order, "payment_link", event.event_id,
-        amount=event.amount, currency=event.currency, url=_link(event.url), due_at=event.due_at,
+        order, "payment_link", event,
+        amount=event.amount, url=_link(event.url), due_at=event.due_at,
+        days_left=_days_left(event.due_at, event.occurred_at),
     )
 
 
 def receipt(order: OrderRecipient, event: PaymentSucceeded) -> Letter:
     _check(order, event.account_id, event.currency)
-    return _letter(order, "receipt", event.event_id, amount=event.amount, currency=event.currency, paid_at=event.paid_at)
+    return _letter(order, "receipt", event, amount=event.amount, paid_at=event.paid_at)
 
 
 def reminder(order: OrderRecipient, event: ReminderRequested) -> Letter:
     _check(order, event.account_id, event.currency)
     overdue = event.due_at is not None and event.due_at < event.occurred_at
     return _letter(
-        order, "reminder", event.event_id,
-        amount=event.amount, currency=event.currency, url=_link(event.url), due_at=event.due_at, overdue=overdue,
+        order, "reminder", event,
+        amount=event.amount, url=_link(event.url), due_at=event.due_at, overdue=overdue,
+        days_left=_days_left(event.due_at, event.occurred_at),
+    )
+
+
+def access_change(order: OrderRecipient, event: AccessChanged, previous: str | None) -> Letter | None:
+    """An email when access to a product becomes open or suspended; nothing when it only moves."""
+    _check(order, event.account_id)
+    if event.status == previous:
+        return None  # new dates or terms, same state: the contact was told already
+    if event.status == "open":
+        template: TemplateName = "access_opened"
+    elif event.status == "suspended":
+        template = "access_suspended"
+    else:
+        return None
+    return _letter(
+        order, template, event,
+        products=(event.product_title,), starts_at=event.starts_at, ends_at=event.ends_at,
+        overdue=event.reason == "overdue",
+    )
+
+
+def order_confirmation(order: OrderRecipient, event: OrderCreated) -> Letter | None:
+    """A manual order's confirmation, when its manager asked for one."""
+    if not event.send_confirmation:
+        return None
+    _check(order, event.account_id)
+    unpaid = [p for p in event.payment_plan if p.paid_at is None]
+    return _letter(
+        order, "order_confirmation", event,
+        lines=tuple(Line(line.product_title, line.price) for line in event.lines),
+        installments=tuple(Installment(p.amount, p.due_at, p.paid_at) for p in event.payment_plan),
+        amount=sum((p.amount for p in unpaid), Decimal(0)) if unpaid else None,
     )

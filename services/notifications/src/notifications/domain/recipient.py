@@ -1,15 +1,24 @@
-"""What this service keeps about an order: only what an email to its contact may show."""
+"""What this service keeps about an order and a school: only what an email to its contact may show."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from uuid import UUID
 
-from contracts import OrderCreated
+from contracts import OrderCreated, OrderUpdated
+
+
+@dataclass(frozen=True)
+class School:
+    """Read model of a school's profile, filled from SchoolUpdated."""
+
+    account_id: UUID
+    name: str
+    default_locale: str | None
 
 
 @dataclass(frozen=True)
 class OrderRecipient:
-    """Read model of one order, filled from OrderCreated.
+    """Read model of one order, filled from OrderCreated and kept current by OrderUpdated.
 
     Deliberately narrow: no managers, comments, phone numbers or other contacts, so no
     template can leak them.
@@ -25,6 +34,10 @@ class OrderRecipient:
     currency: str
     total: Decimal
     products: tuple[str, ...]
+    contact_id: UUID | None = None
+    school_locale: str | None = None
+    # 0 until an OrderUpdated arrives: a late copy of an older state never overwrites a newer one.
+    order_version: int = 0
 
     @classmethod
     def from_event(cls, event: OrderCreated) -> "OrderRecipient":
@@ -39,4 +52,27 @@ class OrderRecipient:
             currency=event.currency,
             total=event.total,
             products=tuple(line.product_title for line in event.lines),
+            contact_id=event.contact_id,
+            school_locale=event.school_locale,
         )
+
+    def updated(self, event: OrderUpdated) -> "OrderRecipient":
+        """The order as OrderUpdated says it now is; the school's side stays as it was."""
+        return replace(
+            self,
+            order_number=event.order_number,
+            contact_name=event.contact.name,
+            contact_email=str(event.contact.email),
+            locale=event.contact.locale,
+            currency=event.currency,
+            total=event.total,
+            products=tuple(line.product_title for line in event.lines),
+            contact_id=event.contact_id,
+            order_version=event.order_version,
+        )
+
+    def at_school(self, school: School | None) -> "OrderRecipient":
+        """The school's current name and language win over the copy the order was created with."""
+        if school is None:
+            return self
+        return replace(self, school_name=school.name, school_locale=school.default_locale or self.school_locale)

@@ -1,21 +1,34 @@
 """HTTP routes of the notifications service (internal, behind the gateway): thin, no rules."""
 
-from typing import Any
+import uuid
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 from servicekit.db import EngineDep
-from servicekit.http import AccountId, Problem
+from servicekit.http import AccountId, Problem, current_correlation_id
 
-from .. import views
+from .. import service, views
+from ..domain.letters import SUPPORTED_LOCALES, Override, TemplateName
 
 crm = APIRouter(tags=["notifications"])
+
+Locale = Literal[SUPPORTED_LOCALES]  # type: ignore[valid-type]
 
 
 @crm.get("/orders/{order_id}/notifications", summary="Emails about one order, oldest first")
 async def order_notifications(order_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         return {"items": await views.order_deliveries(conn, account, order_id)}
+
+
+@crm.get("/contacts/{contact_id}/notifications", summary="Emails to one contact, newest first")
+async def contact_notifications(
+    contact_id: UUID, account: AccountId, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return {"items": await views.contact_deliveries(conn, account, contact_id, limit)}
 
 
 @crm.get("/notifications/{delivery_id}", summary="One email as it was sent, with its bodies")
@@ -25,3 +38,73 @@ async def get_notification(delivery_id: UUID, account: AccountId, engine: Engine
     if found is None:
         raise Problem(404, "Not found", f"no notification {delivery_id}")
     return found
+
+
+@crm.post(
+    "/notifications/{delivery_id}/resend", status_code=202,
+    summary="Send the same rendered email again, as a new delivery (same Idempotency-Key: same delivery)",
+)
+async def resend_notification(
+    delivery_id: UUID, account: AccountId, engine: EngineDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        original = await views.delivery(conn, account, delivery_id)
+    if original is None:
+        raise Problem(404, "Not found", f"no notification {delivery_id}")
+    if original["status"] == "pending":
+        raise Problem(409, "Still being sent", "this email has not been sent or given up on yet; wait for it")
+    request_id = (
+        uuid.uuid5(uuid.NAMESPACE_URL, f"resend:{account}:{delivery_id}:{idempotency_key}")
+        if idempotency_key else uuid.uuid4()
+    )
+    async with engine.begin() as conn:
+        new_id = await service.resend(conn, account, delivery_id, request_id, current_correlation_id())
+    async with engine.connect() as conn:
+        found = await views.delivery(conn, account, new_id) if new_id else None
+    if found is None:
+        raise Problem(404, "Not found", f"no notification {delivery_id}")
+    return found
+
+
+class OverrideBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = Field(min_length=1, max_length=500)
+    html: str = Field(min_length=1, max_length=200_000)
+    text: str = Field(min_length=1, max_length=100_000)
+
+
+@crm.get("/templates", summary="The email templates, the values they may use, and the school's overrides")
+async def list_templates(account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return await views.templates(conn, account)
+
+
+@crm.get("/templates/{template}/{locale}", summary="The school's wording of a template (if any), with a preview")
+async def get_template(template: TemplateName, locale: Locale, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return await views.template(conn, account, template, locale)
+
+
+@crm.put("/templates/{template}/{locale}", summary="Set the school's own subject and bodies of a template")
+async def put_template(
+    template: TemplateName, locale: Locale, body: OverrideBody, account: AccountId, engine: EngineDep,
+) -> dict[str, Any]:
+    override = Override(subject=body.subject, html=body.html, text=body.text)
+    async with engine.begin() as conn:
+        errors = await service.save_override(conn, account, template, locale, override)
+    if errors:
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        raise Problem(422, "Template does not render", f"Check these fields: {fields}", errors=errors)
+    async with engine.connect() as conn:
+        return await views.template(conn, account, template, locale)
+
+
+@crm.delete("/templates/{template}/{locale}", status_code=204, summary="Back to the standard wording")
+async def delete_template(template: TemplateName, locale: Locale, account: AccountId, engine: EngineDep) -> Response:
+    async with engine.begin() as conn:
+        removed = await service.remove_override(conn, account, template, locale)
+    if not removed:
+        raise Problem(404, "Not found", f"no override of {template} in {locale}")
+    return Response(status_code=204)

@@ -143,6 +143,8 @@ def email_sender(engine: AsyncEngine, settings: ServiceSettings) -> EmailSender:
         username=settings.smtp_username,
         password=settings.smtp_password,
         tls=settings.smtp_tls,
+        validate_certs=settings.smtp_validate_certs,
+        ca_file=settings.smtp_ca_file,
         timeout=settings.smtp_timeout,
     )
     policy = RetryPolicy(

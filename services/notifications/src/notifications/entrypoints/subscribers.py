@@ -1,6 +1,8 @@
 """Kafka subscribers of the notifications service: thin, no rules."""
 
-from contracts import OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested
+from contracts import (
+    AccessChanged, OrderCreated, OrderUpdated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested, SchoolUpdated,
+)
 from faststream.kafka import KafkaBroker
 from servicekit.messaging import consume
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,7 +15,10 @@ SERVICE = "notifications"
 def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
     consume(broker, {
         OrderCreated: service.on_order_created,
+        OrderUpdated: service.on_order_updated,
+        SchoolUpdated: service.on_school_updated,
         PaymentLinkIssued: service.on_payment_link_issued,
         PaymentSucceeded: service.on_payment_succeeded,
         ReminderRequested: service.on_reminder_requested,
+        AccessChanged: service.on_access_changed,
     }, engine=engine, group_id=group, service=SERVICE)

@@ -1,0 +1,154 @@
+"""The gateway in front of the real notifications service (in-process, real PostgreSQL, a real SMTP server)."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from contracts import ContactData, OrderCreated, OrderLine, PaymentLinkIssued
+from gateway.auth import mint
+from gateway.main import create_app
+from gateway.settings import Settings
+from localstack.broker import create_topics
+from localstack.ports import free_port
+from servicekit.testing import fresh_group, migrated_database, running
+from sqlalchemy import text
+
+SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.recipients: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.recipients.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+async def stack(infra):
+    import notifications.main
+    from contracts import ALL_TOPICS
+    from notifications.settings import Settings as NotificationsSettings
+
+    sink = Sink()
+    smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
+    service_app = notifications.main.create_app(NotificationsSettings(
+        database_url=await migrated_database(infra, "notifications", notifications.main.MIGRATIONS),
+        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=fresh_group(),
+        smtp_port=smtp.port,
+    ))
+    app = create_app(
+        Settings(jwt_secret=SECRET, log_json=False),
+        transports={"notifications": httpx.ASGITransport(app=service_app)},
+    )
+    try:
+        async with running(service_app), running(app) as client:
+            yield client, service_app, sink
+    finally:
+        smtp.stop()
+
+
+def bearer(account, role="owner"):
+    return {"Authorization": f"Bearer {mint(SECRET, account_id=account, user_id='u1', role=role, ttl=timedelta(hours=1))}"}
+
+
+async def an_email(service_app, account: uuid.UUID, contact: uuid.UUID) -> uuid.UUID:
+    """What the consumers record for an order and its payment link (no broker needed here); the order id."""
+    from notifications import service
+
+    to = f"{uuid.uuid4().hex[:10]}@example.com"
+    order = OrderCreated(
+        account_id=account, correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), order_number=7,
+        school_name="Kyiv Code School", contact_id=contact, contact=ContactData(name="Olena", email=to, locale="uk"),
+        currency="UAH", lines=[OrderLine(line_id=uuid.uuid4(), product_id=uuid.uuid4(), product_title="Python",
+                                         price="1500.00")],
+        discount="0", total="1500.00", payment_plan=[], provider="sandbox",
+    )
+    link = PaymentLinkIssued.caused_by(order, order_id=order.order_id, payment_id=uuid.uuid4(), amount="1500.00",
+                                       currency="UAH", provider="sandbox", url="https://pay.example/p/1")
+    async with service_app.state.engine.begin() as conn:
+        await service.on_order_created(conn, order)
+        await service.on_payment_link_issued(conn, link)
+    return order.order_id
+
+
+async def sent(service_app, order_id: uuid.UUID, count: int) -> None:
+    async with asyncio.timeout(20):
+        while True:
+            async with service_app.state.engine.connect() as conn:
+                statuses = (await conn.scalars(text("SELECT status FROM deliveries WHERE order_id = :o"),
+                                               {"o": order_id})).all()
+            if len(statuses) == count and set(statuses) == {"sent"}:
+                return
+            await asyncio.sleep(0.05)
+
+
+async def test_delivery_logs_per_order_and_per_contact_and_only_for_their_school(stack):
+    client, service_app, _ = stack
+    account, contact = uuid.uuid4(), uuid.uuid4()
+    order_id = await an_email(service_app, account, contact)
+    await sent(service_app, order_id, 1)
+    [item] = (await client.get(f"/api/v1/orders/{order_id}/notifications", headers=bearer(account))).json()["items"]
+    assert (item["template"], item["status"], item["attempts"], item["locale"]) == ("payment_link", "sent", 1, "uk")
+    assert item["subject"] == "Оплата замовлення №7 — Kyiv Code School"
+    by_contact = await client.get(f"/api/v1/contacts/{contact}/notifications", headers=bearer(account, "viewer"))
+    assert [i["id"] for i in by_contact.json()["items"]] == [item["id"]]
+    card = (await client.get(f"/api/v1/notifications/{item['id']}", headers=bearer(account))).json()
+    assert "До сплати: 1\xa0500,00\xa0₴" in card["text_body"] and card["last_error"] is None
+
+    stranger = bearer(uuid.uuid4())
+    hidden = await client.get(f"/api/v1/notifications/{item['id']}", headers=stranger)
+    assert hidden.status_code == 404 and hidden.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get(f"/api/v1/orders/{order_id}/notifications", headers=stranger)).json()["items"] == []
+    assert (await client.get(f"/api/v1/contacts/{contact}/notifications", headers=stranger)).json()["items"] == []
+    assert (await client.get(f"/api/v1/orders/{order_id}/notifications")).status_code == 401
+
+
+async def test_resend_through_the_gateway(stack):
+    client, service_app, sink = stack
+    account = uuid.uuid4()
+    order_id = await an_email(service_app, account, uuid.uuid4())
+    await sent(service_app, order_id, 1)
+    [item] = (await client.get(f"/api/v1/orders/{order_id}/notifications", headers=bearer(account))).json()["items"]
+    path = f"/api/v1/notifications/{item['id']}/resend"
+    assert (await client.post(path, headers=bearer(account, "viewer"))).status_code == 403
+    assert (await client.post(path, headers=bearer(uuid.uuid4()))).status_code == 404
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await client.post(path, headers={**bearer(account, "manager"), **key})
+    assert first.status_code == 202, first.text
+    again = await client.post(path, headers={**bearer(account, "manager"), **key})
+    assert again.json()["id"] == first.json()["id"] and first.json()["resend_of"] == item["id"]
+    await sent(service_app, order_id, 2)
+    assert sink.recipients.count(item["recipient"]) == 2
+
+
+async def test_school_templates_through_the_gateway(stack):
+    client, _, _ = stack
+    account = uuid.uuid4()
+    path = "/api/v1/templates/receipt/pl"
+    body = {"subject": "Dziękujemy, {{ contact_name }}", "html": "<p>{{ amount|money(currency) }}</p>",
+            "text": "{{ amount|money(currency) }}"}
+    assert (await client.put(path, json=body, headers=bearer(account, "viewer"))).status_code == 403
+    refused = await client.put(path, json={**body, "html": "{% for %}"}, headers=bearer(account))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in refused.json()["errors"]] == ["html"]
+    saved = await client.put(path, json=body, headers=bearer(account))
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["preview"] == {"subject": "Dziękujemy, Contact", "html": "<p>1\xa0500,00\xa0UAH</p>",
+                                       "text": "1\xa0500,00\xa0UAH\n"}
+    listed = (await client.get("/api/v1/templates", headers=bearer(account, "viewer"))).json()["items"]
+    assert {i["template"]: i["overridden"] for i in listed}["receipt"] == ["pl"]
+    # Another school neither sees nor removes it.
+    assert (await client.get(path, headers=bearer(uuid.uuid4()))).json()["overridden"] is False
+    assert (await client.delete(path, headers=bearer(uuid.uuid4()))).status_code == 404
+    assert (await client.delete(path, headers=bearer(account))).status_code == 204
+    assert (await client.get(path, headers=bearer(account))).json()["overridden"] is False
+    assert (await client.get("/api/v1/templates/receipt/xx", headers=bearer(account))).status_code == 422
+    assert (await client.get("/api/v1/templates/receipt/a%3Bb", headers=bearer(account))).status_code == 422
