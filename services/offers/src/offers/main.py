@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-from contracts import OfferOpened
+from contracts import OfferOpened, OfferUpdated, SchoolUpdated
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
 from .adapters.checkout_waiters import CheckoutWaiters
-from .entrypoints import http, subscribers
+from .entrypoints import crm, http, subscribers
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -19,9 +19,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = build_app(
         name="offers",
         settings=settings,
-        routers=[http.crm, http.public],
+        routers=[crm.router, http.public],
         subscribers=subscribers.register,
-        publishes=[OfferOpened],
+        publishes=[OfferOpened, OfferUpdated, SchoolUpdated],
         workers=[lambda _engine, _settings: waiters],
         description="Products, offers (tariffs) and checkouts. Public: open an offer, checkout status.",
     )

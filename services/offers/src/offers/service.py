@@ -2,28 +2,118 @@
 
 import hashlib
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
 
-from contracts import ContactData, OrderCreated, PaymentLinkIssued
+from contracts import AccessTerms, ContactData, OfferCopyRequested, OrderCreated, PaymentLinkIssued, SchoolUpdated
+from servicekit.errors import Rejected
 from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
 from .adapters.checkout_waiters import announce_ready
 from .adapters.tables import outbox
-from .domain.offer import Checkout, Item, Offer, OfferError, OfferUnavailable
+from .domain.errors import NotFound, OfferError, OfferUnavailable, StaleVersion
+from .domain.offer import Checkout, Item, Offer
+from .domain.pricing import Discount, PlanPayment
+from .domain.product import CourseDefaults, ModuleDraft, Product
 
 DEFAULT_SCHOOL_NAME = "Online school"
 
+ItemDraft = tuple[UUID, Decimal, AccessTerms]  # product, price, access terms
 
-async def set_school(conn: AsyncConnection, account_id: UUID, name: str, default_locale: str) -> None:
+
+async def set_school(
+    conn: AsyncConnection, account_id: UUID, name: str, default_locale: str, correlation_id: UUID,
+) -> None:
+    before = await repo.school_for_update(conn, account_id)
+    if before == (name, default_locale):
+        return
     await repo.save_school(conn, account_id, name, default_locale)
+    await add_to_outbox(conn, outbox, SchoolUpdated(
+        account_id=account_id, correlation_id=correlation_id, name=name, default_locale=default_locale))
 
 
-async def create_product(conn: AsyncConnection, account_id: UUID, title: str, kind: str) -> UUID:
-    product_id = uuid4()
-    await repo.add_product(conn, id=product_id, account_id=account_id, title=title, kind=kind)
-    return product_id
+class IdempotencyKeyReused(Exception):
+    """The key was used before for a different request."""
+
+
+Idempotency = tuple[str, str]  # the client's Idempotency-Key, and a fingerprint of its request
+
+
+async def _made_before(conn: AsyncConnection, scope: str, idempotency: Idempotency | None) -> UUID | None:
+    """What an earlier request under this key created (None: nothing yet, go ahead)."""
+    if idempotency is None:
+        return None
+    key, fingerprint = idempotency
+    remembered = await repo.remembered_resource(conn, scope, key)
+    if remembered is None:
+        return None
+    resource_id, first_fingerprint = remembered
+    if first_fingerprint != fingerprint:
+        raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+    return resource_id
+
+
+async def _remember(conn: AsyncConnection, scope: str, idempotency: Idempotency | None, resource_id: UUID) -> None:
+    if idempotency is not None:
+        await repo.remember_resource(conn, scope, idempotency[0], idempotency[1], resource_id)
+
+
+async def create_product(
+    conn: AsyncConnection, account_id: UUID, *, title: str, kind: str, modules: list[ModuleDraft],
+    defaults: CourseDefaults, idempotency: Idempotency | None = None,
+) -> Product:
+    scope = f"product:{account_id}"
+    if (earlier := await _made_before(conn, scope, idempotency)) is not None:
+        found = await repo.get_product(conn, account_id, earlier)
+        assert found is not None  # products are never deleted
+        return found
+    product = Product(id=uuid4(), account_id=account_id, title=title, kind=kind, defaults=defaults)
+    product.restructure(modules)
+    product.validate_defaults()
+    await repo.add_product(conn, product)
+    await _remember(conn, scope, idempotency, product.id)
+    return product
+
+
+async def update_product(
+    conn: AsyncConnection, account_id: UUID, product_id: UUID, *, title: str | None = None,
+    kind: str | None = None, modules: list[ModuleDraft] | None = None, defaults: CourseDefaults | None = None,
+) -> Product:
+    product = await repo.get_product(conn, account_id, product_id, for_update=True)
+    if product is None:
+        raise NotFound(f"no product {product_id}")
+    if title is not None:
+        product.title = title
+    if kind is not None:
+        product.kind = kind
+    if modules is not None:
+        product.restructure(modules)
+        for title, access in await repo.terms_selling(conn, account_id, product_id):
+            try:
+                product.check_access(access, "modules")
+            except OfferError as exc:
+                raise OfferError("modules", f"offer '{title}' still grants what this change removes ({exc}); "
+                                            "change the offer first") from None
+    if defaults is not None:
+        product.defaults = defaults
+    product.validate_defaults()
+    await repo.update_product(conn, product)
+    return product
+
+
+async def _items(conn: AsyncConnection, account_id: UUID, drafts: list[ItemDraft]) -> list[Item]:
+    """The offer's lines, each naming a product of this school and only lessons that product has."""
+    found = await repo.products_by_id(conn, account_id, [p for p, _, _ in drafts])
+    items = []
+    for n, (product_id, price, access) in enumerate(drafts):
+        product = found.get(product_id)
+        if product is None:
+            raise OfferError(f"items.{n}.product_id", f"no product {product_id} in this school")
+        product.check_access(access, f"items.{n}.access")
+        items.append(Item(product_id, product.title, price, access))
+    return items
 
 
 async def create_offer(
@@ -32,25 +122,78 @@ async def create_offer(
     *,
     title: str,
     currency: str,
-    items: list[tuple[UUID, Decimal]],
-    discount: Decimal,
-    provider: str,
-) -> UUID:
-    titles = await repo.product_titles(conn, account_id, [p for p, _ in items])
-    for n, (product_id, _) in enumerate(items):
-        if product_id not in titles:
-            raise OfferError(f"items.{n}.product_id", f"no product {product_id} in this school")
+    items: list[ItemDraft],
+    discount: Discount = Discount(),
+    plan: list[PlanPayment] | None = None,
+    curators: list[str] | None = None,
+    provider: str = "sandbox",
+    status: str = "active",
+    correlation_id: UUID,
+    idempotency: Idempotency | None = None,
+) -> Offer:
+    scope = f"offer:{account_id}"
+    if (earlier := await _made_before(conn, scope, idempotency)) is not None:
+        found = await repo.get_offer(conn, earlier, account_id)
+        assert found is not None  # offers are archived, never deleted
+        return found
     offer = Offer(
         id=uuid4(), account_id=account_id, title=title, currency=currency,
-        items=[Item(p, titles[p], price) for p, price in items], discount=discount, provider=provider,
+        items=await _items(conn, account_id, items), discount=discount, plan=plan, curators=list(curators or []),
+        provider=provider, status=status,
     )
     offer.validate()
     await repo.add_offer(conn, offer)
-    return offer.id
+    await _remember(conn, scope, idempotency, offer.id)
+    await add_to_outbox(conn, outbox, offer.updated(correlation_id))
+    return offer
 
 
-class IdempotencyKeyReused(Exception):
-    """The key was used before for a different request."""
+async def update_offer(
+    conn: AsyncConnection, account_id: UUID, offer_id: UUID, *, expected_version: int, changes: dict[str, Any],
+    correlation_id: UUID,
+) -> Offer:
+    """Apply the changes to the version the editor saw; a stale version is refused, never overwritten.
+
+    A change that changes nothing makes no version and no event.
+    """
+    current = await repo.get_offer(conn, offer_id, account_id, for_update=True)
+    if current is None:
+        raise NotFound(f"no offer {offer_id}")
+    current.check_version(expected_version)
+    if "items" in changes:
+        changes = {**changes, "items": await _items(conn, account_id, changes["items"])}
+    following = current.changed(**changes)
+    if following is None:
+        return current
+    if not await repo.replace_offer(conn, following, expected_version):
+        raise StaleVersion(current.version)  # only if the row lock was bypassed; kept as a guard
+    await add_to_outbox(conn, outbox, following.updated(correlation_id))
+    return following
+
+
+async def on_offer_copy_requested(conn: AsyncConnection, event: OfferCopyRequested) -> None:
+    """Orders customised a line: make "<offer> (Copy system)" under the id orders chose, once."""
+    existing = await repo.offer_exists(conn, event.copy_id)
+    if existing is not None:
+        account_id, is_copy, source = existing
+        if account_id == event.account_id and is_copy and source == event.source_offer_id:
+            return  # made by an earlier request for the same copy
+        raise Rejected(f"offer id {event.copy_id} is already taken by another offer")
+    source_offer = await repo.get_offer(conn, event.source_offer_id, event.account_id)
+    if source_offer is None:
+        raise Rejected(f"no offer {event.source_offer_id} in account {event.account_id} to copy")
+    present = {i.product_id for i in source_offer.items}
+    extra = [line.product_id for line in event.lines if line.product_id not in present]
+    titles = {p.id: p.title for p in (await repo.products_by_id(conn, event.account_id, extra)).values()}
+    missing = [str(p) for p in extra if p not in titles]
+    if missing:
+        raise Rejected(f"no product {', '.join(missing)} in account {event.account_id}")
+    try:
+        copy = source_offer.system_copy(event.copy_id, list(event.lines), titles)
+    except OfferError as exc:
+        raise Rejected(f"the copy would be invalid: {exc.field}: {exc}") from None
+    await repo.add_offer(conn, copy)
+    await add_to_outbox(conn, outbox, copy.updated(event.correlation_id, event.event_id))
 
 
 async def open_offer(
@@ -74,11 +217,11 @@ async def open_offer(
     found = await repo.get_offer_with_school(conn, offer_id)
     if found is None:
         raise OfferUnavailable(f"there is no offer {offer_id}")
-    offer, school = found
-    school = school or DEFAULT_SCHOOL_NAME
+    offer, school, locale = found
     checkout = Checkout(account_id=offer.account_id, offer_id=offer.id, offer_version=offer.version, source=source)
     event = offer.open(
-        checkout_id=checkout.id, school_name=school, contact=contact, source=source, correlation_id=correlation_id
+        checkout_id=checkout.id, school_name=school or DEFAULT_SCHOOL_NAME, contact=contact, source=source,
+        correlation_id=correlation_id, school_locale=locale,
     )
     await repo.add_checkout(conn, checkout)
     if idempotency_key is not None:

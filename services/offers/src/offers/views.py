@@ -8,9 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
 from .adapters.tables import checkouts, products, schools
+from .domain.offer import Offer
+from .domain.product import Product
 
 
-def _offer_view(offer: Any) -> dict[str, Any]:
+def offer_view(offer: Offer) -> dict[str, Any]:
+    snapshot = offer.snapshot()
     return {
         "id": offer.id,
         "title": offer.title,
@@ -18,37 +21,62 @@ def _offer_view(offer: Any) -> dict[str, Any]:
         "status": offer.status,
         "version": offer.version,
         "provider": offer.provider,
-        "items": [{"product_id": i.product_id, "product_title": i.product_title, "price": str(i.price)} for i in offer.items],
-        "subtotal": str(offer.subtotal),
-        "discount": str(offer.discount),
-        "total": str(offer.total),
+        "items": snapshot["items"],
+        "subtotal": offer.money(offer.subtotal),
+        "discount": offer.money(offer.discount_amount),
+        "discount_rule": snapshot["discount"],
+        "total": offer.money(offer.total),
+        "payment_plan": [
+            {"type": p.type, "amount": offer.money(p.amount), "due_at": p.due_at, "closes_access": p.closes_access}
+            for p in offer.planned_payments()
+        ],
+        "curators": offer.curators,
+        "is_system_copy": offer.is_system_copy,
+        "source_offer_id": offer.source_offer_id,
     }
 
 
-async def offer(conn: AsyncConnection, account_id: UUID, offer_id: UUID) -> dict[str, Any] | None:
-    found = await repo.get_offer(conn, offer_id, account_id)
-    return _offer_view(found) if found else None
+def etag(offer: Offer) -> str:
+    return f'"{offer.version}"'
 
 
-async def offers(conn: AsyncConnection, account_id: UUID) -> list[dict[str, Any]]:
-    return [_offer_view(found) for found in await repo.offers_of(conn, account_id)]
+async def offer(conn: AsyncConnection, account_id: UUID, offer_id: UUID) -> Offer | None:
+    return await repo.get_offer(conn, offer_id, account_id)
+
+
+async def offers(conn: AsyncConnection, account_id: UUID, *, include_system_copies: bool = False
+                 ) -> list[dict[str, Any]]:
+    return [offer_view(found) for found in await repo.offers_of(conn, account_id,
+                                                                 include_system_copies=include_system_copies)]
+
+
+async def offer_versions(conn: AsyncConnection, account_id: UUID, offer_id: UUID) -> list[dict[str, Any]] | None:
+    rows = await repo.versions_of(conn, account_id, offer_id)
+    if not rows:
+        return None
+    return [{"version": r.version, "created_at": r.created_at, **r.snapshot} for r in rows]
+
+
+def product_view(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "title": product.title,
+        "kind": product.kind,
+        "modules": product.structure_json(),
+        "defaults": product.defaults_json(),
+    }
 
 
 async def product_list(conn: AsyncConnection, account_id: UUID) -> list[dict[str, Any]]:
     rows = await conn.execute(
-        select(products.c.id, products.c.title, products.c.kind)
-        .where(products.c.account_id == account_id)
-        .order_by(products.c.created_at, products.c.id)
+        select(products).where(products.c.account_id == account_id).order_by(products.c.created_at, products.c.id)
     )
-    return [dict(r._mapping) for r in rows]
+    return [product_view(repo.product_from_row(r)) for r in rows]
 
 
 async def product(conn: AsyncConnection, account_id: UUID, product_id: UUID) -> dict[str, Any] | None:
-    row = (await conn.execute(
-        select(products.c.id, products.c.title, products.c.kind)
-        .where(products.c.account_id == account_id, products.c.id == product_id)
-    )).first()
-    return dict(row._mapping) if row else None
+    found = await repo.get_product(conn, account_id, product_id)
+    return product_view(found) if found else None
 
 
 async def school(conn: AsyncConnection, account_id: UUID) -> dict[str, Any] | None:
@@ -71,16 +99,16 @@ async def checkout_status(conn: AsyncConnection, checkout_id: UUID) -> dict[str,
 
 async def public_offer(conn: AsyncConnection, offer_id: UUID) -> dict[str, Any] | None:
     """What an offer page shows a visitor: titles and prices, nothing internal."""
-    with_school = await repo.get_offer_with_school(conn, offer_id)
-    if with_school is None or with_school[0].status != "active":
+    found = await repo.get_offer_with_school(conn, offer_id)
+    if found is None or found[0].status != "active" or found[0].is_system_copy:
         return None
-    found, school_name = with_school
+    offer_, school_name, _ = found
     return {
-        "id": found.id,
-        "title": found.title,
+        "id": offer_.id,
+        "title": offer_.title,
         "school_name": school_name,
-        "currency": found.currency,
-        "items": [{"title": i.product_title, "price": str(i.price)} for i in found.items],
-        "discount": str(found.discount),
-        "total": str(found.total),
+        "currency": offer_.currency,
+        "items": [{"title": i.product_title, "price": offer_.money(i.price)} for i in offer_.items],
+        "discount": offer_.money(offer_.discount_amount),
+        "total": offer_.money(offer_.total),
     }

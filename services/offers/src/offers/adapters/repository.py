@@ -1,18 +1,31 @@
 """SQL of the offers service."""
 
+import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from contracts import quantize
-
-from sqlalchemy import Text, case, cast, func, insert, select, text, update
+from contracts import AccessTerms, quantize
+from sqlalchemy import Text, case, cast, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.offer import Checkout, Item, Offer
-from .tables import checkouts, idempotency_keys, offer_items, offers, products, schools
+from ..domain.pricing import Discount, PlanPayment
+from ..domain.product import Product, defaults_from_json, modules_from_json
+from .tables import checkouts, idempotency_keys, offer_items, offer_versions, offers, products, schools
+
+
+async def school_for_update(conn: AsyncConnection, account_id: UUID) -> tuple[str, str] | None:
+    """The profile as it is, with the school held until commit (a row lock cannot hold a school
+    that has no row yet), so concurrent edits announce their changes in the order they apply."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"school/{account_id}"})
+    row = (await conn.execute(
+        select(schools.c.name, schools.c.default_locale).where(schools.c.account_id == account_id)
+    )).first()
+    return (row.name, row.default_locale) if row else None
 
 
 async def save_school(conn: AsyncConnection, account_id: UUID, name: str, default_locale: str) -> None:
@@ -25,36 +38,103 @@ async def save_school(conn: AsyncConnection, account_id: UUID, name: str, defaul
     )
 
 
-async def add_product(conn: AsyncConnection, *, id: UUID, account_id: UUID, title: str, kind: str) -> None:
-    await conn.execute(insert(products).values(id=id, account_id=account_id, title=title, kind=kind))
+def product_from_row(row: Any) -> Product:
+    return Product(id=row.id, account_id=row.account_id, title=row.title, kind=row.kind,
+                   modules=modules_from_json(row.modules), defaults=defaults_from_json(row.defaults))
 
 
-async def product_titles(conn: AsyncConnection, account_id: UUID, ids: list[UUID]) -> dict[UUID, str]:
-    rows = await conn.execute(
-        select(products.c.id, products.c.title).where(products.c.account_id == account_id, products.c.id.in_(ids))
+async def add_product(conn: AsyncConnection, product: Product) -> None:
+    await conn.execute(insert(products).values(
+        id=product.id, account_id=product.account_id, title=product.title, kind=product.kind,
+        modules=product.structure_json(), defaults=product.defaults_json(),
+    ))
+
+
+async def update_product(conn: AsyncConnection, product: Product) -> None:
+    await conn.execute(
+        update(products)
+        .where(products.c.id == product.id, products.c.account_id == product.account_id)
+        .values(title=product.title, kind=product.kind, modules=product.structure_json(),
+                defaults=product.defaults_json(), updated_at=func.now())
     )
-    return {r.id: r.title for r in rows}
+
+
+async def get_product(conn: AsyncConnection, account_id: UUID, product_id: UUID, *, for_update: bool = False
+                      ) -> Product | None:
+    query = select(products).where(products.c.account_id == account_id, products.c.id == product_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return product_from_row(row) if row else None
+
+
+async def terms_selling(conn: AsyncConnection, account_id: UUID, product_id: UUID) -> list[tuple[str, AccessTerms]]:
+    """The access terms every offer (copies too) grants on this product, with the offer's title."""
+    rows = await conn.execute(
+        select(offers.c.title, offer_items.c.access)
+        .select_from(offer_items.join(offers, offers.c.id == offer_items.c.offer_id))
+        .where(offers.c.account_id == account_id, offer_items.c.product_id == product_id)
+    )
+    return [(r.title, AccessTerms.model_validate(r.access or {})) for r in rows]
+
+
+async def products_by_id(conn: AsyncConnection, account_id: UUID, ids: list[UUID]) -> dict[UUID, Product]:
+    rows = await conn.execute(select(products).where(products.c.account_id == account_id, products.c.id.in_(ids)))
+    return {r.id: product_from_row(r) for r in rows}
+
+
+def _offer_row(offer: Offer) -> dict[str, Any]:
+    return dict(
+        title=offer.title, currency=offer.currency, discount=offer.discount.value, discount_kind=offer.discount.kind,
+        provider=offer.provider, status=offer.status, version=offer.version,
+        payment_plan=offer.snapshot()["payment_plan"], curators=list(offer.curators),
+        is_system_copy=offer.is_system_copy, source_offer_id=offer.source_offer_id,
+    )
+
+
+async def _write_items_and_version(conn: AsyncConnection, offer: Offer) -> None:
+    await conn.execute(
+        insert(offer_items),
+        [{"offer_id": offer.id, "position": n, "product_id": i.product_id, "price": i.price,
+          "access": json.loads(i.access.model_dump_json())}
+         for n, i in enumerate(offer.items)],
+    )
+    await conn.execute(insert(offer_versions).values(
+        offer_id=offer.id, version=offer.version, account_id=offer.account_id, snapshot=offer.snapshot()))
 
 
 async def add_offer(conn: AsyncConnection, offer: Offer) -> None:
-    await conn.execute(
-        insert(offers).values(
-            id=offer.id, account_id=offer.account_id, title=offer.title, currency=offer.currency,
-            discount=offer.discount, provider=offer.provider, status=offer.status, version=offer.version,
-        )
+    await conn.execute(insert(offers).values(id=offer.id, account_id=offer.account_id, **_offer_row(offer)))
+    await _write_items_and_version(conn, offer)
+
+
+async def replace_offer(conn: AsyncConnection, offer: Offer, expected_version: int) -> bool:
+    """Write the next version; False when the stored one is no longer `expected_version`."""
+    done = await conn.execute(
+        update(offers)
+        .where(offers.c.id == offer.id, offers.c.account_id == offer.account_id, offers.c.version == expected_version)
+        .values(**_offer_row(offer), updated_at=func.now())
     )
-    await conn.execute(
-        insert(offer_items),
-        [{"offer_id": offer.id, "position": n, "product_id": i.product_id, "price": i.price}
-         for n, i in enumerate(offer.items)],
-    )
+    if done.rowcount != 1:
+        return False
+    await conn.execute(delete(offer_items).where(offer_items.c.offer_id == offer.id))
+    await _write_items_and_version(conn, offer)
+    return True
+
+
+async def offer_exists(conn: AsyncConnection, offer_id: UUID) -> tuple[UUID, bool, UUID | None] | None:
+    """Whose offer this id is, whether it is a system copy, and of what."""
+    row = (await conn.execute(
+        select(offers.c.account_id, offers.c.is_system_copy, offers.c.source_offer_id).where(offers.c.id == offer_id)
+    )).first()
+    return (row.account_id, row.is_system_copy, row.source_offer_id) if row else None
 
 
 _ITEMS = (
     select(func.json_agg(aggregate_order_by(
         # Prices as text: a JSON number would come back as a float.
         func.json_build_object("product_id", offer_items.c.product_id, "price", cast(offer_items.c.price, Text),
-                               "title", products.c.title),
+                               "title", products.c.title, "access", offer_items.c.access),
         offer_items.c.position,
     )))
     .select_from(offer_items.join(products, products.c.id == offer_items.c.product_id))
@@ -64,42 +144,71 @@ _ITEMS = (
 )
 
 
-# Offers with their items and their school's name, in one round trip (the open path is hot).
+# Offers with their items and their school's name and locale, in one round trip (the open path is hot).
 _OFFERS = (
-    select(offers, _ITEMS.label("items"), schools.c.name.label("school_name"))
+    select(offers, _ITEMS.label("items"), schools.c.name.label("school_name"),
+           schools.c.default_locale.label("school_locale"))
     .outerjoin(schools, schools.c.account_id == offers.c.account_id)
 )
 
 
+def _plan(data: list[dict[str, Any]] | None, currency: str) -> list[PlanPayment] | None:
+    if data is None:
+        return None
+    return [PlanPayment(type=p["type"], amount=quantize(Decimal(p["amount"]), currency),
+                        due_at=datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None,
+                        closes_access=bool(p.get("closes_access")))
+            for p in data]
+
+
 def _offer(row: Any) -> Offer:
-    items = [Item(UUID(i["product_id"]), i["title"], quantize(Decimal(i["price"]), row.currency))
+    items = [Item(UUID(i["product_id"]), i["title"], quantize(Decimal(i["price"]), row.currency),
+                  AccessTerms.model_validate(i["access"]) if i.get("access") else AccessTerms())
              for i in row.items or []]
+    value = row.discount.normalize() if row.discount_kind == "percent" else quantize(row.discount, row.currency)
     return Offer(
         id=row.id, account_id=row.account_id, title=row.title, currency=row.currency, items=items,
-        discount=quantize(row.discount, row.currency), provider=row.provider, status=row.status, version=row.version,
+        discount=Discount(row.discount_kind, value),
+        provider=row.provider, status=row.status, version=row.version,
+        plan=_plan(row.payment_plan, row.currency), curators=list(row.curators or []),
+        is_system_copy=row.is_system_copy, source_offer_id=row.source_offer_id,
     )
 
 
 async def get_offer_with_school(
-    conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None
-) -> tuple[Offer, str | None] | None:
+    conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None, *, for_update: bool = False,
+) -> tuple[Offer, str | None, str | None] | None:
+    """The offer, its school's name and its school's locale (None where the school has no profile)."""
     query = _OFFERS.where(offers.c.id == offer_id)
     if account_id is not None:
         query = query.where(offers.c.account_id == account_id)
+    if for_update:
+        query = query.with_for_update(of=offers)
     row = (await conn.execute(query)).first()
-    return (_offer(row), row.school_name) if row else None
+    return (_offer(row), row.school_name, row.school_locale) if row else None
 
 
-async def offers_of(conn: AsyncConnection, account_id: UUID) -> list[Offer]:
-    rows = await conn.execute(
-        _OFFERS.where(offers.c.account_id == account_id).order_by(offers.c.created_at, offers.c.id)
-    )
+async def offers_of(conn: AsyncConnection, account_id: UUID, *, include_system_copies: bool = False) -> list[Offer]:
+    query = _OFFERS.where(offers.c.account_id == account_id)
+    if not include_system_copies:
+        query = query.where(offers.c.is_system_copy.is_(False))
+    rows = await conn.execute(query.order_by(offers.c.created_at, offers.c.id))
     return [_offer(row) for row in rows]
 
 
-async def get_offer(conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None) -> Offer | None:
-    found = await get_offer_with_school(conn, offer_id, account_id)
+async def get_offer(conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None, *,
+                    for_update: bool = False) -> Offer | None:
+    found = await get_offer_with_school(conn, offer_id, account_id, for_update=for_update)
     return found[0] if found else None
+
+
+async def versions_of(conn: AsyncConnection, account_id: UUID, offer_id: UUID) -> list[Any]:
+    rows = await conn.execute(
+        select(offer_versions.c.version, offer_versions.c.created_at, offer_versions.c.snapshot)
+        .where(offer_versions.c.offer_id == offer_id, offer_versions.c.account_id == account_id)
+        .order_by(offer_versions.c.version)
+    )
+    return list(rows)
 
 
 async def add_checkout(conn: AsyncConnection, checkout: Checkout) -> None:
@@ -146,6 +255,21 @@ async def remembered_checkout(conn: AsyncConnection, scope: str, key: str) -> tu
         .where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
     )).first()
     return (row.checkout_id, row.fingerprint) if row else None
+
+
+async def remembered_resource(conn: AsyncConnection, scope: str, key: str) -> tuple[UUID, str] | None:
+    """Like remembered_checkout, for what a CRM request created."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{scope}/{key}"})
+    row = (await conn.execute(
+        select(idempotency_keys.c.resource_id, idempotency_keys.c.fingerprint)
+        .where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
+    )).first()
+    return (row.resource_id, row.fingerprint) if row else None
+
+
+async def remember_resource(conn: AsyncConnection, scope: str, key: str, fingerprint: str, resource_id: UUID) -> None:
+    await conn.execute(insert(idempotency_keys).values(scope=scope, key=key, fingerprint=fingerprint,
+                                                       resource_id=resource_id))
 
 
 async def remember_checkout(conn: AsyncConnection, scope: str, key: str, fingerprint: str, checkout_id: UUID) -> None:

@@ -1,7 +1,7 @@
 from sqlalchemy import (
-    Column, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, Table, Text, func, text,
+    Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, Table, Text, func, text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
 
@@ -23,7 +23,11 @@ products = Table(
     Column("account_id", UUID(as_uuid=True), nullable=False),
     Column("title", Text, nullable=False),
     Column("kind", Text, nullable=False, server_default=text("'course'")),
+    # Ordered modules of ordered lessons: [{id, title, lessons: [{id, title}]}]; read whole, never queried inside.
+    Column("modules", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("defaults", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("products_account", "account_id", "created_at"),
 )
 
@@ -34,12 +38,30 @@ offers = Table(
     Column("account_id", UUID(as_uuid=True), nullable=False),
     Column("title", Text, nullable=False),
     Column("currency", Text, nullable=False),
+    # The discount as entered: an amount in the currency, or a percent (discount_kind).
     Column("discount", Numeric(18, 4), nullable=False, server_default=text("0")),
+    Column("discount_kind", Text, nullable=False, server_default=text("'amount'")),
     Column("provider", Text, nullable=False, server_default=text("'sandbox'")),
     Column("status", Text, nullable=False, server_default=text("'active'")),
     Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("payment_plan", JSONB),  # NULL: one payment of the total
+    Column("curators", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("is_system_copy", Boolean, nullable=False, server_default=text("false")),
+    Column("source_offer_id", UUID(as_uuid=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("offers_account", "account_id", "created_at"),
+)
+
+# Every version of every offer as it was: what an order opened at version N was sold.
+offer_versions = Table(
+    "offer_versions",
+    metadata,
+    Column("offer_id", UUID(as_uuid=True), ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("snapshot", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 offer_items = Table(
@@ -49,6 +71,7 @@ offer_items = Table(
     Column("position", Integer, primary_key=True),
     Column("product_id", UUID(as_uuid=True), ForeignKey("products.id"), nullable=False),
     Column("price", Numeric(18, 4), nullable=False),
+    Column("access", JSONB, nullable=False, server_default=text("'{}'::jsonb")),  # AccessTerms
 )
 
 checkouts = Table(
@@ -67,14 +90,16 @@ checkouts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-# A repeated POST with the same Idempotency-Key gets the checkout the first one made.
+# A repeated POST with the same Idempotency-Key gets what the first one made: a checkout for a
+# public open, a product or an offer (resource_id) for the CRM's creating requests.
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
     Column("scope", Text, primary_key=True),
     Column("key", Text, primary_key=True),
     Column("fingerprint", Text, nullable=False),
-    Column("checkout_id", UUID(as_uuid=True), ForeignKey("checkouts.id"), nullable=False),
+    Column("checkout_id", UUID(as_uuid=True), ForeignKey("checkouts.id")),
+    Column("resource_id", UUID(as_uuid=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

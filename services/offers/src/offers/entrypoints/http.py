@@ -1,4 +1,4 @@
-"""HTTP routes of the offers service: thin, no rules."""
+"""Public HTTP routes of the offers service (offer page, checkouts): thin, no rules."""
 
 import asyncio
 import contextlib
@@ -9,84 +9,13 @@ import phonenumbers
 from contracts import ContactData
 from fastapi import APIRouter, Header, Query, Request, status
 from servicekit.db import EngineDep
-from servicekit.http import AccountId, Problem, current_correlation_id
+from servicekit.http import Problem, current_correlation_id
 
 from .. import service, views
-from ..domain.offer import OfferError, OfferUnavailable
-from .schemas import CheckoutIn, OfferIn, ProductIn, SchoolIn
+from ..domain.errors import OfferArchived, OfferUnavailable
+from .schemas import CheckoutIn
 
-crm = APIRouter(tags=["offers"])
 public = APIRouter(prefix="/public", tags=["public"])
-
-
-def _invalid(exc: OfferError) -> Problem:
-    return Problem(422, "Invalid offer", str(exc), errors=[{"field": exc.field, "message": str(exc)}])
-
-
-@crm.put("/school")
-async def put_school(body: SchoolIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        await service.set_school(conn, account, body.name, body.default_locale)
-    return body.model_dump()
-
-
-@crm.get("/school")
-async def get_school(account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        found = await views.school(conn, account)
-    if found is None:
-        raise Problem(404, "Not found", "this school has no profile yet")
-    return found
-
-
-@crm.post("/products", status_code=status.HTTP_201_CREATED)
-async def create_product(body: ProductIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        product_id = await service.create_product(conn, account, body.title, body.kind)
-        return await views.product(conn, account, product_id)  # type: ignore[return-value]
-
-
-@crm.get("/products")
-async def list_products(account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        return {"items": await views.product_list(conn, account)}
-
-
-@crm.get("/products/{product_id}")
-async def get_product(product_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        found = await views.product(conn, account, product_id)
-    if found is None:
-        raise Problem(404, "Not found", f"no product {product_id}")
-    return found
-
-
-@crm.post("/offers", status_code=status.HTTP_201_CREATED)
-async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    try:
-        async with engine.begin() as conn:
-            offer_id = await service.create_offer(
-                conn, account, title=body.title, currency=body.currency,
-                items=[(i.product_id, i.price) for i in body.items], discount=body.discount, provider=body.provider,
-            )
-            return await views.offer(conn, account, offer_id)  # type: ignore[return-value]
-    except OfferError as exc:
-        raise _invalid(exc) from None
-
-
-@crm.get("/offers")
-async def list_offers(account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        return {"items": await views.offers(conn, account)}
-
-
-@crm.get("/offers/{offer_id}")
-async def get_offer(offer_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        found = await views.offer(conn, account, offer_id)
-    if found is None:
-        raise Problem(404, "Not found", f"no offer {offer_id}")
-    return found
 
 
 def _e164(phone: str | None) -> str | None:
@@ -121,6 +50,8 @@ async def open_offer(
         async with engine.begin() as conn:
             checkout_id = await service.open_offer(conn, offer_id, contact, body.source, current_correlation_id(),
                                                    idempotency_key=idempotency_key)
+    except OfferArchived:
+        raise Problem(409, "Offer not available", "this offer is archived and no longer sold") from None
     except OfferUnavailable:
         raise Problem(404, "Offer not available", "this offer does not exist or is no longer sold") from None
     except service.IdempotencyKeyReused as exc:

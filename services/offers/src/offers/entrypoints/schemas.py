@@ -1,11 +1,11 @@
-"""Request bodies of the offers API."""
+"""Request bodies of the offers API. Access terms are the shared contract's, so the vocabulary is one."""
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from contracts import Amount
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from contracts import AccessTerms, Amount, LessonDelay
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 
 class _Body(BaseModel):
@@ -17,22 +17,86 @@ class SchoolIn(_Body):
     default_locale: str = Field(default="en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
 
 
+class LessonIn(_Body):
+    id: UUID | None = None  # an existing lesson keeps its id; leave it out for a new one
+    title: str = Field(min_length=1, max_length=300)
+
+
+class ModuleIn(_Body):
+    id: UUID | None = None
+    title: str = Field(min_length=1, max_length=300)
+    lessons: list[LessonIn] = Field(default=[], max_length=1_000)
+
+
+class CourseDefaultsIn(_Body):
+    lesson_delays: list[LessonDelay] = Field(default=[], max_length=1_000)
+    practice_lesson_ids: list[UUID] = Field(default=[], max_length=1_000)
+    checkpoints: bool = False
+    comments: bool = True
+    certificate: Literal["none", "on_completion", "conditional"] = "none"
+    certificate_conditions: str | None = Field(default=None, max_length=2_000)
+
+
 class ProductIn(_Body):
     title: str = Field(min_length=1, max_length=300)
     kind: Literal["course", "group", "consultation", "other"] = "course"
+    modules: list[ModuleIn] = Field(default=[], max_length=500)
+    defaults: CourseDefaultsIn = CourseDefaultsIn()
+
+
+class ProductPatch(_Body):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    kind: Literal["course", "group", "consultation", "other"] | None = None
+    modules: list[ModuleIn] | None = Field(default=None, max_length=500)  # replaces the whole structure
+    defaults: CourseDefaultsIn | None = None
 
 
 class OfferItemIn(_Body):
     product_id: UUID
     price: Amount
+    access: AccessTerms = AccessTerms()
+
+
+class DiscountIn(_Body):
+    kind: Literal["amount", "percent"] = "amount"
+    value: Amount
+
+
+class PlanPaymentIn(_Body):
+    type: Literal["regular", "prepayment", "surcharge"] = "regular"
+    amount: Amount
+    due_at: AwareDatetime | None = None
+    closes_access: bool = False
+
+
+Curator = Annotated[str, Field(min_length=1, max_length=200)]
+# A bare amount is an amount off, as before; an object says which kind.
+DiscountField = DiscountIn | Amount
 
 
 class OfferIn(_Body):
     title: str = Field(min_length=1, max_length=300)
     currency: str = Field(min_length=3, max_length=3)
-    items: list[OfferItemIn] = Field(min_length=1)
-    discount: Amount = Decimal(0)
+    items: list[OfferItemIn] = Field(min_length=1, max_length=100)
+    discount: DiscountField = Decimal(0)
+    payment_plan: list[PlanPaymentIn] | None = Field(default=None, max_length=60)  # None: one payment
+    curators: list[Curator] = Field(default=[], max_length=50)
     provider: Literal["sandbox", "stripe", "wayforpay"] = "sandbox"
+    status: Literal["active", "archived"] = "active"
+
+
+class OfferPatch(_Body):
+    """Only the fields given change. `version` (or If-Match) is the version the change was made on."""
+
+    version: int | None = Field(default=None, ge=1)
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    items: list[OfferItemIn] | None = Field(default=None, min_length=1, max_length=100)
+    discount: DiscountField | None = None
+    payment_plan: list[PlanPaymentIn] | None = Field(default=None, max_length=60)  # null: back to one payment
+    curators: list[Curator] | None = Field(default=None, max_length=50)
+    provider: Literal["sandbox", "stripe", "wayforpay"] | None = None
+    status: Literal["active", "archived"] | None = None
 
 
 class CheckoutIn(_Body):

@@ -1,6 +1,6 @@
 """Kafka subscribers of the offers service: thin, no rules."""
 
-from contracts import OrderCreated, PaymentLinkIssued
+from contracts import OfferCopyRequested, OrderCreated, PaymentLinkIssued
 from faststream.kafka import KafkaBroker
 from servicekit.messaging import consume
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,4 +14,5 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
     consume(broker, {
         OrderCreated: service.on_order_created,
         PaymentLinkIssued: service.on_payment_link_issued,
+        OfferCopyRequested: service.on_offer_copy_requested,
     }, engine=engine, group_id=group, service=SERVICE)

@@ -1,0 +1,251 @@
+"""CRM routes of the offers service: the school, its products and offers. Thin, no rules."""
+
+import hashlib
+import re
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Response, status
+from servicekit.db import EngineDep
+from servicekit.http import AccountId, Problem, current_correlation_id
+
+from .. import service, views
+from ..domain.errors import NotFound, OfferError, StaleVersion
+from ..domain.pricing import Discount, PlanPayment
+from ..domain.product import CourseDefaults, ModuleDraft
+from .schemas import (
+    CourseDefaultsIn, DiscountIn, ModuleIn, OfferIn, OfferItemIn, OfferPatch, PlanPaymentIn, ProductIn, ProductPatch,
+    SchoolIn,
+)
+
+router = APIRouter(tags=["offers"])
+
+
+def _invalid(exc: OfferError, what: str = "offer") -> Problem:
+    return Problem(422, f"Invalid {what}", str(exc), errors=[{"field": exc.field, "message": str(exc)}])
+
+
+def _not_found(exc: NotFound) -> Problem:
+    return Problem(404, "Not found", str(exc))
+
+
+def _stale(exc: StaleVersion) -> Problem:
+    return Problem(409, "Version conflict", str(exc), current_version=exc.current,
+                   errors=[{"field": "version", "message": str(exc)}])
+
+
+IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=200,
+                                              description="a repeat under the same key gets the first result")]
+
+
+def _idempotency(key: str | None, body: Any) -> service.Idempotency | None:
+    if key is None:
+        return None
+    return key, hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+
+
+def _reused(exc: service.IdempotencyKeyReused) -> Problem:
+    return Problem(422, "Idempotency-Key reused", str(exc), errors=[{"field": "Idempotency-Key", "message": str(exc)}])
+
+
+def _modules(modules: list[ModuleIn]) -> list[ModuleDraft]:
+    return [ModuleDraft(m.title, tuple((lesson.id, lesson.title) for lesson in m.lessons), m.id) for m in modules]
+
+
+def _defaults(d: CourseDefaultsIn) -> CourseDefaults:
+    return CourseDefaults(
+        lesson_delays=tuple((x.lesson_id, x.days) for x in d.lesson_delays),
+        practice_lesson_ids=tuple(d.practice_lesson_ids), checkpoints=d.checkpoints, comments=d.comments,
+        certificate=d.certificate, certificate_conditions=d.certificate_conditions,
+    )
+
+
+def _discount(d: Any) -> Discount:
+    if d is None:
+        return Discount()
+    if isinstance(d, DiscountIn):
+        return Discount(d.kind, d.value)
+    return Discount("amount", d)
+
+
+def _plan(plan: list[PlanPaymentIn] | None) -> list[PlanPayment] | None:
+    if plan is None:
+        return None
+    return [PlanPayment(p.type, p.amount, p.due_at, p.closes_access) for p in plan]
+
+
+def _items(items: list[OfferItemIn]) -> list[service.ItemDraft]:
+    return [(i.product_id, i.price, i.access) for i in items]
+
+
+@router.put("/school")
+async def put_school(body: SchoolIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.begin() as conn:
+        await service.set_school(conn, account, body.name, body.default_locale, current_correlation_id())
+    return body.model_dump()
+
+
+@router.get("/school")
+async def get_school(account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.school(conn, account)
+    if found is None:
+        raise Problem(404, "Not found", "this school has no profile yet")
+    return found
+
+
+@router.post("/products", status_code=status.HTTP_201_CREATED)
+async def create_product(body: ProductIn, account: AccountId, engine: EngineDep,
+                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    try:
+        async with engine.begin() as conn:
+            product = await service.create_product(
+                conn, account, title=body.title, kind=body.kind, modules=_modules(body.modules),
+                defaults=_defaults(body.defaults), idempotency=_idempotency(idempotency_key, body))
+    except OfferError as exc:
+        raise _invalid(exc, "product") from None
+    except service.IdempotencyKeyReused as exc:
+        raise _reused(exc) from None
+    return views.product_view(product)
+
+
+@router.get("/products")
+async def list_products(account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return {"items": await views.product_list(conn, account)}
+
+
+@router.get("/products/{product_id}")
+async def get_product(product_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.product(conn, account, product_id)
+    if found is None:
+        raise Problem(404, "Not found", f"no product {product_id}")
+    return found
+
+
+@router.patch("/products/{product_id}")
+async def update_product(product_id: UUID, body: ProductPatch, account: AccountId, engine: EngineDep
+                         ) -> dict[str, Any]:
+    """`modules` replaces the whole structure; modules and lessons sent with their id keep it."""
+    try:
+        async with engine.begin() as conn:
+            product = await service.update_product(
+                conn, account, product_id, title=body.title, kind=body.kind,
+                modules=None if body.modules is None else _modules(body.modules),
+                defaults=None if body.defaults is None else _defaults(body.defaults))
+    except OfferError as exc:
+        raise _invalid(exc, "product") from None
+    except NotFound as exc:
+        raise _not_found(exc) from None
+    return views.product_view(product)
+
+
+@router.post("/offers", status_code=status.HTTP_201_CREATED)
+async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, response: Response,
+                       idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    try:
+        async with engine.begin() as conn:
+            offer = await service.create_offer(
+                conn, account, title=body.title, currency=body.currency, items=_items(body.items),
+                discount=_discount(body.discount), plan=_plan(body.payment_plan), curators=body.curators,
+                provider=body.provider, status=body.status, correlation_id=current_correlation_id(),
+                idempotency=_idempotency(idempotency_key, body),
+            )
+    except OfferError as exc:
+        raise _invalid(exc) from None
+    except service.IdempotencyKeyReused as exc:
+        raise _reused(exc) from None
+    response.headers["ETag"] = views.etag(offer)
+    return views.offer_view(offer)
+
+
+@router.get("/offers")
+async def list_offers(
+    account: AccountId, engine: EngineDep,
+    include_system_copies: Annotated[bool, Query(description="also the copies made for customised orders")] = False,
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return {"items": await views.offers(conn, account, include_system_copies=include_system_copies)}
+
+
+@router.get("/offers/{offer_id}")
+async def get_offer(offer_id: UUID, account: AccountId, engine: EngineDep, response: Response) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.offer(conn, account, offer_id)
+    if found is None:
+        raise Problem(404, "Not found", f"no offer {offer_id}")
+    response.headers["ETag"] = views.etag(found)
+    return views.offer_view(found)
+
+
+@router.get("/offers/{offer_id}/versions")
+async def offer_versions(offer_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.offer_versions(conn, account, offer_id)
+    if found is None:
+        raise Problem(404, "Not found", f"no offer {offer_id}")
+    return {"items": found}
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def _expected_version(if_match: str | None, body_version: int | None) -> int:
+    from_header = None
+    if if_match is not None:
+        matched = _ETAG.match(if_match)
+        if matched is None:
+            raise Problem(422, "Invalid request", "If-Match takes the ETag a GET of the offer returned",
+                          errors=[{"field": "If-Match", "message": "not an ETag of this offer"}])
+        from_header = int(matched.group(1))
+    if from_header is not None and body_version is not None and from_header != body_version:
+        raise Problem(422, "Invalid request", "If-Match and version name different versions",
+                      errors=[{"field": "version", "message": "differs from If-Match"}])
+    expected = from_header if from_header is not None else body_version
+    if expected is None:
+        raise Problem(428, "Version required",
+                      "send the version you edited (If-Match with the offer's ETag, or `version`)",
+                      errors=[{"field": "version", "message": "required"}])
+    return expected
+
+
+_NOT_NULL = ("title", "currency", "items", "provider", "status")
+
+
+@router.patch("/offers/{offer_id}")
+async def update_offer(
+    offer_id: UUID, body: OfferPatch, account: AccountId, engine: EngineDep, response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Only the fields sent change; every change is a new version. A stale version is a 409."""
+    expected = _expected_version(if_match, body.version)
+    given = body.model_fields_set - {"version"}
+    changes: dict[str, Any] = {}
+    for name in given:
+        value = getattr(body, name)
+        if name in _NOT_NULL and value is None:
+            raise Problem(422, "Invalid request", f"{name} cannot be null",
+                          errors=[{"field": name, "message": "cannot be null"}])
+        if name == "items":
+            changes["items"] = _items(value)
+        elif name == "discount":
+            changes["discount"] = _discount(value)
+        elif name == "payment_plan":
+            changes["plan"] = _plan(value)
+        elif name == "curators":
+            changes["curators"] = list(value or [])
+        else:
+            changes[name] = value
+    try:
+        async with engine.begin() as conn:
+            offer = await service.update_offer(conn, account, offer_id, expected_version=expected, changes=changes,
+                                               correlation_id=current_correlation_id())
+    except OfferError as exc:
+        raise _invalid(exc) from None
+    except NotFound as exc:
+        raise _not_found(exc) from None
+    except StaleVersion as exc:
+        raise _stale(exc) from None
+    response.headers["ETag"] = views.etag(offer)
+    return views.offer_view(offer)
