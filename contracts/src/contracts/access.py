@@ -7,7 +7,7 @@ from payments, and the course platform reads them from AccessChanged. One vocabu
 from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 
 class _Terms(BaseModel):
@@ -71,12 +71,18 @@ class AccessTerms(_Terms):
     certificate: Literal["none", "on_completion", "conditional"] = "none"
     certificate_conditions: str | None = Field(default=None, max_length=2_000)
 
+    @field_validator("end")
+    @classmethod
+    def _ends_after_start(cls, end: AccessEnd, info: ValidationInfo) -> AccessEnd:
+        # A field validator, so the error's location names `end`, not the whole terms.
+        start = info.data.get("start")
+        fixed = start is not None and start.kind == end.kind == "at_date"
+        if fixed and end.at is not None and start.at is not None and end.at <= start.at:
+            raise ValueError("end.at must be after start.at")
+        return end
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.start.kind == "at_date" and self.end.kind == "at_date":
-            assert self.start.at is not None and self.end.at is not None
-            if self.end.at <= self.start.at:
-                raise ValueError("end.at must be after start.at")
         if self.delay_overrides and self.lesson_delays != "custom":
             raise ValueError("delay_overrides need lesson_delays 'custom'")
         if self.practice_lesson_ids and self.practice != "custom":

@@ -145,7 +145,7 @@ async def test_an_offer_carries_terms_discount_plan_and_curators(svc):
     ({"discount": "1500.01"}, "discount"),
     ({"discount": {"kind": "percent", "value": "101"}}, "discount"),
     ({"items": [{"access": {"start": {"kind": "at_date", "at": "2027-02-01T00:00:00Z"},
-                            "end": {"kind": "at_date", "at": "2027-01-01T00:00:00Z"}}}]}, "items.0.access"),
+                            "end": {"kind": "at_date", "at": "2027-01-01T00:00:00Z"}}}]}, "items.0.access.end"),
     ({"items": [{"access": {"module_ids": ["00000000-0000-0000-0000-000000000001"]}}]}, "items.0.access.module_ids.0"),
     ({"items": [{"access": {"lesson_ids": ["00000000-0000-0000-0000-000000000001"]}}]}, "items.0.access.lesson_ids.0"),
     ({"items": [{"product_id": "00000000-0000-0000-0000-000000000001"}]}, "items.0.product_id"),
