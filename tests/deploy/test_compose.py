@@ -44,6 +44,9 @@ DEFAULTED: dict[str, set[str]] = {
     # Sized per deployment (compose keeps the default, Kubernetes sets it); the group is the service name.
     "*": {"db_pool_size", "consumer_group"},
     "gateway": {"upstream_timeout", "public_rate_per_minute"},
+    # Tuning and test hooks: the defaults suit production.
+    "payments": {"stripe_api_base", "stripe_max_network_retries", "stripe_webhook_tolerance_seconds",
+                 "wayforpay_order_timeout_seconds", "worker_poll_seconds"},
     "notifications": {"smtp_timeout", "send_retry_first", "send_retry_cap", "send_max_attempts", "send_concurrency",
                       "smtp_ca_file"},
 }

@@ -8,7 +8,8 @@ import pytest
 from contracts import ContactData
 from payments.adapters.sandbox import SandboxProvider
 from payments.domain.payment import (
-    AmountMismatch, Link, NotPayable, Outcome, Payment, PlanInvalid, UnknownProvider, first_open, plan_payments,
+    AmountMismatch, Link, LinkOrder, NotPayable, Outcome, Payment, PlanInvalid, UnknownProvider, first_open,
+    plan_payments,
     provider_for,
 )
 
@@ -138,9 +139,10 @@ def test_a_paid_payment_needs_no_link():
 
 async def test_the_sandbox_links_to_its_own_page():
     payment = unpaid()
-    link = await SandboxProvider("https://pay.example/").create_link(
-        payment, ContactData(name="A", email="a@example.com"), description="order 1"
-    )
+    link = await SandboxProvider("https://pay.example/").create_link(LinkOrder(
+        payment=payment, contact=ContactData(name="A", email="a@example.com"), description="order 1",
+        generation=1, settings={},
+    ))
     assert link.url == f"https://pay.example/sandbox/pay/{payment.id}"
     assert link.expires_at is None
 

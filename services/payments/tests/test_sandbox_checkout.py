@@ -130,7 +130,7 @@ async def test_a_form_without_the_amount_names_the_field(client_app, place_order
     assert {e["field"] for e in response.json()["errors"]} == {"amount"}
 
 
-async def test_decline_counts_an_attempt_keeps_the_reason_and_emits_nothing(client_app, place_order):
+async def test_decline_counts_an_attempt_keeps_the_reason_and_emits_payment_failed(client_app, place_order):
     client, app = client_app
     order = await place_order()
     payment = await first_payment(client, order)
@@ -143,7 +143,15 @@ async def test_decline_counts_an_attempt_keeps_the_reason_and_emits_nothing(clie
         "unpaid", 1, "Card declined (sandbox)",
     )
     assert "Card declined (sandbox)" in (await client.get(f"/sandbox/pay/{payment['id']}")).text
-    assert await outbox_count(app, payment["id"]) == queued
+    assert await outbox_count(app, payment["id"]) == queued + 1
+    async with app.state.engine.connect() as conn:
+        failed = (await conn.execute(
+            text("SELECT payload FROM outbox WHERE topic = 'PaymentFailed' AND payload->>'payment_id' = :p"),
+            {"p": payment["id"]},
+        )).scalar_one()
+    assert (failed["attempt"], failed["reason"], failed["amount"], failed["provider"]) == (
+        1, "Card declined (sandbox)", "1500.00", "sandbox",
+    )
 
     await client.post(f"/sandbox/pay/{payment['id']}/succeed", data=succeed_form())
     paid = await payment_now(client, order, payment["id"])

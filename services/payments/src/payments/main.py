@@ -3,12 +3,16 @@
 from functools import partial
 from pathlib import Path
 
-from contracts import PaymentLinkIssued, PaymentSucceeded
+from contracts import (
+    PaymentCancelled, PaymentFailed, PaymentLinkIssued, PaymentOverdue, PaymentRefunded, PaymentSucceeded,
+    ReminderRequested,
+)
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
-from .adapters import sandbox
-from .entrypoints import http, subscribers
+from .adapters import sandbox, stripe_checkout, wayforpay
+from .entrypoints import http, subscribers, webhooks
+from .entrypoints.worker import PaymentsWorker
 from .service import Providers
 from .settings import Settings
 
@@ -16,17 +20,38 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def providers_from(settings: Settings) -> Providers:
-    # Stripe and WayForPay join here, each behind the same PaymentProvider port.
-    return {sandbox.NAME: sandbox.SandboxProvider(settings.public_base_url)}
+    return {
+        sandbox.NAME: sandbox.SandboxProvider(settings.public_base_url),
+        stripe_checkout.NAME: stripe_checkout.StripeProvider(
+            public_base_url=settings.public_base_url, api_base=settings.stripe_api_base,
+            max_network_retries=settings.stripe_max_network_retries,
+        ),
+        wayforpay.NAME: wayforpay.WayForPayProvider(
+            public_base_url=settings.public_base_url, api_url=settings.wayforpay_api_url,
+            order_timeout_seconds=settings.wayforpay_order_timeout_seconds,
+        ),
+    }
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return build_app(
+    providers = providers_from(settings)
+
+    def worker(engine, _settings) -> PaymentsWorker:  # noqa: ANN001
+        return PaymentsWorker(engine, providers, poll_interval=settings.worker_poll_seconds)
+
+    app = build_app(
         name="payments",
         settings=settings,
-        routers=[http.crm, http.sandbox],
-        subscribers=partial(subscribers.register, providers=providers_from(settings)),
-        publishes=[PaymentLinkIssued, PaymentSucceeded],
-        description="Payments of orders, their links and the providers' confirmations. Public: sandbox payment page.",
+        routers=[http.crm, http.sandbox, http.thanks, webhooks.webhooks],
+        subscribers=partial(subscribers.register, providers=providers),
+        publishes=[
+            PaymentLinkIssued, PaymentSucceeded, PaymentFailed, PaymentOverdue, PaymentCancelled, PaymentRefunded,
+            ReminderRequested,
+        ],
+        workers=[worker] if settings.worker_enabled else [],
+        description="Payments of orders, their links and the providers' confirmations. "
+                    "Public: provider webhooks, sandbox payment page.",
     )
+    app.state.providers = providers
+    return app

@@ -7,5 +7,17 @@ class Settings(ServiceSettings):
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/payments"
     http_port: int = 8003
-    # Where visitors reach this service's public pages: the base of sandbox payment links.
+    # Where visitors and providers reach this service's public pages and webhooks: the base of
+    # sandbox links, of the webhook URLs given to providers and of the pages payers return to.
     public_base_url: str = "http://127.0.0.1:8003"
+    # Stripe's API; set only to point the SDK at a stand-in.
+    stripe_api_base: str | None = None
+    stripe_max_network_retries: int = 2
+    # How old a signed Stripe webhook may be (the SDK's default).
+    stripe_webhook_tolerance_seconds: int = 300
+    wayforpay_api_url: str = "https://api.wayforpay.com/api"
+    # How long a WayForPay invoice stays payable: a week, so an emailed link still works.
+    wayforpay_order_timeout_seconds: int = 604_800
+    # How often the worker looks for reminders and overdue payments (links wake it at once).
+    worker_poll_seconds: float = 5.0
+    worker_enabled: bool = True

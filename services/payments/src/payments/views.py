@@ -14,6 +14,7 @@ _CARD = (
     payments.c.status, payments.c.amount, payments.c.currency, payments.c.due_at, payments.c.method,
     payments.c.provider, payments.c.link_url, payments.c.link_expires_at, payments.c.provider_reference,
     payments.c.closes_access, payments.c.attempts, payments.c.last_failure, payments.c.paid_at,
+    payments.c.comment, payments.c.link_error, payments.c.refunded_amount,
     payments.c.created_at, payments.c.updated_at,
 )
 
@@ -21,6 +22,7 @@ _CARD = (
 def _payment_view(row: Any) -> dict[str, Any]:
     view = dict(row._mapping)
     view["amount"] = str(quantized(row.amount, row.currency))
+    view["refunded_amount"] = str(quantized(row.refunded_amount, row.currency))
     return view
 
 

@@ -1,20 +1,58 @@
-"""CRM API: payments of orders (the payments service)."""
+"""CRM API: payments of orders, provider settings and reminder schedules (the payments service)."""
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from ..auth import CurrentPrincipal
-from ..proxy import forward
+from ..proxy import JSON_BODY, forward
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
+ProviderName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,49}$")]
+
 
 @router.get("/orders/{order_id}/payments", summary="Payments of an order")
+@router.post("/orders/{order_id}/payments", status_code=201, openapi_extra=JSON_BODY,
+             summary="Add a paid or unpaid payment to an order (Idempotency-Key honoured)")
 async def order_payments(order_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "payments", f"/orders/{order_id}/payments", who)
 
 
 @router.get("/payments/{payment_id}", summary="A payment")
+@router.patch("/payments/{payment_id}", openapi_extra=JSON_BODY,
+              summary="Change a payment: planned date, amount while unpaid, comment, closes_access, "
+                      "or status \"cancelled\"")
 async def payment(payment_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "payments", f"/payments/{payment_id}", who)
+
+
+@router.post("/payments/{payment_id}/mark-paid", openapi_extra=JSON_BODY,
+             summary="Mark an unpaid payment paid by hand, with a comment")
+async def mark_paid(payment_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "payments", f"/payments/{payment_id}/mark-paid", who)
+
+
+@router.post("/payments/{payment_id}/send-link", status_code=202, summary="Email the payment link again")
+async def send_link(payment_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "payments", f"/payments/{payment_id}/send-link", who)
+
+
+@router.post("/payments/{payment_id}/reminders", status_code=202, summary="Remind the contact to pay")
+async def reminders(payment_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "payments", f"/payments/{payment_id}/reminders", who)
+
+
+@router.get("/providers/{provider}", summary="The school's settings for a payment provider (no secrets)")
+@router.put("/providers/{provider}", openapi_extra=JSON_BODY,
+            summary="Set the school's credentials for a payment provider (stripe, wayforpay)")
+async def provider(provider: ProviderName, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "payments", f"/providers/{provider}", who)
+
+
+@router.get("/reminder-schedule", summary="When scheduled payment reminders go out")
+@router.put("/reminder-schedule", openapi_extra=JSON_BODY,
+            summary="Set the reminder offsets, in hours around each planned date")
+async def reminder_schedule(request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "payments", "/reminder-schedule", who)

@@ -1,26 +1,36 @@
 """SQL of the payments service."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, func, insert, select, update
+from contracts import ContactData, OrderCreated, OrderUpdated
+from sqlalchemy import delete, exists, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.payment import Payment, quantized
-from .tables import payments, provider_events
+from .tables import (
+    link_requests, order_states, payments, provider_accounts, provider_events, reminder_schedules, reminders,
+)
 
-# What a use case may change on a payment; identity, order and amount are fixed once written.
+# What a use case may change on a payment; identity and order are fixed once written.
 _MUTABLE = (
     "status", "link_url", "link_expires_at", "provider_reference", "attempts", "last_failure", "paid_at",
+    "amount", "due_at", "method", "closes_access", "comment", "link_generation", "link_error", "refunded_amount",
+    "overdue_notified_at",
 )
+
+LINKS_CHANNEL = "payments_links"
 
 
 async def order_has_payments(conn: AsyncConnection, order_id: UUID) -> bool:
     return bool(await conn.scalar(select(exists().where(payments.c.order_id == order_id))))
 
 
-async def add_payments(conn: AsyncConnection, new: list[Payment]) -> None:
+async def add_payments(conn: AsyncConnection, new: list[Payment], *, idempotency_key: str | None = None) -> None:
     if not new:
         return
     await conn.execute(
@@ -28,14 +38,46 @@ async def add_payments(conn: AsyncConnection, new: list[Payment]) -> None:
         [
             {
                 "id": p.id, "account_id": p.account_id, "order_id": p.order_id, "checkout_id": p.checkout_id,
-                "number": p.number, "type": p.type, "status": p.status, "amount": p.amount, "currency": p.currency,
-                "due_at": p.due_at, "method": p.method, "provider": p.provider, "closes_access": p.closes_access,
-                "correlation_id": p.correlation_id,
+                "number": p.number, "type": p.type, "currency": p.currency, "provider": p.provider,
+                "correlation_id": p.correlation_id, "idempotency_key": idempotency_key,
                 **{name: getattr(p, name) for name in _MUTABLE},
             }
             for p in new
         ],
     )
+
+
+async def payment_by_idempotency_key(conn: AsyncConnection, account_id: UUID, key: str) -> Payment | None:
+    row = (await conn.execute(
+        select(payments).where(payments.c.account_id == account_id, payments.c.idempotency_key == key)
+    )).first()
+    return _payment(row._mapping) if row else None
+
+
+async def next_payment_number(conn: AsyncConnection, order_id: UUID) -> int:
+    return int(await conn.scalar(
+        select(func.coalesce(func.max(payments.c.number), 0) + 1).where(payments.c.order_id == order_id)
+    ))
+
+
+async def order_payments(conn: AsyncConnection, order_id: UUID, *, for_update: bool = False) -> list[Payment]:
+    query = select(payments).where(payments.c.order_id == order_id).order_by(payments.c.number)
+    if for_update:
+        query = query.with_for_update()
+    return [_payment(r._mapping) for r in await conn.execute(query)]
+
+
+async def payment_by_provider_reference(
+    conn: AsyncConnection, *, provider: str, reference: str, account_id: UUID, for_update: bool = False
+) -> Payment | None:
+    query = select(payments).where(
+        payments.c.provider == provider, payments.c.provider_reference == reference,
+        payments.c.account_id == account_id,
+    )
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query.limit(1))).first()
+    return _payment(row._mapping) if row else None
 
 
 async def get_payment(
@@ -59,7 +101,10 @@ def _payment(row: Any) -> Payment:
         method=row["method"], provider=row["provider"], closes_access=row["closes_access"],
         link_url=row["link_url"], link_expires_at=row["link_expires_at"],
         provider_reference=row["provider_reference"], attempts=row["attempts"], last_failure=row["last_failure"],
-        paid_at=row["paid_at"], correlation_id=row["correlation_id"],
+        paid_at=row["paid_at"], correlation_id=row["correlation_id"], comment=row["comment"],
+        link_generation=row["link_generation"], link_error=row["link_error"],
+        refunded_amount=quantized(row["refunded_amount"], row["currency"]),
+        overdue_notified_at=row["overdue_notified_at"],
     )
 
 
@@ -82,3 +127,278 @@ async def record_provider_event(
         .returning(provider_events.c.id)
     )
     return (await conn.execute(stmt)).first() is not None
+
+
+# --- the order read model ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderState:
+    order_id: UUID
+    account_id: UUID
+    order_number: int
+    school_name: str
+    currency: str
+    provider: str
+    contact: ContactData
+    status: str
+    version: int
+
+    @property
+    def description(self) -> str:
+        return f"{self.school_name}, order {self.order_number}"
+
+
+async def add_order_state(conn: AsyncConnection, order: OrderCreated) -> None:
+    await conn.execute(
+        pg_insert(order_states).values(
+            order_id=order.order_id, account_id=order.account_id, order_number=order.order_number,
+            school_name=order.school_name, currency=order.currency, provider=order.provider,
+            contact=order.contact.model_dump(mode="json"),
+        ).on_conflict_do_nothing(index_elements=[order_states.c.order_id])
+    )
+
+
+async def get_order_state(
+    conn: AsyncConnection, order_id: UUID, *, account_id: UUID | None = None, for_update: bool = False
+) -> OrderState | None:
+    query = select(order_states).where(order_states.c.order_id == order_id)
+    if account_id is not None:
+        query = query.where(order_states.c.account_id == account_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return OrderState(
+        order_id=m["order_id"], account_id=m["account_id"], order_number=m["order_number"],
+        school_name=m["school_name"], currency=m["currency"], provider=m["provider"],
+        contact=ContactData.model_validate(m["contact"]), status=m["status"], version=m["version"],
+    )
+
+
+async def update_order_state(conn: AsyncConnection, event: OrderUpdated) -> None:
+    await conn.execute(
+        update(order_states).where(order_states.c.order_id == event.order_id).values(
+            order_number=event.order_number, currency=event.currency, contact=event.contact.model_dump(mode="json"),
+            status=event.status, version=event.order_version, updated_at=func.now(),
+        )
+    )
+
+
+# --- provider links wanted ---------------------------------------------------------------
+
+
+async def want_link(
+    conn: AsyncConnection, payment: Payment, *, purpose: str, send_email: bool, correlation_id: UUID,
+    causation_id: UUID | None,
+) -> None:
+    """Record that a link is wanted; a request already waiting keeps any wish to email it."""
+    stmt = pg_insert(link_requests).values(
+        payment_id=payment.id, purpose=purpose, account_id=payment.account_id, send_email=send_email,
+        generation=payment.link_generation, correlation_id=correlation_id, causation_id=causation_id,
+    )
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=[link_requests.c.payment_id, link_requests.c.purpose],
+        set_={
+            "send_email": link_requests.c.send_email | stmt.excluded.send_email,
+            "generation": stmt.excluded.generation, "attempts": 0, "next_attempt_at": func.now(),
+            "last_error": None,
+        },
+    ))
+    # Every waiting request of the payment is now for the newest link.
+    await conn.execute(
+        update(link_requests).where(link_requests.c.payment_id == payment.id)
+        .values(generation=payment.link_generation)
+    )
+    await conn.execute(text("SELECT pg_notify(:c, '')"), {"c": LINKS_CHANNEL})
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    payment_id: UUID
+    purpose: str
+    account_id: UUID
+    send_email: bool
+    generation: int
+    correlation_id: UUID
+    causation_id: UUID | None
+    attempts: int
+
+
+async def claim_link_requests(conn: AsyncConnection, *, limit: int, lease_seconds: float) -> list[LinkRequest]:
+    """Due requests, leased to this worker: another worker skips them until the lease ends."""
+    due = (
+        select(link_requests.c.payment_id, link_requests.c.purpose)
+        .where(link_requests.c.next_attempt_at <= func.now())
+        .order_by(link_requests.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .subquery()
+    )
+    rows = await conn.execute(
+        update(link_requests)
+        .where(tuple_(link_requests.c.payment_id, link_requests.c.purpose).in_(select(due.c.payment_id, due.c.purpose)))
+        .values(
+            attempts=link_requests.c.attempts + 1,
+            next_attempt_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, lease_seconds),
+        )
+        .returning(*[link_requests.c[n] for n in (
+            "payment_id", "purpose", "account_id", "send_email", "generation", "correlation_id", "causation_id",
+            "attempts",
+        )])
+    )
+    return [LinkRequest(**r._mapping) for r in rows]
+
+
+async def pending_link_requests(conn: AsyncConnection, payment_id: UUID) -> list[LinkRequest]:
+    rows = await conn.execute(
+        select(*[link_requests.c[n] for n in (
+            "payment_id", "purpose", "account_id", "send_email", "generation", "correlation_id", "causation_id",
+            "attempts",
+        )]).where(link_requests.c.payment_id == payment_id).with_for_update()
+    )
+    return [LinkRequest(**r._mapping) for r in rows]
+
+
+async def drop_link_requests(conn: AsyncConnection, payment_id: UUID) -> None:
+    await conn.execute(delete(link_requests).where(link_requests.c.payment_id == payment_id))
+
+
+async def postpone_link_request(
+    conn: AsyncConnection, request: LinkRequest, *, delay_seconds: float, error: str
+) -> None:
+    await conn.execute(
+        update(link_requests)
+        .where(link_requests.c.payment_id == request.payment_id, link_requests.c.purpose == request.purpose,
+               link_requests.c.generation == request.generation)
+        .values(next_attempt_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, delay_seconds),
+                last_error=error[:1000])
+    )
+    await conn.execute(
+        update(payments).where(payments.c.id == request.payment_id, payments.c.link_generation == request.generation)
+        .values(link_error=error[:1000], updated_at=func.now())
+    )
+
+
+# --- provider credentials -----------------------------------------------------------------
+
+
+async def put_provider_settings(
+    conn: AsyncConnection, account_id: UUID, provider: str, settings: dict[str, Any]
+) -> None:
+    stmt = pg_insert(provider_accounts).values(account_id=account_id, provider=provider, settings=settings)
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=[provider_accounts.c.account_id, provider_accounts.c.provider],
+        set_={"settings": stmt.excluded.settings, "updated_at": func.now()},
+    ))
+
+
+async def provider_settings(conn: AsyncConnection, account_id: UUID, provider: str) -> dict[str, Any] | None:
+    return await conn.scalar(
+        select(provider_accounts.c.settings)
+        .where(provider_accounts.c.account_id == account_id, provider_accounts.c.provider == provider)
+    )
+
+
+# --- reminders and overdue ----------------------------------------------------------------
+
+
+async def reminder_offsets(conn: AsyncConnection, account_id: UUID) -> list[int] | None:
+    return await conn.scalar(
+        select(reminder_schedules.c.offsets_hours).where(reminder_schedules.c.account_id == account_id)
+    )
+
+
+async def put_reminder_offsets(conn: AsyncConnection, account_id: UUID, offsets: list[int]) -> None:
+    stmt = pg_insert(reminder_schedules).values(account_id=account_id, offsets_hours=offsets)
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=[reminder_schedules.c.account_id],
+        set_={"offsets_hours": stmt.excluded.offsets_hours, "updated_at": func.now()},
+    ))
+
+
+async def stop_reminders(conn: AsyncConnection, payment_ids: Sequence[UUID]) -> None:
+    if payment_ids:
+        await conn.execute(
+            update(reminders).where(reminders.c.payment_id.in_(list(payment_ids)), reminders.c.status == "pending")
+            .values(status="stopped", done_at=func.now())
+        )
+
+
+async def add_reminders(
+    conn: AsyncConnection, payment: Payment, planned_at: datetime, times: list[tuple[int, datetime]]
+) -> None:
+    if not times:
+        return
+    stmt = pg_insert(reminders).values([
+        {"payment_id": payment.id, "offset_hours": offset, "planned_at": planned_at,
+         "account_id": payment.account_id, "remind_at": at}
+        for offset, at in times
+    ])
+    # A date moved back to one already planned revives its stopped reminders, never a sent one.
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=[reminders.c.payment_id, reminders.c.offset_hours, reminders.c.planned_at],
+        set_={"status": "pending", "done_at": None},
+        where=reminders.c.status == "stopped",
+    ))
+
+
+async def account_unpaid_planned(conn: AsyncConnection, account_id: UUID) -> list[Payment]:
+    rows = await conn.execute(
+        select(payments).where(payments.c.account_id == account_id, payments.c.status == "unpaid",
+                               payments.c.due_at.is_not(None))
+    )
+    return [_payment(r._mapping) for r in rows]
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    payment_id: UUID
+    offset_hours: int
+    planned_at: datetime
+
+
+async def claim_due_reminders(conn: AsyncConnection, *, limit: int) -> list[DueReminder]:
+    """Due reminders, locked until this transaction ends; other workers skip them."""
+    rows = await conn.execute(
+        select(reminders.c.payment_id, reminders.c.offset_hours, reminders.c.planned_at)
+        .where(reminders.c.status == "pending", reminders.c.remind_at <= func.now())
+        .order_by(reminders.c.remind_at).limit(limit).with_for_update(skip_locked=True)
+    )
+    return [DueReminder(**r._mapping) for r in rows]
+
+
+async def finish_reminder(conn: AsyncConnection, due: DueReminder, status: str) -> None:
+    await conn.execute(
+        update(reminders).where(
+            reminders.c.payment_id == due.payment_id, reminders.c.offset_hours == due.offset_hours,
+            reminders.c.planned_at == due.planned_at,
+        ).values(status=status, done_at=func.now())
+    )
+
+
+async def claim_overdue(conn: AsyncConnection, *, limit: int) -> list[Payment]:
+    rows = await conn.execute(
+        select(payments)
+        .where(payments.c.status == "unpaid", payments.c.overdue_notified_at.is_(None),
+               payments.c.due_at.is_not(None), payments.c.due_at < func.now())
+        .order_by(payments.c.due_at).limit(limit).with_for_update(skip_locked=True)
+    )
+    return [_payment(r._mapping) for r in rows]
+
+
+async def stuck_with_provider(conn: AsyncConnection, providers: Sequence[str], *, limit: int) -> list[Payment]:
+    """Unpaid payments whose provider page is (or was) open: what reconciliation asks about."""
+    rows = await conn.execute(
+        select(payments)
+        .where(payments.c.status == "unpaid", payments.c.provider.in_(list(providers)),
+               payments.c.provider_reference.is_not(None))
+        .order_by(payments.c.updated_at).limit(limit)
+    )
+    return [_payment(r._mapping) for r in rows]
+
+
+async def set_idempotency_key(conn: AsyncConnection, payment_id: UUID, key: str) -> None:
+    await conn.execute(update(payments).where(payments.c.id == payment_id).values(idempotency_key=key))

@@ -2,7 +2,7 @@ from sqlalchemy import (
     BigInteger, Boolean, CheckConstraint, Column, DateTime, Index, Integer, MetaData, Numeric, Table, Text,
     UniqueConstraint, func, text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
 
@@ -32,6 +32,14 @@ payments = Table(
     Column("paid_at", DateTime(timezone=True)),
     # The purchase flow the payment was created in, so its confirmation is traced with it.
     Column("correlation_id", UUID(as_uuid=True)),
+    Column("comment", Text),
+    # Bumped whenever a fresh provider link is wanted: it names the provider's idempotency key.
+    Column("link_generation", Integer, nullable=False, server_default=text("0")),
+    Column("link_error", Text),
+    Column("refunded_amount", Numeric(18, 4), nullable=False, server_default=text("0")),
+    # Set once PaymentOverdue went out for the current planned date.
+    Column("overdue_notified_at", DateTime(timezone=True)),
+    Column("idempotency_key", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # The last line of defence under the domain's rules: a bad row can never be written.
@@ -42,6 +50,82 @@ payments = Table(
     CheckConstraint("status IN ('unpaid', 'paid', 'failed', 'cancelled', 'refunded')", name="payments_status_known"),
     CheckConstraint("method IN ('cashless', 'cash', 'bank_transfer', 'other')", name="payments_method_known"),
     Index("payments_account_order", "account_id", "order_id"),
+    Index("payments_account_idempotency", "account_id", "idempotency_key", unique=True,
+          postgresql_where=text("idempotency_key IS NOT NULL")),
+    Index("payments_overdue_due", "due_at",
+          postgresql_where=text("status = 'unpaid' AND overdue_notified_at IS NULL AND due_at IS NOT NULL")),
+    Index("payments_provider_reference", "provider", "provider_reference"),
+)
+
+# What payments knows of an order: enough to add payments to it and to reach its contact.
+order_states = Table(
+    "order_states",
+    metadata,
+    Column("order_id", UUID(as_uuid=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("order_number", Integer, nullable=False),
+    Column("school_name", Text, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("contact", JSONB, nullable=False),
+    Column("status", Text, nullable=False, server_default=text("'active'")),
+    Column("version", Integer, nullable=False, server_default=text("0")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# A provider link that is wanted and not yet issued; the worker asks the provider outside any
+# transaction and retries with backoff, so a crash or an outage only delays it.
+link_requests = Table(
+    "link_requests",
+    metadata,
+    Column("payment_id", UUID(as_uuid=True), primary_key=True),
+    Column("purpose", Text, primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("send_email", Boolean, nullable=False, server_default=text("false")),
+    Column("generation", Integer, nullable=False),
+    Column("correlation_id", UUID(as_uuid=True), nullable=False),
+    Column("causation_id", UUID(as_uuid=True)),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("purpose IN ('link', 'reminder_manual', 'reminder_scheduled')", name="link_requests_purpose"),
+    Index("link_requests_due", "next_attempt_at"),
+)
+
+# A school's credentials for one provider, stored as given: encryption at rest is the
+# database's or the volume's job.
+provider_accounts = Table(
+    "provider_accounts",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), primary_key=True),
+    Column("provider", Text, primary_key=True),
+    Column("settings", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+reminder_schedules = Table(
+    "reminder_schedules",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), primary_key=True),
+    Column("offsets_hours", ARRAY(Integer), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# One row per reminder that is due at some point: the key makes each one go out once per
+# planned date, whatever restarts or replicas do.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("payment_id", UUID(as_uuid=True), primary_key=True),
+    Column("offset_hours", Integer, primary_key=True),
+    Column("planned_at", DateTime(timezone=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("remind_at", DateTime(timezone=True), nullable=False),
+    Column("status", Text, nullable=False, server_default=text("'pending'")),
+    Column("done_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('pending', 'sent', 'stopped')", name="reminders_status_known"),
+    Index("reminders_pending_due", "remind_at", postgresql_where=text("status = 'pending'")),
 )
 
 # The providers' notifications as received; the unique key is what makes a replayed

@@ -1,22 +1,91 @@
 """HTTP routes of the payments service: thin, no rules."""
 
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
+from ..adapters import repository as repo
 from ..adapters import sandbox as sandbox_provider
-from ..domain.payment import AmountMismatch, NotPayable, Outcome, PaymentNotFound
+from ..domain.payment import (
+    AmountMismatch, NotEditable, NotPayable, Outcome, PaymentNotFound, PlanInvalid, UnknownProvider,
+)
+from ..domain.reminders import ScheduleInvalid
 from . import pages
-from .schemas import SandboxDeclined, SandboxSucceeded, read_form
+from .schemas import (
+    PROVIDER_SETTINGS, SECRET_FIELDS, MarkPaidBody, NewPaymentBody, PaymentPatch, ReminderScheduleBody,
+    SandboxDeclined, SandboxSucceeded, parse_json_body, read_form,
+)
 
 crm = APIRouter(tags=["payments"])
 sandbox = APIRouter(prefix="/sandbox", tags=["sandbox"])
+thanks = APIRouter(tags=["sandbox"])
+
+
+def _team(x_user_role: Annotated[str | None, Header(alias="X-User-Role")] = None) -> str | None:
+    # The gateway already refuses viewers' writes; this holds even if something else calls us.
+    if x_user_role == "viewer":
+        raise Problem(403, "Forbidden", "a viewer can look but not change anything")
+    return x_user_role
+
+
+TeamMember = Annotated[str | None, Depends(_team)]
+
+
+def _owner(x_user_role: Annotated[str | None, Header(alias="X-User-Role")] = None) -> str | None:
+    # Payment credentials decide where a school's money goes: only its owner sets them.
+    if x_user_role is not None and x_user_role != "owner":
+        raise Problem(403, "Forbidden", "only the school's owner can change payment provider credentials")
+    return x_user_role
+
+
+Owner = Annotated[str | None, Depends(_owner)]
+
+
+def _providers(request: Request) -> service.Providers:
+    return request.app.state.providers
+
+
+ProvidersDep = Annotated[service.Providers, Depends(_providers)]
+
+
+def _field_problem(status: int, title: str, field: str, message: str) -> Problem:
+    return Problem(status, title, message, errors=[{"field": field, "message": message}])
+
+
+@asynccontextmanager
+async def _problems() -> AsyncIterator[None]:
+    """The use cases' refusals as problem details; the transaction has rolled back by then."""
+    try:
+        yield
+    except (PaymentNotFound, service.OrderNotFound) as exc:
+        raise Problem(404, "Not found", str(exc)) from None
+    except PlanInvalid as exc:
+        raise _field_problem(422, "Invalid payment", exc.field, str(exc)) from None
+    except UnknownProvider as exc:
+        raise _field_problem(422, "Invalid payment", "provider", str(exc)) from None
+    except NotEditable as exc:
+        raise _field_problem(409, "Payment cannot change", exc.field, str(exc)) from None
+    except NotPayable as exc:
+        raise Problem(409, "Payment cannot do that", str(exc)) from None
+    except service.OrderClosed as exc:
+        raise Problem(409, "Order closed", str(exc)) from None
+
+
+async def _view(engine: AsyncEngine, account: UUID, payment_id: UUID) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.payment(conn, account, payment_id)
+    if found is None:
+        raise Problem(404, "Not found", f"no payment {payment_id}")
+    return found
 
 
 @crm.get("/orders/{order_id}/payments")
@@ -32,6 +101,134 @@ async def get_payment(payment_id: UUID, account: AccountId, engine: EngineDep) -
     if found is None:
         raise Problem(404, "Not found", f"no payment {payment_id}")
     return found
+
+
+@crm.post("/orders/{order_id}/payments", status_code=201, summary="Add a paid or unpaid payment to an order")
+async def add_payment(
+    order_id: UUID, body: NewPaymentBody, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    _: TeamMember, idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> JSONResponse:
+    new = service.NewPayment(**body.model_dump())
+    async with _problems(), engine.begin() as conn:
+        payment, created = await service.add_payment(
+            conn, account, order_id, new, providers, correlation_id=current_correlation_id(),
+            idempotency_key=idempotency_key,
+        )
+    if not created and (payment.amount != body.amount or payment.type != body.type):
+        raise Problem(422, "Idempotency-Key reused", "the key was used for a different payment")
+    view = await _view(engine, account, payment.id)
+    # A repeat under the same Idempotency-Key answers with the first payment, as 200.
+    return JSONResponse(jsonable_encoder(view), status_code=201 if created else 200)
+
+
+@crm.patch("/payments/{payment_id}", summary="Change a payment: planned date, amount while unpaid, comment, "
+                                              "closes_access; status \"cancelled\" cancels it")
+async def edit_payment(
+    payment_id: UUID, body: PaymentPatch, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    _: TeamMember,
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("amount", "closes_access", "status"):
+        if name in changes and changes[name] is None:
+            raise _field_problem(422, "Invalid request", name, f"{name} cannot be null")
+    async with _problems(), engine.begin() as conn:
+        await service.edit_payment(conn, account, payment_id, changes, providers,
+                                   correlation_id=current_correlation_id())
+    return await _view(engine, account, payment_id)
+
+
+@crm.post("/payments/{payment_id}/mark-paid", summary="Record a payment received outside the provider")
+async def mark_paid(
+    payment_id: UUID, body: MarkPaidBody, account: AccountId, engine: EngineDep, _: TeamMember,
+) -> dict[str, Any]:
+    async with _problems(), engine.begin() as conn:
+        await service.mark_paid(
+            conn, account, payment_id, comment=body.comment, method=body.method,
+            external_reference=body.external_reference, correlation_id=current_correlation_id(),
+        )
+    return await _view(engine, account, payment_id)
+
+
+@crm.post("/payments/{payment_id}/send-link", status_code=202, summary="Email the payment link again")
+async def send_link(
+    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep, _: TeamMember,
+) -> dict[str, Any]:
+    async with _problems(), engine.begin() as conn:
+        await service.send_link(conn, account, payment_id, providers, correlation_id=current_correlation_id())
+    return await _view(engine, account, payment_id)
+
+
+@crm.post("/payments/{payment_id}/reminders", status_code=202, summary="Remind the contact to pay")
+async def remind(
+    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep, _: TeamMember,
+) -> dict[str, Any]:
+    async with _problems(), engine.begin() as conn:
+        await service.remind(conn, account, payment_id, providers, correlation_id=current_correlation_id())
+    return await _view(engine, account, payment_id)
+
+
+def _settings_view(request: Request, account: UUID, provider: str, stored: dict[str, Any] | None) -> dict[str, Any]:
+    base = request.app.state.settings.public_base_url.rstrip("/")
+    stored = stored or {}
+    return {
+        "provider": provider,
+        "configured": bool(stored),
+        "settings": {k: v for k, v in stored.items() if k not in SECRET_FIELDS},
+        "secrets_set": sorted(k for k in stored if k in SECRET_FIELDS),
+        "webhook_url": f"{base}/webhooks/{provider}/{account}",
+    }
+
+
+def _settings_model(provider: str) -> Any:
+    model = PROVIDER_SETTINGS.get(provider)
+    if model is None:
+        known = ", ".join(PROVIDER_SETTINGS)
+        raise Problem(404, "Not found", f"no configurable provider '{provider}' (known: {known})")
+    return model
+
+
+@crm.get("/providers/{provider}", summary="A provider's settings for the school (secrets are never returned)")
+async def get_provider(provider: str, request: Request, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    _settings_model(provider)
+    async with engine.connect() as conn:
+        stored = await repo.provider_settings(conn, account, provider)
+    return _settings_view(request, account, provider, stored)
+
+
+@crm.put("/providers/{provider}", summary="Set the school's credentials for a provider",
+         openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}},
+                                        "required": True}})
+async def put_provider(
+    provider: str, request: Request, account: AccountId, engine: EngineDep, _: Owner,
+) -> dict[str, Any]:
+    body = await parse_json_body(request, _settings_model(provider))
+    settings = body.model_dump(exclude_none=True)
+    async with engine.begin() as conn:
+        await repo.put_provider_settings(conn, account, provider, settings)
+    return _settings_view(request, account, provider, settings)
+
+
+@crm.get("/reminder-schedule", summary="When scheduled reminders go out, in hours around the planned date")
+async def get_reminder_schedule(account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return {"offsets_hours": await service.schedule.offsets_of(conn, account)}
+
+
+@crm.put("/reminder-schedule", summary="Set when scheduled reminders go out")
+async def put_reminder_schedule(
+    body: ReminderScheduleBody, account: AccountId, engine: EngineDep, _: TeamMember,
+) -> dict[str, Any]:
+    try:
+        async with engine.begin() as conn:
+            offsets = await service.set_reminder_schedule(conn, account, body.offsets_hours)
+    except ScheduleInvalid as exc:
+        raise _field_problem(422, "Invalid request", "offsets_hours", str(exc)) from None
+    return {"offsets_hours": offsets}
+
+
+@thanks.get("/thanks", response_class=HTMLResponse, summary="Where a provider's page sends the payer back")
+async def thanks_page() -> HTMLResponse:
+    return HTMLResponse(pages.thanks_page())
 
 
 def _not_found(payment_id: UUID) -> Problem:

@@ -79,3 +79,9 @@ def result_page(payment: dict[str, Any], result: str) -> str:
     )
     body = f"<h1>{escape(title)}</h1>{_amount(payment)}<p class=\"note\">{escape(message)}</p>{retry}"
     return _page(title, body)
+
+
+def thanks_page() -> str:
+    body = ("<h1>Thank you</h1><p class=\"note\">You can close this page. "
+            "A confirmation arrives by email once the payment is through.</p>")
+    return _page("Thank you", body).replace('<span class="badge">Sandbox</span>', "")

@@ -1,13 +1,14 @@
 """Request bodies of the payments API, and the sandbox page's forms."""
 
-from typing import TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import parse_qsl
 from uuid import uuid4
 
 from contracts import Amount, CurrencyCode
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from contracts.events import PaymentMethod, PaymentType
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from servicekit.http import Problem
 
 # The sandbox forms carry a handful of short fields; anything bigger is not from our page.
@@ -54,3 +55,78 @@ async def read_form(request: Request, model: type[F]) -> F:
         return model.model_validate(fields)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
+
+
+# --- the CRM's bodies --------------------------------------------------------------------
+
+Comment = Field(default=None, max_length=2_000)
+
+
+class NewPaymentBody(_Body):
+    type: PaymentType = "regular"
+    status: Literal["unpaid", "paid"] = "unpaid"
+    amount: Amount = Field(ge=0)
+    due_at: AwareDatetime | None = None  # a future date-time makes it a planned payment
+    paid_at: AwareDatetime | None = None  # for a paid payment; now if not given
+    method: PaymentMethod = "cashless"
+    provider: str | None = Field(default=None, max_length=50)  # the order's provider if not given
+    comment: str | None = Comment
+    closes_access: bool = False
+    send_email: bool = False  # email the link of an unpaid payment to the contact
+
+    @model_validator(mode="after")
+    def _paid_at_only_when_paid(self) -> "NewPaymentBody":
+        if self.paid_at is not None and self.status != "paid":
+            raise ValueError("paid_at is for a paid payment")
+        return self
+
+
+class PaymentPatch(_Body):
+    due_at: AwareDatetime | None = None
+    amount: Amount | None = Field(default=None, ge=0)
+    comment: str | None = Comment
+    closes_access: bool | None = None
+    status: Literal["cancelled"] | None = None
+
+
+class MarkPaidBody(_Body):
+    comment: str = Field(min_length=1, max_length=2_000)
+    method: PaymentMethod | None = None
+    external_reference: str | None = Field(default=None, max_length=200)
+
+
+class StripeSettingsBody(_Body):
+    secret_key: str = Field(pattern=r"^(sk|rk)_(test|live)_[A-Za-z0-9_]+$", max_length=300)
+    webhook_secret: str = Field(pattern=r"^whsec_[A-Za-z0-9_]+$", max_length=300)
+    success_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
+    cancel_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
+
+
+class WayForPaySettingsBody(_Body):
+    merchant_account: str = Field(min_length=1, max_length=200)
+    secret_key: str = Field(min_length=1, max_length=300)
+    merchant_domain_name: str = Field(min_length=1, max_length=300)
+    return_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
+
+
+PROVIDER_SETTINGS: dict[str, type[_Body]] = {"stripe": StripeSettingsBody, "wayforpay": WayForPaySettingsBody}
+SECRET_FIELDS = frozenset({"secret_key", "webhook_secret"})
+
+
+class ReminderScheduleBody(_Body):
+    # Hours relative to the planned date: negative before it, positive after.
+    offsets_hours: list[int] = Field(max_length=10)
+
+
+async def parse_json_body(request: Request, model: type[F]) -> F:
+    """A JSON body as `model` when the model depends on the path, or a 422 naming the fields."""
+    body = await request.body()
+    if len(body) > 64_000:
+        raise Problem(413, "Request too large", "a body of at most 64000 bytes is expected")
+    try:
+        return model.model_validate_json(body or b"{}")
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} if e["type"] != "json_invalid" else {**e, "loc": ("body",)}
+             for e in exc.errors()]
+        ) from None

@@ -1,8 +1,8 @@
 """Kafka subscribers of the payments service: thin, no rules."""
 
-from contracts import OrderCreated
+from contracts import OrderCreated, OrderUpdated
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import subscribe
+from servicekit.messaging import consume
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .. import service
@@ -15,4 +15,10 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: str, *, providers:
     async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
         await service.create_order_payments(conn, event, providers)
 
-    subscribe(broker, OrderCreated, on_order_created, engine=engine, group_id=group, service=SERVICE)
+    async def on_order_updated(conn: AsyncConnection, event: OrderUpdated) -> None:
+        await service.apply_order_update(conn, event)
+
+    consume(
+        broker, {OrderCreated: on_order_created, OrderUpdated: on_order_updated},
+        engine=engine, group_id=group, service=SERVICE,
+    )

@@ -1,0 +1,215 @@
+"""WayForPay: CREATE_INVOICE links, signed serviceUrl callbacks, CHECK_STATUS; HMAC-MD5 throughout."""
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from uuid import UUID
+
+import httpx
+from contracts import CURRENCY_EXPONENTS
+
+from ..domain.payment import Link, LinkOrder, Payment
+from ..domain.reports import BadNotification, ProviderReport, ProviderUnavailable
+
+NAME = "wayforpay"
+API_URL = "https://api.wayforpay.com/api"
+OK = 1100
+_LANGUAGES = {"uk": "UA", "ru": "RU", "en": "EN", "pl": "PL", "de": "DE", "it": "IT", "fr": "FR"}
+# The fields a callback (and a CHECK_STATUS answer) is signed over, in order.
+CALLBACK_FIELDS = (
+    "merchantAccount", "orderReference", "amount", "currency", "authCode", "cardPan", "transactionStatus",
+    "reasonCode",
+)
+
+
+def sign(secret: str, fields: Sequence[str]) -> str:
+    """hex(HMAC-MD5(secret, "f1;f2;...")), as WayForPay computes it."""
+    return hmac.new(secret.encode(), ";".join(fields).encode(), hashlib.md5).hexdigest()
+
+
+def amount_text(amount: Decimal) -> str:
+    """The amount as WayForPay writes it when signing: 1547.36, 1, 100, 1.5."""
+    text = format(amount.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _field_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return amount_text(value)
+    return str(value)
+
+
+def order_reference(payment: Payment, generation: int) -> str:
+    # Unique per merchant: a re-issued invoice for the same payment gets the next suffix.
+    return f"{payment.id}_{generation}"
+
+
+def payment_of(reference: str) -> UUID:
+    try:
+        return UUID(reference.rsplit("_", 1)[0])
+    except ValueError:
+        raise BadNotification(404, "the order reference names no payment of ours") from None
+
+
+def accept_response(secret: str, reference: str, *, now: int | None = None) -> dict[str, Any]:
+    at = int(time.time()) if now is None else now
+    return {"orderReference": reference, "status": "accept", "time": at,
+            "signature": sign(secret, [reference, "accept", str(at)])}
+
+
+def _credentials(settings: Any) -> tuple[str, str, str]:
+    try:
+        return str(settings["merchant_account"]), str(settings["secret_key"]), str(settings["merchant_domain_name"])
+    except KeyError:
+        raise ProviderUnavailable("the school's WayForPay credentials are not configured") from None
+
+
+class WayForPayProvider:
+    name = NAME
+    inline = False
+
+    def __init__(
+        self, *, public_base_url: str, api_url: str = API_URL, order_timeout_seconds: int = 604_800,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._base = public_base_url.rstrip("/")
+        self._api_url = api_url
+        self._timeout = order_timeout_seconds
+        self._http = http or httpx.AsyncClient(timeout=15.0)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def invoice_request(self, order: LinkOrder, *, now: int) -> dict[str, Any]:
+        payment = order.payment
+        merchant, secret, domain = _credentials(order.settings)
+        reference = order_reference(payment, order.generation)
+        amount = amount_text(payment.amount)
+        names, counts, prices = [order.description], ["1"], [amount]
+        signature = sign(secret, [merchant, domain, reference, str(now), amount, payment.currency,
+                                  *names, *counts, *prices])
+        return {
+            "transactionType": "CREATE_INVOICE",
+            "merchantAccount": merchant,
+            "merchantAuthType": "SimpleSignature",
+            "merchantDomainName": domain,
+            "merchantSignature": signature,
+            "apiVersion": 1,
+            "language": _LANGUAGES.get((order.locale or "").split("-")[0], "EN"),
+            "serviceUrl": f"{self._base}/webhooks/wayforpay/{payment.account_id}",
+            "returnUrl": order.settings.get("return_url") or f"{self._base}/thanks",
+            "orderReference": reference,
+            "orderDate": now,
+            # Sent exactly as signed, so what WayForPay checks is what we signed.
+            "amount": amount,
+            "currency": payment.currency,
+            "orderTimeout": self._timeout,
+            "productName": names,
+            "productPrice": prices,
+            "productCount": [int(c) for c in counts],
+            "clientEmail": order.contact.email,
+            **({"clientPhone": order.contact.phone} if order.contact.phone else {}),
+        }
+
+    async def create_link(self, order: LinkOrder) -> Link:
+        now = int(time.time())
+        body = self.invoice_request(order, now=now)
+        answer = await self._call(body)
+        if answer.get("reasonCode") != OK or not answer.get("invoiceUrl"):
+            raise ProviderUnavailable(
+                f"WayForPay refused the invoice: {answer.get('reason')} ({answer.get('reasonCode')})"
+            )
+        return Link(
+            url=str(answer["invoiceUrl"]), provider_reference=body["orderReference"],
+            expires_at=datetime.fromtimestamp(now, UTC) + timedelta(seconds=self._timeout),
+        )
+
+    async def _call(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = await self._http.post(self._api_url, json=body)
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailable(f"WayForPay cannot be reached: {exc!r}") from None
+        if response.status_code >= 400:
+            raise ProviderUnavailable(f"WayForPay answered {response.status_code}")
+        try:
+            answer = json.loads(response.content, parse_float=Decimal)
+        except ValueError:
+            raise ProviderUnavailable("WayForPay answered with something that is not JSON") from None
+        if not isinstance(answer, dict):
+            raise ProviderUnavailable("WayForPay answered with something that is not an object")
+        return answer
+
+    async def check_status(self, payment: Payment, settings: Any) -> ProviderReport | None:
+        """CHECK_STATUS for the payment's current invoice; the answer is verified like a callback."""
+        reference = payment.provider_reference
+        if not reference:
+            return None
+        merchant, secret, _ = _credentials(settings)
+        answer = await self._call({
+            "transactionType": "CHECK_STATUS", "merchantAccount": merchant, "orderReference": reference,
+            "merchantSignature": sign(secret, [merchant, reference]), "apiVersion": 1,
+        })
+        try:
+            report = decode_callback(answer, merchant=merchant, secret=secret)
+        except BadNotification as exc:
+            raise ProviderUnavailable(f"WayForPay's status answer was not usable: {exc}") from None
+        return None if report.kind == "ignored" else report
+
+
+def decode_callback(data: Any, *, merchant: str, secret: str) -> ProviderReport:
+    """A callback body (already parsed with Decimal floats), verified, as a report."""
+    if not isinstance(data, dict):
+        raise BadNotification(400, "the body is not a JSON object")
+    missing = [f for f in ("merchantAccount", "orderReference", "merchantSignature", "amount", "currency",
+                           "transactionStatus") if data.get(f) in (None, "")]
+    if missing:
+        raise BadNotification(400, f"missing fields: {', '.join(missing)}")
+    expected = sign(secret, [_field_text(data.get(f)) for f in CALLBACK_FIELDS])
+    if not hmac.compare_digest(expected, str(data["merchantSignature"])):
+        raise BadNotification(400, "merchantSignature does not match")
+    if data["merchantAccount"] != merchant:
+        raise BadNotification(400, "the callback is for another merchant account")
+    reference = str(data["orderReference"])
+    currency = str(data["currency"]).upper()
+    if currency not in CURRENCY_EXPONENTS:
+        raise BadNotification(422, f"unknown currency {currency!r}")
+    try:
+        amount = Decimal(str(data["amount"]))
+    except InvalidOperation:
+        raise BadNotification(400, "the amount is not a number") from None
+    status = str(data["transactionStatus"])
+    payload = {k: data.get(k) for k in ("orderReference", "transactionStatus", "reasonCode", "reason",
+                                         "processingDate", "createdDate")}
+    payload = {**json.loads(json.dumps(payload, default=str)), "amount": amount_text(amount), "currency": currency}
+    payment_id = payment_of(reference)
+    if status == "Approved":
+        return ProviderReport(kind="succeeded", event_id=f"{reference}:Approved", payment_id=payment_id,
+                              amount=amount, currency=currency, provider_reference=reference, payload=payload)
+    if status == "Declined":
+        # Every declined try is its own event; a repeated callback of the same try is not.
+        when = data.get("processingDate") or data.get("createdDate") or ""
+        return ProviderReport(kind="declined", event_id=f"{reference}:Declined:{when}", payment_id=payment_id,
+                              reason=str(data.get("reason") or "Declined"), payload=payload)
+    if status == "Refunded":
+        return ProviderReport(kind="refunded", event_id=f"{reference}:Refunded", payment_id=payment_id,
+                              amount=amount, currency=currency, payload=payload)
+    if status == "Expired":
+        return ProviderReport(kind="expired", event_id=f"{reference}:Expired", payment_id=payment_id,
+                              session_reference=reference, payload=payload)
+    return ProviderReport(kind="ignored", event_id=f"{reference}:{status}", payload=payload)
+
+
+def parse_callback(raw: bytes, settings: Any) -> ProviderReport:
+    try:
+        data = json.loads(raw, parse_float=Decimal)
+    except ValueError:
+        raise BadNotification(400, "the body is not JSON") from None
+    merchant, secret, _ = _credentials(settings)
+    return decode_callback(data, merchant=merchant, secret=secret)

@@ -1,0 +1,189 @@
+"""The CRM's commands on payments: add, edit, cancel, mark paid, resend the link, remind."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from contracts import utcnow
+from contracts.events import PaymentMethod, PaymentType
+from servicekit.outbox import add_to_outbox
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..adapters import repository as repo
+from ..adapters.tables import outbox
+from ..domain.payment import (
+    NotEditable, NotPayable, Outcome, Payment, PaymentNotFound, PlanInvalid, UnknownProvider, provider_for,
+)
+from .links import Providers, request_link
+from .schedule import plan_reminders
+
+
+class OrderNotFound(Exception):
+    """No such order for this account (another account's order is not found either)."""
+
+
+class OrderClosed(Exception):
+    """The order was cancelled or expired: nothing more can be owed on it."""
+
+
+@dataclass(frozen=True)
+class NewPayment:
+    amount: Decimal
+    type: PaymentType = "regular"
+    status: str = "unpaid"  # or "paid"
+    due_at: datetime | None = None
+    paid_at: datetime | None = None
+    method: PaymentMethod = "cashless"
+    provider: str | None = None
+    comment: str | None = None
+    closes_access: bool = False
+    send_email: bool = False
+
+
+async def add_payment(
+    conn: AsyncConnection, account_id: UUID, order_id: UUID, new: NewPayment, providers: Providers, *,
+    correlation_id: UUID, idempotency_key: str | None = None,
+) -> tuple[Payment, bool]:
+    """A payment added by hand; the same Idempotency-Key gives back the first one (created False)."""
+    order = await repo.get_order_state(conn, order_id, account_id=account_id, for_update=True)
+    if order is None:
+        raise OrderNotFound(f"no order {order_id}")
+    if idempotency_key:
+        # Checked under the order's lock, so a double click waits for the first and finds it.
+        existing = await repo.payment_by_idempotency_key(conn, account_id, idempotency_key)
+        if existing is not None:
+            return existing, False
+    if order.status != "active":
+        raise OrderClosed(f"order {order_id} is {order.status}")
+    provider = new.provider or order.provider
+    paid = new.status == "paid"
+    if not paid and new.method == "cashless":
+        try:
+            provider_for(providers, provider)
+        except UnknownProvider as exc:
+            raise PlanInvalid("provider", str(exc)) from None
+    payment = Payment(
+        account_id=account_id, order_id=order_id, number=await repo.next_payment_number(conn, order_id),
+        amount=new.amount, currency=order.currency, provider=provider, type=new.type, due_at=new.due_at,
+        method=new.method, closes_access=new.closes_access, comment=new.comment, correlation_id=correlation_id,
+    )
+    payment.validate()
+    if paid:
+        payment.status = "paid"
+        payment.paid_at = new.paid_at or utcnow()
+    if payment.takes_link:
+        await request_link(
+            conn, payment, order, providers, purpose="link", send_email=new.send_email,
+            correlation_id=correlation_id, saved=False,
+        )
+        if idempotency_key:
+            await repo.set_idempotency_key(conn, payment.id, idempotency_key)
+    else:
+        await repo.add_payments(conn, [payment], idempotency_key=idempotency_key)
+    if paid:
+        await add_to_outbox(conn, outbox, payment.succeeded(fallback_correlation_id=correlation_id))
+    await plan_reminders(conn, payment)
+    return payment, True
+
+
+async def _payment(conn: AsyncConnection, account_id: UUID, payment_id: UUID) -> Payment:
+    payment = await repo.get_payment(conn, payment_id, account_id=account_id, for_update=True)
+    if payment is None:
+        raise PaymentNotFound(f"no payment {payment_id}")
+    return payment
+
+
+async def edit_payment(
+    conn: AsyncConnection, account_id: UUID, payment_id: UUID, changes: dict[str, Any], providers: Providers, *,
+    correlation_id: UUID,
+) -> Payment:
+    """Apply the given fields (only those sent); status "cancelled" cancels an unpaid payment."""
+    payment = await _payment(conn, account_id, payment_id)
+    if changes.get("status") == "cancelled":
+        if payment.status == "cancelled":
+            return payment
+        payment.cancel()
+        await repo.save_payment(conn, payment)
+        await repo.drop_link_requests(conn, payment.id)
+        await repo.stop_reminders(conn, [payment.id])
+        await add_to_outbox(conn, outbox, payment.cancelled(correlation_id=correlation_id))
+        return payment
+    if "status" in changes:
+        raise NotEditable("status", "only \"cancelled\" can be set; use mark-paid to record a payment")
+    if "comment" in changes:
+        payment.comment = changes["comment"]
+    if "closes_access" in changes:
+        if payment.status != "unpaid":
+            raise NotEditable("closes_access", f"payment {payment.id} is {payment.status}")
+        payment.closes_access = changes["closes_access"]
+    if "due_at" in changes:
+        payment.reschedule(changes["due_at"])
+    amount_changed = "amount" in changes and payment.change_amount(changes["amount"])
+    if amount_changed and payment.takes_link and (payment.link_url or payment.link_generation):
+        # A provider's page asks for the old amount: the link is replaced, quietly.
+        order = await repo.get_order_state(conn, payment.order_id)
+        if order is not None:
+            await request_link(conn, payment, order, providers, purpose="link", send_email=False,
+                               correlation_id=correlation_id)
+    await repo.save_payment(conn, payment)
+    if "due_at" in changes:
+        await plan_reminders(conn, payment)
+    return payment
+
+
+async def mark_paid(
+    conn: AsyncConnection, account_id: UUID, payment_id: UUID, *, comment: str, correlation_id: UUID,
+    method: PaymentMethod | None = None, external_reference: str | None = None,
+) -> Payment:
+    """The team records money that came outside the provider; racing a webhook, one of them wins."""
+    payment = await _payment(conn, account_id, payment_id)
+    outcome = payment.mark_paid_by_hand(
+        at=utcnow(), comment=comment, method=method, external_reference=external_reference,
+    )
+    if outcome is Outcome.ALREADY_PAID:
+        raise NotPayable(f"payment {payment.id} is already paid")
+    await repo.save_payment(conn, payment)
+    await repo.drop_link_requests(conn, payment.id)
+    await repo.stop_reminders(conn, [payment.id])
+    await add_to_outbox(conn, outbox, payment.succeeded(fallback_correlation_id=correlation_id))
+    return payment
+
+
+async def send_link(
+    conn: AsyncConnection, account_id: UUID, payment_id: UUID, providers: Providers, *, correlation_id: UUID,
+) -> Payment:
+    """Email the payment's link again; a fresh one first if it expired."""
+    return await _link_action(conn, account_id, payment_id, providers, "link", correlation_id)
+
+
+async def remind(
+    conn: AsyncConnection, account_id: UUID, payment_id: UUID, providers: Providers, *, correlation_id: UUID,
+) -> Payment:
+    """A manager's reminder: ReminderRequested with a link that still works."""
+    return await _link_action(conn, account_id, payment_id, providers, "reminder_manual", correlation_id)
+
+
+async def _link_action(
+    conn: AsyncConnection, account_id: UUID, payment_id: UUID, providers: Providers, purpose: str,
+    correlation_id: UUID,
+) -> Payment:
+    payment = await _payment(conn, account_id, payment_id)
+    if not payment.takes_link:
+        raise NotPayable(
+            f"payment {payment.id} is {payment.status} by {payment.method}; only an unpaid cashless payment has a link"
+        )
+    if payment.link_usable(utcnow()):
+        event = (
+            payment.link_issued_now(send_email=True, correlation_id=correlation_id)
+            if purpose == "link" else payment.reminder(reason="manual", correlation_id=correlation_id)
+        )
+        await add_to_outbox(conn, outbox, event)
+        return payment
+    order = await repo.get_order_state(conn, payment.order_id)
+    if order is None:
+        raise PaymentNotFound(f"no order for payment {payment.id}")
+    await request_link(conn, payment, order, providers, purpose=purpose, send_email=purpose == "link",
+                       correlation_id=correlation_id)
+    return payment

@@ -1,0 +1,142 @@
+"""Provider links: issued at once by an inline provider, otherwise wanted now and issued by the worker."""
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from uuid import UUID
+
+from contracts import Event, utcnow
+from servicekit.outbox import add_to_outbox
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..adapters import repository as repo
+from ..adapters.tables import outbox
+from ..domain.payment import Link, LinkOrder, Payment, PaymentProvider, provider_for
+from ..domain.reports import ProviderUnavailable
+
+log = logging.getLogger("payments.links")
+
+Providers = Mapping[str, PaymentProvider]
+
+_NO_MARGIN = timedelta(0)
+
+# What the worker emits once the link exists, per purpose of the request.
+_REMINDER_REASON = {"reminder_manual": "manual", "reminder_scheduled": "scheduled"}
+
+
+def _events_for(
+    payment: Payment, *, purpose: str, send_email: bool, correlation_id: UUID, causation_id: UUID | None
+) -> list[Event]:
+    issued = payment.link_issued_now(
+        send_email=send_email and purpose == "link", correlation_id=correlation_id, causation_id=causation_id,
+    )
+    if purpose == "link":
+        return [issued]
+    reminder = payment.reminder(
+        reason=_REMINDER_REASON[purpose], correlation_id=correlation_id, causation_id=causation_id,
+    )
+    return [issued, reminder]
+
+
+async def request_link(
+    conn: AsyncConnection, payment: Payment, order: repo.OrderState, providers: Providers, *, purpose: str,
+    send_email: bool, correlation_id: UUID, causation_id: UUID | None = None, saved: bool = True,
+) -> bool:
+    """A fresh link is wanted for `payment` (already locked, or new when `saved` is False).
+
+    An inline provider issues it here and the events go out with this transaction; any other
+    provider is asked by the worker after commit, never inside an open transaction. True if
+    the link was issued here.
+    """
+    provider = provider_for(providers, payment.provider)
+    generation = payment.want_fresh_link()
+    if provider.inline:
+        link = await provider.create_link(LinkOrder(
+            payment=payment, contact=order.contact, description=order.description, generation=generation,
+            settings={}, locale=order.contact.locale,
+        ))
+        payment.attach_link(link)
+    if saved:
+        await repo.save_payment(conn, payment)
+    else:
+        await repo.add_payments(conn, [payment])
+    if provider.inline:
+        await add_to_outbox(conn, outbox, *_events_for(
+            payment, purpose=purpose, send_email=send_email, correlation_id=correlation_id, causation_id=causation_id,
+        ))
+        return True
+    await repo.want_link(
+        conn, payment, purpose=purpose, send_email=send_email, correlation_id=correlation_id,
+        causation_id=causation_id,
+    )
+    return False
+
+
+def backoff_seconds(attempts: int) -> float:
+    return float(min(2 ** max(attempts - 1, 0), 600))
+
+
+async def issue_pending_links(engine: AsyncEngine, providers: Providers, *, limit: int = 20) -> int:
+    """Ask providers for the links that are wanted; returns how many requests were handled.
+
+    Each request is leased in a short transaction, the provider is called with no transaction
+    open, and the result is stored in a new one. A crash leaves the lease to run out, and the
+    same generation means the same idempotency key at the provider, so nothing is made twice.
+    """
+    async with engine.begin() as conn:
+        claimed = await repo.claim_link_requests(conn, limit=limit, lease_seconds=60)
+    for request in claimed:
+        await _issue(engine, providers, request)
+    return len(claimed)
+
+
+async def _issue(engine: AsyncEngine, providers: Providers, request: repo.LinkRequest) -> None:
+    async with engine.connect() as conn:
+        payment = await repo.get_payment(conn, request.payment_id)
+        order = await repo.get_order_state(conn, payment.order_id) if payment else None
+        settings = (
+            await repo.provider_settings(conn, payment.account_id, payment.provider) if payment else None
+        )
+    link: Link | None = None
+    if payment is not None and order is not None and payment.takes_link \
+            and payment.link_generation == request.generation and not payment.link_url:
+        try:
+            provider = provider_for(providers, payment.provider)
+            if not provider.inline and settings is None:
+                raise ProviderUnavailable(f"the school has no {payment.provider} credentials configured")
+            link = await provider.create_link(LinkOrder(
+                payment=payment, contact=order.contact, description=order.description,
+                generation=request.generation, settings=settings or {}, locale=order.contact.locale,
+            ))
+        except Exception as exc:  # any provider trouble: keep the request and try again later
+            delay = backoff_seconds(request.attempts)
+            log.warning("link for payment %s not issued (attempt %d), retrying in %.0fs: %s",
+                        request.payment_id, request.attempts, delay, exc)
+            async with engine.begin() as conn:
+                await repo.postpone_link_request(conn, request, delay_seconds=delay, error=str(exc) or repr(exc))
+            return
+    async with engine.begin() as conn:
+        await complete_link(conn, request.payment_id, link)
+
+
+async def complete_link(conn: AsyncConnection, payment_id: UUID, link: Link | None) -> None:
+    """Store a link the provider issued and emit what each waiting request asked for."""
+    payment = await repo.get_payment(conn, payment_id, for_update=True)
+    waiting = await repo.pending_link_requests(conn, payment_id)
+    if payment is None or not payment.takes_link:
+        await repo.drop_link_requests(conn, payment_id)
+        return
+    current = [r for r in waiting if r.generation == payment.link_generation]
+    if link is not None and current and not payment.link_url:
+        payment.attach_link(link)
+        await repo.save_payment(conn, payment)
+    if not payment.link_usable(utcnow(), margin=_NO_MARGIN):
+        return  # a newer generation is still wanted; its own request will finish it
+    events: list[Event] = []
+    for request in current:
+        events += _events_for(
+            payment, purpose=request.purpose, send_email=request.send_email,
+            correlation_id=request.correlation_id, causation_id=request.causation_id,
+        )
+    await add_to_outbox(conn, outbox, *events)
+    await repo.drop_link_requests(conn, payment_id)

@@ -1,0 +1,71 @@
+"""Use cases driven by the orders service's events."""
+
+from contracts import OrderCreated, OrderUpdated
+from servicekit.errors import NotYet, Rejected
+from servicekit.outbox import add_to_outbox
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..adapters import repository as repo
+from ..adapters.tables import outbox
+from ..domain.payment import PlanInvalid, UnknownProvider, first_open, plan_payments, provider_for
+from .links import Providers, request_link
+from .schedule import plan_reminders
+
+# An order in one of these states owes nothing more.
+CLOSED_ORDER_STATUSES = ("cancelled", "expired")
+
+
+async def create_order_payments(conn: AsyncConnection, order: OrderCreated, providers: Providers) -> None:
+    """A new order: the payments of its plan, and a link for the first one to pay."""
+    # The inbox stops a redelivery; this stops the same order arriving under another event id.
+    if await repo.order_has_payments(conn, order.order_id):
+        return
+    try:
+        payments = plan_payments(order)
+        first = first_open(payments)
+        if first is not None:
+            provider_for(providers, order.provider)
+    except (PlanInvalid, UnknownProvider) as exc:
+        raise Rejected(f"order {order.order_id}: {exc}") from None
+    await repo.add_order_state(conn, order)
+    state = await repo.get_order_state(conn, order.order_id)
+    assert state is not None
+    rest = [p for p in payments if p is not first]
+    await repo.add_payments(conn, rest)
+    if first is not None:
+        await request_link(
+            conn, first, state, providers, purpose="link", send_email=order.send_payment_link,
+            correlation_id=order.correlation_id, causation_id=order.event_id, saved=False,
+        )
+    # Already paid entries (a manual order's cash, say) are facts the order must hear once.
+    await add_to_outbox(conn, outbox, *[
+        p.succeeded(fallback_correlation_id=order.correlation_id) for p in payments if p.status == "paid"
+    ])
+    for payment in payments:
+        await plan_reminders(conn, payment)
+
+
+async def apply_order_update(conn: AsyncConnection, event: OrderUpdated) -> None:
+    """Keep the order's contact and currency; a cancelled or expired order's unpaid payments end."""
+    state = await repo.get_order_state(conn, event.order_id, for_update=True)
+    if state is None:
+        raise NotYet(f"order {event.order_id} is not known yet")
+    if state.account_id != event.account_id:
+        raise Rejected(f"order {event.order_id} belongs to another account")
+    if event.order_version <= state.version:
+        return  # an older picture of the order than the one we keep
+    await repo.update_order_state(conn, event)
+    if event.status not in CLOSED_ORDER_STATUSES:
+        return
+    cancelled = []
+    for payment in await repo.order_payments(conn, event.order_id, for_update=True):
+        if payment.status != "unpaid":
+            continue
+        payment.cancel()
+        await repo.save_payment(conn, payment)
+        await repo.drop_link_requests(conn, payment.id)
+        cancelled.append(payment)
+    await repo.stop_reminders(conn, [p.id for p in cancelled])
+    await add_to_outbox(conn, outbox, *[
+        p.cancelled(correlation_id=event.correlation_id, causation_id=event.event_id) for p in cancelled
+    ])
