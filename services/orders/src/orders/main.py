@@ -2,22 +2,24 @@
 
 from pathlib import Path
 
-from contracts import OrderCreated
+from contracts import AccessChanged, OfferCopyRequested, OrderCreated, OrderUpdated
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
-from .entrypoints import http, subscribers
+from .entrypoints import clock, http, http_crm, subscribers
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
     return build_app(
         name="orders",
-        settings=settings or Settings(),
-        routers=[http.router],
+        settings=settings,
+        routers=[http.router, http_crm.router],
         subscribers=subscribers.register,
-        publishes=[OrderCreated],
+        publishes=[OrderCreated, OrderUpdated, AccessChanged, OfferCopyRequested],
+        workers=[clock.ClockWorker],
         description="Contacts, orders, pipelines and order history.",
     )

@@ -1,12 +1,17 @@
-"""CRM API: orders, contacts and pipelines (the orders service)."""
+"""CRM API: orders, contacts, pipelines and the CRM settings (the orders service)."""
 
 from typing import Annotated
 from uuid import UUID
 
+import httpx
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+from servicekit.http import ACCOUNT_HEADER, CORRELATION_HEADER, Problem
+from servicekit.logging import correlation_id
+from starlette.background import BackgroundTask
 
 from ..auth import CurrentPrincipal
-from ..proxy import forward
+from ..proxy import JSON_BODY, forward
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -14,18 +19,64 @@ OrderRef = Annotated[str, "an order id or its number"]
 
 
 @router.get("/pipelines", summary="Pipelines with their stages")
+@router.post("/pipelines", status_code=201, openapi_extra=JSON_BODY, summary="Create a pipeline")
 async def pipelines(request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", "/pipelines", who)
 
 
-@router.get("/orders", summary="Orders: newest first; filters, q (number, name, email, phone), cursor, limit")
+@router.get("/pipelines/{pipeline_id}", summary="A pipeline")
+@router.patch("/pipelines/{pipeline_id}", openapi_extra=JSON_BODY,
+              summary="Rename, reorder, add or remove stages (ids kept), set the markers or the default")
+async def pipeline(pipeline_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "orders", f"/pipelines/{pipeline_id}", who)
+
+
+@router.get("/settings", summary="The school's CRM settings")
+@router.put("/settings", openapi_extra=JSON_BODY, summary="Set the days after which unpaid orders from offers expire")
+async def settings(request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "orders", "/settings", who)
+
+
+@router.get("/orders", summary="Orders: filters, q (number, name, email, phone), sort, cursor, limit")
+@router.post("/orders", status_code=201, openapi_extra=JSON_BODY,
+             summary="Create an order by hand (Idempotency-Key honoured)")
 async def orders(request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", "/orders", who)
 
 
-@router.get("/orders/{order}", summary="The order card, by id or number")
+# Before /orders/{order}, or "export.csv" would be taken for an order.
+@router.get("/orders/export.csv", summary="The filtered orders as CSV, streamed")
+async def export_orders(request: Request, who: CurrentPrincipal) -> StreamingResponse:
+    client: httpx.AsyncClient = request.app.state.upstreams.clients["orders"]
+    headers = {ACCOUNT_HEADER: str(who.account_id), "X-User-Id": who.user_id, "X-User-Role": who.role,
+               CORRELATION_HEADER: correlation_id.get() or ""}
+    upstream_request = client.build_request("GET", "/orders/export.csv", params=request.query_params, headers=headers)
+    try:
+        upstream = await client.send(upstream_request, stream=True)
+    except httpx.TransportError:
+        raise Problem(503, "Service unavailable", "the orders service cannot be reached; try again") from None
+    passed = {k: v for k, v in upstream.headers.items() if k.lower() in ("content-type", "content-disposition")}
+    return StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code, headers=passed,
+                             background=BackgroundTask(upstream.aclose))
+
+
+@router.get("/orders/{order}", summary="The order card, by id or number (ETag: its version)")
+@router.patch("/orders/{order}", openapi_extra=JSON_BODY,
+              summary="Edit an order: If-Match or version required; 409 if someone changed it meanwhile")
 async def order(order: OrderRef, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", f"/orders/{order}", who)
+
+
+@router.post("/orders/{order}/lines", status_code=201, openapi_extra=JSON_BODY, summary="Add a line")
+async def order_lines(order: OrderRef, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "orders", f"/orders/{order}/lines", who)
+
+
+@router.patch("/orders/{order}/lines/{line_id}", openapi_extra=JSON_BODY,
+              summary="Change a line's title, price or access terms")
+@router.delete("/orders/{order}/lines/{line_id}", summary="Remove a line")
+async def order_line(order: OrderRef, line_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "orders", f"/orders/{order}/lines/{line_id}", who)
 
 
 @router.get("/orders/{order}/history", summary="The order's timeline")
@@ -33,7 +84,14 @@ async def order_history(order: OrderRef, request: Request, who: CurrentPrincipal
     return await forward(request, "orders", f"/orders/{order}/history", who)
 
 
+@router.get("/contacts", summary="Contacts, by name; q searches name, email and phone")
+@router.post("/contacts", status_code=201, openapi_extra=JSON_BODY, summary="Create a contact")
+async def contacts(request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "orders", "/contacts", who)
+
+
 @router.get("/contacts/{contact_id}", summary="A contact")
+@router.patch("/contacts/{contact_id}", openapi_extra=JSON_BODY, summary="Change a contact")
 async def contact(contact_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", f"/contacts/{contact_id}", who)
 

@@ -1,18 +1,21 @@
 """SQL of the orders service."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Row, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.order import Order
 from ..domain.pipeline import DEFAULT_PIPELINE_NAME, DEFAULT_STAGES
 from .tables import (
-    contacts, order_counters, order_history, order_lines, order_payments, orders, pipelines, stages,
+    contacts, idempotency_keys, order_counters, order_history, order_lines, order_payments, orders, pipelines,
+    schools, stages,
 )
 
 
@@ -123,7 +126,8 @@ async def load_for_payment(conn: AsyncConnection, order_id: UUID, account_id: UU
         return None
     counted = set((await conn.scalars(select(order_payments.c.payment_id).where(order_payments.c.order_id == order_id))).all())
     order = Order(id=row.id, account_id=row.account_id, number=row.number, currency=row.currency, total=row.total,
-                  paid=row.paid, stage_id=row.stage_id, version=row.version, counted_payments=counted)
+                  paid=row.paid, stage_id=row.stage_id, version=row.version, counted_payments=counted,
+                  refunded=row.refunded)
     return order, row.pipeline_id
 
 
@@ -137,4 +141,286 @@ async def save_payment(
     }
     if fully_paid:
         values["paid_at"] = paid_at
+    values["first_paid_at"] = func.least(func.coalesce(orders.c.first_paid_at, paid_at), paid_at)
     await conn.execute(update(orders).where(orders.c.id == order.id).values(**values))
+
+
+async def save_refund(conn: AsyncConnection, order: Order) -> None:
+    await conn.execute(update(orders).where(orders.c.id == order.id).values(
+        refunded=order.refunded, payment_status=order.status.value, version=order.version, updated_at=text("now()")))
+
+
+# --- orders as a whole ---------------------------------------------------------------------
+
+async def lock_order(conn: AsyncConnection, account_id: UUID, order_id: UUID) -> Row[Any] | None:
+    return (await conn.execute(
+        select(orders).where(orders.c.id == order_id, orders.c.account_id == account_id).with_for_update()
+    )).first()
+
+
+async def claim_version(conn: AsyncConnection, account_id: UUID, order_id: UUID, version: int) -> Row[Any] | None:
+    """Take the next version of the order if it is still at `version`.
+
+    A concurrent writer of the same version waits on the row lock and then finds the version
+    gone: one of two edits of the same card wins, the other is told, none is lost silently."""
+    return (await conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id, orders.c.account_id == account_id, orders.c.version == version)
+        .values(version=orders.c.version + 1, updated_at=text("now()"))
+        .returning(*orders.c)
+    )).first()
+
+
+async def bump_version(conn: AsyncConnection, order_id: UUID, **values: Any) -> int:
+    return (await conn.execute(
+        update(orders).where(orders.c.id == order_id)
+        .values(version=orders.c.version + 1, updated_at=text("now()"), **values)
+        .returning(orders.c.version)
+    )).scalar_one()
+
+
+async def update_order(conn: AsyncConnection, order_id: UUID, **values: Any) -> None:
+    if values:
+        await conn.execute(update(orders).where(orders.c.id == order_id).values(**values))
+
+
+async def lines_of(conn: AsyncConnection, order_id: UUID) -> Sequence[Row[Any]]:
+    return (await conn.execute(
+        select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.position)
+    )).all()
+
+
+async def add_line(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    position = await conn.scalar(
+        select(func.coalesce(func.max(order_lines.c.position) + 1, 0)).where(order_lines.c.order_id == values["order_id"])
+    )
+    await conn.execute(insert(order_lines).values(position=position, **values))
+
+
+async def update_line(conn: AsyncConnection, line_id: UUID, **values: Any) -> None:
+    await conn.execute(update(order_lines).where(order_lines.c.id == line_id).values(**values))
+
+
+async def delete_line(conn: AsyncConnection, line_id: UUID) -> None:
+    await conn.execute(delete(order_lines).where(order_lines.c.id == line_id))
+
+
+async def save_window(
+    conn: AsyncConnection, line_id: UUID, status: str | None, starts_at: datetime | None, ends_at: datetime | None
+) -> None:
+    await conn.execute(update(order_lines).where(order_lines.c.id == line_id).values(
+        window_status=status, window_starts_at=starts_at, window_ends_at=ends_at))
+
+
+async def set_access_hold(conn: AsyncConnection, order_id: UUID, payment_id: UUID, *, held: bool) -> bool:
+    """Add or remove an overdue payment that closes access; whether anything changed."""
+    value = (func.array_append(orders.c.access_holds, payment_id) if held
+             else func.array_remove(orders.c.access_holds, payment_id))
+    has = orders.c.access_holds.any(payment_id)
+    changed = await conn.execute(
+        update(orders).where(orders.c.id == order_id, ~has if held else has).values(access_holds=value)
+    )
+    return changed.rowcount > 0
+
+
+async def contact_row(conn: AsyncConnection, account_id: UUID, contact_id: UUID) -> Row[Any] | None:
+    return (await conn.execute(
+        select(contacts).where(contacts.c.account_id == account_id, contacts.c.id == contact_id)
+    )).first()
+
+
+async def lines_following_offer(conn: AsyncConnection, account_id: UUID, offer_id: UUID) -> Sequence[Row[Any]]:
+    """Lines that still follow this offer, their orders locked (oldest first, so writers queue alike)."""
+    order_ids = (await conn.scalars(
+        select(orders.c.id)
+        .where(orders.c.account_id == account_id,
+               orders.c.id.in_(select(order_lines.c.order_id).where(order_lines.c.offer_id == offer_id,
+                                                                     ~order_lines.c.customised)))
+        .order_by(orders.c.id)
+        .with_for_update()
+    )).all()
+    if not order_ids:
+        return []
+    return (await conn.execute(
+        select(order_lines).where(order_lines.c.order_id.in_(order_ids), order_lines.c.offer_id == offer_id,
+                                  ~order_lines.c.customised)
+        .order_by(order_lines.c.order_id, order_lines.c.position)
+    )).all()
+
+
+# --- pipelines and stages ------------------------------------------------------------------
+
+async def stage_row(conn: AsyncConnection, account_id: UUID, stage_id: UUID) -> Row[Any] | None:
+    return (await conn.execute(
+        select(stages).where(stages.c.id == stage_id, stages.c.account_id == account_id)
+    )).first()
+
+
+async def pipeline_row(conn: AsyncConnection, account_id: UUID, pipeline_id: UUID) -> Row[Any] | None:
+    return (await conn.execute(
+        select(pipelines).where(pipelines.c.id == pipeline_id, pipelines.c.account_id == account_id)
+    )).first()
+
+
+async def stages_of(conn: AsyncConnection, pipeline_id: UUID) -> Sequence[Row[Any]]:
+    return (await conn.execute(
+        select(stages).where(stages.c.pipeline_id == pipeline_id).order_by(stages.c.position)
+    )).all()
+
+
+async def cancel_stage(conn: AsyncConnection, pipeline_id: UUID) -> UUID | None:
+    return await conn.scalar(select(stages.c.id).where(stages.c.pipeline_id == pipeline_id, stages.c.on_cancel))
+
+
+async def add_pipeline(conn: AsyncConnection, account_id: UUID, pipeline_id: UUID, name: str) -> None:
+    await conn.execute(insert(pipelines).values(id=pipeline_id, account_id=account_id, name=name))
+
+
+async def rename_pipeline(conn: AsyncConnection, pipeline_id: UUID, name: str) -> None:
+    await conn.execute(update(pipelines).where(pipelines.c.id == pipeline_id).values(name=name))
+
+
+async def make_default(conn: AsyncConnection, account_id: UUID, pipeline_id: UUID) -> None:
+    await conn.execute(update(pipelines).where(pipelines.c.account_id == account_id, pipelines.c.is_default)
+                       .values(is_default=False))
+    await conn.execute(update(pipelines).where(pipelines.c.id == pipeline_id).values(is_default=True))
+
+
+async def lock_pipeline(conn: AsyncConnection, pipeline_id: UUID) -> None:
+    await conn.execute(select(pipelines.c.id).where(pipelines.c.id == pipeline_id).with_for_update())
+
+
+async def stages_holding_orders(conn: AsyncConnection, stage_ids: list[UUID]) -> set[UUID]:
+    if not stage_ids:
+        return set()
+    return set((await conn.scalars(
+        select(orders.c.stage_id).where(orders.c.stage_id.in_(stage_ids)).distinct()
+    )).all())
+
+
+async def replace_stages(
+    conn: AsyncConnection, account_id: UUID, pipeline_id: UUID, wanted: list[dict[str, Any]], removed: list[UUID]
+) -> None:
+    """Stages in the wanted order, ids kept. Positions move out of the way first (they are unique)."""
+    await conn.execute(update(stages).where(stages.c.pipeline_id == pipeline_id)
+                       .values(position=-1 - stages.c.position))
+    if removed:
+        await conn.execute(delete(stages).where(stages.c.id.in_(removed)))
+    for n, stage in enumerate(wanted):
+        values = {"name": stage["name"], "position": n, "on_full_payment": stage["on_full_payment"],
+                  "on_cancel": stage["on_cancel"]}
+        if stage.get("existing"):
+            await conn.execute(update(stages).where(stages.c.id == stage["id"]).values(**values))
+        else:
+            await conn.execute(insert(stages).values(id=stage["id"], pipeline_id=pipeline_id, account_id=account_id,
+                                                     **values))
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+async def contact_by_email(conn: AsyncConnection, account_id: UUID, email: str) -> Row[Any] | None:
+    return (await conn.execute(
+        select(contacts).where(contacts.c.account_id == account_id, contacts.c.email_key == email.lower())
+    )).first()
+
+
+async def insert_contact(conn: AsyncConnection, account_id: UUID, values: dict[str, Any]) -> UUID | None:
+    """A new contact; None if the school already has one with this email."""
+    return await conn.scalar(
+        pg_insert(contacts)
+        .values(id=uuid4(), account_id=account_id, email_key=values["email"].lower(), **values)
+        .on_conflict_do_nothing()
+        .returning(contacts.c.id)
+    )
+
+
+async def update_contact(conn: AsyncConnection, contact_id: UUID, values: dict[str, Any]) -> bool:
+    """False if the new email belongs to another contact of the school."""
+    if "email" in values:
+        values = {**values, "email_key": values["email"].lower()}
+    try:
+        async with conn.begin_nested():
+            await conn.execute(update(contacts).where(contacts.c.id == contact_id)
+                               .values(updated_at=text("now()"), **values))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def active_orders_of_contact(conn: AsyncConnection, contact_id: UUID) -> list[UUID]:
+    return list((await conn.scalars(
+        select(orders.c.id).where(orders.c.contact_id == contact_id, orders.c.status == "active")
+        .order_by(orders.c.id).with_for_update()
+    )).all())
+
+
+# --- the school --------------------------------------------------------------------------------
+
+async def school(conn: AsyncConnection, account_id: UUID) -> Row[Any] | None:
+    return (await conn.execute(select(schools).where(schools.c.account_id == account_id))).first()
+
+
+async def save_school(conn: AsyncConnection, account_id: UUID, *, overwrite: bool = True, **values: Any) -> None:
+    statement = pg_insert(schools).values(account_id=account_id, **values)
+    if overwrite:
+        statement = statement.on_conflict_do_update(
+            index_elements=[schools.c.account_id], set_={**values, "updated_at": text("now()")})
+    else:
+        statement = statement.on_conflict_do_update(
+            index_elements=[schools.c.account_id],
+            set_={k: func.coalesce(getattr(schools.c, k), getattr(statement.excluded, k)) for k in values})
+    await conn.execute(statement)
+
+
+# --- idempotency ---------------------------------------------------------------------------
+
+async def remembered_order(conn: AsyncConnection, account_id: UUID, key: str) -> tuple[UUID, str] | None:
+    """The order an earlier request with this key made; concurrent repeats wait for the first."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                       {"k": f"orders/{account_id}/{key}"})
+    row = (await conn.execute(
+        select(idempotency_keys.c.order_id, idempotency_keys.c.fingerprint)
+        .where(idempotency_keys.c.account_id == account_id, idempotency_keys.c.key == key)
+    )).first()
+    return (row.order_id, row.fingerprint) if row else None
+
+
+async def remember_order(conn: AsyncConnection, account_id: UUID, key: str, fingerprint: str, order_id: UUID) -> None:
+    await conn.execute(insert(idempotency_keys).values(account_id=account_id, key=key, fingerprint=fingerprint,
+                                                       order_id=order_id))
+
+
+# --- unpaid orders from offers ------------------------------------------------------------
+
+async def claim_unpaid_past_expiry(
+    conn: AsyncConnection, now: datetime, default_days: int, limit: int
+) -> Sequence[Row[Any]]:
+    """Unpaid orders from offer pages and widgets older than their school's period, locked;
+    rows another worker holds are skipped, so replicas share the work."""
+    days = func.coalesce(schools.c.unpaid_expiry_days, default_days)
+    return (await conn.execute(
+        select(orders.c.id, orders.c.account_id)
+        .select_from(orders.outerjoin(schools, schools.c.account_id == orders.c.account_id))
+        .where(orders.c.status == "active", orders.c.payment_status == "not_paid",
+               orders.c.source.in_(("page", "widget")),
+               orders.c.created_at < now - func.make_interval(0, 0, 0, days))
+        .order_by(orders.c.created_at)
+        .limit(limit)
+        .with_for_update(of=orders, skip_locked=True)
+    )).all()
+
+
+async def lines_with_due_windows(conn: AsyncConnection, now: datetime, limit: int) -> Sequence[Row[Any]]:
+    """Orders with a window that opened or ended by the clock since it was last announced."""
+    return (await conn.execute(
+        select(orders.c.id, orders.c.account_id)
+        .where(orders.c.id.in_(
+            select(order_lines.c.order_id).where(
+                ((order_lines.c.window_status == "scheduled") & (order_lines.c.window_starts_at <= now))
+                | (order_lines.c.window_status.in_(("scheduled", "open", "suspended"))
+                   & (order_lines.c.window_ends_at <= now))
+            )
+        ))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )).all()

@@ -2,7 +2,7 @@ from sqlalchemy import (
     BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, Table, Text,
     UniqueConstraint, func, text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
 
@@ -46,6 +46,10 @@ contacts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("account_id", "email_key"),
+    Index("contacts_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+    Index("contacts_email_trgm", "email_key", postgresql_using="gin", postgresql_ops={"email_key": "gin_trgm_ops"}),
+    Index("contacts_phone_trgm", "phone", postgresql_using="gin", postgresql_ops={"phone": "gin_trgm_ops"}),
+    Index("contacts_account_name", "account_id", "name", "id"),
 )
 
 order_counters = Table(
@@ -78,9 +82,25 @@ orders = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("paid_at", DateTime(timezone=True)),
+    Column("status", Text, nullable=False, server_default=text("'active'")),
+    Column("managers", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("tags", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("comment", Text),
+    Column("refunded", Numeric(18, 4), nullable=False, server_default=text("0")),
+    # The first money received: every access window hangs on it.
+    Column("first_paid_at", DateTime(timezone=True)),
+    # Overdue payments that close access until they are paid or cancelled.
+    Column("access_holds", ARRAY(UUID(as_uuid=True)), nullable=False, server_default=text("'{}'")),
+    Column("closed_at", DateTime(timezone=True)),
     UniqueConstraint("account_id", "number"),
     Index("orders_account_created", "account_id", text("created_at DESC"), text("id DESC")),
+    Index("orders_account_total", "account_id", "total", "id"),
     Index("orders_contact", "contact_id"),
+    Index("orders_contact_offer", "contact_id", "offer_id"),
+    Index("orders_managers", "managers", postgresql_using="gin"),
+    Index("orders_tags", "tags", postgresql_using="gin"),
+    Index("orders_unpaid_from_offers", "created_at",
+          postgresql_where=text("status = 'active' AND payment_status = 'not_paid' AND source IN ('page', 'widget')")),
 )
 
 order_lines = Table(
@@ -94,7 +114,17 @@ order_lines = Table(
     Column("offer_id", UUID(as_uuid=True)),
     Column("offer_title", Text),
     Column("price", Numeric(18, 4), nullable=False),
+    Column("access", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # Customised lines point at a system copy of their offer and no longer follow the original.
+    Column("customised", Boolean, nullable=False, server_default=text("false")),
+    Column("offer_version", Integer),
+    # The window last announced with AccessChanged, to tell when it moved.
+    Column("window_status", Text),
+    Column("window_starts_at", DateTime(timezone=True)),
+    Column("window_ends_at", DateTime(timezone=True)),
     UniqueConstraint("order_id", "position"),
+    Index("order_lines_offer", "offer_id", postgresql_where=text("NOT customised")),
+    Index("order_lines_product", "product_id"),
 )
 
 # Each confirmed payment is counted once, whatever event announces it.
@@ -118,6 +148,28 @@ order_history = Table(
     Column("kind", Text, nullable=False),
     Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Index("order_history_order", "order_id", "id"),
+)
+
+# The school as the other services describe it, and its own CRM settings.
+schools = Table(
+    "schools",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text),
+    Column("locale", Text),
+    Column("unpaid_expiry_days", Integer),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# A repeated POST /orders under the same Idempotency-Key gets the order the first one made.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("order_id", UUID(as_uuid=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 outbox = outbox_table(metadata)

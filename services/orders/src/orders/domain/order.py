@@ -1,9 +1,55 @@
 """The order: what one contact gets, at what price, and how much of it is paid."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
+
+from contracts import check_scale
+
+# What kind of deal an order is, for the team's reports; it changes no rule.
+#   regular: a first purchase; renewal: the same product again after access ended;
+#   upsell: an addition to something the contact already has; gift: granted at no charge.
+ORDER_TYPES = ("regular", "renewal", "upsell", "gift")
+ORDER_STATUSES = ("active", "cancelled", "expired")
+
+
+class InvalidOrder(ValueError):
+    """A value the order cannot take, and the request field that carried it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_amount(field: str, amount: Decimal, currency: str) -> Decimal:
+    if amount < 0:
+        raise InvalidOrder(field, "must not be negative")
+    try:
+        return check_scale(amount, currency)
+    except ValueError as exc:
+        raise InvalidOrder(field, str(exc)) from None
+
+
+def price(prices: Iterable[Decimal], discount: Decimal, currency: str) -> tuple[Decimal, Decimal]:
+    """Subtotal and total of lines at these prices, less the discount (never below zero)."""
+    subtotal = sum(prices, Decimal(0))
+    check_amount("discount", discount, currency)
+    if discount > subtotal:
+        raise InvalidOrder("discount", f"the discount {discount} is above the subtotal {subtotal}")
+    return subtotal, subtotal - discount
+
+
+def check_plan(amounts: list[Decimal], total: Decimal, currency: str) -> None:
+    """The planned payments add up to the total, to the minor unit."""
+    for n, amount in enumerate(amounts):
+        check_amount(f"payments.{n}.amount", amount, currency)
+        if amount == 0:
+            raise InvalidOrder(f"payments.{n}.amount", "a payment must be above zero")
+    if amounts and sum(amounts, Decimal(0)) != total:
+        raise InvalidOrder("payments", f"the payments add up to {sum(amounts, Decimal(0))}, not the total {total}")
 
 
 class PaymentStatus(StrEnum):
@@ -44,14 +90,30 @@ class Order:
     stage_id: UUID | None = None
     version: int = 1
     counted_payments: set[UUID] = field(default_factory=set)
+    refunded: Decimal = Decimal(0)
 
     @property
     def status(self) -> PaymentStatus:
-        return payment_status(self.total, self.paid)
+        return payment_status(self.total, self.paid, self.refunded)
+
+    @property
+    def net_paid(self) -> Decimal:
+        return self.paid - self.refunded
 
     @property
     def due(self) -> Decimal:
-        return max(self.total - self.paid, Decimal(0))
+        return max(self.total - self.net_paid, Decimal(0))
+
+    @property
+    def fully_paid(self) -> bool:
+        return self.status in (PaymentStatus.PAID, PaymentStatus.OVERPAID)
+
+    def record_refund(self, amount: Decimal, currency: str) -> None:
+        """Money went back: it no longer counts as paid (never below nothing paid)."""
+        if currency != self.currency:
+            raise PaymentMismatch(f"refund in {currency} for an order in {self.currency}")
+        self.refunded = min(self.refunded + amount, self.paid)
+        self.version += 1
 
     def record_payment(self, payment_id: UUID, amount: Decimal, currency: str) -> bool:
         """Count a confirmed payment once; returns False if it was already counted."""

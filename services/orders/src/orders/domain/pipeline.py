@@ -19,3 +19,25 @@ DEFAULT_STAGES: tuple[StageTemplate, ...] = (
     StageTemplate("Paid", on_full_payment=True),
     StageTemplate("Cancelled", on_cancel=True),
 )
+
+
+class InvalidPipeline(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_stages(stages: list[StageTemplate]) -> None:
+    """A funnel has stages with names, and at most one stage for each automatic move."""
+    if not stages:
+        raise InvalidPipeline("stages", "a pipeline needs at least one stage")
+    for marker in ("on_full_payment", "on_cancel"):
+        marked = [n for n, s in enumerate(stages) if getattr(s, marker)]
+        if len(marked) > 1:
+            raise InvalidPipeline(f"stages.{marked[1]}.{marker}", f"only one stage can be marked {marker}")
+    for n, stage in enumerate(stages):
+        if not stage.name.strip():
+            raise InvalidPipeline(f"stages.{n}.name", "a stage needs a name")
+        if stage.on_full_payment and stage.on_cancel:
+            raise InvalidPipeline(f"stages.{n}", "a stage cannot be both on_full_payment and on_cancel")

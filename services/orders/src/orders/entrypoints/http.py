@@ -1,45 +1,132 @@
-"""HTTP routes of the orders service: thin, no rules."""
+"""HTTP routes of the orders service for orders: thin, no rules."""
 
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import AwareDatetime
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .. import views
-from ..service import order_ref
+from .. import service, views
+from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
+from .common import CurrentActor, IfMatch, etag, invalid, problems, version_of
 
 router = APIRouter(tags=["orders"])
 
 PAYMENT_STATUSES = "^(not_paid|partially_paid|paid|overpaid|refunded)$"
 
 
+def _filters(
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    pipeline_id: UUID | None = None,
+    stage_id: UUID | None = None,
+    payment_status: Annotated[str | None, Query(pattern=PAYMENT_STATUSES)] = None,
+    type: Annotated[str | None, Query(pattern="^(regular|renewal|upsell|gift)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(active|cancelled|expired)$")] = None,
+    source: Annotated[str | None, Query(pattern="^(page|widget|manual)$")] = None,
+    product_id: UUID | None = None,
+    offer_id: UUID | None = None,
+    manager: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=200)] = None,
+    contact_id: UUID | None = None,
+    created_from: AwareDatetime | None = None,
+    created_to: AwareDatetime | None = None,
+    paid_from: AwareDatetime | None = None,
+    paid_to: AwareDatetime | None = None,
+    total_min: Annotated[Decimal | None, Query(ge=0)] = None,
+    total_max: Annotated[Decimal | None, Query(ge=0)] = None,
+    sort: Annotated[str, Query(pattern="^-?(created_at|number|total)$")] = "-created_at",
+) -> views.OrderFilters:
+    for low, high, name in ((created_from, created_to, "created_to"), (paid_from, paid_to, "paid_to"),
+                            (total_min, total_max, "total_max")):
+        if low is not None and high is not None and high < low:  # type: ignore[operator]
+            raise invalid(name, "the range ends before it starts")
+    return views.OrderFilters(
+        q=q, pipeline_id=pipeline_id, stage_id=stage_id, payment_status=payment_status, type=type, status=status,
+        source=source, product_id=product_id, offer_id=offer_id, manager=manager, tag=tag, contact_id=contact_id,
+        created_from=created_from, created_to=created_to, paid_from=paid_from, paid_to=paid_to,
+        total_min=total_min, total_max=total_max, sort=sort.lstrip("-"),
+        direction="desc" if sort.startswith("-") else "asc",
+    )
+
+
+Filters = Annotated[views.OrderFilters, Depends(_filters)]
+
+
+async def page_of_orders(
+    engine: AsyncEngine, account: UUID, filters: views.OrderFilters, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        try:
+            return await views.order_list(conn, account, filters, limit=limit, cursor=cursor)
+        except (ValueError, TypeError, KeyError):
+            raise Problem(422, "Invalid request", "cursor is not one this API gave out",
+                          errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
+
+
 @router.get("/orders")
 async def list_orders(
-    account: AccountId,
-    engine: EngineDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    payment_status: Annotated[str | None, Query(pattern=PAYMENT_STATUSES)] = None,
-    cursor: str | None = None,
+    account: AccountId, engine: EngineDep, filters: Filters, cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    position = _position(cursor)
+    return await page_of_orders(engine, account, filters, limit, cursor)
+
+
+@router.post("/orders", status_code=201)
+async def create_order(
+    command: NewOrder, actor: CurrentActor, engine: EngineDep,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> JSONResponse:
+    with problems():
+        async with engine.begin() as conn:
+            order_id = await service.create_order(conn, actor, command, idempotency_key=idempotency_key)
+    return await _card_response(engine, actor.account_id, order_id, status=201)
+
+
+@router.get("/orders/export.csv")
+async def export_orders(account: AccountId, engine: EngineDep, filters: Filters) -> StreamingResponse:
+    async def rows() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(views.CSV_COLUMNS)
+        async with engine.connect() as conn:
+            async for row in views.export_rows(conn, account, filters):
+                writer.writerow(row)
+                if buffer.tell() > 64_000:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+        yield buffer.getvalue()
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return StreamingResponse(rows(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="orders-{stamp}.csv"'})
+
+
+async def _order_id(engine: AsyncEngine, account: UUID, id_or_number: str) -> UUID:
+    try:
+        ref = service.order_ref(id_or_number)
+    except ValueError:
+        raise Problem(404, "Not found", f"no order {id_or_number}") from None
     async with engine.connect() as conn:
-        return await views.order_list(conn, account, limit=limit, cursor=position, q=q, payment_status=payment_status)
+        found = await views.order_id(conn, account, ref)
+    if found is None:
+        raise Problem(404, "Not found", f"no order {id_or_number}")
+    return found
 
 
-def _position(cursor: str | None) -> Any:
+async def _card(engine: AsyncEngine, account: UUID, id_or_number: str | UUID) -> dict[str, Any]:
     try:
-        return views.decode_cursor(cursor) if cursor else None
-    except (ValueError, TypeError):
-        raise Problem(422, "Invalid request", "cursor is not one this API gave out",
-                      errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
-
-
-async def _card(engine: Any, account: UUID, id_or_number: str) -> dict[str, Any]:
-    try:
-        ref = order_ref(id_or_number)
+        ref = id_or_number if isinstance(id_or_number, UUID) else service.order_ref(id_or_number)
     except ValueError:
         raise Problem(404, "Not found", f"no order {id_or_number}") from None
     async with engine.connect() as conn:
@@ -49,9 +136,69 @@ async def _card(engine: Any, account: UUID, id_or_number: str) -> dict[str, Any]
     return card
 
 
+async def _card_response(engine: AsyncEngine, account: UUID, order_id: UUID, status: int = 200) -> JSONResponse:
+    card = await _card(engine, account, order_id)
+    headers = {"ETag": etag(card["version"])}
+    if status == 201:
+        headers["Location"] = f"/orders/{order_id}"
+    return JSONResponse(jsonable_encoder(card), status_code=status, headers=headers)
+
+
 @router.get("/orders/{id_or_number}")
-async def get_order(id_or_number: str, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    return await _card(engine, account, id_or_number)
+async def get_order(id_or_number: str, account: AccountId, engine: EngineDep, response: Response) -> dict[str, Any]:
+    card = await _card(engine, account, id_or_number)
+    response.headers["ETag"] = etag(card["version"])
+    return card
+
+
+@router.patch("/orders/{id_or_number}")
+async def edit_order(
+    id_or_number: str, changes: OrderChanges, actor: CurrentActor, engine: EngineDep, if_match: IfMatch = None,
+) -> JSONResponse:
+    order_id = await _order_id(engine, actor.account_id, id_or_number)
+    version = version_of(if_match, changes.version)
+    await _write(engine, service.edit_order, actor, order_id, version, changes)
+    return await _card_response(engine, actor.account_id, order_id)
+
+
+async def _write(engine: AsyncEngine, use_case: Any, *args: Any) -> Any:
+    with problems():
+        try:
+            async with engine.begin() as conn:
+                return await use_case(conn, *args)
+        except service.Unchanged:
+            return None
+
+
+@router.post("/orders/{id_or_number}/lines", status_code=201)
+async def add_line(
+    id_or_number: str, command: NewLine, actor: CurrentActor, engine: EngineDep, if_match: IfMatch = None,
+) -> JSONResponse:
+    order_id = await _order_id(engine, actor.account_id, id_or_number)
+    version = version_of(if_match, command.version)
+    await _write(engine, service.add_line, actor, order_id, version, command)
+    return await _card_response(engine, actor.account_id, order_id, status=201)
+
+
+@router.patch("/orders/{id_or_number}/lines/{line_id}")
+async def edit_line(
+    id_or_number: str, line_id: UUID, changes: LineChanges, actor: CurrentActor, engine: EngineDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    order_id = await _order_id(engine, actor.account_id, id_or_number)
+    version = version_of(if_match, changes.version)
+    await _write(engine, service.edit_line, actor, order_id, line_id, version, changes)
+    return await _card_response(engine, actor.account_id, order_id)
+
+
+@router.delete("/orders/{id_or_number}/lines/{line_id}")
+async def remove_line(
+    id_or_number: str, line_id: UUID, actor: CurrentActor, engine: EngineDep, if_match: IfMatch = None,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> JSONResponse:
+    order_id = await _order_id(engine, actor.account_id, id_or_number)
+    await _write(engine, service.remove_line, actor, order_id, line_id, version_of(if_match, version))
+    return await _card_response(engine, actor.account_id, order_id)
 
 
 @router.get("/orders/{id_or_number}/history")
@@ -59,28 +206,3 @@ async def get_history(id_or_number: str, account: AccountId, engine: EngineDep) 
     card = await _card(engine, account, id_or_number)
     return {"items": card["history"]}
 
-
-@router.get("/contacts/{contact_id}")
-async def get_contact(contact_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        found = await views.contact(conn, account, contact_id)
-    if found is None:
-        raise Problem(404, "Not found", f"no contact {contact_id}")
-    return found
-
-
-@router.get("/contacts/{contact_id}/orders")
-async def contact_orders(
-    contact_id: UUID, account: AccountId, engine: EngineDep, cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        if await views.contact(conn, account, contact_id) is None:
-            raise Problem(404, "Not found", f"no contact {contact_id}")
-        return await views.order_list(conn, account, limit=limit, cursor=_position(cursor), contact_id=contact_id)
-
-
-@router.get("/pipelines")
-async def list_pipelines(account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        return {"items": await views.pipeline_list(conn, account)}

@@ -1,6 +1,9 @@
 """Kafka subscribers of the orders service: thin, no rules."""
 
-from contracts import OfferOpened, PaymentSucceeded
+from contracts import (
+    NotificationFailed, NotificationSent, OfferOpened, OfferUpdated, PaymentCancelled, PaymentFailed,
+    PaymentLinkIssued, PaymentOverdue, PaymentRefunded, PaymentSucceeded, SchoolUpdated,
+)
 from faststream.kafka import KafkaBroker
 from servicekit.messaging import consume
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,5 +16,14 @@ SERVICE = "orders"
 def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
     consume(broker, {
         OfferOpened: service.on_offer_opened,
+        OfferUpdated: service.on_offer_updated,
+        SchoolUpdated: service.on_school_updated,
         PaymentSucceeded: service.on_payment_succeeded,
+        PaymentFailed: service.on_payment_failed,
+        PaymentOverdue: service.on_payment_overdue,
+        PaymentCancelled: service.on_payment_cancelled,
+        PaymentRefunded: service.on_payment_refunded,
+        PaymentLinkIssued: service.on_payment_link_issued,
+        NotificationSent: service.on_notification_sent,
+        NotificationFailed: service.on_notification_failed,
     }, engine=engine, group_id=group, service=SERVICE)

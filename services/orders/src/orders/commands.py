@@ -1,0 +1,126 @@
+"""What the API asks the orders service to do: validated shapes, no rules."""
+
+from decimal import Decimal
+from typing import Literal, Self
+from uuid import UUID
+
+from contracts import AccessTerms, Amount, CurrencyCode, PaymentMethod, PaymentType
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+Text200 = Field(min_length=1, max_length=200)
+OrderType = Literal["regular", "renewal", "upsell", "gift"]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContactFields(_Command):
+    name: str = Text200
+    email: EmailStr
+    phone: str | None = Field(default=None, max_length=40)
+    locale: str | None = Field(default=None, min_length=2, max_length=20)
+
+
+class ContactChanges(_Command):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    locale: str | None = Field(default=None, min_length=2, max_length=20)
+
+
+class LineFields(_Command):
+    product_id: UUID
+    product_title: str = Field(min_length=1, max_length=300)
+    price: Amount
+    access: AccessTerms = AccessTerms()
+    offer_id: UUID | None = None
+    offer_title: str | None = Field(default=None, max_length=300)
+
+
+class PaymentFields(_Command):
+    type: PaymentType = "regular"
+    amount: Amount
+    due_at: AwareDatetime | None = None
+    closes_access: bool = False
+    method: PaymentMethod = "cashless"
+    paid_at: AwareDatetime | None = None
+    comment: str | None = Field(default=None, max_length=2_000)
+
+
+
+class NewOrder(_Command):
+    pipeline_id: UUID | None = None
+    stage_id: UUID | None = None
+    type: OrderType = "regular"
+    managers: list[str] = Field(default=[], max_length=50)
+    tags: list[str] = Field(default=[], max_length=50)
+    comment: str | None = Field(default=None, max_length=5_000)
+    contact_id: UUID | None = None
+    contact: ContactFields | None = None
+    currency: CurrencyCode
+    lines: list[LineFields] = Field(min_length=1, max_length=100)
+    discount: Amount = Decimal(0)
+    payments: list[PaymentFields] = Field(default=[], max_length=50)
+    provider: str = Field(default="sandbox", min_length=1, max_length=50)
+    send_payment_link: bool = True
+    send_confirmation: bool = False
+
+    @model_validator(mode="after")
+    def _one_contact(self) -> Self:
+        if (self.contact_id is None) == (self.contact is None):
+            raise ValueError("give either contact_id or contact")
+        return self
+
+
+class OrderChanges(_Command):
+    """Only the fields present change."""
+
+    version: int | None = Field(default=None, ge=1)
+    pipeline_id: UUID | None = None
+    stage_id: UUID | None = None
+    type: OrderType | None = None
+    managers: list[str] | None = Field(default=None, max_length=50)
+    tags: list[str] | None = Field(default=None, max_length=50)
+    comment: str | None = Field(default=None, max_length=5_000)
+    discount: Amount | None = None
+    contact_id: UUID | None = None
+    status: Literal["cancelled"] | None = None
+
+
+class NewLine(LineFields):
+    version: int | None = Field(default=None, ge=1)
+
+
+class LineChanges(_Command):
+    version: int | None = Field(default=None, ge=1)
+    product_title: str | None = Field(default=None, min_length=1, max_length=300)
+    price: Amount | None = None
+    access: AccessTerms | None = None
+
+
+class Versioned(_Command):
+    version: int | None = Field(default=None, ge=1)
+
+
+class StageFields(_Command):
+    id: UUID | None = None
+    name: str = Text200
+    on_full_payment: bool = False
+    on_cancel: bool = False
+
+
+class NewPipeline(_Command):
+    name: str = Text200
+    stages: list[StageFields] = Field(min_length=1, max_length=50)
+    is_default: bool = False
+
+
+class PipelineChanges(_Command):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    stages: list[StageFields] | None = Field(default=None, min_length=1, max_length=50)
+    is_default: Literal[True] | None = None
+
+
+class SchoolSettings(_Command):
+    unpaid_expiry_days: int = Field(ge=1, le=365)

@@ -1,0 +1,75 @@
+"""What the HTTP routes share: who is acting, the version a write is based on, and problems."""
+
+import contextlib
+import re
+from collections.abc import Iterator
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Header
+from servicekit.http import AccountId, Problem, current_correlation_id
+
+from ..domain.order import InvalidOrder
+from ..domain.pipeline import InvalidPipeline
+from ..service import Actor, EmailTaken, IdempotencyKeyReused, NotFound, StaleVersion
+
+
+def _actor(account: AccountId, x_user_id: Annotated[str | None, Header(max_length=200)] = None) -> Actor:
+    return Actor(account, x_user_id or "api", current_correlation_id())
+
+
+CurrentActor = Annotated[Actor, Depends(_actor)]
+IfMatch = Annotated[str | None, Header(max_length=100)]
+
+
+def invalid(field: str, message: str) -> Problem:
+    return Problem(422, "Invalid request", f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+def version_of(if_match: str | None, body_version: int | None) -> int:
+    """The version the client saw: If-Match (an ETag this API gave out) or `version` in the body."""
+    header = None
+    if if_match is not None:
+        found = re.fullmatch(r'\s*(?:W/)?"?(\d{1,9})"?\s*', if_match)
+        if found is None:
+            raise invalid("If-Match", "not an ETag this API gave out")
+        header = int(found.group(1))
+    if header is not None and body_version is not None and header != body_version:
+        raise invalid("version", "If-Match and version disagree")
+    version = header if header is not None else body_version
+    if version is None:
+        raise Problem(428, "Version required", "send the version you edited, as If-Match or version",
+                      errors=[{"field": "version", "message": "required"}])
+    return version
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+@contextlib.contextmanager
+def problems() -> Iterator[None]:
+    """Use-case failures as problem responses (the transaction inside has rolled back by then)."""
+    try:
+        yield
+    except (InvalidOrder, InvalidPipeline) as exc:
+        raise invalid(exc.field, exc.message) from None
+    except NotFound as exc:
+        raise Problem(404, "Not found", str(exc)) from None
+    except StaleVersion as exc:
+        raise Problem(409, "Version conflict",
+                      f"the order changed since you loaded it (now version {exc.current}); reload and retry",
+                      current_version=exc.current) from None
+    except EmailTaken as exc:
+        raise Problem(409, "Email taken", str(exc), contact_id=str(exc.contact_id),
+                      errors=[{"field": "email", "message": str(exc)}]) from None
+    except IdempotencyKeyReused as exc:
+        raise Problem(422, "Idempotency-Key reused", str(exc),
+                      errors=[{"field": "Idempotency-Key", "message": str(exc)}]) from None
+
+
+def parse_uuid(value: str, what: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise Problem(404, "Not found", f"no {what} {value}") from None

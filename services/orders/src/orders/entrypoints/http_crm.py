@@ -1,0 +1,125 @@
+"""HTTP routes of the orders service for contacts, pipelines and the school's settings: thin, no rules."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from servicekit.db import EngineDep
+from servicekit.http import AccountId, Problem
+
+from .. import service, views
+from ..commands import ContactChanges, ContactFields, NewPipeline, PipelineChanges, SchoolSettings
+from .common import CurrentActor, problems
+from .http import page_of_orders
+
+router = APIRouter()
+
+
+@router.get("/contacts", tags=["contacts"])
+async def list_contacts(
+    account: AccountId, engine: EngineDep, q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        try:
+            return await views.contact_list(conn, account, q=q, limit=limit, cursor=cursor)
+        except (ValueError, TypeError):
+            raise Problem(422, "Invalid request", "cursor is not one this API gave out",
+                          errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
+
+
+async def _contact(engine: Any, account: UUID, contact_id: UUID) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.contact(conn, account, contact_id)
+    if found is None:
+        raise Problem(404, "Not found", f"no contact {contact_id}")
+    return found
+
+
+@router.post("/contacts", status_code=201, tags=["contacts"])
+async def create_contact(command: ContactFields, actor: CurrentActor, engine: EngineDep) -> JSONResponse:
+    with problems():
+        async with engine.begin() as conn:
+            contact_id = await service.create_contact(conn, actor, command)
+    body = await _contact(engine, actor.account_id, contact_id)
+    return JSONResponse(jsonable_encoder(body), status_code=201, headers={"Location": f"/contacts/{contact_id}"})
+
+
+@router.get("/contacts/{contact_id}", tags=["contacts"])
+async def get_contact(contact_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    return await _contact(engine, account, contact_id)
+
+
+@router.patch("/contacts/{contact_id}", tags=["contacts"])
+async def edit_contact(
+    contact_id: UUID, changes: ContactChanges, actor: CurrentActor, engine: EngineDep
+) -> dict[str, Any]:
+    with problems():
+        async with engine.begin() as conn:
+            await service.edit_contact(conn, actor, contact_id, changes)
+    return await _contact(engine, actor.account_id, contact_id)
+
+
+@router.get("/contacts/{contact_id}/orders", tags=["contacts"])
+async def contact_orders(
+    contact_id: UUID, account: AccountId, engine: EngineDep, cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    await _contact(engine, account, contact_id)
+    return await page_of_orders(engine, account, views.OrderFilters(contact_id=contact_id), limit, cursor)
+
+
+@router.get("/pipelines", tags=["pipelines"])
+async def list_pipelines(actor: CurrentActor, engine: EngineDep) -> dict[str, Any]:
+    async with engine.begin() as conn:
+        # Every school has its default pipeline, from the first look on.
+        await service.ensure_default_pipeline(conn, actor.account_id)
+    async with engine.connect() as conn:
+        return {"items": await views.pipeline_list(conn, actor.account_id)}
+
+
+async def _pipeline(engine: Any, account: UUID, pipeline_id: UUID) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        found = await views.pipeline(conn, account, pipeline_id)
+    if found is None:
+        raise Problem(404, "Not found", f"no pipeline {pipeline_id}")
+    return found
+
+
+@router.post("/pipelines", status_code=201, tags=["pipelines"])
+async def create_pipeline(command: NewPipeline, actor: CurrentActor, engine: EngineDep) -> JSONResponse:
+    with problems():
+        async with engine.begin() as conn:
+            pipeline_id = await service.create_pipeline(conn, actor, command)
+    body = await _pipeline(engine, actor.account_id, pipeline_id)
+    return JSONResponse(jsonable_encoder(body), status_code=201, headers={"Location": f"/pipelines/{pipeline_id}"})
+
+
+@router.get("/pipelines/{pipeline_id}", tags=["pipelines"])
+async def get_pipeline(pipeline_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+    return await _pipeline(engine, account, pipeline_id)
+
+
+@router.patch("/pipelines/{pipeline_id}", tags=["pipelines"])
+async def edit_pipeline(
+    pipeline_id: UUID, changes: PipelineChanges, actor: CurrentActor, engine: EngineDep
+) -> dict[str, Any]:
+    with problems():
+        async with engine.begin() as conn:
+            await service.edit_pipeline(conn, actor, pipeline_id, changes)
+    return await _pipeline(engine, actor.account_id, pipeline_id)
+
+
+@router.get("/settings", tags=["settings"])
+async def get_settings(account: AccountId, engine: EngineDep, request: Request) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return await views.school_settings(conn, account, request.app.state.settings.default_unpaid_expiry_days)
+
+
+@router.put("/settings", tags=["settings"])
+async def put_settings(command: SchoolSettings, actor: CurrentActor, engine: EngineDep, request: Request) -> dict[str, Any]:
+    async with engine.begin() as conn:
+        await service.set_settings(conn, actor, command)
+    return await get_settings(actor.account_id, engine, request)

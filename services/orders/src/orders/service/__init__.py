@@ -1,0 +1,33 @@
+"""Use cases of the orders service: one per command or message."""
+
+from uuid import UUID
+
+from .catalog import on_offer_updated, on_school_updated
+from .common import SYSTEM, Actor, NotFound, StaleVersion, Unchanged
+from .contacts import EmailTaken, create_contact, edit_contact
+from .editing import add_line, edit_line, edit_order, remove_line
+from .expiry import advance_windows, expire_unpaid
+from .intake import IdempotencyKeyReused, create_order, on_offer_opened
+from .payments import (
+    on_notification_failed, on_notification_sent, on_payment_cancelled, on_payment_failed, on_payment_link_issued,
+    on_payment_overdue, on_payment_refunded, on_payment_succeeded,
+)
+from .pipelines import create_pipeline, edit_pipeline, ensure_default_pipeline
+from .settings import set_settings
+
+
+def order_ref(value: str) -> UUID | int:
+    """An order is found by its id or by its number."""
+    if value.isdigit():
+        return int(value)
+    return UUID(value)
+
+
+__all__ = [
+    "SYSTEM", "Actor", "EmailTaken", "IdempotencyKeyReused", "NotFound", "StaleVersion", "Unchanged", "add_line",
+    "advance_windows", "create_contact", "create_order", "create_pipeline", "edit_contact", "edit_line",
+    "edit_order", "edit_pipeline", "ensure_default_pipeline", "expire_unpaid", "on_notification_failed", "on_notification_sent",
+    "on_offer_opened", "on_offer_updated", "on_payment_cancelled", "on_payment_failed", "on_payment_link_issued",
+    "on_payment_overdue", "on_payment_refunded", "on_payment_succeeded", "on_school_updated", "order_ref",
+    "remove_line", "set_settings",
+]

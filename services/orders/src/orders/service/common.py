@@ -1,0 +1,127 @@
+"""What every use case shares: who acts, the errors they raise, and the facts they announce."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from contracts import AccessChanged, AccessTerms, ContactData, Event, OrderLine, OrderUpdated, quantize, utcnow
+from pydantic_core import to_jsonable_python
+from servicekit.outbox import add_to_outbox
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..adapters import repository as repo
+from ..adapters.tables import outbox
+from ..domain.access import AccessWindow, access_window
+
+SYSTEM = "system"
+DEFAULT_SCHOOL_NAME = "Online school"
+
+E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts (a user id, or "system" for consequences of events), for which school, in which flow."""
+
+    account_id: UUID
+    user: str
+    correlation_id: UUID
+    causation_id: UUID | None = None
+
+    @classmethod
+    def of(cls, event: Event, user: str = SYSTEM) -> "Actor":
+        return cls(event.account_id, user, event.correlation_id, event.event_id)
+
+    def event(self, kind: type[E], **payload: Any) -> E:
+        return kind(account_id=self.account_id, correlation_id=self.correlation_id, causation_id=self.causation_id,
+                    **payload)
+
+
+class NotFound(Exception):
+    pass
+
+
+class StaleVersion(Exception):
+    def __init__(self, current: int) -> None:
+        super().__init__(f"the order is at version {current}")
+        self.current = current
+
+
+class Unchanged(Exception):
+    """The request changes nothing: nothing is written."""
+
+
+def plain(value: Any) -> Any:
+    return to_jsonable_python(value)
+
+
+async def history(conn: AsyncConnection, actor: Actor, order_id: UUID, kind: str, details: dict[str, Any]) -> None:
+    await repo.add_history(conn, order_id, actor.account_id, actor.user, kind, plain(details))
+
+
+async def claim(conn: AsyncConnection, actor: Actor, order_id: UUID, version: int) -> Any:
+    """The order, at its next version, if `version` is still the current one."""
+    row = await repo.claim_version(conn, actor.account_id, order_id, version)
+    if row is None:
+        current = await repo.lock_order(conn, actor.account_id, order_id)
+        if current is None:
+            raise NotFound(f"no order {order_id}")
+        raise StaleVersion(current.version)
+    return row
+
+
+async def announce_update(conn: AsyncConnection, actor: Actor, order_id: UUID, changed: list[str]) -> None:
+    """OrderUpdated with the order as it now is, in the transaction that changed it."""
+    order = await repo.lock_order(conn, actor.account_id, order_id)
+    assert order is not None
+    contact = await repo.contact_row(conn, actor.account_id, order.contact_id)
+    assert contact is not None
+    lines = await repo.lines_of(conn, order_id)
+    await add_to_outbox(conn, outbox, actor.event(
+        OrderUpdated,
+        order_id=order.id, order_number=order.number, order_version=order.version, status=order.status,
+        contact_id=contact.id,
+        contact=ContactData(name=contact.name, email=contact.email, phone=contact.phone, locale=contact.locale),
+        currency=order.currency,
+        lines=[OrderLine(line_id=line.id, product_id=line.product_id, product_title=line.product_title,
+                         price=quantize(line.price, order.currency), offer_id=line.offer_id,
+                         access=AccessTerms.model_validate(line.access))
+               for line in lines],
+        discount=quantize(order.discount, order.currency), total=quantize(order.total, order.currency),
+        changed=sorted(set(changed)),
+    ))
+
+
+def window_of(order: Any, terms: AccessTerms, now: datetime) -> AccessWindow | None:
+    return access_window(
+        terms, first_paid_at=order.first_paid_at, now=now, suspended=bool(order.access_holds),
+        revoked=order.status == "cancelled" or order.payment_status == "refunded",
+    )
+
+
+async def refresh_access(
+    conn: AsyncConnection, actor: Actor, order_id: UUID, reason: str | None, *, now: datetime | None = None
+) -> int:
+    """Recompute every line's window; AccessChanged for each one that opened, moved or changed state.
+    Without a reason, the clock moved it: it opened (as paid for) or ended."""
+    now = now or utcnow()
+    order = await repo.lock_order(conn, actor.account_id, order_id)
+    assert order is not None
+    events = []
+    for line in await repo.lines_of(conn, order_id):
+        terms = AccessTerms.model_validate(line.access)
+        window = window_of(order, terms, now)
+        before = (AccessWindow(line.window_status, line.window_starts_at, line.window_ends_at)
+                  if line.window_status else None)
+        if window == before or window is None:
+            continue
+        await repo.save_window(conn, line.id, window.status, window.starts_at, window.ends_at)
+        events.append(actor.event(
+            AccessChanged, order_id=order.id, line_id=line.id, product_id=line.product_id,
+            product_title=line.product_title, contact_id=order.contact_id, status=window.status,
+            starts_at=window.starts_at, ends_at=window.ends_at, terms=terms,
+            reason=reason or ("expired" if window.status == "ended" else "paid"),
+        ))
+    await add_to_outbox(conn, outbox, *events)
+    return len(events)

@@ -1,0 +1,179 @@
+"""Edits of an order from the CRM: each one versioned, recorded with who and when, and announced."""
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from contracts import AccessTerms, OfferCopyLine, OfferCopyRequested, quantize, utcnow
+from servicekit.outbox import add_to_outbox
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..adapters import repository as repo
+from ..adapters.tables import outbox
+from ..commands import LineChanges, NewLine, OrderChanges
+from ..domain.order import InvalidOrder, check_amount, payment_status, price
+from .common import Actor, Unchanged, announce_update, claim, history, plain, refresh_access
+from .intake import place
+
+COPY_SUFFIX = " (Copy system)"
+
+
+async def edit_order(conn: AsyncConnection, actor: Actor, order_id: UUID, version: int, changes: OrderChanges) -> None:
+    order = await claim(conn, actor, order_id, version)
+    given = changes.model_fields_set - {"version"}
+    new: dict[str, Any] = {}
+    for field in ("type", "managers", "tags", "comment", "discount", "contact_id"):
+        if field in given and getattr(changes, field) != getattr(order, field):
+            new[field] = getattr(changes, field)
+    if "type" in new and new["type"] is None:
+        raise InvalidOrder("type", "an order has a type")
+    for field in ("managers", "tags"):
+        if field in new:
+            if new[field] is None:
+                new[field] = []
+            new[field] = list(dict.fromkeys(v.strip() for v in new[field] if v.strip()))
+            if new[field] == list(getattr(order, field)):
+                del new[field]
+    if "contact_id" in new:
+        if new["contact_id"] is None or await repo.contact_row(conn, actor.account_id, new["contact_id"]) is None:
+            raise InvalidOrder("contact_id", f"no contact {new['contact_id']} in this school")
+    if "discount" in new:
+        if new["discount"] is None:
+            raise InvalidOrder("discount", "give an amount, 0 for none")
+        lines = await repo.lines_of(conn, order_id)
+        _, total = price([line.price for line in lines], new["discount"], order.currency)
+        new["total"] = total
+        new["payment_status"] = payment_status(total, order.paid, order.refunded).value
+    if given & {"pipeline_id", "stage_id"}:
+        pipeline_id = changes.pipeline_id if "pipeline_id" in given else None
+        stage_id = changes.stage_id if "stage_id" in given else None
+        if pipeline_id is None and stage_id is None:
+            raise InvalidOrder("stage_id", "give a stage, a pipeline, or both")
+        if pipeline_id is None:
+            pipeline_id = order.pipeline_id
+        pipeline_id, stage_id = await place(conn, actor.account_id, pipeline_id, stage_id)
+        if pipeline_id != order.pipeline_id:
+            new["pipeline_id"] = pipeline_id
+        if stage_id != order.stage_id:
+            new["stage_id"] = stage_id
+    cancelling = changes.status == "cancelled" and order.status != "cancelled"
+    if cancelling:
+        new["status"] = "cancelled"
+        new["closed_at"] = utcnow()
+        if "stage_id" not in new:
+            cancel_stage = await repo.cancel_stage(conn, new.get("pipeline_id", order.pipeline_id))
+            if cancel_stage is not None and cancel_stage != order.stage_id:
+                new["stage_id"] = cancel_stage
+    if not new:
+        raise Unchanged()
+    await repo.update_order(conn, order_id, **new)
+    shown = {k: v for k, v in new.items() if k not in ("closed_at", "payment_status")}
+    await history(conn, actor, order_id, "updated", {
+        "version": order.version, "changes": {k: {"before": plain(getattr(order, k)), "after": plain(v)}
+                                              for k, v in shown.items()}})
+    changed = [k.removesuffix("_id") if k in ("contact_id",) else k for k in shown]
+    await announce_update(conn, actor, order_id, changed)
+    if cancelling:
+        await refresh_access(conn, actor, order_id, "cancelled")
+
+
+async def add_line(conn: AsyncConnection, actor: Actor, order_id: UUID, version: int, command: NewLine) -> UUID:
+    order = await claim(conn, actor, order_id, version)
+    check_amount("price", command.price, order.currency)
+    lines = await repo.lines_of(conn, order_id)
+    line_id = uuid4()
+    await repo.add_line(conn, {
+        "id": line_id, "order_id": order_id, "product_id": command.product_id, "product_title": command.product_title,
+        "offer_id": command.offer_id, "offer_title": command.offer_title, "price": command.price,
+        "access": command.access.model_dump(mode="json"),
+    })
+    await _reprice(conn, order, [*[line.price for line in lines], command.price])
+    await history(conn, actor, order_id, "line_added", {
+        "version": order.version, "line_id": line_id, "product_id": command.product_id,
+        "product_title": command.product_title, "price": command.price})
+    await announce_update(conn, actor, order_id, ["lines", "total"])
+    await refresh_access(conn, actor, order_id, "terms_changed")
+    return line_id
+
+
+async def edit_line(
+    conn: AsyncConnection, actor: Actor, order_id: UUID, line_id: UUID, version: int, changes: LineChanges
+) -> None:
+    order = await claim(conn, actor, order_id, version)
+    lines = await repo.lines_of(conn, order_id)
+    line = next((line for line in lines if line.id == line_id), None)
+    if line is None:
+        raise InvalidOrder("line_id", f"no line {line_id} in this order")
+    given = changes.model_fields_set - {"version"}
+    new: dict[str, Any] = {}
+    if "product_title" in given and changes.product_title and changes.product_title != line.product_title:
+        new["product_title"] = changes.product_title
+    if "price" in given:
+        if changes.price is None:
+            raise InvalidOrder("price", "give an amount")
+        check_amount("price", changes.price, order.currency)
+        if changes.price != line.price:
+            new["price"] = changes.price
+    if "access" in given:
+        if changes.access is None:
+            raise InvalidOrder("access", "give the access terms")
+        terms = changes.access.model_dump(mode="json")
+        if terms != AccessTerms.model_validate(line.access).model_dump(mode="json"):
+            new["access"] = terms
+    if not new:
+        raise Unchanged()
+    prices = [new.get("price", line.price) if other.id == line_id else other.price for other in lines]
+    await repo.update_line(conn, line_id, **new)
+    if "price" in new:
+        await _reprice(conn, order, prices)
+    details: dict[str, Any] = {"version": order.version, "line_id": line_id, "changes": {
+        k: {"before": plain(line.access if k == "access" else getattr(line, k)), "after": plain(v)}
+        for k, v in new.items()}}
+    if (new.keys() & {"price", "access"}) and line.offer_id is not None and not line.customised:
+        details["offer_copy"] = await _request_offer_copy(conn, actor, order, line.offer_id, line.offer_title)
+    await history(conn, actor, order_id, "line_updated", details)
+    await announce_update(conn, actor, order_id, ["lines", *(["total"] if "price" in new else [])])
+    if "access" in new:
+        await refresh_access(conn, actor, order_id, "terms_changed")
+
+
+async def remove_line(conn: AsyncConnection, actor: Actor, order_id: UUID, line_id: UUID, version: int) -> None:
+    order = await claim(conn, actor, order_id, version)
+    lines = await repo.lines_of(conn, order_id)
+    line = next((line for line in lines if line.id == line_id), None)
+    if line is None:
+        raise InvalidOrder("line_id", f"no line {line_id} in this order")
+    if len(lines) == 1:
+        raise InvalidOrder("line_id", "an order keeps at least one line")
+    await repo.delete_line(conn, line_id)
+    await _reprice(conn, order, [other.price for other in lines if other.id != line_id])
+    await history(conn, actor, order_id, "line_removed", {
+        "version": order.version, "line_id": line_id, "product_id": line.product_id,
+        "product_title": line.product_title, "price": line.price})
+    await announce_update(conn, actor, order_id, ["lines", "total"])
+
+
+async def _reprice(conn: AsyncConnection, order: Any, prices: list[Any]) -> None:
+    try:
+        subtotal, total = price(prices, order.discount, order.currency)
+    except InvalidOrder as exc:
+        raise InvalidOrder("price", f"{exc.message}; lower the discount first") from None
+    await repo.update_order(conn, order.id, subtotal=subtotal, total=total,
+                            payment_status=payment_status(total, order.paid, order.refunded).value)
+
+
+async def _request_offer_copy(
+    conn: AsyncConnection, actor: Actor, order: Any, offer_id: UUID, offer_title: str | None
+) -> dict[str, Any]:
+    """The order's terms now differ from the offer's: ask offers for a system copy holding them, and
+    point the order's lines of that offer at it, so later changes of the offer no longer reach them."""
+    copy_id = uuid4()
+    lines = [line for line in await repo.lines_of(conn, order.id) if line.offer_id == offer_id and not line.customised]
+    title = f"{offer_title or 'Offer'}{COPY_SUFFIX}"
+    for line in lines:
+        await repo.update_line(conn, line.id, offer_id=copy_id, offer_title=title, customised=True)
+    await add_to_outbox(conn, outbox, actor.event(
+        OfferCopyRequested, copy_id=copy_id, source_offer_id=offer_id, order_id=order.id, order_number=order.number,
+        lines=[OfferCopyLine(product_id=line.product_id, price=quantize(line.price, order.currency),
+                             access=AccessTerms.model_validate(line.access)) for line in lines],
+    ))
+    return {"source_offer_id": offer_id, "copy_id": copy_id, "title": title}

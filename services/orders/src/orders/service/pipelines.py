@@ -1,0 +1,60 @@
+"""Pipelines: a school's funnels and their stages."""
+
+from uuid import UUID, uuid4
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..adapters import repository as repo
+from ..commands import NewPipeline, PipelineChanges, StageFields
+from ..domain.pipeline import InvalidPipeline, StageTemplate, check_stages
+from .common import Actor, NotFound
+
+
+def _check(stages: list[StageFields]) -> None:
+    check_stages([StageTemplate(s.name, s.on_full_payment, s.on_cancel) for s in stages])
+
+
+async def create_pipeline(conn: AsyncConnection, actor: Actor, command: NewPipeline) -> UUID:
+    _check(command.stages)
+    await repo.default_pipeline(conn, actor.account_id)  # the school's first pipeline stays its default
+    pipeline_id = uuid4()
+    await repo.add_pipeline(conn, actor.account_id, pipeline_id, command.name)
+    await repo.replace_stages(conn, actor.account_id, pipeline_id, [
+        {"id": uuid4(), "name": s.name, "on_full_payment": s.on_full_payment, "on_cancel": s.on_cancel}
+        for s in command.stages], [])
+    if command.is_default:
+        await repo.make_default(conn, actor.account_id, pipeline_id)
+    return pipeline_id
+
+
+async def edit_pipeline(conn: AsyncConnection, actor: Actor, pipeline_id: UUID, changes: PipelineChanges) -> None:
+    """Stages come in their new order; a stage given with its id is kept (orders stay in it), one
+    without an id is new, and one left out is removed, unless orders are still in it."""
+    if await repo.pipeline_row(conn, actor.account_id, pipeline_id) is None:
+        raise NotFound(f"no pipeline {pipeline_id}")
+    await repo.lock_pipeline(conn, pipeline_id)
+    if changes.name is not None:
+        await repo.rename_pipeline(conn, pipeline_id, changes.name)
+    if changes.stages is not None:
+        _check(changes.stages)
+        current = {s.id for s in await repo.stages_of(conn, pipeline_id)}
+        wanted = []
+        for n, stage in enumerate(changes.stages):
+            if stage.id is not None and stage.id not in current:
+                raise InvalidPipeline(f"stages.{n}.id", f"no stage {stage.id} in this pipeline")
+            wanted.append({"id": stage.id or uuid4(), "existing": stage.id is not None, "name": stage.name,
+                           "on_full_payment": stage.on_full_payment, "on_cancel": stage.on_cancel})
+        if len({s["id"] for s in wanted}) != len(wanted):
+            raise InvalidPipeline("stages", "a stage is listed twice")
+        removed = sorted(current - {s["id"] for s in wanted})
+        busy = await repo.stages_holding_orders(conn, removed)
+        if busy:
+            raise InvalidPipeline("stages", f"stages still holding orders cannot be removed: "
+                                            f"{', '.join(sorted(map(str, busy)))}")
+        await repo.replace_stages(conn, actor.account_id, pipeline_id, wanted, removed)
+    if changes.is_default:
+        await repo.make_default(conn, actor.account_id, pipeline_id)
+
+
+async def ensure_default_pipeline(conn: AsyncConnection, account_id: UUID) -> None:
+    await repo.default_pipeline(conn, account_id)

@@ -1,0 +1,454 @@
+"""The CRM side of orders on real PostgreSQL and the real broker: manual orders, edits with versions,
+lines and system copies, offers followed, access windows, pipelines, lists, expiry."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from contracts import (
+    AccessEnd, AccessTerms, ContactData, OfferLine, OfferOpened, OfferUpdated, PaymentOverdue, PaymentSucceeded,
+    Period, PlannedPayment,
+)
+from orders import service
+from orders.main import MIGRATIONS, create_app
+from orders.settings import Settings
+from servicekit.testing import as_account, service_under_test
+from sqlalchemy import text
+
+
+@pytest.fixture(scope="module")
+async def crm(infra):
+    async with service_under_test(infra, name="orders", migrations=MIGRATIONS, create_app=create_app,
+                                  settings_type=Settings, clock_interval_seconds=0) as running_service:
+        producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+        await producer.start()
+        try:
+            yield (*running_service, producer)
+        finally:
+            await producer.stop()
+
+
+def who(account, user="manager-1"):
+    return {**as_account(account), "X-User-Id": user}
+
+
+def manual(**extra):
+    body = {
+        "contact": {"name": "Iryna", "email": "iryna@example.com", "phone": "+38 (050) 123-45-67", "locale": "uk"},
+        "currency": "UAH",
+        "lines": [{"product_id": str(uuid.uuid4()), "product_title": "Python", "price": "1000.00"}],
+        "discount": "100.00",
+        "payments": [{"amount": "400.00", "method": "cash", "paid_at": "2026-11-20T10:00:00Z", "comment": "cash"},
+                     {"amount": "500.00", "due_at": "2026-12-20T10:00:00Z", "closes_access": True}],
+        "managers": ["manager-1"], "tags": ["vip"], "comment": "called twice",
+    }
+    body.update(extra)
+    return body
+
+
+async def outbox(app, topic, order_id):
+    async with app.state.engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT payload FROM outbox WHERE topic = :t AND payload->>'order_id' = :o ORDER BY id"),
+            {"t": topic, "o": str(order_id)})
+        return [r.payload for r in rows]
+
+
+async def count(app, table, account):
+    async with app.state.engine.connect() as conn:
+        return await conn.scalar(text(f"SELECT count(*) FROM {table} WHERE account_id = :a"), {"a": account})
+
+
+def opened(account, offer_id, email="olena@example.com", access=AccessTerms()):
+    return OfferOpened(
+        account_id=account, correlation_id=uuid.uuid4(), checkout_id=uuid.uuid4(), offer_id=offer_id,
+        offer_version=1, offer_title="Standard", school_name="Kyiv Code School", currency="UAH",
+        lines=[OfferLine(product_id=uuid.UUID(int=7), product_title="Python course", price=Decimal("1500.00"),
+                         access=access)],
+        discount=Decimal("0"), total=Decimal("1500.00"), payment_plan=[PlannedPayment(amount=Decimal("1500.00"))],
+        provider="sandbox", contact=ContactData(name="Olena", email=email), school_locale="uk",
+    )
+
+
+async def apply(app, handler, event):
+    async with app.state.engine.begin() as conn:
+        await handler(conn, event)
+
+
+async def order_of(app, checkout_id):
+    async with app.state.engine.connect() as conn:
+        return await conn.scalar(text("SELECT id FROM orders WHERE checkout_id = :c"), {"c": checkout_id})
+
+
+async def test_a_manual_order_starts_placed_unpaid_and_announced(crm):
+    client, app, _ = crm
+    account = uuid.uuid4()
+    key = {"Idempotency-Key": "k-1"}
+    body = manual()
+    response = await client.post("/orders", json=body, headers={**who(account), **key})
+    assert response.status_code == 201, response.text
+    card = response.json()
+    assert response.headers["ETag"] == '"1"'
+    assert card["number"] == 1 and card["source"] == "manual" and card["type"] == "regular"
+    assert card["pipeline"]["name"] == "Sales" and card["stage"]["name"] == "New"
+    assert card["payment_status"] == "not_paid" and card["status"] == "active"
+    assert (card["subtotal"], card["discount"], card["total"], card["due"]) == ("1000.00", "100.00", "900.00", "900.00")
+    assert card["contact"]["phone"] == "+380501234567" and card["managers"] == ["manager-1"]
+    assert card["tags"] == ["vip"] and card["comment"] == "called twice"
+    assert card["lines"][0]["window"] is None  # nothing paid yet
+    assert card["history"][0]["actor"] == "manager-1"
+    [created] = await outbox(app, "OrderCreated", card["id"])
+    assert created["source"] == "manual" and created["total"] == "900.00"
+    assert created["payment_plan"][0]["paid_at"] and created["payment_plan"][0]["method"] == "cash"
+    assert created["payment_plan"][1]["closes_access"] is True
+    again = await client.post("/orders", json=body, headers={**who(account), **key})
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == card["id"] and await count(app, "orders", account) == 1
+    reused = await client.post("/orders", json={**body, "discount": "0.00"}, headers={**who(account), **key})
+    assert reused.status_code == 422
+    # The same email (in other case) is the same contact.
+    second = await client.post("/orders", json=manual(contact={"name": "I.", "email": "IRYNA@example.com"}, payments=[],
+                                                      discount="0"), headers=who(account))
+    assert second.json()["contact"]["id"] == card["contact"]["id"] and second.json()["number"] == 2
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"pipeline_id": str(uuid.uuid4())}, "pipeline_id"),
+    ({"stage_id": str(uuid.uuid4())}, "stage_id"),
+    ({"lines": [{"product_id": str(uuid.uuid4()), "product_title": "X", "price": "-1.00"}], "payments": []},
+     "lines.0.price"),
+    ({"discount": "1000.01", "payments": []}, "discount"),
+    ({"currency": "XXY"}, "currency"),
+    ({"contact": None, "contact_id": str(uuid.uuid4())}, "contact_id"),
+    ({"payments": [{"amount": "1.00"}]}, "payments"),
+    ({"contact": {"name": "A", "email": "a@example.com", "phone": "12"}}, "contact.phone"),
+    ({"lines": [{"product_id": str(uuid.uuid4()), "product_title": "X", "price": "1.00", "access": {
+        "start": {"kind": "at_date", "at": "2027-01-02T00:00:00Z"},
+        "end": {"kind": "at_date", "at": "2027-01-01T00:00:00Z"}}}], "payments": [], "discount": "0"},
+     "lines.0.access"),
+])
+async def test_bad_input_names_the_field_and_writes_nothing(crm, change, field):
+    client, app, _ = crm
+    account = uuid.uuid4()
+    response = await client.post("/orders", json=manual(**change), headers=who(account))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert any(e["field"].startswith(field) for e in response.json()["errors"]), response.json()
+    assert await count(app, "orders", account) == 0 and await count(app, "contacts", account) == 0
+
+
+async def test_another_pipeline_stage_is_refused(crm):
+    client, _, _ = crm
+    account = uuid.uuid4()
+    other = (await client.post("/pipelines", json={"name": "Corporate", "stages": [{"name": "Lead"}]},
+                               headers=who(account))).json()
+    default = (await client.get("/pipelines", headers=who(account))).json()["items"][0]
+    response = await client.post("/orders", json=manual(pipeline_id=default["id"], stage_id=other["stages"][0]["id"]),
+                                 headers=who(account))
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "stage_id"
+    placed = await client.post("/orders", json=manual(pipeline_id=other["id"]), headers=who(account))
+    assert placed.json()["stage"]["id"] == other["stages"][0]["id"]
+
+
+async def test_edits_are_versioned_recorded_and_announced(crm):
+    client, app, _ = crm
+    account = uuid.uuid4()
+    card = (await client.post("/orders", json=manual(), headers=who(account))).json()
+    path = f"/orders/{card['id']}"
+    missing = await client.patch(path, json={"tags": ["x"]}, headers=who(account))
+    assert missing.status_code == 428
+    edited = await client.patch(path, json={"tags": ["vip", "b2b"], "comment": "ok", "type": "upsell"},
+                                headers={**who(account, "manager-2"), "If-Match": '"1"'})
+    assert edited.status_code == 200, edited.text
+    assert edited.headers["ETag"] == '"2"' and edited.json()["tags"] == ["vip", "b2b"]
+    stale = await client.patch(path, json={"comment": "lost?", "version": 1}, headers=who(account))
+    assert stale.status_code == 409 and stale.json()["current_version"] == 2
+    last = edited.json()["history"][-1]
+    assert last["actor"] == "manager-2" and last["kind"] == "updated"
+    assert last["details"]["changes"]["comment"] == {"before": "called twice", "after": "ok"}
+    [update] = await outbox(app, "OrderUpdated", card["id"])
+    assert update["order_version"] == 2 and update["changed"] == ["comment", "tags", "type"]
+    too_much = await client.patch(path, json={"discount": "1000.01", "version": 2}, headers=who(account))
+    assert too_much.status_code == 422 and too_much.json()["errors"][0]["field"] == "discount"
+    cancelled = (await client.patch(path, json={"status": "cancelled", "version": 2}, headers=who(account))).json()
+    assert cancelled["status"] == "cancelled" and cancelled["stage"]["name"] == "Cancelled"
+    assert (await outbox(app, "OrderUpdated", card["id"]))[-1]["status"] == "cancelled"
+
+
+async def test_two_managers_saving_the_same_version_one_wins(crm):
+    client, app, _ = crm
+    account = uuid.uuid4()
+    card = (await client.post("/orders", json=manual(), headers=who(account))).json()
+    results = await asyncio.gather(*[
+        client.patch(f"/orders/{card['number']}", json={"comment": f"by {n}", "version": 1}, headers=who(account))
+        for n in range(4)])
+    assert sorted(r.status_code for r in results) == [200, 409, 409, 409]
+    final = (await client.get(f"/orders/{card['id']}", headers=who(account))).json()
+    assert final["version"] == 2 and len(await outbox(app, "OrderUpdated", card["id"])) == 1
+
+
+async def test_editing_an_offer_line_requests_a_system_copy_and_stops_following(crm):
+    client, app, _ = crm
+    account, offer_id = uuid.uuid4(), uuid.uuid4()
+    first, second = opened(account, offer_id), opened(account, offer_id, email="other@example.com")
+    await apply(app, service.on_offer_opened, first)
+    await apply(app, service.on_offer_opened, second)
+    order_id = await order_of(app, first.checkout_id)
+    card = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
+    line = card["lines"][0]
+    year = {"start": {"kind": "after_payment"}, "end": {"kind": "after_period", "period": {"unit": "months", "count": 12}}}
+    edited = await client.patch(f"/orders/{order_id}/lines/{line['id']}", json={"access": year, "price": "1200.00"},
+                                headers={**who(account), "If-Match": '"1"'})
+    assert edited.status_code == 200, edited.text
+    new_line = edited.json()["lines"][0]
+    [copy] = await outbox(app, "OfferCopyRequested", order_id)
+    assert copy["source_offer_id"] == str(offer_id) and copy["lines"][0]["price"] == "1200.00"
+    assert new_line["offer"]["id"] == copy["copy_id"] and new_line["customised"] is True
+    assert new_line["offer"]["title"] == "Standard (Copy system)" and edited.json()["total"] == "1200.00"
+    assert edited.json()["history"][-1]["details"]["offer_copy"]["copy_id"] == copy["copy_id"]
+    # The offer changes: the customised order keeps its terms, the other one follows (price unchanged).
+    week = AccessTerms(end=AccessEnd(kind="after_period", period=Period(unit="days", count=7)))
+    update = OfferUpdated(account_id=account, correlation_id=uuid.uuid4(), offer_id=offer_id, offer_version=2,
+                          offer_title="Standard", currency="UAH",
+                          lines=[OfferLine(product_id=uuid.UUID(int=7), product_title="Python course",
+                                           price=Decimal("9.00"), access=week)])
+    await apply(app, service.on_offer_updated, update)
+    await apply(app, service.on_offer_updated, update.model_copy(update={"is_system_copy": True, "offer_version": 3,
+                                                                          "lines": []}))
+    mine = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
+    assert mine["lines"][0]["access"]["end"]["period"] == {"unit": "months", "count": 12}
+    other_id = await order_of(app, second.checkout_id)
+    other = (await client.get(f"/orders/{other_id}", headers=who(account))).json()
+    assert other["lines"][0]["access"]["end"]["period"] == {"unit": "days", "count": 7}
+    assert other["lines"][0]["price"] == "1500.00" and other["version"] == 2
+    assert (await outbox(app, "OrderUpdated", other_id))[-1]["changed"] == ["lines"]
+
+
+async def test_lines_added_and_removed_reprice_the_order(crm):
+    client, _, _ = crm
+    account = uuid.uuid4()
+    card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
+    added = await client.post(f"/orders/{card['id']}/lines", headers=who(account), json={
+        "product_id": str(uuid.uuid4()), "product_title": "SQL", "price": "250.00", "version": 1})
+    assert added.status_code == 201 and added.json()["total"] == "1150.00"
+    line_id = added.json()["lines"][1]["id"]
+    removed = await client.delete(f"/orders/{card['id']}/lines/{line_id}", headers={**who(account), "If-Match": '"2"'})
+    assert removed.json()["total"] == "900.00" and len(removed.json()["lines"]) == 1
+    last = removed.json()["lines"][0]["id"]
+    refused = await client.delete(f"/orders/{card['id']}/lines/{last}", headers={**who(account), "If-Match": '"3"'})
+    assert refused.status_code == 422
+    too_cheap = await client.patch(f"/orders/{card['id']}/lines/{last}", json={"price": "50.00", "version": 3},
+                                   headers=who(account))
+    assert too_cheap.status_code == 422  # below the discount
+
+
+async def wait_for(app, topic, order_id, n, timeout=30):
+    async with asyncio.timeout(timeout):
+        while len(found := await outbox(app, topic, order_id)) < n:
+            await asyncio.sleep(0.1)
+    return found
+
+
+async def test_payment_through_the_broker_opens_access_and_an_overdue_payment_suspends_it(crm):
+    client, app, producer = crm
+    account, offer_id = uuid.uuid4(), uuid.uuid4()
+    month = AccessTerms(end=AccessEnd(kind="after_period", period=Period(unit="months", count=1)))
+    event = opened(account, offer_id, access=month)
+    await apply(app, service.on_offer_opened, event)
+    order_id = await order_of(app, event.checkout_id)
+    paid_at = datetime.now(UTC) - timedelta(days=1)
+    paid = PaymentSucceeded(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id,
+                            payment_id=uuid.uuid4(), amount=Decimal("500.00"), currency="UAH", paid_at=paid_at)
+
+    async def send(e):
+        await producer.send_and_wait(e.topic, e.model_dump_json().encode(), key=e.partition_key().encode())
+
+    await send(paid)
+    [opened_access] = await wait_for(app, "AccessChanged", order_id, 1)
+    assert opened_access["status"] == "open" and opened_access["reason"] == "paid"
+    assert datetime.fromisoformat(opened_access["starts_at"]) == paid_at
+    overdue = PaymentOverdue(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id,
+                             payment_id=uuid.uuid4(), amount=Decimal("1000.00"), currency="UAH",
+                             due_at=datetime.now(UTC), closes_access=True)
+    await send(overdue)
+    suspended = (await wait_for(app, "AccessChanged", order_id, 2))[-1]
+    assert suspended["status"] == "suspended" and suspended["reason"] == "overdue"
+    card = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
+    assert card["lines"][0]["window"]["status"] == "suspended" and card["payment_status"] == "partially_paid"
+    await send(paid.model_copy(update={"event_id": uuid.uuid4(), "payment_id": overdue.payment_id,
+                                       "amount": Decimal("1000.00")}))
+    resumed = (await wait_for(app, "AccessChanged", order_id, 3))[-1]
+    assert resumed["status"] == "open" and resumed["reason"] == "resumed"
+    card = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
+    assert card["payment_status"] == "paid" and card["stage"]["name"] == "Paid"
+    assert {"payment_received", "payment_overdue"} <= {h["kind"] for h in card["history"]}
+
+
+async def test_pipelines_keep_stage_ids_and_refuse_removing_a_stage_in_use(crm):
+    client, _, _ = crm
+    account = uuid.uuid4()
+    created = await client.post("/pipelines", headers=who(account), json={"name": "B2B", "stages": [
+        {"name": "Lead"}, {"name": "Won", "on_full_payment": True}, {"name": "Lost", "on_cancel": True}]})
+    assert created.status_code == 201
+    pipeline = created.json()
+    lead, won, lost = (s["id"] for s in pipeline["stages"])
+    two_markers = await client.patch(f"/pipelines/{pipeline['id']}", headers=who(account), json={"stages": [
+        {"id": lead, "name": "Lead", "on_cancel": True}, {"id": lost, "name": "Lost", "on_cancel": True}]})
+    assert two_markers.status_code == 422 and two_markers.json()["errors"][0]["field"] == "stages.1.on_cancel"
+    await client.post("/orders", json=manual(pipeline_id=pipeline["id"]), headers=who(account))
+    busy = await client.patch(f"/pipelines/{pipeline['id']}", headers=who(account),
+                              json={"stages": [{"id": won, "name": "Won"}]})
+    assert busy.status_code == 422 and busy.json()["errors"][0]["field"] == "stages"
+    moved = (await client.patch(f"/pipelines/{pipeline['id']}", headers=who(account), json={
+        "name": "Business", "stages": [{"id": won, "name": "Won!", "on_full_payment": True}, {"id": lead, "name": "Lead"},
+                                       {"name": "Qualified"}]})).json()
+    assert moved["name"] == "Business" and [s["name"] for s in moved["stages"]] == ["Won!", "Lead", "Qualified"]
+    assert [s["id"] for s in moved["stages"]][:2] == [won, lead]
+    assert (await client.get(f"/pipelines/{uuid.uuid4()}", headers=who(account))).status_code == 404
+
+
+async def test_list_filters_sorts_and_searches(crm):
+    client, _, _ = crm
+    account = uuid.uuid4()
+    for n, (name, total, tag) in enumerate([("Anna Lis", "100.00", "a"), ("Bohdan", "300.00", "b"),
+                                           ("Anna Kit", "200.00", "b")]):
+        body = manual(contact={"name": name, "email": f"p{n}@example.com", "phone": f"+38050111223{n}"},
+                      lines=[{"product_id": str(uuid.UUID(int=n)), "product_title": "C", "price": total}],
+                      discount="0", payments=[], tags=[tag])
+        assert (await client.post("/orders", json=body, headers=who(account))).status_code == 201
+
+    async def numbers(**params):
+        response = await client.get("/orders", params=params, headers=who(account))
+        assert response.status_code == 200, response.text
+        return [o["number"] for o in response.json()["items"]]
+
+    assert await numbers(q="anna") == [3, 1]
+    assert await numbers(q="0501112231") == [2]
+    assert await numbers(q="#2") == [2]
+    assert await numbers(tag="b", sort="total") == [3, 2]
+    assert await numbers(total_min="150", total_max="250") == [3]
+    assert await numbers(product_id=str(uuid.UUID(int=1))) == [2]
+    assert await numbers(source="page") == []
+    page = (await client.get("/orders", params={"sort": "-total", "limit": 2}, headers=who(account))).json()
+    assert [o["number"] for o in page["items"]] == [2, 3]
+    rest = await numbers(sort="-total", limit=2, cursor=page["next_cursor"])
+    assert rest == [1]
+    wrong = await client.get("/orders", params={"sort": "number", "cursor": page["next_cursor"]}, headers=who(account))
+    assert wrong.status_code == 422
+    csv = await client.get("/orders/export.csv", params={"tag": "b"}, headers=who(account))
+    lines = csv.text.strip().splitlines()
+    assert csv.headers["content-type"].startswith("text/csv") and lines[0].startswith("number,")
+    assert [line.split(",")[0] for line in lines[1:]] == ["3", "2"]
+
+
+async def test_contacts_crud(crm):
+    client, app, _ = crm
+    account = uuid.uuid4()
+    made = await client.post("/contacts", json={"name": "Taras", "email": "taras@example.com", "phone": "+48 601 234 567"},
+                             headers=who(account))
+    assert made.status_code == 201 and made.json()["phone"] == "+48601234567"
+    taken = await client.post("/contacts", json={"name": "T", "email": "TARAS@example.com"}, headers=who(account))
+    assert taken.status_code == 409 and taken.json()["contact_id"] == made.json()["id"]
+    other = (await client.post("/contacts", json={"name": "Ola", "email": "ola@example.com"}, headers=who(account))).json()
+    order = (await client.post("/orders", json=manual(contact=None, contact_id=other["id"]), headers=who(account))).json()
+    clash = await client.patch(f"/contacts/{other['id']}", json={"email": "taras@example.com"}, headers=who(account))
+    assert clash.status_code == 409
+    renamed = await client.patch(f"/contacts/{other['id']}", json={"name": "Olha", "email": "olha@example.com"},
+                                 headers=who(account))
+    assert renamed.json()["email"] == "olha@example.com"
+    [update] = await outbox(app, "OrderUpdated", order["id"])
+    assert update["contact"]["email"] == "olha@example.com" and update["changed"] == ["contact"]
+    found = (await client.get("/contacts", params={"q": "olh"}, headers=who(account))).json()["items"]
+    assert [c["name"] for c in found] == ["Olha"]
+    page = (await client.get("/contacts", params={"limit": 1}, headers=who(account))).json()
+    assert page["items"][0]["name"] == "Olha" and page["next_cursor"]
+
+
+async def test_unpaid_orders_from_offers_expire_after_the_schools_period(crm):
+    client, app, _ = crm
+    account, offer_id = uuid.uuid4(), uuid.uuid4()
+    assert (await client.put("/settings", json={"unpaid_expiry_days": 3}, headers=who(account))).json() == {
+        "unpaid_expiry_days": 3}
+    visits = [opened(account, offer_id) for _ in range(3)]
+    for visit in visits:
+        await apply(app, service.on_offer_opened, visit)
+    ids = [await order_of(app, v.checkout_id) for v in visits]
+    async with app.state.engine.begin() as conn:
+        for days, order_id in ((5, ids[0]), (4, ids[1])):
+            await conn.execute(text("UPDATE orders SET created_at = now() - make_interval(days => :d) WHERE id = :o"),
+                               {"d": days, "o": order_id})
+    card = (await client.get(f"/orders/{ids[2]}", headers=who(account))).json()
+    assert card["repeats"] == 2 and card["repeat_of"] == 1 and len(card["repeat_orders"]) == 2
+    async with app.state.engine.begin() as conn:
+        await service.expire_unpaid(conn, now=datetime.now(UTC), default_days=7, limit=100)
+    statuses = [(await client.get(f"/orders/{i}", headers=who(account))).json()["status"] for i in ids]
+    assert statuses == ["expired", "expired", "active"]
+    assert (await outbox(app, "OrderUpdated", ids[0]))[-1]["status"] == "expired"
+    assert (await client.get("/orders", params={"status": "expired"}, headers=who(account))).json()["items"][0]["number"] == 2
+
+
+async def test_school_name_and_refunds(crm):
+    from contracts import PaymentRefunded, SchoolUpdated
+
+    client, app, _ = crm
+    account = uuid.uuid4()
+    await apply(app, service.on_school_updated, SchoolUpdated(account_id=account, correlation_id=uuid.uuid4(),
+                                                              name="Lviv Art", default_locale="uk"))
+    card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
+    [created] = await outbox(app, "OrderCreated", card["id"])
+    assert created["school_name"] == "Lviv Art" and created["school_locale"] == "uk"
+    order_id = uuid.UUID(card["id"])
+    payment = uuid.uuid4()
+    await apply(app, service.on_payment_succeeded, PaymentSucceeded(
+        account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=payment,
+        amount=Decimal("900.00"), currency="UAH", paid_at=datetime.now(UTC)))
+    refund = PaymentRefunded(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=payment,
+                             amount=Decimal("400.00"), currency="UAH", refunded_at=datetime.now(UTC))
+    await apply(app, service.on_payment_refunded, refund)
+    card = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
+    assert (card["payment_status"], card["paid"], card["refunded"]) == ("partially_paid", "500.00", "400.00")
+    await apply(app, service.on_payment_refunded, refund.model_copy(update={"event_id": uuid.uuid4(),
+                                                                              "amount": Decimal("500.00")}))
+    card = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
+    assert card["payment_status"] == "refunded" and card["lines"][0]["window"]["status"] == "revoked"
+    access = await outbox(app, "AccessChanged", order_id)
+    assert [(a["status"], a["reason"]) for a in access] == [("open", "paid"), ("revoked", "refunded")]
+
+
+async def test_windows_move_with_terms_and_end_by_the_clock(crm):
+    from orders.entrypoints.clock import ClockWorker
+
+    client, app, _ = crm
+    account = uuid.uuid4()
+    month = {"end": {"kind": "after_period", "period": {"unit": "months", "count": 1}}}
+    body = manual(payments=[], discount="0", lines=[
+        {"product_id": str(uuid.uuid4()), "product_title": "Python", "price": "1000.00", "access": month}])
+    card = (await client.post("/orders", json=body, headers=who(account))).json()
+    order_id = uuid.UUID(card["id"])
+    paid_at = datetime(2026, 1, 31, 12, tzinfo=UTC)
+    await apply(app, service.on_payment_succeeded, PaymentSucceeded(
+        account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=uuid.uuid4(),
+        amount=Decimal("1000.00"), currency="UAH", paid_at=paid_at))
+    [first] = await outbox(app, "AccessChanged", order_id)
+    # Paid long ago for a month: the window is already over, and ends on the last day of February.
+    assert first["status"] == "ended" and first["ends_at"].startswith("2026-02-28")
+    longer = {"end": {"kind": "after_period", "period": {"unit": "days", "count": 3650}}}
+    edited = await client.patch(f"/orders/{order_id}/lines/{card['lines'][0]['id']}", json={"access": longer},
+                                headers={**who(account), "If-Match": '"2"'})
+    assert edited.status_code == 200, edited.text
+    second = (await outbox(app, "AccessChanged", order_id))[-1]
+    assert (second["status"], second["reason"]) == ("open", "terms_changed")
+    assert edited.json()["lines"][0]["window"]["status"] == "open"
+    # Far enough that other tests' unpaid orders do not expire under them.
+    worker = ClockWorker(app.state.engine, app.state.settings.model_copy(update={"default_unpaid_expiry_days": 10**5}))
+    await worker.tick()
+    assert len(await outbox(app, "AccessChanged", order_id)) == 2  # nothing is due today
+    later = datetime.now(UTC) + timedelta(days=11 * 366)
+    await worker.tick(now=later)
+    third = (await outbox(app, "AccessChanged", order_id))[-1]
+    assert (third["status"], third["reason"]) == ("ended", "expired")
+    await worker.tick(now=later)
+    assert len(await outbox(app, "AccessChanged", order_id)) == 3  # announced once
