@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
 from servicekit.http import ACCOUNT_HEADER, CORRELATION_HEADER, Problem
 from servicekit.logging import correlation_id
+from starlette.background import BackgroundTask
 
 from .auth import Principal
 
@@ -14,7 +16,7 @@ log = logging.getLogger("gateway.proxy")
 
 MAX_BODY = 1_000_000
 PASSED_HEADERS = ("content-type", "idempotency-key", "accept", "if-match")
-RETURNED_HEADERS = ("content-type", "location", "etag", "retry-after")
+RETURNED_HEADERS = ("content-type", "content-disposition", "location", "etag", "retry-after")
 JSON_BODY: dict[str, Any] = {
     "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
 }
@@ -42,21 +44,46 @@ async def forward(request: Request, service: str, path: str, principal: Principa
     body = await request.body()
     if len(body) > MAX_BODY:
         raise Problem(413, "Request too large", f"bodies are limited to {MAX_BODY} bytes")
+    client: httpx.AsyncClient = request.app.state.upstreams.clients[service]
+    upstream_request = client.build_request(
+        request.method, path, params=request.query_params, content=body or None,
+        headers=_headers(request, principal),
+    )
+    upstream = await _send(client, upstream_request, service, stream=False)
+    return Response(content=upstream.content, status_code=upstream.status_code, headers=_returned(upstream))
+
+
+async def forward_stream(request: Request, service: str, path: str, principal: Principal) -> StreamingResponse:
+    """A GET whose answer may be large (an export): passed on as it arrives, never held whole."""
+    client: httpx.AsyncClient = request.app.state.upstreams.clients[service]
+    upstream_request = client.build_request(
+        "GET", path, params=request.query_params, headers=_headers(request, principal)
+    )
+    upstream = await _send(client, upstream_request, service, stream=True)
+    return StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code, headers=_returned(upstream),
+                             background=BackgroundTask(upstream.aclose))
+
+
+def _headers(request: Request, principal: Principal | None) -> dict[str, str]:
     headers = {k: v for k, v in request.headers.items() if k.lower() in PASSED_HEADERS}
     headers[CORRELATION_HEADER] = correlation_id.get() or ""
     if principal is not None:
         headers[ACCOUNT_HEADER] = str(principal.account_id)
         headers["X-User-Id"] = principal.user_id
         headers["X-User-Role"] = principal.role
-    client: httpx.AsyncClient = request.app.state.upstreams.clients[service]
+    return headers
+
+
+async def _send(client: httpx.AsyncClient, upstream_request: httpx.Request, service: str, *, stream: bool
+                ) -> httpx.Response:
     try:
-        upstream = await client.request(
-            request.method, path, params=request.query_params, content=body or None, headers=headers
-        )
+        return await client.send(upstream_request, stream=stream)
     except httpx.TimeoutException:
         raise Problem(504, "Upstream timeout", f"the {service} service did not answer in time") from None
     except httpx.TransportError as exc:
         log.warning("cannot reach %s: %r", service, exc)
         raise Problem(503, "Service unavailable", f"the {service} service cannot be reached; try again") from None
-    returned = {k: v for k, v in upstream.headers.items() if k.lower() in RETURNED_HEADERS}
-    return Response(content=upstream.content, status_code=upstream.status_code, headers=returned)
+
+
+def _returned(upstream: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in upstream.headers.items() if k.lower() in RETURNED_HEADERS}

@@ -3,15 +3,11 @@
 from typing import Annotated
 from uuid import UUID
 
-import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
-from servicekit.http import ACCOUNT_HEADER, CORRELATION_HEADER, Problem
-from servicekit.logging import correlation_id
-from starlette.background import BackgroundTask
 
 from ..auth import CurrentPrincipal
-from ..proxy import JSON_BODY, forward
+from ..proxy import JSON_BODY, forward, forward_stream
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -47,17 +43,7 @@ async def orders(request: Request, who: CurrentPrincipal) -> Response:
 # Before /orders/{order}, or "export.csv" would be taken for an order.
 @router.get("/orders/export.csv", summary="The filtered orders as CSV, streamed")
 async def export_orders(request: Request, who: CurrentPrincipal) -> StreamingResponse:
-    client: httpx.AsyncClient = request.app.state.upstreams.clients["orders"]
-    headers = {ACCOUNT_HEADER: str(who.account_id), "X-User-Id": who.user_id, "X-User-Role": who.role,
-               CORRELATION_HEADER: correlation_id.get() or ""}
-    upstream_request = client.build_request("GET", "/orders/export.csv", params=request.query_params, headers=headers)
-    try:
-        upstream = await client.send(upstream_request, stream=True)
-    except httpx.TransportError:
-        raise Problem(503, "Service unavailable", "the orders service cannot be reached; try again") from None
-    passed = {k: v for k, v in upstream.headers.items() if k.lower() in ("content-type", "content-disposition")}
-    return StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code, headers=passed,
-                             background=BackgroundTask(upstream.aclose))
+    return await forward_stream(request, "orders", "/orders/export.csv", who)
 
 
 @router.get("/orders/{order}", summary="The order card, by id or number (ETag: its version)")
