@@ -5,84 +5,17 @@ the demo offer, gets the payment link and an email with it, pays on the sandbox 
 the order shows paid and a receipt arrives. Opening the offer again makes a second order.
 """
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from localstack.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
 
-def eventually(check: Callable[[], Any], timeout: float = 30, every: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s: {check.__doc__ or check}")
-        time.sleep(every)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
-    data = tmp_path_factory.mktemp("stack")
-    base = free_port()
-    while any(not _free(base + n) for n in range(5)):
-        base = free_port()
-    env = {
-        **os.environ,
-        "STACK_DATA_DIR": str(data),
-        "STACK_PORT_BASE": str(base),
-        "STACK_SMTP_PORT": str(free_port()),
-        "STACK_MAILBOX_PORT": str(free_port()),
-        # Its own embedded PostgreSQL and broker, exactly as on a fresh machine.
-        "STACK_POSTGRES_PORT": str(free_port()),
-        "STACK_KAFKA_PORT": str(free_port()),
-    }
-    for name in ("STACK_POSTGRES_URL", "STACK_KAFKA_BOOTSTRAP", "STACK_SMTP_HOST"):
-        env.pop(name, None)
-    process = subprocess.Popen([sys.executable, "-m", "localstack", "run"], env=env,
-                               stdout=(data / "stack.out").open("wb"), stderr=subprocess.STDOUT)
-    state_file = data / "stack.json"
-    try:
-        def started() -> bool:
-            """the stack wrote its URLs"""
-            if process.poll() is not None:
-                raise AssertionError(f"the stack exited:\n{(data / 'stack.out').read_text()}\n{_logs(data)}")
-            return state_file.exists()
-
-        eventually(started, timeout=180, every=0.5)
-        yield json.loads(state_file.read_text())
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def _logs(data: Path) -> str:
-    return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted((data / "logs").glob("*.log")))
-
-
-def test_a_purchase_from_offer_page_to_receipt(stack):
+def test_a_purchase_from_offer_page_to_receipt(stack, eventually):
     gateway = httpx.Client(base_url=stack["gateway"], timeout=10)
     crm = {"Authorization": f"Bearer {stack['token']}"}
     mailbox = httpx.Client(base_url=stack["mailbox"], timeout=10)
@@ -135,9 +68,15 @@ def test_a_purchase_from_offer_page_to_receipt(stack):
     assert "1,500.00" in receipt["text"]
     payments = gateway.get(f"/api/v1/orders/{card['id']}/payments", headers=crm).json()["items"]
     assert [p["status"] for p in payments] == ["paid"]
-    log = gateway.get(f"/api/v1/orders/{card['id']}/notifications", headers=crm).json()["items"]
-    assert sorted(d["template"] for d in log) == ["payment_link", "receipt"]
-    assert all(d["status"] == "sent" for d in log)
+    assert [line["window"]["status"] for line in card["lines"]] == ["open"]
+
+    def all_sent() -> list[dict[str, Any]] | None:
+        """the payment link, the receipt and the access notice are sent"""
+        log = gateway.get(f"/api/v1/orders/{card['id']}/notifications", headers=crm).json()["items"]
+        done = sorted(d["template"] for d in log if d["status"] == "sent")
+        return log if done == ["access_opened", "payment_link", "receipt"] else None
+
+    assert len(eventually(all_sent)) == 3
 
     again = gateway.post(f"/public/v1/offers/{stack['offer_id']}/checkouts", json={"name": "Taras Buyer", "email": email})
     second = eventually(lambda: (s := httpx.get(again.json()["status_url"]).json())["status"] == "ready" and s)
