@@ -131,6 +131,7 @@ class PaymentSucceeded(Event):
     provider_reference: str | None = None
     method: PaymentMethod = "cashless"
     paid_at: datetime
+    marked_by: str | None = None  # the team member who marked it paid by hand; None: the provider said so
 
     def partition_key(self) -> str:
         return str(self.order_id)
@@ -238,6 +239,10 @@ class AccessChanged(Event):
     ends_at: AwareDatetime | None = None  # None: never ends
     reason: Literal["paid", "terms_changed", "overdue", "resumed", "cancelled", "expired", "refunded"]
     terms: AccessTerms = AccessTerms()
+    # While suspended for an overdue payment: which one, so the contact can be told what to pay.
+    overdue_payment_id: UUID | None = None
+    overdue_amount: Amount | None = None
+    currency: CurrencyCode | None = None
 
     def partition_key(self) -> str:
         return str(self.order_id)
