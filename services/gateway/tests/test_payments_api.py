@@ -130,3 +130,22 @@ async def test_provider_settings_and_the_reminder_schedule_through_the_gateway(g
     order = await gateway.place(account)
     bad = await gateway.post(f"/api/v1/orders/{order.order_id}/payments", json={"amount": "1.001"}, headers=me)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "amount"
+
+
+async def test_mark_paid_in_parts_names_the_signed_in_team_member(gateway):
+    order = await gateway.place(uuid.uuid4())
+    # A header the caller makes up is not who they are: the token says so.
+    me = {**bearer(order.account_id, "manager"), "X-User-Id": "someone-else"}
+    [payment] = (await gateway.get(f"/api/v1/orders/{order.order_id}/payments", headers=me)).json()["items"]
+    url = f"/api/v1/payments/{payment['id']}/mark-paid"
+    short = await gateway.post(url, headers=me, json={"comment": "split", "parts": [
+        {"method": "cash", "amount": "40.00"}, {"method": "bank_transfer", "amount": "50.00"}]})
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "parts"
+    paid = await gateway.post(url, headers=me, json={"comment": "split", "parts": [
+        {"method": "cash", "amount": "40.00"}, {"method": "bank_transfer", "amount": "59.00", "reference": "PP-9"}]})
+    assert paid.status_code == 200, paid.text
+    body = paid.json()
+    assert (body["status"], body["method"], body["marked_by"]) == ("paid", "bank_transfer", "u1")
+    assert [(p["method"], p["amount"]) for p in body["parts"]] == [("cash", "40.00"), ("bank_transfer", "59.00")]
+    [listed] = (await gateway.get(f"/api/v1/orders/{order.order_id}/payments", headers=me)).json()["items"]
+    assert (listed["marked_by"], listed["parts"], listed["attempt_history"]) == ("u1", body["parts"], [])

@@ -37,15 +37,18 @@ class ProviderStandIn:
     """A local HTTP stand-in for Stripe's API and WayForPay's JSON API.
 
     Stripe: creates and returns Checkout Sessions, replaying the first answer for a repeated
-    Idempotency-Key as Stripe does. WayForPay: checks the request signature with the test
-    merchant's secret, issues invoices, answers CHECK_STATUS signed like a callback.
+    Idempotency-Key as Stripe does, a 500 included (a 429 is not saved). WayForPay: checks the
+    request signature with the test merchant's secret, issues invoices, answers CHECK_STATUS
+    signed like a callback.
     """
 
     def __init__(self) -> None:
         self.stripe_calls: list[dict[str, Any]] = []
         self.sessions: dict[str, dict[str, Any]] = {}
         self.by_key: dict[str, dict[str, Any]] = {}
-        self.stripe_failures = 0
+        self.stripe_failures = 0  # 500s, saved under the idempotency key as Stripe does
+        self.stripe_rate_limits = 0  # 429s, which Stripe does not save
+        self.saved_errors: dict[str, dict[str, Any]] = {}
         self.session_lifetime = 86_400
         self.wfp_calls: list[dict[str, Any]] = []
         self.wfp_failures = 0
@@ -63,11 +66,20 @@ class ProviderStandIn:
             key = request.headers.get("idempotency-key")
             self.stripe_calls.append({"form": form, "idempotency_key": key,
                                       "authorization": request.headers.get("authorization")})
+            if key in self.saved_errors:  # Stripe replays a saved answer, errors included
+                return JSONResponse(self.saved_errors[key], status_code=500, headers={"Idempotent-Replayed": "true"})
+            if key in self.by_key:
+                return JSONResponse(self.by_key[key], headers={"Idempotent-Replayed": "true"})
+            if self.stripe_rate_limits:  # refused before the request ran: nothing is saved
+                self.stripe_rate_limits -= 1
+                return JSONResponse({"error": {"type": "rate_limit_error", "message": "stand-in rate limit"}},
+                                    status_code=429)
             if self.stripe_failures:
                 self.stripe_failures -= 1
-                return JSONResponse({"error": {"type": "api_error", "message": "stand-in outage"}}, status_code=500)
-            if key in self.by_key:
-                return JSONResponse(self.by_key[key])
+                error = {"error": {"type": "api_error", "message": "stand-in outage"}}
+                if key:
+                    self.saved_errors[key] = error
+                return JSONResponse(error, status_code=500)
             sid = f"cs_test_{uuid.uuid4().hex}"
             session = {
                 "id": sid, "object": "checkout.session", "url": f"https://checkout.stripe.test/c/pay/{sid}",

@@ -57,9 +57,9 @@ async def test_a_paid_payment_added_by_hand_is_a_payment_succeeded_and_has_no_li
     )
     assert response.status_code == 201, response.text
     added = response.json()
-    assert (added["status"], added["method"], added["link_url"]) == ("paid", "cash", None)
+    assert (added["status"], added["method"], added["link_url"], added["marked_by"]) == ("paid", "cash", None, None)
     [succeeded] = await outbox_events("PaymentSucceeded", payment_id=added["id"])
-    assert (succeeded["amount"], succeeded["method"]) == ("100.00", "cash")
+    assert (succeeded["amount"], succeeded["method"], succeeded["marked_by"]) == ("100.00", "cash", None)
     assert datetime.fromisoformat(succeeded["paid_at"]) == PAID_AT
     assert await outbox_events("PaymentLinkIssued", payment_id=added["id"]) == []
 
@@ -166,17 +166,21 @@ async def test_mark_paid_by_hand_records_the_comment_and_reference_once(client_a
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "comment"
     response = await client.post(
         url, json={"comment": "paid by bank transfer", "method": "bank_transfer", "external_reference": "PP-7781"},
-        headers=team(order.account_id),
+        headers={**team(order.account_id), "X-User-Id": "user-maria"},
     )
     assert response.status_code == 200, response.text
     paid = response.json()
-    assert (paid["status"], paid["comment"], paid["method"], paid["provider_reference"]) == (
-        "paid", "paid by bank transfer", "bank_transfer", "PP-7781",
+    assert (paid["status"], paid["comment"], paid["method"], paid["provider_reference"], paid["marked_by"]) == (
+        "paid", "paid by bank transfer", "bank_transfer", "PP-7781", "user-maria",
     )
-    again = await client.post(url, json={"comment": "again"}, headers=team(order.account_id))
+    assert (paid["parts"], paid["attempt_history"], paid["attempts"]) == ([], [], 0)
+    again = await client.post(url, json={"comment": "again"}, headers={**team(order.account_id), "X-User-Id": "u2"})
     assert again.status_code == 409
     [succeeded] = await outbox_events("PaymentSucceeded", payment_id=payment["id"])
-    assert (succeeded["method"], succeeded["provider_reference"]) == ("bank_transfer", "PP-7781")
+    assert (succeeded["method"], succeeded["provider_reference"], succeeded["marked_by"]) == (
+        "bank_transfer", "PP-7781", "user-maria")
+    [listed] = await items(client, order)
+    assert listed["marked_by"] == "user-maria"
     assert (await client.post(f"/payments/{uuid.uuid4()}/mark-paid", json={"comment": "x"},
                               headers=team(order.account_id))).status_code == 404
 
@@ -220,7 +224,9 @@ async def test_a_plan_item_already_paid_is_created_paid_and_announced_once(
     assert (first["status"], first["method"], first["comment"], first["link_url"]) == ("paid", "cash", "cash", None)
     assert datetime.fromisoformat(first["paid_at"]) == PAID_AT
     assert second["status"] == "unpaid" and second["link_url"] is not None
-    assert len(await outbox_events("PaymentSucceeded", payment_id=first["id"])) == 1
+    # The order event names nobody: who took the cash is the orders service's to tell.
+    [succeeded] = await outbox_events("PaymentSucceeded", payment_id=first["id"])
+    assert first["marked_by"] is None and succeeded["marked_by"] is None
     assert len(await outbox_events("PaymentLinkIssued", order_id=order.order_id)) == 1
 
 
@@ -254,3 +260,77 @@ async def test_the_reminder_schedule_has_a_default_and_can_be_set(client_app):
     assert (await client.get("/reminder-schedule", headers=account)).json() == {"offsets_hours": [-2, 48]}
     bad = await client.put("/reminder-schedule", json={"offsets_hours": [99999]}, headers=account)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "offsets_hours"
+
+
+async def test_a_paid_payment_added_by_a_team_member_names_them(client_app, place_order, outbox_events):
+    client, _ = client_app
+    order = await place_order()
+    response = await client.post(
+        f"/orders/{order.order_id}/payments", headers={**team(order.account_id), "X-User-Id": "user-ivan"},
+        json={"amount": "100", "status": "paid", "method": "cash", "comment": "cash at the desk"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["marked_by"] == "user-ivan"
+    [succeeded] = await outbox_events("PaymentSucceeded", payment_id=response.json()["id"])
+    assert succeeded["marked_by"] == "user-ivan"
+    # An unpaid one was marked by nobody yet.
+    unpaid = await client.post(f"/orders/{order.order_id}/payments", json={"amount": "5"},
+                               headers={**team(order.account_id), "X-User-Id": "user-ivan"})
+    assert unpaid.status_code == 201 and unpaid.json()["marked_by"] is None
+
+
+async def test_a_payment_split_across_methods_is_paid_once_with_its_parts(client_app, place_order, outbox_events):
+    client, _ = client_app
+    order = await place_order(plan=[("regular", "1500.00")])
+    [payment] = await items(client, order)
+    url = f"/payments/{payment['id']}/mark-paid"
+    me = {**team(order.account_id), "X-User-Id": "user-maria"}
+    refused = [
+        ({"comment": "c", "parts": [{"method": "cash", "amount": "500"}, {"method": "bank_transfer", "amount": "900"}]},
+         "parts"),
+        ({"comment": "c", "parts": [{"method": "cash", "amount": "0"}, {"method": "cash", "amount": "1500"}]},
+         "parts.0.amount"),
+        ({"comment": "c", "parts": [{"method": "cash", "amount": "1499.995"}, {"method": "cash", "amount": "0.005"}]},
+         "parts.0.amount"),
+        ({"comment": "c", "parts": [{"method": "card", "amount": "1500"}]}, "parts.0.method"),
+        ({"comment": "c", "parts": []}, "parts"),
+        ({"comment": "c", "method": "cash", "parts": [{"method": "cash", "amount": "1500"}]}, "method"),
+    ]
+    for body, field in refused:
+        response = await client.post(url, json=body, headers=me)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in response.json()["errors"]] == [field], body
+    assert (await items(client, order))[0]["status"] == "unpaid"
+    assert await outbox_events("PaymentSucceeded", payment_id=payment["id"]) == []
+
+    parts = [{"method": "cash", "amount": "500"}, {"method": "bank_transfer", "amount": "1000.00", "reference": "PP-1"}]
+    response = await client.post(url, json={"comment": "half cash, half bank", "parts": parts}, headers=me)
+    assert response.status_code == 200, response.text
+    paid = response.json()
+    assert (paid["status"], paid["method"], paid["marked_by"]) == ("paid", "bank_transfer", "user-maria")
+    assert paid["parts"] == [{"method": "cash", "amount": "500.00", "reference": None},
+                             {"method": "bank_transfer", "amount": "1000.00", "reference": "PP-1"}]
+    assert (await client.post(url, json={"comment": "again", "parts": parts}, headers=me)).status_code == 409
+    [succeeded] = await outbox_events("PaymentSucceeded", payment_id=payment["id"])
+    assert (succeeded["amount"], succeeded["method"], succeeded["marked_by"]) == (
+        "1500.00", "bank_transfer", "user-maria")
+    [listed] = await items(client, order)
+    assert (listed["parts"], listed["method"]) == (paid["parts"], "bank_transfer")
+
+
+async def test_a_paid_payment_added_in_parts_keeps_them(client_app, place_order, outbox_events):
+    client, _ = client_app
+    order = await place_order()
+    url = f"/orders/{order.order_id}/payments"
+    parts = [{"method": "cash", "amount": "60"}, {"method": "other", "amount": "40", "reference": "voucher 12"}]
+    unpaid = await client.post(url, json={"amount": "100", "parts": parts}, headers=team(order.account_id))
+    assert unpaid.status_code == 422 and unpaid.json()["errors"][0]["field"] == "parts"
+    response = await client.post(url, json={"amount": "100", "status": "paid", "parts": parts, "comment": "split"},
+                                 headers=team(order.account_id))
+    assert response.status_code == 201, response.text
+    added = response.json()
+    assert (added["method"], [p["amount"] for p in added["parts"]]) == ("cash", ["60.00", "40.00"])
+    [succeeded] = await outbox_events("PaymentSucceeded", payment_id=added["id"])
+    assert succeeded["method"] == "cash"
+    assert len(await items(client, order)) == 2

@@ -8,8 +8,8 @@ import pytest
 from contracts import ContactData
 from payments.adapters.sandbox import SandboxProvider
 from payments.domain.payment import (
-    AmountMismatch, Link, LinkOrder, NotPayable, Outcome, Payment, PlanInvalid, UnknownProvider, first_open,
-    plan_payments,
+    AmountMismatch, Link, LinkOrder, NotPayable, Outcome, Payment, PaymentPart, PlanInvalid, UnknownProvider,
+    check_parts, first_open, main_method, plan_payments,
     provider_for,
 )
 
@@ -150,3 +150,46 @@ async def test_the_sandbox_links_to_its_own_page():
 def test_an_unknown_provider_is_named():
     with pytest.raises(UnknownProvider, match="stripe"):
         provider_for({"sandbox": SandboxProvider("http://x")}, "stripe")
+
+
+def test_marked_by_hand_names_the_team_member_and_a_provider_names_nobody():
+    by_hand = unpaid()
+    by_hand.mark_paid_by_hand(at=PAID_AT, comment="cash", method="cash", marked_by="user-1")
+    assert by_hand.succeeded(fallback_correlation_id=uuid.uuid4()).marked_by == "user-1"
+    by_provider = unpaid()
+    by_provider.mark_paid(Decimal("1500.00"), "UAH", at=PAID_AT)
+    assert by_provider.succeeded(fallback_correlation_id=uuid.uuid4()).marked_by is None
+
+
+def test_split_parts_must_add_up_exactly_and_the_largest_names_the_method():
+    parts = [PaymentPart("cash", Decimal("500")), PaymentPart("bank_transfer", Decimal("1000"), "PP-1")]
+    checked = check_parts(parts, Decimal("1500.00"), "UAH")
+    assert [p.amount for p in checked] == [Decimal("500.00"), Decimal("1000.00")]
+    assert main_method(checked) == "bank_transfer"
+    # Equal parts: the first one given.
+    assert main_method(check_parts([PaymentPart("other", Decimal(1)), PaymentPart("cash", Decimal(1))],
+                                   Decimal(2), "EUR")) == "other"
+    for bad, field in (
+        ([PaymentPart("cash", Decimal("1499.99"))], "parts"),
+        ([PaymentPart("cash", Decimal("1500.01"))], "parts"),
+        ([PaymentPart("cash", Decimal("1600")), PaymentPart("cash", Decimal("-100"))], "parts.1.amount"),
+        ([PaymentPart("cash", Decimal("0.001")), PaymentPart("cash", Decimal("1499.999"))], "parts.0.amount"),
+        ([], "parts"),
+    ):
+        with pytest.raises(PlanInvalid) as caught:
+            check_parts(bad, Decimal("1500.00"), "UAH")
+        assert caught.value.field == field
+
+
+def test_a_split_payment_is_paid_once_under_its_main_method():
+    payment = unpaid("100.00", "EUR")
+    with pytest.raises(PlanInvalid):
+        payment.mark_paid_by_hand(at=PAID_AT, comment="x", parts=[PaymentPart("cash", Decimal(99))])
+    assert (payment.status, payment.parts) == ("unpaid", ())
+    outcome = payment.mark_paid_by_hand(
+        at=PAID_AT, comment="x", marked_by="u",
+        parts=[PaymentPart("cash", Decimal(30)), PaymentPart("other", Decimal(70))],
+    )
+    assert (outcome, payment.status, payment.method, len(payment.parts)) == (Outcome.PAID, "paid", "other", 2)
+    assert payment.mark_paid_by_hand(at=PAID_AT, comment="y", parts=[]) is Outcome.ALREADY_PAID
+    assert len(payment.parts) == 2

@@ -1,6 +1,7 @@
 """The sandbox's hosted page and its confirmations, through HTTP on real PostgreSQL."""
 
 import asyncio
+from datetime import datetime
 import uuid
 from decimal import Decimal
 
@@ -153,11 +154,25 @@ async def test_decline_counts_an_attempt_keeps_the_reason_and_emits_payment_fail
         1, "Card declined (sandbox)", "1500.00", "sandbox",
     )
 
-    await client.post(f"/sandbox/pay/{payment['id']}/succeed", data=succeed_form())
+    await client.post(f"/sandbox/pay/{payment['id']}/decline", data={"reason": "Insufficient funds"})
+    for _ in range(2):  # the provider confirming twice is still one payment
+        await client.post(f"/sandbox/pay/{payment['id']}/succeed", data=succeed_form())
     paid = await payment_now(client, order, payment["id"])
-    assert (paid["status"], paid["attempts"]) == ("paid", 2)
+    assert (paid["status"], paid["attempts"]) == ("paid", 3)
     late = await client.post(f"/sandbox/pay/{payment['id']}/decline", data={"reason": "too late"})
     assert late.status_code == 200 and "Payment received" in late.text
+
+    listed = (await client.get(f"/orders/{order.order_id}/payments", headers=as_account(order.account_id))).json()
+    [shown] = listed["items"]
+    history = [(a["outcome"], a["reason"], a["provider"]) for a in shown["attempt_history"]]
+    assert history == [
+        ("declined", "Card declined (sandbox)", "sandbox"), ("declined", "Insufficient funds", "sandbox"),
+        ("succeeded", None, "sandbox"),
+    ]
+    assert [datetime.fromisoformat(a["at"]) for a in shown["attempt_history"]] == sorted(
+        datetime.fromisoformat(a["at"]) for a in shown["attempt_history"])
+    assert {"marked_by", "parts", "link_expires_at", "link_url", "attempts", "last_failure"} <= shown.keys()
+    assert (shown["marked_by"], shown["parts"]) == (None, [])
     assert await payment_now(client, order, payment["id"]) == paid
 
 

@@ -95,13 +95,9 @@ async def test_a_checkout_session_is_created_through_the_sdk_after_commit(stripe
     assert issued["expires_at"] is not None
 
 
-async def test_an_outage_is_retried_with_the_same_idempotency_key(
-    client_app, place_order, configure, standin, wait_for
-):
-    client, _ = client_app
+async def _linked_after_trouble(client, place_order, configure, standin, wait_for):
     account = uuid.uuid4()
     await configure(account, "stripe")
-    standin.stripe_failures = 1
     order = await place_order(account, provider="stripe")
 
     async def linked():
@@ -110,9 +106,34 @@ async def test_an_outage_is_retried_with_the_same_idempotency_key(
         return items[0] if items[0]["link_url"] else None
 
     payment = await wait_for(linked)
-    keys = [c["idempotency_key"] for c in standin.stripe_calls if c["form"].get("client_reference_id") == payment["id"]]
+    calls = [c for c in standin.stripe_calls if c["form"].get("client_reference_id") == payment["id"]]
+    return payment, [c["idempotency_key"] for c in calls]
+
+
+async def test_a_refusal_stripe_did_not_save_is_retried_with_the_same_idempotency_key(
+    client_app, place_order, configure, standin, wait_for
+):
+    client, _ = client_app
+    standin.stripe_rate_limits = 1
+    payment, keys = await _linked_after_trouble(client, place_order, configure, standin, wait_for)
     assert keys == [f"checkout:{payment['id']}:1"] * 2
     assert payment["link_error"] is None
+
+
+async def test_a_5xx_stripe_saved_under_the_key_is_retried_as_a_new_generation(
+    client_app, place_order, configure, standin, wait_for, outbox_events
+):
+    client, _ = client_app
+    standin.stripe_failures = 1
+    payment, keys = await _linked_after_trouble(client, place_order, configure, standin, wait_for)
+    # Repeating key 1 would only replay the saved 500: the retry is generation 2, a new key.
+    assert keys == [f"checkout:{payment['id']}:1", f"checkout:{payment['id']}:2"]
+    assert f"checkout:{payment['id']}:1" in standin.saved_errors
+    session = standin.by_key[f"checkout:{payment['id']}:2"]
+    assert (payment["link_url"], payment["provider_reference"], payment["link_error"]) == (
+        session["url"], session["id"], None)
+    [issued] = await outbox_events("PaymentLinkIssued", payment_id=payment["id"])
+    assert (issued["url"], issued["send_email"]) == (session["url"], True)
 
 
 async def test_a_paid_session_pays_once_whatever_is_repeated(client_app, stripe_order, outbox_events):

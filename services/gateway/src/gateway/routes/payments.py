@@ -29,7 +29,7 @@ async def payment(payment_id: UUID, request: Request, who: CurrentPrincipal) -> 
 
 
 @router.post("/payments/{payment_id}/mark-paid", openapi_extra=JSON_BODY,
-             summary="Mark an unpaid payment paid by hand, with a comment")
+             summary="Mark an unpaid payment paid by hand, with a comment; `parts` splits it across methods")
 async def mark_paid(payment_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "payments", f"/payments/{payment_id}/mark-paid", who)
 

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,7 @@ from sqlalchemy import delete, exists, func, insert, select, text, tuple_, updat
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.payment import Payment, quantized
+from ..domain.payment import Payment, PaymentPart, quantized
 from .tables import (
     link_requests, order_states, payments, provider_accounts, provider_events, reminder_schedules, reminders,
 )
@@ -20,8 +21,21 @@ from .tables import (
 _MUTABLE = (
     "status", "link_url", "link_expires_at", "provider_reference", "attempts", "last_failure", "paid_at",
     "amount", "due_at", "method", "closes_access", "comment", "link_generation", "link_error", "refunded_amount",
-    "overdue_notified_at",
+    "overdue_notified_at", "marked_by", "parts",
 )
+
+
+def _mutable(p: Payment) -> dict[str, Any]:
+    values = {name: getattr(p, name) for name in _MUTABLE}
+    values["parts"] = [part.as_json(p.currency) for part in p.parts] or None
+    return values
+
+
+def _parts(stored: Any, currency: str) -> tuple[PaymentPart, ...]:
+    return tuple(
+        PaymentPart(method=p["method"], amount=quantized(Decimal(p["amount"]), currency), reference=p.get("reference"))
+        for p in stored or ()
+    )
 
 LINKS_CHANNEL = "payments_links"
 
@@ -40,7 +54,7 @@ async def add_payments(conn: AsyncConnection, new: list[Payment], *, idempotency
                 "id": p.id, "account_id": p.account_id, "order_id": p.order_id, "checkout_id": p.checkout_id,
                 "number": p.number, "type": p.type, "currency": p.currency, "provider": p.provider,
                 "correlation_id": p.correlation_id, "idempotency_key": idempotency_key,
-                **{name: getattr(p, name) for name in _MUTABLE},
+                **_mutable(p),
             }
             for p in new
         ],
@@ -104,7 +118,8 @@ def _payment(row: Any) -> Payment:
         paid_at=row["paid_at"], correlation_id=row["correlation_id"], comment=row["comment"],
         link_generation=row["link_generation"], link_error=row["link_error"],
         refunded_amount=quantized(row["refunded_amount"], row["currency"]),
-        overdue_notified_at=row["overdue_notified_at"],
+        overdue_notified_at=row["overdue_notified_at"], marked_by=row["marked_by"],
+        parts=_parts(row["parts"], row["currency"]),
     )
 
 
@@ -112,7 +127,7 @@ async def save_payment(conn: AsyncConnection, payment: Payment) -> None:
     await conn.execute(
         update(payments)
         .where(payments.c.id == payment.id)
-        .values(updated_at=func.now(), **{name: getattr(payment, name) for name in _MUTABLE})
+        .values(updated_at=func.now(), **_mutable(payment))
     )
 
 
@@ -279,6 +294,17 @@ async def postpone_link_request(
     await conn.execute(
         update(payments).where(payments.c.id == request.payment_id, payments.c.link_generation == request.generation)
         .values(link_error=error[:1000], updated_at=func.now())
+    )
+
+
+async def move_link_requests(
+    conn: AsyncConnection, payment_id: UUID, *, from_generation: int, to_generation: int
+) -> None:
+    """The payment's waiting requests now ask for a newer link, keeping when they are next due."""
+    await conn.execute(
+        update(link_requests)
+        .where(link_requests.c.payment_id == payment_id, link_requests.c.generation == from_generation)
+        .values(generation=to_generation)
     )
 
 

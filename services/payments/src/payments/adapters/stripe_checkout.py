@@ -10,7 +10,7 @@ import stripe
 from contracts import CURRENCY_EXPONENTS
 
 from ..domain.payment import Link, LinkOrder, Payment
-from ..domain.reports import BadNotification, ProviderReport, ProviderUnavailable
+from ..domain.reports import AnswerKeptUnderKey, BadNotification, ProviderReport, ProviderUnavailable
 
 NAME = "stripe"
 
@@ -103,7 +103,12 @@ class StripeProvider:
                 params=params, options={"idempotency_key": idempotency_key(payment, order.generation)},
             )
         except stripe.StripeError as exc:
-            raise ProviderUnavailable(f"Stripe refused the checkout session: {exc.user_message or exc}") from None
+            message = f"Stripe refused the checkout session: {exc.user_message or exc}"
+            # Stripe saves a 5xx answer under the idempotency key and replays it for that key
+            # (for 24 hours); a network failure or a 429 happened before that and keeps the key.
+            if (exc.http_status or 0) >= 500:
+                raise AnswerKeptUnderKey(message) from None
+            raise ProviderUnavailable(message) from None
         data = session.to_dict(for_json=True)
         if not data.get("url") or not data.get("id"):
             raise ProviderUnavailable("Stripe answered without a session URL")

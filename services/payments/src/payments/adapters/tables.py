@@ -40,6 +40,10 @@ payments = Table(
     # Set once PaymentOverdue went out for the current planned date.
     Column("overdue_notified_at", DateTime(timezone=True)),
     Column("idempotency_key", Text),
+    # The team member (the gateway's user id) who recorded the money by hand; NULL when a provider did.
+    Column("marked_by", Text),
+    # A payment settled in several methods: [{"method", "amount", "reference"}], amounts as strings.
+    Column("parts", JSONB),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # The last line of defence under the domain's rules: a bad row can never be written.

@@ -198,6 +198,9 @@ def decode_callback(data: Any, *, merchant: str, secret: str) -> ProviderReport:
         return ProviderReport(kind="declined", event_id=f"{reference}:Declined:{when}", payment_id=payment_id,
                               reason=str(data.get("reason") or "Declined"), payload=payload)
     if status == "Refunded":
+        # The callback has no refunded amount of its own: its signed `amount` is the invoice's.
+        # So "Refunded" reads as the whole payment given back. Taken as the refunded total, the
+        # same field would also be right if a smaller amount were ever signed there.
         return ProviderReport(kind="refunded", event_id=f"{reference}:Refunded", payment_id=payment_id,
                               amount=amount, currency=currency, payload=payload)
     if status == "Expired":

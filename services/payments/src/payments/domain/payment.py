@@ -76,6 +76,48 @@ class Link:
     expires_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class PaymentPart:
+    """One method's share of a payment settled in several (part cash, part bank transfer...)."""
+
+    method: PaymentMethod
+    amount: Decimal
+    reference: str | None = None
+
+    def as_json(self, currency: str) -> dict[str, str | None]:
+        return {"method": self.method, "amount": str(quantized(self.amount, currency)), "reference": self.reference}
+
+
+def check_parts(parts: list[PaymentPart], amount: Decimal, currency: str) -> tuple[PaymentPart, ...]:
+    """The parts of a split payment, each positive and all adding up to exactly the payment's amount."""
+    if not parts:
+        raise PlanInvalid("parts", "a split payment needs at least one part")
+    for n, part in enumerate(parts):
+        if part.amount <= 0:
+            raise PlanInvalid(f"parts.{n}.amount", "each part is a positive amount")
+        try:
+            check_scale(part.amount, currency)
+        except ValueError as exc:
+            raise PlanInvalid(f"parts.{n}.amount", str(exc)) from None
+    total = sum((p.amount for p in parts), Decimal(0))
+    if total != amount:
+        raise PlanInvalid(
+            "parts",
+            f"the parts add up to {quantized(total, currency)} {currency}, "
+            f"but the payment is {quantized(amount, currency)} {currency}",
+        )
+    return tuple(PaymentPart(p.method, quantized(p.amount, currency), p.reference) for p in parts)
+
+
+def main_method(parts: tuple[PaymentPart, ...]) -> PaymentMethod:
+    """The method a split payment is reported under: its largest part's (the first of equal ones).
+
+    Reports grouped by method then count the money where most of it came from, rather than
+    losing every split payment in "other"; the parts themselves stay on the payment.
+    """
+    return max(parts, key=lambda p: p.amount).method
+
+
 @dataclass
 class Payment:
     account_id: UUID
@@ -103,6 +145,8 @@ class Payment:
     link_error: str | None = None
     refunded_amount: Decimal = Decimal(0)
     overdue_notified_at: datetime | None = None
+    marked_by: str | None = None  # the team member who recorded it paid by hand
+    parts: tuple[PaymentPart, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -189,17 +233,29 @@ class Payment:
 
     def mark_paid_by_hand(
         self, *, at: datetime, comment: str, method: PaymentMethod | None = None,
-        external_reference: str | None = None,
+        external_reference: str | None = None, marked_by: str | None = None,
+        parts: list[PaymentPart] | None = None,
     ) -> Outcome:
-        """The team says the money arrived outside any provider (cash, a bank transfer...)."""
+        """The team says the money arrived outside any provider (cash, a bank transfer...).
+
+        With `parts` the money came in several methods: they must add up to exactly the
+        payment's amount, and the payment is reported under its largest part's method.
+        """
         if self.status == "paid":
             return Outcome.ALREADY_PAID
         if not self.is_open:
             raise NotPayable(f"payment {self.id} is {self.status} and cannot be paid")
+        if parts is not None and method is not None:
+            raise PlanInvalid("method", "give either method or parts: a split payment's method follows its parts")
+        checked = check_parts(parts, self.amount, self.currency) if parts is not None else ()
         self.status = "paid"
         self.paid_at = at
         self.comment = comment
-        if method is not None:
+        self.marked_by = marked_by
+        self.parts = checked
+        if checked:
+            self.method = main_method(checked)
+        elif method is not None:
             self.method = method
         if external_reference:
             self.provider_reference = external_reference
@@ -347,6 +403,7 @@ class Payment:
             provider_reference=self.provider_reference,
             method=self.method,
             paid_at=self.paid_at,
+            marked_by=self.marked_by,
         )
 
 

@@ -20,6 +20,14 @@ class ProviderUnavailable(Exception):
     """The provider could not be asked right now (network, 5xx, missing credentials): try later."""
 
 
+class AnswerKeptUnderKey(ProviderUnavailable):
+    """The provider failed and keeps that failure under the request's idempotency key.
+
+    Repeating the request with the same key only repeats the failure, so the next try must
+    be a new request (a new link generation, hence a new key).
+    """
+
+
 @dataclass(frozen=True)
 class ProviderReport:
     """One provider notification (or status check), verified and decoded.

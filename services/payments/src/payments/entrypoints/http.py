@@ -16,12 +16,12 @@ from .. import service, views
 from ..adapters import repository as repo
 from ..adapters import sandbox as sandbox_provider
 from ..domain.payment import (
-    AmountMismatch, NotEditable, NotPayable, Outcome, PaymentNotFound, PlanInvalid, UnknownProvider,
+    AmountMismatch, NotEditable, NotPayable, Outcome, PaymentNotFound, PaymentPart, PlanInvalid, UnknownProvider,
 )
 from ..domain.reminders import ScheduleInvalid
 from . import pages
 from .schemas import (
-    PROVIDER_SETTINGS, SECRET_FIELDS, MarkPaidBody, NewPaymentBody, PaymentPatch, ReminderScheduleBody,
+    PROVIDER_SETTINGS, SECRET_FIELDS, MarkPaidBody, NewPaymentBody, PartBody, PaymentPatch, ReminderScheduleBody,
     SandboxDeclined, SandboxSucceeded, parse_json_body, read_form,
 )
 
@@ -38,6 +38,15 @@ def _team(x_user_role: Annotated[str | None, Header(alias="X-User-Role")] = None
 
 
 TeamMember = Annotated[str | None, Depends(_team)]
+
+# Who on the team did it, as the gateway authenticated them; None when called without the gateway.
+UserId = Annotated[str | None, Header(alias="X-User-Id", max_length=200)]
+
+
+def _parts(bodies: list[PartBody] | None) -> list[PaymentPart] | None:
+    if bodies is None:
+        return None
+    return [PaymentPart(method=p.method, amount=p.amount, reference=p.reference) for p in bodies]
 
 
 def _owner(x_user_role: Annotated[str | None, Header(alias="X-User-Role")] = None) -> str | None:
@@ -106,13 +115,17 @@ async def get_payment(payment_id: UUID, account: AccountId, engine: EngineDep) -
 @crm.post("/orders/{order_id}/payments", status_code=201, summary="Add a paid or unpaid payment to an order")
 async def add_payment(
     order_id: UUID, body: NewPaymentBody, account: AccountId, engine: EngineDep, providers: ProvidersDep,
-    _: TeamMember, idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    _: TeamMember, user_id: UserId = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> JSONResponse:
-    new = service.NewPayment(**body.model_dump())
+    if body.parts is not None and "method" in body.model_fields_set:
+        raise _field_problem(422, "Invalid payment", "method",
+                             "give either method or parts: a split payment's method follows its parts")
+    new = service.NewPayment(**body.model_dump(exclude={"parts"}), parts=_parts(body.parts))
     async with _problems(), engine.begin() as conn:
         payment, created = await service.add_payment(
             conn, account, order_id, new, providers, correlation_id=current_correlation_id(),
-            idempotency_key=idempotency_key,
+            idempotency_key=idempotency_key, marked_by=user_id,
         )
     if not created and (payment.amount != body.amount or payment.type != body.type):
         raise Problem(422, "Idempotency-Key reused", "the key was used for a different payment")
@@ -140,11 +153,13 @@ async def edit_payment(
 @crm.post("/payments/{payment_id}/mark-paid", summary="Record a payment received outside the provider")
 async def mark_paid(
     payment_id: UUID, body: MarkPaidBody, account: AccountId, engine: EngineDep, _: TeamMember,
+    user_id: UserId = None,
 ) -> dict[str, Any]:
     async with _problems(), engine.begin() as conn:
         await service.mark_paid(
             conn, account, payment_id, comment=body.comment, method=body.method,
             external_reference=body.external_reference, correlation_id=current_correlation_id(),
+            marked_by=user_id, parts=_parts(body.parts),
         )
     return await _view(engine, account, payment_id)
 

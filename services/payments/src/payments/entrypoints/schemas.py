@@ -62,6 +62,16 @@ async def read_form(request: Request, model: type[F]) -> F:
 Comment = Field(default=None, max_length=2_000)
 
 
+class PartBody(_Body):
+    method: PaymentMethod
+    amount: Amount
+    reference: str | None = Field(default=None, max_length=200)
+
+
+# More parts than anyone splits one payment into is a mistake, not a payment.
+Parts = Field(default=None, min_length=1, max_length=20)
+
+
 class NewPaymentBody(_Body):
     type: PaymentType = "regular"
     status: Literal["unpaid", "paid"] = "unpaid"
@@ -73,6 +83,7 @@ class NewPaymentBody(_Body):
     comment: str | None = Comment
     closes_access: bool = False
     send_email: bool = False  # email the link of an unpaid payment to the contact
+    parts: list[PartBody] | None = Parts  # a paid payment split across methods; its method follows them
 
     @model_validator(mode="after")
     def _paid_at_only_when_paid(self) -> "NewPaymentBody":
@@ -93,6 +104,7 @@ class MarkPaidBody(_Body):
     comment: str = Field(min_length=1, max_length=2_000)
     method: PaymentMethod | None = None
     external_reference: str | None = Field(default=None, max_length=200)
+    parts: list[PartBody] | None = Parts  # money that came in several methods, adding up to the amount
 
 
 class StripeSettingsBody(_Body):

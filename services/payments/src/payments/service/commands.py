@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..adapters import repository as repo
 from ..adapters.tables import outbox
 from ..domain.payment import (
-    NotEditable, NotPayable, Outcome, Payment, PaymentNotFound, PlanInvalid, UnknownProvider, provider_for,
+    NotEditable, NotPayable, Outcome, Payment, PaymentNotFound, PaymentPart, PlanInvalid, UnknownProvider,
+    check_parts, main_method, provider_for,
 )
 from .links import Providers, request_link
 from .schedule import plan_reminders
@@ -40,13 +41,17 @@ class NewPayment:
     comment: str | None = None
     closes_access: bool = False
     send_email: bool = False
+    parts: list[PaymentPart] | None = None  # a paid payment split across methods
 
 
 async def add_payment(
     conn: AsyncConnection, account_id: UUID, order_id: UUID, new: NewPayment, providers: Providers, *,
-    correlation_id: UUID, idempotency_key: str | None = None,
+    correlation_id: UUID, idempotency_key: str | None = None, marked_by: str | None = None,
 ) -> tuple[Payment, bool]:
-    """A payment added by hand; the same Idempotency-Key gives back the first one (created False)."""
+    """A payment added by hand; the same Idempotency-Key gives back the first one (created False).
+
+    One added already paid was recorded by `marked_by`, the team member, as with mark-paid.
+    """
     order = await repo.get_order_state(conn, order_id, account_id=account_id, for_update=True)
     if order is None:
         raise OrderNotFound(f"no order {order_id}")
@@ -70,9 +75,15 @@ async def add_payment(
         method=new.method, closes_access=new.closes_access, comment=new.comment, correlation_id=correlation_id,
     )
     payment.validate()
+    if new.parts is not None and not paid:
+        raise PlanInvalid("parts", "parts are for a paid payment")
     if paid:
         payment.status = "paid"
         payment.paid_at = new.paid_at or utcnow()
+        payment.marked_by = marked_by
+        if new.parts is not None:
+            payment.parts = check_parts(new.parts, payment.amount, payment.currency)
+            payment.method = main_method(payment.parts)
     if payment.takes_link:
         await request_link(
             conn, payment, order, providers, purpose="link", send_email=new.send_email,
@@ -135,12 +146,18 @@ async def edit_payment(
 
 async def mark_paid(
     conn: AsyncConnection, account_id: UUID, payment_id: UUID, *, comment: str, correlation_id: UUID,
-    method: PaymentMethod | None = None, external_reference: str | None = None,
+    method: PaymentMethod | None = None, external_reference: str | None = None, marked_by: str | None = None,
+    parts: list[PaymentPart] | None = None,
 ) -> Payment:
-    """The team records money that came outside the provider; racing a webhook, one of them wins."""
+    """The team records money that came outside the provider; racing a webhook, one of them wins.
+
+    `marked_by` (the team member) goes on the payment and on its PaymentSucceeded; `parts`
+    records a payment split across methods.
+    """
     payment = await _payment(conn, account_id, payment_id)
     outcome = payment.mark_paid_by_hand(
-        at=utcnow(), comment=comment, method=method, external_reference=external_reference,
+        at=utcnow(), comment=comment, method=method, external_reference=external_reference, marked_by=marked_by,
+        parts=parts,
     )
     if outcome is Outcome.ALREADY_PAID:
         raise NotPayable(f"payment {payment.id} is already paid")

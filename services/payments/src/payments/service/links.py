@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..adapters import repository as repo
 from ..adapters.tables import outbox
 from ..domain.payment import Link, LinkOrder, Payment, PaymentProvider, provider_for
-from ..domain.reports import ProviderUnavailable
+from ..domain.reports import AnswerKeptUnderKey, ProviderUnavailable
 
 log = logging.getLogger("payments.links")
 
@@ -114,9 +114,26 @@ async def _issue(engine: AsyncEngine, providers: Providers, request: repo.LinkRe
                         request.payment_id, request.attempts, delay, exc)
             async with engine.begin() as conn:
                 await repo.postpone_link_request(conn, request, delay_seconds=delay, error=str(exc) or repr(exc))
+                if isinstance(exc, AnswerKeptUnderKey):
+                    await _next_generation(conn, request, error=str(exc))
             return
     async with engine.begin() as conn:
         await complete_link(conn, request.payment_id, link)
+
+
+async def _next_generation(conn: AsyncConnection, request: repo.LinkRequest, *, error: str) -> None:
+    """The provider keeps its failure under this generation's key: the retry becomes a new request."""
+    payment = await repo.get_payment(conn, request.payment_id, for_update=True)
+    if payment is None or not payment.takes_link or payment.link_generation != request.generation \
+            or payment.link_url:
+        return  # a newer link is already wanted or issued; its own request carries on
+    payment.want_fresh_link()
+    payment.link_error = error[:1000]
+    await repo.save_payment(conn, payment)
+    await repo.move_link_requests(conn, payment.id, from_generation=request.generation,
+                                  to_generation=payment.link_generation)
+    log.info("payment %s: the provider keeps its failure under generation %d; retrying as generation %d",
+             payment.id, request.generation, payment.link_generation)
 
 
 async def complete_link(conn: AsyncConnection, payment_id: UUID, link: Link | None) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
 from ..adapters.tables import outbox
-from ..domain.payment import AmountMismatch, Outcome, Payment, PaymentNotFound
+from ..domain.payment import MAX_REASON_LENGTH, AmountMismatch, Outcome, Payment, PaymentNotFound
 from ..domain.reports import ProviderReport
 
 
@@ -74,7 +74,8 @@ async def decline_payment(
     payment = await _locked(conn, payment_id, provider, account_id)
     recorded = await repo.record_provider_event(
         conn, provider=provider, event_id=provider_event_id, payment_id=payment.id, kind="payment.declined",
-        payload=payload if payload is not None else {"reason": reason},
+        # The reason is kept with the try, so the payment's history shows why each one failed.
+        payload={**(payload or {}), "reason": reason[:MAX_REASON_LENGTH]},
     )
     if not recorded:
         return Outcome.DUPLICATE
