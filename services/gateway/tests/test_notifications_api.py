@@ -152,3 +152,29 @@ async def test_school_templates_through_the_gateway(stack):
     assert (await client.get(path, headers=bearer(account))).json()["overridden"] is False
     assert (await client.get("/api/v1/templates/receipt/xx", headers=bearer(account))).status_code == 422
     assert (await client.get("/api/v1/templates/receipt/a%3Bb", headers=bearer(account))).status_code == 422
+
+
+async def test_delivery_logs_page_through_the_gateway(stack):
+    client, service_app, _ = stack
+    account, contact = uuid.uuid4(), uuid.uuid4()
+    orders = [await an_email(service_app, account, contact) for _ in range(3)]
+    for order_id in orders:
+        await sent(service_app, order_id, 1)
+    path = f"/api/v1/contacts/{contact}/notifications"
+    first = await client.get(path, params={"limit": 2}, headers=bearer(account, "viewer"))
+    assert first.status_code == 200, first.text
+    assert len(first.json()["items"]) == 2 and first.json()["next_cursor"]
+    rest = await client.get(path, params={"limit": 2, "cursor": first.json()["next_cursor"]},
+                            headers=bearer(account, "viewer"))
+    assert len(rest.json()["items"]) == 1 and rest.json()["next_cursor"] is None
+    seen = [i["order_id"] for i in first.json()["items"] + rest.json()["items"]]
+    assert sorted(seen) == sorted(map(str, orders))
+    # Newest first: the last order recorded comes first.
+    assert seen[0] == str(orders[-1])
+    # Another school's cursor-walk shows nothing of this one.
+    assert (await client.get(path, params={"cursor": first.json()["next_cursor"]},
+                             headers=bearer(uuid.uuid4()))).json()["items"] == []
+    bad = await client.get(f"/api/v1/orders/{orders[0]}/notifications", params={"cursor": "x"},
+                           headers=bearer(account))
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in bad.json()["errors"]] == ["cursor"]

@@ -164,3 +164,37 @@ def test_order_confirmation_only_when_asked_and_without_internal_notes():
     assert [i.paid_at for i in letter.installments] == [paid_at, None]
     assert "cash at the front desk" not in repr(letter.template_values())
     assert letters.order_confirmation(order, created.model_copy(update={"send_confirmation": False})) is None
+
+
+def test_a_suspension_for_an_overdue_payment_names_the_amount_and_offers_its_link():
+    order = an_order()
+    overdue = an_access(order, "suspended", "overdue").model_copy(update={
+        "overdue_payment_id": uuid.uuid4(), "overdue_amount": Decimal("500.00"), "currency": "UAH"})
+    letter = letters.access_change(order, overdue, previous="open", link="https://pay.example/p/9")
+    assert (letter.amount, letter.currency, letter.url, letter.overdue) == (
+        Decimal("500.00"), "UAH", "https://pay.example/p/9", True)
+    unknown_link = letters.access_change(order, overdue, previous="open")
+    assert (unknown_link.amount, unknown_link.url) == (Decimal("500.00"), None)
+    # Without its currency the amount is in the order's.
+    bare = overdue.model_copy(update={"currency": None})
+    assert letters.access_change(order, bare, previous="open").amount == Decimal("500.00")
+    # No amount: nothing to pay is named, and no link is offered on its own.
+    plain = letters.access_change(order, an_access(order, "suspended", "overdue"), previous="open",
+                                  link="https://x.example/")
+    assert (plain.amount, plain.url) == (None, None)
+    # An opened access says nothing about money.
+    opened = letters.access_change(order, overdue.model_copy(update={"status": "open"}), previous="suspended",
+                                   link="https://pay.example/p/9")
+    assert (opened.amount, opened.url) == (None, None)
+    with pytest.raises(LetterRefused):
+        letters.access_change(order, overdue.model_copy(update={"currency": "EUR"}), previous="open")
+    with pytest.raises(LetterRefused):
+        letters.access_change(order, overdue, previous="open", link="javascript:alert(1)")
+
+
+def test_only_emails_asking_to_pay_are_cancelled_and_only_for_a_closed_order():
+    from notifications.domain.delivery import ASKS_TO_PAY, cancel_reason
+
+    assert set(ASKS_TO_PAY) == {"payment_link", "reminder"}
+    assert cancel_reason("active") is None
+    assert (cancel_reason("cancelled"), cancel_reason("expired")) == ("order_cancelled", "order_expired")

@@ -261,7 +261,7 @@ async def test_delivery_log_of_an_order_and_nothing_for_another_account(stack, m
     for item in items:
         assert set(item) == {
             "id", "template", "recipient", "status", "attempts", "last_error", "subject", "created_at", "sent_at",
-            "order_id", "contact_id", "locale", "resend_of",
+            "order_id", "contact_id", "locale", "resend_of", "cancel_reason",
         }
         assert item["contact_id"] == str(order.contact_id) and item["resend_of"] is None
         assert (item["recipient"], item["status"], item["attempts"]) == (to, "sent", 1)
@@ -273,7 +273,7 @@ async def test_delivery_log_of_an_order_and_nothing_for_another_account(stack, m
 
     stranger = as_account(uuid.uuid4())
     assert (await stack.client.get(f"/orders/{order.order_id}/notifications", headers=stranger)).json() == {
-        "items": []
+        "items": [], "next_cursor": None,
     }
     hidden = await stack.client.get(f"/notifications/{receipt['id']}", headers=stranger)
     assert hidden.status_code == 404
@@ -507,7 +507,7 @@ async def test_a_contacts_emails_across_orders(stack, mailbox, eventually):
     assert all(i["contact_id"] == str(contact) and i["status"] == "sent" for i in items)
     assert items[0]["created_at"] >= items[1]["created_at"]
     other = await stack.client.get(f"/contacts/{contact}/notifications", headers=as_account(uuid.uuid4()))
-    assert other.json() == {"items": []}
+    assert other.json() == {"items": [], "next_cursor": None}
 
 
 async def test_a_schools_own_template_is_checked_when_saved_and_used_when_sent(stack, mailbox, eventually):
@@ -564,3 +564,153 @@ async def test_a_schools_own_template_is_checked_when_saved_and_used_when_sent(s
     await stack.publish(a_link(order))
     [message] = await eventually(lambda: mailbox.messages_to(to))
     assert message["Subject"] == "Оплата замовлення №1042 — Kyiv Code School"
+
+
+def closed(order: OrderCreated, version: int, status: str) -> OrderUpdated:
+    return OrderUpdated.caused_by(
+        order, order_id=order.order_id, order_number=order.order_number, order_version=version, status=status,
+        contact_id=order.contact_id, contact=order.contact, currency=order.currency, lines=order.lines,
+        discount="0", total=order.total, changed=["status"],
+    )
+
+
+async def test_a_cancelled_order_gets_no_links_or_reminders_but_its_receipt_and_reopened_sends_again(
+    stack, mailbox, eventually
+):
+    to = an_address()
+    order = an_order(to)
+    cancel = closed(order, 2, "cancelled")
+    await stack.publish(order)
+    await stack.publish(cancel)
+    await eventually(lambda: stack.applied(cancel))  # topics are not ordered with each other
+    link = a_link(order)
+    reminder = ReminderRequested.caused_by(
+        order, order_id=order.order_id, payment_id=link.payment_id, amount="1547.36", currency="UAH", url=link.url)
+    marker = "Maria Managerova"
+    by_hand = a_payment(order).model_copy(update={"marked_by": marker, "method": "cash", "provider": None})
+    for event in (link, reminder, by_hand):
+        await stack.publish(event)
+    rows = await stack.settled(order.order_id, 3)
+    assert {r.template: (r.status, r.cancel_reason) for r in rows} == {
+        "payment_link": ("cancelled", "order_cancelled"),
+        "reminder": ("cancelled", "order_cancelled"), "receipt": ("sent", None),
+    }
+    [receipt] = await eventually(lambda: mailbox.messages_to(to))
+    assert receipt["Subject"] == "Payment received for order #1042 at Kyiv Code School"
+    assert all(marker not in part and "Maria" not in part for part in mailbox.parts(receipt))
+    await asyncio.sleep(1.2)  # more than a poll of the sender: a cancelled email would be out by now
+    assert len(mailbox.messages_to(to)) == 1
+
+    mine = as_account(order.account_id)
+    items = (await stack.client.get(f"/orders/{order.order_id}/notifications", headers=mine)).json()["items"]
+    assert sorted((i["template"], i["status"], i["cancel_reason"]) for i in items) == [
+        ("payment_link", "cancelled", "order_cancelled"), ("receipt", "sent", None),
+        ("reminder", "cancelled", "order_cancelled"),
+    ]
+    never = next(i for i in items if i["template"] == "payment_link")
+    refused = await stack.client.post(f"/notifications/{never['id']}/resend", headers=mine)
+    assert refused.status_code == 409 and refused.headers["content-type"].startswith("application/problem+json")
+
+    reopen = closed(order, 3, "active")
+    await stack.publish(reopen)
+    await eventually(lambda: stack.applied(reopen))
+    again = a_link(order)
+    await stack.publish(again)
+    messages = await eventually(lambda: len(mailbox.messages_to(to)) == 2 and mailbox.messages_to(to))
+    assert again.url in mailbox.parts(messages[1])[0]
+    rows = await stack.settled(order.order_id, 4)
+    assert [r.status for r in rows if r.event_id == again.event_id] == ["sent"]
+
+
+async def test_an_access_suspended_for_an_overdue_payment_says_what_to_pay_and_where(stack, mailbox, eventually):
+    to = an_address()
+    order = an_order(to, contact=ContactData(name="Olena", email=to, locale="uk"))
+    line = order.lines[0]
+    quiet = a_link(order, amount="500.00", send_email=False, url="https://pay.example/p/1?sig=a&x=1")
+    newer = quiet.model_copy(update={"event_id": uuid.uuid4(), "url": "https://pay.example/p/2?sig=b",
+                                     "occurred_at": datetime.now(UTC)})
+
+    def suspended(payment_id, **over):
+        return AccessChanged.caused_by(
+            order, order_id=order.order_id, line_id=line.line_id, product_id=line.product_id,
+            product_title=line.product_title, contact_id=order.contact_id, status="suspended", reason="overdue",
+            overdue_payment_id=payment_id, overdue_amount="500.00", currency="UAH", **over)
+
+    await stack.publish(order)
+    await stack.publish(newer)
+    await eventually(lambda: stack.applied(newer))
+    await stack.publish(quiet)  # an older link for the same payment, late: the newer one stays
+    await eventually(lambda: stack.applied(quiet))
+    await stack.publish(suspended(quiet.payment_id))
+    [message] = await eventually(lambda: mailbox.messages_to(to))
+    assert message["Subject"] == "Доступ до «Python course» призупинено — Kyiv Code School"
+    text_part, html = mailbox.parts(message)
+    for body in (text_part, html):
+        assert "Прострочена сума: 500,00\xa0₴" in body
+    assert "https://pay.example/p/2?sig=b" in text_part and 'href="https://pay.example/p/2?sig=b"' in html
+    assert "p/1" not in text_part
+
+    # A payment whose link was never seen for this order: the amount, and no link.
+    other_line = OrderLine(line_id=uuid.uuid4(), product_id=uuid.uuid4(), product_title="Git", price="1.00")
+    second = an_address()
+    other = an_order(second, lines=[other_line], contact=ContactData(name="Olena", email=second, locale="uk"))
+    await stack.publish(other)
+    await stack.publish(AccessChanged.caused_by(
+        other, order_id=other.order_id, line_id=other_line.line_id, product_id=other_line.product_id,
+        product_title="Git", contact_id=other.contact_id, status="suspended", reason="overdue",
+        overdue_payment_id=quiet.payment_id, overdue_amount="500.00", currency="UAH"))
+    [message] = await eventually(lambda: mailbox.messages_to(second))
+    text_part, html = mailbox.parts(message)
+    assert "Прострочена сума: 500,00\xa0₴" in text_part and "href" not in html and "pay.example" not in text_part
+
+
+async def test_delivery_logs_come_a_page_at_a_time_newest_first(stack, mailbox, eventually):
+    to = an_address()
+    account, contact = uuid.uuid4(), uuid.uuid4()
+    order = an_order(to, account_id=account, contact_id=contact)
+    await stack.publish(order)
+    for _ in range(3):
+        await stack.publish(a_link(order))
+    await stack.settled(order.order_id, 3)
+    other = an_order(to, account_id=account, contact_id=contact, order_number=1043)
+    await stack.publish(other)
+    await stack.publish(a_payment(other))  # recorded after the links: the newest
+    await stack.settled(other.order_id, 1)
+    mine = as_account(account)
+
+    async def every_page(path: str, limit: int) -> list[list[dict]]:
+        pages, cursor = [], None
+        while True:
+            params = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+            response = await stack.client.get(path, params=params, headers=mine)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            pages.append(body["items"])
+            cursor = body["next_cursor"]
+            if cursor is None:
+                return pages
+
+    by_order = await every_page(f"/orders/{order.order_id}/notifications", 2)
+    assert [len(p) for p in by_order] == [2, 1]
+    flat = [i for p in by_order for i in p]
+    assert len({i["id"] for i in flat}) == 3
+    keys = [(i["created_at"], i["id"]) for i in flat]
+    assert keys == sorted(keys, reverse=True)
+
+    by_contact = await every_page(f"/contacts/{contact}/notifications", 1)
+    assert [len(p) for p in by_contact] == [1, 1, 1, 1]
+    flat = [i for p in by_contact for i in p]
+    assert flat[0]["template"] == "receipt"  # the newest
+    assert {i["order_id"] for i in flat} == {str(order.order_id), str(other.order_id)}
+
+    exact = await stack.client.get(f"/orders/{order.order_id}/notifications", params={"limit": 3}, headers=mine)
+    assert len(exact.json()["items"]) == 3 and exact.json()["next_cursor"] is None
+    for bad in ("nope", "bm9wZQ", "WyJ4IiwgInkiXQ"):
+        refused = await stack.client.get(f"/orders/{order.order_id}/notifications", params={"cursor": bad},
+                                         headers=mine)
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in refused.json()["errors"]] == ["cursor"]
+    for limit in (0, 501):
+        assert (await stack.client.get(f"/contacts/{contact}/notifications", params={"limit": limit},
+                                       headers=mine)).status_code == 422

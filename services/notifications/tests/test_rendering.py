@@ -65,3 +65,18 @@ def test_receipt_and_reminder_bodies():
     waiting = render(a_letter(template="reminder", due_at=None))
     assert waiting.subject.startswith("Reminder: payment for order #1042")
     assert "is waiting for you" in waiting.text and "https://pay.example/p/1?a=1&b=2" in waiting.text
+
+
+def test_a_suspension_for_an_overdue_payment_says_how_much_and_where_to_pay():
+    owed = a_letter(template="access_suspended", locale="de", overdue=True, products=("Python course",),
+                    amount=Decimal("500.00"), url="https://pay.example/p/1?a=1&b=2")
+    rendered = render(owed)
+    for body in (rendered.text, rendered.html):
+        assert "Überfälliger Betrag: 500,00\xa0UAH" in body
+    assert "https://pay.example/p/1?a=1&b=2" in rendered.text
+    assert 'href="https://pay.example/p/1?a=1&amp;b=2"' in rendered.html
+    no_link = render(a_letter(template="access_suspended", locale="de", overdue=True, amount=Decimal("500.00"),
+                              url=None))
+    assert "Überfälliger Betrag: 500,00\xa0UAH" in no_link.text and "href" not in no_link.html
+    unknown = render(a_letter(template="access_suspended", locale="de", overdue=True, amount=None, url=None))
+    assert "Überfälliger Betrag" not in unknown.text and "Zahlung eingegangen ist" in unknown.text

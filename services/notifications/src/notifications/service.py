@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .adapters import repository as repo
 from .adapters.tables import outbox
 from .domain import letters
-from .domain.delivery import Outgoing, RetryPolicy, after_failure
+from .domain.delivery import ASKS_TO_PAY, Outgoing, RetryPolicy, after_failure, cancel_reason
 from .domain.letters import Letter, LetterRefused, Override, TemplateName
 from .domain.recipient import OrderRecipient, School
 from .rendering import check_override, render
@@ -48,7 +48,15 @@ async def on_order_updated(conn: AsyncConnection, event: OrderUpdated) -> None:
         raise NotYet(f"order {event.order_id} is not known here yet")
     if order.account_id != event.account_id:
         raise Rejected(f"order {event.order_id} belongs to another account")
-    await repo.update_recipient(conn, order.updated(event))
+    now = order.updated(event)
+    if not await repo.update_recipient(conn, now):
+        return  # an older version arriving late: the order is already further along
+    reason = cancel_reason(now.status)
+    if reason is not None:
+        # Receipts and access emails still tell the truth about a closed order; asking to pay does not.
+        cancelled = await repo.cancel_unsent(conn, now.account_id, now.order_id, ASKS_TO_PAY, reason)
+        if cancelled:
+            log.info("order %s is %s: %d unsent email(s) cancelled", now.order_id, now.status, cancelled)
 
 
 async def on_school_updated(conn: AsyncConnection, event: SchoolUpdated) -> None:
@@ -56,20 +64,31 @@ async def on_school_updated(conn: AsyncConnection, event: SchoolUpdated) -> None
 
 
 async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:
+    await _remember_link(conn, event)
     if not event.send_email:
         return  # before looking the order up: no email means nothing to wait for
-    order = await _order_of(conn, event.order_id)
-    await _record(conn, _compose(letters.payment_link, order, event))
+    order = await _order_of(conn, event.order_id, hold=True)
+    await _record(conn, _compose(letters.payment_link, order, event), cancel_reason(order.status))
 
 
 async def on_payment_succeeded(conn: AsyncConnection, event: PaymentSucceeded) -> None:
+    # Who marked it paid by hand stays in the CRM: the receipt is the contact's, whoever recorded it.
     order = await _order_of(conn, event.order_id)
     await _record(conn, _compose(letters.receipt, order, event))
 
 
 async def on_reminder_requested(conn: AsyncConnection, event: ReminderRequested) -> None:
-    order = await _order_of(conn, event.order_id)
-    await _record(conn, _compose(letters.reminder, order, event))
+    await _remember_link(conn, event)
+    order = await _order_of(conn, event.order_id, hold=True)
+    await _record(conn, _compose(letters.reminder, order, event), cancel_reason(order.status))
+
+
+async def _remember_link(conn: AsyncConnection, event: PaymentLinkIssued | ReminderRequested) -> None:
+    # Kept whether or not this event sends an email: a later notice about the payment may offer it.
+    if letters.is_web_address(event.url):
+        await repo.save_payment_link(
+            conn, event.account_id, event.order_id, event.payment_id, event.url, event.occurred_at
+        )
 
 
 async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None:
@@ -77,8 +96,11 @@ async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None
     known = await repo.get_access_state(conn, event.order_id, event.line_id)
     if known is not None and known.occurred_at > event.occurred_at:
         return  # an older change arriving late: the contact already heard of a newer one
+    link = None
+    if event.status == "suspended" and event.overdue_payment_id is not None:
+        link = await repo.get_payment_link(conn, event.account_id, event.order_id, event.overdue_payment_id)
     try:
-        letter = letters.access_change(order, event, previous=known.status if known else None)
+        letter = letters.access_change(order, event, previous=known.status if known else None, link=link)
     except LetterRefused as exc:
         raise Rejected(str(exc)) from exc
     await repo.save_access_state(
@@ -87,8 +109,8 @@ async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None
     await _record(conn, letter)
 
 
-async def _order_of(conn: AsyncConnection, order_id: UUID) -> OrderRecipient:
-    order = await repo.get_recipient(conn, order_id)
+async def _order_of(conn: AsyncConnection, order_id: UUID, *, hold: bool = False) -> OrderRecipient:
+    order = await repo.get_recipient(conn, order_id, hold=hold)
     if order is None:
         # Topics are not ordered with each other: OrderCreated may still be on its way.
         raise NotYet(f"order {order_id} is not known here yet")
@@ -102,11 +124,12 @@ def _compose(build: Callable[[OrderRecipient, E], Letter | None], order: OrderRe
         raise Rejected(str(exc)) from exc
 
 
-async def _record(conn: AsyncConnection, letter: Letter | None) -> None:
+async def _record(conn: AsyncConnection, letter: Letter | None, cancelled: str | None = None) -> None:
+    """Record the email; with a reason it is recorded as cancelled, so the log shows what was not sent and why."""
     if letter is None:
         return
     override = await repo.get_override(conn, letter.account_id, letter.template, letter.locale)
-    if await repo.add_delivery(conn, letter, render(letter, override)):
+    if await repo.add_delivery(conn, letter, render(letter, override), cancel_reason=cancelled) and not cancelled:
         await repo.wake_sender(conn)
 
 
@@ -115,7 +138,7 @@ async def claim_due(conn: AsyncConnection, limit: int, lease: timedelta) -> list
 
 
 async def record_sent(conn: AsyncConnection, delivery: Outgoing) -> None:
-    row = await repo.mark_sent(conn, delivery.id)
+    row = await repo.mark_sent(conn, delivery)
     if row is None:
         return
     await _publish(conn, row, lambda: NotificationSent(

@@ -1,9 +1,13 @@
 """Read side of the notifications service: the delivery log the CRM shows, and the templates."""
 
+import base64
+import binascii
+import json
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
@@ -15,29 +19,57 @@ _SUMMARY = (
     deliveries.c.id, deliveries.c.template, deliveries.c.recipient, deliveries.c.status, deliveries.c.attempts,
     deliveries.c.last_error, deliveries.c.subject, deliveries.c.created_at, deliveries.c.sent_at,
     deliveries.c.order_id, deliveries.c.contact_id, deliveries.c.locale, deliveries.c.resend_of,
+    deliveries.c.cancel_reason,
 )
 
 
-async def order_deliveries(conn: AsyncConnection, account_id: UUID, order_id: UUID) -> list[dict[str, Any]]:
-    rows = await conn.execute(
-        select(*_SUMMARY)
-        .where(deliveries.c.account_id == account_id, deliveries.c.order_id == order_id)
-        .order_by(deliveries.c.created_at, deliveries.c.id)
-    )
-    return [dict(r._mapping) for r in rows]
+class BadCursor(ValueError):
+    """A cursor this API did not give out."""
+
+
+def _encode(created_at: datetime, delivery_id: UUID) -> str:
+    raw = json.dumps([created_at.isoformat(), str(delivery_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        created_at, delivery_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        when = datetime.fromisoformat(created_at)
+        if when.tzinfo is None:
+            raise ValueError("a cursor's time has its zone")
+        return when, UUID(delivery_id)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise BadCursor(str(exc)) from None
+
+
+async def _page(
+    conn: AsyncConnection, account_id: UUID, owner: ColumnElement[bool], limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Newest first, keyset-paged on (created_at, id): every page costs the same however deep."""
+    query = select(*_SUMMARY).where(deliveries.c.account_id == account_id, owner)
+    if cursor is not None:
+        query = query.where(tuple_(deliveries.c.created_at, deliveries.c.id) < tuple_(*_decode(cursor)))
+    rows = (await conn.execute(
+        query.order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc()).limit(limit + 1)
+    )).all()
+    items = [dict(r._mapping) for r in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return {"items": items, "next_cursor": _encode(last.created_at, last.id) if last is not None else None}
+
+
+async def order_deliveries(
+    conn: AsyncConnection, account_id: UUID, order_id: UUID, *, limit: int, cursor: str | None = None
+) -> dict[str, Any]:
+    """The order's emails, newest first; raises BadCursor."""
+    return await _page(conn, account_id, deliveries.c.order_id == order_id, limit, cursor)
 
 
 async def contact_deliveries(
-    conn: AsyncConnection, account_id: UUID, contact_id: UUID, limit: int
-) -> list[dict[str, Any]]:
-    """The contact's emails across their orders, newest first."""
-    rows = await conn.execute(
-        select(*_SUMMARY)
-        .where(deliveries.c.account_id == account_id, deliveries.c.contact_id == contact_id)
-        .order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc())
-        .limit(limit)
-    )
-    return [dict(r._mapping) for r in rows]
+    conn: AsyncConnection, account_id: UUID, contact_id: UUID, *, limit: int, cursor: str | None = None
+) -> dict[str, Any]:
+    """The contact's emails across their orders, newest first; raises BadCursor."""
+    return await _page(conn, account_id, deliveries.c.contact_id == contact_id, limit, cursor)
 
 
 async def delivery(conn: AsyncConnection, account_id: UUID, delivery_id: UUID) -> dict[str, Any] | None:

@@ -14,12 +14,12 @@ TemplateName = Annotated[str, Path(pattern=r"^[a-z_]{1,40}$")]
 Locale = Annotated[str, Path(pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")]
 
 
-@router.get("/orders/{order_id}/notifications", summary="Emails sent about an order (delivery log)")
+@router.get("/orders/{order_id}/notifications", summary="Emails about an order, newest first; limit, cursor")
 async def order_notifications(order_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "notifications", f"/orders/{order_id}/notifications", who)
 
 
-@router.get("/contacts/{contact_id}/notifications", summary="Emails sent to a contact, newest first (limit)")
+@router.get("/contacts/{contact_id}/notifications", summary="Emails to a contact, newest first; limit, cursor")
 async def contact_notifications(contact_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "notifications", f"/contacts/{contact_id}/notifications", who)
 

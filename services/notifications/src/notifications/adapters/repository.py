@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..domain.delivery import Outgoing, Rendered
 from ..domain.letters import Letter, Override
 from ..domain.recipient import OrderRecipient, School
-from .tables import access_states, deliveries, order_recipients, schools, template_overrides
+from .tables import access_states, deliveries, order_recipients, payment_links, schools, template_overrides
 
 # The sender LISTENs here; a NOTIFY is delivered only when the transaction commits.
 DELIVERIES_CHANNEL = "deliveries"
@@ -34,6 +34,7 @@ def _recipient_values(order: OrderRecipient) -> dict[str, Any]:
         "contact_id": order.contact_id,
         "school_locale": order.school_locale,
         "order_version": order.order_version,
+        "status": order.status,
     }
 
 
@@ -52,9 +53,9 @@ async def save_recipient(conn: AsyncConnection, order: OrderRecipient) -> None:
     )
 
 
-async def update_recipient(conn: AsyncConnection, order: OrderRecipient) -> None:
-    """The order as updated, unless a newer version is already here."""
-    await conn.execute(
+async def update_recipient(conn: AsyncConnection, order: OrderRecipient) -> bool:
+    """The order as updated, unless a newer version is already here; whether it was applied."""
+    result = await conn.execute(
         update(order_recipients)
         .where(
             order_recipients.c.order_id == order.order_id,
@@ -63,10 +64,16 @@ async def update_recipient(conn: AsyncConnection, order: OrderRecipient) -> None
         )
         .values(**_recipient_values(order))
     )
+    return bool(result.rowcount)
 
 
-async def get_recipient(conn: AsyncConnection, order_id: UUID) -> OrderRecipient | None:
-    row = (await conn.execute(select(order_recipients).where(order_recipients.c.order_id == order_id))).first()
+async def get_recipient(conn: AsyncConnection, order_id: UUID, *, hold: bool = False) -> OrderRecipient | None:
+    """The order; with `hold`, its row stays shared-locked to the end of the transaction, so an
+    OrderUpdated closing it waits for (and so sees) the email being recorded, or comes first."""
+    query = select(order_recipients).where(order_recipients.c.order_id == order_id)
+    if hold:
+        query = query.with_for_update(read=True)
+    row = (await conn.execute(query)).first()
     if row is None:
         return None
     return OrderRecipient(
@@ -83,6 +90,7 @@ async def get_recipient(conn: AsyncConnection, order_id: UUID) -> OrderRecipient
         contact_id=row.contact_id,
         school_locale=row.school_locale,
         order_version=row.order_version,
+        status=row.status,
     )
 
 
@@ -124,12 +132,37 @@ async def save_access_state(conn: AsyncConnection, order_id: UUID, line_id: UUID
     ))
 
 
+async def save_payment_link(
+    conn: AsyncConnection, account_id: UUID, order_id: UUID, payment_id: UUID, url: str, occurred_at: datetime
+) -> None:
+    """The payment's link, unless a newer one is known already."""
+    values = {"account_id": account_id, "order_id": order_id, "url": url, "occurred_at": occurred_at}
+    stmt = pg_insert(payment_links).values(payment_id=payment_id, **values)
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=[payment_links.c.payment_id], set_=values,
+        # A payment id never moves to another account or order, whatever an event claims.
+        where=(payment_links.c.occurred_at <= stmt.excluded.occurred_at)
+        & (payment_links.c.account_id == stmt.excluded.account_id)
+        & (payment_links.c.order_id == stmt.excluded.order_id),
+    ))
+
+
+async def get_payment_link(conn: AsyncConnection, account_id: UUID, order_id: UUID, payment_id: UUID) -> str | None:
+    return await conn.scalar(select(payment_links.c.url).where(
+        payment_links.c.payment_id == payment_id, payment_links.c.account_id == account_id,
+        payment_links.c.order_id == order_id,
+    ))
+
+
 def _money(value: Decimal, currency: str) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
 
 
-async def add_delivery(conn: AsyncConnection, letter: Letter, rendered: Rendered) -> UUID | None:
-    """Record the email to send; None if this event already produced it for this address."""
+async def add_delivery(
+    conn: AsyncConnection, letter: Letter, rendered: Rendered, *, cancel_reason: str | None = None
+) -> UUID | None:
+    """Record the email to send (or, with a reason, as cancelled: never to be sent); None if this
+    event already produced it for this address."""
     stmt = (
         pg_insert(deliveries)
         .values(
@@ -145,11 +178,26 @@ async def add_delivery(conn: AsyncConnection, letter: Letter, rendered: Rendered
             subject=rendered.subject,
             text_body=rendered.text,
             html_body=rendered.html,
+            **({"status": "cancelled", "cancel_reason": cancel_reason} if cancel_reason else {}),
         )
         .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
         .returning(deliveries.c.id)
     )
     return (await conn.execute(stmt)).scalar()
+
+
+async def cancel_unsent(conn: AsyncConnection, account_id: UUID, order_id: UUID, templates: tuple[str, ...],
+                        reason: str) -> int:
+    """Cancel the order's emails of these kinds that have not gone out; how many."""
+    result = await conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.account_id == account_id, deliveries.c.order_id == order_id,
+            deliveries.c.template.in_(templates), deliveries.c.status == "pending",
+        )
+        .values(status="cancelled", cancel_reason=reason)
+    )
+    return result.rowcount
 
 
 async def add_resend(
@@ -219,12 +267,20 @@ _OUTCOME = (
 )
 
 
-async def mark_sent(conn: AsyncConnection, delivery_id: UUID) -> Any | None:
-    """The delivery as sent; None if it was no longer pending (another try decided already)."""
+async def mark_sent(conn: AsyncConnection, delivery: Outgoing) -> Any | None:
+    """The delivery as sent; None if another try decided already.
+
+    A delivery cancelled while this very try was with the mail server went out all the same:
+    the log says so rather than claim it never did.
+    """
     return (await conn.execute(
         update(deliveries)
-        .where(deliveries.c.id == delivery_id, deliveries.c.status == "pending")
-        .values(status="sent", sent_at=func.now())
+        .where(
+            deliveries.c.id == delivery.id,
+            (deliveries.c.status == "pending")
+            | ((deliveries.c.status == "cancelled") & (deliveries.c.attempts == delivery.attempts)),
+        )
+        .values(status="sent", sent_at=func.now(), cancel_reason=None)
         .returning(*_OUTCOME)
     )).first()
 

@@ -26,6 +26,8 @@ order_recipients = Table(
     Column("contact_id", UUID(as_uuid=True)),
     Column("school_locale", Text),
     Column("order_version", Integer, nullable=False, server_default=text("0")),
+    # active, cancelled or expired (OrderUpdated): a closed order gets no payment links or reminders.
+    Column("status", Text, nullable=False, server_default=text("'active'")),
 )
 
 # Filled from SchoolUpdated: the school's current name and language.
@@ -47,6 +49,18 @@ access_states = Table(
     Column("status", Text, nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("order_id", "line_id", name="access_states_pkey"),
+)
+
+# The latest link per payment (PaymentLinkIssued, ReminderRequested), so an email about an overdue
+# payment that carries no link can still offer one.
+payment_links = Table(
+    "payment_links",
+    metadata,
+    Column("payment_id", UUID(as_uuid=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("order_id", UUID(as_uuid=True), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
 )
 
 # A school's own wording of a template in one locale.
@@ -86,12 +100,15 @@ deliveries = Table(
     Column("correlation_id", UUID(as_uuid=True)),
     # A resend is a delivery of its own, pointing at the one whose message it repeats.
     Column("resend_of", UUID(as_uuid=True)),
-    CheckConstraint("status IN ('pending', 'sent', 'failed')", name="deliveries_status"),
+    # Why a delivery was cancelled before it went out (order_cancelled, order_expired).
+    Column("cancel_reason", Text),
+    CheckConstraint("status IN ('pending', 'sent', 'failed', 'cancelled')", name="deliveries_status"),
     # One email per event, template and address, however often the event is delivered.
     UniqueConstraint("event_id", "template", "recipient", name="deliveries_once"),
     Index("deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
-    Index("deliveries_order", "account_id", "order_id", "created_at"),
-    Index("deliveries_contact", "account_id", "contact_id", "created_at"),
+    # The delivery logs, newest first, a page at a time (keyset on created_at, id).
+    Index("deliveries_order", "account_id", "order_id", "created_at", "id"),
+    Index("deliveries_contact", "account_id", "contact_id", "created_at", "id"),
 )
 
 outbox = outbox_table(metadata)

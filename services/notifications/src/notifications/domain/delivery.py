@@ -4,7 +4,15 @@ from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
 
-Status = Literal["pending", "sent", "failed"]
+Status = Literal["pending", "sent", "failed", "cancelled"]
+
+# Emails that ask the contact to pay: pointless, even misleading, once the order is closed.
+ASKS_TO_PAY: tuple[str, ...] = ("payment_link", "reminder")
+
+
+def cancel_reason(order_status: str) -> str | None:
+    """Why emails asking to pay for an order in this state must not go out; None while it is open."""
+    return None if order_status == "active" else f"order_{order_status}"
 
 
 @dataclass(frozen=True)

@@ -108,10 +108,14 @@ def _check(order: OrderRecipient, account_id: UUID, currency: str | None = None)
         raise LetterRefused(f"a {currency} amount for an order in {order.currency}")
 
 
-def _link(url: str) -> str:
-    # The link becomes a clickable href: nothing but a web address may get there.
+def is_web_address(url: str) -> bool:
+    # A link becomes a clickable href: nothing but a web address may get there.
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _link(url: str) -> str:
+    if not is_web_address(url):
         raise LetterRefused(f"{url!r} is not a web address")
     return url
 
@@ -170,21 +174,34 @@ def reminder(order: OrderRecipient, event: ReminderRequested) -> Letter:
     )
 
 
-def access_change(order: OrderRecipient, event: AccessChanged, previous: str | None) -> Letter | None:
-    """An email when access to a product becomes open or suspended; nothing when it only moves."""
+def access_change(
+    order: OrderRecipient, event: AccessChanged, previous: str | None, link: str | None = None
+) -> Letter | None:
+    """An email when access to a product becomes open or suspended; nothing when it only moves.
+
+    A suspension for an overdue payment names the amount when the event carries it, and
+    offers `link` (the latest one known for that payment) to pay it.
+    """
     _check(order, event.account_id)
     if event.status == previous:
         return None  # new dates or terms, same state: the contact was told already
+    owed: dict[str, Any] = {}
     if event.status == "open":
         template: TemplateName = "access_opened"
     elif event.status == "suspended":
         template = "access_suspended"
+        if event.overdue_amount is not None:
+            # An amount without its currency is in the order's, as every payment of it is.
+            _check(order, event.account_id, event.currency or order.currency)
+            owed["amount"] = event.overdue_amount
+            if link is not None:
+                owed["url"] = _link(link)
     else:
         return None
     return _letter(
         order, template, event,
         products=(event.product_title,), starts_at=event.starts_at, ends_at=event.ends_at,
-        overdue=event.reason == "overdue",
+        overdue=event.reason == "overdue", **owed,
     )
 
 

@@ -38,6 +38,7 @@ class OrderRecipient:
     school_locale: str | None = None
     # 0 until an OrderUpdated arrives: a late copy of an older state never overwrites a newer one.
     order_version: int = 0
+    status: str = "active"
 
     @classmethod
     def from_event(cls, event: OrderCreated) -> "OrderRecipient":
@@ -69,6 +70,7 @@ class OrderRecipient:
             products=tuple(line.product_title for line in event.lines),
             contact_id=event.contact_id,
             order_version=event.order_version,
+            status=event.status,
         )
 
     def at_school(self, school: School | None) -> "OrderRecipient":

@@ -1,6 +1,7 @@
 """HTTP routes of the notifications service (internal, behind the gateway): thin, no rules."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -17,18 +18,34 @@ crm = APIRouter(tags=["notifications"])
 Locale = Literal[SUPPORTED_LOCALES]  # type: ignore[valid-type]
 
 
-@crm.get("/orders/{order_id}/notifications", summary="Emails about one order, oldest first")
-async def order_notifications(order_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        return {"items": await views.order_deliveries(conn, account, order_id)}
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
 
 
-@crm.get("/contacts/{contact_id}/notifications", summary="Emails to one contact, newest first")
-async def contact_notifications(
-    contact_id: UUID, account: AccountId, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+async def _log_page(read: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    try:
+        return await read()
+    except views.BadCursor:
+        raise Problem(422, "Invalid request", "cursor is not one this API gave out",
+                      errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
+
+
+@crm.get("/orders/{order_id}/notifications", summary="Emails about one order, newest first, a page at a time")
+async def order_notifications(
+    order_id: UUID, account: AccountId, engine: EngineDep, limit: Limit = 100, cursor: Cursor = None,
 ) -> dict[str, Any]:
     async with engine.connect() as conn:
-        return {"items": await views.contact_deliveries(conn, account, contact_id, limit)}
+        return await _log_page(lambda: views.order_deliveries(conn, account, order_id, limit=limit, cursor=cursor))
+
+
+@crm.get("/contacts/{contact_id}/notifications", summary="Emails to one contact, newest first, a page at a time")
+async def contact_notifications(
+    contact_id: UUID, account: AccountId, engine: EngineDep, limit: Limit = 100, cursor: Cursor = None,
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return await _log_page(
+            lambda: views.contact_deliveries(conn, account, contact_id, limit=limit, cursor=cursor)
+        )
 
 
 @crm.get("/notifications/{delivery_id}", summary="One email as it was sent, with its bodies")
@@ -54,6 +71,8 @@ async def resend_notification(
         raise Problem(404, "Not found", f"no notification {delivery_id}")
     if original["status"] == "pending":
         raise Problem(409, "Still being sent", "this email has not been sent or given up on yet; wait for it")
+    if original["status"] == "cancelled":
+        raise Problem(409, "Cancelled", f"this email was never sent: {original['cancel_reason']}")
     request_id = (
         uuid.uuid5(uuid.NAMESPACE_URL, f"resend:{account}:{delivery_id}:{idempotency_key}")
         if idempotency_key else uuid.uuid4()
