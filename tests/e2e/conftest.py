@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from localstack.ports import free_port
+from localstack.provider_standin import ProviderStandIn, StandInThread
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 30, every: float = 0.1) -> Any:
@@ -26,7 +27,14 @@ def wait_until(check: Callable[[], Any], timeout: float = 30, every: float = 0.1
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
+def providers() -> Iterator[ProviderStandIn]:
+    """Stripe's and WayForPay's APIs, answered locally; the stack's payments service calls them."""
+    with StandInThread(ProviderStandIn()) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, providers) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("stack")
     base = free_port()
     while any(not _free(base + n) for n in range(5)):
@@ -40,6 +48,11 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
         # Its own embedded PostgreSQL and broker, exactly as on a fresh machine.
         "STACK_POSTGRES_PORT": str(free_port()),
         "STACK_KAFKA_PORT": str(free_port()),
+        # Real provider clients, pointed at the local stand-ins of the providers' APIs.
+        "PAYMENTS_STRIPE_API_BASE": providers.url,
+        "PAYMENTS_STRIPE_MAX_NETWORK_RETRIES": "0",
+        "PAYMENTS_WAYFORPAY_API_URL": f"{providers.url}/wfp/api",
+        "PAYMENTS_WORKER_POLL_SECONDS": "0.5",
     }
     for name in ("STACK_POSTGRES_URL", "STACK_KAFKA_BOOTSTRAP", "STACK_SMTP_HOST"):
         env.pop(name, None)
