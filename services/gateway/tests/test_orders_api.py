@@ -123,7 +123,7 @@ async def test_contacts_pipelines_and_settings_through_the_gateway(api):
     assert (await api.get(f"/api/v1/pipelines/{made.json()['id']}", headers=me)).json()["stages"][0]["name"] == "Lead"
     assert (await api.put("/api/v1/settings", json={"unpaid_expiry_days": 0}, headers=me)).status_code == 422
     assert (await api.put("/api/v1/settings", json={"unpaid_expiry_days": 5}, headers=me)).status_code == 200
-    assert (await api.get("/api/v1/settings", headers=me)).json() == {"unpaid_expiry_days": 5}
+    assert (await api.get("/api/v1/settings", headers=me)).json() == {"unpaid_expiry_days": 5, "phone_region": None}
 
 
 async def test_another_school_gets_404_for_every_order_and_contact(api):
@@ -156,3 +156,27 @@ async def test_another_school_gets_404_for_every_order_and_contact(api):
     assert (await api.get("/api/v1/contacts", headers=stranger)).json()["items"] == []
     after = (await api.get(f"/api/v1/orders/{order['id']}", headers=bearer(mine))).json()
     assert after["version"] == 1 and after["status"] == "active" and after["contact"]["name"] == "Iryna"
+
+
+async def test_phone_region_and_reopening_through_the_gateway(api):
+    account = uuid.uuid4()
+    me = bearer(account, user="manager-7")
+    unknown = await api.put("/api/v1/settings", json={"phone_region": "QQ"}, headers=me)
+    assert unknown.status_code == 422 and unknown.headers["content-type"].startswith("application/problem+json")
+    assert unknown.json()["errors"][0]["field"] == "phone_region"
+    national = new_order(contact={"name": "Olha", "email": "olha@example.com", "phone": "050 123 4567"})
+    assert (await api.post("/api/v1/orders", json=national, headers=me)).status_code == 422
+    assert (await api.put("/api/v1/settings", json={"phone_region": "UA"}, headers=me)).json()["phone_region"] == "UA"
+    order = (await api.post("/api/v1/orders", json=national, headers=me)).json()
+    assert order["contact"]["phone"] == "+380501234567"
+    cancelled = await api.patch(f"/api/v1/orders/{order['id']}", json={"status": "cancelled"},
+                                headers={**me, "If-Match": '"1"'})
+    assert cancelled.json()["status"] == "cancelled"
+    reopened = await api.patch(f"/api/v1/orders/{order['number']}", json={"status": "active"},
+                               headers={**me, "If-Match": cancelled.headers["etag"]})
+    assert reopened.status_code == 200, reopened.text
+    assert reopened.json()["status"] == "active" and reopened.json()["stage"]["name"] == "New"
+    assert reopened.json()["history"][-1]["kind"] == "reopened"
+    assert reopened.json()["history"][-1]["actor"] == "manager-7"
+    viewer = await api.put("/api/v1/settings", json={"phone_region": "PL"}, headers=bearer(account, "viewer"))
+    assert viewer.status_code == 403

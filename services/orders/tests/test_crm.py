@@ -371,7 +371,7 @@ async def test_unpaid_orders_from_offers_expire_after_the_schools_period(crm):
     client, app, _ = crm
     account, offer_id = uuid.uuid4(), uuid.uuid4()
     assert (await client.put("/settings", json={"unpaid_expiry_days": 3}, headers=who(account))).json() == {
-        "unpaid_expiry_days": 3}
+        "unpaid_expiry_days": 3, "phone_region": None}
     visits = [opened(account, offer_id) for _ in range(3)]
     for visit in visits:
         await apply(app, service.on_offer_opened, visit)

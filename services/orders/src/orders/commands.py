@@ -85,7 +85,7 @@ class OrderChanges(_Command):
     comment: str | None = Field(default=None, max_length=5_000)
     discount: Amount | None = None
     contact_id: UUID | None = None
-    status: Literal["cancelled"] | None = None
+    status: Literal["cancelled", "active"] | None = None  # "active" reopens a cancelled or expired order
 
 
 class NewLine(LineFields):
@@ -123,4 +123,7 @@ class PipelineChanges(_Command):
 
 
 class SchoolSettings(_Command):
-    unpaid_expiry_days: int = Field(ge=1, le=365)
+    """Only the fields present change; null puts one back to its default."""
+
+    unpaid_expiry_days: int | None = Field(default=None, ge=1, le=365)
+    phone_region: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")  # ISO 3166 alpha-2

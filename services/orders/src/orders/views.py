@@ -144,6 +144,12 @@ async def order_card(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -
     card["first_paid_at"] = row.first_paid_at
     card["updated_at"] = row.updated_at
     card["access_suspended"] = bool(row.access_holds)
+    # The overdue payment that holds access closed (the first of them), as the contact is told.
+    card["overdue_payment"] = None
+    if row.access_holds:
+        said = (row.overdue_holds or {}).get(str(row.access_holds[0])) or {}
+        card["overdue_payment"] = {"payment_id": row.access_holds[0], "amount": said.get("amount"),
+                                   "currency": said.get("currency"), "due_at": said.get("due_at")}
     card["repeat_orders"] = await _repeat_orders(conn, row)
     card["history"] = await history(conn, account_id, row.id)
     return card
@@ -342,7 +348,10 @@ def _pipeline(p: Any, stage_rows: Any) -> dict[str, Any]:
 async def pipeline_list(conn: AsyncConnection, account_id: UUID) -> list[dict[str, Any]]:
     result = []
     for p in await conn.execute(
-        select(pipelines).where(pipelines.c.account_id == account_id).order_by(pipelines.c.created_at, pipelines.c.id)
+        # The default first: a school's first pipeline is made in the same transaction as the one asked
+        # for, so creation times can tie.
+        select(pipelines).where(pipelines.c.account_id == account_id)
+        .order_by(pipelines.c.is_default.desc(), pipelines.c.created_at, pipelines.c.id)
     ):
         stage_rows = await conn.execute(select(stages).where(stages.c.pipeline_id == p.id).order_by(stages.c.position))
         result.append(_pipeline(p, stage_rows))
@@ -360,5 +369,7 @@ async def pipeline(conn: AsyncConnection, account_id: UUID, pipeline_id: UUID) -
 
 
 async def school_settings(conn: AsyncConnection, account_id: UUID, default_days: int) -> dict[str, Any]:
-    days = await conn.scalar(select(schools.c.unpaid_expiry_days).where(schools.c.account_id == account_id))
-    return {"unpaid_expiry_days": days or default_days}
+    row = (await conn.execute(select(schools.c.unpaid_expiry_days, schools.c.phone_region)
+                              .where(schools.c.account_id == account_id))).first()
+    return {"unpaid_expiry_days": (row.unpaid_expiry_days if row else None) or default_days,
+            "phone_region": row.phone_region if row else None}

@@ -28,7 +28,8 @@ async def pipeline(pipeline_id: UUID, request: Request, who: CurrentPrincipal) -
 
 
 @router.get("/settings", summary="The school's CRM settings")
-@router.put("/settings", openapi_extra=JSON_BODY, summary="Set the days after which unpaid orders from offers expire")
+@router.put("/settings", openapi_extra=JSON_BODY,
+            summary="Set the days after which unpaid orders from offers expire, and the phone region for national numbers")
 async def settings(request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", "/settings", who)
 
@@ -48,7 +49,8 @@ async def export_orders(request: Request, who: CurrentPrincipal) -> StreamingRes
 
 @router.get("/orders/{order}", summary="The order card, by id or number (ETag: its version)")
 @router.patch("/orders/{order}", openapi_extra=JSON_BODY,
-              summary="Edit an order: If-Match or version required; 409 if someone changed it meanwhile")
+              summary="Edit, cancel or reopen (status active) an order: If-Match or version required; "
+                      "409 if someone changed it meanwhile")
 async def order(order: OrderRef, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", f"/orders/{order}", who)
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Row, delete, func, insert, select, text, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -69,6 +70,12 @@ async def full_payment_stage(conn: AsyncConnection, pipeline_id: UUID) -> UUID |
     return await conn.scalar(select(stages.c.id).where(stages.c.pipeline_id == pipeline_id, stages.c.on_full_payment))
 
 
+async def first_stage(conn: AsyncConnection, pipeline_id: UUID) -> UUID:
+    return (await conn.scalars(
+        select(stages.c.id).where(stages.c.pipeline_id == pipeline_id).order_by(stages.c.position).limit(1)
+    )).one()
+
+
 async def upsert_contact(
     conn: AsyncConnection, account_id: UUID, *, name: str, email: str, phone: str | None, locale: str | None
 ) -> UUID:
@@ -117,8 +124,8 @@ async def add_history(
     )
 
 
-async def load_for_payment(conn: AsyncConnection, order_id: UUID, account_id: UUID) -> tuple[Order, UUID] | None:
-    """The order, locked for update, with the payments already counted; and its pipeline."""
+async def load_for_payment(conn: AsyncConnection, order_id: UUID, account_id: UUID) -> tuple[Order, Row[Any]] | None:
+    """The order, locked for update, with the payments already counted; and its row as it was."""
     row = (await conn.execute(
         select(orders).where(orders.c.id == order_id, orders.c.account_id == account_id).with_for_update()
     )).first()
@@ -128,7 +135,7 @@ async def load_for_payment(conn: AsyncConnection, order_id: UUID, account_id: UU
     order = Order(id=row.id, account_id=row.account_id, number=row.number, currency=row.currency, total=row.total,
                   paid=row.paid, stage_id=row.stage_id, version=row.version, counted_payments=counted,
                   refunded=row.refunded)
-    return order, row.pipeline_id
+    return order, row
 
 
 async def save_payment(
@@ -206,20 +213,27 @@ async def delete_line(conn: AsyncConnection, line_id: UUID) -> None:
 
 
 async def save_window(
-    conn: AsyncConnection, line_id: UUID, status: str | None, starts_at: datetime | None, ends_at: datetime | None
+    conn: AsyncConnection, line_id: UUID, status: str | None, starts_at: datetime | None, ends_at: datetime | None,
+    hold: UUID | None = None,
 ) -> None:
     await conn.execute(update(order_lines).where(order_lines.c.id == line_id).values(
-        window_status=status, window_starts_at=starts_at, window_ends_at=ends_at))
+        window_status=status, window_starts_at=starts_at, window_ends_at=ends_at, window_hold=hold))
 
 
-async def set_access_hold(conn: AsyncConnection, order_id: UUID, payment_id: UUID, *, held: bool) -> bool:
-    """Add or remove an overdue payment that closes access; whether anything changed."""
-    value = (func.array_append(orders.c.access_holds, payment_id) if held
-             else func.array_remove(orders.c.access_holds, payment_id))
+async def set_access_hold(
+    conn: AsyncConnection, order_id: UUID, payment_id: UUID, *, held: bool, details: dict[str, Any] | None = None
+) -> bool:
+    """Add (with what its PaymentOverdue said) or remove an overdue payment that closes access;
+    whether anything changed. Holds keep their order of arrival: the first one is shown."""
     has = orders.c.access_holds.any(payment_id)
-    changed = await conn.execute(
-        update(orders).where(orders.c.id == order_id, ~has if held else has).values(access_holds=value)
-    )
+    if held:
+        values = {"access_holds": func.array_append(orders.c.access_holds, payment_id),
+                  "overdue_holds": orders.c.overdue_holds.op("||")(
+                      bindparam(None, {str(payment_id): details or {}}, type_=JSONB))}
+    else:
+        values = {"access_holds": func.array_remove(orders.c.access_holds, payment_id),
+                  "overdue_holds": orders.c.overdue_holds.op("-")(bindparam(None, str(payment_id)))}
+    changed = await conn.execute(update(orders).where(orders.c.id == order_id, ~has if held else has).values(**values))
     return changed.rowcount > 0
 
 
@@ -398,12 +412,13 @@ async def claim_unpaid_past_expiry(
     """Unpaid orders from offer pages and widgets older than their school's period, locked;
     rows another worker holds are skipped, so replicas share the work."""
     days = func.coalesce(schools.c.unpaid_expiry_days, default_days)
+    cutoff = now - func.make_interval(0, 0, 0, days)
     return (await conn.execute(
         select(orders.c.id, orders.c.account_id)
         .select_from(orders.outerjoin(schools, schools.c.account_id == orders.c.account_id))
         .where(orders.c.status == "active", orders.c.payment_status == "not_paid",
                orders.c.source.in_(("page", "widget")),
-               orders.c.created_at < now - func.make_interval(0, 0, 0, days))
+               orders.c.created_at < cutoff, (orders.c.reopened_at.is_(None) | (orders.c.reopened_at < cutoff)))
         .order_by(orders.c.created_at)
         .limit(limit)
         .with_for_update(of=orders, skip_locked=True)

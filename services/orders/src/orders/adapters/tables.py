@@ -91,6 +91,10 @@ orders = Table(
     Column("first_paid_at", DateTime(timezone=True)),
     # Overdue payments that close access until they are paid or cancelled.
     Column("access_holds", ARRAY(UUID(as_uuid=True)), nullable=False, server_default=text("'{}'")),
+    # What each holding payment's PaymentOverdue said (amount, currency, due_at), by payment id.
+    Column("overdue_holds", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # Unpaid orders from offers expire counting from here once a manager reopened them.
+    Column("reopened_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
     UniqueConstraint("account_id", "number"),
     Index("orders_account_created", "account_id", text("created_at DESC"), text("id DESC")),
@@ -122,6 +126,8 @@ order_lines = Table(
     Column("window_status", Text),
     Column("window_starts_at", DateTime(timezone=True)),
     Column("window_ends_at", DateTime(timezone=True)),
+    # The overdue payment a suspended window was last announced with.
+    Column("window_hold", UUID(as_uuid=True)),
     UniqueConstraint("order_id", "position"),
     Index("order_lines_offer", "offer_id", postgresql_where=text("NOT customised")),
     Index("order_lines_product", "product_id"),
@@ -158,6 +164,8 @@ schools = Table(
     Column("name", Text),
     Column("locale", Text),
     Column("unpaid_expiry_days", Integer),
+    # ISO 3166 alpha-2; phones typed without a country code are read as national numbers of it.
+    Column("phone_region", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

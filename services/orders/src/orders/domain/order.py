@@ -75,6 +75,14 @@ def payment_status(total: Decimal, paid: Decimal, refunded: Decimal = Decimal(0)
     return PaymentStatus.OVERPAID
 
 
+FULLY_PAID = frozenset({PaymentStatus.PAID, PaymentStatus.OVERPAID})
+
+
+def becomes_fully_paid(before: str, after: str) -> bool:
+    """Whether a change of the money or the total is the one that made the order fully paid."""
+    return PaymentStatus(after) in FULLY_PAID and PaymentStatus(before) not in FULLY_PAID
+
+
 class PaymentMismatch(ValueError):
     """A payment in another currency than the order's cannot be counted."""
 
@@ -106,7 +114,7 @@ class Order:
 
     @property
     def fully_paid(self) -> bool:
-        return self.status in (PaymentStatus.PAID, PaymentStatus.OVERPAID)
+        return self.status in FULLY_PAID
 
     def record_refund(self, amount: Decimal, currency: str) -> None:
         """Money went back: it no longer counts as paid (never below nothing paid)."""

@@ -120,6 +120,7 @@ async def get_settings(account: AccountId, engine: EngineDep, request: Request) 
 
 @router.put("/settings", tags=["settings"])
 async def put_settings(command: SchoolSettings, actor: CurrentActor, engine: EngineDep, request: Request) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        await service.set_settings(conn, actor, command)
+    with problems():
+        async with engine.begin() as conn:
+            await service.set_settings(conn, actor, command)
     return await get_settings(actor.account_id, engine, request)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -100,6 +101,18 @@ def window_of(order: Any, terms: AccessTerms, now: datetime) -> AccessWindow | N
     )
 
 
+def overdue_of(order: Any, hold: UUID | None) -> dict[str, Any]:
+    """The overdue payment holding access, as its PaymentOverdue described it (if it did)."""
+    if hold is None:
+        return {}
+    said = (order.overdue_holds or {}).get(str(hold)) or {}
+    if "amount" not in said:
+        return {"overdue_payment_id": hold}
+    currency = said.get("currency") or order.currency
+    return {"overdue_payment_id": hold, "overdue_amount": quantize(Decimal(said["amount"]), currency),
+            "currency": currency}
+
+
 async def refresh_access(
     conn: AsyncConnection, actor: Actor, order_id: UUID, reason: str | None, *, now: datetime | None = None
 ) -> int:
@@ -114,14 +127,21 @@ async def refresh_access(
         window = window_of(order, terms, now)
         before = (AccessWindow(line.window_status, line.window_starts_at, line.window_ends_at)
                   if line.window_status else None)
-        if window == before or window is None:
+        if window is None:
             continue
-        await repo.save_window(conn, line.id, window.status, window.starts_at, window.ends_at)
+        # While suspended, the contact is told which payment to make; another one holding it is news too.
+        hold = order.access_holds[0] if window.status == "suspended" else None
+        if window == before and hold == line.window_hold:
+            continue
+        await repo.save_window(conn, line.id, window.status, window.starts_at, window.ends_at, hold)
+        why = reason or ("expired" if window.status == "ended" else "paid")
+        if window.status == "suspended" and why == "resumed":
+            why = "overdue"  # one overdue payment was settled, another still holds access closed
         events.append(actor.event(
             AccessChanged, order_id=order.id, line_id=line.id, product_id=line.product_id,
             product_title=line.product_title, contact_id=order.contact_id, status=window.status,
-            starts_at=window.starts_at, ends_at=window.ends_at, terms=terms,
-            reason=reason or ("expired" if window.status == "ended" else "paid"),
+            starts_at=window.starts_at, ends_at=window.ends_at, terms=terms, reason=why,
+            **overdue_of(order, hold),
         ))
     await add_to_outbox(conn, outbox, *events)
     return len(events)

@@ -19,7 +19,7 @@ class EmailTaken(Exception):
 
 async def create_contact(conn: AsyncConnection, actor: Actor, command: ContactFields) -> UUID:
     values = {"name": command.name, "email": str(command.email),
-              "phone": normalised_phone(command.phone, "phone"), "locale": command.locale}
+              "phone": await normalised_phone(conn, actor.account_id, command.phone, "phone"), "locale": command.locale}
     created = await repo.insert_contact(conn, actor.account_id, values)
     if created is None:
         existing = await repo.contact_by_email(conn, actor.account_id, values["email"])
@@ -42,7 +42,7 @@ async def edit_contact(conn: AsyncConnection, actor: Actor, contact_id: UUID, ch
                 raise InvalidOrder(field, "cannot be empty")
             values[field] = str(value) if value is not None else None
     if "phone" in given:
-        values["phone"] = normalised_phone(changes.phone, "phone")
+        values["phone"] = await normalised_phone(conn, actor.account_id, changes.phone, "phone")
     values = {k: v for k, v in values.items() if v != getattr(row, k)}
     if not values:
         return

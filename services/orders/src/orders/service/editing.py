@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..adapters import repository as repo
 from ..adapters.tables import outbox
 from ..commands import LineChanges, NewLine, OrderChanges
-from ..domain.order import InvalidOrder, check_amount, payment_status, price
+from ..domain.order import InvalidOrder, becomes_fully_paid, check_amount, payment_status, price
 from .common import Actor, Unchanged, announce_update, claim, history, plain, refresh_access
 from .intake import place
 
@@ -42,8 +42,8 @@ async def edit_order(conn: AsyncConnection, actor: Actor, order_id: UUID, versio
         lines = await repo.lines_of(conn, order_id)
         _, total = price([line.price for line in lines], new["discount"], order.currency)
         new["total"] = total
-        new["payment_status"] = payment_status(total, order.paid, order.refunded).value
-    if given & {"pipeline_id", "stage_id"}:
+    placed = bool(given & {"pipeline_id", "stage_id"})
+    if placed:
         pipeline_id = changes.pipeline_id if "pipeline_id" in given else None
         stage_id = changes.stage_id if "stage_id" in given else None
         if pipeline_id is None and stage_id is None:
@@ -59,21 +59,50 @@ async def edit_order(conn: AsyncConnection, actor: Actor, order_id: UUID, versio
     if cancelling:
         new["status"] = "cancelled"
         new["closed_at"] = utcnow()
-        if "stage_id" not in new:
+        if not placed:
             cancel_stage = await repo.cancel_stage(conn, new.get("pipeline_id", order.pipeline_id))
             if cancel_stage is not None and cancel_stage != order.stage_id:
                 new["stage_id"] = cancel_stage
+    # A cancelled or expired order taken back into work starts the funnel again, unless placed.
+    reopening = changes.status == "active" and order.status != "active"
+    if reopening:
+        new.update(status="active", closed_at=None, reopened_at=utcnow())
+        if not placed:
+            first = await repo.first_stage(conn, order.pipeline_id)
+            if first != order.stage_id:
+                new["stage_id"] = first
+    if "total" in new:
+        new.update(await _settle(conn, order, new["total"], may_move=not (placed or reopening or cancelling)))
     if not new:
         raise Unchanged()
     await repo.update_order(conn, order_id, **new)
-    shown = {k: v for k, v in new.items() if k not in ("closed_at", "payment_status")}
-    await history(conn, actor, order_id, "updated", {
+    shown = {k: v for k, v in new.items() if k not in ("closed_at", "reopened_at")}
+    await history(conn, actor, order_id, "reopened" if reopening else "updated", {
         "version": order.version, "changes": {k: {"before": plain(getattr(order, k)), "after": plain(v)}
                                               for k, v in shown.items()}})
     changed = [k.removesuffix("_id") if k in ("contact_id",) else k for k in shown]
     await announce_update(conn, actor, order_id, changed)
     if cancelling:
         await refresh_access(conn, actor, order_id, "cancelled")
+    if reopening:
+        await refresh_access(conn, actor, order_id, "resumed")
+
+
+async def _settle(conn: AsyncConnection, order: Any, total: Any, *, may_move: bool = True) -> dict[str, Any]:
+    """What a new total changes besides itself: the payment status and, when it is the change that
+    makes the order fully paid, what a payment would have changed (paid_at, the on_full_payment stage).
+    Losing the full payment leaves the stage where it is."""
+    status = payment_status(total, order.paid, order.refunded).value
+    if status == order.payment_status:
+        return {}
+    values: dict[str, Any] = {"payment_status": status}
+    if becomes_fully_paid(order.payment_status, status):
+        values["paid_at"] = utcnow()
+        if may_move and order.status == "active":
+            stage = await repo.full_payment_stage(conn, order.pipeline_id)
+            if stage is not None and stage != order.stage_id:
+                values["stage_id"] = stage
+    return values
 
 
 async def add_line(conn: AsyncConnection, actor: Actor, order_id: UUID, version: int, command: NewLine) -> UUID:
@@ -86,11 +115,11 @@ async def add_line(conn: AsyncConnection, actor: Actor, order_id: UUID, version:
         "offer_id": command.offer_id, "offer_title": command.offer_title, "price": command.price,
         "access": command.access.model_dump(mode="json"),
     })
-    await _reprice(conn, order, [*[line.price for line in lines], command.price])
+    settled = await _reprice(conn, order, [*[line.price for line in lines], command.price])
     await history(conn, actor, order_id, "line_added", {
         "version": order.version, "line_id": line_id, "product_id": command.product_id,
-        "product_title": command.product_title, "price": command.price})
-    await announce_update(conn, actor, order_id, ["lines", "total"])
+        "product_title": command.product_title, "price": command.price, **_shown(order, settled)})
+    await announce_update(conn, actor, order_id, ["lines", "total", *settled])
     await refresh_access(conn, actor, order_id, "terms_changed")
     return line_id
 
@@ -123,15 +152,14 @@ async def edit_line(
         raise Unchanged()
     prices = [new.get("price", line.price) if other.id == line_id else other.price for other in lines]
     await repo.update_line(conn, line_id, **new)
-    if "price" in new:
-        await _reprice(conn, order, prices)
+    settled = await _reprice(conn, order, prices) if "price" in new else {}
     details: dict[str, Any] = {"version": order.version, "line_id": line_id, "changes": {
         k: {"before": plain(line.access if k == "access" else getattr(line, k)), "after": plain(v)}
-        for k, v in new.items()}}
+        for k, v in new.items()}, **_shown(order, settled)}
     if (new.keys() & {"price", "access"}) and line.offer_id is not None and not line.customised:
         details["offer_copy"] = await _request_offer_copy(conn, actor, order, line.offer_id, line.offer_title)
     await history(conn, actor, order_id, "line_updated", details)
-    await announce_update(conn, actor, order_id, ["lines", *(["total"] if "price" in new else [])])
+    await announce_update(conn, actor, order_id, ["lines", *(["total"] if "price" in new else []), *settled])
     if "access" in new:
         await refresh_access(conn, actor, order_id, "terms_changed")
 
@@ -145,20 +173,29 @@ async def remove_line(conn: AsyncConnection, actor: Actor, order_id: UUID, line_
     if len(lines) == 1:
         raise InvalidOrder("line_id", "an order keeps at least one line")
     await repo.delete_line(conn, line_id)
-    await _reprice(conn, order, [other.price for other in lines if other.id != line_id])
+    settled = await _reprice(conn, order, [other.price for other in lines if other.id != line_id])
     await history(conn, actor, order_id, "line_removed", {
         "version": order.version, "line_id": line_id, "product_id": line.product_id,
-        "product_title": line.product_title, "price": line.price})
-    await announce_update(conn, actor, order_id, ["lines", "total"])
+        "product_title": line.product_title, "price": line.price, **_shown(order, settled)})
+    await announce_update(conn, actor, order_id, ["lines", "total", *settled])
 
 
-async def _reprice(conn: AsyncConnection, order: Any, prices: list[Any]) -> None:
+async def _reprice(conn: AsyncConnection, order: Any, prices: list[Any]) -> dict[str, Any]:
+    """New totals from the lines' prices; what else that changed (see `_settle`)."""
     try:
         subtotal, total = price(prices, order.discount, order.currency)
     except InvalidOrder as exc:
         raise InvalidOrder("price", f"{exc.message}; lower the discount first") from None
-    await repo.update_order(conn, order.id, subtotal=subtotal, total=total,
-                            payment_status=payment_status(total, order.paid, order.refunded).value)
+    settled = await _settle(conn, order, total)
+    await repo.update_order(conn, order.id, subtotal=subtotal, total=total, **settled)
+    return settled
+
+
+def _shown(order: Any, settled: dict[str, Any]) -> dict[str, Any]:
+    """A line edit's consequences for the order, for its history entry."""
+    if not settled:
+        return {}
+    return {"order_changes": {k: {"before": plain(getattr(order, k)), "after": plain(v)} for k, v in settled.items()}}
 
 
 async def _request_offer_copy(

@@ -145,11 +145,13 @@ async def place(
     return await repo.default_pipeline(conn, account)
 
 
-def normalised_phone(phone: str | None, field: str) -> str | None:
+async def normalised_phone(conn: AsyncConnection, account: UUID, phone: str | None, field: str) -> str | None:
+    """E.164; a number typed without its country code is read in the school's phone region, if it set one."""
     if phone is None or not phone.strip():
         return None
+    school = await repo.school(conn, account)
     try:
-        return to_e164(phone)
+        return to_e164(phone, school.phone_region if school else None)
     except ValueError as exc:
         raise InvalidOrder(field, str(exc)) from None
 
@@ -164,7 +166,7 @@ async def choose_contact(
             raise InvalidOrder("contact_id", f"no contact {contact_id} in this school")
         return row.id, ContactData(name=row.name, email=row.email, phone=row.phone, locale=row.locale)
     assert inline is not None
-    phone = normalised_phone(inline.phone, "contact.phone")
+    phone = await normalised_phone(conn, account, inline.phone, "contact.phone")
     new_id = await repo.upsert_contact(conn, account, name=inline.name, email=str(inline.email), phone=phone,
                                        locale=inline.locale)
     row = await repo.contact_row(conn, account, new_id)
