@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PACKAGES := contracts libs/servicekit deploy/local services/offers services/orders services/payments services/notifications services/gateway
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 
-.PHONY: run test bench token install clean
+.PHONY: run test bench bench-orders-list token install clean
 
 $(STAMP): $(PYPROJECTS) requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m localstack.bench $(ARGS)
+
+bench-orders-list: $(STAMP)
+	$(PY) services/orders/bench/list_and_search.py $(ARGS)
 
 token: $(STAMP)
 	$(PY) -m gateway.token $(ARGS)

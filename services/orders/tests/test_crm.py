@@ -418,6 +418,21 @@ async def test_school_name_and_refunds(crm):
     assert [(a["status"], a["reason"]) for a in access] == [("open", "paid"), ("revoked", "refunded")]
 
 
+async def test_an_overpaid_order_owes_nothing_on_its_card_in_the_list_and_in_the_export(crm):
+    client, app, _ = crm
+    account = uuid.uuid4()
+    card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
+    await apply(app, service.on_payment_succeeded, PaymentSucceeded(
+        account_id=account, correlation_id=uuid.uuid4(), order_id=uuid.UUID(card["id"]), payment_id=uuid.uuid4(),
+        amount=Decimal("1000.00"), currency="UAH", paid_at=datetime.now(UTC)))
+    card = (await client.get(f"/orders/{card['id']}", headers=who(account))).json()
+    assert (card["payment_status"], card["paid"], card["due"]) == ("overpaid", "1000.00", "0.00")
+    listed = await client.get("/orders", headers=who(account))
+    assert listed.status_code == 200 and listed.json()["items"][0]["due"] == "0.00"
+    export = await client.get("/orders/export.csv", headers=who(account))
+    assert export.status_code == 200 and "overpaid" in export.text
+
+
 async def test_windows_move_with_terms_and_end_by_the_clock(crm):
     from orders.entrypoints.clock import ClockWorker
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters.tables import contacts, order_history, order_lines, orders, pipelines, schools, stages
 from .domain.access import access_window
+from .domain.order import amount_due
 
 SORTS = {"created_at": orders.c.created_at, "number": orders.c.number, "total": orders.c.total}
 
@@ -78,7 +79,7 @@ def _summary(row: Any) -> dict[str, Any]:
         "currency": row.currency,
         "total": _money(row.total, row.currency),
         "paid": _money(net, row.currency),
-        "due": _money(max(row.total - net, 0), row.currency),
+        "due": _money(amount_due(row.total, row.paid, row.refunded), row.currency),
         "paid_at": row.paid_at,
         "offer_id": row.offer_id,
         "repeat_of": row.repeat_of,

@@ -78,6 +78,11 @@ def payment_status(total: Decimal, paid: Decimal, refunded: Decimal = Decimal(0)
 FULLY_PAID = frozenset({PaymentStatus.PAID, PaymentStatus.OVERPAID})
 
 
+def amount_due(total: Decimal, paid: Decimal, refunded: Decimal = Decimal(0)) -> Decimal:
+    """What is still owed; an overpaid order owes nothing (the surplus is not a negative due)."""
+    return max(total - (paid - refunded), Decimal(0))
+
+
 def becomes_fully_paid(before: str, after: str) -> bool:
     """Whether a change of the money or the total is the one that made the order fully paid."""
     return PaymentStatus(after) in FULLY_PAID and PaymentStatus(before) not in FULLY_PAID
@@ -110,7 +115,7 @@ class Order:
 
     @property
     def due(self) -> Decimal:
-        return max(self.total - self.net_paid, Decimal(0))
+        return amount_due(self.total, self.paid, self.refunded)
 
     @property
     def fully_paid(self) -> bool:
