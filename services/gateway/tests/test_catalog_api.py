@@ -12,7 +12,7 @@ from gateway.main import create_app
 from gateway.settings import Settings
 from localstack.broker import create_topics
 from localstack.ports import free_port
-from servicekit.testing import fresh_group, migrated_database, running
+from servicekit.testing import fresh_group_after_published, migrated_database, running
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
@@ -23,9 +23,10 @@ async def gateway(infra):
     from offers.settings import Settings as OffersSettings
 
     await create_topics(infra.kafka_bootstrap, [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)])
+    group = await fresh_group_after_published(infra.kafka_bootstrap)
     offers_app = offers.main.create_app(OffersSettings(
         database_url=await migrated_database(infra, "offers", offers.main.MIGRATIONS),
-        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=fresh_group()))
+        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=group))
     dead = f"http://127.0.0.1:{free_port()}"
     app = create_app(Settings(jwt_secret=SECRET, orders_url=dead, payments_url=dead, notifications_url=dead,
                               log_json=False),

@@ -11,7 +11,7 @@ from gateway.main import create_app
 from gateway.settings import Settings
 from localstack.broker import create_topics
 from localstack.ports import free_port
-from servicekit.testing import fresh_group, migrated_database, running
+from servicekit.testing import fresh_group_after_published, migrated_database, running
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
@@ -24,12 +24,14 @@ async def gateway(infra):
     from orders.settings import Settings as OrdersSettings
 
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
+    offers_group = await fresh_group_after_published(infra.kafka_bootstrap)
+    orders_group = await fresh_group_after_published(infra.kafka_bootstrap)
     offers_app = offers.main.create_app(OffersSettings(
         database_url=await migrated_database(infra, "offers", offers.main.MIGRATIONS),
-        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=fresh_group()))
+        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=offers_group))
     orders_app = orders.main.create_app(OrdersSettings(
         database_url=await migrated_database(infra, "orders", orders.main.MIGRATIONS),
-        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=fresh_group()))
+        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=orders_group))
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     app = create_app(
         Settings(jwt_secret=SECRET, payments_url=dead, log_json=False),

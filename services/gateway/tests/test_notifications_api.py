@@ -13,7 +13,7 @@ from gateway.main import create_app
 from gateway.settings import Settings
 from localstack.broker import create_topics
 from localstack.ports import free_port
-from servicekit.testing import fresh_group, migrated_database, running
+from servicekit.testing import fresh_group_after_published, migrated_database, running
 from sqlalchemy import text
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
@@ -38,9 +38,10 @@ async def stack(infra):
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
+    group = await fresh_group_after_published(infra.kafka_bootstrap)
     service_app = notifications.main.create_app(NotificationsSettings(
         database_url=await migrated_database(infra, "notifications", notifications.main.MIGRATIONS),
-        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=fresh_group(),
+        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=group,
         smtp_port=smtp.port,
     ))
     app = create_app(

@@ -11,7 +11,7 @@ from gateway.main import create_app
 from gateway.settings import Settings
 from localstack.broker import create_topics
 from localstack.ports import free_port
-from servicekit.testing import fresh_group, migrated_database, running
+from servicekit.testing import fresh_group_after_published, migrated_database, running
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
@@ -22,9 +22,10 @@ async def api(infra):
     from orders.settings import Settings as OrdersSettings
 
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
+    group = await fresh_group_after_published(infra.kafka_bootstrap)
     orders_app = orders.main.create_app(OrdersSettings(
         database_url=await migrated_database(infra, "orders", orders.main.MIGRATIONS),
-        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=fresh_group(),
+        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=group,
         clock_interval_seconds=0))
     dead = f"http://127.0.0.1:{free_port()}"
     app = create_app(Settings(jwt_secret=SECRET, payments_url=dead, offers_url=dead, log_json=False),

@@ -11,7 +11,7 @@ from gateway.auth import mint
 from gateway.main import create_app
 from gateway.settings import Settings
 from localstack.broker import create_topics
-from servicekit.testing import fresh_group, migrated_database, running
+from servicekit.testing import fresh_group_after_published, migrated_database, running
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
@@ -23,9 +23,10 @@ async def gateway(infra):
     from payments.settings import Settings as PaymentsSettings
 
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
+    group = await fresh_group_after_published(infra.kafka_bootstrap)
     payments_app = payments.main.create_app(PaymentsSettings(
         database_url=await migrated_database(infra, "payments", payments.main.MIGRATIONS),
-        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=fresh_group(),
+        kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False, consumer_group=group,
         public_base_url="http://pay.school.test"))
     app = create_app(Settings(jwt_secret=SECRET, log_json=False),
                      transports={"payments": httpx.ASGITransport(app=payments_app)})

@@ -17,7 +17,7 @@ from localstack.broker import create_topics
 from notifications.main import MIGRATIONS, create_app
 from notifications.settings import Settings
 from servicekit.metrics import REGISTRY
-from servicekit.testing import as_account, fresh_group, migrated_database, running
+from servicekit.testing import as_account, fresh_group_after_published, migrated_database, running
 from sqlalchemy import text
 
 GROUP = "notifications"
@@ -61,9 +61,10 @@ class Stack:
 async def stack(infra, mailbox):
     url = await migrated_database(infra, "notifications", MIGRATIONS)
     await create_topics(infra.kafka_bootstrap, [*ALL_TOPICS, *(dlq_topic(t) for t in ALL_TOPICS)])
+    group = await fresh_group_after_published(infra.kafka_bootstrap)
     settings = Settings(
         database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
-        smtp_port=mailbox.port, send_retry_first=0.2, send_retry_cap=1, consumer_group=fresh_group(),
+        smtp_port=mailbox.port, send_retry_first=0.2, send_retry_cap=1, consumer_group=group,
     )
     app = create_app(settings)
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)

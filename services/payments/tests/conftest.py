@@ -23,7 +23,7 @@ from localstack.provider_standin import (
 from payments import service
 from payments.main import MIGRATIONS, create_app, providers_from
 from payments.settings import Settings
-from servicekit.testing import fresh_group, migrated_database, running
+from servicekit.testing import fresh_group_after_published, migrated_database, running
 from sqlalchemy import text
 
 PUBLIC_BASE_URL = "http://pay.school.test"
@@ -91,9 +91,10 @@ def order_created():
 async def client_app(infra, standin):
     url = await migrated_database(infra, "payments", MIGRATIONS)
     await create_topics(infra.kafka_bootstrap, [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)])
+    group = await fresh_group_after_published(infra.kafka_bootstrap)
     settings = Settings(
         database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, public_base_url=PUBLIC_BASE_URL,
-        log_json=False, consumer_group=fresh_group(), stripe_api_base=standin.url, stripe_max_network_retries=0,
+        log_json=False, consumer_group=group, stripe_api_base=standin.url, stripe_max_network_retries=0,
         wayforpay_api_url=f"{standin.url}/wfp/api", worker_poll_seconds=0.1,
     )
     app = create_app(settings)

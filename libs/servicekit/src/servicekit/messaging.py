@@ -96,8 +96,13 @@ def consume(
     """
     policy = retry or RetryPolicy()
     for event_type, handler in handlers.items():
-        _consume_topic(broker, event_type, handler, engine=engine, group_id=f"{group_id}.{event_type.topic}",
+        _consume_topic(broker, event_type, handler, engine=engine, group_id=topic_group(group_id, event_type.topic),
                        service=service, policy=policy)
+
+
+def topic_group(group_id: str, topic: str) -> str:
+    """The consumer group that reads `topic` for a service whose group is `group_id`."""
+    return f"{group_id}.{topic}"
 
 
 def _consume_topic(

@@ -44,7 +44,7 @@ async def service_under_test(
     url = await migrated_database(infra, name, migrations)
     await create_topics(infra.kafka_bootstrap, [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)])
     settings = settings_type(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
-                             consumer_group=fresh_group(), **overrides)
+                             consumer_group=await fresh_group_after_published(infra.kafka_bootstrap), **overrides)
     app = create_app(settings)
     async with running(app) as client:
         yield client, app
@@ -53,6 +53,36 @@ async def service_under_test(
 def fresh_group() -> str:
     """A consumer group of its own, so no earlier app's members delay this one's join."""
     return f"test-{uuid.uuid4().hex[:10]}"
+
+
+async def fresh_group_after_published(bootstrap: str) -> str:
+    """A fresh group whose consumers start after everything already on the topics.
+
+    Tests share one broker: without this, a service under test would first read every event
+    earlier tests published, about orders its database never heard of, and its consumers would
+    wait on them (NotYet) before reaching this test's events. The offsets are committed before
+    the service starts, so nothing this test publishes afterwards can be skipped.
+    """
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from contracts import ALL_TOPICS
+
+    from .messaging import topic_group
+
+    group = fresh_group()
+    for topic in ALL_TOPICS:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=topic_group(group, topic),
+                                    enable_auto_commit=False)
+        await consumer.start()
+        try:
+            await consumer.topics()  # loads the metadata partitions_for_topic reads
+            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            if partitions:
+                consumer.assign(partitions)
+                ends = await consumer.end_offsets(partitions)
+                await consumer.commit({tp: offset for tp, offset in ends.items()})
+        finally:
+            await consumer.stop()
+    return group
 
 
 def as_account(account_id: UUID) -> dict[str, str]:
