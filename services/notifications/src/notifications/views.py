@@ -1,12 +1,10 @@
 """Read side of the notifications service: the delivery log the CRM shows, and the templates."""
 
-import base64
-import binascii
-import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from servicekit.pagination import BadCursor, decode_cursor, encode_cursor
 from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,23 +21,14 @@ _SUMMARY = (
 )
 
 
-class BadCursor(ValueError):
-    """A cursor this API did not give out."""
-
-
-def _encode(created_at: datetime, delivery_id: UUID) -> str:
-    raw = json.dumps([created_at.isoformat(), str(delivery_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def _decode(cursor: str) -> tuple[datetime, UUID]:
+    created_at, delivery_id = decode_cursor(cursor, 2)
     try:
-        created_at, delivery_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         when = datetime.fromisoformat(created_at)
         if when.tzinfo is None:
             raise ValueError("a cursor's time has its zone")
         return when, UUID(delivery_id)
-    except (ValueError, TypeError, binascii.Error) as exc:
+    except (ValueError, TypeError) as exc:
         raise BadCursor(str(exc)) from None
 
 
@@ -55,7 +44,7 @@ async def _page(
     )).all()
     items = [dict(r._mapping) for r in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
-    return {"items": items, "next_cursor": _encode(last.created_at, last.id) if last is not None else None}
+    return {"items": items, "next_cursor": encode_cursor(last.created_at.isoformat(), str(last.id)) if last is not None else None}
 
 
 async def order_deliveries(

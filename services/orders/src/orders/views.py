@@ -1,7 +1,5 @@
 """Read side of the orders service: the order card, lists and export, contacts, pipelines."""
 
-import base64
-import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts import AccessTerms, quantize, utcnow
+from servicekit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -179,17 +178,6 @@ async def history(conn: AsyncConnection, account_id: UUID, order_id: UUID) -> li
 
 # --- lists ----------------------------------------------------------------------------------
 
-def _encode(*values: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
-
-
-def _decode(cursor: str) -> list[Any]:
-    value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    if not isinstance(value, list):
-        raise ValueError("not a cursor")
-    return value
-
-
 def _sort_value(sort: str, raw: Any) -> Any:
     if sort == "created_at":
         return datetime.fromisoformat(raw)
@@ -254,7 +242,7 @@ def _filtered(account_id: UUID, f: OrderFilters) -> Select[Any]:
 
 def check_cursor(cursor: str, f: OrderFilters) -> tuple[Any, UUID]:
     """Raises ValueError for a cursor this API did not give out for this sort."""
-    sort, direction, value, order_id = _decode(cursor)
+    sort, direction, value, order_id = decode_cursor(cursor, 4)
     if (sort, direction) != (f.sort, f.direction):
         raise ValueError("the cursor belongs to another sort")
     return _sort_value(sort, value), UUID(order_id)
@@ -275,7 +263,7 @@ async def order_list(
     if len(rows) > limit:
         last = rows[limit - 1]
         value = getattr(last, f.sort)
-        next_cursor = _encode(f.sort, f.direction, value.isoformat() if isinstance(value, datetime) else str(value),
+        next_cursor = encode_cursor(f.sort, f.direction, value.isoformat() if isinstance(value, datetime) else str(value),
                               str(last.id))
     return {"items": items, "next_cursor": next_cursor}
 
@@ -328,12 +316,12 @@ async def contact_list(
             matching.append(contacts.c.phone.like(_like(digits)))
         query = query.where(or_(*matching))
     if cursor:
-        name, contact_id = _decode(cursor)
+        name, contact_id = decode_cursor(cursor, 2)
         query = query.where(tuple_(contacts.c.name, contacts.c.id) > tuple_(name, UUID(contact_id)))
     rows = (await conn.execute(query.order_by(contacts.c.name, contacts.c.id).limit(limit + 1))).all()
     items = [dict(r._mapping) for r in rows[:limit]]
     more = len(rows) > limit
-    return {"items": items, "next_cursor": _encode(rows[limit - 1].name, str(rows[limit - 1].id)) if more else None}
+    return {"items": items, "next_cursor": encode_cursor(rows[limit - 1].name, str(rows[limit - 1].id)) if more else None}
 
 
 # --- pipelines and settings ------------------------------------------------------------------

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
+from servicekit.pagination import BadCursor
 
 from .. import service, views
 from ..domain.letters import SUPPORTED_LOCALES, Override, TemplateName
@@ -25,7 +26,7 @@ Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of
 async def _log_page(read: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     try:
         return await read()
-    except views.BadCursor:
+    except BadCursor:
         raise Problem(422, "Invalid request", "cursor is not one this API gave out",
                       errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
 
