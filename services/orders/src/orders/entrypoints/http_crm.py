@@ -76,7 +76,6 @@ async def list_pipelines(actor: CurrentActor, engine: EngineDep) -> dict[str, An
     async with engine.begin() as conn:
         # Every school has its default pipeline, from the first look on.
         await service.ensure_default_pipeline(conn, actor.account_id)
-    async with engine.connect() as conn:
         return {"items": await views.pipeline_list(conn, actor.account_id)}
 
 
