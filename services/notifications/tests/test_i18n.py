@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from gettext import c2py
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,12 @@ def test_every_message_is_translated_and_nothing_is_stale(locale):
     have = {m.id: m for m in catalog if m.id}
     assert sorted(map(str, set(wanted) - set(have))) == [], "messages missing from the catalog"
     assert sorted(map(str, set(have) - set(wanted))) == [], "messages no template uses any more"
-    plurals = Catalog(locale=locale).num_plurals
+    cldr = Catalog(locale=locale)
+    plurals = cldr.num_plurals
     assert catalog.num_plurals == plurals
+    # The header's rule is the one gettext applies at run time: it must pick CLDR's form for every number.
+    header, expected = c2py(catalog.plural_expr), c2py(cldr.plural_expr)
+    assert [n for n in PLURAL_PROBES if header(n) != expected(n)] == [], "Plural-Forms differs from CLDR"
     for message in have.values():
         assert not message.fuzzy, message.id
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
@@ -57,6 +62,11 @@ def test_every_message_is_translated_and_nothing_is_stale(locale):
         )
         # Placeholders, plural forms and format specifiers agree with the English (Babel's checkers).
         assert list(message.check(catalog)) == [], message.id
+
+
+# Small numbers, the teens and hundreds where Slavic forms turn, and the millions where French and
+# Italian take their "many" form.
+PLURAL_PROBES = [*range(0, 230), 1000, 1_000_000, 1_000_001, 2_000_000, 21_000_000]
 
 
 def letter(locale: str, template: str = "payment_link", **over) -> Letter:
@@ -98,7 +108,8 @@ PRODUCTS = {
            5: "Twoje zamówienie obejmuje 5 produktów:", 12: "Twoje zamówienie obejmuje 12 produktów:",
            22: "Twoje zamówienie obejmuje 22 produkty:"},
     "de": {1: "Ihre Bestellung umfasst 1 Produkt:", 2: "Ihre Bestellung umfasst 2 Produkte:"},
-    "fr": {1: "Votre commande comprend 1 produit\xa0:", 2: "Votre commande comprend 2 produits\xa0:"},
+    "fr": {0: "Votre commande comprend 0 produit\xa0:", 1: "Votre commande comprend 1 produit\xa0:",
+           2: "Votre commande comprend 2 produits\xa0:"},
     "it": {1: "Il tuo ordine comprende 1 prodotto:", 2: "Il tuo ordine comprende 2 prodotti:"},
     "en": {1: "Your order includes 1 product:", 2: "Your order includes 2 products:"},
 }
@@ -118,6 +129,11 @@ DAYS = {
     "pl": {1: "Termin płatności upływa za 1 dzień.", 3: "Termin płatności upływa za 3 dni.",
            5: "Termin płatności upływa za 5 dni."},
     "en": {1: "The payment is due in 1 day.", 7: "The payment is due in 7 days."},
+    # CLDR's "many": a round million takes "de"/"di" before the noun.
+    "fr": {1: "Le paiement est dû dans 1 jour.", 2: "Le paiement est dû dans 2 jours.",
+           1_000_000: "Le paiement est dû dans 1000000 de jours."},
+    "it": {1: "Il pagamento scade tra 1 giorno.", 3: "Il pagamento scade tra 3 giorni.",
+           1_000_000: "Il pagamento scade tra 1000000 di giorni."},
 }
 
 
