@@ -535,7 +535,7 @@ async def main_async(args: argparse.Namespace) -> None:
         if not admin_url:
             pg = EmbeddedPostgres(workdir / "pgdata", free_port())
             await asyncio.to_thread(pg.start)
-            stops.append(pg.stop)
+            stops.append(pg.remove)
             admin_url = pg.url()
         kafka = args.kafka_bootstrap
         if not kafka:

