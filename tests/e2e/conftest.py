@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from localstack.ports import free_port
+from localstack.ports import free_port, port_is_free
+from localstack.postgres_home import remove_data
 from localstack.provider_standin import ProviderStandIn, StandInThread
 
 
@@ -37,7 +38,7 @@ def providers() -> Iterator[ProviderStandIn]:
 def stack(tmp_path_factory, providers) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("stack")
     base = free_port()
-    while any(not _free(base + n) for n in range(5)):
+    while any(not port_is_free("127.0.0.1", base + n) for n in range(5)):
         base = free_port()
     env = {
         **os.environ,
@@ -74,13 +75,8 @@ def stack(tmp_path_factory, providers) -> Iterator[dict[str, Any]]:
             process.wait(60)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def _free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
+        # Its PostgreSQL data may have been placed outside the temporary folder (see postgres_home).
+        remove_data(data / "pgdata")
 
 
 def _logs(data: Path) -> str:

@@ -13,8 +13,8 @@ import httpx
 
 from .broker import TansuBroker, create_topics
 from .config import DATABASES, SERVICES, StackConfig
-from .ports import wait_for_port
-from .postgres import EmbeddedPostgres, create_databases, database_url
+from .ports import port_is_free, wait_for_port
+from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
 
 
 class Stack:
@@ -30,7 +30,32 @@ class Stack:
         self.smtp = ("", 0)
 
     # -- infrastructure -------------------------------------------------------------------
+    def ports_wanted(self) -> dict[str, int]:
+        """Every port this stack would listen on, by what would listen there."""
+        c = self.config
+        wanted = {name: c.port(name) for name in ("gateway", *SERVICES)}
+        # Our own PostgreSQL, left running by a stack that was killed, is restarted rather than refused.
+        if not c.postgres_url and not left_running(self.data / "pgdata", c.postgres_port):
+            wanted["PostgreSQL"] = c.postgres_port
+        if not c.kafka_bootstrap:
+            wanted["the broker"] = c.kafka_port
+        if not c.smtp_host:
+            wanted["the mailbox (SMTP)"], wanted["the mailbox (web)"] = c.smtp_port, c.mailbox_port
+        return wanted
+
+    def check_ports(self) -> None:
+        """Refuse to start anything when a port is taken: a second stack must not half-start."""
+        taken = [f"{port} ({what})" for what, port in self.ports_wanted().items()
+                 if not port_is_free(self.config.host, port)]
+        if taken:
+            raise PortsTaken(
+                f"ports already taken on {self.config.host}: {', '.join(taken)}. Is the stack already running "
+                f"(see {self.data / 'stack.json'})? Stop it, or start this one elsewhere with STACK_PORT_BASE, "
+                "STACK_POSTGRES_PORT, STACK_KAFKA_PORT, STACK_SMTP_PORT and STACK_MAILBOX_PORT."
+            )
+
     def start_infrastructure(self) -> None:
+        self.check_ports()
         self.logs.mkdir(parents=True, exist_ok=True)
         c = self.config
         if c.postgres_url:
@@ -138,6 +163,10 @@ class Stack:
             self.broker.stop()
         if self.postgres:
             self.postgres.stop()
+
+
+class PortsTaken(RuntimeError):
+    """Another process listens where this stack would."""
 
 
 def say(text: str) -> None:
