@@ -1,17 +1,28 @@
-# One command runs the system, one runs the tests; both install what they need.
+# One command runs the system, one runs the tests; both install exactly what uv.lock says.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# uv itself, pinned with hashes in requirements-uv.txt, lives in its own small environment.
+UV_HOME := .uv
+UV := $(UV_HOME)/bin/uv
+UV_VERSION := 0.13.9
 PACKAGES := contracts libs/servicekit deploy/local services/offers services/orders services/payments services/notifications services/gateway
-PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
+# The stamp is named after the content of the lock and of every pyproject: a changed lock is a
+# new stamp, so an old .venv is brought to the locked set whatever the files' times say.
+LOCK_DIGEST := $(shell cat uv.lock requirements-uv.txt $(PYPROJECTS) 2>/dev/null | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(LOCK_DIGEST)
 
-.PHONY: run test bench bench-orders-list token install clean
+.PHONY: run test bench bench-orders-list token install lock check-fresh clean
 
-$(STAMP): $(PYPROJECTS) requirements-dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(addprefix -e ,$(PACKAGES)) -r requirements-dev.txt
+$(UV): requirements-uv.txt
+	test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
+	$(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-uv.txt
+	touch $(UV)
+
+$(STAMP): $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,5 +42,16 @@ bench-orders-list: $(STAMP)
 token: $(STAMP)
 	$(PY) -m gateway.token $(ARGS)
 
+# Re-resolves the lock from the pyprojects (ARGS="--upgrade" or "--upgrade-package babel" to move
+# versions on) and re-pins uv; commit the result as its own reviewed change.
+lock: $(UV)
+	$(UV) lock $(ARGS)
+	echo "uv==$(UV_VERSION)" | $(UV) pip compile - --universal --generate-hashes --no-header --quiet -o requirements-uv.txt
+
+# A fresh clone of what is committed, in a new private folder, installed from the lock alone;
+# every service must import and the local stack's own tests must pass there.
+check-fresh:
+	bash deploy/checks/check-fresh.sh
+
 clean:
-	rm -rf $(VENV) .local
+	rm -rf $(VENV) $(UV_HOME) .local

@@ -262,7 +262,12 @@ def test_dockerfile(name: str) -> None:
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
     for path in ("contracts/", "libs/servicekit/", f"services/{name}/"):
         assert re.search(rf"^COPY {re.escape(path)} ", text, re.M), f"{name}: does not copy {path}"
-    assert f"pip install -e ./services/{name}" in text
+    # Installed from the lock the tests ran, and only from it.
+    assert re.search(r"^COPY requirements-uv\.txt ", text, re.M) and "pip install --require-hashes" in text
+    assert re.search(r"^COPY pyproject\.toml uv\.lock ", text, re.M)
+    syncs = re.findall(r"^RUN uv sync (.+?)(?: \\|$)", text, re.M)
+    assert syncs and all(f"--locked --no-dev --package {name}" in s for s in syncs), syncs
+    assert "pip install ." not in text and "pip install -e" not in text
     users = re.findall(r"^USER (\S+)", text, re.M)
     assert users and users[-1].split(":")[0] not in {"root", "0"}, f"{name}: must not run as root"
     assert re.search(rf"^EXPOSE {port}$", text, re.M)
