@@ -42,7 +42,8 @@ FIXED: dict[str, list[str]] = {
 # deployment sets it or it is added with a reason.
 DEFAULTED: dict[str, set[str]] = {
     # Sized per deployment (compose keeps the default, Kubernetes sets it); the group is the service name.
-    "*": {"db_pool_size", "consumer_group"},
+    # Kafka's own default session timeout (10 s) suits a real broker; only the embedded one wants less.
+    "*": {"db_pool_size", "consumer_group", "kafka_session_timeout_ms"},
     "gateway": {"upstream_timeout", "public_rate_per_minute"},
     # Tuning and test hooks: the defaults suit production.
     "orders": {"clock_batch_size"},

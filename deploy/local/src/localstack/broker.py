@@ -10,6 +10,13 @@ from pathlib import Path
 from .ports import wait_for_port
 
 
+# Tansu makes every new member of a consumer group wait half its session timeout (at least 1 s)
+# before its first assignment; Kafka's clients default to 10 s, so each consumer would wait 5 s,
+# and a service has one per topic. Consumers on this broker use 3 s: heartbeats every second,
+# and a stalled process is still given 3 s before its partitions move.
+EMBEDDED_BROKER_SESSION_TIMEOUT_MS = 3000
+
+
 @dataclass
 class TansuBroker:
     port: int

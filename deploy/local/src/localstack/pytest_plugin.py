@@ -22,6 +22,11 @@ from .ports import free_port
 from .postgres import EmbeddedPostgres, create_databases, database_url
 
 
+# Tests use the embedded broker's shortest useful session (see broker.py): its floor is a 1 s wait.
+TEST_SESSION_TIMEOUT_MS = 2000
+SERVICE_PREFIXES = ("OFFERS", "ORDERS", "PAYMENTS", "NOTIFICATIONS", "GATEWAY")
+
+
 @dataclass(frozen=True)
 class Infra:
     postgres_admin_url: str
@@ -68,6 +73,9 @@ def infra() -> Iterator[Infra]:
         broker.start()
         stops.append(broker.stop)
         kafka = broker.bootstrap
+        # Every service's settings made in this run take it from the environment (see the setting).
+        for prefix in SERVICE_PREFIXES:
+            os.environ.setdefault(f"{prefix}_KAFKA_SESSION_TIMEOUT_MS", str(TEST_SESSION_TIMEOUT_MS))
     try:
         yield Infra(pg_url, kafka)
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from .broker import TansuBroker, create_topics
+from .broker import EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .config import DATABASES, SERVICES, StackConfig
 from .ports import port_is_free, wait_for_port
 from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
@@ -101,6 +101,11 @@ class Stack:
             f"{prefix}_HTTP_HOST": c.host,
             f"{prefix}_HTTP_PORT": str(c.port(name)),
         }
+        if self.broker is not None:
+            # Our own broker holds each new consumer for half its session timeout; Kafka would
+            # refuse one this short, so an external broker keeps the services' default.
+            env[f"{prefix}_KAFKA_SESSION_TIMEOUT_MS"] = os.environ.get(
+                f"{prefix}_KAFKA_SESSION_TIMEOUT_MS", str(EMBEDDED_BROKER_SESSION_TIMEOUT_MS))
         if name == "offers":
             env["OFFERS_PUBLIC_BASE_URL"] = c.url("gateway")
         if name == "payments":

@@ -16,6 +16,7 @@ import json
 import logging
 import time
 import traceback
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -41,16 +42,24 @@ Handler = Callable[[AsyncConnection, E], Awaitable[None]]
 TRANSIENT = (OSError, TimeoutError, KafkaError, OperationalError, InterfaceError, NotYet)
 
 
-def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
+# The consumer settings of each broker made here, read when its subscribers are declared.
+_CONSUMER_OPTIONS: "weakref.WeakKeyDictionary[KafkaBroker, dict[str, int]]" = weakref.WeakKeyDictionary()
+
+
+def make_broker(bootstrap_servers: str, *, client_id: str, session_timeout_ms: int = 10_000) -> KafkaBroker:
     # Idempotent and transactional producers are not used: the outbox and inboxes
     # give exactly-once effects over at-least-once delivery on any Kafka-protocol broker.
-    return KafkaBroker(
+    broker = KafkaBroker(
         bootstrap_servers,
         client_id=client_id,
         enable_idempotence=False,
         acks="all",
         linger_ms=0,
     )
+    # Heartbeats a third of the session apart, as Kafka's clients do by default.
+    _CONSUMER_OPTIONS[broker] = {"session_timeout_ms": session_timeout_ms,
+                                 "heartbeat_interval_ms": max(session_timeout_ms // 3, 100)}
+    return broker
 
 
 def _raw(msg: Any) -> bytes:
@@ -142,6 +151,7 @@ def _consume_topic(
     @broker.subscriber(
         topic,
         group_id=group_id,
+        **_CONSUMER_OPTIONS.get(broker, {}),
         ack_policy=AckPolicy.ACK,
         auto_offset_reset="earliest",
         decoder=_raw,

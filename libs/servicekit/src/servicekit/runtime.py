@@ -45,7 +45,8 @@ def build_app(
     description: str = "",
 ) -> FastAPI:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-    broker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
+    broker = make_broker(settings.kafka_bootstrap_servers, client_id=name,
+                         session_timeout_ms=settings.kafka_session_timeout_ms)
     if subscribers is not None:
         subscribers(broker, engine, settings.consumer_group or name)
     for event in publishes:

@@ -1,5 +1,6 @@
 """Settings every service has; each service subclasses with its own env prefix."""
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,3 +17,8 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 10
     # Kafka consumer group; defaults to the service's name. Replicas of a service share it.
     consumer_group: str | None = None
+    # How long the broker waits for a silent consumer before it takes its partitions away. Kafka's
+    # brokers accept 6 s and up (10 s is the client's default); the embedded broker of the local
+    # stack and the tests also makes every new member wait half of it before its first
+    # assignment, once per topic, so they set 2-3 s to start a service in seconds.
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000, le=300_000)
