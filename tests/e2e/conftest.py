@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from localstack.ports import free_port, port_is_free
+from localstack.ports import free_port, free_port_block
 from localstack.postgres_home import remove_data
 from localstack.provider_standin import ProviderStandIn, StandInThread
 
@@ -37,9 +37,7 @@ def providers() -> Iterator[ProviderStandIn]:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, providers) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("stack")
-    base = free_port()
-    while any(not port_is_free("127.0.0.1", base + n) for n in range(5)):
-        base = free_port()
+    base = free_port_block(5)  # the gateway and the four services
     env = {
         **os.environ,
         "STACK_DATA_DIR": str(data),

@@ -6,7 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from localstack.ports import free_port, port_is_free
+from localstack.ports import STACK_DEFAULTS, _ephemeral_low, free_port, free_port_block, port_is_free
+
+
+def test_free_ports_lie_below_the_ephemeral_range_and_are_never_handed_out_twice() -> None:
+    ports = [free_port() for _ in range(50)]
+    assert len(set(ports)) == len(ports)
+    assert all(10_000 <= p < _ephemeral_low() for p in ports) or _ephemeral_low() <= 10_000
+    assert not set(ports) & STACK_DEFAULTS
+    base = free_port_block(5)
+    assert not set(range(base, base + 5)) & set(ports)
+    assert free_port() not in range(base, base + 5)
 
 
 def test_port_is_free_sees_a_listener() -> None:
