@@ -114,3 +114,9 @@ async def test_public_endpoints_are_rate_limited(gateway):  # runs last: it spen
     statuses = [(await gateway.get(f"/public/v1/checkouts/{uuid.uuid4()}")).status_code for _ in range(40)]
     assert 429 in statuses and statuses[0] == 404
 
+
+
+def test_the_gateway_refuses_to_start_without_its_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GATEWAY_SIGNING_KEY", raising=False)
+    with pytest.raises(ValueError, match="GATEWAY_SIGNING_KEY"):
+        create_app(Settings(jwt_secret=SECRET, log_json=False))

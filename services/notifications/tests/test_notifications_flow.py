@@ -280,7 +280,7 @@ async def test_delivery_log_of_an_order_and_nothing_for_another_account(stack, m
     assert hidden.status_code == 404
     assert hidden.headers["content-type"].startswith("application/problem+json")
     assert (await stack.client.get(f"/notifications/{uuid.uuid4()}", headers=mine)).status_code == 404
-    assert (await stack.client.get(f"/orders/{order.order_id}/notifications")).status_code == 422
+    assert (await stack.client.get(f"/orders/{order.order_id}/notifications")).status_code == 401
 
 
 # --- languages, read models, access, confirmations, outcomes, resends, contacts, overrides ---------------

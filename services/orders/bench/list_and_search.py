@@ -39,7 +39,7 @@ from localstack.ports import free_port
 from localstack.postgres import EmbeddedPostgres, create_databases, database_url
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
-from servicekit.http import ACCOUNT_HEADER
+from servicekit.caller import Caller, ProofSigner, new_key_pair
 from servicekit.migrations import upgrade
 from servicekit.testing import running
 
@@ -476,11 +476,16 @@ async def bench(args: argparse.Namespace, admin_url: str, kafka: str) -> None:
 
         terms = await pick_terms(dsn, big)
         await create_topics(kafka, [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)])
+        # Called as the gateway calls it: a key pair of the run's own, a proof for the school's owner.
+        private, public = new_key_pair()
         settings = Settings(database_url=url, kafka_bootstrap_servers=kafka, log_json=False, log_level="WARNING",
-                            consumer_group=f"bench-{uuid.uuid4().hex[:10]}", clock_interval_seconds=0)
+                            consumer_group=f"bench-{uuid.uuid4().hex[:10]}", clock_interval_seconds=0,
+                            gateway_keys=public)
         app = create_app(settings)
         capture = SqlCapture(app.state.engine)
-        headers = {ACCOUNT_HEADER: str(big.account_id)}
+        owner = Caller(big.account_id, "bench", "owner")
+        proof = ProofSigner(private).sign(owner, "orders", lifetime=timedelta(hours=2))
+        headers = {"Authorization": f"Bearer {proof}"}
         items = scenarios(terms)
         async with running(app) as client:
             cursor, walk = await deep_cursor(client, headers, big.orders // 2)

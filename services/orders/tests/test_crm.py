@@ -32,7 +32,7 @@ async def crm(infra):
 
 
 def who(account, user="manager-1"):
-    return {**as_account(account), "X-User-Id": user}
+    return as_account(account, user=user)
 
 
 def manual(**extra):

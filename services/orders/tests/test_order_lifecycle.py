@@ -25,7 +25,7 @@ async def orders_app(infra):
 
 
 def who(account, user="manager-1"):
-    return {**as_account(account), "X-User-Id": user}
+    return as_account(account, user=user)
 
 
 def manual(**extra):

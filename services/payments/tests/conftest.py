@@ -23,7 +23,7 @@ from localstack.provider_standin import (
 from payments import service
 from payments.main import MIGRATIONS, create_app, providers_from
 from payments.settings import Settings
-from servicekit.testing import fresh_group_after_published, migrated_database, running
+from servicekit.testing import as_account, fresh_group_after_published, migrated_database, running
 from sqlalchemy import text
 
 PUBLIC_BASE_URL = "http://pay.school.test"
@@ -127,7 +127,7 @@ def configure(client_app):
             {"secret_key": STRIPE_KEY, "webhook_secret": STRIPE_WEBHOOK_SECRET} if provider == "stripe" else
             {"merchant_account": WFP_MERCHANT, "secret_key": WFP_SECRET, "merchant_domain_name": WFP_DOMAIN}
         )
-        response = await client.put(f"/providers/{provider}", json=body, headers={"X-Account-Id": str(account_id)})
+        response = await client.put(f"/providers/{provider}", json=body, headers=as_account(account_id))
         assert response.status_code == 200, response.text
 
     return setup

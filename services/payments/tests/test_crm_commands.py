@@ -10,8 +10,8 @@ from servicekit.testing import as_account
 PAID_AT = datetime(2030, 1, 2, 10, 0, tzinfo=UTC)
 
 
-def team(account_id, role="manager"):
-    return {**as_account(account_id), "X-User-Role": role}
+def team(account_id, role="manager", user="test-user"):
+    return as_account(account_id, role=role, user=user)
 
 
 async def items(client, order):
@@ -51,15 +51,17 @@ async def test_a_paid_payment_added_by_hand_is_a_payment_succeeded_and_has_no_li
     client, _ = client_app
     order = await place_order()
     response = await client.post(
-        f"/orders/{order.order_id}/payments", headers=team(order.account_id),
+        f"/orders/{order.order_id}/payments", headers=team(order.account_id, user="user-olha"),
         json={"amount": "100", "status": "paid", "method": "cash", "paid_at": PAID_AT.isoformat(),
               "comment": "cash at the desk"},
     )
     assert response.status_code == 201, response.text
     added = response.json()
-    assert (added["status"], added["method"], added["link_url"], added["marked_by"]) == ("paid", "cash", None, None)
+    # Who added it is the user the gateway's proof names.
+    assert (added["status"], added["method"], added["link_url"], added["marked_by"]) == (
+        "paid", "cash", None, "user-olha")
     [succeeded] = await outbox_events("PaymentSucceeded", payment_id=added["id"])
-    assert (succeeded["amount"], succeeded["method"], succeeded["marked_by"]) == ("100.00", "cash", None)
+    assert (succeeded["amount"], succeeded["method"], succeeded["marked_by"]) == ("100.00", "cash", "user-olha")
     assert datetime.fromisoformat(succeeded["paid_at"]) == PAID_AT
     assert await outbox_events("PaymentLinkIssued", payment_id=added["id"]) == []
 
@@ -166,7 +168,7 @@ async def test_mark_paid_by_hand_records_the_comment_and_reference_once(client_a
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "comment"
     response = await client.post(
         url, json={"comment": "paid by bank transfer", "method": "bank_transfer", "external_reference": "PP-7781"},
-        headers={**team(order.account_id), "X-User-Id": "user-maria"},
+        headers=team(order.account_id, user="user-maria"),
     )
     assert response.status_code == 200, response.text
     paid = response.json()
@@ -174,7 +176,7 @@ async def test_mark_paid_by_hand_records_the_comment_and_reference_once(client_a
         "paid", "paid by bank transfer", "bank_transfer", "PP-7781", "user-maria",
     )
     assert (paid["parts"], paid["attempt_history"], paid["attempts"]) == ([], [], 0)
-    again = await client.post(url, json={"comment": "again"}, headers={**team(order.account_id), "X-User-Id": "u2"})
+    again = await client.post(url, json={"comment": "again"}, headers=team(order.account_id, user="u2"))
     assert again.status_code == 409
     [succeeded] = await outbox_events("PaymentSucceeded", payment_id=payment["id"])
     assert (succeeded["method"], succeeded["provider_reference"], succeeded["marked_by"]) == (
@@ -245,7 +247,7 @@ async def test_provider_settings_never_return_secrets(client_app, configure):
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"secret_key", "webhook_secret"}
     assert (await client.put("/providers/paypal", json={}, headers=as_account(account))).status_code == 404
-    manager = {**as_account(account), "X-User-Role": "manager"}
+    manager = as_account(account, role="manager")
     assert (await client.put("/providers/stripe", json={"secret_key": "sk_test_other", "webhook_secret": "whsec_x"},
                              headers=manager)).status_code == 403
     assert (await client.get("/providers/stripe", headers=as_account(uuid.uuid4()))).json()["configured"] is False
@@ -266,7 +268,7 @@ async def test_a_paid_payment_added_by_a_team_member_names_them(client_app, plac
     client, _ = client_app
     order = await place_order()
     response = await client.post(
-        f"/orders/{order.order_id}/payments", headers={**team(order.account_id), "X-User-Id": "user-ivan"},
+        f"/orders/{order.order_id}/payments", headers=team(order.account_id, user="user-ivan"),
         json={"amount": "100", "status": "paid", "method": "cash", "comment": "cash at the desk"},
     )
     assert response.status_code == 201, response.text
@@ -275,7 +277,7 @@ async def test_a_paid_payment_added_by_a_team_member_names_them(client_app, plac
     assert succeeded["marked_by"] == "user-ivan"
     # An unpaid one was marked by nobody yet.
     unpaid = await client.post(f"/orders/{order.order_id}/payments", json={"amount": "5"},
-                               headers={**team(order.account_id), "X-User-Id": "user-ivan"})
+                               headers=team(order.account_id, user="user-ivan"))
     assert unpaid.status_code == 201 and unpaid.json()["marked_by"] is None
 
 
@@ -284,7 +286,7 @@ async def test_a_payment_split_across_methods_is_paid_once_with_its_parts(client
     order = await place_order(plan=[("regular", "1500.00")])
     [payment] = await items(client, order)
     url = f"/payments/{payment['id']}/mark-paid"
-    me = {**team(order.account_id), "X-User-Id": "user-maria"}
+    me = team(order.account_id, user="user-maria")
     refused = [
         ({"comment": "c", "parts": [{"method": "cash", "amount": "500"}, {"method": "bank_transfer", "amount": "900"}]},
          "parts"),

@@ -46,9 +46,11 @@ async def test_an_unknown_payment_is_not_found(client_app):
     assert response.status_code == 404
 
 
-async def test_the_account_header_is_required(client_app, place_order):
+async def test_the_gateways_proof_is_required_and_a_bare_account_header_means_nothing(client_app, place_order):
     client, _ = client_app
     order = await place_order()
     response = await client.get(f"/orders/{order.order_id}/payments")
-    assert response.status_code == 422
-    assert "X-Account-Id" in {e["field"].split(".")[-1] for e in response.json()["errors"]}
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    forged = await client.get(f"/orders/{order.order_id}/payments", headers={"X-Account-Id": str(order.account_id)})
+    assert forged.status_code == 401

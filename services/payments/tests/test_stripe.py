@@ -297,7 +297,7 @@ async def test_mark_paid_racing_webhooks_ends_with_one_payment_succeeded(client_
     client, _ = client_app
     for _ in range(3):
         order, payment, session = await stripe_order()
-        headers = {**as_account(order.account_id), "X-User-Role": "manager"}
+        headers = as_account(order.account_id, role="manager")
         responses = await asyncio.gather(
             client.post(f"/payments/{payment['id']}/mark-paid", json={"comment": "cash"}, headers=headers),
             *(post_event(client, order.account_id, session_event(session, payment_status="paid"))

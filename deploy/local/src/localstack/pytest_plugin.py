@@ -48,6 +48,17 @@ def _testcontainers() -> tuple[str, str, list[object]]:
     return pg.get_connection_url(), kafka.get_bootstrap_server(), [pg, kafka]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A gateway key pair of the run's own: the services trust it, `as_account` signs with it."""
+    from servicekit.caller import new_key_pair
+
+    private, public = new_key_pair()
+    os.environ["GATEWAY_SIGNING_KEY"] = private
+    for prefix in SERVICE_PREFIXES:
+        if prefix != "GATEWAY":
+            os.environ[f"{prefix}_GATEWAY_KEYS"] = public
+
+
 def _interrupt(signum: int, frame: object) -> None:
     # A run stopped with SIGTERM still tears down the servers it started.
     raise KeyboardInterrupt

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+from servicekit.caller import new_key_pair
 
 from .broker import EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .config import DATABASES, SERVICES, StackConfig
@@ -28,6 +29,8 @@ class Stack:
         self.admin_url = ""
         self.kafka = ""
         self.smtp = ("", 0)
+        # A new pair on every start: the gateway's proofs last a minute, so nothing needs it kept.
+        self.signing_key, self.gateway_public_key = new_key_pair()
 
     # -- infrastructure -------------------------------------------------------------------
     def ports_wanted(self) -> dict[str, int]:
@@ -90,7 +93,7 @@ class Stack:
         c = self.config
         if name == "gateway":
             env = {"GATEWAY_HTTP_HOST": c.host, "GATEWAY_HTTP_PORT": str(c.port("gateway")),
-                   "GATEWAY_JWT_SECRET": c.jwt_secret,
+                   "GATEWAY_JWT_SECRET": c.jwt_secret, "GATEWAY_SIGNING_KEY": self.signing_key,
                    "GATEWAY_PUBLIC_RATE_PER_MINUTE": os.environ.get("GATEWAY_PUBLIC_RATE_PER_MINUTE", "100000")}
             env.update({f"GATEWAY_{s.upper()}_URL": c.url(s) for s in SERVICES})
             return env
@@ -100,6 +103,7 @@ class Stack:
             f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": self.kafka,
             f"{prefix}_HTTP_HOST": c.host,
             f"{prefix}_HTTP_PORT": str(c.port(name)),
+            f"{prefix}_GATEWAY_KEYS": self.gateway_public_key,
         }
         if self.broker is not None:
             # Our own broker holds each new consumer for half its session timeout; Kafka would

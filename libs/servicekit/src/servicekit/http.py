@@ -1,4 +1,4 @@
-"""HTTP conventions: RFC 9457 problem details, the account header, correlation ids."""
+"""HTTP conventions: RFC 9457 problem details, the verified caller, correlation ids."""
 
 import logging
 import time
@@ -6,11 +6,12 @@ import uuid
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .caller import Caller, InvalidProof, ProofVerifier
 from .logging import correlation_id
 from .metrics import HTTP_REQUESTS
 
@@ -18,7 +19,6 @@ log = logging.getLogger("servicekit.http")
 
 PROBLEM_JSON = "application/problem+json"
 CORRELATION_HEADER = "X-Correlation-Id"
-ACCOUNT_HEADER = "X-Account-Id"
 
 
 class Problem(Exception):
@@ -102,9 +102,37 @@ def current_correlation_id() -> UUID:
         return uuid.uuid5(uuid.NAMESPACE_URL, cid)
 
 
-def _account(x_account_id: Annotated[UUID, Header(alias=ACCOUNT_HEADER)]) -> UUID:
-    return x_account_id
+def _caller(request: Request) -> Caller:
+    """The caller as the gateway's proof names it; a viewer may only read."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(401, "Unauthorized", "internal routes take the gateway's proof as 'Authorization: Bearer'")
+    verifier: ProofVerifier = request.app.state.proof_verifier
+    try:
+        caller = verifier.verify(token.strip(), audience=request.app.state.service_name)
+    except InvalidProof as exc:
+        raise Problem(401, "Unauthorized", f"the gateway's proof does not hold: {exc}") from None
+    if not caller.may_write and request.method not in ("GET", "HEAD"):
+        raise Problem(403, "Forbidden", "a viewer can look but not change anything")
+    return caller
 
 
-# Every internal route names the account it acts for; the gateway sets it from the token.
+# Every internal route names who is calling, for which account, with which role: from the proof only.
+CurrentCaller = Annotated[Caller, Depends(_caller)]
+
+
+def _account(caller: CurrentCaller) -> UUID:
+    return caller.account_id
+
+
 AccountId = Annotated[UUID, Depends(_account)]
+
+
+def _owner(caller: CurrentCaller) -> Caller:
+    if caller.role != "owner":
+        raise Problem(403, "Forbidden", "only the school's owner can do this")
+    return caller
+
+
+# Routes only a school's owner may call (payment credentials, for one).
+OwnerCaller = Annotated[Caller, Depends(_owner)]

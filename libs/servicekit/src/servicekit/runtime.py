@@ -13,6 +13,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import health
+from .caller import ProofVerifier
 from .db import create_engine
 from .http import install_problem_handlers, install_request_context
 from .logging import configure_logging
@@ -77,6 +78,8 @@ def build_app(
     app.state.relay = relay
     app.state.workers = extra
     app.state.settings = settings
+    app.state.service_name = name
+    app.state.proof_verifier = ProofVerifier(settings.gateway_keys)
     install_problem_handlers(app)
     install_request_context(app, name)
     app.include_router(health.router)

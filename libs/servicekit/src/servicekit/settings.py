@@ -22,3 +22,7 @@ class ServiceSettings(BaseSettings):
     # stack and the tests also makes every new member wait half of it before its first
     # assignment, once per topic, so they set 2-3 s to start a service in seconds.
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000, le=300_000)
+    # The gateway's public keys (Ed25519, PEM blocks one after another; two during a rotation):
+    # internal routes take the caller only from a token one of them signed. Empty: every
+    # internal route answers 401.
+    gateway_keys: str = ""

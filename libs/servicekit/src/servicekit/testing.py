@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from uuid import UUID
 import httpx
 from fastapi import FastAPI
 
-from .http import ACCOUNT_HEADER
+from .caller import Caller, ProofSigner, Role
 from .migrations import upgrade
 from .settings import ServiceSettings
 
@@ -85,5 +86,14 @@ async def fresh_group_after_published(bootstrap: str) -> str:
     return group
 
 
-def as_account(account_id: UUID) -> dict[str, str]:
-    return {ACCOUNT_HEADER: str(account_id)}
+# Every service's name: a test's proof is good for any of them, as one test may call several.
+SERVICES = ["offers", "orders", "payments", "notifications"]
+
+
+def as_account(account_id: UUID, role: Role = "owner", user: str = "test-user") -> dict[str, str]:
+    """Headers proving, as the gateway would, that `user` with `role` in `account_id` is calling.
+
+    Signed with the test run's gateway key (GATEWAY_SIGNING_KEY, set by the test plugin).
+    """
+    signer = ProofSigner(os.environ["GATEWAY_SIGNING_KEY"])
+    return {"Authorization": f"Bearer {signer.sign(Caller(account_id, user, role), SERVICES)}"}

@@ -1,23 +1,16 @@
 """CRM tokens: HS256 JWTs naming the account, the user and the role."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 import jwt
 from fastapi import Depends, Request
+from servicekit.caller import ROLES, Caller, Role
 from servicekit.http import Problem
 
-Role = Literal["owner", "manager", "viewer"]
-ROLES: tuple[str, ...] = ("owner", "manager", "viewer")
-
-
-@dataclass(frozen=True)
-class Principal:
-    account_id: UUID
-    user_id: str
-    role: Role
+# The CRM user a token names is the caller the gateway vouches for to the services: one shape.
+Principal = Caller
 
 
 def mint(secret: str, *, account_id: UUID, user_id: str, role: Role, ttl: timedelta = timedelta(days=30)) -> str:

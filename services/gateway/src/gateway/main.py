@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
+from servicekit.caller import ProofSigner
 from servicekit.http import install_problem_handlers, install_request_context
 from servicekit.logging import configure_logging
 
@@ -40,6 +41,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if not settings.signing_key.strip():
+        raise ValueError("GATEWAY_SIGNING_KEY is not set: the services accept no call the gateway has not signed "
+                         "(make a key pair with `python -m gateway.keys`)")
+    app.state.proof_signer = ProofSigner(settings.signing_key)
     app.state.public_limiter = RateLimiter(settings.public_rate_per_minute)
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     install_problem_handlers(app)

@@ -6,7 +6,8 @@ from typing import Any
 import httpx
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
-from servicekit.http import ACCOUNT_HEADER, CORRELATION_HEADER, Problem
+from servicekit.caller import ProofSigner
+from servicekit.http import CORRELATION_HEADER, Problem
 from servicekit.logging import correlation_id
 from starlette.background import BackgroundTask
 
@@ -47,7 +48,7 @@ async def forward(request: Request, service: str, path: str, principal: Principa
     client: httpx.AsyncClient = request.app.state.upstreams.clients[service]
     upstream_request = client.build_request(
         request.method, path, params=request.query_params, content=body or None,
-        headers=_headers(request, principal),
+        headers=_headers(request, service, principal),
     )
     upstream = await _send(client, upstream_request, service, stream=False)
     return Response(content=upstream.content, status_code=upstream.status_code, headers=_returned(upstream))
@@ -57,20 +58,20 @@ async def forward_stream(request: Request, service: str, path: str, principal: P
     """A GET whose answer may be large (an export): passed on as it arrives, never held whole."""
     client: httpx.AsyncClient = request.app.state.upstreams.clients[service]
     upstream_request = client.build_request(
-        "GET", path, params=request.query_params, headers=_headers(request, principal)
+        "GET", path, params=request.query_params, headers=_headers(request, service, principal)
     )
     upstream = await _send(client, upstream_request, service, stream=True)
     return StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code, headers=_returned(upstream),
                              background=BackgroundTask(upstream.aclose))
 
 
-def _headers(request: Request, principal: Principal | None) -> dict[str, str]:
+def _headers(request: Request, service: str, principal: Principal | None) -> dict[str, str]:
     headers = {k: v for k, v in request.headers.items() if k.lower() in PASSED_HEADERS}
     headers[CORRELATION_HEADER] = correlation_id.get() or ""
     if principal is not None:
-        headers[ACCOUNT_HEADER] = str(principal.account_id)
-        headers["X-User-Id"] = principal.user_id
-        headers["X-User-Role"] = principal.role
+        # The service believes only this: who is calling, signed by us, for that service alone.
+        signer: ProofSigner = request.app.state.proof_signer
+        headers["Authorization"] = f"Bearer {signer.sign(principal, service)}"
     return headers
 
 

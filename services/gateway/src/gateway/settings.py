@@ -20,3 +20,6 @@ class Settings(BaseSettings):
     public_rate_per_minute: int = 600
     # Proxies in front of the gateway whose X-Forwarded-For is believed (comma-separated CIDRs).
     trusted_proxies: str = ""
+    # The Ed25519 private key (PEM) that signs the caller's identity for the services; they
+    # trust its public key (`<SERVICE>_GATEWAY_KEYS`). `python -m gateway.keys` makes a pair.
+    signing_key: str = ""

@@ -7,15 +7,15 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header
-from servicekit.http import AccountId, Problem, current_correlation_id
+from servicekit.http import CurrentCaller, Problem, current_correlation_id
 
 from ..domain.order import InvalidOrder
 from ..domain.pipeline import InvalidPipeline
 from ..service import Actor, EmailTaken, IdempotencyKeyReused, NotFound, StaleVersion
 
 
-def _actor(account: AccountId, x_user_id: Annotated[str | None, Header(max_length=200)] = None) -> Actor:
-    return Actor(account, x_user_id or "api", current_correlation_id())
+def _actor(caller: CurrentCaller) -> Actor:
+    return Actor(caller.account_id, caller.user_id, current_correlation_id())
 
 
 CurrentActor = Annotated[Actor, Depends(_actor)]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse
 from servicekit.db import EngineDep
-from servicekit.http import AccountId, Problem, current_correlation_id
+from servicekit.http import AccountId, CurrentCaller, OwnerCaller, Problem, current_correlation_id
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
@@ -30,17 +30,13 @@ sandbox = APIRouter(prefix="/sandbox", tags=["sandbox"])
 thanks = APIRouter(tags=["sandbox"])
 
 
-def _team(x_user_role: Annotated[str | None, Header(alias="X-User-Role")] = None) -> str | None:
-    # The gateway already refuses viewers' writes; this holds even if something else calls us.
-    if x_user_role == "viewer":
-        raise Problem(403, "Forbidden", "a viewer can look but not change anything")
-    return x_user_role
+def _user(caller: CurrentCaller) -> str:
+    return caller.user_id
 
 
-TeamMember = Annotated[str | None, Depends(_team)]
-
-# Who on the team did it, as the gateway authenticated them; None when called without the gateway.
-UserId = Annotated[str | None, Header(alias="X-User-Id", max_length=200)]
+# Who on the team did it, as the gateway's proof names them. A viewer never gets this far on a
+# write: servicekit's caller dependency refuses it.
+UserId = Annotated[str, Depends(_user)]
 
 
 def _parts(bodies: list[PartBody] | None) -> list[PaymentPart] | None:
@@ -49,14 +45,6 @@ def _parts(bodies: list[PartBody] | None) -> list[PaymentPart] | None:
     return [PaymentPart(method=p.method, amount=p.amount, reference=p.reference) for p in bodies]
 
 
-def _owner(x_user_role: Annotated[str | None, Header(alias="X-User-Role")] = None) -> str | None:
-    # Payment credentials decide where a school's money goes: only its owner sets them.
-    if x_user_role is not None and x_user_role != "owner":
-        raise Problem(403, "Forbidden", "only the school's owner can change payment provider credentials")
-    return x_user_role
-
-
-Owner = Annotated[str | None, Depends(_owner)]
 
 
 def _providers(request: Request) -> service.Providers:
@@ -115,7 +103,7 @@ async def get_payment(payment_id: UUID, account: AccountId, engine: EngineDep) -
 @crm.post("/orders/{order_id}/payments", status_code=201, summary="Add a paid or unpaid payment to an order")
 async def add_payment(
     order_id: UUID, body: NewPaymentBody, account: AccountId, engine: EngineDep, providers: ProvidersDep,
-    _: TeamMember, user_id: UserId = None,
+    user_id: UserId,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> JSONResponse:
     if body.parts is not None and "method" in body.model_fields_set:
@@ -138,7 +126,6 @@ async def add_payment(
                                               "closes_access; status \"cancelled\" cancels it")
 async def edit_payment(
     payment_id: UUID, body: PaymentPatch, account: AccountId, engine: EngineDep, providers: ProvidersDep,
-    _: TeamMember,
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     for name in ("amount", "closes_access", "status"):
@@ -152,8 +139,7 @@ async def edit_payment(
 
 @crm.post("/payments/{payment_id}/mark-paid", summary="Record a payment received outside the provider")
 async def mark_paid(
-    payment_id: UUID, body: MarkPaidBody, account: AccountId, engine: EngineDep, _: TeamMember,
-    user_id: UserId = None,
+    payment_id: UUID, body: MarkPaidBody, account: AccountId, engine: EngineDep, user_id: UserId,
 ) -> dict[str, Any]:
     async with _problems(), engine.begin() as conn:
         await service.mark_paid(
@@ -166,7 +152,7 @@ async def mark_paid(
 
 @crm.post("/payments/{payment_id}/send-link", status_code=202, summary="Email the payment link again")
 async def send_link(
-    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep, _: TeamMember,
+    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep,
 ) -> dict[str, Any]:
     async with _problems(), engine.begin() as conn:
         await service.send_link(conn, account, payment_id, providers, correlation_id=current_correlation_id())
@@ -175,7 +161,7 @@ async def send_link(
 
 @crm.post("/payments/{payment_id}/reminders", status_code=202, summary="Remind the contact to pay")
 async def remind(
-    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep, _: TeamMember,
+    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep,
 ) -> dict[str, Any]:
     async with _problems(), engine.begin() as conn:
         await service.remind(conn, account, payment_id, providers, correlation_id=current_correlation_id())
@@ -214,7 +200,7 @@ async def get_provider(provider: str, request: Request, account: AccountId, engi
          openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}},
                                         "required": True}})
 async def put_provider(
-    provider: str, request: Request, account: AccountId, engine: EngineDep, _: Owner,
+    provider: str, request: Request, account: AccountId, engine: EngineDep, _: OwnerCaller,
 ) -> dict[str, Any]:
     body = await parse_json_body(request, _settings_model(provider))
     settings = body.model_dump(exclude_none=True)
@@ -231,7 +217,7 @@ async def get_reminder_schedule(account: AccountId, engine: EngineDep) -> dict[s
 
 @crm.put("/reminder-schedule", summary="Set when scheduled reminders go out")
 async def put_reminder_schedule(
-    body: ReminderScheduleBody, account: AccountId, engine: EngineDep, _: TeamMember,
+    body: ReminderScheduleBody, account: AccountId, engine: EngineDep,
 ) -> dict[str, Any]:
     try:
         async with engine.begin() as conn:
