@@ -52,6 +52,8 @@ def free_port_block(size: int) -> int:
 def port_is_free(host: str, port: int) -> bool:
     """Whether we could listen on `port` now: nothing holds it, whoever started that."""
     with socket.socket() as s:
+        # As servers bind: connections of a stopped server still waiting out TIME_WAIT do not count.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
