@@ -44,7 +44,8 @@ DEFAULTED: dict[str, set[str]] = {
     # Sized per deployment (compose keeps the default, Kubernetes sets it); the group is the service name.
     # Kafka's own default session timeout (10 s) suits a real broker; only the embedded one wants less.
     "*": {"db_pool_size", "consumer_group", "kafka_session_timeout_ms"},
-    "gateway": {"upstream_timeout", "public_rate_per_minute"},
+    # development is for the local stack only: every deployment leaves it off.
+    "gateway": {"upstream_timeout", "public_rate_per_minute", "development"},
     # Tuning and test hooks: the defaults suit production.
     "orders": {"clock_batch_size"},
     "payments": {"stripe_api_base", "stripe_max_network_retries", "stripe_webhook_tolerance_seconds",
@@ -187,6 +188,15 @@ def test_the_gateway_reaches_every_service_and_waits_for_them(compose_services: 
     assert "postgres" not in gateway.get("depends_on", {}) and "kafka" not in gateway.get("depends_on", {})
 
 
+def test_the_gateways_secrets_have_no_working_default(compose_services: dict[str, Any]) -> None:
+    env = _environment(compose_services["gateway"])
+    for name in ("GATEWAY_JWT_SECRET", "GATEWAY_SIGNING_KEY"):
+        assert re.fullmatch(r"\$\{" + name + r":\?[^}]+\}", env[name]), f"{name} must be required: ${{{name}:?...}}"
+    for service in SERVICES:
+        keys = _environment(compose_services[service])[f"{_prefix(service)}GATEWAY_KEYS"]
+        assert re.fullmatch(r"\$\{GATEWAY_PUBLIC_KEY:\?[^}]+\}", keys), service
+
+
 def test_public_ports(compose_services: dict[str, Any]) -> None:
     def published(name: str) -> set[str]:
         # "8000:8000" or "127.0.0.1:8000:8000": the host port and the container port
@@ -195,6 +205,7 @@ def test_public_ports(compose_services: dict[str, Any]) -> None:
     assert "8000:8000" in published("gateway")
     assert "8003:8003" in published("payments")  # its sandbox checkout page opens in a browser
     assert "1080:1080" in published("mail")
+    assert all(str(p).startswith("127.0.0.1:") for p in compose_services["mail"]["ports"]), "mail is for this host only"
     for name in ("offers", "orders", "notifications"):
         assert not compose_services[name].get("ports"), f"{name} is internal, behind the gateway"
 

@@ -94,6 +94,7 @@ class Stack:
         if name == "gateway":
             env = {"GATEWAY_HTTP_HOST": c.host, "GATEWAY_HTTP_PORT": str(c.port("gateway")),
                    "GATEWAY_JWT_SECRET": c.jwt_secret, "GATEWAY_SIGNING_KEY": self.signing_key,
+                   "GATEWAY_DEVELOPMENT": "true",
                    "GATEWAY_PUBLIC_RATE_PER_MINUTE": os.environ.get("GATEWAY_PUBLIC_RATE_PER_MINUTE", "100000")}
             env.update({f"GATEWAY_{s.upper()}_URL": c.url(s) for s in SERVICES})
             return env

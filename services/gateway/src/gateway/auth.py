@@ -1,7 +1,13 @@
-"""CRM tokens: HS256 JWTs naming the account, the user and the role."""
+"""CRM tokens: JWTs naming the account, the user and the role, for this API (`iss`, `aud`).
+
+Two kinds are taken: HS256 tokens signed with the gateway's own secret (the local stack, `make
+token`, a platform that shares the secret), and, when `GATEWAY_JWKS` names the school platform's
+identity provider (a JWKS file or https URL), RS256 or ES256 tokens signed by one of its keys. Both
+must carry `iss` and `aud` as configured, `sub` (the user), `account_id` (the school) and `role`.
+"""
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import jwt
@@ -9,33 +15,73 @@ from fastapi import Depends, Request
 from servicekit.caller import ROLES, Caller, Role
 from servicekit.http import Problem
 
+from .settings import DEFAULT_AUDIENCE, DEFAULT_ISSUER, Settings
+
 # The CRM user a token names is the caller the gateway vouches for to the services: one shape.
 Principal = Caller
+PROVIDER_ALGORITHMS = ("RS256", "ES256")
 
 
-def mint(secret: str, *, account_id: UUID, user_id: str, role: Role, ttl: timedelta = timedelta(days=30)) -> str:
+def mint(secret: str, *, account_id: UUID, user_id: str, role: Role, ttl: timedelta = timedelta(days=30),
+         issuer: str = DEFAULT_ISSUER, audience: str = DEFAULT_AUDIENCE) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": user_id, "account_id": str(account_id), "role": role, "iat": now, "exp": now + ttl}
+    claims = {"iss": issuer, "aud": audience, "sub": user_id, "account_id": str(account_id), "role": role,
+              "iat": now, "exp": now + ttl}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def verify(secret: str, token: str) -> Principal:
-    try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
-        role = claims["role"]
-        if role not in ROLES:
-            raise ValueError(f"unknown role {role!r}")
-        return Principal(account_id=UUID(claims["account_id"]), user_id=str(claims["sub"]), role=role)
-    except (jwt.PyJWTError, KeyError, ValueError) as exc:
-        raise Problem(401, "Unauthorized", f"the bearer token is not valid: {exc}") from None
+class TokenVerifier:
+    """Checks a CRM token against the gateway's secret or the identity provider's keys."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.secret, self.issuer, self.audience = settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience
+        self._provider_keys: jwt.PyJWKClient | jwt.PyJWKSet | None = None
+        source = settings.jwks.strip()
+        if source.startswith("https://"):
+            self._provider_keys = jwt.PyJWKClient(source, cache_keys=True, lifespan=300, timeout=5)
+        elif source:
+            with open(source, encoding="utf-8") as f:
+                self._provider_keys = jwt.PyJWKSet.from_json(f.read())
+
+    def _key(self, token: str) -> tuple[Any, list[str]]:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+        if algorithm == "HS256":
+            return self.secret, ["HS256"]
+        if algorithm in PROVIDER_ALGORITHMS and self._provider_keys is not None:
+            if isinstance(self._provider_keys, jwt.PyJWKClient):
+                return self._provider_keys.get_signing_key_from_jwt(token).key, list(PROVIDER_ALGORITHMS)
+            kid = jwt.get_unverified_header(token).get("kid")
+            matching = [k for k in self._provider_keys.keys if k.key_id == kid]
+            if not matching:
+                raise jwt.InvalidTokenError("signed by a key the identity provider does not list")
+            return matching[0].key, list(PROVIDER_ALGORITHMS)
+        raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm!r} are not accepted")
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key, algorithms = self._key(token)
+            claims = jwt.decode(token, key, algorithms=algorithms, issuer=self.issuer, audience=self.audience,
+                                options={"require": ["iss", "aud", "sub", "exp"]})
+            role = claims.get("role")
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r}")
+            user = claims["sub"]
+            if not isinstance(user, str) or not 0 < len(user) <= 200:
+                raise ValueError("sub must be a text of 1 to 200 characters")
+            return Principal(account_id=UUID(str(claims.get("account_id"))), user_id=user, role=role)
+        except (jwt.PyJWTError, KeyError, ValueError) as exc:
+            raise Problem(401, "Unauthorized", f"the bearer token is not valid: {exc}") from None
 
 
 def _principal(request: Request) -> Principal:
+    # A plain function: FastAPI runs it in a worker thread, so fetching the provider's keys
+    # (cached five minutes) never blocks the event loop.
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "Unauthorized", "send a CRM token as 'Authorization: Bearer <token>'")
-    principal = verify(request.app.state.settings.jwt_secret, token.strip())
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = verifier.verify(token.strip())
     if principal.role == "viewer" and request.method not in ("GET", "HEAD"):
         raise Problem(403, "Forbidden", "a viewer can look but not change anything")
     return principal

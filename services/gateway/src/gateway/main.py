@@ -10,10 +10,11 @@ from servicekit.http import install_problem_handlers, install_request_context
 from servicekit.logging import configure_logging
 
 from . import health
+from .auth import TokenVerifier
 from .proxy import Upstreams
 from .ratelimit import RateLimiter, parse_networks
 from .routes import ROUTERS
-from .settings import Settings
+from .settings import DEV_SECRET, Settings
 
 
 def create_app(
@@ -41,10 +42,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    check_jwt_secret(settings)
     if not settings.signing_key.strip():
         raise ValueError("GATEWAY_SIGNING_KEY is not set: the services accept no call the gateway has not signed "
                          "(make a key pair with `python -m gateway.keys`)")
     app.state.proof_signer = ProofSigner(settings.signing_key)
+    app.state.token_verifier = TokenVerifier(settings)
     app.state.public_limiter = RateLimiter(settings.public_rate_per_minute)
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     install_problem_handlers(app)
@@ -53,3 +56,19 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+# Values that are someone's example, not a secret: the development default and the placeholders
+# of the deployment files.
+KNOWN_SECRETS = {DEV_SECRET, "local-development-secret-change-me"}
+
+
+def check_jwt_secret(settings: Settings) -> None:
+    """Refuse to start on a secret anyone could know: empty, short, a placeholder or the development one."""
+    secret = settings.jwt_secret
+    if settings.development and secret == DEV_SECRET:
+        return
+    if len(secret) < 32 or secret in KNOWN_SECRETS or secret.lower().startswith("change-me"):
+        raise ValueError("GATEWAY_JWT_SECRET must be a secret of your own of at least 32 characters "
+                         "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))'); "
+                         "the development secret is taken only with GATEWAY_DEVELOPMENT=true")

@@ -1,6 +1,10 @@
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The local stack's secret: known to everyone, so refused unless `development` is set.
 DEV_SECRET = "local-development-secret-do-not-use-in-production"
+# What CRM tokens must name as their issuer and audience unless set otherwise.
+DEFAULT_ISSUER = "orders-crm"
+DEFAULT_AUDIENCE = "orders-crm-api"
 
 
 class Settings(BaseSettings):
@@ -10,7 +14,15 @@ class Settings(BaseSettings):
     http_port: int = 8000
     log_level: str = "INFO"
     log_json: bool = True
-    jwt_secret: str = DEV_SECRET
+    # Signs and checks CRM tokens (HS256): at least 32 characters, no default.
+    jwt_secret: str = ""
+    jwt_issuer: str = DEFAULT_ISSUER
+    jwt_audience: str = DEFAULT_AUDIENCE
+    # The school platform's identity provider: a JWKS file or https URL whose keys sign RS256 or
+    # ES256 CRM tokens (with the same claims); empty: only HS256 tokens of jwt_secret.
+    jwks: str = ""
+    # Only the local stack sets this: it lets the gateway run on the development secret.
+    development: bool = False
     offers_url: str = "http://127.0.0.1:8001"
     orders_url: str = "http://127.0.0.1:8002"
     payments_url: str = "http://127.0.0.1:8003"

@@ -1,11 +1,14 @@
-"""Mint a CRM token for local use: python -m gateway.token --account <uuid> [--user u] [--role owner]."""
+"""Mint a CRM token for local use: python -m gateway.token --account <uuid> [--user u] [--role owner].
+
+Signed with GATEWAY_JWT_SECRET, or the local stack's development secret when that is not set.
+"""
 
 import argparse
 from datetime import timedelta
 from uuid import UUID
 
 from .auth import ROLES, mint
-from .settings import Settings
+from .settings import DEV_SECRET, Settings
 
 
 def main() -> None:
@@ -15,7 +18,7 @@ def main() -> None:
     parser.add_argument("--role", choices=ROLES, default="owner")
     parser.add_argument("--days", type=int, default=30, help="how long the token is valid")
     args = parser.parse_args()
-    print(mint(Settings().jwt_secret, account_id=args.account, user_id=args.user, role=args.role,
+    print(mint(Settings().jwt_secret or DEV_SECRET, account_id=args.account, user_id=args.user, role=args.role,
                ttl=timedelta(days=args.days)))
 
 
