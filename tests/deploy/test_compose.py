@@ -203,7 +203,8 @@ def test_public_ports(compose_services: dict[str, Any]) -> None:
         return {":".join(str(p).split(":")[-2:]) for p in compose_services[name].get("ports", [])}
 
     assert "8000:8000" in published("gateway")
-    assert "8003:8003" in published("payments")  # its sandbox checkout page opens in a browser
+    # Only its public listener (webhooks, the sandbox page, the payer's return): never the CRM API.
+    assert published("payments") == {"8005:8005"}
     assert "1080:1080" in published("mail")
     assert all(str(p).startswith("127.0.0.1:") for p in compose_services["mail"]["ports"]), "mail is for this host only"
     for name in ("offers", "orders", "notifications"):
@@ -422,8 +423,10 @@ def test_every_service_has_a_deployment_a_service_and_an_hpa(manifests: list[dic
 
     [container] = spec["template"]["spec"]["containers"]
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    assert ports == {"http": EVERYTHING[name]}
-    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+    # Payments also listens for providers and payers on a port of its own (its Ingress's only target).
+    extra = {"public": 8005} if name == "payments" else {}
+    assert ports == {"http": EVERYTHING[name], **extra}
+    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http", *extra]
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     ready = container["readinessProbe"]["httpGet"]["path"]
     assert ready == ("/ready" if name in SERVICES else "/health")
@@ -516,3 +519,15 @@ def test_postgres_has_one_database_and_role_per_service_through_cloudnativepg(ma
         secret = _one(manifests, "Secret", roles[name]["passwordSecret"]["name"])
         assert secret["type"] == "kubernetes.io/basic-auth"
         assert secret["stringData"]["username"] == name
+
+
+def test_the_outside_reaches_payments_only_on_its_public_listener(manifests: list[dict[str, Any]]) -> None:
+    ingress = _one(manifests, "Ingress", "payments-public")
+    backends = [path["backend"]["service"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
+    assert backends and all(b == {"name": "payments", "port": {"name": "public"}} for b in backends)
+    prefixes = {path["path"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+    from payments.main import PUBLIC_PREFIXES
+
+    assert prefixes == set(PUBLIC_PREFIXES)
+    config = _one(manifests, "ConfigMap", "crm-settings")["data"]
+    assert config["PAYMENTS_PUBLIC_HTTP_PORT"] == "8005"

@@ -37,7 +37,7 @@ def providers() -> Iterator[ProviderStandIn]:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, providers) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("stack")
-    base = free_port_block(5)  # the gateway and the four services
+    base = free_port_block(6)  # the gateway, the four services, payments' public listener
     env = {
         **os.environ,
         "STACK_DATA_DIR": str(data),

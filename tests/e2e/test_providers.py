@@ -83,7 +83,7 @@ def test_a_purchase_through_the_provider(stack, providers, eventually, provider)
 
     if provider == "stripe":
         _, raw, headers = _stripe_notification(providers, payment_url)
-        webhook = f"{stack['services']['payments']}/webhooks/stripe/{stack['account_id']}"
+        webhook = f"{stack['payments_public']}/webhooks/stripe/{stack['account_id']}"
     else:
         webhook, raw, headers = _wayforpay_notification(providers, payment_url)
     for _ in range(2):  # providers repeat notifications; the repeat must change nothing

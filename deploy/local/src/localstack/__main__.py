@@ -41,6 +41,8 @@ def run() -> int:
             "kafka": stack.kafka,
             "token": token,
             "services": {name: config.url(name) for name in ("offers", "orders", "payments", "notifications")},
+            # Providers' webhooks and the payer's pages: the only part of payments the outside reaches.
+            "payments_public": config.url("payments-public"),
             "logs": str(stack.logs),
         }
         write_state(stack.data / "stack.json", state)

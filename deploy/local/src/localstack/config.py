@@ -8,6 +8,8 @@ from pathlib import Path
 from gateway.settings import DEV_SECRET
 
 SERVICES = ("offers", "orders", "payments", "notifications")
+# Every listener on the port base and after it: the gateway, the services, payments' public one.
+LISTENERS = ("gateway", *SERVICES, "payments-public")
 DATABASES = SERVICES
 # The demo school is the same on every start, so its data and token survive restarts.
 DEMO_ACCOUNT = uuid.uuid5(uuid.NAMESPACE_URL, "https://demo.school.local")
@@ -28,13 +30,13 @@ class StackConfig:
     postgres_port: int = field(default_factory=lambda: _env_int("STACK_POSTGRES_PORT", 54329))
     kafka_port: int = field(default_factory=lambda: _env_int("STACK_KAFKA_PORT", 19092))
     mailbox_port: int = field(default_factory=lambda: _env_int("STACK_MAILBOX_PORT", 8025))
-    # The gateway on the base port, then offers, orders, payments, notifications.
+    # The gateway on the base port, then offers, orders, payments, notifications, payments' public listener.
     port_base: int = field(default_factory=lambda: _env_int("STACK_PORT_BASE", 8000))
     host: str = "127.0.0.1"
     jwt_secret: str = field(default_factory=lambda: os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET))
 
     def port(self, name: str) -> int:
-        return self.port_base + ("gateway", *SERVICES).index(name)
+        return self.port_base + LISTENERS.index(name)
 
     def url(self, name: str) -> str:
         return f"http://{self.host}:{self.port(name)}"

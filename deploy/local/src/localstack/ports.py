@@ -4,7 +4,7 @@ import time
 from pathlib import Path
 
 # Ports a default `make run` listens on: never handed out, so tests beside it leave them alone.
-STACK_DEFAULTS = frozenset({8000, 8001, 8002, 8003, 8004, 8025, 1025, 19092, 54329})
+STACK_DEFAULTS = frozenset({8000, 8001, 8002, 8003, 8004, 8005, 8025, 1025, 19092, 54329})
 _handed_out: set[int] = set()
 
 

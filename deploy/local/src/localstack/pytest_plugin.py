@@ -54,6 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     private, public = new_key_pair()
     os.environ["GATEWAY_SIGNING_KEY"] = private
+    # In-process tests reach payments' public and internal routes through one client; the split
+    # of its listeners has tests of its own, and the local stack runs it split.
+    os.environ["PAYMENTS_PUBLIC_HTTP_PORT"] = "0"
     for prefix in SERVICE_PREFIXES:
         if prefix != "GATEWAY":
             os.environ[f"{prefix}_GATEWAY_KEYS"] = public

@@ -13,7 +13,7 @@ import httpx
 from servicekit.caller import new_key_pair
 
 from .broker import EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
-from .config import DATABASES, SERVICES, StackConfig
+from .config import DATABASES, LISTENERS, SERVICES, StackConfig
 from .ports import port_is_free, wait_for_port
 from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
 
@@ -36,7 +36,7 @@ class Stack:
     def ports_wanted(self) -> dict[str, int]:
         """Every port this stack would listen on, by what would listen there."""
         c = self.config
-        wanted = {name: c.port(name) for name in ("gateway", *SERVICES)}
+        wanted = {name: c.port(name) for name in LISTENERS}
         # Our own PostgreSQL, left running by a stack that was killed, is restarted rather than refused.
         if not c.postgres_url and not left_running(self.data / "pgdata", c.postgres_port):
             wanted["PostgreSQL"] = c.postgres_port
@@ -114,7 +114,8 @@ class Stack:
         if name == "offers":
             env["OFFERS_PUBLIC_BASE_URL"] = c.url("gateway")
         if name == "payments":
-            env["PAYMENTS_PUBLIC_BASE_URL"] = c.url("payments")
+            env["PAYMENTS_PUBLIC_HTTP_PORT"] = str(c.port("payments-public"))
+            env["PAYMENTS_PUBLIC_BASE_URL"] = c.url("payments-public")
         if name == "notifications":
             env["NOTIFICATIONS_SMTP_HOST"], env["NOTIFICATIONS_SMTP_PORT"] = self.smtp[0], str(self.smtp[1])
         return env

@@ -16,6 +16,7 @@ from . import health
 from .caller import ProofVerifier
 from .db import create_engine
 from .http import install_problem_handlers, install_request_context
+from .listeners import listening_socket
 from .logging import configure_logging
 from .messaging import make_broker
 from .migrations import upgrade
@@ -89,9 +90,10 @@ def build_app(
 
 
 def main(
-    *, name: str, settings: ServiceSettings, create_app: Callable[[], FastAPI], migrations_dir: Path | None
+    *, name: str, settings: ServiceSettings, create_app: Callable[[], FastAPI], migrations_dir: Path | None,
+    public_port: int | None = None,
 ) -> None:
-    """`python -m <service> [serve|migrate]`."""
+    """`python -m <service> [serve|migrate]`; with `public_port`, the app also listens there (see listeners)."""
     action = sys.argv[1] if len(sys.argv) > 1 else "serve"
     if action == "migrate":
         if migrations_dir is not None:
@@ -100,4 +102,9 @@ def main(
     if action != "serve":
         raise SystemExit(f"usage: python -m {name} [serve|migrate]")
     configure_logging(name, settings.log_level, as_json=settings.log_json)
-    uvicorn.run(create_app(), host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
+    config = uvicorn.Config(create_app(), host=settings.http_host, port=settings.http_port, log_config=None,
+                            access_log=False)
+    sockets = [config.bind_socket()]
+    if public_port:
+        sockets.append(listening_socket(settings.http_host, public_port))
+    uvicorn.Server(config).run(sockets=sockets)

@@ -24,4 +24,5 @@ if len(sys.argv) > 1 and sys.argv[1] == "reconcile":
     configure_logging("payments", settings.log_level, as_json=settings.log_json)
     asyncio.run(_reconcile(settings))
 else:
-    main(name="payments", settings=settings, create_app=create_app, migrations_dir=MIGRATIONS)
+    main(name="payments", settings=settings, create_app=create_app, migrations_dir=MIGRATIONS,
+         public_port=settings.public_http_port)

@@ -8,6 +8,7 @@ from contracts import (
     ReminderRequested,
 )
 from fastapi import FastAPI
+from servicekit.listeners import split_listeners
 from servicekit.runtime import build_app
 
 from .adapters import sandbox, stripe_checkout, wayforpay
@@ -17,6 +18,8 @@ from .service import Providers
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# What payers and providers reach, on the public listener only.
+PUBLIC_PREFIXES = ("/webhooks", "/sandbox", "/thanks")
 
 
 def providers_from(settings: Settings) -> Providers:
@@ -54,4 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "Public: provider webhooks, sandbox payment page.",
     )
     app.state.providers = providers
+    if settings.public_http_port:
+        split_listeners(app, public_port=settings.public_http_port, public_prefixes=PUBLIC_PREFIXES)
     return app

@@ -9,7 +9,10 @@ class Settings(ServiceSettings):
     http_port: int = 8003
     # Where visitors and providers reach this service's public pages and webhooks: the base of
     # sandbox links, of the webhook URLs given to providers and of the pages payers return to.
-    public_base_url: str = "http://127.0.0.1:8003"
+    public_base_url: str = "http://127.0.0.1:8005"
+    # The listener of those public routes (webhooks, /sandbox, /thanks), apart from the CRM API
+    # on http_port, which only the gateway may reach. 0: one listener serves both (tests only).
+    public_http_port: int = 8005
     # Stripe's API; set only to point the SDK at a stand-in.
     stripe_api_base: str | None = None
     stripe_max_network_retries: int = 2

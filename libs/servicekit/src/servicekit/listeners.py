@@ -1,0 +1,41 @@
+"""One process, two listeners: the internal API, and the few routes the outside world must reach.
+
+Payments serves providers' webhooks and the payer's pages to the internet, and its CRM API only
+to the gateway. Both run in one process, on one app with one lifespan, but each request is
+answered only on the listener it belongs to: a public route on the internal port, or any other
+route on the public port, is a 404, as if it did not exist there.
+"""
+
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+
+from .http import problem_response
+
+
+def is_public(path: str, prefixes: Sequence[str]) -> bool:
+    return any(path == p.rstrip("/") or path.startswith(p.rstrip("/") + "/") for p in prefixes)
+
+
+def split_listeners(app: FastAPI, *, public_port: int, public_prefixes: Sequence[str]) -> None:
+    """Answer `public_prefixes` only on `public_port`, and everything else only on the other ports."""
+
+    @app.middleware("http")
+    async def _listener(request: Request, call_next: Any) -> Any:
+        server = request.scope.get("server") or ("", None)
+        on_public = server[1] == public_port
+        if on_public != is_public(request.url.path, public_prefixes):
+            return problem_response(404, "Not found", "no such route on this listener")
+        return await call_next(request)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound socket for uvicorn to serve on, beside the one it binds itself."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock

@@ -1,0 +1,43 @@
+"""Payments answers its public routes on the public listener only, and its CRM API on the other only."""
+
+import uuid
+
+import httpx
+from payments.main import MIGRATIONS, PUBLIC_PREFIXES, create_app
+from payments.settings import Settings
+from servicekit.listeners import is_public
+from servicekit.testing import as_account, migrated_database
+
+PUBLIC_PORT = 18005
+
+
+def _client(app, port: int) -> httpx.AsyncClient:
+    # The ASGI scope's "server" is the listener a request came in on: here, the URL's port.
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://payments:{port}")
+
+
+def test_what_counts_as_public() -> None:
+    assert all(is_public(p, PUBLIC_PREFIXES) for p in ("/webhooks/stripe/x", "/sandbox/pay/x", "/thanks"))
+    assert not any(is_public(p, PUBLIC_PREFIXES) for p in ("/orders/x/payments", "/thanksgiving", "/sandboxes",
+                                                            "/health", "/providers/stripe", "/"))
+
+
+async def test_each_listener_answers_only_its_own_routes(infra) -> None:
+    url = await migrated_database(infra, "payments", MIGRATIONS)
+    app = create_app(Settings(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
+                              public_http_port=PUBLIC_PORT, worker_enabled=False))
+    account, payment = uuid.uuid4(), uuid.uuid4()
+    async with _client(app, PUBLIC_PORT) as public, _client(app, 8003) as internal:
+        for method, path in (("GET", f"/orders/{uuid.uuid4()}/payments"), ("PUT", "/providers/stripe"),
+                             ("GET", "/health"), ("GET", "/openapi.json")):
+            answer = await public.request(method, path, headers=as_account(account), json={})
+            assert answer.status_code == 404, (method, path)
+            assert answer.json()["detail"] == "no such route on this listener"
+        for path in (f"/webhooks/stripe/{account}", f"/sandbox/pay/{payment}/succeed"):
+            assert (await internal.post(path)).json()["detail"] == "no such route on this listener"
+        assert (await internal.get("/thanks")).status_code == 404
+        # Each still answers where it belongs.
+        assert (await internal.get("/health")).status_code == 200
+        assert (await internal.get(f"/orders/{uuid.uuid4()}/payments", headers=as_account(account))).status_code == 200
+        thanks = await public.get("/thanks")
+        assert thanks.status_code == 200 and "text/html" in thanks.headers["content-type"]
