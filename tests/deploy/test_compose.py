@@ -531,3 +531,58 @@ def test_the_outside_reaches_payments_only_on_its_public_listener(manifests: lis
     assert prefixes == set(PUBLIC_PREFIXES)
     config = _one(manifests, "ConfigMap", "crm-settings")["data"]
     assert config["PAYMENTS_PUBLIC_HTTP_PORT"] == "8005"
+
+
+def _policy_for(manifests: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:
+    [policy] = [m for m in manifests if m["kind"] == "NetworkPolicy"
+                and m["spec"]["podSelector"].get("matchLabels") == labels]
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    return policy
+
+
+def _peers_by_port(policy: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {}
+    for rule in policy["spec"]["ingress"]:
+        for port in rule["ports"]:
+            found.setdefault(port["port"], []).extend(rule["from"])
+    return found
+
+
+GATEWAY_PEER = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
+PROMETHEUS_PEER = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+INGRESS_PEER = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_is_reached_only_by_the_gateway_and_prometheus(manifests: list[dict[str, Any]],
+                                                                    name: str) -> None:
+    peers = _peers_by_port(_policy_for(manifests, {"app.kubernetes.io/name": name}))
+    expected = {SERVICES[name]: [GATEWAY_PEER, PROMETHEUS_PEER]}
+    if name == "payments":
+        expected[8005] = [INGRESS_PEER]  # providers and payers, through the Ingress, on the public listener only
+    assert peers == expected
+
+
+def test_the_gateway_is_reached_through_the_ingress_and_by_prometheus(manifests: list[dict[str, Any]]) -> None:
+    assert _peers_by_port(_policy_for(manifests, {"app.kubernetes.io/name": "gateway"})) == {
+        8000: [INGRESS_PEER, PROMETHEUS_PEER]}
+
+
+def test_postgres_and_kafka_are_reached_only_by_the_services(manifests: list[dict[str, Any]]) -> None:
+    clients = {"offers", "orders", "payments", "notifications", "payments-reconcile"}
+
+    def names(peer: dict[str, Any]) -> set[str]:
+        [expression] = peer["podSelector"]["matchExpressions"]
+        assert (expression["key"], expression["operator"]) == ("app.kubernetes.io/name", "In")
+        return set(expression["values"])
+
+    postgres = _peers_by_port(_policy_for(manifests, {"cnpg.io/cluster": "crm-postgres"}))
+    itself = {"podSelector": {"matchLabels": {"cnpg.io/cluster": "crm-postgres"}}}  # its replicas
+    from_outside = [p for p in postgres[5432] if p != itself]
+    assert [names(p) for p in from_outside] == [clients]
+    [kafka] = [m for m in manifests if m["kind"] == "Kafka"]
+    [listener] = kafka["spec"]["kafka"]["listeners"]
+    assert [names(p) for p in listener["networkPolicyPeers"]] == [clients]
+    apps = {m["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+            for m in manifests if m["kind"] == "Deployment" and m["metadata"]["name"] != "gateway"}
+    assert apps | {"payments-reconcile"} == clients
