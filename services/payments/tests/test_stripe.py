@@ -283,8 +283,8 @@ async def test_reconcile_applies_a_payment_whose_webhook_never_came(
     order, payment, session = await stripe_order()
     standin.sessions[session["id"]] = {**session, "payment_status": "paid", "status": "complete",
                                        "payment_intent": "pi_rec"}
-    await reconcile(app.state.engine, app.state.providers)
-    await reconcile(app.state.engine, app.state.providers)
+    await reconcile(app.state.engine, app.state.providers, app.state.sealer)
+    await reconcile(app.state.engine, app.state.providers, app.state.sealer)
     paid = await card(client, order, payment["id"])
     assert (paid["status"], paid["provider_reference"]) == ("paid", "pi_rec")
     assert len(await outbox_events("PaymentSucceeded", payment_id=payment["id"])) == 1

@@ -191,7 +191,7 @@ async def test_reconcile_asks_check_status_and_pays(wfp, client_app, wfp_order, 
     order, payment = await wfp_order()
     reference = f"{payment['id']}_1"
     standin.wfp_status[reference] = wfp.signed(reference)
-    counts = await reconcile(app.state.engine, app.state.providers)
+    counts = await reconcile(app.state.engine, app.state.providers, app.state.sealer)
     assert counts["changed"] >= 1
     assert (await card(client, order, payment["id"]))["status"] == "paid"
     # The callback of the same transaction arrives afterwards: it is the same provider event.

@@ -57,6 +57,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # In-process tests reach payments' public and internal routes through one client; the split
     # of its listeners has tests of its own, and the local stack runs it split.
     os.environ["PAYMENTS_PUBLIC_HTTP_PORT"] = "0"
+    # A credentials key of the run's own (schools' provider secrets are sealed with it).
+    from payments.adapters.sealing import new_key
+
+    os.environ["PAYMENTS_CREDENTIALS_KEYS"] = new_key()
     for prefix in SERVICE_PREFIXES:
         if prefix != "GATEWAY":
             os.environ[f"{prefix}_GATEWAY_KEYS"] = public

@@ -114,11 +114,25 @@ class Stack:
         if name == "offers":
             env["OFFERS_PUBLIC_BASE_URL"] = c.url("gateway")
         if name == "payments":
+            env["PAYMENTS_CREDENTIALS_KEYS"] = self.credentials_keys()
             env["PAYMENTS_PUBLIC_HTTP_PORT"] = str(c.port("payments-public"))
             env["PAYMENTS_PUBLIC_BASE_URL"] = c.url("payments-public")
         if name == "notifications":
             env["NOTIFICATIONS_SMTP_HOST"], env["NOTIFICATIONS_SMTP_PORT"] = self.smtp[0], str(self.smtp[1])
         return env
+
+    def credentials_keys(self) -> str:
+        """The key that seals schools' provider credentials: kept beside the data it opens, 0600."""
+        given = os.environ.get("PAYMENTS_CREDENTIALS_KEYS")
+        if given:
+            return given
+        path = self.data / "payments-credentials-keys"
+        if not path.exists():
+            from payments.adapters.sealing import new_key
+
+            path.touch(mode=0o600)
+            path.write_text(new_key())
+        return path.read_text().strip()
 
     def migrate(self) -> None:
         for name in SERVICES:

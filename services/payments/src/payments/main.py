@@ -12,6 +12,7 @@ from servicekit.listeners import split_listeners
 from servicekit.runtime import build_app
 
 from .adapters import sandbox, stripe_checkout, wayforpay
+from .adapters.sealing import Sealer
 from .entrypoints import http, subscribers, webhooks
 from .entrypoints.worker import PaymentsWorker
 from .service import Providers
@@ -39,9 +40,10 @@ def providers_from(settings: Settings) -> Providers:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     providers = providers_from(settings)
+    sealer = Sealer(settings.credentials_keys)
 
     def worker(engine, _settings) -> PaymentsWorker:  # noqa: ANN001
-        return PaymentsWorker(engine, providers, poll_interval=settings.worker_poll_seconds)
+        return PaymentsWorker(engine, providers, sealer, poll_interval=settings.worker_poll_seconds)
 
     app = build_app(
         name="payments",
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "Public: provider webhooks, sandbox payment page.",
     )
     app.state.providers = providers
+    app.state.sealer = sealer
     if settings.public_http_port:
         split_listeners(app, public_port=settings.public_http_port, public_prefixes=PUBLIC_PREFIXES)
     return app

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import service
 from .adapters import repository as repo
+from .adapters.sealing import Sealer
 from .domain.payment import PaymentError
 from .domain.reports import ProviderUnavailable
 from .service import Providers
@@ -14,7 +15,7 @@ from .service import Providers
 log = logging.getLogger("payments.reconcile")
 
 
-async def reconcile(engine: AsyncEngine, providers: Providers, *, limit: int = 500) -> dict[str, int]:
+async def reconcile(engine: AsyncEngine, providers: Providers, sealer: Sealer, *, limit: int = 500) -> dict[str, int]:
     """One pass; returns counts of what was found (checked, changed, failed)."""
     checkable = {name: p for name, p in providers.items() if hasattr(p, "check_status")}
     counts = {"checked": 0, "changed": 0, "failed": 0}
@@ -23,7 +24,7 @@ async def reconcile(engine: AsyncEngine, providers: Providers, *, limit: int = 5
     for payment in stuck:
         counts["checked"] += 1
         async with engine.connect() as conn:
-            settings: Any = await repo.provider_settings(conn, payment.account_id, payment.provider)
+            settings: Any = await repo.provider_settings(conn, sealer, payment.account_id, payment.provider)
         try:
             if not settings:
                 raise ProviderUnavailable(f"no {payment.provider} settings")

@@ -24,3 +24,6 @@ class Settings(ServiceSettings):
     # How often the worker looks for reminders and overdue payments (links wake it at once).
     worker_poll_seconds: float = 5.0
     worker_enabled: bool = True
+    # Seal schools' provider credentials at rest: `kid:key` pairs (see adapters/sealing.py; the
+    # first seals, all open). No default: `python -m payments new-key` prints one.
+    credentials_keys: str = ""

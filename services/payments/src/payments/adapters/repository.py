@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.payment import Payment, PaymentPart, quantized
+from .sealing import Sealer
 from .tables import (
     link_requests, order_states, payments, provider_accounts, provider_events, reminder_schedules, reminders,
 )
@@ -312,20 +313,42 @@ async def move_link_requests(
 
 
 async def put_provider_settings(
-    conn: AsyncConnection, account_id: UUID, provider: str, settings: dict[str, Any]
+    conn: AsyncConnection, sealer: Sealer, account_id: UUID, provider: str, settings: dict[str, Any]
 ) -> None:
-    stmt = pg_insert(provider_accounts).values(account_id=account_id, provider=provider, settings=settings)
+    sealed = sealer.seal(settings, account_id, provider)
+    stmt = pg_insert(provider_accounts).values(account_id=account_id, provider=provider, settings=sealed)
     await conn.execute(stmt.on_conflict_do_update(
         index_elements=[provider_accounts.c.account_id, provider_accounts.c.provider],
         set_={"settings": stmt.excluded.settings, "updated_at": func.now()},
     ))
 
 
-async def provider_settings(conn: AsyncConnection, account_id: UUID, provider: str) -> dict[str, Any] | None:
-    return await conn.scalar(
+async def provider_settings(
+    conn: AsyncConnection, sealer: Sealer, account_id: UUID, provider: str
+) -> dict[str, Any] | None:
+    stored = await conn.scalar(
         select(provider_accounts.c.settings)
         .where(provider_accounts.c.account_id == account_id, provider_accounts.c.provider == provider)
     )
+    return None if stored is None else sealer.open(stored, account_id, provider)
+
+
+async def reseal_provider_settings(conn: AsyncConnection, sealer: Sealer) -> int:
+    """Seal again, with the current key, every row sealed with another key or not sealed at all."""
+    rows = (await conn.execute(
+        select(provider_accounts.c.account_id, provider_accounts.c.provider, provider_accounts.c.settings)
+        .with_for_update()
+    )).all()
+    changed = 0
+    for account_id, provider, stored in rows:
+        if sealer.needs_reseal(stored):
+            await conn.execute(
+                update(provider_accounts)
+                .where(provider_accounts.c.account_id == account_id, provider_accounts.c.provider == provider)
+                .values(settings=sealer.seal(sealer.open(stored, account_id, provider), account_id, provider))
+            )
+            changed += 1
+    return changed
 
 
 # --- reminders and overdue ----------------------------------------------------------------

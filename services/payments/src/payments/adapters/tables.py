@@ -97,8 +97,8 @@ link_requests = Table(
     Index("link_requests_due", "next_attempt_at"),
 )
 
-# A school's credentials for one provider, stored as given: encryption at rest is the
-# database's or the volume's job.
+# A school's credentials for one provider, sealed (AES-GCM, adapters/sealing.py): a dump of this
+# table hands out no secret.
 provider_accounts = Table(
     "provider_accounts",
     metadata,

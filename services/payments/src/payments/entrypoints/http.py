@@ -192,7 +192,7 @@ def _settings_model(provider: str) -> Any:
 async def get_provider(provider: str, request: Request, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     _settings_model(provider)
     async with engine.connect() as conn:
-        stored = await repo.provider_settings(conn, account, provider)
+        stored = await repo.provider_settings(conn, request.app.state.sealer, account, provider)
     return _settings_view(request, account, provider, stored)
 
 
@@ -205,7 +205,7 @@ async def put_provider(
     body = await parse_json_body(request, _settings_model(provider))
     settings = body.model_dump(exclude_none=True)
     async with engine.begin() as conn:
-        await repo.put_provider_settings(conn, account, provider, settings)
+        await repo.put_provider_settings(conn, request.app.state.sealer, account, provider, settings)
     return _settings_view(request, account, provider, settings)
 
 

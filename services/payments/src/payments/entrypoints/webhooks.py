@@ -34,9 +34,9 @@ async def _raw(request: Request) -> bytes:
     return body
 
 
-async def _settings(engine: AsyncEngine, account_id: UUID, provider: str) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        settings = await repo.provider_settings(conn, account_id, provider)
+async def _settings(request: Request, account_id: UUID, provider: str) -> dict[str, Any]:
+    async with request.app.state.engine.connect() as conn:
+        settings = await repo.provider_settings(conn, request.app.state.sealer, account_id, provider)
     if not settings:
         log.warning("%s webhook refused for account %s: provider not configured", provider, account_id)
         raise Problem(404, "Not found", f"no {provider} settings for this account")
@@ -74,7 +74,7 @@ async def _apply(engine: AsyncEngine, provider: str, account_id: UUID, report: P
 @webhooks.post("/stripe/{account_id}", summary="Stripe's events for one school (signed)")
 async def stripe_webhook(account_id: UUID, request: Request, engine: EngineDep) -> dict[str, Any]:
     raw = await _raw(request)
-    settings = await _settings(engine, account_id, stripe_checkout.NAME)
+    settings = await _settings(request, account_id, stripe_checkout.NAME)
     try:
         report = stripe_checkout.parse_webhook(
             raw, request.headers.get("stripe-signature"), str(settings.get("webhook_secret", "")),
@@ -89,7 +89,7 @@ async def stripe_webhook(account_id: UUID, request: Request, engine: EngineDep) 
 @webhooks.post("/wayforpay/{account_id}", summary="WayForPay's serviceUrl callback for one school (signed)")
 async def wayforpay_webhook(account_id: UUID, request: Request, engine: EngineDep) -> JSONResponse:
     raw = await _raw(request)
-    settings = await _settings(engine, account_id, wayforpay.NAME)
+    settings = await _settings(request, account_id, wayforpay.NAME)
     try:
         report = wayforpay.parse_callback(raw, settings)
     except BadNotification as exc:

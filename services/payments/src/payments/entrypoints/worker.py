@@ -15,15 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
 from ..adapters.repository import LINKS_CHANNEL
+from ..adapters.sealing import Sealer
 from ..service import Providers
 
 log = logging.getLogger("payments.worker")
 
 
 class PaymentsWorker:
-    def __init__(self, engine: AsyncEngine, providers: Providers, *, poll_interval: float = 1.0) -> None:
+    def __init__(self, engine: AsyncEngine, providers: Providers, sealer: Sealer, *,
+                 poll_interval: float = 1.0) -> None:
         self._engine = engine
         self._providers = providers
+        self._sealer = sealer
         self._poll = poll_interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -44,7 +47,7 @@ class PaymentsWorker:
 
     async def run_once(self) -> int:
         """One pass over everything due; returns how much was done."""
-        done = await service.issue_pending_links(self._engine, self._providers)
+        done = await service.issue_pending_links(self._engine, self._providers, self._sealer)
         done += await service.send_due_reminders(self._engine, self._providers)
         done += await service.mark_overdue(self._engine)
         return done

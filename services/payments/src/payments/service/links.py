@@ -10,6 +10,7 @@ from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..adapters import repository as repo
+from ..adapters.sealing import Sealer
 from ..adapters.tables import outbox
 from ..domain.payment import Link, LinkOrder, Payment, PaymentProvider, provider_for
 from ..domain.reports import AnswerKeptUnderKey, ProviderUnavailable
@@ -76,7 +77,7 @@ def backoff_seconds(attempts: int) -> float:
     return float(min(2 ** max(attempts - 1, 0), 600))
 
 
-async def issue_pending_links(engine: AsyncEngine, providers: Providers, *, limit: int = 20) -> int:
+async def issue_pending_links(engine: AsyncEngine, providers: Providers, sealer: Sealer, *, limit: int = 20) -> int:
     """Ask providers for the links that are wanted; returns how many requests were handled.
 
     Each request is leased in a short transaction, the provider is called with no transaction
@@ -86,16 +87,16 @@ async def issue_pending_links(engine: AsyncEngine, providers: Providers, *, limi
     async with engine.begin() as conn:
         claimed = await repo.claim_link_requests(conn, limit=limit, lease_seconds=60)
     for request in claimed:
-        await _issue(engine, providers, request)
+        await _issue(engine, providers, sealer, request)
     return len(claimed)
 
 
-async def _issue(engine: AsyncEngine, providers: Providers, request: repo.LinkRequest) -> None:
+async def _issue(engine: AsyncEngine, providers: Providers, sealer: Sealer, request: repo.LinkRequest) -> None:
     async with engine.connect() as conn:
         payment = await repo.get_payment(conn, request.payment_id)
         order = await repo.get_order_state(conn, payment.order_id) if payment else None
         settings = (
-            await repo.provider_settings(conn, payment.account_id, payment.provider) if payment else None
+            await repo.provider_settings(conn, sealer, payment.account_id, payment.provider) if payment else None
         )
     link: Link | None = None
     if payment is not None and order is not None and payment.takes_link \
