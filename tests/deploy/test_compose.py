@@ -528,9 +528,10 @@ def test_the_outside_reaches_payments_only_on_its_public_listener(manifests: lis
     prefixes = {path["path"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
     from payments.main import PUBLIC_PREFIXES
 
-    assert prefixes == set(PUBLIC_PREFIXES)
+    assert prefixes == set(PUBLIC_PREFIXES) - {"/sandbox"}  # off in a real deployment, never routed
     config = _one(manifests, "ConfigMap", "crm-settings")["data"]
     assert config["PAYMENTS_PUBLIC_HTTP_PORT"] == "8005"
+    assert all(config[f"{s}_SANDBOX_ENABLED"] == "false" for s in ("OFFERS", "ORDERS", "PAYMENTS"))
 
 
 def _policy_for(manifests: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:

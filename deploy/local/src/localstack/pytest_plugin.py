@@ -57,6 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # In-process tests reach payments' public and internal routes through one client; the split
     # of its listeners has tests of its own, and the local stack runs it split.
     os.environ["PAYMENTS_PUBLIC_HTTP_PORT"] = "0"
+    # The tests buy through the sandbox; its own tests turn it off where they check that.
+    for prefix in ("OFFERS", "ORDERS", "PAYMENTS"):
+        os.environ[f"{prefix}_SANDBOX_ENABLED"] = "true"
     # A credentials key of the run's own (schools' provider secrets are sealed with it).
     from payments.adapters.sealing import new_key
 

@@ -106,6 +106,8 @@ class Stack:
             f"{prefix}_HTTP_PORT": str(c.port(name)),
             f"{prefix}_GATEWAY_KEYS": self.gateway_public_key,
         }
+        if name in ("offers", "orders", "payments"):
+            env[f"{prefix}_SANDBOX_ENABLED"] = "true"  # the demo school sells through it
         if self.broker is not None:
             # Our own broker holds each new consumer for half its session timeout; Kafka would
             # refuse one this short, so an external broker keeps the services' default.

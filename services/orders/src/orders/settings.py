@@ -12,3 +12,6 @@ class Settings(ServiceSettings):
     # How often the clock worker expires unpaid orders and opens or ends access windows; 0 turns it off.
     clock_interval_seconds: float = 60.0
     clock_batch_size: int = 200
+    # The sandbox provider settles payments with no money moving: a development tool. Off unless
+    # a deployment turns it on (the local stack and the tests do); while off, nothing may choose it.
+    sandbox_enabled: bool = False

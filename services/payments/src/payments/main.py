@@ -24,8 +24,10 @@ PUBLIC_PREFIXES = ("/webhooks", "/sandbox", "/thanks")
 
 
 def providers_from(settings: Settings) -> Providers:
+    # The sandbox exists only where the deployment turned it on: elsewhere it is an unknown provider.
+    playground = {sandbox.NAME: sandbox.SandboxProvider(settings.public_base_url)} if settings.sandbox_enabled else {}
     return {
-        sandbox.NAME: sandbox.SandboxProvider(settings.public_base_url),
+        **playground,
         stripe_checkout.NAME: stripe_checkout.StripeProvider(
             public_base_url=settings.public_base_url, api_base=settings.stripe_api_base,
             max_network_retries=settings.stripe_max_network_retries,
@@ -48,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = build_app(
         name="payments",
         settings=settings,
-        routers=[http.crm, http.sandbox, http.thanks, webhooks.webhooks],
+        # Without the sandbox, its pages do not exist: a 404, not a way to settle a payment.
+        routers=[http.crm, *([http.sandbox] if settings.sandbox_enabled else []), http.thanks, webhooks.webhooks],
         subscribers=partial(subscribers.register, providers=providers),
         publishes=[
             PaymentLinkIssued, PaymentSucceeded, PaymentFailed, PaymentOverdue, PaymentCancelled, PaymentRefunded,

@@ -24,6 +24,9 @@ class Settings(ServiceSettings):
     # How often the worker looks for reminders and overdue payments (links wake it at once).
     worker_poll_seconds: float = 5.0
     worker_enabled: bool = True
+    # The sandbox provider settles payments with no money moving: a development tool. Off unless
+    # a deployment turns it on (the local stack and the tests do); while off, nothing may choose it.
+    sandbox_enabled: bool = False
     # Seal schools' provider credentials at rest: `kid:key` pairs (see adapters/sealing.py; the
     # first seals, all open). No default: `python -m payments new-key` prints one.
     credentials_keys: str = ""
