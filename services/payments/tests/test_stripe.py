@@ -2,12 +2,14 @@
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from decimal import Decimal
 
 import pytest
 import stripe
+from localstack.provider_standin import STRIPE_KEY, STRIPE_WEBHOOK_SECRET
 from payments.adapters.stripe_checkout import parse_webhook, to_minor
 from payments.domain.reports import BadNotification
 from payments.reconcile import reconcile
@@ -327,3 +329,20 @@ async def test_the_reconcile_command_runs_as_a_process(client_app, stripe_order,
     assert counts["changed"] >= 1
     assert (await card(client, order, payment["id"]))["status"] == "paid"
     assert len(await outbox_events("PaymentSucceeded", payment_id=payment["id"])) == 1
+
+
+async def test_the_schools_secrets_reach_no_log_no_event_and_no_answer(client_app, stripe_order, caplog):
+    """Credentials set, a link made through Stripe, a signed webhook applied: no secret shows anywhere."""
+    client, app = client_app
+    caplog.set_level(logging.DEBUG)
+    order, payment, session = await stripe_order()
+    event = session_event(session, payment_status="paid", status="complete", payment_intent="pi_secret_check")
+    assert (await post_event(client, order.account_id, event)).json()["outcome"] == "paid"
+    answers = [await client.get(path, headers=as_account(order.account_id)) for path in (
+        "/providers/stripe", f"/payments/{payment['id']}", f"/orders/{order.order_id}/payments")]
+    async with app.state.engine.connect() as conn:
+        events = [r[0] for r in await conn.execute(text("SELECT payload::text || headers::text FROM outbox"))]
+    seen = {"logs": caplog.text, "events": "\n".join(events), "answers": "\n".join(a.text for a in answers)}
+    assert events and all(a.status_code == 200 for a in answers)
+    for where, text_seen in seen.items():
+        assert STRIPE_KEY not in text_seen and STRIPE_WEBHOOK_SECRET not in text_seen, f"a secret in the {where}"
