@@ -115,7 +115,10 @@ def test_binaries_the_server_user_cannot_reach_are_run_from_a_copy(
     found = postgres_home.binaries(postgres_home.SYSTEM_USER)
     assert found.is_relative_to(shared) and found.relative_to(shared).parts[0].startswith("pginstall-")
     assert postgres_home.can_reach(postgres_home.SYSTEM_USER, found / "postgres")
-    assert postgres_home.binaries(postgres_home.SYSTEM_USER) == found  # copied once
+    # Copied once: a later start finds the copy and copies nothing.
+    copies: list[object] = []
+    monkeypatch.setattr(postgres_home.shutil, "copytree", lambda *a, **k: copies.append(a))
+    assert postgres_home.binaries(postgres_home.SYSTEM_USER) == found and copies == []
     server = EmbeddedPostgres(private_folder / "pgdata", free_port())
     server.start()
     try:

@@ -71,7 +71,8 @@ def binaries(user: str | None) -> Path:
         return POSTGRES_BIN_PATH
     build = hashlib.sha256((POSTGRES_BIN_PATH / "postgres").read_bytes()).hexdigest()[:16]
     copy = shared_dir() / f"pginstall-{build}"
-    if not (copy / "bin" / "postgres").exists():
+    programs = copy / POSTGRES_BIN_PATH.relative_to(SITE)
+    if not (programs / "postgres").exists():
         # Copied beside, then renamed: a copy interrupted half-way is never taken for a whole one.
         partial = Path(tempfile.mkdtemp(prefix=".pginstall-", dir=copy.parent))
         for part in INSTALL_PARTS:
@@ -86,7 +87,7 @@ def binaries(user: str | None) -> Path:
             partial.rename(copy)
         except OSError:
             shutil.rmtree(partial)  # another process finished the same copy first
-    return copy / POSTGRES_BIN_PATH.relative_to(SITE)
+    return programs
 
 
 def data_directory(wanted: Path, user: str | None) -> Path:
