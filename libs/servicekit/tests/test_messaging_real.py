@@ -11,7 +11,7 @@ from contracts import Event, dlq_topic
 from localstack.broker import create_topics
 from servicekit.errors import NotYet, Rejected
 from servicekit.inbox import inbox_table
-from servicekit.messaging import RetryPolicy, make_broker, subscribe
+from servicekit.messaging import ConsumerGroup, RetryPolicy, make_broker, subscribe
 from servicekit.outbox import add_to_outbox, outbox_table
 from servicekit.relay import OutboxRelay
 from sqlalchemy import Column, MetaData, Table, Text, insert, select, text
@@ -139,7 +139,7 @@ async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine,
         await conn.execute(insert(effects).values(key=event.key, note=str(event.n)))
 
     broker = make_broker(infra.kafka_bootstrap, client_id="t")
-    subscribe(broker, KitProbed, handler, engine=engine, group_id=f"g-{key}", service="kit",
+    subscribe(broker, KitProbed, handler, engine=engine, group=ConsumerGroup(f"g-{key}"), service="kit",
               retry=RetryPolicy(first=0.01, cap=0.05, max_not_yet=0.5))
     first = probe(key, 1)
     raw = [

@@ -24,16 +24,15 @@ def free_port() -> int:
     taken by someone listening. Never the same port twice in one process.
     """
     low = _ephemeral_low()
+    if low <= 10_000:  # no room below the ephemeral range: let the kernel choose
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
     for _ in range(500):
-        port = random.randrange(10_000, low) if low > 10_000 else 0
-        if port and (port in _handed_out or port in STACK_DEFAULTS or not port_is_free("127.0.0.1", port)):
-            continue
-        if port == 0:  # no room below the ephemeral range: let the kernel choose
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
-        _handed_out.add(port)
-        return port
+        port = random.randrange(10_000, low)
+        if port not in _handed_out and port not in STACK_DEFAULTS and port_is_free("127.0.0.1", port):
+            _handed_out.add(port)
+            return port
     raise RuntimeError("no free port found below the ephemeral range")
 
 

@@ -24,7 +24,7 @@ from .postgres import EmbeddedPostgres, create_databases, database_url
 
 # Tests use the embedded broker's shortest useful session (see broker.py): its floor is a 1 s wait.
 TEST_SESSION_TIMEOUT_MS = 2000
-SERVICE_PREFIXES = ("OFFERS", "ORDERS", "PAYMENTS", "NOTIFICATIONS", "GATEWAY")
+SERVICE_PREFIXES = ("OFFERS", "ORDERS", "PAYMENTS", "NOTIFICATIONS")
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     os.environ["PAYMENTS_CREDENTIALS_KEYS"] = new_key()
     for prefix in SERVICE_PREFIXES:
-        if prefix != "GATEWAY":
-            os.environ[f"{prefix}_GATEWAY_KEYS"] = public
+        os.environ[f"{prefix}_GATEWAY_KEYS"] = public
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -79,10 +79,6 @@ class ProofVerifier:
                 raise ValueError("the gateway's keys must be Ed25519 public keys in PEM")
             self._keys[key_id(key)] = key
 
-    @property
-    def configured(self) -> bool:
-        return bool(self._keys)
-
     def verify(self, token: str, audience: str) -> Caller:
         try:
             kid = jwt.get_unverified_header(token).get("kid")

@@ -112,9 +112,14 @@ def _caller(request: Request) -> Caller:
         caller = verifier.verify(token.strip(), audience=request.app.state.service_name)
     except InvalidProof as exc:
         raise Problem(401, "Unauthorized", f"the gateway's proof does not hold: {exc}") from None
-    if not caller.may_write and request.method not in ("GET", "HEAD"):
-        raise Problem(403, "Forbidden", "a viewer can look but not change anything")
+    refuse_viewer_writes(caller, request.method)
     return caller
+
+
+def refuse_viewer_writes(caller: Caller, method: str) -> None:
+    """A viewer may look but not change anything: the one rule the gateway and every service apply."""
+    if not caller.may_write and method not in ("GET", "HEAD"):
+        raise Problem(403, "Forbidden", "a viewer can look but not change anything")
 
 
 # Every internal route names who is calling, for which account, with which role: from the proof only.

@@ -16,8 +16,8 @@ import json
 import logging
 import time
 import traceback
-import weakref
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiokafka.errors import KafkaError
@@ -42,24 +42,29 @@ Handler = Callable[[AsyncConnection, E], Awaitable[None]]
 TRANSIENT = (OSError, TimeoutError, KafkaError, OperationalError, InterfaceError, NotYet)
 
 
-# The consumer settings of each broker made here, read when its subscribers are declared.
-_CONSUMER_OPTIONS: "weakref.WeakKeyDictionary[KafkaBroker, dict[str, int]]" = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class ConsumerGroup:
+    """A service's consumers: the group its replicas share, and how long a silent one keeps its partitions."""
+
+    id: str
+    session_timeout_ms: int = 10_000
+
+    def options(self) -> dict[str, int]:
+        # Heartbeats a third of the session apart, as Kafka's clients do by default.
+        return {"session_timeout_ms": self.session_timeout_ms,
+                "heartbeat_interval_ms": max(self.session_timeout_ms // 3, 100)}
 
 
-def make_broker(bootstrap_servers: str, *, client_id: str, session_timeout_ms: int = 10_000) -> KafkaBroker:
+def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
     # Idempotent and transactional producers are not used: the outbox and inboxes
     # give exactly-once effects over at-least-once delivery on any Kafka-protocol broker.
-    broker = KafkaBroker(
+    return KafkaBroker(
         bootstrap_servers,
         client_id=client_id,
         enable_idempotence=False,
         acks="all",
         linger_ms=0,
     )
-    # Heartbeats a third of the session apart, as Kafka's clients do by default.
-    _CONSUMER_OPTIONS[broker] = {"session_timeout_ms": session_timeout_ms,
-                                 "heartbeat_interval_ms": max(session_timeout_ms // 3, 100)}
-    return broker
 
 
 def _raw(msg: Any) -> bytes:
@@ -92,21 +97,21 @@ def consume(
     handlers: Mapping[type[Event], Handler[Any]],
     *,
     engine: AsyncEngine,
-    group_id: str,
+    group: ConsumerGroup,
     service: str,
     retry: RetryPolicy | None = None,
 ) -> None:
     """Register `handler(conn, event)` per event type under the consumer policy.
 
-    Each topic gets its own consumer in its own group, `<group_id>.<topic>`: a retry waiting
+    Each topic gets its own consumer in its own group, `<group id>.<topic>`: a retry waiting
     on one topic never holds up another (an email waiting for its OrderCreated must not block
     OrderCreated), and each group has one member per process, so joins and rebalances stay
     small and quick.
     """
     policy = retry or RetryPolicy()
     for event_type, handler in handlers.items():
-        _consume_topic(broker, event_type, handler, engine=engine, group_id=topic_group(group_id, event_type.topic),
-                       service=service, policy=policy)
+        _consume_topic(broker, event_type, handler, engine=engine, group_id=topic_group(group.id, event_type.topic),
+                       options=group.options(), service=service, policy=policy)
 
 
 def topic_group(group_id: str, topic: str) -> str:
@@ -121,6 +126,7 @@ def _consume_topic(
     *,
     engine: AsyncEngine,
     group_id: str,
+    options: Mapping[str, int],
     service: str,
     policy: RetryPolicy,
 ) -> None:
@@ -151,7 +157,7 @@ def _consume_topic(
     @broker.subscriber(
         topic,
         group_id=group_id,
-        **_CONSUMER_OPTIONS.get(broker, {}),
+        **options,
         ack_policy=AckPolicy.ACK,
         auto_offset_reset="earliest",
         decoder=_raw,
@@ -202,9 +208,9 @@ def subscribe(
     handler: Handler[E],
     *,
     engine: AsyncEngine,
-    group_id: str,
+    group: ConsumerGroup,
     service: str,
     retry: RetryPolicy | None = None,
 ) -> None:
     """A consumer of one event type (see `consume`)."""
-    consume(broker, {event_type: handler}, engine=engine, group_id=group_id, service=service, retry=retry)
+    consume(broker, {event_type: handler}, engine=engine, group=group, service=service, retry=retry)

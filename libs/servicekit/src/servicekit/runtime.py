@@ -18,12 +18,12 @@ from .db import create_engine
 from .http import install_problem_handlers, install_request_context
 from .listeners import listening_socket
 from .logging import configure_logging
-from .messaging import make_broker
+from .messaging import ConsumerGroup, make_broker
 from .migrations import upgrade
 from .relay import OutboxRelay
 from .settings import ServiceSettings
 
-Subscribers = Callable[[KafkaBroker, AsyncEngine, str], None]  # (broker, engine, consumer group)
+Subscribers = Callable[[KafkaBroker, AsyncEngine, ConsumerGroup], None]
 
 
 class Worker(Protocol):
@@ -47,10 +47,9 @@ def build_app(
     description: str = "",
 ) -> FastAPI:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-    broker = make_broker(settings.kafka_bootstrap_servers, client_id=name,
-                         session_timeout_ms=settings.kafka_session_timeout_ms)
+    broker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
     if subscribers is not None:
-        subscribers(broker, engine, settings.consumer_group or name)
+        subscribers(broker, engine, ConsumerGroup(settings.consumer_group or name, settings.kafka_session_timeout_ms))
     for event in publishes:
         # Declared for the AsyncAPI document; the relay does the publishing.
         broker.publisher(event.topic, title=f"{name}/{event.topic}", schema=event, description=event.__doc__)

@@ -13,7 +13,7 @@ from uuid import UUID
 import jwt
 from fastapi import Depends, Request
 from servicekit.caller import ROLES, Caller, Role
-from servicekit.http import Problem
+from servicekit.http import Problem, refuse_viewer_writes
 
 from .settings import DEFAULT_AUDIENCE, DEFAULT_ISSUER, Settings
 
@@ -44,14 +44,14 @@ class TokenVerifier:
                 self._provider_keys = jwt.PyJWKSet.from_json(f.read())
 
     def _key(self, token: str) -> tuple[Any, list[str]]:
-        algorithm = jwt.get_unverified_header(token).get("alg")
+        header = jwt.get_unverified_header(token)
+        algorithm = header.get("alg")
         if algorithm == "HS256":
             return self.secret, ["HS256"]
         if algorithm in PROVIDER_ALGORITHMS and self._provider_keys is not None:
             if isinstance(self._provider_keys, jwt.PyJWKClient):
                 return self._provider_keys.get_signing_key_from_jwt(token).key, list(PROVIDER_ALGORITHMS)
-            kid = jwt.get_unverified_header(token).get("kid")
-            matching = [k for k in self._provider_keys.keys if k.key_id == kid]
+            matching = [k for k in self._provider_keys.keys if k.key_id == header.get("kid")]
             if not matching:
                 raise jwt.InvalidTokenError("signed by a key the identity provider does not list")
             return matching[0].key, list(PROVIDER_ALGORITHMS)
@@ -82,8 +82,7 @@ def _principal(request: Request) -> Principal:
         raise Problem(401, "Unauthorized", "send a CRM token as 'Authorization: Bearer <token>'")
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = verifier.verify(token.strip())
-    if principal.role == "viewer" and request.method not in ("GET", "HEAD"):
-        raise Problem(403, "Forbidden", "a viewer can look but not change anything")
+    refuse_viewer_writes(principal, request.method)
     return principal
 
 

@@ -4,7 +4,7 @@ from contracts import (
     AccessChanged, OrderCreated, OrderUpdated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested, SchoolUpdated,
 )
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import consume
+from servicekit.messaging import ConsumerGroup, consume
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
@@ -12,7 +12,7 @@ from .. import service
 SERVICE = "notifications"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
+def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup) -> None:
     consume(broker, {
         OrderCreated: service.on_order_created,
         OrderUpdated: service.on_order_updated,
@@ -21,4 +21,4 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
         PaymentSucceeded: service.on_payment_succeeded,
         ReminderRequested: service.on_reminder_requested,
         AccessChanged: service.on_access_changed,
-    }, engine=engine, group_id=group, service=SERVICE)
+    }, engine=engine, group=group, service=SERVICE)

@@ -2,7 +2,7 @@
 
 from contracts import OfferCopyRequested, OrderCreated, PaymentLinkIssued
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import consume
+from servicekit.messaging import ConsumerGroup, consume
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
@@ -10,9 +10,9 @@ from .. import service
 SERVICE = "offers"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
+def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup) -> None:
     consume(broker, {
         OrderCreated: service.on_order_created,
         PaymentLinkIssued: service.on_payment_link_issued,
         OfferCopyRequested: service.on_offer_copy_requested,
-    }, engine=engine, group_id=group, service=SERVICE)
+    }, engine=engine, group=group, service=SERVICE)

@@ -5,7 +5,7 @@ from contracts import (
     PaymentLinkIssued, PaymentOverdue, PaymentRefunded, PaymentSucceeded, SchoolUpdated,
 )
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import consume
+from servicekit.messaging import ConsumerGroup, consume
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
@@ -13,7 +13,7 @@ from .. import service
 SERVICE = "orders"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
+def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup) -> None:
     consume(broker, {
         OfferOpened: service.on_offer_opened,
         OfferUpdated: service.on_offer_updated,
@@ -26,4 +26,4 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: str) -> None:
         PaymentLinkIssued: service.on_payment_link_issued,
         NotificationSent: service.on_notification_sent,
         NotificationFailed: service.on_notification_failed,
-    }, engine=engine, group_id=group, service=SERVICE)
+    }, engine=engine, group=group, service=SERVICE)

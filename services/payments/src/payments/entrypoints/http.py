@@ -45,8 +45,6 @@ def _parts(bodies: list[PartBody] | None) -> list[PaymentPart] | None:
     return [PaymentPart(method=p.method, amount=p.amount, reference=p.reference) for p in bodies]
 
 
-
-
 def _providers(request: Request) -> service.Providers:
     return request.app.state.providers
 

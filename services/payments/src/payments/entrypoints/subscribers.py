@@ -2,7 +2,7 @@
 
 from contracts import OrderCreated, OrderUpdated
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import consume
+from servicekit.messaging import ConsumerGroup, consume
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .. import service
@@ -11,7 +11,7 @@ from ..service import Providers
 SERVICE = "payments"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine, group: str, *, providers: Providers) -> None:
+def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, providers: Providers) -> None:
     async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
         await service.create_order_payments(conn, event, providers)
 
@@ -20,5 +20,5 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: str, *, providers:
 
     consume(
         broker, {OrderCreated: on_order_created, OrderUpdated: on_order_updated},
-        engine=engine, group_id=group, service=SERVICE,
+        engine=engine, group=group, service=SERVICE,
     )
