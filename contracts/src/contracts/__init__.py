@@ -24,6 +24,7 @@ from .events import (
     PaymentLinkIssued,
     PaymentMethod,
     PaymentOverdue,
+    PaymentProvidersUpdated,
     PaymentRefunded,
     PaymentSucceeded,
     PaymentType,
@@ -40,7 +41,7 @@ __all__ = [
     "NotificationFailed", "NotificationSent", "NotificationTemplate", "OfferCopyLine", "OfferCopyRequested",
     "OfferLine", "OfferOpened", "OfferUpdated", "OrderCreated", "OrderLine", "OrderStatus", "OrderUpdated",
     "PaymentCancelled", "PaymentFailed", "PaymentLinkIssued", "PaymentMethod", "PaymentOverdue",
-    "PaymentRefunded", "PaymentSucceeded", "PaymentType", "Period", "PlannedPayment", "ReminderRequested",
-    "SchoolUpdated",
+    "PaymentProvidersUpdated", "PaymentRefunded", "PaymentSucceeded", "PaymentType", "Period", "PlannedPayment",
+    "ReminderRequested", "SchoolUpdated",
     "check_currency", "check_scale", "dlq_topic", "quantize", "topic_of", "utcnow",
 ]

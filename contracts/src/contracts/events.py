@@ -1,7 +1,7 @@
 """The events that cross service boundaries. Additive changes only."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
@@ -159,6 +159,23 @@ class SchoolUpdated(Event):
     event_type: Literal["SchoolUpdated"] = "SchoolUpdated"
     name: str
     default_locale: str
+
+    def partition_key(self) -> str:
+        return str(self.account_id)
+
+
+ProviderName = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class PaymentProvidersUpdated(Event):
+    """The providers a school can be paid through changed: those it has credentials for.
+
+    The whole set each time, so a consumer keeps the latest and needs no history. The sandbox is
+    never listed: it needs no credentials, and each deployment decides whether it is on.
+    """
+
+    event_type: Literal["PaymentProvidersUpdated"] = "PaymentProvidersUpdated"
+    providers: list[ProviderName] = Field(max_length=20)
 
     def partition_key(self) -> str:
         return str(self.account_id)
@@ -363,4 +380,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     NotificationSent,
     NotificationFailed,
     SchoolUpdated,
+    PaymentProvidersUpdated,
 )

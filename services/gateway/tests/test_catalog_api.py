@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from contracts import ALL_TOPICS, OfferCopyLine, OfferCopyRequested, dlq_topic
+from contracts import ALL_TOPICS, OfferCopyLine, OfferCopyRequested, PaymentProvidersUpdated, dlq_topic
 from gateway.auth import mint
 from gateway.main import create_app
 from gateway.settings import Settings
 from localstack.broker import create_topics
 from localstack.ports import free_port
+from servicekit.providers import on_providers_updated
 from servicekit.testing import fresh_group_after_published, migrated_database, running
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
@@ -105,6 +106,9 @@ async def test_offers_versions_and_conflicts_through_the_gateway(gateway):
     url = f"/api/v1/offers/{offer['id']}"
     got = await gateway.get(url, headers=me)
     assert got.json() == offer and got.headers["ETag"] == '"1"'
+    async with gateway.offers_app.state.engine.begin() as conn:  # payments announced the school's Stripe
+        await on_providers_updated(conn, PaymentProvidersUpdated(
+            account_id=account, correlation_id=uuid.uuid4(), providers=["stripe"]))
     edited = await gateway.patch(url, headers={**me, "If-Match": got.headers["ETag"]},
                                  json={"curators": ["Marta", "Piotr"], "provider": "stripe"})
     assert edited.status_code == 200, edited.text

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-from contracts import AccessTerms, OfferCopyLine, OfferCopyRequested, dlq_topic
+from contracts import AccessTerms, OfferCopyLine, OfferCopyRequested, PaymentProvidersUpdated, dlq_topic
 from offers.main import MIGRATIONS, create_app
 from offers.settings import Settings
 from servicekit.testing import as_account, fresh_group, service_under_test
@@ -26,6 +26,16 @@ async def svc(infra):
 async def scalar(app, sql, **params):
     async with app.state.engine.connect() as conn:
         return await conn.scalar(text(sql), params)
+
+
+async def sells_through(app, account, *providers):
+    """Payments announces the school's providers through the broker; wait until offers has them."""
+    event = PaymentProvidersUpdated(account_id=account, correlation_id=uuid.uuid4(), providers=list(providers))
+    await app.state.broker.publish(event.model_dump_json().encode(), event.topic, key=event.partition_key().encode())
+    async with asyncio.timeout(15):
+        while await scalar(app, "SELECT providers FROM payment_providers WHERE account_id = :a", a=account) \
+                != sorted(providers):
+            await asyncio.sleep(0.05)
 
 
 async def outbox_payloads(app, topic, key):
@@ -106,6 +116,7 @@ async def test_an_offer_carries_terms_discount_plan_and_curators(svc):
     access = {"start": {"kind": "at_date", "at": "2027-01-10T09:00:00+00:00"},
               "end": {"kind": "after_period", "period": {"unit": "months", "count": 6}},
               "module_ids": [basics["id"]], "practice": "none", "comments": False}
+    await sells_through(app, account, "stripe")
     created = await client.post("/offers", headers=as_account(account), json={
         "title": "Premium", "currency": "EUR",
         "items": [{"product_id": product["id"], "price": "999.99", "access": access}],
@@ -284,6 +295,7 @@ async def test_a_copy_request_through_the_broker_makes_one_hidden_system_copy(sv
     client, app = svc
     account = uuid.uuid4()
     product = await new_course(client, account)
+    await sells_through(app, account, "wayforpay")
     source = await new_offer(client, account, product, discount={"kind": "percent", "value": "10"},
                              curators=["Iryna"], provider="wayforpay")
     terms = AccessTerms(module_ids=[uuid.UUID(product["modules"][0]["id"])], comments=False)

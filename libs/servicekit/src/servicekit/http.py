@@ -141,11 +141,3 @@ def _owner(caller: CurrentCaller) -> Caller:
 
 # Routes only a school's owner may call (payment credentials, for one).
 OwnerCaller = Annotated[Caller, Depends(_owner)]
-
-
-def refuse_sandbox_when_off(request: Request, provider: str | None) -> None:
-    """The sandbox pays without money: a provider only where the deployment turned it on."""
-    if provider == "sandbox" and not getattr(request.app.state.settings, "sandbox_enabled", False):
-        message = "the sandbox is off in this deployment: choose stripe or wayforpay"
-        raise Problem(422, "Invalid request", f"provider: {message}",
-                      errors=[{"field": "provider", "message": message}])

@@ -8,12 +8,13 @@ from uuid import UUID, uuid4
 from contracts import AccessTerms, ContactData, OfferCopyRequested, OrderCreated, PaymentLinkIssued, SchoolUpdated
 from servicekit.errors import Rejected
 from servicekit.outbox import add_to_outbox
+from servicekit.providers import SANDBOX
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
 from .adapters.checkout_waiters import announce_ready
 from .adapters.tables import outbox
-from .domain.errors import NotFound, OfferError, OfferUnavailable, StaleVersion
+from .domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, StaleVersion
 from .domain.offer import Checkout, Item, Offer
 from .domain.pricing import Discount, PlanPayment
 from .domain.product import CourseDefaults, ModuleDraft, Product
@@ -198,7 +199,7 @@ async def on_offer_copy_requested(conn: AsyncConnection, event: OfferCopyRequest
 
 async def open_offer(
     conn: AsyncConnection, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID,
-    *, idempotency_key: str | None = None,
+    *, idempotency_key: str | None = None, sandbox_enabled: bool = False,
 ) -> UUID:
     """A visitor opened the offer page or widget: record the checkout, emit OfferOpened.
 
@@ -218,6 +219,9 @@ async def open_offer(
     if found is None:
         raise OfferUnavailable(f"there is no offer {offer_id}")
     offer, school, locale = found
+    if offer.provider == SANDBOX and not sandbox_enabled:
+        # Made while the sandbox was on: no link could ever come, so no order is started.
+        raise OfferNotPayable(f"offer {offer.id} sells through the sandbox, which is off here")
     checkout = Checkout(account_id=offer.account_id, offer_id=offer.id, offer_version=offer.version, source=source)
     event = offer.open(
         checkout_id=checkout.id, school_name=school or DEFAULT_SCHOOL_NAME, contact=contact, source=source,

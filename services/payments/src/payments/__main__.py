@@ -1,6 +1,7 @@
 import asyncio
 import json
 import sys
+from uuid import uuid4
 
 from servicekit.db import create_engine
 from servicekit.logging import configure_logging
@@ -10,6 +11,7 @@ from .adapters.repository import reseal_provider_settings
 from .adapters.sealing import Sealer, new_key
 from .main import MIGRATIONS, create_app, providers_from
 from .reconcile import reconcile
+from .service import announce_all
 from .settings import Settings
 
 
@@ -30,6 +32,15 @@ async def _reseal(settings: Settings) -> None:
         await engine.dispose()
 
 
+async def _announce(settings: Settings) -> None:
+    engine = create_engine(settings.database_url, pool_size=2)
+    try:
+        async with engine.begin() as conn:
+            print(json.dumps({"announced": await announce_all(conn, correlation_id=uuid4())}))
+    finally:
+        await engine.dispose()
+
+
 settings = Settings()
 command = sys.argv[1] if len(sys.argv) > 1 else "serve"
 if command == "reconcile":
@@ -38,6 +49,9 @@ if command == "reconcile":
 elif command == "reseal":
     # After a new credentials key is put first: seal every row with it, so the old key can go.
     asyncio.run(_reseal(settings))
+elif command == "announce-providers":
+    # The relay (a running payments service) publishes them: offers and orders rebuild their copy.
+    asyncio.run(_announce(settings))
 elif command == "new-key":
     print(new_key())
 else:

@@ -4,8 +4,8 @@ from functools import partial
 from pathlib import Path
 
 from contracts import (
-    PaymentCancelled, PaymentFailed, PaymentLinkIssued, PaymentOverdue, PaymentRefunded, PaymentSucceeded,
-    ReminderRequested,
+    PaymentCancelled, PaymentFailed, PaymentLinkIssued, PaymentOverdue, PaymentProvidersUpdated, PaymentRefunded,
+    PaymentSucceeded, ReminderRequested,
 )
 from fastapi import FastAPI
 from servicekit.listeners import split_listeners
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         subscribers=partial(subscribers.register, providers=providers),
         publishes=[
             PaymentLinkIssued, PaymentSucceeded, PaymentFailed, PaymentOverdue, PaymentCancelled, PaymentRefunded,
-            ReminderRequested,
+            ReminderRequested, PaymentProvidersUpdated,
         ],
         workers=[worker] if settings.worker_enabled else [],
         description="Payments of orders, their links and the providers' confirmations. "

@@ -17,6 +17,10 @@ class OfferArchived(OfferUnavailable):
     """The offer exists but is no longer sold."""
 
 
+class OfferNotPayable(OfferUnavailable):
+    """The offer's provider can never take a payment here (the sandbox, where it is off)."""
+
+
 class StaleVersion(Exception):
     """The change was made against a version that is no longer the current one."""
 

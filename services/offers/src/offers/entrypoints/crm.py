@@ -5,9 +5,10 @@ import re
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from servicekit.db import EngineDep
-from servicekit.http import AccountId, Problem, current_correlation_id, refuse_sandbox_when_off
+from servicekit.http import AccountId, Problem, current_correlation_id
+from servicekit.providers import Usable
 
 from .. import service, views
 from ..domain.errors import NotFound, OfferError, StaleVersion
@@ -142,9 +143,9 @@ async def update_product(product_id: UUID, body: ProductPatch, account: AccountI
 
 
 @router.post("/offers", status_code=status.HTTP_201_CREATED)
-async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, response: Response, request: Request,
+async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
                        idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    refuse_sandbox_when_off(request, body.provider)
+    usable.refuse_unusable(body.provider)
     try:
         async with engine.begin() as conn:
             offer = await service.create_offer(
@@ -216,13 +217,13 @@ _NOT_NULL = ("title", "currency", "items", "provider", "status")
 
 @router.patch("/offers/{offer_id}")
 async def update_offer(
-    offer_id: UUID, body: OfferPatch, account: AccountId, engine: EngineDep, response: Response, request: Request,
+    offer_id: UUID, body: OfferPatch, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Only the fields sent change; every change is a new version. A stale version is a 409."""
     expected = _expected_version(if_match, body.version)
     if "provider" in body.model_fields_set:
-        refuse_sandbox_when_off(request, body.provider)
+        usable.refuse_unusable(body.provider)
     given = body.model_fields_set - {"version"}
     changes: dict[str, Any] = {}
     for name in given:

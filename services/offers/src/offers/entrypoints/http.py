@@ -12,7 +12,7 @@ from servicekit.db import EngineDep
 from servicekit.http import Problem, current_correlation_id
 
 from .. import service, views
-from ..domain.errors import OfferArchived, OfferUnavailable
+from ..domain.errors import OfferArchived, OfferNotPayable, OfferUnavailable
 from .schemas import CheckoutIn
 
 public = APIRouter(prefix="/public", tags=["public"])
@@ -48,8 +48,12 @@ async def open_offer(
     contact = ContactData(name=body.name.strip(), email=body.email, phone=_e164(body.phone), locale=body.locale)
     try:
         async with engine.begin() as conn:
-            checkout_id = await service.open_offer(conn, offer_id, contact, body.source, current_correlation_id(),
-                                                   idempotency_key=idempotency_key)
+            checkout_id = await service.open_offer(
+                conn, offer_id, contact, body.source, current_correlation_id(), idempotency_key=idempotency_key,
+                sandbox_enabled=request.app.state.settings.sandbox_enabled,
+            )
+    except OfferNotPayable:
+        raise Problem(409, "Offer not available", "this offer cannot take payments at the moment") from None
     except OfferArchived:
         raise Problem(409, "Offer not available", "this offer is archived and no longer sold") from None
     except OfferUnavailable:

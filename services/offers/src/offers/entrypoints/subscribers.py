@@ -1,8 +1,9 @@
 """Kafka subscribers of the offers service: thin, no rules."""
 
-from contracts import OfferCopyRequested, OrderCreated, PaymentLinkIssued
+from contracts import OfferCopyRequested, OrderCreated, PaymentLinkIssued, PaymentProvidersUpdated
 from faststream.kafka import KafkaBroker
 from servicekit.messaging import ConsumerGroup, consume
+from servicekit.providers import on_providers_updated
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
@@ -15,4 +16,5 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup) -> 
         OrderCreated: service.on_order_created,
         PaymentLinkIssued: service.on_payment_link_issued,
         OfferCopyRequested: service.on_offer_copy_requested,
+        PaymentProvidersUpdated: on_providers_updated,
     }, engine=engine, group=group, service=SERVICE)

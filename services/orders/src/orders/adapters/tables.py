@@ -5,6 +5,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from servicekit.inbox import inbox_table
 from servicekit.outbox import outbox_table
+from servicekit.providers import providers_table
 
 metadata = MetaData()
 
@@ -182,3 +183,5 @@ idempotency_keys = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+# What payments announced: the providers each school can sell through (servicekit.providers).
+payment_providers = providers_table(metadata)

@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AwareDatetime
 from servicekit.db import EngineDep
-from servicekit.http import AccountId, Problem, refuse_sandbox_when_off
+from servicekit.http import AccountId, Problem
+from servicekit.providers import Usable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
@@ -83,10 +84,10 @@ async def list_orders(
 
 @router.post("/orders", status_code=201)
 async def create_order(
-    command: NewOrder, actor: CurrentActor, engine: EngineDep, request: Request,
+    command: NewOrder, actor: CurrentActor, engine: EngineDep, usable: Usable,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> JSONResponse:
-    refuse_sandbox_when_off(request, command.provider)
+    usable.refuse_unusable(command.provider)
     with problems():
         async with engine.begin() as conn:
             order_id = await service.create_order(conn, actor, command, idempotency_key=idempotency_key)

@@ -2,10 +2,11 @@
 
 from contracts import (
     NotificationFailed, NotificationSent, OfferOpened, OfferUpdated, PaymentCancelled, PaymentFailed,
-    PaymentLinkIssued, PaymentOverdue, PaymentRefunded, PaymentSucceeded, SchoolUpdated,
+    PaymentLinkIssued, PaymentOverdue, PaymentProvidersUpdated, PaymentRefunded, PaymentSucceeded, SchoolUpdated,
 )
 from faststream.kafka import KafkaBroker
 from servicekit.messaging import ConsumerGroup, consume
+from servicekit.providers import on_providers_updated
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
@@ -18,6 +19,7 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup) -> 
         OfferOpened: service.on_offer_opened,
         OfferUpdated: service.on_offer_updated,
         SchoolUpdated: service.on_school_updated,
+        PaymentProvidersUpdated: on_providers_updated,
         PaymentSucceeded: service.on_payment_succeeded,
         PaymentFailed: service.on_payment_failed,
         PaymentOverdue: service.on_payment_overdue,

@@ -323,6 +323,44 @@ async def put_provider_settings(
     ))
 
 
+async def configured_providers(conn: AsyncConnection, account_id: UUID) -> list[str]:
+    """The providers the school has credentials for, by name."""
+    rows = await conn.scalars(
+        select(provider_accounts.c.provider).where(provider_accounts.c.account_id == account_id)
+        .order_by(provider_accounts.c.provider)
+    )
+    return list(rows)
+
+
+async def schools_with_providers(conn: AsyncConnection) -> dict[UUID, list[str]]:
+    rows = await conn.execute(
+        select(provider_accounts.c.account_id, provider_accounts.c.provider)
+        .order_by(provider_accounts.c.account_id, provider_accounts.c.provider)
+    )
+    found: dict[UUID, list[str]] = {}
+    for account_id, provider in rows:
+        found.setdefault(account_id, []).append(provider)
+    return found
+
+
+async def wake_link_requests(conn: AsyncConnection, account_id: UUID, provider: str) -> int:
+    """Links put off by this school's provider are due now (its credentials just changed).
+
+    A request leased by a worker at this moment may be asked for twice: harmless, the same
+    generation is the same idempotency key at the provider.
+    """
+    result = await conn.execute(
+        update(link_requests)
+        .where(link_requests.c.account_id == account_id,
+               link_requests.c.payment_id.in_(select(payments.c.id).where(payments.c.provider == provider)),
+               link_requests.c.last_error.is_not(None), link_requests.c.next_attempt_at > func.now())
+        .values(next_attempt_at=func.now(), attempts=0)
+    )
+    if result.rowcount:
+        await conn.execute(text("SELECT pg_notify(:c, '')"), {"c": LINKS_CHANNEL})
+    return result.rowcount
+
+
 async def provider_settings(
     conn: AsyncConnection, sealer: Sealer, account_id: UUID, provider: str
 ) -> dict[str, Any] | None:

@@ -203,7 +203,8 @@ async def put_provider(
     body = await parse_json_body(request, _settings_model(provider))
     settings = body.model_dump(exclude_none=True)
     async with engine.begin() as conn:
-        await repo.put_provider_settings(conn, request.app.state.sealer, account, provider, settings)
+        await service.set_credentials(conn, request.app.state.sealer, account, provider, settings,
+                                      correlation_id=current_correlation_id())
     return _settings_view(request, account, provider, settings)
 
 

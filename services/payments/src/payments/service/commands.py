@@ -17,6 +17,7 @@ from ..domain.payment import (
     NotEditable, NotPayable, Outcome, Payment, PaymentNotFound, PaymentPart, PlanInvalid, UnknownProvider,
     check_parts, main_method, provider_for,
 )
+from .credentials import require_credentials
 from .links import Providers, request_link
 from .schedule import plan_reminders
 
@@ -66,9 +67,11 @@ async def add_payment(
     paid = new.status == "paid"
     if not paid and new.method == "cashless":
         try:
-            provider_for(providers, provider)
+            inline = provider_for(providers, provider).inline
         except UnknownProvider as exc:
             raise PlanInvalid("provider", str(exc)) from None
+        if not inline:
+            await require_credentials(conn, account_id, provider)
     payment = Payment(
         account_id=account_id, order_id=order_id, number=await repo.next_payment_number(conn, order_id),
         amount=new.amount, currency=order.currency, provider=provider, type=new.type, due_at=new.due_at,
