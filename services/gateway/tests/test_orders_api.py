@@ -122,6 +122,11 @@ async def test_contacts_pipelines_and_settings_through_the_gateway(api):
     renamed = await api.patch(f"/api/v1/pipelines/{made.json()['id']}", json={"name": "Business"}, headers=me)
     assert renamed.json()["name"] == "Business"
     assert (await api.get(f"/api/v1/pipelines/{made.json()['id']}", headers=me)).json()["stages"][0]["name"] == "Lead"
+    assert (await api.delete(f"/api/v1/pipelines/{pipelines[0]['id']}", headers=me)).status_code == 409
+    assert (await api.delete(f"/api/v1/pipelines/{made.json()['id']}", headers=bearer(account, "viewer"))
+            ).status_code == 403
+    assert (await api.delete(f"/api/v1/pipelines/{made.json()['id']}", headers=me)).status_code == 204
+    assert (await api.get(f"/api/v1/pipelines/{made.json()['id']}", headers=me)).status_code == 404
     assert (await api.put("/api/v1/settings", json={"unpaid_expiry_days": 0}, headers=me)).status_code == 422
     assert (await api.put("/api/v1/settings", json={"unpaid_expiry_days": 5}, headers=me)).status_code == 200
     assert (await api.get("/api/v1/settings", headers=me)).json() == {"unpaid_expiry_days": 5, "phone_region": None}
@@ -147,6 +152,7 @@ async def test_another_school_gets_404_for_every_order_and_contact(api):
         ("PATCH", f"/api/v1/contacts/{contact_id}", {"name": "Mine"}),
         ("GET", f"/api/v1/pipelines/{pipeline_id}", None),
         ("PATCH", f"/api/v1/pipelines/{pipeline_id}", {"name": "Mine"}),
+        ("DELETE", f"/api/v1/pipelines/{pipeline_id}", None),
     ]:
         response = await api.request(method, path, json=body, headers=stranger)
         assert response.status_code == 404, (method, path, response.text)

@@ -310,6 +310,37 @@ async def test_pipelines_keep_stage_ids_and_refuse_removing_a_stage_in_use(crm):
     assert (await client.get(f"/pipelines/{uuid.uuid4()}", headers=who(account))).status_code == 404
 
 
+async def test_a_pipeline_is_deleted_only_when_empty_and_not_the_default(crm):
+    client, _, _ = crm
+    account = uuid.uuid4()
+    default = (await client.get("/pipelines", headers=who(account))).json()["items"][0]
+    b2b = (await client.post("/pipelines", headers=who(account), json={"name": "B2B", "stages": [
+        {"name": "Lead"}, {"name": "Won", "on_full_payment": True}]})).json()
+    order = (await client.post("/orders", json=manual(pipeline_id=b2b["id"]), headers=who(account))).json()
+    await client.post("/orders", json=manual(pipeline_id=b2b["id"]), headers=who(account))
+
+    busy = await client.delete(f"/pipelines/{b2b['id']}", headers=who(account))
+    assert busy.status_code == 409 and busy.headers["content-type"].startswith("application/problem+json")
+    assert busy.json()["orders"] == 2 and "2 orders are in this pipeline" in busy.json()["detail"]
+    kept = await client.delete(f"/pipelines/{default['id']}", headers=who(account))
+    assert kept.status_code == 409 and "default pipeline" in kept.json()["detail"]
+    assert (await client.delete(f"/pipelines/{b2b['id']}", headers=who(uuid.uuid4()))).status_code == 404
+    viewer = as_account(account, role="viewer")
+    assert (await client.delete(f"/pipelines/{b2b['id']}", headers=viewer)).status_code == 403
+    assert (await client.get(f"/pipelines/{b2b['id']}", headers=who(account))).status_code == 200
+
+    for card in (await client.get("/orders", params={"pipeline_id": b2b["id"]}, headers=who(account))).json()["items"]:
+        moved = await client.patch(f"/orders/{card['id']}", json={"pipeline_id": default["id"]},
+                                   headers={**who(account), "If-Match": f'"{card["version"]}"'})
+        assert moved.status_code == 200, moved.text
+    gone = await client.delete(f"/pipelines/{b2b['id']}", headers=who(account))
+    assert gone.status_code == 204 and gone.content == b""
+    assert (await client.get(f"/pipelines/{b2b['id']}", headers=who(account))).status_code == 404
+    assert (await client.delete(f"/pipelines/{b2b['id']}", headers=who(account))).status_code == 404
+    assert [p["id"] for p in (await client.get("/pipelines", headers=who(account))).json()["items"]] == [default["id"]]
+    assert (await client.get(f"/orders/{order['id']}", headers=who(account))).json()["pipeline"]["id"] == default["id"]
+
+
 async def test_list_filters_sorts_and_searches(crm):
     client, _, _ = crm
     account = uuid.uuid4()

@@ -23,6 +23,8 @@ async def pipelines(request: Request, who: CurrentPrincipal) -> Response:
 @router.get("/pipelines/{pipeline_id}", summary="A pipeline")
 @router.patch("/pipelines/{pipeline_id}", openapi_extra=JSON_BODY,
               summary="Rename, reorder, add or remove stages (ids kept), set the markers or the default")
+@router.delete("/pipelines/{pipeline_id}", status_code=204,
+               summary="Delete an empty pipeline (not the default); one with orders is a 409 saying how many")
 async def pipeline(pipeline_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", f"/pipelines/{pipeline_id}", who)
 

@@ -270,10 +270,11 @@ async def stage_row(conn: AsyncConnection, account_id: UUID, stage_id: UUID) -> 
     )).first()
 
 
-async def pipeline_row(conn: AsyncConnection, account_id: UUID, pipeline_id: UUID) -> Row[Any] | None:
-    return (await conn.execute(
-        select(pipelines).where(pipelines.c.id == pipeline_id, pipelines.c.account_id == account_id)
-    )).first()
+async def pipeline_row(
+    conn: AsyncConnection, account_id: UUID, pipeline_id: UUID, *, for_update: bool = False
+) -> Row[Any] | None:
+    query = select(pipelines).where(pipelines.c.id == pipeline_id, pipelines.c.account_id == account_id)
+    return (await conn.execute(query.with_for_update() if for_update else query)).first()
 
 
 async def stages_of(conn: AsyncConnection, pipeline_id: UUID) -> Sequence[Row[Any]]:
@@ -298,6 +299,14 @@ async def make_default(conn: AsyncConnection, account_id: UUID, pipeline_id: UUI
     await conn.execute(update(pipelines).where(pipelines.c.account_id == account_id, pipelines.c.is_default)
                        .values(is_default=False))
     await conn.execute(update(pipelines).where(pipelines.c.id == pipeline_id).values(is_default=True))
+
+
+async def orders_in_pipeline(conn: AsyncConnection, pipeline_id: UUID) -> int:
+    return await conn.scalar(select(func.count()).select_from(orders).where(orders.c.pipeline_id == pipeline_id))
+
+
+async def delete_pipeline(conn: AsyncConnection, pipeline_id: UUID) -> None:
+    await conn.execute(delete(pipelines).where(pipelines.c.id == pipeline_id))  # its stages go with it
 
 
 async def lock_pipeline(conn: AsyncConnection, pipeline_id: UUID) -> None:

@@ -28,6 +28,25 @@ class InvalidPipeline(ValueError):
         self.message = message
 
 
+class PipelineKept(Exception):
+    """The pipeline cannot be deleted; `orders` counts the orders still in it."""
+
+    def __init__(self, message: str, *, orders: int = 0) -> None:
+        super().__init__(message)
+        self.orders = orders
+
+
+def deletion_refused(*, is_default: bool, orders: int) -> PipelineKept | None:
+    """Why a pipeline cannot go: every order keeps a pipeline, and every school a default one."""
+    if orders:
+        noun = "order is" if orders == 1 else "orders are"
+        return PipelineKept(f"{orders} {noun} in this pipeline: move them to another pipeline first",
+                            orders=orders)
+    if is_default:
+        return PipelineKept("this is the school's default pipeline: make another pipeline the default first")
+    return None
+
+
 def check_stages(stages: list[StageTemplate]) -> None:
     """A funnel has stages with names, and at most one stage for each automatic move."""
     if not stages:

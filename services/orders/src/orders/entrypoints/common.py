@@ -10,7 +10,7 @@ from fastapi import Depends, Header
 from servicekit.http import CurrentCaller, Problem, current_correlation_id
 
 from ..domain.order import InvalidOrder
-from ..domain.pipeline import InvalidPipeline
+from ..domain.pipeline import InvalidPipeline, PipelineKept
 from ..service import Actor, EmailTaken, IdempotencyKeyReused, NotFound, StaleVersion
 
 
@@ -56,6 +56,8 @@ def problems() -> Iterator[None]:
         raise invalid(exc.field, exc.message) from None
     except NotFound as exc:
         raise Problem(404, "Not found", str(exc)) from None
+    except PipelineKept as exc:
+        raise Problem(409, "Pipeline kept", str(exc), orders=exc.orders) from None
     except StaleVersion as exc:
         raise Problem(409, "Version conflict",
                       f"the order changed since you loaded it (now version {exc.current}); reload and retry",

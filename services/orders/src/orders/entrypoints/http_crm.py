@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from servicekit.db import EngineDep
@@ -109,6 +109,15 @@ async def edit_pipeline(
         async with engine.begin() as conn:
             await service.edit_pipeline(conn, actor, pipeline_id, changes)
     return await _pipeline(engine, actor.account_id, pipeline_id)
+
+
+@router.delete("/pipelines/{pipeline_id}", status_code=204, tags=["pipelines"])
+async def delete_pipeline(pipeline_id: UUID, actor: CurrentActor, engine: EngineDep) -> Response:
+    """An empty pipeline other than the default; one with orders is a 409 saying how many."""
+    with problems():
+        async with engine.begin() as conn:
+            await service.delete_pipeline(conn, actor, pipeline_id)
+    return Response(status_code=204)
 
 
 @router.get("/settings", tags=["settings"])

@@ -12,7 +12,7 @@ from .payments import (
     on_notification_failed, on_notification_sent, on_payment_cancelled, on_payment_failed, on_payment_link_issued,
     on_payment_overdue, on_payment_refunded, on_payment_succeeded,
 )
-from .pipelines import create_pipeline, edit_pipeline, ensure_default_pipeline
+from .pipelines import create_pipeline, delete_pipeline, edit_pipeline, ensure_default_pipeline
 from .settings import set_settings
 
 
@@ -25,8 +25,9 @@ def order_ref(value: str) -> UUID | int:
 
 __all__ = [
     "SYSTEM", "Actor", "EmailTaken", "IdempotencyKeyReused", "NotFound", "StaleVersion", "Unchanged", "add_line",
-    "advance_windows", "create_contact", "create_order", "create_pipeline", "edit_contact", "edit_line",
-    "edit_order", "edit_pipeline", "ensure_default_pipeline", "expire_unpaid", "on_notification_failed", "on_notification_sent",
+    "advance_windows", "create_contact", "create_order", "create_pipeline", "delete_pipeline", "edit_contact",
+    "edit_line", "edit_order", "edit_pipeline", "ensure_default_pipeline", "expire_unpaid", "on_notification_failed",
+    "on_notification_sent",
     "on_offer_opened", "on_offer_updated", "on_payment_cancelled", "on_payment_failed", "on_payment_link_issued",
     "on_payment_overdue", "on_payment_refunded", "on_payment_succeeded", "on_school_updated", "order_ref",
     "remove_line", "set_settings",

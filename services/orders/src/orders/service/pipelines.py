@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
 from ..commands import NewPipeline, PipelineChanges, StageFields
-from ..domain.pipeline import InvalidPipeline, StageTemplate, check_stages
+from ..domain.pipeline import InvalidPipeline, StageTemplate, check_stages, deletion_refused
 from .common import Actor, NotFound
 
 
@@ -54,6 +54,21 @@ async def edit_pipeline(conn: AsyncConnection, actor: Actor, pipeline_id: UUID, 
         await repo.replace_stages(conn, actor.account_id, pipeline_id, wanted, removed)
     if changes.is_default:
         await repo.make_default(conn, actor.account_id, pipeline_id)
+
+
+async def delete_pipeline(conn: AsyncConnection, actor: Actor, pipeline_id: UUID) -> None:
+    """Only an empty pipeline that is not the default goes, with its stages.
+
+    The row lock is taken before counting: an order moving in waits for it (the foreign key),
+    so the count cannot go stale before the delete.
+    """
+    row = await repo.pipeline_row(conn, actor.account_id, pipeline_id, for_update=True)
+    if row is None:
+        raise NotFound(f"no pipeline {pipeline_id}")
+    refused = deletion_refused(is_default=row.is_default, orders=await repo.orders_in_pipeline(conn, pipeline_id))
+    if refused is not None:
+        raise refused
+    await repo.delete_pipeline(conn, pipeline_id)
 
 
 async def ensure_default_pipeline(conn: AsyncConnection, account_id: UUID) -> None:
