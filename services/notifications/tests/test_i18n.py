@@ -73,10 +73,10 @@ def letter(locale: str, template: str = "payment_link", **over) -> Letter:
     return replace(sample_letters(template, locale)[0], **over)
 
 
-def test_money_follows_babel_for_each_locale():
+def test_money_follows_cldr_for_each_locale():
     amount = Decimal("1500.00")
     assert [money(amount, "UAH", locale=loc) for loc in SUPPORTED_LOCALES] == [
-        "UAH1,500.00",
+        "UAH\xa01,500.00",
         "1\xa0500,00\xa0₴",
         "1\xa0500,00\xa0₴",
         "1\xa0500,00\xa0UAH",
@@ -86,6 +86,9 @@ def test_money_follows_babel_for_each_locale():
     ]
     assert money(Decimal("1547.36"), "EUR", locale="de") == "1.547,36\xa0€"
     assert money(Decimal("1500"), "JPY", locale="pl") == "1\xa0500\xa0JPY"
+    # CLDR's currency spacing: a code beside the digits is set apart, a symbol is not.
+    assert [money(amount, code, locale="en") for code in ("PLN", "CHF", "USD", "EUR")] == [
+        "PLN\xa01,500.00", "CHF\xa01,500.00", "$1,500.00", "€1,500.00"]
 
 
 def test_dates_follow_babel_for_each_locale():

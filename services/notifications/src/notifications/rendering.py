@@ -35,7 +35,20 @@ DOMAIN = "messages"
 
 
 def money(amount: Decimal, currency: str, *, locale: str) -> str:
-    return format_currency(amount, currency, locale=locale)
+    return _currency_spacing(format_currency(amount, currency, locale=locale))
+
+
+def _currency_spacing(text: str) -> str:
+    """CLDR's currencySpacing, which Babel leaves out: a sign made of letters ("UAH", "PLN") is
+    kept apart from the digits by a no-break space ("UAH 1,500.00"), a symbol ("$", "€") is not.
+    Letters occur in a formatted amount only in its currency sign, so the boundary is where a
+    letter meets a digit."""
+    out: list[str] = []
+    for before, char in zip(" " + text[:-1], text, strict=True):
+        if (before.isalpha() and char.isdigit()) or (before.isdigit() and char.isalpha()):
+            out.append("\u00a0")
+        out.append(char)
+    return "".join(out)
 
 
 def moment(value: datetime, *, locale: str, zone: tzinfo = UTC) -> str:
