@@ -159,6 +159,11 @@ class SchoolUpdated(Event):
     event_type: Literal["SchoolUpdated"] = "SchoolUpdated"
     name: str
     default_locale: str
+    # An IANA zone ("Europe/Kyiv") for the dates and times the school's contacts read; None:
+    # the deployment's default.
+    time_zone: str | None = Field(default=None, max_length=64)
+    # Where the school's contacts' replies go; None: nowhere but the platform's sender.
+    reply_to: EmailStr | None = None
 
     def partition_key(self) -> str:
         return str(self.account_id)

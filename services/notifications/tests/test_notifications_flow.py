@@ -360,6 +360,28 @@ async def test_without_a_contact_language_the_schools_then_the_orders_then_engli
         assert message["Subject"] == subject
 
 
+async def test_dates_are_shown_in_the_schools_time_zone(stack, mailbox, eventually):
+    account = uuid.uuid4()
+    school = SchoolUpdated(account_id=account, correlation_id=uuid.uuid4(), name="Kyiv Code School",
+                           default_locale="uk", time_zone="Europe/Kyiv")
+    await stack.publish(school)
+    await eventually(lambda: stack.applied(school))
+    for account_id, expected, days in (
+        (account, "25 листопада 2026\u202fр., 14:00 EET", "Термін оплати — сьогодні."),
+        (uuid.uuid4(), "25 листопада 2026\u202fр., 12:00 UTC", "Термін оплати — через 1 день."),  # the default: UTC
+    ):
+        to = an_address()
+        order = an_order(to, account_id=account_id, contact=ContactData(name="Olena", email=to, locale="uk"))
+        # Late on the 24th in UTC is already the 25th in Kyiv: the due date is today there, not tomorrow.
+        await stack.publish(order)
+        await stack.publish(a_link(order, occurred_at=datetime(2026, 11, 24, 23, 30, tzinfo=UTC),
+                                   due_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC)))
+        [message] = await eventually(lambda: mailbox.messages_to(to))
+        text_part, html = mailbox.parts(message)
+        assert f"Будь ласка, оплатіть до {expected}." in text_part and expected in html
+        assert days in text_part
+
+
 async def test_order_updated_moves_the_emails_to_the_new_address_and_language(stack, mailbox, eventually):
     old, new = an_address(), an_address()
     order = an_order(old)

@@ -3,7 +3,10 @@
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfoNotFoundError
 
+import pytest
+from notifications.domain import zones
 from notifications.domain.letters import Letter
 from notifications.rendering import moment, money, render
 
@@ -80,3 +83,17 @@ def test_a_suspension_for_an_overdue_payment_says_how_much_and_where_to_pay():
     assert "Überfälliger Betrag: 500,00\xa0UAH" in no_link.text and "href" not in no_link.html
     unknown = render(a_letter(template="access_suspended", locale="de", overdue=True, amount=None, url=None))
     assert "Überfälliger Betrag" not in unknown.text and "Zahlung eingegangen ist" in unknown.text
+
+
+def test_a_letter_shows_its_times_in_its_zone_and_an_unknown_zone_falls_back_to_the_default():
+    kyiv = render(a_letter(time_zone="Europe/Kyiv", due_at=datetime(2026, 7, 1, 9, 0, tzinfo=UTC)))
+    assert "July 1, 2026, 12:00\u202fPM EEST" in kyiv.text  # summer time
+    assert "July 1, 2026, 9:00\u202fAM UTC" in render(a_letter(due_at=datetime(2026, 7, 1, 9, 0, tzinfo=UTC))).text
+    assert zones.zone_named("Mars/Olympus") == zones.default_zone() == zones.zone_named(None)
+    try:
+        zones.use_default("Europe/Warsaw")
+        assert zones.zone_named(None).key == "Europe/Warsaw"
+        with pytest.raises(ZoneInfoNotFoundError):
+            zones.use_default("Mars/Olympus")
+    finally:
+        zones.use_default("UTC")

@@ -375,7 +375,26 @@ async def test_the_school_profile_announces_its_changes_only(svc):
     events = await outbox_payloads(app, "SchoolUpdated", account)
     assert [(e["name"], e["default_locale"]) for e in events] == [
         ("Lviv Design", "uk"), ("Lviv Design School", "uk"), ("Lviv Design School", "en")]
-    assert (await client.get("/school", headers=me)).json() == {"name": "Lviv Design School", "default_locale": "en"}
+    assert (await client.get("/school", headers=me)).json() == {
+        "name": "Lviv Design School", "default_locale": "en", "time_zone": None, "reply_to": None}
+
+
+async def test_a_school_sets_its_time_zone_and_reply_to_address(svc):
+    client, app = svc
+    account = uuid.uuid4()
+    me = as_account(account)
+    body = {"name": "Kyiv Code", "default_locale": "uk", "time_zone": "Europe/Kyiv", "reply_to": "hello@kyiv.example"}
+    assert (await client.put("/school", headers=me, json=body)).status_code == 200
+    assert (await client.get("/school", headers=me)).json() == body
+    [event] = await outbox_payloads(app, "SchoolUpdated", account)
+    assert (event["time_zone"], event["reply_to"]) == ("Europe/Kyiv", "hello@kyiv.example")
+    for zone in ("Mars/Olympus", "europe/kyiv", "posixrules", "../../etc/passwd", "", "UTC+3"):
+        refused = await client.put("/school", headers=me, json={**body, "time_zone": zone})
+        assert refused.status_code == 422, zone
+        assert refused.json()["errors"][0]["field"] == "time_zone"
+    refused = await client.put("/school", headers=me, json={**body, "reply_to": "not an address"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "reply_to"
+    assert len(await outbox_payloads(app, "SchoolUpdated", account)) == 1
 
 
 async def test_a_repeated_create_under_the_same_idempotency_key_makes_one_offer_and_one_product(svc):

@@ -17,5 +17,5 @@ async def test_concurrent_migrate_commands_all_succeed(infra):
     assert [r.returncode for r in runs] == [0, 0, 0], [err.decode()[-2000:] for _, err in results]
     engine = create_async_engine(url)
     async with engine.connect() as conn:
-        assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+        assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
     await engine.dispose()

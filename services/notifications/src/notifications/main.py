@@ -6,6 +6,7 @@ from contracts import NotificationFailed, NotificationSent
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
+from .domain import zones
 from .entrypoints import http, sender, subscribers
 from .settings import Settings
 
@@ -13,9 +14,11 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    zones.use_default(settings.default_time_zone)
     return build_app(
         name="notifications",
-        settings=settings or Settings(),
+        settings=settings,
         routers=[http.crm],
         subscribers=subscribers.register,
         publishes=[NotificationSent, NotificationFailed],

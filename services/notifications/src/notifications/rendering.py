@@ -21,12 +21,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, meta, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, meta, pass_context, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .domain.delivery import Rendered
 from .domain.letters import DEFAULT_LOCALE, TEMPLATE_VARIABLES, Installment, Letter, Line, Override, TemplateName
+from .domain.zones import zone_named
 
 log = logging.getLogger("notifications.rendering")
 
@@ -86,7 +87,8 @@ def _as_html(value: str) -> Markup:
 def _prepare(env: Environment, locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = lambda amount, currency: money(amount, currency, locale=locale)
-    env.filters["moment"] = lambda value: moment(value, locale=locale)
+    env.filters["moment"] = pass_context(
+        lambda context, value: moment(value, locale=locale, zone=zone_named(context.get("time_zone"))))
     env.filters["as_html"] = _as_html
     return env
 
@@ -123,9 +125,14 @@ def _finish(subject: str, text: str, html: str) -> Rendered:
     return Rendered(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
 
 
+def _values(letter: Letter) -> dict[str, object]:
+    # The zone rides along for the moment filter; it is no variable a template names.
+    return {**letter.template_values(), "time_zone": letter.time_zone}
+
+
 def render_builtin(letter: Letter) -> Rendered:
     env = environment(letter.locale)
-    values = letter.template_values()
+    values = _values(letter)
     return _finish(
         env.get_template(f"{letter.template}.subject.txt").render(values),
         env.get_template(f"{letter.template}.txt").render(values),
@@ -134,7 +141,7 @@ def render_builtin(letter: Letter) -> Rendered:
 
 
 def render_override(letter: Letter, override: Override) -> Rendered:
-    values = letter.template_values()
+    values = _values(letter)
     plain = sandbox(letter.locale, html=False)
     return _finish(
         plain.from_string(override.subject).render(values),
@@ -201,7 +208,7 @@ def check_override(template: TemplateName, locale: str, override: Override) -> l
             continue
         for sample in sample_letters(template, locale):
             try:
-                env.from_string(source).render(sample.template_values())
+                env.from_string(source).render(_values(sample))
             except Exception as exc:  # any failure at all means it would fail for a contact too
                 errors.append({"field": part, "message": _describe(exc)})
                 break

@@ -60,7 +60,9 @@ async def on_order_updated(conn: AsyncConnection, event: OrderUpdated) -> None:
 
 
 async def on_school_updated(conn: AsyncConnection, event: SchoolUpdated) -> None:
-    await repo.save_school(conn, School(event.account_id, event.name, event.default_locale), event.occurred_at)
+    school = School(event.account_id, event.name, event.default_locale, event.time_zone,
+                    str(event.reply_to) if event.reply_to else None)
+    await repo.save_school(conn, school, event.occurred_at)
 
 
 async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:

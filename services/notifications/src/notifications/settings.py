@@ -22,6 +22,8 @@ class Settings(ServiceSettings):
     smtp_ca_file: str | None = None
     smtp_timeout: float = 10
     mail_from: str = "Online school <no-reply@school.local>"
+    # The IANA zone of dates and times in emails of a school that has not named its own.
+    default_time_zone: str = "UTC"
 
     # How the sender retries a delivery the mail server could not take yet.
     send_retry_first: float = 5.0

@@ -18,21 +18,20 @@ from .domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailab
 from .domain.offer import Checkout, Item, Offer
 from .domain.pricing import Discount, PlanPayment
 from .domain.product import CourseDefaults, ModuleDraft, Product
+from .domain.school import SchoolProfile
 
 DEFAULT_SCHOOL_NAME = "Online school"
 
 ItemDraft = tuple[UUID, Decimal, AccessTerms]  # product, price, access terms
 
 
-async def set_school(
-    conn: AsyncConnection, account_id: UUID, name: str, default_locale: str, correlation_id: UUID,
-) -> None:
-    before = await repo.school_for_update(conn, account_id)
-    if before == (name, default_locale):
+async def set_school(conn: AsyncConnection, account_id: UUID, profile: SchoolProfile, correlation_id: UUID) -> None:
+    if await repo.school_for_update(conn, account_id) == profile:
         return
-    await repo.save_school(conn, account_id, name, default_locale)
+    await repo.save_school(conn, account_id, profile)
     await add_to_outbox(conn, outbox, SchoolUpdated(
-        account_id=account_id, correlation_id=correlation_id, name=name, default_locale=default_locale))
+        account_id=account_id, correlation_id=correlation_id, name=profile.name,
+        default_locale=profile.default_locale, time_zone=profile.time_zone, reply_to=profile.reply_to))
 
 
 class IdempotencyKeyReused(Exception):

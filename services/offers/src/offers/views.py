@@ -81,7 +81,8 @@ async def product(conn: AsyncConnection, account_id: UUID, product_id: UUID) -> 
 
 async def school(conn: AsyncConnection, account_id: UUID) -> dict[str, Any] | None:
     row = (await conn.execute(
-        select(schools.c.name, schools.c.default_locale).where(schools.c.account_id == account_id)
+        select(schools.c.name, schools.c.default_locale, schools.c.time_zone, schools.c.reply_to)
+        .where(schools.c.account_id == account_id)
     )).first()
     return dict(row._mapping) if row else None
 

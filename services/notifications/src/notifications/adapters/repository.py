@@ -95,7 +95,8 @@ async def get_recipient(conn: AsyncConnection, order_id: UUID, *, hold: bool = F
 
 
 async def save_school(conn: AsyncConnection, school: School, occurred_at: datetime) -> None:
-    values = {"name": school.name, "default_locale": school.default_locale, "occurred_at": occurred_at}
+    values = {"name": school.name, "default_locale": school.default_locale, "time_zone": school.time_zone,
+              "reply_to": school.reply_to, "occurred_at": occurred_at}
     stmt = pg_insert(schools).values(account_id=school.account_id, **values)
     await conn.execute(stmt.on_conflict_do_update(
         index_elements=[schools.c.account_id], set_=values,
@@ -105,7 +106,7 @@ async def save_school(conn: AsyncConnection, school: School, occurred_at: dateti
 
 async def get_school(conn: AsyncConnection, account_id: UUID) -> School | None:
     row = (await conn.execute(select(schools).where(schools.c.account_id == account_id))).first()
-    return None if row is None else School(row.account_id, row.name, row.default_locale)
+    return None if row is None else School(row.account_id, row.name, row.default_locale, row.time_zone, row.reply_to)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ schools = Table(
     Column("account_id", UUID(as_uuid=True), primary_key=True),
     Column("name", Text, nullable=False),
     Column("default_locale", Text),
+    Column("time_zone", Text),
+    Column("reply_to", Text),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -1,7 +1,7 @@
 """Which email an event calls for, and what it may say. No wording here: that is the templates'."""
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
@@ -10,6 +10,7 @@ from uuid import UUID
 from contracts import AccessChanged, OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested
 
 from .recipient import OrderRecipient
+from .zones import zone_named
 
 TemplateName = Literal[
     "payment_link", "reminder", "receipt", "access_opened", "access_suspended", "order_confirmation",
@@ -82,6 +83,8 @@ class Letter:
     ends_at: datetime | None = None
     lines: tuple[Line, ...] = ()
     installments: tuple[Installment, ...] = ()
+    # The IANA zone its dates and times are shown in (the school's, else the deployment's).
+    time_zone: str = "UTC"
 
     def template_values(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in HIDDEN}
@@ -96,7 +99,7 @@ class Override:
     text: str
 
 
-HIDDEN = frozenset({"event_id", "account_id", "order_id", "correlation_id", "contact_id", "template"})
+HIDDEN = frozenset({"event_id", "account_id", "order_id", "correlation_id", "contact_id", "template", "time_zone"})
 # What a template (a school's override included) may refer to.
 TEMPLATE_VARIABLES: tuple[str, ...] = tuple(f.name for f in fields(Letter) if f.name not in HIDDEN)
 
@@ -120,10 +123,11 @@ def _link(url: str) -> str:
     return url
 
 
-def _days_left(due_at: datetime | None, now: datetime) -> int | None:
+def _days_left(due_at: datetime | None, now: datetime, zone: tzinfo) -> int | None:
+    """Calendar days as the contact counts them, in the school's zone."""
     if due_at is None or due_at < now:
         return None
-    return (due_at.date() - now.date()).days
+    return (due_at.astimezone(zone).date() - now.astimezone(zone).date()).days
 
 
 def _letter(
@@ -143,6 +147,7 @@ def _letter(
         order_number=order.order_number,
         currency=order.currency,
         total=order.total,
+        time_zone=zone_named(order.time_zone).key,
         **({"products": order.products} | values),
     )
 
@@ -155,7 +160,7 @@ def payment_link(order: OrderRecipient, event: PaymentLinkIssued) -> Letter | No
     return _letter(
         order, "payment_link", event,
         amount=event.amount, url=_link(event.url), due_at=event.due_at,
-        days_left=_days_left(event.due_at, event.occurred_at),
+        days_left=_days_left(event.due_at, event.occurred_at, zone_named(order.time_zone)),
     )
 
 
@@ -170,7 +175,7 @@ def reminder(order: OrderRecipient, event: ReminderRequested) -> Letter:
     return _letter(
         order, "reminder", event,
         amount=event.amount, url=_link(event.url), due_at=event.due_at, overdue=overdue,
-        days_left=_days_left(event.due_at, event.occurred_at),
+        days_left=_days_left(event.due_at, event.occurred_at, zone_named(order.time_zone)),
     )
 
 

@@ -14,6 +14,8 @@ class School:
     account_id: UUID
     name: str
     default_locale: str | None
+    time_zone: str | None = None
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class OrderRecipient:
     # 0 until an OrderUpdated arrives: a late copy of an older state never overwrites a newer one.
     order_version: int = 0
     status: str = "active"
+    # The school's, from its profile; never stored with the order (at_school fills them in).
+    time_zone: str | None = None
+    reply_to: str | None = None
 
     @classmethod
     def from_event(cls, event: OrderCreated) -> "OrderRecipient":
@@ -77,4 +82,5 @@ class OrderRecipient:
         """The school's current name and language win over the copy the order was created with."""
         if school is None:
             return self
-        return replace(self, school_name=school.name, school_locale=school.default_locale or self.school_locale)
+        return replace(self, school_name=school.name, school_locale=school.default_locale or self.school_locale,
+                       time_zone=school.time_zone, reply_to=school.reply_to)

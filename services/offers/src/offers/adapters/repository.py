@@ -1,6 +1,7 @@
 """SQL of the offers service."""
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,26 +16,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..domain.offer import Checkout, Item, Offer
 from ..domain.pricing import Discount, PlanPayment
 from ..domain.product import Product, defaults_from_json, modules_from_json
+from ..domain.school import SchoolProfile
 from .tables import checkouts, idempotency_keys, offer_items, offer_versions, offers, products, schools
 
 
-async def school_for_update(conn: AsyncConnection, account_id: UUID) -> tuple[str, str] | None:
+_PROFILE = (schools.c.name, schools.c.default_locale, schools.c.time_zone, schools.c.reply_to)
+
+
+async def school_for_update(conn: AsyncConnection, account_id: UUID) -> SchoolProfile | None:
     """The profile as it is, with the school held until commit (a row lock cannot hold a school
     that has no row yet), so concurrent edits announce their changes in the order they apply."""
     await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"school/{account_id}"})
     row = (await conn.execute(
-        select(schools.c.name, schools.c.default_locale).where(schools.c.account_id == account_id)
+        select(*_PROFILE).where(schools.c.account_id == account_id)
     )).first()
-    return (row.name, row.default_locale) if row else None
+    return SchoolProfile(**row._mapping) if row else None
 
 
-async def save_school(conn: AsyncConnection, account_id: UUID, name: str, default_locale: str) -> None:
-    stmt = pg_insert(schools).values(account_id=account_id, name=name, default_locale=default_locale)
+async def save_school(conn: AsyncConnection, account_id: UUID, profile: SchoolProfile) -> None:
+    values = asdict(profile)
+    stmt = pg_insert(schools).values(account_id=account_id, **values)
     await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[schools.c.account_id],
-            set_={"name": name, "default_locale": default_locale, "updated_at": func.now()},
-        )
+        stmt.on_conflict_do_update(index_elements=[schools.c.account_id], set_={**values, "updated_at": func.now()})
     )
 
 

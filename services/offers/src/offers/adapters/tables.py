@@ -14,6 +14,8 @@ schools = Table(
     Column("account_id", UUID(as_uuid=True), primary_key=True),
     Column("name", Text, nullable=False),
     Column("default_locale", Text, nullable=False, server_default=text("'en'")),
+    Column("time_zone", Text),
+    Column("reply_to", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

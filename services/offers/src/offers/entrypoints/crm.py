@@ -14,6 +14,7 @@ from .. import service, views
 from ..domain.errors import NotFound, OfferError, StaleVersion
 from ..domain.pricing import Discount, PlanPayment
 from ..domain.product import CourseDefaults, ModuleDraft
+from ..domain.school import SchoolProfile
 from .schemas import (
     CourseDefaultsIn, DiscountIn, ModuleIn, OfferIn, OfferItemIn, OfferPatch, PlanPaymentIn, ProductIn, ProductPatch,
     SchoolIn,
@@ -82,7 +83,7 @@ def _items(items: list[OfferItemIn]) -> list[service.ItemDraft]:
 @router.put("/school")
 async def put_school(body: SchoolIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.begin() as conn:
-        await service.set_school(conn, account, body.name, body.default_locale, current_correlation_id())
+        await service.set_school(conn, account, SchoolProfile(**body.model_dump()), current_correlation_id())
     return body.model_dump()
 
 

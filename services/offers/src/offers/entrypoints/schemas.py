@@ -5,7 +5,9 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from contracts import AccessTerms, Amount, LessonDelay
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from ..domain.school import check_time_zone
 
 
 class _Body(BaseModel):
@@ -15,6 +17,13 @@ class _Body(BaseModel):
 class SchoolIn(_Body):
     name: str = Field(min_length=1, max_length=200)
     default_locale: str = Field(default="en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
+    time_zone: str | None = Field(default=None, max_length=64, description="IANA zone; null: the deployment's")
+    reply_to: EmailStr | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_time_zone(value)
 
 
 class LessonIn(_Body):
