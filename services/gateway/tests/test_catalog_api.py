@@ -69,7 +69,11 @@ async def test_the_school_profile(gateway):
     assert (await gateway.get("/api/v1/school", headers=me)).status_code == 404
     put = await gateway.put("/api/v1/school", headers=me, json={"name": "Warsaw Data", "default_locale": "pl"})
     assert put.status_code == 200
-    assert (await gateway.get("/api/v1/school", headers=me)).json() == {"name": "Warsaw Data", "default_locale": "pl"}
+    assert (await gateway.get("/api/v1/school", headers=me)).json() == {
+        "name": "Warsaw Data", "default_locale": "pl", "time_zone": None, "reply_to": None}
+    zoned = await gateway.put("/api/v1/school", headers=me, json={
+        "name": "Warsaw Data", "default_locale": "pl", "time_zone": "Europe/Warsaw", "reply_to": "biuro@wd.example"})
+    assert zoned.status_code == 200 and zoned.json()["time_zone"] == "Europe/Warsaw"
     bad = await gateway.put("/api/v1/school", headers=me, json={"name": "", "default_locale": "pl"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "name"
     viewer = await gateway.put("/api/v1/school", headers=bearer(account, "viewer"), json={"name": "X"})
