@@ -565,7 +565,16 @@ async def test_a_schools_own_template_is_checked_when_saved_and_used_when_sent(s
     assert saved.json()["overridden"] is True and saved.json()["preview"]["subject"] == "School: рахунок №1042"
     listed = (await stack.client.get("/templates", headers=mine)).json()
     assert {i["template"]: i["overridden"] for i in listed["items"]}["payment_link"] == ["uk"]
-    assert "contact_name" in listed["variables"]
+    variables = {i["template"]: i["variables"] for i in listed["items"]}
+    assert {"contact_name", "url"} <= set(variables["payment_link"]) and "url" not in variables["receipt"]
+    assert saved.json()["variables"] == variables["payment_link"]
+    # A receipt never gets a link: naming one is refused when saved, not shown as "None" to contacts.
+    receipt = "/templates/receipt/uk"
+    linked = await stack.client.put(receipt, headers=mine, json={
+        "subject": "Receipt", "html": "<p>{{ url }}</p>", "text": "Your receipt: {{ url }}"})
+    assert linked.status_code == 422
+    assert {e["field"]: e["message"] for e in linked.json()["errors"]} == {
+        "html": "unknown variable(s): url", "text": "unknown variable(s): url"}
 
     to = an_address()
     order = an_order(to, account_id=account, contact=ContactData(name="<b>Olena</b>", email=to, locale="uk"))

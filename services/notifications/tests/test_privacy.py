@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +11,7 @@ from contracts import (
     PlannedPayment, ReminderRequested,
 )
 from notifications.domain import letters
-from notifications.domain.letters import SUPPORTED_LOCALES, TEMPLATE_VARIABLES
+from notifications.domain.letters import ALL_VARIABLES, HIDDEN, SUPPORTED_LOCALES, TEMPLATE_VARIABLES, Letter
 from notifications.domain.recipient import OrderRecipient
 from notifications.rendering import render
 
@@ -103,7 +103,7 @@ def test_a_changed_contact_gets_their_own_name_and_address_and_nothing_of_the_fo
 
 
 def test_templates_see_a_fixed_list_of_values():
-    assert set(TEMPLATE_VARIABLES) == {
+    assert set(ALL_VARIABLES) == {
         "to", "locale", "school_name", "contact_name", "order_number", "products", "currency", "total", "amount",
         "url", "due_at", "days_left", "paid_at", "overdue", "starts_at", "ends_at", "lines", "installments",
     }
@@ -111,3 +111,18 @@ def test_templates_see_a_fixed_list_of_values():
     for letter in built:
         assert not {"account_id", "order_id", "contact_id", "event_id"} & set(letter.template_values())
         assert replace(letter, contact_id=None).template_values() == letter.template_values()
+
+
+def test_each_template_sees_exactly_the_values_its_email_has():
+    assert set(TEMPLATE_VARIABLES) == set(letters.TEMPLATES)
+    assert set().union(*TEMPLATE_VARIABLES.values()) == ALL_VARIABLES
+    defaults = {f.name: f.default for f in fields(Letter) if f.name not in HIDDEN}
+    seen: set[str] = set()
+    for locale in ("en", "uk"):
+        _, built = events(locale)
+        for letter in built:
+            set_here = {name for name, default in defaults.items() if getattr(letter, name) != default}
+            assert set_here <= set(TEMPLATE_VARIABLES[letter.template]), (letter.template, set_here)
+            assert set(letter.template_values()) == set(TEMPLATE_VARIABLES[letter.template])
+            seen.add(letter.template)
+    assert seen == set(letters.TEMPLATES)

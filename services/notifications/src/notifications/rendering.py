@@ -193,7 +193,7 @@ def sample_letters(template: TemplateName, locale: str) -> list[Letter]:
 
 def check_override(template: TemplateName, locale: str, override: Override) -> list[dict[str, str]]:
     """What is wrong with an override, per part: syntax, unknown names, or a failure on sample letters."""
-    allowed = set(TEMPLATE_VARIABLES) | {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+    allowed = set(TEMPLATE_VARIABLES[template]) | {"_", "gettext", "ngettext", "pgettext", "npgettext"}
     errors: list[dict[str, str]] = []
     for part in PARTS:
         source = getattr(override, part)
@@ -221,5 +221,5 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}{where}"[:500]
 
 
-def template_variables() -> list[str]:
-    return sorted(TEMPLATE_VARIABLES)
+def template_variables(template: TemplateName) -> list[str]:
+    return sorted(TEMPLATE_VARIABLES[template])

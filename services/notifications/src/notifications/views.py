@@ -80,9 +80,9 @@ async def templates(conn: AsyncConnection, account_id: UUID) -> dict[str, Any]:
     for row in await repo.overridden(conn, account_id):
         mine.setdefault(row.template, []).append(row.locale)
     return {
-        "variables": template_variables(),
         "items": [
-            {"template": name, "locales": list(SUPPORTED_LOCALES), "overridden": mine.get(name, [])}
+            {"template": name, "locales": list(SUPPORTED_LOCALES), "overridden": mine.get(name, []),
+             "variables": template_variables(name)}
             for name in TEMPLATES
         ],
     }
@@ -100,4 +100,5 @@ async def template(conn: AsyncConnection, account_id: UUID, name: TemplateName, 
         "html": override.html if override else None,
         "text": override.text if override else None,
         "preview": {"subject": preview.subject, "html": preview.html, "text": preview.text},
+        "variables": template_variables(name),
     }

@@ -87,7 +87,8 @@ class Letter:
     time_zone: str = "UTC"
 
     def template_values(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in HIDDEN}
+        """The values its template may use: those its kind of email has, no others."""
+        return {name: getattr(self, name) for name in TEMPLATE_VARIABLES[self.template]}
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,22 @@ class Override:
 
 
 HIDDEN = frozenset({"event_id", "account_id", "order_id", "correlation_id", "contact_id", "template", "time_zone"})
-# What a template (a school's override included) may refer to.
-TEMPLATE_VARIABLES: tuple[str, ...] = tuple(f.name for f in fields(Letter) if f.name not in HIDDEN)
+# What every email knows of its order, and what each template adds: the values its builder
+# below sets. A school's override may use these and no others; its preview and the check at save
+# use the same, so a value an email never gets ("{{ url }}" in a receipt) is refused when saved.
+COMMON_VARIABLES: tuple[str, ...] = (
+    "to", "locale", "school_name", "contact_name", "order_number", "products", "currency", "total",
+)
+_ACCESS = ("starts_at", "ends_at", "overdue")
+TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
+    "payment_link": (*COMMON_VARIABLES, "amount", "url", "due_at", "days_left"),
+    "reminder": (*COMMON_VARIABLES, "amount", "url", "due_at", "days_left", "overdue"),
+    "receipt": (*COMMON_VARIABLES, "amount", "paid_at"),
+    "access_opened": (*COMMON_VARIABLES, *_ACCESS),
+    "access_suspended": (*COMMON_VARIABLES, *_ACCESS, "amount", "url"),
+    "order_confirmation": (*COMMON_VARIABLES, "lines", "installments", "amount"),
+}
+ALL_VARIABLES: frozenset[str] = frozenset(f.name for f in fields(Letter) if f.name not in HIDDEN)
 
 
 def _check(order: OrderRecipient, account_id: UUID, currency: str | None = None) -> None:
