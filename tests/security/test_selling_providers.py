@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from contracts import PaymentProvidersUpdated
+from contracts import PaymentProvidersUpdated, ProductUpdated
+from orders.service import on_product_updated
 from servicekit.providers import on_providers_updated
 from servicekit.testing import as_account, migrated_database
 from sqlalchemy import text
@@ -134,14 +135,18 @@ async def test_an_older_announcement_arriving_late_changes_nothing(apps: dict[st
 
 
 async def test_a_manual_order_sells_only_through_a_provider_the_school_has_set_up(apps: dict[str, FastAPI]) -> None:
-    school = uuid.uuid4()
+    school, product_id = uuid.uuid4(), uuid.uuid4()
     order = {"contact": {"name": "Olena", "email": "olena@example.com"}, "currency": "UAH", "provider": "wayforpay",
-             "lines": [{"product_id": str(uuid.uuid4()), "product_title": "English B2", "price": "1500"}]}
+             "lines": [{"product_id": str(product_id), "product_title": "English B2", "price": "1500"}]}
     async with _client(apps["orders"]) as orders:
         refused = await orders.post("/orders", json=order, headers=as_account(school))
         assert _refused_for_credentials(refused, "wayforpay")
         assert (await orders.get("/orders", headers=as_account(school))).json()["items"] == []
         await _announce(apps["orders"], school, ["wayforpay"])
+        async with apps["orders"].state.engine.begin() as conn:  # and offers announced the product
+            await on_product_updated(conn, ProductUpdated(
+                account_id=school, correlation_id=uuid.uuid4(), product_id=product_id, title="English B2",
+                kind="course"))
         created = await orders.post("/orders", json=order, headers=as_account(school))
         assert created.status_code == 201, created.text
 

@@ -1,6 +1,7 @@
 """The published language of the orders CRM: events, topics and money on the wire."""
 
 from .access import AccessEnd, AccessStart, AccessTerms, LessonDelay, Period
+from .catalog import LessonOutline, ModuleOutline, access_problems
 from .envelope import Event, utcnow
 from .events import (
     ALL_EVENTS,
@@ -29,6 +30,7 @@ from .events import (
     PaymentSucceeded,
     PaymentType,
     PlannedPayment,
+    ProductUpdated,
     ReminderRequested,
     SchoolUpdated,
 )
@@ -37,11 +39,12 @@ from .topics import ALL_TOPICS, dlq_topic, topic_of
 
 __all__ = [
     "ALL_EVENTS", "ALL_TOPICS", "CURRENCY_EXPONENTS", "AccessChanged", "AccessEnd", "AccessStart",
+    "LessonOutline", "ModuleOutline", "access_problems",
     "AccessStatus", "AccessTerms", "Amount", "ContactData", "CurrencyCode", "Event", "LessonDelay", "Money",
     "NotificationFailed", "NotificationSent", "NotificationTemplate", "OfferCopyLine", "OfferCopyRequested",
     "OfferLine", "OfferOpened", "OfferUpdated", "OrderCreated", "OrderLine", "OrderStatus", "OrderUpdated",
     "PaymentCancelled", "PaymentFailed", "PaymentLinkIssued", "PaymentMethod", "PaymentOverdue",
     "PaymentProvidersUpdated", "PaymentRefunded", "PaymentSucceeded", "PaymentType", "Period", "PlannedPayment",
-    "ReminderRequested", "SchoolUpdated",
+    "ProductUpdated", "ReminderRequested", "SchoolUpdated",
     "check_currency", "check_scale", "dlq_topic", "quantize", "topic_of", "utcnow",
 ]

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from .access import AccessTerms
+from .catalog import ModuleOutline
 from .envelope import Event
 from .money import Amount, CurrencyCode
 
@@ -213,6 +214,20 @@ class OfferCopyLine(_Part):
     access: AccessTerms
 
 
+class ProductUpdated(Event):
+    """A product was created or changed: its title and course structure, for the services that
+    check what an order sells (orders keeps a copy of each school's catalog)."""
+
+    event_type: Literal["ProductUpdated"] = "ProductUpdated"
+    product_id: UUID
+    title: str = Field(max_length=300)
+    kind: str = Field(max_length=50)
+    modules: list[ModuleOutline] = Field(default=[], max_length=500)
+
+    def partition_key(self) -> str:
+        return str(self.product_id)
+
+
 class OfferCopyRequested(Event):
     """Orders customised an order line: offers makes "<offer> (Copy system)" under the given id."""
 
@@ -386,4 +401,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     NotificationFailed,
     SchoolUpdated,
     PaymentProvidersUpdated,
+    ProductUpdated,
 )

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from contracts import ALL_TOPICS
+from contracts import ALL_TOPICS, ProductUpdated
 from gateway.auth import mint
 from gateway.main import create_app
 from gateway.settings import Settings
@@ -19,6 +19,7 @@ SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 @pytest.fixture(scope="module")
 async def api(infra):
     import orders.main
+    import orders.service
     from orders.settings import Settings as OrdersSettings
 
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
@@ -31,7 +32,22 @@ async def api(infra):
     app = create_app(Settings(jwt_secret=SECRET, payments_url=dead, offers_url=dead, log_json=False),
                      transports={"orders": httpx.ASGITransport(app=orders_app)})
     async with running(orders_app), running(app) as client:
+
+        async def new_school() -> uuid.UUID:
+            """A school whose products (COURSE, EXTRA) orders has heard of from offers."""
+            account = uuid.uuid4()
+            async with orders_app.state.engine.begin() as conn:
+                for product_id, title in ((COURSE, "Course"), (EXTRA, "Extra")):
+                    await orders.service.on_product_updated(conn, ProductUpdated(
+                        account_id=account, correlation_id=uuid.uuid4(), product_id=product_id, title=title,
+                        kind="course"))
+            return account
+
+        client.new_school = new_school
         yield client
+
+
+COURSE, EXTRA = uuid.UUID(int=1), uuid.UUID(int=2)
 
 
 def bearer(account, role="owner", user="u1"):
@@ -42,14 +58,14 @@ def bearer(account, role="owner", user="u1"):
 def new_order(**extra):
     body = {"contact": {"name": "Iryna", "email": "iryna@example.com", "phone": "+380501234567"},
             "currency": "EUR",
-            "lines": [{"product_id": str(uuid.uuid4()), "product_title": "Course", "price": "100.00"}],
+            "lines": [{"product_id": str(COURSE), "product_title": "Course", "price": "100.00"}],
             "discount": "10.00", "tags": ["spring"]}
     body.update(extra)
     return body
 
 
 async def test_every_order_operation_through_the_gateway(api):
-    account = uuid.uuid4()
+    account = await api.new_school()
     me = bearer(account, user="manager-7")
     created = await api.post("/api/v1/orders", json=new_order(), headers={**me, "Idempotency-Key": "one"})
     assert created.status_code == 201, created.text
@@ -66,7 +82,7 @@ async def test_every_order_operation_through_the_gateway(api):
     stale = await api.patch(f"/api/v1/orders/{order['id']}", json={"comment": "x"}, headers={**me, "If-Match": '"1"'})
     assert stale.status_code == 409 and stale.headers["content-type"].startswith("application/problem+json")
     added = await api.post(f"/api/v1/orders/{order['id']}/lines", headers={**me, "If-Match": '"2"'},
-                           json={"product_id": str(uuid.uuid4()), "product_title": "Extra", "price": "20.00"})
+                           json={"product_id": str(EXTRA), "product_title": "Extra", "price": "20.00"})
     assert added.status_code == 201 and added.json()["total"] == "110.00"
     line_id = added.json()["lines"][1]["id"]
     changed = await api.patch(f"/api/v1/orders/{order['id']}/lines/{line_id}", json={"price": "30.00"},
@@ -90,7 +106,7 @@ def order_lines(order):
 
 
 async def test_csv_export_streams_the_filtered_orders(api):
-    account = uuid.uuid4()
+    account = await api.new_school()
     for tag in ("a", "b", "b"):
         await api.post("/api/v1/orders", json=new_order(tags=[tag]), headers=bearer(account))
     response = await api.get("/api/v1/orders/export.csv", params={"tag": "b", "sort": "number"},
@@ -104,7 +120,7 @@ async def test_csv_export_streams_the_filtered_orders(api):
 
 
 async def test_contacts_pipelines_and_settings_through_the_gateway(api):
-    account = uuid.uuid4()
+    account = await api.new_school()
     me = bearer(account)
     contact = await api.post("/api/v1/contacts", json={"name": "Ola", "email": "ola@example.com"}, headers=me)
     assert contact.status_code == 201
@@ -133,7 +149,7 @@ async def test_contacts_pipelines_and_settings_through_the_gateway(api):
 
 
 async def test_another_school_gets_404_for_every_order_and_contact(api):
-    mine = uuid.uuid4()
+    mine = await api.new_school()
     order = (await api.post("/api/v1/orders", json=new_order(), headers=bearer(mine))).json()
     contact_id = order["contact"]["id"]
     pipeline_id = order["pipeline"]["id"]
@@ -166,7 +182,7 @@ async def test_another_school_gets_404_for_every_order_and_contact(api):
 
 
 async def test_phone_region_and_reopening_through_the_gateway(api):
-    account = uuid.uuid4()
+    account = await api.new_school()
     me = bearer(account, user="manager-7")
     unknown = await api.put("/api/v1/settings", json={"phone_region": "QQ"}, headers=me)
     assert unknown.status_code == 422 and unknown.headers["content-type"].startswith("application/problem+json")

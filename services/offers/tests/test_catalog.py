@@ -65,6 +65,21 @@ async def new_offer(client, account, product=None, **fields):
     return response.json()
 
 
+async def test_every_product_change_announces_its_outline(svc):
+    client, app = svc
+    account = uuid.uuid4()
+    product = await new_course(client, account)
+    await client.patch(f"/products/{product['id']}", headers=as_account(account), json={"title": "Python II"})
+    bad = await client.patch(f"/products/{product['id']}", headers=as_account(account), json={"title": ""})
+    assert bad.status_code == 422
+    announced = await outbox_payloads(app, "ProductUpdated", product["id"])
+    assert [e["title"] for e in announced] == ["Python course", "Python II"]
+    outline = announced[-1]["modules"]
+    assert [(m["id"], [lesson["id"] for lesson in m["lessons"]]) for m in outline] == [
+        (m["id"], [lesson["id"] for lesson in m["lessons"]]) for m in product["modules"]]
+    assert announced[-1]["account_id"] == str(account) and announced[-1]["kind"] == product["kind"]
+
+
 async def test_a_product_keeps_its_structure_and_lesson_ids_across_edits(svc):
     client, _ = svc
     account = uuid.uuid4()

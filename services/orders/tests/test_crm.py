@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from contracts import (
     AccessEnd, AccessTerms, ContactData, OfferLine, OfferOpened, OfferUpdated, PaymentOverdue, PaymentSucceeded,
-    Period, PlannedPayment,
+    LessonOutline, ModuleOutline, Period, PlannedPayment, ProductUpdated,
 )
 from orders import service
 from orders.main import MIGRATIONS, create_app
@@ -31,6 +31,9 @@ async def crm(infra):
             await producer.stop()
 
 
+PYTHON, SQL = uuid.UUID(int=100), uuid.UUID(int=101)  # in every new school's catalog (conftest)
+
+
 def who(account, user="manager-1"):
     return as_account(account, user=user)
 
@@ -39,7 +42,7 @@ def manual(**extra):
     body = {
         "contact": {"name": "Iryna", "email": "iryna@example.com", "phone": "+38 (050) 123-45-67", "locale": "uk"},
         "currency": "UAH",
-        "lines": [{"product_id": str(uuid.uuid4()), "product_title": "Python", "price": "1000.00"}],
+        "lines": [{"product_id": str(PYTHON), "product_title": "Python", "price": "1000.00"}],
         "discount": "100.00",
         "payments": [{"amount": "400.00", "method": "cash", "paid_at": "2026-11-20T10:00:00Z", "comment": "cash"},
                      {"amount": "500.00", "due_at": "2026-12-20T10:00:00Z", "closes_access": True}],
@@ -83,9 +86,9 @@ async def order_of(app, checkout_id):
         return await conn.scalar(text("SELECT id FROM orders WHERE checkout_id = :c"), {"c": checkout_id})
 
 
-async def test_a_manual_order_starts_placed_unpaid_and_announced(crm):
+async def test_a_manual_order_starts_placed_unpaid_and_announced(crm, new_school):
     client, app, _ = crm
-    account = uuid.uuid4()
+    account = await new_school(app)
     key = {"Idempotency-Key": "k-1"}
     body = manual()
     response = await client.post("/orders", json=body, headers={**who(account), **key})
@@ -118,21 +121,21 @@ async def test_a_manual_order_starts_placed_unpaid_and_announced(crm):
 @pytest.mark.parametrize("change, field", [
     ({"pipeline_id": str(uuid.uuid4())}, "pipeline_id"),
     ({"stage_id": str(uuid.uuid4())}, "stage_id"),
-    ({"lines": [{"product_id": str(uuid.uuid4()), "product_title": "X", "price": "-1.00"}], "payments": []},
+    ({"lines": [{"product_id": str(PYTHON), "product_title": "X", "price": "-1.00"}], "payments": []},
      "lines.0.price"),
     ({"discount": "1000.01", "payments": []}, "discount"),
     ({"currency": "XXY"}, "currency"),
     ({"contact": None, "contact_id": str(uuid.uuid4())}, "contact_id"),
     ({"payments": [{"amount": "1.00"}]}, "payments"),
     ({"contact": {"name": "A", "email": "a@example.com", "phone": "12"}}, "contact.phone"),
-    ({"lines": [{"product_id": str(uuid.uuid4()), "product_title": "X", "price": "1.00", "access": {
+    ({"lines": [{"product_id": str(PYTHON), "product_title": "X", "price": "1.00", "access": {
         "start": {"kind": "at_date", "at": "2027-01-02T00:00:00Z"},
         "end": {"kind": "at_date", "at": "2027-01-01T00:00:00Z"}}}], "payments": [], "discount": "0"},
      "lines.0.access"),
 ])
-async def test_bad_input_names_the_field_and_writes_nothing(crm, change, field):
+async def test_bad_input_names_the_field_and_writes_nothing(crm, change, field, new_school):
     client, app, _ = crm
-    account = uuid.uuid4()
+    account = await new_school(app)
     response = await client.post("/orders", json=manual(**change), headers=who(account))
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -140,9 +143,78 @@ async def test_bad_input_names_the_field_and_writes_nothing(crm, change, field):
     assert await count(app, "orders", account) == 0 and await count(app, "contacts", account) == 0
 
 
-async def test_another_pipeline_stage_is_refused(crm):
-    client, _, _ = crm
+async def test_manual_lines_sell_only_the_schools_catalog_with_its_own_modules_and_lessons(crm, new_school):
+    client, app, producer = crm
     account = uuid.uuid4()
+    product_id = uuid.uuid4()
+    module_id, lesson_id = uuid.uuid4(), uuid.uuid4()
+    line = {"product_id": str(product_id), "price": "1000.00"}
+    body = manual(payments=[], discount="0", lines=[line])
+    unknown = await client.post("/orders", json=body, headers=who(account))
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "lines.0.product_id"
+    assert await count(app, "orders", account) == 0
+
+    # Offers announces the product through the broker; the title comes from the catalog.
+    announced = ProductUpdated(
+        account_id=account, correlation_id=uuid.uuid4(), product_id=product_id, title="Data analysis", kind="course",
+        modules=[ModuleOutline(id=module_id, title="SQL", lessons=[LessonOutline(id=lesson_id, title="Joins")])])
+    await producer.send_and_wait(announced.topic, announced.model_dump_json().encode(),
+                                 key=announced.partition_key().encode())
+
+    async def placed():
+        response = await client.post("/orders", json=body, headers=who(account))
+        return response if response.status_code == 201 else None
+
+    async with asyncio.timeout(15):
+        while (card := await placed()) is None:
+            await asyncio.sleep(0.05)
+    assert card.json()["lines"][0]["product_title"] == "Data analysis"
+
+    made_up = uuid.uuid4()
+    for access, field in (({"lesson_ids": [str(made_up)]}, "lines.0.access.lesson_ids.0"),
+                          ({"module_ids": [str(made_up)]}, "lines.0.access.module_ids.0"),
+                          ({"practice": "custom", "practice_lesson_ids": [str(made_up)]},
+                           "lines.0.access.practice_lesson_ids.0")):
+        refused = await client.post("/orders", headers=who(account),
+                                    json=manual(payments=[], discount="0", lines=[{**line, "access": access}]))
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == field
+    chosen = await client.post("/orders", headers=who(account), json=manual(
+        payments=[], discount="0", lines=[{**line, "access": {"module_ids": [str(module_id)],
+                                                              "lesson_ids": [str(lesson_id)]}}]))
+    assert chosen.status_code == 201, chosen.text
+
+    # A line edit or a new line is held to the same catalog.
+    order_id, line_id = chosen.json()["id"], chosen.json()["lines"][0]["id"]
+    edited = await client.patch(f"/orders/{order_id}/lines/{line_id}", headers={**who(account), "If-Match": '"1"'},
+                                json={"access": {"lesson_ids": [str(made_up)]}})
+    assert edited.status_code == 422 and edited.json()["errors"][0]["field"] == "access.lesson_ids.0"
+    added = await client.post(f"/orders/{order_id}/lines", headers={**who(account), "If-Match": '"1"'},
+                              json={"product_id": str(uuid.uuid4()), "price": "10.00"})
+    assert added.status_code == 422 and added.json()["errors"][0]["field"] == "product_id"
+    assert (await client.get(f"/orders/{order_id}", headers=who(account))).json()["version"] == 1
+    # Another school's catalog is not this one's.
+    other = await client.post("/orders", json=body, headers=who(await new_school(app)))
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "lines.0.product_id"
+
+
+async def test_an_older_product_announcement_arriving_late_changes_nothing(crm):
+    client, app, _ = crm
+    account, product_id = uuid.uuid4(), uuid.uuid4()
+    newest = ProductUpdated(account_id=account, correlation_id=uuid.uuid4(), product_id=product_id, title="New name",
+                            kind="course")
+    older = newest.model_copy(update={"title": "Old name", "occurred_at": newest.occurred_at - timedelta(minutes=1),
+                                      "event_id": uuid.uuid4()})
+    await apply(app, service.on_product_updated, newest)
+    await apply(app, service.on_product_updated, older)
+    body = manual(payments=[], discount="0", lines=[{"product_id": str(product_id), "price": "5.00"}])
+    card = await client.post("/orders", json=body, headers=who(account))
+    assert card.json()["lines"][0]["product_title"] == "New name"
+
+
+async def test_another_pipeline_stage_is_refused(crm, new_school):
+    client, app, _ = crm
+    account = await new_school(app)
     other = (await client.post("/pipelines", json={"name": "Corporate", "stages": [{"name": "Lead"}]},
                                headers=who(account))).json()
     default = (await client.get("/pipelines", headers=who(account))).json()["items"][0]
@@ -153,9 +225,9 @@ async def test_another_pipeline_stage_is_refused(crm):
     assert placed.json()["stage"]["id"] == other["stages"][0]["id"]
 
 
-async def test_edits_are_versioned_recorded_and_announced(crm):
+async def test_edits_are_versioned_recorded_and_announced(crm, new_school):
     client, app, _ = crm
-    account = uuid.uuid4()
+    account = await new_school(app)
     card = (await client.post("/orders", json=manual(), headers=who(account))).json()
     path = f"/orders/{card['id']}"
     missing = await client.patch(path, json={"tags": ["x"]}, headers=who(account))
@@ -178,9 +250,9 @@ async def test_edits_are_versioned_recorded_and_announced(crm):
     assert (await outbox(app, "OrderUpdated", card["id"]))[-1]["status"] == "cancelled"
 
 
-async def test_two_managers_saving_the_same_version_one_wins(crm):
+async def test_two_managers_saving_the_same_version_one_wins(crm, new_school):
     client, app, _ = crm
-    account = uuid.uuid4()
+    account = await new_school(app)
     card = (await client.post("/orders", json=manual(), headers=who(account))).json()
     results = await asyncio.gather(*[
         client.patch(f"/orders/{card['number']}", json={"comment": f"by {n}", "version": 1}, headers=who(account))
@@ -190,9 +262,9 @@ async def test_two_managers_saving_the_same_version_one_wins(crm):
     assert final["version"] == 2 and len(await outbox(app, "OrderUpdated", card["id"])) == 1
 
 
-async def test_editing_an_offer_line_requests_a_system_copy_and_stops_following(crm):
+async def test_editing_an_offer_line_requests_a_system_copy_and_stops_following(crm, new_school):
     client, app, _ = crm
-    account, offer_id = uuid.uuid4(), uuid.uuid4()
+    account, offer_id = await new_school(app), uuid.uuid4()
     first, second = opened(account, offer_id), opened(account, offer_id, email="other@example.com")
     await apply(app, service.on_offer_opened, first)
     await apply(app, service.on_offer_opened, second)
@@ -227,12 +299,12 @@ async def test_editing_an_offer_line_requests_a_system_copy_and_stops_following(
     assert (await outbox(app, "OrderUpdated", other_id))[-1]["changed"] == ["lines"]
 
 
-async def test_lines_added_and_removed_reprice_the_order(crm):
-    client, _, _ = crm
-    account = uuid.uuid4()
+async def test_lines_added_and_removed_reprice_the_order(crm, new_school):
+    client, app, _ = crm
+    account = await new_school(app)
     card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
     added = await client.post(f"/orders/{card['id']}/lines", headers=who(account), json={
-        "product_id": str(uuid.uuid4()), "product_title": "SQL", "price": "250.00", "version": 1})
+        "product_id": str(SQL), "product_title": "SQL", "price": "250.00", "version": 1})
     assert added.status_code == 201 and added.json()["total"] == "1150.00"
     line_id = added.json()["lines"][1]["id"]
     removed = await client.delete(f"/orders/{card['id']}/lines/{line_id}", headers={**who(account), "If-Match": '"2"'})
@@ -287,9 +359,9 @@ async def test_payment_through_the_broker_opens_access_and_an_overdue_payment_su
     assert {"payment_received", "payment_overdue"} <= {h["kind"] for h in card["history"]}
 
 
-async def test_pipelines_keep_stage_ids_and_refuse_removing_a_stage_in_use(crm):
-    client, _, _ = crm
-    account = uuid.uuid4()
+async def test_pipelines_keep_stage_ids_and_refuse_removing_a_stage_in_use(crm, new_school):
+    client, app, _ = crm
+    account = await new_school(app)
     created = await client.post("/pipelines", headers=who(account), json={"name": "B2B", "stages": [
         {"name": "Lead"}, {"name": "Won", "on_full_payment": True}, {"name": "Lost", "on_cancel": True}]})
     assert created.status_code == 201
@@ -310,9 +382,9 @@ async def test_pipelines_keep_stage_ids_and_refuse_removing_a_stage_in_use(crm):
     assert (await client.get(f"/pipelines/{uuid.uuid4()}", headers=who(account))).status_code == 404
 
 
-async def test_a_pipeline_is_deleted_only_when_empty_and_not_the_default(crm):
-    client, _, _ = crm
-    account = uuid.uuid4()
+async def test_a_pipeline_is_deleted_only_when_empty_and_not_the_default(crm, new_school):
+    client, app, _ = crm
+    account = await new_school(app)
     default = (await client.get("/pipelines", headers=who(account))).json()["items"][0]
     b2b = (await client.post("/pipelines", headers=who(account), json={"name": "B2B", "stages": [
         {"name": "Lead"}, {"name": "Won", "on_full_payment": True}]})).json()
@@ -341,9 +413,9 @@ async def test_a_pipeline_is_deleted_only_when_empty_and_not_the_default(crm):
     assert (await client.get(f"/orders/{order['id']}", headers=who(account))).json()["pipeline"]["id"] == default["id"]
 
 
-async def test_list_filters_sorts_and_searches(crm):
-    client, _, _ = crm
-    account = uuid.uuid4()
+async def test_list_filters_sorts_and_searches(crm, new_school):
+    client, app, _ = crm
+    account = await new_school(app)
     for n, (name, total, tag) in enumerate([("Anna Lis", "100.00", "a"), ("Bohdan", "300.00", "b"),
                                            ("Anna Kit", "200.00", "b")]):
         body = manual(contact={"name": name, "email": f"p{n}@example.com", "phone": f"+38050111223{n}"},
@@ -375,9 +447,9 @@ async def test_list_filters_sorts_and_searches(crm):
     assert [line.split(",")[0] for line in lines[1:]] == ["3", "2"]
 
 
-async def test_contacts_crud(crm):
+async def test_contacts_crud(crm, new_school):
     client, app, _ = crm
-    account = uuid.uuid4()
+    account = await new_school(app)
     made = await client.post("/contacts", json={"name": "Taras", "email": "taras@example.com", "phone": "+48 601 234 567"},
                              headers=who(account))
     assert made.status_code == 201 and made.json()["phone"] == "+48601234567"
@@ -421,11 +493,11 @@ async def test_unpaid_orders_from_offers_expire_after_the_schools_period(crm):
     assert (await client.get("/orders", params={"status": "expired"}, headers=who(account))).json()["items"][0]["number"] == 2
 
 
-async def test_school_name_and_refunds(crm):
+async def test_school_name_and_refunds(crm, new_school):
     from contracts import PaymentRefunded, SchoolUpdated
 
     client, app, _ = crm
-    account = uuid.uuid4()
+    account = await new_school(app)
     await apply(app, service.on_school_updated, SchoolUpdated(account_id=account, correlation_id=uuid.uuid4(),
                                                               name="Lviv Art", default_locale="uk"))
     card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
@@ -449,9 +521,9 @@ async def test_school_name_and_refunds(crm):
     assert [(a["status"], a["reason"]) for a in access] == [("open", "paid"), ("revoked", "refunded")]
 
 
-async def test_an_overpaid_order_owes_nothing_on_its_card_in_the_list_and_in_the_export(crm):
+async def test_an_overpaid_order_owes_nothing_on_its_card_in_the_list_and_in_the_export(crm, new_school):
     client, app, _ = crm
-    account = uuid.uuid4()
+    account = await new_school(app)
     card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
     await apply(app, service.on_payment_succeeded, PaymentSucceeded(
         account_id=account, correlation_id=uuid.uuid4(), order_id=uuid.UUID(card["id"]), payment_id=uuid.uuid4(),
@@ -464,14 +536,14 @@ async def test_an_overpaid_order_owes_nothing_on_its_card_in_the_list_and_in_the
     assert export.status_code == 200 and "overpaid" in export.text
 
 
-async def test_windows_move_with_terms_and_end_by_the_clock(crm):
+async def test_windows_move_with_terms_and_end_by_the_clock(crm, new_school):
     from orders.entrypoints.clock import ClockWorker
 
     client, app, _ = crm
-    account = uuid.uuid4()
+    account = await new_school(app)
     month = {"end": {"kind": "after_period", "period": {"unit": "months", "count": 1}}}
     body = manual(payments=[], discount="0", lines=[
-        {"product_id": str(uuid.uuid4()), "product_title": "Python", "price": "1000.00", "access": month}])
+        {"product_id": str(PYTHON), "product_title": "Python", "price": "1000.00", "access": month}])
     card = (await client.post("/orders", json=body, headers=who(account))).json()
     order_id = uuid.UUID(card["id"])
     paid_at = datetime(2026, 1, 31, 12, tzinfo=UTC)

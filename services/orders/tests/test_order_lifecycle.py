@@ -24,13 +24,16 @@ async def orders_app(infra):
         yield running_service
 
 
+PYTHON = uuid.UUID(int=100)  # in every new school's catalog (conftest)
+
+
 def who(account, user="manager-1"):
     return as_account(account, user=user)
 
 
 def manual(**extra):
     body = {"contact": {"name": "Iryna", "email": "iryna@example.com"}, "currency": "UAH",
-            "lines": [{"product_id": str(uuid.uuid4()), "product_title": "Python", "price": "1000.00"}],
+            "lines": [{"product_id": str(PYTHON), "product_title": "Python", "price": "1000.00"}],
             "discount": "100.00", "payments": []}
     body.update(extra)
     return body
@@ -71,9 +74,9 @@ def test_only_the_change_that_completes_the_payment_settles_the_order():
     assert not becomes_fully_paid("not_paid", "partially_paid")
 
 
-async def test_every_money_fact_makes_a_version_and_an_order_updated(orders_app):
+async def test_every_money_fact_makes_a_version_and_an_order_updated(orders_app, new_school):
     client, app = orders_app
-    account = uuid.uuid4()
+    account = await new_school(app)
     card, order_id = await new_order(client, account)
     first = paid(account, order_id, "400.00", provider="stripe")
     await apply(app, service.on_payment_succeeded, first)
@@ -127,9 +130,9 @@ async def race(app, order_id, first, second):
     return await one, await two
 
 
-async def test_an_edit_racing_a_payment_loses_neither(orders_app):
+async def test_an_edit_racing_a_payment_loses_neither(orders_app, new_school):
     client, app = orders_app
-    account = uuid.uuid4()
+    account = await new_school(app)
     # The edit queued first: the payment then counts against the new total, which it settles.
     _, order_id = await new_order(client, account)
     payment = paid(account, order_id, "800.00")
@@ -163,9 +166,9 @@ async def test_an_edit_racing_a_payment_loses_neither(orders_app):
                                                                            "after": "paid"}
 
 
-async def test_line_changes_settle_or_unsettle_the_order(orders_app):
+async def test_line_changes_settle_or_unsettle_the_order(orders_app, new_school):
     client, app = orders_app
-    account = uuid.uuid4()
+    account = await new_school(app)
     card, order_id = await new_order(client, account, discount="0.00")
     await apply(app, service.on_payment_succeeded, paid(account, order_id, "600.00"))
     pipeline = (await client.get(f"/pipelines/{card['pipeline']['id']}", headers=who(account))).json()
@@ -181,7 +184,7 @@ async def test_line_changes_settle_or_unsettle_the_order(orders_app):
     update = (await outbox(app, "OrderUpdated", order_id))[-1]
     assert update["changed"] == ["lines", "paid_at", "payment_status", "stage_id", "total"]
     added = await client.post(f"/orders/{order_id}/lines", headers={**who(account), "If-Match": '"4"'}, json={
-        "product_id": str(uuid.uuid4()), "product_title": "SQL", "price": "250.00"})
+        "product_id": str(uuid.UUID(int=101)), "product_title": "SQL", "price": "250.00"})
     # No longer fully paid: the status says so, the stage stays where the team sees it.
     assert added.json()["payment_status"] == "partially_paid" and added.json()["stage"]["name"] == "Paid"
     assert (await outbox(app, "OrderUpdated", order_id))[-1]["changed"] == ["lines", "payment_status", "total"]
@@ -190,9 +193,9 @@ async def test_line_changes_settle_or_unsettle_the_order(orders_app):
     assert removed.json()["payment_status"] == "paid"
 
 
-async def test_suspended_access_names_the_overdue_payment_holding_it(orders_app):
+async def test_suspended_access_names_the_overdue_payment_holding_it(orders_app, new_school):
     client, app = orders_app
-    account = uuid.uuid4()
+    account = await new_school(app)
     _, order_id = await new_order(client, account)
     await apply(app, service.on_payment_succeeded, paid(account, order_id, "400.00"))
 
@@ -232,9 +235,9 @@ async def test_suspended_access_names_the_overdue_payment_holding_it(orders_app)
     assert card["version"] == len(await outbox(app, "OrderUpdated", order_id)) + 1
 
 
-async def test_a_cancelled_order_is_reopened_into_the_funnel_with_its_access(orders_app):
+async def test_a_cancelled_order_is_reopened_into_the_funnel_with_its_access(orders_app, new_school):
     client, app = orders_app
-    account = uuid.uuid4()
+    account = await new_school(app)
     _, order_id = await new_order(client, account)
     await apply(app, service.on_payment_succeeded, paid(account, order_id, "900.00"))
     path = f"/orders/{order_id}"
@@ -264,9 +267,9 @@ async def test_a_cancelled_order_is_reopened_into_the_funnel_with_its_access(ord
     assert placed.json()["status"] == "active" and placed.json()["stage"]["id"] == awaiting
 
 
-async def test_a_reopened_expired_order_counts_its_unpaid_days_again(orders_app):
+async def test_a_reopened_expired_order_counts_its_unpaid_days_again(orders_app, new_school):
     client, app = orders_app
-    account = uuid.uuid4()
+    account = await new_school(app)
     _, order_id = await new_order(client, account)
     async with app.state.engine.begin() as conn:
         # As if it came from an offer page ten days ago.
@@ -287,9 +290,9 @@ async def test_a_reopened_expired_order_counts_its_unpaid_days_again(orders_app)
     assert (await card_of(client, account, order_id))["status"] == "expired"
 
 
-async def test_phones_typed_nationally_are_read_in_the_schools_region(orders_app):
-    client, _ = orders_app
-    account = uuid.uuid4()
+async def test_phones_typed_nationally_are_read_in_the_schools_region(orders_app, new_school):
+    client, app = orders_app
+    account = await new_school(app)
     national = manual(contact={"name": "Olha", "email": "olha@example.com", "phone": "050 123 4567"})
     refused = await client.post("/orders", json=national, headers=who(account))
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "contact.phone"

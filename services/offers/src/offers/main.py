@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from contracts import OfferOpened, OfferUpdated, SchoolUpdated
+from contracts import OfferOpened, OfferUpdated, ProductUpdated, SchoolUpdated
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         routers=[crm.router, http.public],
         subscribers=subscribers.register,
-        publishes=[OfferOpened, OfferUpdated, SchoolUpdated],
+        publishes=[OfferOpened, OfferUpdated, ProductUpdated, SchoolUpdated],
         workers=[lambda _engine, _settings: waiters],
         description="Products, offers (tariffs) and checkouts. Public: open an offer, checkout status.",
     )

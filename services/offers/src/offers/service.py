@@ -62,7 +62,7 @@ async def _remember(conn: AsyncConnection, scope: str, idempotency: Idempotency 
 
 async def create_product(
     conn: AsyncConnection, account_id: UUID, *, title: str, kind: str, modules: list[ModuleDraft],
-    defaults: CourseDefaults, idempotency: Idempotency | None = None,
+    defaults: CourseDefaults, correlation_id: UUID, idempotency: Idempotency | None = None,
 ) -> Product:
     scope = f"product:{account_id}"
     if (earlier := await _made_before(conn, scope, idempotency)) is not None:
@@ -73,6 +73,7 @@ async def create_product(
     product.restructure(modules)
     product.validate_defaults()
     await repo.add_product(conn, product)
+    await add_to_outbox(conn, outbox, product.updated(correlation_id=correlation_id))
     await _remember(conn, scope, idempotency, product.id)
     return product
 
@@ -80,6 +81,7 @@ async def create_product(
 async def update_product(
     conn: AsyncConnection, account_id: UUID, product_id: UUID, *, title: str | None = None,
     kind: str | None = None, modules: list[ModuleDraft] | None = None, defaults: CourseDefaults | None = None,
+    correlation_id: UUID,
 ) -> Product:
     product = await repo.get_product(conn, account_id, product_id, for_update=True)
     if product is None:
@@ -100,6 +102,7 @@ async def update_product(
         product.defaults = defaults
     product.validate_defaults()
     await repo.update_product(conn, product)
+    await add_to_outbox(conn, outbox, product.updated(correlation_id=correlation_id))
     return product
 
 

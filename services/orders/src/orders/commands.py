@@ -30,8 +30,8 @@ class ContactChanges(_Command):
 
 
 class LineFields(_Command):
-    product_id: UUID
-    product_title: str = Field(min_length=1, max_length=300)
+    product_id: UUID  # a product of the school's catalog
+    product_title: str | None = Field(default=None, min_length=1, max_length=300)  # None: the catalog's
     price: Amount
     access: AccessTerms = AccessTerms()
     offer_id: UUID | None = None

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
-from contracts import AccessTerms
+from contracts import AccessTerms, LessonOutline, ModuleOutline, ProductUpdated, access_problems
 
 from .errors import OfferError
 
@@ -84,24 +84,19 @@ class Product:
             raise OfferError("defaults.certificate_conditions", "a conditional certificate needs its conditions")
 
     def check_access(self, access: AccessTerms, at: str) -> None:
-        """The terms name only modules and lessons this product has."""
-        modules = self.module_ids()
-        for n, module_id in enumerate(access.module_ids or []):
-            if module_id not in modules:
-                raise OfferError(f"{at}.module_ids.{n}", f"no module {module_id} in product '{self.title}'")
-        chosen = self.lesson_ids(set(access.module_ids) if access.module_ids is not None else None)
-        for n, lesson_id in enumerate(access.lesson_ids or []):
-            if lesson_id not in chosen:
-                raise OfferError(f"{at}.lesson_ids.{n}",
-                                 f"no lesson {lesson_id} in the chosen modules of '{self.title}'")
-        every = self.lesson_ids()
-        for n, delay in enumerate(access.delay_overrides):
-            if delay.lesson_id not in every:
-                raise OfferError(f"{at}.delay_overrides.{n}.lesson_id",
-                                 f"no lesson {delay.lesson_id} in '{self.title}'")
-        for n, lesson_id in enumerate(access.practice_lesson_ids):
-            if lesson_id not in every:
-                raise OfferError(f"{at}.practice_lesson_ids.{n}", f"no lesson {lesson_id} in '{self.title}'")
+        """The terms name only modules and lessons this product has (the rule orders applies too)."""
+        problems = access_problems(self.title, self.outline(), access, at)
+        if problems:
+            raise OfferError(*problems[0])
+
+    def outline(self) -> list[ModuleOutline]:
+        return [ModuleOutline(id=m.id, title=m.title,
+                              lessons=[LessonOutline(id=lesson.id, title=lesson.title) for lesson in m.lessons])
+                for m in self.modules]
+
+    def updated(self, *, correlation_id: UUID) -> ProductUpdated:
+        return ProductUpdated(account_id=self.account_id, correlation_id=correlation_id, product_id=self.id,
+                              title=self.title, kind=self.kind, modules=self.outline())
 
     def structure_json(self) -> list[dict[str, Any]]:
         return [

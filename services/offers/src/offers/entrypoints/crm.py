@@ -103,7 +103,8 @@ async def create_product(body: ProductIn, account: AccountId, engine: EngineDep,
         async with engine.begin() as conn:
             product = await service.create_product(
                 conn, account, title=body.title, kind=body.kind, modules=_modules(body.modules),
-                defaults=_defaults(body.defaults), idempotency=_idempotency(idempotency_key, body))
+                defaults=_defaults(body.defaults), correlation_id=current_correlation_id(),
+                idempotency=_idempotency(idempotency_key, body))
     except OfferError as exc:
         raise _invalid(exc, "product") from None
     except service.IdempotencyKeyReused as exc:
@@ -135,7 +136,8 @@ async def update_product(product_id: UUID, body: ProductPatch, account: AccountI
             product = await service.update_product(
                 conn, account, product_id, title=body.title, kind=body.kind,
                 modules=None if body.modules is None else _modules(body.modules),
-                defaults=None if body.defaults is None else _defaults(body.defaults))
+                defaults=None if body.defaults is None else _defaults(body.defaults),
+                correlation_id=current_correlation_id())
     except OfferError as exc:
         raise _invalid(exc, "product") from None
     except NotFound as exc:

@@ -6,17 +6,19 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+from contracts import ModuleOutline, ProductUpdated
 from sqlalchemy import Row, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..domain.catalog import CatalogProduct
 from ..domain.order import Order
 from ..domain.pipeline import DEFAULT_PIPELINE_NAME, DEFAULT_STAGES
 from .tables import (
-    contacts, idempotency_keys, order_counters, order_history, order_lines, order_payments, orders, pipelines,
-    schools, stages,
+    catalog_products, contacts, idempotency_keys, order_counters, order_history, order_lines, order_payments,
+    orders, pipelines, schools, stages,
 )
 
 
@@ -448,3 +450,26 @@ async def lines_with_due_windows(conn: AsyncConnection, now: datetime, limit: in
         .limit(limit)
         .with_for_update(skip_locked=True)
     )).all()
+
+
+# --- the school's catalog, as offers announces it -----------------------------------------
+
+
+async def save_catalog_product(conn: AsyncConnection, event: ProductUpdated) -> None:
+    values = {"account_id": event.account_id, "title": event.title, "kind": event.kind,
+              "modules": [m.model_dump(mode="json") for m in event.modules], "announced_at": event.occurred_at}
+    statement = pg_insert(catalog_products).values(product_id=event.product_id, **values)
+    await conn.execute(statement.on_conflict_do_update(
+        index_elements=[catalog_products.c.product_id], set_=values,
+        where=catalog_products.c.announced_at < statement.excluded.announced_at,
+    ))
+
+
+async def catalog_product(conn: AsyncConnection, account_id: UUID, product_id: UUID) -> CatalogProduct | None:
+    row = (await conn.execute(
+        select(catalog_products.c.title, catalog_products.c.modules)
+        .where(catalog_products.c.product_id == product_id, catalog_products.c.account_id == account_id)
+    )).first()
+    if row is None:
+        return None
+    return CatalogProduct(product_id, row.title, tuple(ModuleOutline.model_validate(m) for m in row.modules))

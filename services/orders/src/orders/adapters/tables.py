@@ -157,6 +157,19 @@ order_history = Table(
     Index("order_history_order", "order_id", "id"),
 )
 
+# Each school's products as offers announces them (ProductUpdated): what a manual line may sell.
+catalog_products = Table(
+    "catalog_products",
+    metadata,
+    Column("product_id", UUID(as_uuid=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("modules", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    # When offers said so: a late copy of an older state never overwrites a newer one.
+    Column("announced_at", DateTime(timezone=True), nullable=False),
+)
+
 # The school as the other services describe it, and its own CRM settings.
 schools = Table(
     "schools",

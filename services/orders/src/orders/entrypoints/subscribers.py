@@ -2,7 +2,8 @@
 
 from contracts import (
     NotificationFailed, NotificationSent, OfferOpened, OfferUpdated, PaymentCancelled, PaymentFailed,
-    PaymentLinkIssued, PaymentOverdue, PaymentProvidersUpdated, PaymentRefunded, PaymentSucceeded, SchoolUpdated,
+    PaymentLinkIssued, PaymentOverdue, PaymentProvidersUpdated, PaymentRefunded, PaymentSucceeded, ProductUpdated,
+    SchoolUpdated,
 )
 from faststream.kafka import KafkaBroker
 from servicekit.messaging import ConsumerGroup, consume
@@ -19,6 +20,7 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup) -> 
         OfferOpened: service.on_offer_opened,
         OfferUpdated: service.on_offer_updated,
         SchoolUpdated: service.on_school_updated,
+        ProductUpdated: service.on_product_updated,
         PaymentProvidersUpdated: on_providers_updated,
         PaymentSucceeded: service.on_payment_succeeded,
         PaymentFailed: service.on_payment_failed,

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from .catalog import on_offer_updated, on_school_updated
+from .catalog import on_offer_updated, on_product_updated, on_school_updated
 from .common import SYSTEM, Actor, NotFound, StaleVersion, Unchanged
 from .contacts import EmailTaken, create_contact, edit_contact
 from .editing import add_line, edit_line, edit_order, remove_line
@@ -29,6 +29,7 @@ __all__ = [
     "edit_line", "edit_order", "edit_pipeline", "ensure_default_pipeline", "expire_unpaid", "on_notification_failed",
     "on_notification_sent",
     "on_offer_opened", "on_offer_updated", "on_payment_cancelled", "on_payment_failed", "on_payment_link_issued",
-    "on_payment_overdue", "on_payment_refunded", "on_payment_succeeded", "on_school_updated", "order_ref",
+    "on_payment_overdue", "on_payment_refunded", "on_payment_succeeded", "on_product_updated", "on_school_updated",
+    "order_ref",
     "remove_line", "set_settings",
 ]

@@ -1,6 +1,6 @@
-"""Facts from the offers service: offers that changed, and the school's profile."""
+"""Facts from the offers service: offers and products that changed, and the school's profile."""
 
-from contracts import AccessTerms, OfferUpdated, SchoolUpdated
+from contracts import AccessTerms, OfferUpdated, ProductUpdated, SchoolUpdated
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
@@ -9,6 +9,10 @@ from .common import Actor, announce_update, history, refresh_access
 
 async def on_school_updated(conn: AsyncConnection, event: SchoolUpdated) -> None:
     await repo.save_school(conn, event.account_id, name=event.name, locale=event.default_locale)
+
+
+async def on_product_updated(conn: AsyncConnection, event: ProductUpdated) -> None:
+    await repo.save_catalog_product(conn, event)
 
 
 async def on_offer_updated(conn: AsyncConnection, event: OfferUpdated) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..adapters import repository as repo
 from ..adapters.tables import outbox
 from ..commands import LineChanges, NewLine, OrderChanges
+from ..domain.catalog import check_line
 from ..domain.order import InvalidOrder, becomes_fully_paid, check_amount, payment_status, price
 from .common import Actor, Unchanged, announce_update, claim, history, plain, refresh_access
 from .intake import place
@@ -107,18 +108,21 @@ async def _settle(conn: AsyncConnection, order: Any, total: Any, *, may_move: bo
 
 async def add_line(conn: AsyncConnection, actor: Actor, order_id: UUID, version: int, command: NewLine) -> UUID:
     order = await claim(conn, actor, order_id, version)
+    catalog_title = check_line(
+        await repo.catalog_product(conn, actor.account_id, command.product_id), command.product_id, command.access)
+    title = command.product_title or catalog_title
     check_amount("price", command.price, order.currency)
     lines = await repo.lines_of(conn, order_id)
     line_id = uuid4()
     await repo.add_line(conn, {
-        "id": line_id, "order_id": order_id, "product_id": command.product_id, "product_title": command.product_title,
+        "id": line_id, "order_id": order_id, "product_id": command.product_id, "product_title": title,
         "offer_id": command.offer_id, "offer_title": command.offer_title, "price": command.price,
         "access": command.access.model_dump(mode="json"),
     })
     settled = await _reprice(conn, order, [*[line.price for line in lines], command.price])
     await history(conn, actor, order_id, "line_added", {
         "version": order.version, "line_id": line_id, "product_id": command.product_id,
-        "product_title": command.product_title, "price": command.price, **_shown(order, settled)})
+        "product_title": title, "price": command.price, **_shown(order, settled)})
     await announce_update(conn, actor, order_id, ["lines", "total", *settled])
     await refresh_access(conn, actor, order_id, "terms_changed")
     return line_id
@@ -145,6 +149,8 @@ async def edit_line(
     if "access" in given:
         if changes.access is None:
             raise InvalidOrder("access", "give the access terms")
+        check_line(await repo.catalog_product(conn, actor.account_id, line.product_id), line.product_id,
+                   changes.access)
         terms = changes.access.model_dump(mode="json")
         if terms != AccessTerms.model_validate(line.access).model_dump(mode="json"):
             new["access"] = terms

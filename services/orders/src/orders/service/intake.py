@@ -13,6 +13,7 @@ from ..adapters import repository as repo
 from ..adapters.phones import to_e164
 from ..adapters.tables import outbox
 from ..commands import ContactFields, NewOrder
+from ..domain.catalog import check_line
 from ..domain.order import InvalidOrder, check_amount, check_plan, payment_status, price
 from .common import DEFAULT_SCHOOL_NAME, SYSTEM, Actor, history
 
@@ -85,15 +86,20 @@ async def create_order(
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
             return remembered[0]
     pipeline_id, stage_id = await place(conn, account, command.pipeline_id, command.stage_id)
+    titles = []
     for n, line in enumerate(command.lines):
+        catalog_title = check_line(await repo.catalog_product(conn, account, line.product_id), line.product_id,
+                                   line.access, at=f"lines.{n}.")
+        titles.append(line.product_title or catalog_title)
         check_amount(f"lines.{n}.price", line.price, command.currency)
     subtotal, total = price([line.price for line in command.lines], command.discount, command.currency)
     check_plan([p.amount for p in command.payments], total, command.currency)
     contact_id, contact = await choose_contact(conn, account, command.contact_id, command.contact)
     number = await repo.next_order_number(conn, account)
     order_id = uuid4()
-    lines = [OrderLine(line_id=uuid4(), product_id=line.product_id, product_title=line.product_title,
-                       price=line.price, offer_id=line.offer_id, access=line.access) for line in command.lines]
+    lines = [OrderLine(line_id=uuid4(), product_id=line.product_id, product_title=title,
+                       price=line.price, offer_id=line.offer_id, access=line.access)
+             for line, title in zip(command.lines, titles, strict=True)]
     await repo.add_order(
         conn,
         {"id": order_id, "account_id": account, "number": number, "offer_id": None, "contact_id": contact_id,
