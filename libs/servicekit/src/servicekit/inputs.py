@@ -1,9 +1,10 @@
 """What any request may carry: one rule for text and one for numbers, for every service and the gateway.
 
 Text: no NUL, no other control character (a body's text may hold tabs and line breaks; a path
-or a query parameter may not), no lone UTF-16 surrogate. PostgreSQL refuses NUL in text and JSON, asyncpg cannot encode a lone surrogate, and
-control characters have no place in a name, a template or a search. They are refused (422, naming
-the field), never silently removed, so what is stored is what was sent.
+or a query parameter may not), no lone UTF-16 surrogate. PostgreSQL refuses NUL in text and
+JSON, asyncpg cannot encode a lone surrogate, and control characters have no place in a name, a
+template or a search. They are refused (422, naming the field), never silently removed, so what
+is stored is what was sent.
 
 Numbers: whatever reaches a column fits it. Whole numbers fit PostgreSQL's `integer` (every
 count, version, order number and offset column is one), date-times lie between the years 1900
@@ -22,10 +23,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
+from contracts import check_magnitude
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints, field_validator
 from starlette.types import ASGIApp, Receive, Scope, Send
-
-from contracts import check_magnitude
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
