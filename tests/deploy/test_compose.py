@@ -49,7 +49,7 @@ DEFAULTED: dict[str, set[str]] = {
     # Tuning and test hooks: the defaults suit production.
     "orders": {"clock_batch_size"},
     "payments": {"stripe_api_base", "stripe_max_network_retries", "stripe_webhook_tolerance_seconds",
-                 "wayforpay_order_timeout_seconds", "worker_poll_seconds"},
+                 "wayforpay_order_timeout_seconds", "wayforpay_callback_max_age_seconds", "worker_poll_seconds"},
     "notifications": {"smtp_timeout", "send_retry_first", "send_retry_cap", "send_max_attempts", "send_concurrency",
                       "smtp_ca_file"},
 }

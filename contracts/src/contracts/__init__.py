@@ -34,11 +34,13 @@ from .events import (
     ReminderRequested,
     SchoolUpdated,
 )
-from .money import CURRENCY_EXPONENTS, Amount, CurrencyCode, Money, check_currency, check_scale, quantize
+from .money import (
+    CURRENCY_EXPONENTS, MAX_AMOUNT, Amount, CurrencyCode, Money, check_currency, check_magnitude, check_scale, quantize,
+)
 from .topics import ALL_TOPICS, dlq_topic, topic_of
 
 __all__ = [
-    "ALL_EVENTS", "ALL_TOPICS", "CURRENCY_EXPONENTS", "AccessChanged", "AccessEnd", "AccessStart",
+    "ALL_EVENTS", "ALL_TOPICS", "CURRENCY_EXPONENTS", "MAX_AMOUNT", "AccessChanged", "AccessEnd", "AccessStart",
     "LessonOutline", "ModuleOutline", "access_problems",
     "AccessStatus", "AccessTerms", "Amount", "ContactData", "CurrencyCode", "Event", "LessonDelay", "Money",
     "NotificationFailed", "NotificationSent", "NotificationTemplate", "OfferCopyLine", "OfferCopyRequested",
@@ -46,5 +48,5 @@ __all__ = [
     "PaymentCancelled", "PaymentFailed", "PaymentLinkIssued", "PaymentMethod", "PaymentOverdue",
     "PaymentProvidersUpdated", "PaymentRefunded", "PaymentSucceeded", "PaymentType", "Period", "PlannedPayment",
     "ProductUpdated", "ReminderRequested", "SchoolUpdated",
-    "check_currency", "check_scale", "dlq_topic", "quantize", "topic_of", "utcnow",
+    "check_currency", "check_magnitude", "check_scale", "dlq_topic", "quantize", "topic_of", "utcnow",
 ]

@@ -1,5 +1,6 @@
 """Money on the wire: a decimal string plus an ISO 4217 currency code, never a float."""
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -35,11 +36,31 @@ def check_currency(code: str) -> str:
     return code
 
 
-def _no_floats(value: object) -> object:
-    # A float has already lost cents before we see it; the wire carries strings.
+# The largest amount anything may carry, exclusive: twelve integer digits. Every money column is
+# NUMERIC(18, 4), fourteen integer digits, so the sum of an order's or offer's hundred lines at
+# this bound still fits (the totals are checked against it too).
+MAX_AMOUNT = Decimal(10) ** 12
+# How an amount is written on the wire: digits, at most one point, an optional minus. No exponent
+# ("1e3" is not a price anyone typed), no NaN or infinity, no spaces, no thousands separators.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _plain_decimal(value: object) -> object:
+    # A float has already lost cents before we see it; the wire carries strings (or whole numbers).
     if isinstance(value, float):
         raise ValueError("amounts are decimal strings, not floats")
+    if isinstance(value, bool):
+        raise ValueError("an amount is a decimal string such as \"1500.00\"")
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise ValueError("an amount is written as plain digits with an optional point, such as \"1500.00\"")
     return value
+
+
+def check_magnitude(amount: Decimal) -> Decimal:
+    """The amount if it is finite and below MAX_AMOUNT either way: what every money column can hold."""
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise ValueError(f"an amount must be below {MAX_AMOUNT:,f} either way")
+    return amount
 
 
 def check_scale(amount: Decimal, currency: str) -> Decimal:
@@ -58,7 +79,8 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 CurrencyCode = Annotated[str, AfterValidator(check_currency)]
 Amount = Annotated[
     Decimal,
-    BeforeValidator(_no_floats),
+    BeforeValidator(_plain_decimal),
+    AfterValidator(check_magnitude),
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
 ]
 

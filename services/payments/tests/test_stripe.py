@@ -29,6 +29,16 @@ def test_the_reference_signature_vector():
         parse_webhook(payload.encode(), header, SECRET, tolerance=300)
 
 
+def test_a_signature_dated_beyond_the_tolerance_ahead_is_refused_and_one_within_it_is_taken():
+    payload = '{"id":"evt_test","object":"event","type":"customer.created","data":{"object":{}}}'
+    now = time.time()
+    ahead = stripe.WebhookSignature.generate_signature_header(payload, SECRET, timestamp=int(now) + 3600)
+    with pytest.raises(BadNotification, match="future"):
+        parse_webhook(payload.encode(), ahead, SECRET, tolerance=300, now=now)
+    near = stripe.WebhookSignature.generate_signature_header(payload, SECRET, timestamp=int(now) + 60)
+    assert parse_webhook(payload.encode(), near, SECRET, tolerance=300, now=now).kind == "ignored"
+
+
 @pytest.mark.parametrize("amount, currency, minor", [
     ("1547.36", "UAH", 154736), ("15000", "JPY", 15000), ("1.234", "KWD", 1234), ("100", "ISK", 10000),
     ("99.00", "EUR", 9900),
@@ -174,6 +184,9 @@ async def test_bad_notifications_are_refused_and_change_nothing(client_app, stri
     cases = [
         (await post_event(client, order.account_id, paid, secret="whsec_forged"), 400),
         (await post_event(client, order.account_id, paid, timestamp=int(time.time()) - 301), 400),
+        # Signed an hour ahead: the tolerance holds in both directions.
+        (await post_event(client, order.account_id, paid, timestamp=int(time.time()) + 3600), 400),
+        (await post_event(client, order.account_id, paid, timestamp=int(time.time()) + 301), 400),
         (await post_event(client, order.account_id, session_event(session, payment_status="paid",
                                                                  client_reference_id=str(uuid.uuid4()))), 404),
         (await post_event(client, order.account_id, session_event(session, payment_status="paid",

@@ -44,10 +44,10 @@ def test_the_callback_vector_verifies_and_a_forgery_does_not():
     settings = {"merchant_account": "test_merch_n1", "secret_key": SECRET, "merchant_domain_name": "www.market.ua"}
     # The signature holds; the reference is simply not one of our payments.
     with pytest.raises(BadNotification) as caught:
-        wayforpay.parse_callback(vector_callback(), settings)
+        wayforpay.parse_callback(vector_callback(), settings, max_age=259_200)
     assert caught.value.status == 404
     with pytest.raises(BadNotification) as forged:
-        wayforpay.parse_callback(vector_callback("0" * 32), settings)
+        wayforpay.parse_callback(vector_callback("0" * 32), settings, max_age=259_200)
     assert forged.value.status == 400
 
 
@@ -133,9 +133,12 @@ async def test_declines_count_each_try_once_then_approval_pays(wfp, client_app, 
     client, _ = client_app
     order, payment = await wfp_order()
     reference = f"{payment['id']}_1"
-    first = wfp.signed(reference, status="Declined", reason_code=1101, processingDate=1_800_000_000)
-    second = wfp.signed(reference, status="Declined", reason_code=1101, processingDate=1_800_000_060)
-    for body in (first, first, second):
+    now = int(time.time())
+    first = wfp.signed(reference, status="Declined", reason_code=1101, processingDate=now - 120)
+    # The same signed callback sent again with other unsigned dates is the same try.
+    replayed = {**first, "processingDate": now - 60, "createdDate": now - 60}
+    second = wfp.signed(reference, status="Declined", reason_code=1102, processingDate=now - 30)  # another try
+    for body in (first, first, replayed, second, {**second, "processingDate": now}):
         accepted(await wfp.post(client, order.account_id, body), reference)
     declined = await card(client, order, payment["id"])
     assert (declined["status"], declined["attempts"], declined["last_failure"]) == ("unpaid", 2, "Declined")
@@ -158,6 +161,10 @@ async def test_bad_callbacks_are_refused_and_change_nothing(wfp, client_app, wfp
         (wfp.signed(reference, currency="XYZ"), 422),
         (wfp.signed(f"{uuid.uuid4()}_1"), 404),
         (wfp.signed("DH783023"), 404),
+        # Signed, but 30 days old, or dated ahead of any clock, or undated: refused.
+        (wfp.signed(reference, processingDate=int(time.time()) - 30 * 86_400), 400),
+        (wfp.signed(reference, processingDate=int(time.time()) + 3600), 400),
+        ({k: v for k, v in wfp.signed(reference).items() if k != "processingDate"}, 400),
     ]
     for body, status in cases:
         response = await wfp.post(client, order.account_id, body)

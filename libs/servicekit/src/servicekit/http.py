@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .caller import Caller, InvalidProof, ProofVerifier
 from .logging import correlation_id
@@ -43,6 +44,12 @@ def problem_response(status: int, title: str, detail: str | None = None, **extra
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def invalid_field(field: str, message: str) -> JSONResponse:
+    """The 422 that names one field, as the request validation's own problems do."""
+    return problem_response(422, "Invalid request", f"Check these fields: {field}",
+                            errors=[{"field": field, "message": message}])
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     # ("body", "contact", "email") -> "contact.email"; keep the source for headers and paths.
     parts = [str(p) for p in loc]
@@ -70,8 +77,48 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:
+        # Reached only from outside UnhandledErrors (a failing middleware): the server then closes
+        # the connection after this answer, as Starlette re-raises what reaches it.
         log.exception("unhandled error")
-        return problem_response(500, "Internal error", "The request could not be completed; nothing was changed.")
+        return _internal_error()
+
+    app.add_middleware(UnhandledErrors)
+
+
+def _internal_error() -> JSONResponse:
+    return problem_response(500, "Internal error", "The request could not be completed; nothing was changed.")
+
+
+class UnhandledErrors:
+    """An unhandled exception answers a 500 problem and the connection stays open.
+
+    Starlette's own last handler answers too, but then re-raises, and the server closes the
+    keep-alive connection after the answer: the gateway's pooled connection to the service would
+    die with it, failing the next, innocent request sent on it. Here the exception ends with
+    the answer. Only an answer already half sent (a stream) still has to close the connection.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            log.exception("unhandled error")
+            if started:
+                raise
+            await _internal_error()(scope, receive, send)
 
 
 def install_request_context(app: FastAPI, service: str) -> None:

@@ -16,6 +16,7 @@ from . import health
 from .caller import ProofVerifier
 from .db import create_engine
 from .http import install_problem_handlers, install_request_context
+from .inputs import install_input_rules
 from .listeners import listening_socket
 from .logging import configure_logging
 from .messaging import ConsumerGroup, make_broker
@@ -81,6 +82,7 @@ def build_app(
     app.state.service_name = name
     app.state.proof_verifier = ProofVerifier(settings.gateway_keys)
     install_problem_handlers(app)
+    install_input_rules(app)
     install_request_context(app, name)
     app.include_router(health.router)
     for router in routers:

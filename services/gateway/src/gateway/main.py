@@ -7,6 +7,7 @@ import httpx
 from fastapi import FastAPI
 from servicekit.caller import ProofSigner
 from servicekit.http import install_problem_handlers, install_request_context
+from servicekit.inputs import install_input_rules
 from servicekit.logging import configure_logging
 
 from . import health
@@ -51,6 +52,7 @@ def create_app(
     app.state.public_limiter = RateLimiter(settings.public_rate_per_minute)
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     install_problem_handlers(app)
+    install_input_rules(app)
     install_request_context(app, "gateway")
     app.include_router(health.router)
     for router in ROUTERS:

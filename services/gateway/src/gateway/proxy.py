@@ -2,6 +2,7 @@
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import Request, Response
@@ -18,6 +19,9 @@ log = logging.getLogger("gateway.proxy")
 MAX_BODY = 1_000_000
 PASSED_HEADERS = ("content-type", "idempotency-key", "accept", "if-match")
 RETURNED_HEADERS = ("content-type", "content-disposition", "location", "etag", "retry-after")
+# Only these may be sent again when a pooled connection turns out to be dead before any answer:
+# repeating anything else could do it twice.
+RETRIED_METHODS = frozenset({"GET", "HEAD"})
 JSON_BODY: dict[str, Any] = {
     "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
 }
@@ -65,9 +69,17 @@ async def forward_stream(request: Request, service: str, path: str, principal: P
                              background=BackgroundTask(upstream.aclose))
 
 
-def _headers(request: Request, service: str, principal: Principal | None) -> dict[str, str]:
-    headers = {k: v for k, v in request.headers.items() if k.lower() in PASSED_HEADERS}
-    headers[CORRELATION_HEADER] = correlation_id.get() or ""
+def segment(value: object) -> str:
+    """One path segment of an upstream URL, escaped: a value can never add a segment or a query."""
+    return quote(str(value), safe="")
+
+
+def _headers(request: Request, service: str, principal: Principal | None) -> dict[str, str | bytes]:
+    # Passed on as the bytes that came: a header value outside ASCII is the service's to judge.
+    headers: dict[str, str | bytes] = {
+        k: v.encode("latin-1") for k, v in request.headers.items() if k.lower() in PASSED_HEADERS
+    }
+    headers[CORRELATION_HEADER] = (correlation_id.get() or "").encode("latin-1")
     if principal is not None:
         # The service believes only this: who is calling, signed by us, for that service alone.
         signer: ProofSigner = request.app.state.proof_signer
@@ -78,7 +90,14 @@ def _headers(request: Request, service: str, principal: Principal | None) -> dic
 async def _send(client: httpx.AsyncClient, upstream_request: httpx.Request, service: str, *, stream: bool
                 ) -> httpx.Response:
     try:
-        return await client.send(upstream_request, stream=stream)
+        try:
+            return await client.send(upstream_request, stream=stream)
+        except httpx.RemoteProtocolError:
+            # A kept-alive connection the service closed meanwhile: the request never arrived.
+            if upstream_request.method not in RETRIED_METHODS:
+                raise
+            log.info("connection to %s closed under a %s; sending it once more", service, upstream_request.method)
+            return await client.send(upstream_request, stream=stream)
     except httpx.TimeoutException:
         raise Problem(504, "Upstream timeout", f"the {service} service did not answer in time") from None
     except httpx.TransportError as exc:

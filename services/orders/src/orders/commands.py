@@ -5,25 +5,28 @@ from typing import Literal, Self
 from uuid import UUID
 
 from contracts import AccessTerms, Amount, CurrencyCode, PaymentMethod, PaymentType
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, EmailStr, Field, model_validator
+from servicekit.inputs import Input, Name
 
-Text200 = Field(min_length=1, max_length=200)
+Text200 = Field(max_length=200)  # of a Name: stripped, never blank
 OrderType = Literal["regular", "renewal", "upsell", "gift"]
 
 
-class _Command(BaseModel):
+class _Command(Input):
+    """Unknown fields, control characters and numbers beyond the columns are refused (servicekit.inputs)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ContactFields(_Command):
-    name: str = Text200
+    name: Name = Text200
     email: EmailStr
     phone: str | None = Field(default=None, max_length=40)
     locale: str | None = Field(default=None, min_length=2, max_length=20)
 
 
 class ContactChanges(_Command):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = Field(default=None, max_length=200)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=40)
     locale: str | None = Field(default=None, min_length=2, max_length=20)
@@ -31,7 +34,7 @@ class ContactChanges(_Command):
 
 class LineFields(_Command):
     product_id: UUID  # a product of the school's catalog
-    product_title: str | None = Field(default=None, min_length=1, max_length=300)  # None: the catalog's
+    product_title: Name | None = Field(default=None, max_length=300)  # None: the catalog's
     price: Amount
     access: AccessTerms = AccessTerms()
     offer_id: UUID | None = None
@@ -94,7 +97,7 @@ class NewLine(LineFields):
 
 class LineChanges(_Command):
     version: int | None = Field(default=None, ge=1)
-    product_title: str | None = Field(default=None, min_length=1, max_length=300)
+    product_title: Name | None = Field(default=None, max_length=300)
     price: Amount | None = None
     access: AccessTerms | None = None
 
@@ -105,19 +108,19 @@ class Versioned(_Command):
 
 class StageFields(_Command):
     id: UUID | None = None
-    name: str = Text200
+    name: Name = Text200
     on_full_payment: bool = False
     on_cancel: bool = False
 
 
 class NewPipeline(_Command):
-    name: str = Text200
+    name: Name = Text200
     stages: list[StageFields] = Field(min_length=1, max_length=50)
     is_default: bool = False
 
 
 class PipelineChanges(_Command):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = Field(default=None, max_length=200)
     stages: list[StageFields] | None = Field(default=None, min_length=1, max_length=50)
     is_default: Literal[True] | None = None
 

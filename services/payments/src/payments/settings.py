@@ -16,11 +16,15 @@ class Settings(ServiceSettings):
     # Stripe's API; set only to point the SDK at a stand-in.
     stripe_api_base: str | None = None
     stripe_max_network_retries: int = 2
-    # How old a signed Stripe webhook may be (the SDK's default).
+    # How far from now a signed Stripe webhook's timestamp may be, in the past or the future (the SDK's default).
     stripe_webhook_tolerance_seconds: int = 300
     wayforpay_api_url: str = "https://api.wayforpay.com/api"
     # How long a WayForPay invoice stays payable: a week, so an emailed link still works.
     wayforpay_order_timeout_seconds: int = 604_800
+    # How old (by its processingDate) a WayForPay callback may be: three days. WayForPay repeats a
+    # callback until it is accepted, within hours; anything older is a replay or lost in a queue,
+    # and reconciliation (CHECK_STATUS) settles the payment anyway.
+    wayforpay_callback_max_age_seconds: int = 259_200
     # How often the worker looks for reminders and overdue payments (links wake it at once).
     worker_poll_seconds: float = 5.0
     worker_enabled: bool = True

@@ -3,15 +3,31 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import AfterValidator
+from servicekit.inputs import int_fault
 
 from ..auth import CurrentPrincipal
-from ..proxy import JSON_BODY, forward, forward_stream
+from ..proxy import JSON_BODY, forward, forward_stream, segment
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
-OrderRef = Annotated[str, "an order id or its number"]
+
+def _order_ref(value: str) -> str:
+    """An order's id or number, checked before it goes into the orders service's URL."""
+    if value.isascii() and value.isdigit():
+        fault = int_fault(int(value)) if len(value) <= 10 else "is too long for an order number"
+        if fault:
+            raise ValueError(f"an order number {fault}")
+        return value
+    try:
+        return str(UUID(value))
+    except ValueError:
+        raise ValueError("an order id (a UUID) or an order number") from None
+
+
+OrderRef = Annotated[str, Path(description="an order id (UUID) or its number"), AfterValidator(_order_ref)]
 
 
 @router.get("/pipelines", summary="Pipelines with their stages")
@@ -54,24 +70,24 @@ async def export_orders(request: Request, who: CurrentPrincipal) -> StreamingRes
               summary="Edit, cancel or reopen (status active) an order: If-Match or version required; "
                       "409 if someone changed it meanwhile")
 async def order(order: OrderRef, request: Request, who: CurrentPrincipal) -> Response:
-    return await forward(request, "orders", f"/orders/{order}", who)
+    return await forward(request, "orders", f"/orders/{segment(order)}", who)
 
 
 @router.post("/orders/{order}/lines", status_code=201, openapi_extra=JSON_BODY, summary="Add a line")
 async def order_lines(order: OrderRef, request: Request, who: CurrentPrincipal) -> Response:
-    return await forward(request, "orders", f"/orders/{order}/lines", who)
+    return await forward(request, "orders", f"/orders/{segment(order)}/lines", who)
 
 
 @router.patch("/orders/{order}/lines/{line_id}", openapi_extra=JSON_BODY,
               summary="Change a line's title, price or access terms")
 @router.delete("/orders/{order}/lines/{line_id}", summary="Remove a line")
 async def order_line(order: OrderRef, line_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
-    return await forward(request, "orders", f"/orders/{order}/lines/{line_id}", who)
+    return await forward(request, "orders", f"/orders/{segment(order)}/lines/{line_id}", who)
 
 
 @router.get("/orders/{order}/history", summary="The order's timeline")
 async def order_history(order: OrderRef, request: Request, who: CurrentPrincipal) -> Response:
-    return await forward(request, "orders", f"/orders/{order}/history", who)
+    return await forward(request, "orders", f"/orders/{segment(order)}/history", who)
 
 
 @router.get("/contacts", summary="Contacts, by name; q searches name, email and phone")

@@ -6,9 +6,10 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
+from servicekit.inputs import Input
 from servicekit.pagination import BadCursor
 
 from .. import service, views
@@ -87,9 +88,7 @@ async def resend_notification(
     return found
 
 
-class OverrideBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OverrideBody(Input):
     subject: str = Field(min_length=1, max_length=500)
     html: str = Field(min_length=1, max_length=200_000)
     text: str = Field(min_length=1, max_length=100_000)

@@ -7,8 +7,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import (
-    AccessTerms, ContactData, OfferCopyLine, OfferLine, OfferOpened, OfferUpdated, PlannedPayment, check_currency,
-    quantize,
+    MAX_AMOUNT, AccessTerms, ContactData, OfferCopyLine, OfferLine, OfferOpened, OfferUpdated, PlannedPayment,
+    check_currency, quantize,
 )
 
 from .errors import OfferArchived, OfferError, OfferUnavailable, StaleVersion
@@ -74,6 +74,8 @@ class Offer:
             if item.price < 0:
                 raise OfferError(f"items.{n}.price", "a price cannot be negative")
             fits(item.price, self.currency, f"items.{n}.price")
+        if self.subtotal >= MAX_AMOUNT:
+            raise OfferError("items", f"the prices add up to {self.subtotal}, more than an offer can cost")
         self.discount.validate(self.currency, self.subtotal)
         validate_plan(self.plan, self.currency, self.total)
         if self.provider not in PROVIDERS:

@@ -5,17 +5,18 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from contracts import AccessTerms, Amount, LessonDelay
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AwareDatetime, EmailStr, Field, field_validator
+from servicekit.inputs import Input, Name
 
 from ..domain.school import check_time_zone
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Body(Input):
+    """Unknown fields, control characters and numbers beyond the columns are refused (servicekit.inputs)."""
 
 
 class SchoolIn(_Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(max_length=200)
     default_locale: str = Field(default="en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
     time_zone: str | None = Field(default=None, max_length=64, description="IANA zone; null: the deployment's")
     reply_to: EmailStr | None = None
@@ -28,12 +29,12 @@ class SchoolIn(_Body):
 
 class LessonIn(_Body):
     id: UUID | None = None  # an existing lesson keeps its id; leave it out for a new one
-    title: str = Field(min_length=1, max_length=300)
+    title: Name = Field(max_length=300)
 
 
 class ModuleIn(_Body):
     id: UUID | None = None
-    title: str = Field(min_length=1, max_length=300)
+    title: Name = Field(max_length=300)
     lessons: list[LessonIn] = Field(default=[], max_length=1_000)
 
 
@@ -47,14 +48,14 @@ class CourseDefaultsIn(_Body):
 
 
 class ProductIn(_Body):
-    title: str = Field(min_length=1, max_length=300)
+    title: Name = Field(max_length=300)
     kind: Literal["course", "group", "consultation", "other"] = "course"
     modules: list[ModuleIn] = Field(default=[], max_length=500)
     defaults: CourseDefaultsIn = CourseDefaultsIn()
 
 
 class ProductPatch(_Body):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: Name | None = Field(default=None, max_length=300)
     kind: Literal["course", "group", "consultation", "other"] | None = None
     modules: list[ModuleIn] | None = Field(default=None, max_length=500)  # replaces the whole structure
     defaults: CourseDefaultsIn | None = None
@@ -78,13 +79,13 @@ class PlanPaymentIn(_Body):
     closes_access: bool = False
 
 
-Curator = Annotated[str, Field(min_length=1, max_length=200)]
+Curator = Annotated[Name, Field(max_length=200)]
 # A bare amount is an amount off, as before; an object says which kind.
 DiscountField = DiscountIn | Amount
 
 
 class OfferIn(_Body):
-    title: str = Field(min_length=1, max_length=300)
+    title: Name = Field(max_length=300)
     currency: str = Field(min_length=3, max_length=3)
     items: list[OfferItemIn] = Field(min_length=1, max_length=100)
     discount: DiscountField = Decimal(0)
@@ -98,7 +99,7 @@ class OfferPatch(_Body):
     """Only the fields given change. `version` (or If-Match) is the version the change was made on."""
 
     version: int | None = Field(default=None, ge=1)
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: Name | None = Field(default=None, max_length=300)
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     items: list[OfferItemIn] | None = Field(default=None, min_length=1, max_length=100)
     discount: DiscountField | None = None
@@ -109,7 +110,7 @@ class OfferPatch(_Body):
 
 
 class CheckoutIn(_Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(max_length=200)
     email: EmailStr
     phone: str | None = Field(default=None, max_length=32)
     locale: str | None = Field(default=None, pattern=r"^[a-z]{2}(_[A-Z]{2})?$")

@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from contracts import check_scale
+from contracts import MAX_AMOUNT, check_scale
 
 # What kind of deal an order is, for the team's reports; it changes no rule.
 #   regular: a first purchase; renewal: the same product again after access ended;
@@ -36,6 +36,8 @@ def check_amount(field: str, amount: Decimal, currency: str) -> Decimal:
 def price(prices: Iterable[Decimal], discount: Decimal, currency: str) -> tuple[Decimal, Decimal]:
     """Subtotal and total of lines at these prices, less the discount (never below zero)."""
     subtotal = sum(prices, Decimal(0))
+    if subtotal >= MAX_AMOUNT:
+        raise InvalidOrder("lines", f"the lines add up to {subtotal}, more than an order can cost")
     check_amount("discount", discount, currency)
     if discount > subtotal:
         raise InvalidOrder("discount", f"the discount {discount} is above the subtotal {subtotal}")

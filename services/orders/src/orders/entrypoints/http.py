@@ -4,16 +4,16 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AwareDatetime
+from contracts import Amount
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem
+from servicekit.inputs import INT32_MAX, Moment, int_fault
 from servicekit.providers import Usable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -39,12 +39,12 @@ def _filters(
     manager: Annotated[str | None, Query(max_length=200)] = None,
     tag: Annotated[str | None, Query(max_length=200)] = None,
     contact_id: UUID | None = None,
-    created_from: AwareDatetime | None = None,
-    created_to: AwareDatetime | None = None,
-    paid_from: AwareDatetime | None = None,
-    paid_to: AwareDatetime | None = None,
-    total_min: Annotated[Decimal | None, Query(ge=0)] = None,
-    total_max: Annotated[Decimal | None, Query(ge=0)] = None,
+    created_from: Moment | None = None,
+    created_to: Moment | None = None,
+    paid_from: Moment | None = None,
+    paid_to: Moment | None = None,
+    total_min: Annotated[Amount | None, Query(ge=0)] = None,
+    total_max: Annotated[Amount | None, Query(ge=0)] = None,
     sort: Annotated[str, Query(pattern="^-?(created_at|number|total)$")] = "-created_at",
 ) -> views.OrderFilters:
     for low, high, name in ((created_from, created_to, "created_to"), (paid_from, paid_to, "paid_to"),
@@ -114,11 +114,19 @@ async def export_orders(account: AccountId, engine: EngineDep, filters: Filters)
                              headers={"Content-Disposition": f'attachment; filename="orders-{stamp}.csv"'})
 
 
-async def _order_id(engine: AsyncEngine, account: UUID, id_or_number: str) -> UUID:
+def _ref(id_or_number: str) -> UUID | int:
     try:
         ref = service.order_ref(id_or_number)
     except ValueError:
         raise Problem(404, "Not found", f"no order {id_or_number}") from None
+    fault = int_fault(ref) if isinstance(ref, int) else None
+    if fault:  # an order number is an integer column
+        raise invalid("id_or_number", f"an order number {fault}")
+    return ref
+
+
+async def _order_id(engine: AsyncEngine, account: UUID, id_or_number: str) -> UUID:
+    ref = _ref(id_or_number)
     async with engine.connect() as conn:
         found = await views.order_id(conn, account, ref)
     if found is None:
@@ -127,10 +135,7 @@ async def _order_id(engine: AsyncEngine, account: UUID, id_or_number: str) -> UU
 
 
 async def _card(engine: AsyncEngine, account: UUID, id_or_number: str | UUID) -> dict[str, Any]:
-    try:
-        ref = id_or_number if isinstance(id_or_number, UUID) else service.order_ref(id_or_number)
-    except ValueError:
-        raise Problem(404, "Not found", f"no order {id_or_number}") from None
+    ref = id_or_number if isinstance(id_or_number, UUID) else _ref(id_or_number)
     async with engine.connect() as conn:
         card = await views.order_card(conn, account, ref)
     if card is None:
@@ -196,7 +201,7 @@ async def edit_line(
 @router.delete("/orders/{id_or_number}/lines/{line_id}")
 async def remove_line(
     id_or_number: str, line_id: UUID, actor: CurrentActor, engine: EngineDep, if_match: IfMatch = None,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     await _write(engine, service.remove_line, actor, order_id, line_id, version_of(if_match, version))

@@ -1,6 +1,7 @@
 """Stripe: a Checkout Session per link, and verified webhooks mapped to provider reports."""
 
 import json
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -188,14 +189,33 @@ _SESSION_EVENTS = {
 }
 
 
-def parse_webhook(raw: bytes, signature: str | None, secret: str, *, tolerance: int) -> ProviderReport:
-    """Verify the Stripe-Signature header on the raw body with the SDK, then decode what matters."""
+def _signed_at(header: str) -> int:
+    """The `t=` of a Stripe-Signature header the SDK has already verified."""
+    for item in header.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t":
+            return int(value)
+    raise BadNotification(400, "signature not verified: no timestamp")
+
+
+def parse_webhook(
+    raw: bytes, signature: str | None, secret: str, *, tolerance: int, now: float | None = None
+) -> ProviderReport:
+    """Verify the Stripe-Signature header on the raw body with the SDK, then decode what matters.
+
+    The SDK refuses a signature older than `tolerance`; one dated further ahead than that is
+    refused here too: no clock is that far off, and such an event could be replayed for longer.
+    """
     try:
         stripe.Webhook.construct_event(raw, signature or "", secret, tolerance=tolerance)
     except stripe.SignatureVerificationError as exc:
         raise BadNotification(400, f"signature not verified: {exc.user_message or exc}") from None
     except ValueError:
         raise BadNotification(400, "the body is not JSON") from None
+    ahead = _signed_at(signature or "") - (time.time() if now is None else now)
+    if ahead > tolerance:
+        raise BadNotification(400, f"signature not verified: its timestamp is {int(ahead)} s in the future "
+                                   f"(tolerance {tolerance} s)")
     try:
         event = json.loads(raw)
         event_id, event_type, obj = str(event["id"]), str(event["type"]), event["data"]["object"]

@@ -193,9 +193,10 @@ def decode_callback(data: Any, *, merchant: str, secret: str) -> ProviderReport:
         return ProviderReport(kind="succeeded", event_id=f"{reference}:Approved", payment_id=payment_id,
                               amount=amount, currency=currency, provider_reference=reference, payload=payload)
     if status == "Declined":
-        # Every declined try is its own event; a repeated callback of the same try is not.
-        when = data.get("processingDate") or data.get("createdDate") or ""
-        return ProviderReport(kind="declined", event_id=f"{reference}:Declined:{when}", payment_id=payment_id,
+        # A try is told apart by what is signed (the card, the reason code), never by the unsigned
+        # dates: a signed Declined replayed with another processingDate is the same try, counted once.
+        signed = hashlib.sha256(";".join(_field_text(data.get(f)) for f in CALLBACK_FIELDS).encode()).hexdigest()
+        return ProviderReport(kind="declined", event_id=f"{reference}:Declined:{signed[:32]}", payment_id=payment_id,
                               reason=str(data.get("reason") or "Declined"), payload=payload)
     if status == "Refunded":
         # The callback has no refunded amount of its own: its signed `amount` is the invoice's.
@@ -209,10 +210,34 @@ def decode_callback(data: Any, *, merchant: str, secret: str) -> ProviderReport:
     return ProviderReport(kind="ignored", event_id=f"{reference}:{status}", payload=payload)
 
 
-def parse_callback(raw: bytes, settings: Any) -> ProviderReport:
+# How far ahead of our clock a callback's date may be: clocks differ a little, not by minutes.
+CLOCK_SKEW_SECONDS = 300
+
+
+def parse_callback(raw: bytes, settings: Any, *, max_age: int, now: float | None = None) -> ProviderReport:
+    """A serviceUrl callback, verified, and refused when it is older than `max_age` seconds.
+
+    Its age is that of `processingDate` (else `createdDate`), Unix seconds. WayForPay signs
+    neither, so this turns away late deliveries and old callbacks sent again as they were; one
+    sent again with a new date still changes nothing, as its event id comes from signed fields.
+    CHECK_STATUS answers are not judged by age: reconciliation asks about old payments on purpose.
+    """
     try:
         data = json.loads(raw, parse_float=Decimal)
     except ValueError:
         raise BadNotification(400, "the body is not JSON") from None
     merchant, secret, _ = _credentials(settings)
-    return decode_callback(data, merchant=merchant, secret=secret)
+    report = decode_callback(data, merchant=merchant, secret=secret)
+    _check_fresh(data, max_age=max_age, now=time.time() if now is None else now)
+    return report
+
+
+def _check_fresh(data: dict[str, Any], *, max_age: int, now: float) -> None:
+    when = data.get("processingDate") or data.get("createdDate")
+    if isinstance(when, bool) or not isinstance(when, (int, str, Decimal)) or not str(when).isdigit():
+        raise BadNotification(400, "the callback has no processingDate (Unix seconds)")
+    age = now - int(when)
+    if age > max_age:
+        raise BadNotification(400, f"the callback is {int(age)} s old; older than {max_age} s are refused")
+    if age < -CLOCK_SKEW_SECONDS:
+        raise BadNotification(400, f"the callback is dated {int(-age)} s in the future")

@@ -8,15 +8,16 @@ from contracts import Amount, CurrencyCode
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from contracts.events import PaymentMethod, PaymentType
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError, model_validator
 from servicekit.http import Problem
+from servicekit.inputs import Input, Name
 
 # The sandbox forms carry a handful of short fields; anything bigger is not from our page.
 MAX_FORM_BYTES = 4096
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Body(Input):
+    """Unknown fields, control characters and numbers beyond the columns are refused (servicekit.inputs)."""
 
 
 def _new_event_id() -> str:
@@ -115,9 +116,9 @@ class StripeSettingsBody(_Body):
 
 
 class WayForPaySettingsBody(_Body):
-    merchant_account: str = Field(min_length=1, max_length=200)
-    secret_key: str = Field(min_length=1, max_length=300)
-    merchant_domain_name: str = Field(min_length=1, max_length=300)
+    merchant_account: Name = Field(max_length=200)
+    secret_key: Name = Field(max_length=300)
+    merchant_domain_name: Name = Field(max_length=300)
     return_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
 
 

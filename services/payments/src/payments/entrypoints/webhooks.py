@@ -91,7 +91,8 @@ async def wayforpay_webhook(account_id: UUID, request: Request, engine: EngineDe
     raw = await _raw(request)
     settings = await _settings(request, account_id, wayforpay.NAME)
     try:
-        report = wayforpay.parse_callback(raw, settings)
+        report = wayforpay.parse_callback(
+            raw, settings, max_age=request.app.state.settings.wayforpay_callback_max_age_seconds)
     except BadNotification as exc:
         raise _refused("wayforpay", account_id, exc.status, str(exc)) from None
     await _apply(engine, wayforpay.NAME, account_id, report)
