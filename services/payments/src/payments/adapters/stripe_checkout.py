@@ -11,7 +11,9 @@ import stripe
 from contracts import CURRENCY_EXPONENTS
 
 from ..domain.payment import Link, LinkOrder, Payment
-from ..domain.reports import AnswerKeptUnderKey, BadNotification, ProviderReport, ProviderUnavailable
+from ..domain.reports import (
+    AnswerKeptUnderKey, BadNotification, ProviderReport, ProviderUnavailable, UnknownReference,
+)
 
 NAME = "stripe"
 
@@ -139,7 +141,7 @@ def _payment_id(value: Any) -> UUID:
     try:
         return UUID(str(value))
     except ValueError:
-        raise BadNotification(404, "the event names no payment of ours") from None
+        raise UnknownReference("the event names no payment of ours") from None
 
 
 def _currency(obj: dict[str, Any]) -> str:

@@ -60,6 +60,7 @@ class Outcome(Enum):
     DUPLICATE = "duplicate"  # the provider already told us this very event
     REFUNDED = "refunded"
     NOTHING = "nothing"  # a report that changes nothing (an older or smaller refund, say)
+    NOT_OURS = "not_ours"  # about a payment this school does not have (another shop on the same account)
 
 
 def quantized(amount: Decimal, currency: str) -> Decimal:

@@ -16,6 +16,13 @@ class BadNotification(Exception):
         self.status = status
 
 
+class UnknownReference(BadNotification):
+    """A verified notification whose reference is none of our payments' (another shop's, say)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(404, message)
+
+
 class ProviderUnavailable(Exception):
     """The provider could not be asked right now (network, 5xx, missing credentials): try later."""
 

@@ -14,7 +14,7 @@ from .. import service
 from ..adapters import repository as repo
 from ..adapters import stripe_checkout, wayforpay
 from ..domain.payment import AmountMismatch, NotPayable, Outcome, PaymentNotFound
-from ..domain.reports import BadNotification, ProviderReport
+from ..domain.reports import BadNotification, ProviderReport, UnknownReference
 
 log = logging.getLogger("payments.webhooks")
 
@@ -54,7 +54,12 @@ def _refused(
     return Problem(status, "Notification refused", reason)
 
 
-async def _apply(engine: AsyncEngine, provider: str, account_id: UUID, report: ProviderReport) -> Outcome:
+async def _apply(
+    engine: AsyncEngine, provider: str, account_id: UUID, report: ProviderReport, *, unknown_is_foreign: bool = False,
+) -> Outcome:
+    """With `unknown_is_foreign`, a report about a payment this school does not have is taken and
+    ignored: one Stripe account may serve other shops, and Stripe retries any other answer for days
+    and then disables the endpoint."""
     try:
         async with engine.begin() as conn:
             outcome = await service.apply_report(
@@ -62,7 +67,11 @@ async def _apply(engine: AsyncEngine, provider: str, account_id: UUID, report: P
                 correlation_id=current_correlation_id(),
             )
     except PaymentNotFound as exc:
-        raise _refused(provider, account_id, 404, str(exc), report) from None
+        if not unknown_is_foreign:
+            raise _refused(provider, account_id, 404, str(exc), report) from None
+        log.info("%s event %s for account %s names no payment of this school (%s): acknowledged, nothing changed",
+                 provider, report.event_id, account_id, exc)
+        return Outcome.NOT_OURS
     except AmountMismatch as exc:
         raise _refused(provider, account_id, 422, str(exc), report) from None
     except NotPayable as exc:
@@ -80,9 +89,12 @@ async def stripe_webhook(account_id: UUID, request: Request, engine: EngineDep) 
             raw, request.headers.get("stripe-signature"), str(settings.get("webhook_secret", "")),
             tolerance=request.app.state.settings.stripe_webhook_tolerance_seconds,
         )
+    except UnknownReference as exc:
+        log.info("stripe event for account %s: %s; acknowledged, nothing changed", account_id, exc)
+        return {"received": True, "outcome": Outcome.NOT_OURS.value}
     except BadNotification as exc:
         raise _refused("stripe", account_id, exc.status, str(exc)) from None
-    outcome = await _apply(engine, stripe_checkout.NAME, account_id, report)
+    outcome = await _apply(engine, stripe_checkout.NAME, account_id, report, unknown_is_foreign=True)
     return {"received": True, "outcome": outcome.value}
 
 
