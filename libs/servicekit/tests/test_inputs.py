@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from contracts import AccessTerms, Amount
 from pydantic import Field, TypeAdapter, ValidationError
-from servicekit.inputs import INT32_MAX, Input, Name, text_fault
+from servicekit.inputs import INT32_MAX, Input, Name, language_of, text_fault
 
 
 class Line(Input):
@@ -80,3 +80,17 @@ def test_what_is_within_the_rules_is_taken_as_sent():
                                   "note": "call\tafter 5\n"})
     assert (order.version, order.note) == (INT32_MAX, "call\tafter 5\n")
     assert order.due_at == datetime(2999, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("tag, language", [
+    ("uk", "uk"), ("uk-UA", "uk"), ("uk_UA", "uk"), ("UK-ua", "uk"), ("uk_UA.UTF-8", "uk"), ("sr_RS@latin", "sr"),
+    ("zh-Hant-TW", "zh"), ("en-US-u-ca-gregory", "en"), (" pl ", "pl"), ("fil-PH", "fil"),
+])
+def test_a_language_tag_in_either_form_is_read_as_its_language(tag, language):
+    assert language_of(tag) == language
+
+
+@pytest.mark.parametrize("tag", ["", "u", "ukrainian", "uk--UA", "12", "uk-UA-", "../etc", "uk UA", "x" * 70])
+def test_anything_else_is_not_a_language(tag):
+    with pytest.raises(ValueError):
+        language_of(tag)

@@ -33,12 +33,15 @@ async def make_offer(client, account, price="1500.00", currency="UAH", discount=
 async def test_open_offer_records_checkout_and_emits_offer_opened(client_app):
     client, app = client_app
     account = uuid.uuid4()
-    await client.put("/school", json={"name": "Kyiv Code School", "default_locale": "uk"}, headers=as_account(account))
+    school = await client.put("/school", json={"name": "Kyiv Code School", "default_locale": "uk_UA.UTF-8"},
+                              headers=as_account(account))
+    assert school.json()["default_locale"] == "uk"
     offer = (await make_offer(client, account, price="1547.36", discount="47.36")).json()
     assert offer["total"] == "1500.00"
+    # What a widget reading navigator.language sends: a BCP 47 tag, kept as its language.
     opened = await client.post(
         f"/public/offers/{offer['id']}/checkouts",
-        json={"name": "Olena", "email": "olena@example.com", "phone": "+380 50 123 4567", "locale": "uk"},
+        json={"name": "Olena", "email": "olena@example.com", "phone": "+380 50 123 4567", "locale": "uk-UA"},
     )
     assert opened.status_code == 202, opened.text
     checkout_id = opened.json()["checkout_id"]
@@ -53,7 +56,11 @@ async def test_open_offer_records_checkout_and_emits_offer_opened(client_app):
     event = row.payload
     assert event["school_name"] == "Kyiv Code School"
     assert event["total"] == "1500.00" and event["currency"] == "UAH"
-    assert event["contact"]["phone"] == "+380501234567"
+    assert event["contact"]["phone"] == "+380501234567" and event["contact"]["locale"] == "uk"
+    assert event["school_locale"] == "uk"
+    refused = await client.post(f"/public/offers/{offer['id']}/checkouts",
+                                json={"name": "Olena", "email": "olena@example.com", "locale": "ukrainian"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "locale"
     assert event["lines"][0]["price"] == "1547.36"
 
 

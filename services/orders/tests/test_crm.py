@@ -212,6 +212,18 @@ async def test_an_older_product_announcement_arriving_late_changes_nothing(crm):
     assert card.json()["lines"][0]["product_title"] == "New name"
 
 
+async def test_a_contacts_language_is_taken_in_either_form_and_kept_as_its_language(crm):
+    client, _, _ = crm
+    account = uuid.uuid4()
+    made = await client.post("/contacts", json={"name": "Ola", "email": "ola@example.com", "locale": "pl_PL.UTF-8"},
+                             headers=who(account))
+    assert made.status_code == 201 and made.json()["locale"] == "pl"
+    changed = await client.patch(f"/contacts/{made.json()['id']}", json={"locale": "de-AT"}, headers=who(account))
+    assert changed.json()["locale"] == "de"
+    refused = await client.patch(f"/contacts/{made.json()['id']}", json={"locale": "german"}, headers=who(account))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "locale"
+
+
 async def test_another_pipeline_stage_is_refused(crm, new_school):
     client, app, _ = crm
     account = await new_school(app)

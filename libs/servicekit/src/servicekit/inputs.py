@@ -123,6 +123,24 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # A date-time a query may filter on (bodies are checked by `Input`).
 Moment = Annotated[AwareDatetime, AfterValidator(_checked)]
 
+# A language as browsers and systems name it: BCP 47 ("uk", "uk-UA", "zh-Hant-TW", what
+# navigator.language sends) or POSIX ("uk_UA", "uk_UA.UTF-8", "sr_RS@latin").
+_LANGUAGE_TAG = re.compile(
+    r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8}){0,6}(?:\.[A-Za-z0-9-]{1,20})?(?:@[A-Za-z0-9]{1,20})?")
+
+
+def language_of(tag: str) -> str:
+    """The language a tag names, lower case ("uk-UA" and "uk_UA.UTF-8" are "uk"); ValueError if none.
+
+    Emails are translated per language, not per region, so the language is what is kept."""
+    found = _LANGUAGE_TAG.fullmatch(tag.strip())
+    if found is None:
+        raise ValueError("not a language tag: give one such as uk, uk-UA or uk_UA")
+    return found.group(1).lower()
+
+
+Language = Annotated[str, StringConstraints(max_length=64), AfterValidator(language_of)]
+
 
 def install_input_rules(app: Any) -> None:
     """Inside the request context (its correlation id and metrics) and outside every route."""

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from contracts import AccessTerms, Amount, CurrencyCode, PaymentMethod, PaymentType
 from pydantic import AwareDatetime, ConfigDict, EmailStr, Field, model_validator
-from servicekit.inputs import Input, Name
+from servicekit.inputs import Input, Language, Name
 
 Text200 = Field(max_length=200)  # of a Name: stripped, never blank
 OrderType = Literal["regular", "renewal", "upsell", "gift"]
@@ -22,14 +22,14 @@ class ContactFields(_Command):
     name: Name = Text200
     email: EmailStr
     phone: str | None = Field(default=None, max_length=40)
-    locale: str | None = Field(default=None, min_length=2, max_length=20)
+    locale: Language | None = None
 
 
 class ContactChanges(_Command):
     name: Name | None = Field(default=None, max_length=200)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=40)
-    locale: str | None = Field(default=None, min_length=2, max_length=20)
+    locale: Language | None = None
 
 
 class LineFields(_Command):

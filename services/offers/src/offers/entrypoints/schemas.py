@@ -6,7 +6,7 @@ from uuid import UUID
 
 from contracts import AccessTerms, Amount, LessonDelay
 from pydantic import AwareDatetime, EmailStr, Field, field_validator
-from servicekit.inputs import Input, Name
+from servicekit.inputs import Input, Language, Name
 
 from ..domain.school import check_time_zone
 
@@ -17,7 +17,7 @@ class _Body(Input):
 
 class SchoolIn(_Body):
     name: Name = Field(max_length=200)
-    default_locale: str = Field(default="en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
+    default_locale: Language = "en"
     time_zone: str | None = Field(default=None, max_length=64, description="IANA zone; null: the deployment's")
     reply_to: EmailStr | None = None
 
@@ -113,5 +113,5 @@ class CheckoutIn(_Body):
     name: Name = Field(max_length=200)
     email: EmailStr
     phone: str | None = Field(default=None, max_length=32)
-    locale: str | None = Field(default=None, pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
+    locale: Language | None = None
     source: Literal["page", "widget"] = "page"
