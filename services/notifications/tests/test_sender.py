@@ -5,7 +5,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from contracts import ContactData, OrderCreated, PaymentLinkIssued
 from notifications import service
 from notifications.entrypoints.sender import email_sender
 from notifications.main import MIGRATIONS
@@ -14,6 +13,8 @@ from servicekit.testing import migrated_database
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from .conftest import record_link_email
+
 
 @pytest.fixture(scope="module")
 async def database(infra):
@@ -21,25 +22,6 @@ async def database(infra):
     engine = create_async_engine(url)
     yield url, engine
     await engine.dispose()
-
-
-async def record_link_email(engine, to: str) -> uuid.UUID:
-    """What the consumers do for OrderCreated and PaymentLinkIssued: returns the order id."""
-    order = OrderCreated(
-        account_id=uuid.uuid4(), correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), order_number=5,
-        school_name="School", contact_id=uuid.uuid4(), contact=ContactData(name="Ivan", email=to), currency="EUR",
-        lines=[], discount="0", total="99.00", payment_plan=[], provider="sandbox",
-    )
-    link = PaymentLinkIssued.caused_by(
-        order, order_id=order.order_id, payment_id=uuid.uuid4(), amount="99.00", currency="EUR",
-        provider="sandbox", url="https://pay.example/p",
-    )
-    async with engine.begin() as conn:
-        await service.on_order_created(conn, order)
-        await service.on_payment_link_issued(conn, link)
-        # The same event again (a redelivery that got past no inbox): still one delivery.
-        await service.on_payment_link_issued(conn, link)
-    return order.order_id
 
 
 async def statuses(engine, order_ids: list[uuid.UUID]) -> list[str]:

@@ -1,11 +1,15 @@
-"""Hands rendered emails to the mail server (aiosmtplib) and says whether a failure is final."""
+"""Hands rendered emails to the mail server (aiosmtplib) and says whether a failure is final, or unknown."""
 
 import asyncio
+import contextlib
+import re
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Literal
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 
 from ..domain.delivery import Outgoing
 
@@ -16,6 +20,21 @@ class SendFailed(Exception):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class Unconfirmed(Exception):
+    """The end of the message may have reached the server, but its answer was not seen."""
+
+
+class NotHandedOver(Exception):
+    """`handing_over` said no: the message was withdrawn before its end, so the server has nothing."""
+
+
+HandingOver = Callable[[], Awaitable[bool]]
+
+
+async def _go_ahead() -> bool:
+    return True
 
 
 def _refused_for_good(code: int) -> bool:
@@ -35,6 +54,7 @@ class SmtpMailer:
         validate_certs: bool = True,
         ca_file: str | None = None,
         timeout: float = 10,
+        idempotency_header: str | None = None,
     ) -> None:
         self._host = host
         self._port = port
@@ -45,12 +65,23 @@ class SmtpMailer:
         self._validate_certs = validate_certs
         self._ca_file = ca_file
         self._timeout = timeout
+        self._idempotency_header = idempotency_header
         self._domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+
+    @property
+    def timeout(self) -> float:
+        """The longest wait for one answer of the server (the one to the end of the message included)."""
+        return self._timeout
 
     @property
     def deadline(self) -> float:
         """The longest one email may take, connecting included."""
         return self._timeout * 3
+
+    @property
+    def drops_repeats(self) -> bool:
+        """Whether the server drops a second copy of a message (it honours our idempotency key)."""
+        return self._idempotency_header is not None
 
     def compose(self, email: Outgoing) -> EmailMessage:
         message = EmailMessage()
@@ -60,26 +91,35 @@ class SmtpMailer:
         message["Date"] = formatdate(localtime=False)
         # The same on every try, so a mail client can fold a rare duplicate into one.
         message["Message-ID"] = f"<{email.id}@{self._domain}>"
+        if self._idempotency_header:
+            # A provider that honours such a key sends one email per key, however often it is handed over.
+            message[self._idempotency_header] = str(email.id)
         message.set_content(email.text_body)
         message.add_alternative(email.html_body, subtype="html")
         return message
 
-    async def send(self, email: Outgoing) -> None:
-        """Deliver one email to the mail server, or raise SendFailed."""
+    async def send(self, email: Outgoing, handing_over: HandingOver = _go_ahead) -> None:
+        """Deliver one email to the mail server, or raise SendFailed, Unconfirmed or NotHandedOver.
+
+        The transaction is driven step by step so that `handing_over` runs, and must say yes,
+        after the whole message is written and just before its final "." (RFC 5321's end of
+        mail data). Until then the server holds nothing it may deliver: a try stopped there,
+        however it stops, leaves no email behind. From then on the server may own the message,
+        so a missing answer is Unconfirmed, never a failure worth a blind retry.
+        """
+        handed_over = False
+
+        async def hand_over() -> None:
+            nonlocal handed_over
+            if not await handing_over():
+                raise NotHandedOver(f"delivery {email.id} is no longer this try's to send")
+            handed_over = True
+
         try:
             async with asyncio.timeout(self.deadline):
-                await aiosmtplib.send(
-                    self.compose(email),
-                    hostname=self._host,
-                    port=self._port,
-                    username=self._username,
-                    password=self._password,
-                    use_tls=self._tls == "tls",
-                    start_tls=self._tls == "starttls",
-                    validate_certs=self._validate_certs,
-                    cert_bundle=self._ca_file,
-                    timeout=self._timeout,
-                )
+                await self._transaction(email, hand_over)
+        except (NotHandedOver, Unconfirmed):
+            raise
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refusals = exc.recipients
             raise SendFailed(
@@ -93,4 +133,60 @@ class SmtpMailer:
         except aiosmtplib.SMTPResponseException as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc.code} {exc.message}", permanent=False) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            if handed_over:  # the server may have the message and said nothing we heard
+                raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+
+    async def _transaction(self, email: Outgoing, hand_over: Callable[[], Awaitable[None]]) -> None:
+        client = aiosmtplib.SMTP(
+            hostname=self._host,
+            port=self._port,
+            username=self._username,
+            password=self._password,
+            use_tls=self._tls == "tls",
+            start_tls=self._tls == "starttls",
+            validate_certs=self._validate_certs,
+            cert_bundle=self._ca_file,
+            timeout=self._timeout,
+        )
+        await client.connect()
+        done = False
+        try:
+            message = self.compose(email)
+            sender, recipient = parseaddr(self._sender)[1], email.recipient
+            utf8 = not (sender + recipient).isascii()
+            if utf8 and not client.supports_extension("smtputf8"):
+                raise aiosmtplib.SMTPNotSupported("the recipient's address needs SMTPUTF8, which the server lacks")
+            eight_bit = client.supports_extension("8bitmime")
+            data = _dot_stuffed(flatten_message(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit"))
+            options = [f"SIZE={len(data) + 3}"] if client.supports_extension("size") else []
+            options += ["SMTPUTF8"] if utf8 else []
+            options += ["BODY=8BITMIME"] if eight_bit else []
+            encoding = "utf-8" if utf8 else "ascii"
+            await client.mail(sender, options=options, encoding=encoding)
+            await client.rcpt(recipient, encoding=encoding)
+            started = await client.execute_command(b"DATA")
+            if started.code != 354:
+                raise aiosmtplib.SMTPDataError(started.code, started.message)
+            assert client.protocol is not None
+            client.protocol.write(data)
+            await hand_over()
+            answer = await client.execute_command(b".")
+            if answer.code != 250:
+                raise aiosmtplib.SMTPDataError(answer.code, answer.message)
+            done = True
+        finally:
+            if done:
+                # The server has the message; a failed goodbye changes nothing about it.
+                with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                    await client.quit()
+            # Otherwise drop the connection: mid-DATA that is the only way to withdraw the message.
+            client.close()
+
+
+def _dot_stuffed(message: bytes) -> bytes:
+    """The message as DATA carries it, without the final ".": CRLF lines, a leading "." doubled."""
+    message = re.sub(rb"\r\n|\r|\n", b"\r\n", message)
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    return re.sub(rb"(?m)^\.", b"..", message)
