@@ -28,6 +28,7 @@ class SmtpTap:
         self.delay = delay
         self.port = 0
         self.connections = 0
+        self.datas_seen = 0
         self.ends_seen = 0
         self.replies_held = asyncio.Event()
         self._released = asyncio.Event()
@@ -76,6 +77,8 @@ class SmtpTap:
         tail = b""
         while data := await reader.read(65536):
             seen = tail + data
+            if seen.endswith(b"\nDATA\r\n") or data == b"DATA\r\n":
+                self.datas_seen += 1
             if END_OF_DATA in seen:
                 state["ended"] = True
                 self.ends_seen += 1

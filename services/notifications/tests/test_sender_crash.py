@@ -1,6 +1,7 @@
-"""Email exactly once when a sender dies: a real sender process killed (SIGKILL) at each step of a
-send, real PostgreSQL, and the local stack's mailbox (a real SMTP server writing each message it
-accepts to disk), counted per Message-ID.
+"""Email exactly once when a sender dies or is slow: a real sender process killed (SIGKILL) at each
+step of a send, or a live send slower than its lease beside another sender; real PostgreSQL and the
+local stack's mailbox (a real SMTP server writing each message it accepts to disk), counted per
+Message-ID.
 
 The steps are reached with real parts only: a TCP relay that holds the server's replies (tap.py)
 and row locks taken by the test, which make the sender's next UPDATE wait where it stands.
@@ -82,11 +83,11 @@ async def rows(engine, ids: list[uuid.UUID]) -> list:
 
 
 @asynccontextmanager
-async def sender_process(url: str, smtp_port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+async def sender_process(url: str, smtp_port: int, **variables: str) -> AsyncIterator[asyncio.subprocess.Process]:
     """A sender on its own process, as a replica runs it; the test kills it with SIGKILL."""
     env = {
         **os.environ, "NOTIFICATIONS_DATABASE_URL": url, "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
-        "NOTIFICATIONS_SMTP_TIMEOUT": str(TIMEOUT), "NOTIFICATIONS_SEND_LEASE": str(LEASE),
+        "NOTIFICATIONS_SMTP_TIMEOUT": str(TIMEOUT), "NOTIFICATIONS_SEND_LEASE": str(LEASE), **variables,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(SENDER), env=env, stdout=asyncio.subprocess.PIPE,
@@ -165,7 +166,7 @@ async def test_killed_during_data_the_server_keeps_nothing_and_the_next_sender_s
                 tap.release()
                 # The whole message is with the server but for its end: the handover waits on the lock.
                 await eventually(lambda: _waiting(engine, "%handed_over_at=now()%", len(ids)))
-                assert tap.ends_seen == 0 and copies(mailbox, ids) == [0, 0]
+                assert tap.datas_seen == len(ids) and tap.ends_seen == 0 and copies(mailbox, ids) == [0, 0]
                 process.kill()
                 await process.wait()
     await finish_with_another_sender(url, engine, mailbox, ids, eventually)
@@ -205,6 +206,69 @@ async def test_killed_before_the_servers_answer_reached_it_no_second_copy_is_sen
     await finish_with_another_sender(url, engine, mailbox, ids, eventually)
     assert copies(mailbox, ids) == [1, 1]
     assert {(r.status, r.attempts, r.last_error) for r in await rows(engine, ids)} == {("sent", 1, UNCONFIRMED)}
+
+
+async def test_a_sender_that_never_hears_the_answer_to_the_end_counts_the_email_as_sent(
+    database, mailbox, eventually
+):
+    url, engine = database
+    ids = await new_deliveries(engine)
+    async with SmtpTap(mailbox.smtp_port, hold="after-end") as tap:
+        sender = email_sender(engine, settings(url, tap.port))
+        await sender.start()
+        try:
+            # The answer never comes: the wait for it times out, and the try does not send again.
+            await eventually(lambda: _decided(engine, ids), timeout=30)
+        finally:
+            await sender.stop()
+    assert copies(mailbox, ids) == [1, 1]
+    assert {(r.status, r.attempts, r.last_error) for r in await rows(engine, ids)} == {("sent", 1, UNCONFIRMED)}
+
+
+async def test_with_an_idempotency_key_the_server_honours_an_unanswered_handover_is_sent_again_under_it(
+    database, mailbox, eventually
+):
+    url, engine = database
+    ids = await new_deliveries(engine)
+    header = "Resend-Idempotency-Key"
+    async with SmtpTap(mailbox.smtp_port, hold="after-end") as tap:
+        async with sender_process(url, tap.port, NOTIFICATIONS_SMTP_IDEMPOTENCY_HEADER=header) as process:
+            await eventually(lambda: tap.ends_seen == len(ids) and copies(mailbox, ids) == [1, 1])
+            process.kill()
+    sender = email_sender(engine, settings(url, mailbox.smtp_port, smtp_idempotency_header=header))
+    await sender.start()
+    try:
+        await eventually(lambda: _decided(engine, ids), timeout=30)
+    finally:
+        await sender.stop()
+    # The local mailbox keeps both; a provider that honours the key sends the second to no one.
+    assert copies(mailbox, ids) == [2, 2]
+    keys = Counter(value for m in mailbox.messages() for name, value in m["headers"] if name == header)
+    assert keys == {str(i): 2 for i in ids}
+    assert {(r.status, r.attempts, r.last_error) for r in await rows(engine, ids)} == {("sent", 2, None)}
+
+
+async def test_a_slow_live_send_keeps_its_lease_and_no_other_sender_takes_it(database, mailbox, eventually):
+    url, engine = database
+    ids = await new_deliveries(engine)
+    # Each of the server's seven replies a second late: the send outlasts its lease, never a step's timeout.
+    async with SmtpTap(mailbox.smtp_port, delay=1.0) as tap:
+        slow = email_sender(engine, settings(url, tap.port))
+        other = email_sender(engine, settings(url, mailbox.smtp_port))
+        await slow.start()
+        try:
+            await eventually(lambda: tap.connections == len(ids))
+            started = time.monotonic()
+            await other.start()
+            await eventually(lambda: _decided(engine, ids), timeout=30)
+            took = time.monotonic() - started
+        finally:
+            await other.stop()
+            await slow.stop()
+    assert took > LEASE
+    assert copies(mailbox, ids) == [1, 1]
+    # The first try did it: the other sender never claimed the deliveries while they were being sent.
+    assert {(r.status, r.attempts, r.last_error) for r in await rows(engine, ids)} == {("sent", 1, None)}
 
 
 async def _waiting(engine, like: str, count: int) -> bool:
