@@ -153,7 +153,7 @@ async def test_an_email_already_with_the_mail_server_when_the_order_closes_is_lo
     async with engine.begin() as conn:
         [taken] = [d for d in await service.claim_due(conn, 1000, timedelta(minutes=5))
                    if d.recipient == order.contact.email]
-        assert await service.hand_over(conn, taken, timedelta(minutes=5))
+        assert await service.hand_over(conn, [taken], timedelta(minutes=5)) == {taken.id}
     await apply(engine, service.on_order_updated, updated(order, 2, "cancelled"))
     assert await log(engine, order.order_id) == {"payment_link": ("cancelled", "order_cancelled")}
     # The mail server said OK: the log tells the truth, and the order's history hears of it.
@@ -176,7 +176,7 @@ async def test_a_claimed_email_cancelled_before_its_handover_is_not_sent(engine)
     await apply(engine, service.on_order_updated, updated(order, 2, "cancelled"))
     # The sender is still before the end of the message: it is told to withdraw it.
     async with engine.begin() as conn:
-        assert not await service.hand_over(conn, taken, timedelta(minutes=5))
+        assert await service.hand_over(conn, [taken], timedelta(minutes=5)) == set()
     assert await log(engine, order.order_id) == {"payment_link": ("cancelled", "order_cancelled")}
 
 

@@ -164,9 +164,10 @@ async def test_killed_during_data_the_server_keeps_nothing_and_the_next_sender_s
             await eventually(lambda: tap.connections == len(ids))
             async with locked(engine, ids):
                 tap.release()
-                # The whole message is with the server but for its end: the handover waits on the lock.
-                await eventually(lambda: _waiting(engine, "%handed_over_at=now()%", len(ids)))
-                assert tap.datas_seen == len(ids) and tap.ends_seen == 0 and copies(mailbox, ids) == [0, 0]
+                # The whole message is with the server but for its end: the handover waits on the lock
+                # (the sends' handovers share a transaction, or queue behind it).
+                await eventually(lambda: _waiting_after_data(engine, tap, len(ids)))
+                assert tap.ends_seen == 0 and copies(mailbox, ids) == [0, 0]
                 process.kill()
                 await process.wait()
     await finish_with_another_sender(url, engine, mailbox, ids, eventually)
@@ -269,6 +270,10 @@ async def test_a_slow_live_send_keeps_its_lease_and_no_other_sender_takes_it(dat
     assert copies(mailbox, ids) == [1, 1]
     # The first try did it: the other sender never claimed the deliveries while they were being sent.
     assert {(r.status, r.attempts, r.last_error) for r in await rows(engine, ids)} == {("sent", 1, None)}
+
+
+async def _waiting_after_data(engine, tap: SmtpTap, count: int) -> bool:
+    return tap.datas_seen == count and await _waiting(engine, "%handed_over_at=now()%", 1)
 
 
 async def _waiting(engine, like: str, count: int) -> bool:

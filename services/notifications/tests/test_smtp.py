@@ -57,8 +57,9 @@ async def test_the_handover_comes_after_the_whole_message_and_before_its_end(mai
     to = f"{uuid.uuid4().hex}@example.com"
     seen: list[int] = []
 
-    async def handing_over() -> bool:
+    async def handing_over(end_of_data) -> bool:
         seen.append(mailbox.data_tries[to])  # the server has not had the end of the message yet
+        end_of_data()
         return True
 
     await mailer(mailbox.port).send(an_email(to), handing_over)
@@ -68,7 +69,7 @@ async def test_the_handover_comes_after_the_whole_message_and_before_its_end(mai
 async def test_a_message_withdrawn_at_the_handover_never_reaches_the_server(mailbox):
     to = f"{uuid.uuid4().hex}@example.com"
 
-    async def withdrawn() -> bool:
+    async def withdrawn(end_of_data) -> bool:
         return False
 
     with pytest.raises(NotHandedOver):

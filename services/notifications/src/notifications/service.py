@@ -145,9 +145,14 @@ async def renew_leases(conn: AsyncConnection, held: list[tuple[UUID, int]], leas
     return await repo.renew_leases(conn, held, lease)
 
 
-async def hand_over(conn: AsyncConnection, delivery: Outgoing, lease: timedelta) -> bool:
-    """Whether this try may hand its message over; once this commits, no other try sends it blindly."""
-    return await repo.hand_over(conn, delivery, lease)
+async def hand_over(conn: AsyncConnection, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
+    """The ids of the tries that may hand their message over; once this commits, no other try
+    sends them blindly again."""
+    return await repo.hand_over(conn, tries, lease)
+
+
+async def withdraw_handover(conn: AsyncConnection, tries: list[Outgoing]) -> None:
+    await repo.withdraw_handover(conn, tries)
 
 
 async def record_sent(conn: AsyncConnection, delivery: Outgoing) -> None:

@@ -290,19 +290,28 @@ async def renew_leases(conn: AsyncConnection, held: list[tuple[UUID, int]], leas
     return result.rowcount
 
 
-async def hand_over(conn: AsyncConnection, delivery: Outgoing, lease: timedelta) -> bool:
-    """Record that this try is handing the message over; False if it may no longer send it (the
-    order closed and cancelled it, or the lease ran out and another try took it)."""
-    row = (await conn.execute(
+async def hand_over(conn: AsyncConnection, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
+    """Record that these tries are handing their messages over; the ids of those that may (the
+    others' order closed and cancelled them, or their lease ran out and another try took them)."""
+    rows = await conn.execute(
         update(deliveries)
         .where(
-            deliveries.c.id == delivery.id, deliveries.c.attempts == delivery.attempts,
+            tuple_(deliveries.c.id, deliveries.c.attempts).in_([(t.id, t.attempts) for t in tries]),
             deliveries.c.status == "pending", deliveries.c.handed_over_at.is_(None),
         )
         .values(handed_over_at=func.now(), next_attempt_at=func.now() + lease)
         .returning(deliveries.c.id)
-    )).first()
-    return row is not None
+    )
+    return {r.id for r in rows}
+
+
+async def withdraw_handover(conn: AsyncConnection, tries: list[Outgoing]) -> None:
+    """These tries recorded a handover and then never wrote the end of their message."""
+    await conn.execute(
+        update(deliveries)
+        .where(tuple_(deliveries.c.id, deliveries.c.attempts).in_([(t.id, t.attempts) for t in tries]), _OPEN)
+        .values(handed_over_at=None)
+    )
 
 
 _OUTCOME = (

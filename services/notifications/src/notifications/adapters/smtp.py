@@ -30,10 +30,14 @@ class NotHandedOver(Exception):
     """`handing_over` said no: the message was withdrawn before its end, so the server has nothing."""
 
 
-HandingOver = Callable[[], Awaitable[bool]]
+# Given the function that writes the end of the message, says whether the try may hand it over.
+# Saying yes, it must have called that function, at once (no await) after the handover became
+# durable: the time between the two is the one window in which a crash loses the email.
+HandingOver = Callable[[Callable[[], None]], Awaitable[bool]]
 
 
-async def _go_ahead() -> bool:
+async def _go_ahead(end_of_data: Callable[[], None]) -> bool:
+    end_of_data()
     return True
 
 
@@ -101,23 +105,16 @@ class SmtpMailer:
     async def send(self, email: Outgoing, handing_over: HandingOver = _go_ahead) -> None:
         """Deliver one email to the mail server, or raise SendFailed, Unconfirmed or NotHandedOver.
 
-        The transaction is driven step by step so that `handing_over` runs, and must say yes,
-        after the whole message is written and just before its final "." (RFC 5321's end of
-        mail data). Until then the server holds nothing it may deliver: a try stopped there,
-        however it stops, leaves no email behind. From then on the server may own the message,
-        so a missing answer is Unconfirmed, never a failure worth a blind retry.
+        The transaction is driven step by step so that `handing_over` decides, after the whole
+        message is written and before its final "." (RFC 5321's end of mail data). Until that
+        "." the server holds nothing it may deliver: a try stopped earlier, however it stops,
+        leaves no email behind. From the "." on the server may own the message, so a missing
+        answer is Unconfirmed, never a failure worth a blind retry.
         """
-        handed_over = False
-
-        async def hand_over() -> None:
-            nonlocal handed_over
-            if not await handing_over():
-                raise NotHandedOver(f"delivery {email.id} is no longer this try's to send")
-            handed_over = True
-
+        ended = [False]
         try:
             async with asyncio.timeout(self.deadline):
-                await self._transaction(email, hand_over)
+                await self._transaction(email, handing_over, ended)
         except (NotHandedOver, Unconfirmed):
             raise
         except aiosmtplib.SMTPRecipientsRefused as exc:
@@ -133,11 +130,11 @@ class SmtpMailer:
         except aiosmtplib.SMTPResponseException as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc.code} {exc.message}", permanent=False) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            if handed_over:  # the server may have the message and said nothing we heard
+            if ended[0]:  # the server may have the message and said nothing we heard
                 raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
 
-    async def _transaction(self, email: Outgoing, hand_over: Callable[[], Awaitable[None]]) -> None:
+    async def _transaction(self, email: Outgoing, handing_over: HandingOver, ended: list[bool]) -> None:
         client = aiosmtplib.SMTP(
             hostname=self._host,
             port=self._port,
@@ -168,10 +165,22 @@ class SmtpMailer:
             started = await client.execute_command(b"DATA")
             if started.code != 354:
                 raise aiosmtplib.SMTPDataError(started.code, started.message)
-            assert client.protocol is not None
-            client.protocol.write(data)
-            await hand_over()
-            answer = await client.execute_command(b".")
+            protocol = client.protocol
+            assert protocol is not None
+            protocol.write(data)  # an email is small: the kernel takes it at once, no flow control needed
+
+            def end_of_data() -> None:
+                # aiosmtplib drops a reply that arrives while none is expected, and this one may
+                # come before read_response is awaited: expect it first (as its own commands do).
+                protocol._response_pending = True
+                protocol.write(b".\r\n")
+                ended[0] = True
+
+            if not await handing_over(end_of_data):
+                raise NotHandedOver(f"delivery {email.id} is no longer this try's to send")
+            if not ended[0]:
+                raise RuntimeError("handing_over said yes without ending the message")
+            answer = await protocol.read_response(timeout=self._timeout)
             if answer.code != 250:
                 raise aiosmtplib.SMTPDataError(answer.code, answer.message)
             done = True

@@ -7,8 +7,9 @@
   lease is short and renewed while the send is in progress (servicekit's LeaseKeeper):
   a dead sender's deliveries come back within one lease, a live one keeps its own.
 - Just before the end of the message goes to the server, the try records the handover,
-  fenced by its number: a try whose lease was lost (or whose email was cancelled) stops
-  there, and the server, which never saw the end, keeps nothing.
+  fenced by its number (handovers.py: the sends in flight share that commit, and their
+  ends are written the moment it returns). A try whose lease was lost (or whose email was
+  cancelled) stops there, and the server, which never saw the end, keeps nothing.
 - A delivery handed over whose try died before the mark is counted as sent, not sent
   again (at most once for that window, see docs/reliability.md), unless the server drops
   repeats by an idempotency key: then it is simply tried again.
@@ -30,6 +31,7 @@ from ..adapters.listener import DeliveriesListener
 from ..adapters.smtp import NotHandedOver, SendFailed, SmtpMailer, Unconfirmed
 from ..domain.delivery import Outgoing, RetryPolicy
 from ..settings import Settings
+from .handovers import Handovers
 
 log = logging.getLogger("notifications.sender")
 
@@ -57,6 +59,7 @@ class EmailSender:
         seconds = max(lease, mailer.timeout + 1)
         self._lease = timedelta(seconds=seconds)
         self._leases: LeaseKeeper[tuple[UUID, int]] = LeaseKeeper(self._renew, every=seconds / 3, name="email-sender")
+        self._handovers = Handovers(engine, self._lease)
         self._retry_unconfirmed = mailer.drops_repeats
         self._listener = DeliveriesListener(engine)
         self._task: asyncio.Task[None] | None = None
@@ -117,14 +120,10 @@ class EmailSender:
         async with self._engine.begin() as conn:
             await service.renew_leases(conn, held, self._lease)
 
-    async def _hand_over(self, delivery: Outgoing) -> bool:
-        async with self._engine.begin() as conn:
-            return await service.hand_over(conn, delivery, self._lease)
-
     async def _send(self, delivery: Outgoing) -> None:
         async with self._leases.holding((delivery.id, delivery.attempts)):
             try:
-                await self._mailer.send(delivery, lambda: self._hand_over(delivery))
+                await self._mailer.send(delivery, lambda end: self._handovers.hand_over(delivery, end))
             except NotHandedOver:
                 log.info("delivery %s: try %d withdrawn before the end of the message (cancelled, or "
                          "taken over after its lease ran out)", delivery.id, delivery.attempts)
