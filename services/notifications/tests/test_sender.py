@@ -85,3 +85,34 @@ async def test_a_delivery_locked_by_one_sender_is_skipped_by_another(database):
         assert mine not in await asyncio.wait_for(claimed_ids(engine), 5)
         await holder.rollback()
     assert mine in await claimed_ids(engine)
+
+
+async def test_the_sends_in_flight_hand_over_in_one_commit_and_end_their_messages_in_that_step(database):
+    from notifications.entrypoints.handovers import Handovers
+
+    _, engine = database
+    orders = [await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com") for _ in range(3)]
+    mine = {await delivery_id(engine, o) for o in orders}
+    async with engine.begin() as conn:
+        tries = [d for d in await service.claim_due(conn, 100, timedelta(minutes=5)) if d.id in mine]
+    steps: list[str] = []
+
+    async def busy() -> None:  # another task that runs whenever it is given the chance
+        while True:
+            steps.append("other")
+            await asyncio.sleep(0)
+
+    noise = asyncio.create_task(busy())
+    handovers = Handovers(engine, timedelta(minutes=5))
+    granted = await asyncio.gather(*(
+        handovers.hand_over(t, lambda t=t: steps.append(f"end {t.id}")) for t in tries
+    ))
+    noise.cancel()
+    assert granted == [True, True, True]
+    ends = [i for i, step in enumerate(steps) if step.startswith("end")]
+    assert len(ends) == 3 and ends == list(range(ends[0], ends[0] + 3)), "no other step between the ends"
+    async with engine.connect() as conn:
+        moments = set(await conn.scalars(
+            text("SELECT handed_over_at FROM deliveries WHERE id = ANY(:ids)"), {"ids": list(mine)}
+        ))
+    assert len(moments) == 1, "one transaction"
