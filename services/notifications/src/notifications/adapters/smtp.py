@@ -85,7 +85,7 @@ class SmtpMailer:
     @property
     def drops_repeats(self) -> bool:
         """Whether the server drops a second copy of a message (it honours our idempotency key)."""
-        return self._idempotency_header is not None
+        return bool(self._idempotency_header)  # an empty value is no key
 
     def compose(self, email: Outgoing) -> EmailMessage:
         message = EmailMessage()
@@ -133,6 +133,10 @@ class SmtpMailer:
             if ended[0]:  # the server may have the message and said nothing we heard
                 raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        except Exception as exc:
+            if ended[0]:  # even a bug of ours after the end must not turn into a second copy
+                raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
+            raise
 
     async def _transaction(self, email: Outgoing, handing_over: HandingOver, ended: list[bool]) -> None:
         client = aiosmtplib.SMTP(
