@@ -77,6 +77,17 @@ async def test_a_message_withdrawn_at_the_handover_never_reaches_the_server(mail
     assert mailbox.rcpt_tries[to] == 1 and mailbox.data_tries[to] == 0 and mailbox.envelopes_to(to) == []
 
 
+async def test_anything_going_wrong_after_the_end_of_the_message_is_unconfirmed(mailbox):
+    to = f"{uuid.uuid4().hex}@example.com"
+
+    async def ended_then_broke(end_of_data) -> bool:
+        end_of_data()
+        raise RuntimeError("a bug of ours")
+
+    with pytest.raises(Unconfirmed):
+        await mailer(mailbox.port).send(an_email(to), ended_then_broke)
+
+
 async def test_no_answer_to_the_end_of_the_message_is_unconfirmed_not_a_failure(mailbox):
     to = f"{uuid.uuid4().hex}@example.com"
     async with SmtpTap(mailbox.port, hold="after-end") as tap:
