@@ -50,8 +50,9 @@ DEFAULTED: dict[str, set[str]] = {
     "orders": {"clock_batch_size"},
     "payments": {"stripe_api_base", "stripe_max_network_retries", "stripe_webhook_tolerance_seconds",
                  "wayforpay_order_timeout_seconds", "wayforpay_callback_max_age_seconds", "worker_poll_seconds"},
+    # The idempotency header only where the mail provider honours one (docs/reliability.md).
     "notifications": {"smtp_timeout", "send_retry_first", "send_retry_cap", "send_max_attempts", "send_concurrency",
-                      "smtp_ca_file"},
+                      "send_lease", "smtp_ca_file", "smtp_idempotency_header"},
 }
 # ...and those left out of docker-compose.yml only: the mail catcher takes mail without a login,
 # and any value, even empty, makes the SMTP client log in.

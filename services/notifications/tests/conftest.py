@@ -1,4 +1,4 @@
-"""A real SMTP server for the notifications tests, and helpers to wait on asynchronous effects."""
+"""A real SMTP server for the notifications tests, helpers to wait on asynchronous effects, and to record an email."""
 
 import asyncio
 import email
@@ -6,12 +6,15 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from email import policy
 from email.message import EmailMessage
+import uuid
 from typing import Any, TypeVar
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
+from contracts import ContactData, OrderCreated, PaymentLinkIssued
 from localstack.ports import free_port
+from notifications import service
 
 T = TypeVar("T")
 
@@ -94,3 +97,22 @@ async def _eventually(check: Callable[[], Awaitable[T] | T], timeout: float = 30
 def eventually() -> Callable[..., Awaitable[Any]]:
     """`await eventually(check)`: poll until `check()` (sync or async) is truthy."""
     return _eventually
+
+
+async def record_link_email(engine, to: str) -> uuid.UUID:
+    """What the consumers do for OrderCreated and PaymentLinkIssued: returns the order id."""
+    order = OrderCreated(
+        account_id=uuid.uuid4(), correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), order_number=5,
+        school_name="School", contact_id=uuid.uuid4(), contact=ContactData(name="Ivan", email=to), currency="EUR",
+        lines=[], discount="0", total="99.00", payment_plan=[], provider="sandbox",
+    )
+    link = PaymentLinkIssued.caused_by(
+        order, order_id=order.order_id, payment_id=uuid.uuid4(), amount="99.00", currency="EUR",
+        provider="sandbox", url="https://pay.example/p",
+    )
+    async with engine.begin() as conn:
+        await service.on_order_created(conn, order)
+        await service.on_payment_link_issued(conn, link)
+        # The same event again (a redelivery that got past no inbox): still one delivery.
+        await service.on_payment_link_issued(conn, link)
+    return order.order_id

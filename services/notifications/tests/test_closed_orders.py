@@ -153,6 +153,7 @@ async def test_an_email_already_with_the_mail_server_when_the_order_closes_is_lo
     async with engine.begin() as conn:
         [taken] = [d for d in await service.claim_due(conn, 1000, timedelta(minutes=5))
                    if d.recipient == order.contact.email]
+        assert await service.hand_over(conn, [taken], timedelta(minutes=5)) == {taken.id}
     await apply(engine, service.on_order_updated, updated(order, 2, "cancelled"))
     assert await log(engine, order.order_id) == {"payment_link": ("cancelled", "order_cancelled")}
     # The mail server said OK: the log tells the truth, and the order's history hears of it.
@@ -163,6 +164,20 @@ async def test_an_email_already_with_the_mail_server_when_the_order_closes_is_lo
         topics = (await conn.scalars(text("SELECT topic FROM outbox WHERE payload->>'delivery_id' = :d"),
                                      {"d": str(taken.id)})).all()
     assert topics == ["NotificationSent"]
+
+
+async def test_a_claimed_email_cancelled_before_its_handover_is_not_sent(engine):
+    order = an_order()
+    await apply(engine, service.on_order_created, order)
+    await apply(engine, service.on_payment_link_issued, a_link(order))
+    async with engine.begin() as conn:
+        [taken] = [d for d in await service.claim_due(conn, 1000, timedelta(minutes=5))
+                   if d.recipient == order.contact.email]
+    await apply(engine, service.on_order_updated, updated(order, 2, "cancelled"))
+    # The sender is still before the end of the message: it is told to withdraw it.
+    async with engine.begin() as conn:
+        assert await service.hand_over(conn, [taken], timedelta(minutes=5)) == set()
+    assert await log(engine, order.order_id) == {"payment_link": ("cancelled", "order_cancelled")}
 
 
 async def test_a_failed_try_of_a_cancelled_email_is_not_retried(engine):

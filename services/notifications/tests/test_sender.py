@@ -5,7 +5,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from contracts import ContactData, OrderCreated, PaymentLinkIssued
 from notifications import service
 from notifications.entrypoints.sender import email_sender
 from notifications.main import MIGRATIONS
@@ -14,6 +13,8 @@ from servicekit.testing import migrated_database
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from .conftest import record_link_email
+
 
 @pytest.fixture(scope="module")
 async def database(infra):
@@ -21,25 +22,6 @@ async def database(infra):
     engine = create_async_engine(url)
     yield url, engine
     await engine.dispose()
-
-
-async def record_link_email(engine, to: str) -> uuid.UUID:
-    """What the consumers do for OrderCreated and PaymentLinkIssued: returns the order id."""
-    order = OrderCreated(
-        account_id=uuid.uuid4(), correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), order_number=5,
-        school_name="School", contact_id=uuid.uuid4(), contact=ContactData(name="Ivan", email=to), currency="EUR",
-        lines=[], discount="0", total="99.00", payment_plan=[], provider="sandbox",
-    )
-    link = PaymentLinkIssued.caused_by(
-        order, order_id=order.order_id, payment_id=uuid.uuid4(), amount="99.00", currency="EUR",
-        provider="sandbox", url="https://pay.example/p",
-    )
-    async with engine.begin() as conn:
-        await service.on_order_created(conn, order)
-        await service.on_payment_link_issued(conn, link)
-        # The same event again (a redelivery that got past no inbox): still one delivery.
-        await service.on_payment_link_issued(conn, link)
-    return order.order_id
 
 
 async def statuses(engine, order_ids: list[uuid.UUID]) -> list[str]:
@@ -103,3 +85,34 @@ async def test_a_delivery_locked_by_one_sender_is_skipped_by_another(database):
         assert mine not in await asyncio.wait_for(claimed_ids(engine), 5)
         await holder.rollback()
     assert mine in await claimed_ids(engine)
+
+
+async def test_the_sends_in_flight_hand_over_in_one_commit_and_end_their_messages_in_that_step(database):
+    from notifications.entrypoints.handovers import Handovers
+
+    _, engine = database
+    orders = [await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com") for _ in range(3)]
+    mine = {await delivery_id(engine, o) for o in orders}
+    async with engine.begin() as conn:
+        tries = [d for d in await service.claim_due(conn, 100, timedelta(minutes=5)) if d.id in mine]
+    steps: list[str] = []
+
+    async def busy() -> None:  # another task that runs whenever it is given the chance
+        while True:
+            steps.append("other")
+            await asyncio.sleep(0)
+
+    noise = asyncio.create_task(busy())
+    handovers = Handovers(engine, timedelta(minutes=5))
+    granted = await asyncio.gather(*(
+        handovers.hand_over(t, lambda t=t: steps.append(f"end {t.id}")) for t in tries
+    ))
+    noise.cancel()
+    assert granted == [True, True, True]
+    ends = [i for i, step in enumerate(steps) if step.startswith("end")]
+    assert len(ends) == 3 and ends == list(range(ends[0], ends[0] + 3)), "no other step between the ends"
+    async with engine.connect() as conn:
+        moments = set(await conn.scalars(
+            text("SELECT handed_over_at FROM deliveries WHERE id = ANY(:ids)"), {"ids": list(mine)}
+        ))
+    assert len(moments) == 1, "one transaction"

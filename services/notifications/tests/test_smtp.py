@@ -8,10 +8,11 @@ import uuid
 import pytest
 from aiosmtpd.controller import Controller
 from localstack.ports import free_port
-from notifications.adapters.smtp import SendFailed, SmtpMailer
+from notifications.adapters.smtp import NotHandedOver, SendFailed, SmtpMailer, Unconfirmed
 from notifications.domain.delivery import Outgoing
 
 from .conftest import Mailbox
+from .tap import SmtpTap
 
 
 def an_email(to: str) -> Outgoing:
@@ -50,6 +51,49 @@ async def test_refusals_are_final_only_when_the_server_says_so(mailbox, local, p
         await mailer(mailbox.port).send(an_email(to))
     assert failed.value.permanent is permanent
     assert code in str(failed.value)
+
+
+async def test_the_handover_comes_after_the_whole_message_and_before_its_end(mailbox):
+    to = f"{uuid.uuid4().hex}@example.com"
+    seen: list[int] = []
+
+    async def handing_over(end_of_data) -> bool:
+        seen.append(mailbox.data_tries[to])  # the server has not had the end of the message yet
+        end_of_data()
+        return True
+
+    await mailer(mailbox.port).send(an_email(to), handing_over)
+    assert seen == [0] and len(mailbox.envelopes_to(to)) == 1
+
+
+async def test_a_message_withdrawn_at_the_handover_never_reaches_the_server(mailbox):
+    to = f"{uuid.uuid4().hex}@example.com"
+
+    async def withdrawn(end_of_data) -> bool:
+        return False
+
+    with pytest.raises(NotHandedOver):
+        await mailer(mailbox.port).send(an_email(to), withdrawn)
+    assert mailbox.rcpt_tries[to] == 1 and mailbox.data_tries[to] == 0 and mailbox.envelopes_to(to) == []
+
+
+async def test_anything_going_wrong_after_the_end_of_the_message_is_unconfirmed(mailbox):
+    to = f"{uuid.uuid4().hex}@example.com"
+
+    async def ended_then_broke(end_of_data) -> bool:
+        end_of_data()
+        raise RuntimeError("a bug of ours")
+
+    with pytest.raises(Unconfirmed):
+        await mailer(mailbox.port).send(an_email(to), ended_then_broke)
+
+
+async def test_no_answer_to_the_end_of_the_message_is_unconfirmed_not_a_failure(mailbox):
+    to = f"{uuid.uuid4().hex}@example.com"
+    async with SmtpTap(mailbox.port, hold="after-end") as tap:
+        with pytest.raises(Unconfirmed):
+            await mailer(tap.port).send(an_email(to))
+    assert len(mailbox.envelopes_to(to)) == 1
 
 
 async def test_no_server_is_a_failure_worth_retrying():

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .adapters import repository as repo
 from .adapters.tables import outbox
 from .domain import letters
-from .domain.delivery import ASKS_TO_PAY, Outgoing, RetryPolicy, after_failure, cancel_reason
+from .domain.delivery import ASKS_TO_PAY, UNCONFIRMED, Outgoing, RetryPolicy, after_failure, cancel_reason
 from .domain.letters import Letter, LetterRefused, Override, TemplateName
 from .domain.recipient import OrderRecipient, School
 from .rendering import check_override, render
@@ -135,14 +135,61 @@ async def _record(conn: AsyncConnection, letter: Letter | None, cancelled: str |
         await repo.wake_sender(conn)
 
 
-async def claim_due(conn: AsyncConnection, limit: int, lease: timedelta) -> list[Outgoing]:
-    return await repo.claim_due(conn, limit, lease)
+async def claim_due(
+    conn: AsyncConnection, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False
+) -> list[Outgoing]:
+    return await repo.claim_due(conn, limit, lease, retry_unconfirmed=retry_unconfirmed)
+
+
+async def renew_leases(conn: AsyncConnection, held: list[tuple[UUID, int]], lease: timedelta) -> int:
+    return await repo.renew_leases(conn, held, lease)
+
+
+async def hand_over(conn: AsyncConnection, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
+    """The ids of the tries that may hand their message over; once this commits, no other try
+    sends them blindly again."""
+    return await repo.hand_over(conn, tries, lease)
+
+
+async def withdraw_handover(conn: AsyncConnection, tries: list[Outgoing]) -> None:
+    await repo.withdraw_handover(conn, tries)
 
 
 async def record_sent(conn: AsyncConnection, delivery: Outgoing) -> None:
     row = await repo.mark_sent(conn, delivery)
-    if row is None:
+    if row is not None:
+        await _published_sent(conn, row)
+
+
+async def record_unconfirmed(
+    conn: AsyncConnection, delivery: Outgoing, error: str, *, retry: bool, policy: RetryPolicy
+) -> None:
+    """The try handed its message over and saw no answer (the connection broke, or timed out)."""
+    # Another try is safe only where the server drops a repeat (`retry`), and never for a delivery
+    # cancelled meanwhile: that one is logged as sent, since it may well have gone out.
+    row = await repo.mark_sent(conn, delivery, unconfirmed=UNCONFIRMED, cancelled_only=retry)
+    if row is None and retry:
+        await record_failure(conn, delivery, error, permanent=False, policy=policy)
         return
+    if row is not None:
+        await _published_sent(conn, row)
+
+
+async def settle_unconfirmed(conn: AsyncConnection, limit: int, *, retry: bool) -> int:
+    """Decide the deliveries whose sender died after handing them over; how many.
+
+    Cancelled ones (the order closed meanwhile) are never sent again; the others only when the
+    server drops repeats (`retry`), and then by the next claim, not here.
+    """
+    rows = await repo.settle_unconfirmed(conn, limit, UNCONFIRMED, pending_too=not retry)
+    for row in rows:
+        log.warning("delivery %s was handed over by a sender that stopped before the answer: "
+                    "counted as sent, not sent again", row.id)
+        await _published_sent(conn, row)
+    return len(rows)
+
+
+async def _published_sent(conn: AsyncConnection, row: Any) -> None:
     await _publish(conn, row, lambda: NotificationSent(
         **_envelope(row), delivery_id=row.id, order_id=row.order_id, template=row.template,
         recipient=row.recipient, locale=row.locale, subject=row.subject, attempts=row.attempts, sent_at=row.sent_at,
@@ -154,7 +201,7 @@ async def record_failure(
 ) -> None:
     step = after_failure(delivery.attempts, permanent=permanent, policy=policy)
     row = await repo.mark_failed_try(conn, delivery, error=error, status=step.status, retry_in=step.retry_in)
-    if row is None or step.status != "failed":
+    if row is None or row.status != "failed":
         return
     await _publish(conn, row, lambda: NotificationFailed(
         **_envelope(row), delivery_id=row.id, order_id=row.order_id, template=row.template,

@@ -24,6 +24,10 @@ class Settings(ServiceSettings):
     mail_from: str = "Online school <no-reply@school.local>"
     # The IANA zone of dates and times in emails of a school that has not named its own.
     default_time_zone: str = "UTC"
+    # A header the mail server or provider honours as an idempotency key (Resend over SMTP:
+    # Resend-Idempotency-Key), sent with the delivery's id. Only then is a message whose handover
+    # went unanswered sent again; without one such a message counts as sent (at most once).
+    smtp_idempotency_header: str | None = None
 
     # How the sender retries a delivery the mail server could not take yet.
     send_retry_first: float = 5.0
@@ -31,3 +35,7 @@ class Settings(ServiceSettings):
     send_max_attempts: int = 30
     # Emails handed to the mail server at the same time by one process.
     send_concurrency: int = 8
+    # How long a claimed delivery stays its sender's without a renewal; renewed every third of it
+    # while the send is in progress, so a dead sender's emails come back after at most this long.
+    # Never shorter than the wait for the server's final answer (SMTP_TIMEOUT) plus 1 s.
+    send_lease: float = 15.0

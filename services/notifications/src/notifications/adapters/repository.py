@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import CURRENCY_EXPONENTS
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import ColumnElement, case, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -235,12 +235,15 @@ async def wake_sender(conn: AsyncConnection) -> None:
     await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": DELIVERIES_CHANNEL})
 
 
-async def claim_due(conn: AsyncConnection, limit: int, lease: timedelta) -> list[Outgoing]:
+async def claim_due(
+    conn: AsyncConnection, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False
+) -> list[Outgoing]:
     """Take up to `limit` due deliveries for one try each.
 
     The try is counted and the row leased (pushed into the future) before anything is
-    sent, so other senders skip it and a sender that dies mid-send gives it back only
-    when the lease runs out.
+    sent, so other senders skip it; its number (`attempts`) fences every later write of
+    this try. A delivery a try handed over without seeing the answer is taken again only
+    with `retry_unconfirmed` (the server drops repeats); otherwise settle_unconfirmed decides it.
     """
     due = (
         select(deliveries.c.id)
@@ -249,10 +252,12 @@ async def claim_due(conn: AsyncConnection, limit: int, lease: timedelta) -> list
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if not retry_unconfirmed:
+        due = due.where(deliveries.c.handed_over_at.is_(None))
     rows = await conn.execute(
         update(deliveries)
         .where(deliveries.c.id.in_(due.scalar_subquery()))
-        .values(attempts=deliveries.c.attempts + 1, next_attempt_at=func.now() + lease)
+        .values(attempts=deliveries.c.attempts + 1, next_attempt_at=func.now() + lease, handed_over_at=None)
         .returning(
             deliveries.c.id, deliveries.c.recipient, deliveries.c.subject,
             deliveries.c.text_body, deliveries.c.html_body, deliveries.c.attempts,
@@ -261,48 +266,117 @@ async def claim_due(conn: AsyncConnection, limit: int, lease: timedelta) -> list
     return [Outgoing(r.id, r.recipient, r.subject, r.text_body, r.html_body, r.attempts) for r in rows]
 
 
-_OUTCOME = (
-    deliveries.c.id, deliveries.c.account_id, deliveries.c.order_id, deliveries.c.event_id,
-    deliveries.c.correlation_id, deliveries.c.template, deliveries.c.recipient, deliveries.c.locale,
-    deliveries.c.subject, deliveries.c.attempts, deliveries.c.last_error, deliveries.c.sent_at, func.now().label("now"),
+# A try's outcome is still open: not decided yet, or cancelled (the order closed) while the try was
+# already handing the message over, when the server's answer still says whether it went out.
+_OPEN = (deliveries.c.status == "pending") | (
+    (deliveries.c.status == "cancelled") & deliveries.c.handed_over_at.is_not(None)
 )
 
 
-async def mark_sent(conn: AsyncConnection, delivery: Outgoing) -> Any | None:
-    """The delivery as sent; None if another try decided already.
+def _this_try(delivery: Outgoing) -> ColumnElement[bool]:
+    """The row is still the one this try claimed: nobody claimed it since, and it is still open."""
+    return (deliveries.c.id == delivery.id) & (deliveries.c.attempts == delivery.attempts) & _OPEN
 
-    A delivery cancelled while this very try was with the mail server went out all the same:
-    the log says so rather than claim it never did.
-    """
-    return (await conn.execute(
+
+async def renew_leases(conn: AsyncConnection, held: list[tuple[UUID, int]], lease: timedelta) -> int:
+    """Push the lease of the (id, attempts) tries still in progress; how many were still theirs."""
+    if not held:
+        return 0
+    result = await conn.execute(
+        update(deliveries)
+        .where(tuple_(deliveries.c.id, deliveries.c.attempts).in_(held), _OPEN)
+        .values(next_attempt_at=func.now() + lease)
+    )
+    return result.rowcount
+
+
+async def hand_over(conn: AsyncConnection, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
+    """Record that these tries are handing their messages over; the ids of those that may (the
+    others' order closed and cancelled them, or their lease ran out and another try took them)."""
+    rows = await conn.execute(
         update(deliveries)
         .where(
-            deliveries.c.id == delivery.id,
-            (deliveries.c.status == "pending")
-            | ((deliveries.c.status == "cancelled") & (deliveries.c.attempts == delivery.attempts)),
+            tuple_(deliveries.c.id, deliveries.c.attempts).in_([(t.id, t.attempts) for t in tries]),
+            deliveries.c.status == "pending", deliveries.c.handed_over_at.is_(None),
         )
-        .values(status="sent", sent_at=func.now(), cancel_reason=None)
+        .values(handed_over_at=func.now(), next_attempt_at=func.now() + lease)
+        .returning(deliveries.c.id)
+    )
+    return {r.id for r in rows}
+
+
+async def withdraw_handover(conn: AsyncConnection, tries: list[Outgoing]) -> None:
+    """These tries recorded a handover and then never wrote the end of their message."""
+    await conn.execute(
+        update(deliveries)
+        .where(tuple_(deliveries.c.id, deliveries.c.attempts).in_([(t.id, t.attempts) for t in tries]), _OPEN)
+        .values(handed_over_at=None)
+    )
+
+
+_OUTCOME = (
+    deliveries.c.id, deliveries.c.account_id, deliveries.c.order_id, deliveries.c.event_id,
+    deliveries.c.correlation_id, deliveries.c.template, deliveries.c.recipient, deliveries.c.locale,
+    deliveries.c.subject, deliveries.c.attempts, deliveries.c.last_error, deliveries.c.sent_at,
+    deliveries.c.status, func.now().label("now"),
+)
+
+
+async def mark_sent(
+    conn: AsyncConnection, delivery: Outgoing, *, unconfirmed: str | None = None, cancelled_only: bool = False
+) -> Any | None:
+    """The delivery as sent (with `unconfirmed`, as handed over without the server's answer seen);
+    None if this try no longer decides (or, with `cancelled_only`, if it is not cancelled).
+
+    A delivery cancelled while this very try was handing it over went out all the same: the log
+    says so rather than claim it never did.
+    """
+    values: dict[str, Any] = {"status": "sent", "sent_at": func.now(), "cancel_reason": None}
+    if unconfirmed is not None:
+        values.update(sent_at=deliveries.c.handed_over_at, last_error=unconfirmed)
+    query = update(deliveries).where(_this_try(delivery))
+    if cancelled_only:
+        query = query.where(deliveries.c.status == "cancelled")
+    return (await conn.execute(query.values(**values).returning(*_OUTCOME))).first()
+
+
+async def settle_unconfirmed(conn: AsyncConnection, limit: int, note: str, *, pending_too: bool) -> list[Any]:
+    """Deliveries whose try handed the message over and then stopped renewing its lease (its sender
+    died between the end of the data and the mark): counted as sent, with `note`.
+
+    Those cancelled meanwhile always; the pending ones only with `pending_too` (otherwise they are
+    claimed and sent again, to a server that drops repeats).
+    """
+    stale = (
+        select(deliveries.c.id)
+        .where(_OPEN, deliveries.c.handed_over_at.is_not(None), deliveries.c.next_attempt_at <= func.now())
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if not pending_too:
+        stale = stale.where(deliveries.c.status == "cancelled")
+    return list(await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(stale.scalar_subquery()))
+        .values(status="sent", sent_at=deliveries.c.handed_over_at, last_error=note, cancel_reason=None)
         .returning(*_OUTCOME)
-    )).first()
+    ))
 
 
 async def mark_failed_try(
     conn: AsyncConnection, delivery: Outgoing, *, error: str, status: str, retry_in: float | None
 ) -> Any | None:
-    """The delivery after a failed try; None if this try no longer decides."""
-    values: dict[str, object] = {"status": status, "last_error": error[:2000]}
+    """The delivery after a failed try (the server refused, or never got the end of the message);
+    None if this try no longer decides. A cancelled delivery stays cancelled and is not retried."""
+    values: dict[str, object] = {
+        "status": case((deliveries.c.status == "cancelled", "cancelled"), else_=status),
+        "last_error": error[:2000], "handed_over_at": None,
+    }
     if retry_in is not None:
         values["next_attempt_at"] = func.now() + timedelta(seconds=retry_in)
     return (await conn.execute(
-        update(deliveries)
         # Only the try that claimed the row decides: a stale sender whose lease ran out does not.
-        .where(
-            deliveries.c.id == delivery.id,
-            deliveries.c.status == "pending",
-            deliveries.c.attempts == delivery.attempts,
-        )
-        .values(**values)
-        .returning(*_OUTCOME)
+        update(deliveries).where(_this_try(delivery)).values(**values).returning(*_OUTCOME)
     )).first()
 
 

@@ -1,11 +1,15 @@
-"""Hands rendered emails to the mail server (aiosmtplib) and says whether a failure is final."""
+"""Hands rendered emails to the mail server (aiosmtplib) and says whether a failure is final, or unknown."""
 
 import asyncio
+import contextlib
+import re
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Literal
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 
 from ..domain.delivery import Outgoing
 
@@ -16,6 +20,25 @@ class SendFailed(Exception):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class Unconfirmed(Exception):
+    """The end of the message may have reached the server, but its answer was not seen."""
+
+
+class NotHandedOver(Exception):
+    """`handing_over` said no: the message was withdrawn before its end, so the server has nothing."""
+
+
+# Given the function that writes the end of the message, says whether the try may hand it over.
+# Saying yes, it must have called that function, at once (no await) after the handover became
+# durable: the time between the two is the one window in which a crash loses the email.
+HandingOver = Callable[[Callable[[], None]], Awaitable[bool]]
+
+
+async def _go_ahead(end_of_data: Callable[[], None]) -> bool:
+    end_of_data()
+    return True
 
 
 def _refused_for_good(code: int) -> bool:
@@ -35,6 +58,7 @@ class SmtpMailer:
         validate_certs: bool = True,
         ca_file: str | None = None,
         timeout: float = 10,
+        idempotency_header: str | None = None,
     ) -> None:
         self._host = host
         self._port = port
@@ -45,12 +69,23 @@ class SmtpMailer:
         self._validate_certs = validate_certs
         self._ca_file = ca_file
         self._timeout = timeout
+        self._idempotency_header = idempotency_header
         self._domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+
+    @property
+    def timeout(self) -> float:
+        """The longest wait for one answer of the server (the one to the end of the message included)."""
+        return self._timeout
 
     @property
     def deadline(self) -> float:
         """The longest one email may take, connecting included."""
         return self._timeout * 3
+
+    @property
+    def drops_repeats(self) -> bool:
+        """Whether the server drops a second copy of a message (it honours our idempotency key)."""
+        return bool(self._idempotency_header)  # an empty value is no key
 
     def compose(self, email: Outgoing) -> EmailMessage:
         message = EmailMessage()
@@ -60,26 +95,28 @@ class SmtpMailer:
         message["Date"] = formatdate(localtime=False)
         # The same on every try, so a mail client can fold a rare duplicate into one.
         message["Message-ID"] = f"<{email.id}@{self._domain}>"
+        if self._idempotency_header:
+            # A provider that honours such a key sends one email per key, however often it is handed over.
+            message[self._idempotency_header] = str(email.id)
         message.set_content(email.text_body)
         message.add_alternative(email.html_body, subtype="html")
         return message
 
-    async def send(self, email: Outgoing) -> None:
-        """Deliver one email to the mail server, or raise SendFailed."""
+    async def send(self, email: Outgoing, handing_over: HandingOver = _go_ahead) -> None:
+        """Deliver one email to the mail server, or raise SendFailed, Unconfirmed or NotHandedOver.
+
+        The transaction is driven step by step so that `handing_over` decides, after the whole
+        message is written and before its final "." (RFC 5321's end of mail data). Until that
+        "." the server holds nothing it may deliver: a try stopped earlier, however it stops,
+        leaves no email behind. From the "." on the server may own the message, so a missing
+        answer is Unconfirmed, never a failure worth a blind retry.
+        """
+        ended = [False]
         try:
             async with asyncio.timeout(self.deadline):
-                await aiosmtplib.send(
-                    self.compose(email),
-                    hostname=self._host,
-                    port=self._port,
-                    username=self._username,
-                    password=self._password,
-                    use_tls=self._tls == "tls",
-                    start_tls=self._tls == "starttls",
-                    validate_certs=self._validate_certs,
-                    cert_bundle=self._ca_file,
-                    timeout=self._timeout,
-                )
+                await self._transaction(email, handing_over, ended)
+        except (NotHandedOver, Unconfirmed):
+            raise
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refusals = exc.recipients
             raise SendFailed(
@@ -93,4 +130,76 @@ class SmtpMailer:
         except aiosmtplib.SMTPResponseException as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc.code} {exc.message}", permanent=False) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            if ended[0]:  # the server may have the message and said nothing we heard
+                raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        except Exception as exc:
+            if ended[0]:  # even a bug of ours after the end must not turn into a second copy
+                raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
+            raise
+
+    async def _transaction(self, email: Outgoing, handing_over: HandingOver, ended: list[bool]) -> None:
+        client = aiosmtplib.SMTP(
+            hostname=self._host,
+            port=self._port,
+            username=self._username,
+            password=self._password,
+            use_tls=self._tls == "tls",
+            start_tls=self._tls == "starttls",
+            validate_certs=self._validate_certs,
+            cert_bundle=self._ca_file,
+            timeout=self._timeout,
+        )
+        await client.connect()
+        done = False
+        try:
+            message = self.compose(email)
+            sender, recipient = parseaddr(self._sender)[1], email.recipient
+            utf8 = not (sender + recipient).isascii()
+            if utf8 and not client.supports_extension("smtputf8"):
+                raise aiosmtplib.SMTPNotSupported("the recipient's address needs SMTPUTF8, which the server lacks")
+            eight_bit = client.supports_extension("8bitmime")
+            data = _dot_stuffed(flatten_message(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit"))
+            options = [f"SIZE={len(data) + 3}"] if client.supports_extension("size") else []
+            options += ["SMTPUTF8"] if utf8 else []
+            options += ["BODY=8BITMIME"] if eight_bit else []
+            encoding = "utf-8" if utf8 else "ascii"
+            await client.mail(sender, options=options, encoding=encoding)
+            await client.rcpt(recipient, encoding=encoding)
+            started = await client.execute_command(b"DATA")
+            if started.code != 354:
+                raise aiosmtplib.SMTPDataError(started.code, started.message)
+            protocol = client.protocol
+            assert protocol is not None
+            protocol.write(data)  # an email is small: the kernel takes it at once, no flow control needed
+
+            def end_of_data() -> None:
+                # aiosmtplib drops a reply that arrives while none is expected, and this one may
+                # come before read_response is awaited: expect it first (as its own commands do).
+                protocol._response_pending = True
+                protocol.write(b".\r\n")
+                ended[0] = True
+
+            if not await handing_over(end_of_data):
+                raise NotHandedOver(f"delivery {email.id} is no longer this try's to send")
+            if not ended[0]:
+                raise RuntimeError("handing_over said yes without ending the message")
+            answer = await protocol.read_response(timeout=self._timeout)
+            if answer.code != 250:
+                raise aiosmtplib.SMTPDataError(answer.code, answer.message)
+            done = True
+        finally:
+            if done:
+                # The server has the message; a failed goodbye changes nothing about it.
+                with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                    await client.quit()
+            # Otherwise drop the connection: mid-DATA that is the only way to withdraw the message.
+            client.close()
+
+
+def _dot_stuffed(message: bytes) -> bytes:
+    """The message as DATA carries it, without the final ".": CRLF lines, a leading "." doubled."""
+    message = re.sub(rb"\r\n|\r|\n", b"\r\n", message)
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    return re.sub(rb"(?m)^\.", b"..", message)

@@ -104,6 +104,9 @@ deliveries = Table(
     Column("resend_of", UUID(as_uuid=True)),
     # Why a delivery was cancelled before it went out (order_cancelled, order_expired).
     Column("cancel_reason", Text),
+    # Set, by the try named in `attempts`, just before the end of the message goes to the mail
+    # server: from then on the server may own it, so no other try sends it blindly again.
+    Column("handed_over_at", DateTime(timezone=True)),
     CheckConstraint("status IN ('pending', 'sent', 'failed', 'cancelled')", name="deliveries_status"),
     # One email per event, template and address, however often the event is delivered.
     UniqueConstraint("event_id", "template", "recipient", name="deliveries_once"),

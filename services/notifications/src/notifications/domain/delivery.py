@@ -55,3 +55,11 @@ def after_failure(attempts: int, *, permanent: bool, policy: RetryPolicy) -> Aft
     if permanent or attempts >= policy.max_attempts:
         return AfterFailure("failed", None)
     return AfterFailure("pending", policy.delay(attempts))
+
+
+# What the log says of a try that handed its message over (the end of the data was sent, or about
+# to be) and never saw the server's answer. The server most likely took it (RFC 5321 makes it
+# responsible from its "250" on), so unless it drops repeats (an idempotency key it honours) the
+# delivery counts as sent: at most once for that short window, rather than a second copy.
+UNCONFIRMED = "handed over to the mail server, whose answer was not seen; not sent again"
+

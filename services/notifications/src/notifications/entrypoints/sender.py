@@ -3,10 +3,16 @@
 - Wakes when a consumer commits a delivery (LISTEN/NOTIFY), and polls every second in
   case a notice was missed or a retry fell due.
 - Claims due deliveries with FOR UPDATE SKIP LOCKED, counting the try and leasing the
-  row before anything is sent, so replicas never send the same delivery at once.
-- Each delivery was recorded once per (event, template, recipient) before this worker
-  sees it; it is sent, then marked. A crash between the mail server's "OK" and the mark
-  is the only way to a duplicate (the stable Message-ID lets mail clients fold it).
+  row before anything is sent, so replicas never send the same delivery at once. The
+  lease is short and renewed while the send is in progress (servicekit's LeaseKeeper):
+  a dead sender's deliveries come back within one lease, a live one keeps its own.
+- Just before the end of the message goes to the server, the try records the handover,
+  fenced by its number (handovers.py: the sends in flight share that commit, and their
+  ends are written the moment it returns). A try whose lease was lost (or whose email was
+  cancelled) stops there, and the server, which never saw the end, keeps nothing.
+- A delivery handed over whose try died before the mark is counted as sent, not sent
+  again (at most once for that window, see docs/reliability.md), unless the server drops
+  repeats by an idempotency key: then it is simply tried again.
 """
 
 import asyncio
@@ -14,15 +20,18 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from uuid import UUID
 
+from servicekit.leases import LeaseKeeper
 from servicekit.settings import ServiceSettings
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .. import service
 from ..adapters.listener import DeliveriesListener
-from ..adapters.smtp import SendFailed, SmtpMailer
+from ..adapters.smtp import NotHandedOver, SendFailed, SmtpMailer, Unconfirmed
 from ..domain.delivery import Outgoing, RetryPolicy
 from ..settings import Settings
+from .handovers import Handovers
 
 log = logging.getLogger("notifications.sender")
 
@@ -37,6 +46,7 @@ class EmailSender:
         batch_size: int = 8,
         poll_interval: float = 1.0,
         max_backoff: float = 5.0,
+        lease: float = 15.0,
     ) -> None:
         self._engine = engine
         self._mailer = mailer
@@ -44,8 +54,13 @@ class EmailSender:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
-        # Long enough that no try is still running when its row becomes due again.
-        self._lease = timedelta(seconds=mailer.deadline * 2 + 30)
+        # Renewed while a send is in progress; never shorter than the wait for the server's last
+        # answer, so a try cut off from the database still ends before its handover's lease does.
+        seconds = max(lease, mailer.timeout + 1)
+        self._lease = timedelta(seconds=seconds)
+        self._leases: LeaseKeeper[tuple[UUID, int]] = LeaseKeeper(self._renew, every=seconds / 3, name="email-sender")
+        self._handovers = Handovers(engine, self._lease)
+        self._retry_unconfirmed = mailer.drops_repeats
         self._listener = DeliveriesListener(engine)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -65,6 +80,7 @@ class EmailSender:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
+        await self._leases.stop()
         await self._listener.close()
 
     async def _run(self) -> None:
@@ -93,21 +109,39 @@ class EmailSender:
     async def send_due(self) -> int:
         """Send one batch of due deliveries; returns how many were claimed."""
         async with self._engine.begin() as conn:
-            batch = await service.claim_due(conn, self._batch_size, self._lease)
+            await service.settle_unconfirmed(conn, self._batch_size, retry=self._retry_unconfirmed)
+            batch = await service.claim_due(
+                conn, self._batch_size, self._lease, retry_unconfirmed=self._retry_unconfirmed
+            )
         await asyncio.gather(*(self._send(delivery) for delivery in batch))
         return len(batch)
 
+    async def _renew(self, held: list[tuple[UUID, int]]) -> None:
+        async with self._engine.begin() as conn:
+            await service.renew_leases(conn, held, self._lease)
+
     async def _send(self, delivery: Outgoing) -> None:
-        try:
-            await self._mailer.send(delivery)
-        except SendFailed as exc:
-            await self._failed(delivery, str(exc), permanent=exc.permanent)
-            return
-        except Exception as exc:  # a bug, not the mail server: retried within the attempt limit
-            log.exception("delivery %s could not be handed over", delivery.id)
-            await self._failed(delivery, f"{type(exc).__name__}: {exc}", permanent=False)
-            return
-        await self._record(delivery, lambda conn: service.record_sent(conn, delivery))
+        async with self._leases.holding((delivery.id, delivery.attempts)):
+            try:
+                await self._mailer.send(delivery, lambda end: self._handovers.hand_over(delivery, end))
+            except NotHandedOver:
+                log.info("delivery %s: try %d withdrawn before the end of the message (cancelled, or "
+                         "taken over after its lease ran out)", delivery.id, delivery.attempts)
+                return
+            except Unconfirmed as exc:
+                log.warning("delivery %s: handed over, no answer seen: %s", delivery.id, exc)
+                await self._record(delivery, lambda conn: service.record_unconfirmed(
+                    conn, delivery, str(exc), retry=self._retry_unconfirmed, policy=self._policy,
+                ))
+                return
+            except SendFailed as exc:
+                await self._failed(delivery, str(exc), permanent=exc.permanent)
+                return
+            except Exception as exc:  # a bug, not the mail server: retried within the attempt limit
+                log.exception("delivery %s could not be handed over", delivery.id)
+                await self._failed(delivery, f"{type(exc).__name__}: {exc}", permanent=False)
+                return
+            await self._record(delivery, lambda conn: service.record_sent(conn, delivery))
 
     async def _failed(self, delivery: Outgoing, error: str, *, permanent: bool) -> None:
         log.warning("delivery %s not sent (try %d, %s): %s", delivery.id, delivery.attempts,
@@ -146,8 +180,11 @@ def email_sender(engine: AsyncEngine, settings: ServiceSettings) -> EmailSender:
         validate_certs=settings.smtp_validate_certs,
         ca_file=settings.smtp_ca_file,
         timeout=settings.smtp_timeout,
+        idempotency_header=settings.smtp_idempotency_header,
     )
     policy = RetryPolicy(
         first=settings.send_retry_first, cap=settings.send_retry_cap, max_attempts=settings.send_max_attempts
     )
-    return EmailSender(engine, mailer, policy=policy, batch_size=settings.send_concurrency)
+    return EmailSender(
+        engine, mailer, policy=policy, batch_size=settings.send_concurrency, lease=settings.send_lease
+    )
