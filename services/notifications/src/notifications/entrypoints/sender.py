@@ -130,8 +130,9 @@ class EmailSender:
                 return
             except Unconfirmed as exc:
                 log.warning("delivery %s: handed over, no answer seen: %s", delivery.id, exc)
+                reason = str(exc)
                 await self._record(delivery, lambda conn: service.record_unconfirmed(
-                    conn, delivery, str(exc), retry=self._retry_unconfirmed, policy=self._policy,
+                    conn, delivery, reason, retry=self._retry_unconfirmed, policy=self._policy,
                 ))
                 return
             except SendFailed as exc:
