@@ -360,6 +360,28 @@ async def test_without_a_contact_language_the_schools_then_the_orders_then_engli
         assert message["Subject"] == subject
 
 
+async def test_an_email_is_from_its_school_and_its_replies_go_there(stack, mailbox, eventually):
+    account = uuid.uuid4()
+    school = SchoolUpdated(account_id=account, correlation_id=uuid.uuid4(), name="Lviv Design School",
+                           default_locale="en", reply_to="office@lviv-design.example")
+    await stack.publish(school)
+    await eventually(lambda: stack.applied(school))
+    to = an_address()
+    order = an_order(to, account_id=account)
+    await stack.publish(order)
+    await stack.publish(a_link(order))
+    [message] = await eventually(lambda: mailbox.messages_to(to))
+    assert message["From"].addresses[0].display_name == "Lviv Design School"
+    assert message["Reply-To"] == "office@lviv-design.example"
+    # A school that named no address: its name, and no Reply-To.
+    other = an_address()
+    plain = an_order(other)
+    await stack.publish(plain)
+    await stack.publish(a_link(plain))
+    [message] = await eventually(lambda: mailbox.messages_to(other))
+    assert message["From"].addresses[0].display_name == plain.school_name and message["Reply-To"] is None
+
+
 async def test_dates_are_shown_in_the_schools_time_zone(stack, mailbox, eventually):
     account = uuid.uuid4()
     school = SchoolUpdated(account_id=account, correlation_id=uuid.uuid4(), name="Kyiv Code School",

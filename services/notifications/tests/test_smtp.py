@@ -4,6 +4,7 @@ import contextlib
 import ssl
 import subprocess
 import uuid
+from dataclasses import replace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -39,6 +40,22 @@ async def test_sends_text_with_an_html_alternative(mailbox):
     assert message.get_content_type() == "multipart/alternative"
     text, html = mailbox.parts(message)
     assert text.strip() == "Pay UAH1,547.36" and "<strong>UAH1,547.36</strong>" in html
+
+
+async def test_the_school_is_named_in_from_and_gets_the_replies_while_the_platform_sends(mailbox):
+    to = f"{uuid.uuid4().hex}@example.com"
+    email = replace(an_email(to), sender_name="Київська школа коду", reply_to="hello@kyiv-code.example")
+    await mailer(mailbox.port).send(email)
+    [envelope] = mailbox.envelopes_to(to)
+    assert envelope.mail_from == "no-reply@school.local"  # SPF and DKIM are the platform's
+    [message] = mailbox.messages_to(to)
+    assert message["From"].addresses[0].display_name == "Київська школа коду"
+    assert message["From"].addresses[0].addr_spec == "no-reply@school.local"
+    assert message["Reply-To"] == "hello@kyiv-code.example"
+    plain = f"{uuid.uuid4().hex}@example.com"
+    await mailer(mailbox.port).send(replace(an_email(plain), sender_name="Kyiv Code School"))
+    [without] = mailbox.messages_to(plain)
+    assert without["From"] == "Kyiv Code School <no-reply@school.local>" and without["Reply-To"] is None
 
 
 @pytest.mark.parametrize(

@@ -179,6 +179,8 @@ async def add_delivery(
             subject=rendered.subject,
             text_body=rendered.text,
             html_body=rendered.html,
+            sender_name=letter.school_name,
+            reply_to=letter.reply_to,
             **({"status": "cancelled", "cancel_reason": cancel_reason} if cancel_reason else {}),
         )
         .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
@@ -218,7 +220,7 @@ async def add_resend(
             id=uuid4(), account_id=row.account_id, order_id=row.order_id, contact_id=row.contact_id,
             event_id=request_id, correlation_id=correlation_id, template=row.template, recipient=row.recipient,
             locale=row.locale, subject=row.subject, text_body=row.text_body, html_body=row.html_body,
-            resend_of=row.id,
+            sender_name=row.sender_name, reply_to=row.reply_to, resend_of=row.id,
         )
         .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
         .returning(deliveries.c.id)
@@ -260,10 +262,12 @@ async def claim_due(
         .values(attempts=deliveries.c.attempts + 1, next_attempt_at=func.now() + lease, handed_over_at=None)
         .returning(
             deliveries.c.id, deliveries.c.recipient, deliveries.c.subject,
-            deliveries.c.text_body, deliveries.c.html_body, deliveries.c.attempts,
+            deliveries.c.text_body, deliveries.c.html_body, deliveries.c.attempts, deliveries.c.sender_name,
+            deliveries.c.reply_to,
         )
     )
-    return [Outgoing(r.id, r.recipient, r.subject, r.text_body, r.html_body, r.attempts) for r in rows]
+    return [Outgoing(r.id, r.recipient, r.subject, r.text_body, r.html_body, r.attempts, r.sender_name, r.reply_to)
+            for r in rows]
 
 
 # A try's outcome is still open: not decided yet, or cancelled (the order closed) while the try was

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Awaitable, Callable
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Literal
@@ -89,7 +90,12 @@ class SmtpMailer:
 
     def compose(self, email: Outgoing) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = self._sender
+        # The school's name before the platform's address: the envelope and the address stay the
+        # platform's, so SPF and DKIM still hold; replies go to the school when it gave an address.
+        name, address = parseaddr(self._sender)
+        message["From"] = Address(display_name=email.sender_name or name, addr_spec=address)
+        if email.reply_to:
+            message["Reply-To"] = email.reply_to
         message["To"] = email.recipient
         message["Subject"] = email.subject
         message["Date"] = formatdate(localtime=False)

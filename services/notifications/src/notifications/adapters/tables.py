@@ -107,6 +107,10 @@ deliveries = Table(
     # Set, by the try named in `attempts`, just before the end of the message goes to the mail
     # server: from then on the server may own it, so no other try sends it blindly again.
     Column("handed_over_at", DateTime(timezone=True)),
+    # The school the contact sees it from (the From display name) and where replies go, as they
+    # were when it was rendered, so a resend repeats them.
+    Column("sender_name", Text),
+    Column("reply_to", Text),
     CheckConstraint("status IN ('pending', 'sent', 'failed', 'cancelled')", name="deliveries_status"),
     # One email per event, template and address, however often the event is delivered.
     UniqueConstraint("event_id", "template", "recipient", name="deliveries_once"),

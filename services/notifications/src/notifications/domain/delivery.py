@@ -32,6 +32,9 @@ class Outgoing:
     text_body: str
     html_body: str
     attempts: int
+    # Who the contact sees it from: the school's name and where its replies go (None: the platform's).
+    sender_name: str | None = None
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)

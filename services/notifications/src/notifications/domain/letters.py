@@ -85,6 +85,8 @@ class Letter:
     installments: tuple[Installment, ...] = ()
     # The IANA zone its dates and times are shown in (the school's, else the deployment's).
     time_zone: str = "UTC"
+    # Where the contact's reply goes: the school's address, if it gave one.
+    reply_to: str | None = None
 
     def template_values(self) -> dict[str, Any]:
         """The values its template may use: those its kind of email has, no others."""
@@ -100,7 +102,8 @@ class Override:
     text: str
 
 
-HIDDEN = frozenset({"event_id", "account_id", "order_id", "correlation_id", "contact_id", "template", "time_zone"})
+HIDDEN = frozenset({"event_id", "account_id", "order_id", "correlation_id", "contact_id", "template", "time_zone",
+                    "reply_to"})
 # What every email knows of its order, and what each template adds: the values its builder
 # below sets. A school's override may use these and no others; its preview and the check at save
 # use the same, so a value an email never gets ("{{ url }}" in a receipt) is refused when saved.
@@ -163,6 +166,7 @@ def _letter(
         currency=order.currency,
         total=order.total,
         time_zone=zone_named(order.time_zone).key,
+        reply_to=order.reply_to,
         **({"products": order.products} | values),
     )
 
