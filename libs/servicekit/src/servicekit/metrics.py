@@ -25,3 +25,11 @@ OUTBOX_LAG = Gauge(
 HTTP_REQUESTS = Histogram(
     "http_request_seconds", "HTTP requests", ["service", "method", "route", "status"], registry=REGISTRY
 )
+HTTP_IN_FLIGHT = Gauge(
+    "http_requests_in_flight", "HTTP requests being served now (probes and metrics not counted)", ["service"],
+    registry=REGISTRY,
+)
+HTTP_SHED = Counter(
+    "http_requests_shed_total", "HTTP requests refused with a 503 because too many were in flight", ["service"],
+    registry=REGISTRY,
+)
