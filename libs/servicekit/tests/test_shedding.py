@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import re
+import statistics
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -34,8 +35,8 @@ def held_app(service: str, max_in_flight: int) -> tuple[FastAPI, asyncio.Event, 
     return app, release, entered
 
 
-def shed_count(metrics: str, service: str) -> float:
-    match = re.search(rf'^http_requests_shed_total{{service="{service}"}} (\S+)$', metrics, re.M)
+def shed_count(metrics: str, service: str, reason: str = "in_flight") -> float:
+    match = re.search(rf'^http_requests_shed_total{{reason="{reason}",service="{service}"}} (\S+)$', metrics, re.M)
     return float(match[1]) if match else 0.0
 
 
@@ -114,6 +115,51 @@ async def test_a_request_holds_its_place_until_its_last_byte_is_sent() -> None:
             release.set()
             assert (await streaming.aread()) == b"first\nlast\n"
         assert (await client.get("/export")).status_code == 200
+
+
+def steady_load(url: str, count: int, every: float) -> list[tuple[int, float, str]]:
+    """`count` GETs, one every `every` seconds whatever the answers: (status, seconds, Retry-After)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one() -> tuple[int, float, str]:
+        started = time.perf_counter()
+        response = httpx.get(url, timeout=30)
+        return response.status_code, time.perf_counter() - started, response.headers.get("retry-after", "")
+
+    with ThreadPoolExecutor(count) as pool:
+        futures = []
+        for _ in range(count):
+            futures.append(pool.submit(one))
+            time.sleep(every)
+        return [f.result() for f in futures]
+
+
+async def test_while_the_event_loop_is_behind_new_requests_are_refused_though_few_are_in_flight() -> None:
+    """Work that holds the CPU (here 0.1 s of it per request, twice what one second holds) makes
+    every request wait for the loop; a count bound far away does not see it, the lag does."""
+    service = f"probe-{uuid.uuid4().hex[:6]}"
+    app = FastAPI()
+
+    @app.get("/cpu")
+    async def cpu() -> dict[str, str]:
+        time.sleep(0.1)  # holds the event loop as CPU work does: nothing else runs meanwhile
+        return {"done": "yes"}
+
+    app.include_router(health.router)
+    install_load_shedding(app, service, max_in_flight=1000)
+    async with serving(app) as url:
+        # The load comes from threads: a client on the server's own loop would wait for it.
+        results = await asyncio.to_thread(steady_load, f"{url}/cpu", count=40, every=0.05)
+        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+            metrics = (await client.get("/metrics")).text
+    served = [r for r in results if r[0] == 200]
+    refused = [r for r in results if r[0] == 503]
+    assert served and refused, [r[0] for r in results]
+    assert all(r[2] == "1" for r in refused)
+    assert shed_count(metrics, service, "loop_lag") == len(refused)
+    assert shed_count(metrics, service, "in_flight") == 0
+    # The refusals let the loop keep up: served alone, the work would have queued for seconds.
+    assert statistics.median(r[1] for r in results) < 1.5, [(r[0], round(r[1], 2)) for r in results]
 
 
 def test_the_bound_must_be_positive() -> None:

@@ -45,7 +45,7 @@ def crm_token(account: uuid.UUID) -> dict[str, str]:
 
 
 def shed(metrics: str) -> float:
-    match = re.search(r'^http_requests_shed_total\{service="gateway"\} (\S+)$', metrics, re.M)
+    match = re.search(r'^http_requests_shed_total\{reason="in_flight",service="gateway"\} (\S+)$', metrics, re.M)
     return float(match[1]) if match else 0.0
 
 

@@ -43,7 +43,7 @@ async def test_requests_past_the_bound_are_refused_fast_and_the_held_ones_comple
             # Busy is not down: the probes and the metrics still answer.
             assert (await client.get("/ready", timeout=5)).status_code == 200
             metrics = (await client.get("/metrics", timeout=5)).text
-            assert float(re.search(r'^http_requests_shed_total\{service="orders"\} (\S+)$', metrics, re.M)[1]) >= 10
+            assert float(re.search(r'^http_requests_shed_total\{reason="in_flight",service="orders"\} (\S+)$', metrics, re.M)[1]) >= 10
             assert not any(task.done() for task in held)
         for response in await asyncio.gather(*held):
             assert response.status_code == 200 and response.json()["items"] == []

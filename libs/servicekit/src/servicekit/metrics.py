@@ -30,6 +30,11 @@ HTTP_IN_FLIGHT = Gauge(
     registry=REGISTRY,
 )
 HTTP_SHED = Counter(
-    "http_requests_shed_total", "HTTP requests refused with a 503 because too many were in flight", ["service"],
+    "http_requests_shed_total",
+    "HTTP requests refused with a 503 for load: too many in flight (in_flight) or the event loop behind (loop_lag)",
+    ["service", "reason"], registry=REGISTRY,
+)
+EVENT_LOOP_LAG = Gauge(
+    "event_loop_lag_seconds", "How late the event loop ran a timer lately (while requests arrive)", ["service"],
     registry=REGISTRY,
 )
