@@ -45,7 +45,7 @@ DEFAULTED: dict[str, set[str]] = {
     # Kafka's own default session timeout (10 s) suits a real broker; only the embedded one wants less.
     "*": {"db_pool_size", "consumer_group", "kafka_session_timeout_ms"},
     # development is for the local stack only: every deployment leaves it off.
-    # The upstream pool: 100 connections per service and half a second's wait for one suit both.
+    # The upstream pool: 32 connections per service (a service's own bound) and half a second's wait for one.
     "gateway": {"upstream_timeout", "public_rate_per_minute", "development", "upstream_max_connections",
                 "upstream_pool_timeout"},
     # Tuning and test hooks: the defaults suit production.
