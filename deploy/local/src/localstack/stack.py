@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -168,7 +169,8 @@ class Stack:
                                 self.logs / f"{name}.log", ready=self._ready_check(name)))
         self.wait_ready()
 
-    def _ready_check(self, name: str):  # noqa: ANN202 - a closure the supervisor calls
+    def _ready_check(self, name: str) -> Callable[[], bool]:
+        """Whether the service answers /ready: the supervisor asks after restarting it."""
         url = f"{self.config.url(name)}/ready"
 
         def ready() -> bool:

@@ -75,8 +75,9 @@ class Process:
         assert self.log is not None
         # Its own session: a Ctrl-C in the launcher's terminal reaches the launcher alone, which
         # then stops everything in order.
-        self.process = subprocess.Popen(self.argv, env={**os.environ, **self.env}, stdout=self.log.open("ab"),
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        with self.log.open("ab") as log:  # the child keeps its own copy; ours closes, restart after restart
+            self.process = subprocess.Popen(self.argv, env={**os.environ, **self.env}, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
 
     def ended(self) -> str | None:
         if self.process is None or self.process.poll() is None:
