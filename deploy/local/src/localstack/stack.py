@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from servicekit.caller import new_key_pair
 
-from .broker import EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker
+from .broker import EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .children import SupervisedBroker, SupervisedPostgres
 from .config import DATABASES, LISTENERS, SERVICES, StackConfig
 from .ports import port_is_free, wait_for_port
@@ -80,8 +80,6 @@ class Stack:
         topics = [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)]
         if c.kafka_bootstrap:
             self.kafka = c.kafka_bootstrap
-            from .broker import create_topics
-
             asyncio.run(create_topics(self.kafka, topics))
         else:
             say(f"starting the Kafka-protocol broker on {c.host}:{c.kafka_port}")
