@@ -13,7 +13,7 @@ PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 LOCK_DIGEST := $(shell cat uv.lock requirements-uv.txt $(PYPROJECTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_DIGEST)
 
-.PHONY: run test bench bench-orders-list token install lock check-fresh clean
+.PHONY: run test bench bench-orders-list bench-shedding token install lock check-fresh clean
 
 $(UV): requirements-uv.txt
 	test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
@@ -38,6 +38,9 @@ bench: $(STAMP)
 
 bench-orders-list: $(STAMP)
 	$(PY) services/orders/bench/list_and_search.py $(ARGS)
+
+bench-shedding: $(STAMP)
+	$(PY) -m localstack.bench_shedding $(ARGS)
 
 token: $(STAMP)
 	$(PY) -m gateway.token $(ARGS)

@@ -45,7 +45,9 @@ DEFAULTED: dict[str, set[str]] = {
     # Kafka's own default session timeout (10 s) suits a real broker; only the embedded one wants less.
     "*": {"db_pool_size", "consumer_group", "kafka_session_timeout_ms"},
     # development is for the local stack only: every deployment leaves it off.
-    "gateway": {"upstream_timeout", "public_rate_per_minute", "development"},
+    # The upstream pool: 32 connections per service (a service's own bound) and half a second's wait for one.
+    "gateway": {"upstream_timeout", "public_rate_per_minute", "development", "upstream_max_connections",
+                "upstream_pool_timeout"},
     # Tuning and test hooks: the defaults suit production.
     "orders": {"clock_batch_size"},
     "payments": {"stripe_api_base", "stripe_max_network_retries", "stripe_webhook_tolerance_seconds",

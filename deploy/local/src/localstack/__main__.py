@@ -17,6 +17,7 @@ def run() -> int:
     def stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
+        stack.supervisor.stopping = True  # nothing is restarted from now on
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -57,9 +58,10 @@ def run() -> int:
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
+        # Only Ctrl-C or SIGTERM ends this loop: a process that dies is restarted.
         while not stopping:
-            stack.check_alive()
-            time.sleep(0.5)
+            stack.supervise()
+            time.sleep(0.25)
         return 0
     except KeyboardInterrupt:
         return 0

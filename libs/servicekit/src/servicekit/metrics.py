@@ -25,3 +25,16 @@ OUTBOX_LAG = Gauge(
 HTTP_REQUESTS = Histogram(
     "http_request_seconds", "HTTP requests", ["service", "method", "route", "status"], registry=REGISTRY
 )
+HTTP_IN_FLIGHT = Gauge(
+    "http_requests_in_flight", "HTTP requests being served now (probes and metrics not counted)", ["service"],
+    registry=REGISTRY,
+)
+HTTP_SHED = Counter(
+    "http_requests_shed_total",
+    "HTTP requests refused with a 503 for load: too many in flight (in_flight) or the event loop behind (loop_lag)",
+    ["service", "reason"], registry=REGISTRY,
+)
+EVENT_LOOP_LAG = Gauge(
+    "event_loop_lag_seconds", "How late the event loop ran a timer lately (while requests arrive)", ["service"],
+    registry=REGISTRY,
+)

@@ -23,6 +23,7 @@ from .messaging import ConsumerGroup, make_broker
 from .migrations import upgrade
 from .relay import OutboxRelay
 from .settings import ServiceSettings
+from .shedding import install_load_shedding
 
 Subscribers = Callable[[KafkaBroker, AsyncEngine, ConsumerGroup], None]
 
@@ -87,6 +88,7 @@ def build_app(
     app.include_router(health.router)
     for router in routers:
         app.include_router(router)
+    install_load_shedding(app, name, settings.max_in_flight)
     return app
 
 

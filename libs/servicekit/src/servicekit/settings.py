@@ -15,6 +15,11 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     # Pool size per process; a service process handles HTTP and its consumers.
     db_pool_size: int = 10
+    # Requests served at once by one process; the next is a 503 with Retry-After at once rather
+    # than a wait for a database connection that ends in a timeout (see shedding.py, which also
+    # sheds while the event loop lags). The pool holds twice db_pool_size connections, shared
+    # with the consumers and the relay.
+    max_in_flight: int = Field(default=32, ge=1)
     # Kafka consumer group; defaults to the service's name. Replicas of a service share it.
     consumer_group: str | None = None
     # How long the broker waits for a silent consumer before it takes its partitions away. Kafka's

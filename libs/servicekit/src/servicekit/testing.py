@@ -34,11 +34,54 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """Serve the app (lifespan included) on a real uvicorn listener on a free port; its base URL.
+
+    For what only real HTTP shows: connections, concurrency, what a client sees under load.
+    """
+    import uvicorn
+    from localstack.ports import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(30):
+            while not server.started:
+                if task.done():
+                    task.result()  # the server's own error
+                    raise RuntimeError("the server stopped before it started")
+                await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextlib.asynccontextmanager
 async def service_under_test(
     infra: Any, *, name: str, migrations: Path, create_app: Callable[[Any], FastAPI],
     settings_type: type[ServiceSettings], **overrides: Any,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
     """A service on its own fresh database and consumer group, on the test servers, running."""
+    app = await _fresh_service(infra, name, migrations, create_app, settings_type, overrides)
+    async with running(app) as client:
+        yield client, app
+
+
+@contextlib.asynccontextmanager
+async def service_served(
+    infra: Any, *, name: str, migrations: Path, create_app: Callable[[Any], FastAPI],
+    settings_type: type[ServiceSettings], **overrides: Any,
+) -> AsyncIterator[tuple[str, FastAPI]]:
+    """As `service_under_test`, but on a real uvicorn listener: its base URL and the app."""
+    app = await _fresh_service(infra, name, migrations, create_app, settings_type, overrides)
+    async with serving(app) as url:
+        yield url, app
+
+
+async def _fresh_service(infra: Any, name: str, migrations: Path, create_app: Callable[[Any], FastAPI],
+                         settings_type: type[ServiceSettings], overrides: dict[str, Any]) -> FastAPI:
     from contracts import ALL_TOPICS, dlq_topic
     from localstack.broker import create_topics
 
@@ -46,9 +89,7 @@ async def service_under_test(
     await create_topics(infra.kafka_bootstrap, [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)])
     settings = settings_type(database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, log_json=False,
                              consumer_group=await fresh_group_after_published(infra.kafka_bootstrap), **overrides)
-    app = create_app(settings)
-    async with running(app) as client:
-        yield client, app
+    return create_app(settings)
 
 
 def fresh_group() -> str:
@@ -84,6 +125,40 @@ async def fresh_group_after_published(bootstrap: str) -> str:
         finally:
             await consumer.stop()
     return group
+
+
+@contextlib.asynccontextmanager
+async def table_locked(database_url: str, table: str) -> AsyncIterator[None]:
+    """Every query on `table` waits while this lasts: a way to keep real requests in flight."""
+    import asyncpg
+
+    from .db import asyncpg_dsn
+
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with conn.transaction():
+            await conn.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+            yield
+    finally:
+        await conn.close()
+
+
+async def until_waiting_on_locks(database_url: str, count: int, timeout: float = 10) -> None:
+    """Until `count` sessions of that database wait on a lock (the requests have reached it)."""
+    import asyncpg
+
+    from .db import asyncpg_dsn
+
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                  "AND datname = current_database()") < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{count} sessions never waited on a lock")
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
 
 
 # Every service's name: a test's proof is good for any of them, as one test may call several.

@@ -9,6 +9,7 @@ from servicekit.caller import ProofSigner
 from servicekit.http import install_problem_handlers, install_request_context
 from servicekit.inputs import install_input_rules
 from servicekit.logging import configure_logging
+from servicekit.shedding import install_load_shedding
 
 from . import health
 from .auth import TokenVerifier
@@ -29,7 +30,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging("gateway", settings.log_level, as_json=settings.log_json)
-        app.state.upstreams = Upstreams(urls, settings.upstream_timeout, transports)
+        app.state.upstreams = Upstreams(urls, settings.upstream_timeout, transports,
+                                        max_connections=settings.upstream_max_connections,
+                                        pool_timeout=settings.upstream_pool_timeout)
         try:
             yield
         finally:
@@ -57,6 +60,7 @@ def create_app(
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
+    install_load_shedding(app, "gateway", settings.max_in_flight)
     return app
 
 

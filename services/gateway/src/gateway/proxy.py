@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from servicekit.caller import ProofSigner
 from servicekit.http import CORRELATION_HEADER, Problem
 from servicekit.logging import correlation_id
+from servicekit.shedding import busy
 from starlette.background import BackgroundTask
 
 from .auth import Principal
@@ -31,12 +32,15 @@ class Upstreams:
     """One pooled HTTP client per service."""
 
     def __init__(
-        self, urls: dict[str, str], timeout: float, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+        self, urls: dict[str, str], timeout: float, transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+        *, max_connections: int = 100, pool_timeout: float = 0.5,
     ) -> None:
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=min(50, max_connections))
+        # Connect, read and write may take the whole upstream timeout; a free connection may not.
+        timeouts = httpx.Timeout(timeout, pool=pool_timeout)
         transports = transports or {}
         self.clients = {
-            name: httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits, transport=transports.get(name))
+            name: httpx.AsyncClient(base_url=url, timeout=timeouts, limits=limits, transport=transports.get(name))
             for name, url in urls.items()
         }
 
@@ -98,6 +102,9 @@ async def _send(client: httpx.AsyncClient, upstream_request: httpx.Request, serv
                 raise
             log.info("connection to %s closed under a %s; sending it once more", service, upstream_request.method)
             return await client.send(upstream_request, stream=stream)
+    except httpx.PoolTimeout:
+        # Every connection to that service is busy: it is swamped, so refuse fast, as it would.
+        raise busy(service) from None
     except httpx.TimeoutException:
         raise Problem(504, "Upstream timeout", f"the {service} service did not answer in time") from None
     except httpx.TransportError as exc:

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The local stack's secret: known to everyone, so refused unless `development` is set.
@@ -28,6 +29,17 @@ class Settings(BaseSettings):
     payments_url: str = "http://127.0.0.1:8003"
     notifications_url: str = "http://127.0.0.1:8004"
     upstream_timeout: float = 10.0
+    # Connections the gateway keeps to each service, and how long a request waits for one of them
+    # when all are busy before it is a 503 with Retry-After (a short wait: a connection is freed
+    # in milliseconds or the service is swamped, and waiting longer only piles requests up). As
+    # many as a service takes at once (its MAX_IN_FLIGHT): more would only be refused there, and
+    # fewer than the gateway's own bound, so one slow service cannot take all of the gateway.
+    upstream_max_connections: int = Field(default=32, ge=1)
+    upstream_pool_timeout: float = Field(default=0.5, gt=0)
+    # Requests the gateway serves at once; the next is a 503 with Retry-After at once (see
+    # servicekit's shedding). Twice one service's connections, so one swamped service cannot
+    # take all of it and the others stay reachable; small, as each costs the gateway CPU too.
+    max_in_flight: int = Field(default=64, ge=1)
     # Public endpoints (open an offer, checkout status): requests per minute per client address.
     public_rate_per_minute: int = 600
     # Proxies in front of the gateway whose X-Forwarded-For is believed (comma-separated CIDRs).
