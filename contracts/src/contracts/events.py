@@ -100,6 +100,11 @@ class OrderCreated(Event):
     def partition_key(self) -> str:
         return str(self.order_id)
 
+    def emails_a_link(self) -> bool:
+        """Payments will issue a link for the first open cashless payment and email it: the
+        confirmation waits for that link and carries it instead of a second email."""
+        return self.send_payment_link and any(p.paid_at is None and p.method == "cashless" for p in self.payment_plan)
+
 
 class PaymentLinkIssued(Event):
     """An unpaid payment has a link the contact can pay through."""

@@ -122,7 +122,7 @@ async def test_payment_link_email_reaches_the_contact(stack, mailbox, eventually
     [envelope] = mailbox.envelopes_to(to)
     assert envelope.rcpt_tos == [to] and envelope.mail_from == "no-reply@school.local"
     assert message["To"] == to
-    assert message["From"] == "Online school <no-reply@school.local>"
+    assert message["From"] == "Kyiv Code School <no-reply@school.local>"  # the school, at the platform's address
     assert message["Subject"] == "Payment for order #1042 at Kyiv Code School"
     text_part, html = mailbox.parts(message)
     for body in (text_part, html):
@@ -467,6 +467,11 @@ async def test_a_manual_order_is_confirmed_when_asked(stack, mailbox, eventually
     quiet = an_order(an_address(), source="manual")
     await stack.publish(quiet)
     await stack.publish(order)
+    # The rest is paid by link: the confirmation waits for the link and carries it, one email.
+    await eventually(lambda: stack.applied(order))
+    assert await stack.deliveries(order.order_id) == []
+    link = a_link(order, amount="1000.00")
+    await stack.publish(link)
     [message] = await eventually(lambda: mailbox.messages_to(to))
     assert message["Subject"] == "Ihre Bestellung Nr. 1042 bei Kyiv Code School"
     text_part, html = mailbox.parts(message)
@@ -475,8 +480,31 @@ async def test_a_manual_order_is_confirmed_when_asked(stack, mailbox, eventually
         assert "547,36\xa0UAH, bezahlt am 20. November 2026, 10:00 UTC" in body
         assert "1.000,00\xa0UAH, fällig bis zum 1. Dezember 2026, 00:00 UTC" in body
         assert "paid at the desk" not in body
+    assert link.url in text_part and f'href="{link.url.replace("&", "&amp;")}"' in html
+    [row] = await stack.settled(order.order_id, 1)
+    assert row.template == "order_confirmation"
     await eventually(lambda: stack.applied(quiet))
     assert await stack.deliveries(quiet.order_id) == []
+    # Nothing left to pay by link: the confirmation goes at once, without one.
+    cash = an_address()
+    settled = an_order(cash, source="manual", send_confirmation=True, contact=ContactData(name="Anna", email=cash),
+                       payment_plan=[PlannedPayment(amount="1547.36", method="cash", paid_at=paid)])
+    await stack.publish(settled)
+    [message] = await eventually(lambda: mailbox.messages_to(cash))
+    assert "https://" not in mailbox.parts(message)[0]
+
+
+async def test_a_confirmation_whose_link_arrived_first_still_carries_it_once(stack, mailbox, eventually):
+    to = an_address()
+    order = an_order(to, source="manual", send_confirmation=True,
+                     payment_plan=[PlannedPayment(amount="1547.36")])
+    link = a_link(order)
+    await stack.publish(link)  # topics are not ordered with each other: the link may come first
+    await stack.publish(order)
+    [message] = await eventually(lambda: mailbox.messages_to(to))
+    assert link.url in mailbox.parts(message)[0]
+    [row] = await stack.settled(order.order_id, 1)
+    assert row.template == "order_confirmation"
 
 
 async def test_sent_and_failed_are_published_through_the_outbox(stack, mailbox, eventually):

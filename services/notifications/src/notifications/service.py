@@ -37,7 +37,10 @@ E = TypeVar("E", PaymentLinkIssued, PaymentSucceeded, ReminderRequested, OrderCr
 async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
     order = OrderRecipient.from_event(event)
     await repo.save_recipient(conn, order)
-    if event.send_confirmation:
+    if event.send_confirmation and event.emails_a_link():
+        # The link email is on its way: the confirmation waits for it and becomes that email.
+        await repo.hold_confirmation(conn, event)
+    elif event.send_confirmation:
         school = await repo.get_school(conn, event.account_id)
         await _record(conn, _compose(letters.order_confirmation, order.at_school(school), event))
 
@@ -70,7 +73,12 @@ async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued
     if not event.send_email:
         return  # before looking the order up: no email means nothing to wait for
     order = await _order_of(conn, event.order_id, hold=True)
-    await _record(conn, _compose(letters.payment_link, order, event), cancel_reason(order.status))
+    held = await repo.take_held_confirmation(conn, event.order_id)
+    if held is not None:
+        letter = _compose(lambda o, e: letters.order_confirmation(o, held, link=e), order, event)
+    else:
+        letter = _compose(letters.payment_link, order, event)
+    await _record(conn, letter, cancel_reason(order.status))
 
 
 async def on_payment_succeeded(conn: AsyncConnection, event: PaymentSucceeded) -> None:

@@ -1,12 +1,13 @@
 """SQL of the notifications service."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from contracts import CURRENCY_EXPONENTS
+from contracts import CURRENCY_EXPONENTS, OrderCreated
 from sqlalchemy import ColumnElement, case, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..domain.delivery import Outgoing, Rendered
 from ..domain.letters import Letter, Override
 from ..domain.recipient import OrderRecipient, School
-from .tables import access_states, deliveries, order_recipients, payment_links, schools, template_overrides
+from .tables import (
+    access_states, deliveries, held_confirmations, order_recipients, payment_links, schools, template_overrides,
+)
 
 # The sender LISTENs here; a NOTIFY is delivered only when the transaction commits.
 DELIVERIES_CHANNEL = "deliveries"
@@ -412,3 +415,18 @@ async def overridden(conn: AsyncConnection, account_id: UUID) -> list[Any]:
         .where(template_overrides.c.account_id == account_id)
         .order_by(template_overrides.c.template, template_overrides.c.locale)
     ))
+
+
+async def hold_confirmation(conn: AsyncConnection, event: OrderCreated) -> None:
+    await conn.execute(pg_insert(held_confirmations).values(
+        order_id=event.order_id, event=json.loads(event.model_dump_json()),
+    ).on_conflict_do_nothing(index_elements=[held_confirmations.c.order_id]))
+
+
+async def take_held_confirmation(conn: AsyncConnection, order_id: UUID) -> OrderCreated | None:
+    """The order's confirmation that waited for its link, now taken (it goes out with the link)."""
+    found = await conn.scalar(
+        delete(held_confirmations).where(held_confirmations.c.order_id == order_id)
+        .returning(held_confirmations.c.event)
+    )
+    return None if found is None else OrderCreated.model_validate(found)

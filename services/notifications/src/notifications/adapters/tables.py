@@ -30,6 +30,15 @@ order_recipients = Table(
     Column("status", Text, nullable=False, server_default=text("'active'")),
 )
 
+# A manual order's confirmation waiting for its first payment's link, to carry it (OrderCreated as sent).
+held_confirmations = Table(
+    "held_confirmations",
+    metadata,
+    Column("order_id", UUID(as_uuid=True), primary_key=True),
+    Column("event", JSONB, nullable=False),
+    Column("held_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # Filled from SchoolUpdated: the school's current name and language.
 schools = Table(
     "schools",

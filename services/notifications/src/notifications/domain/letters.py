@@ -117,7 +117,7 @@ TEMPLATE_VARIABLES: dict[str, tuple[str, ...]] = {
     "receipt": (*COMMON_VARIABLES, "amount", "paid_at"),
     "access_opened": (*COMMON_VARIABLES, *_ACCESS),
     "access_suspended": (*COMMON_VARIABLES, *_ACCESS, "amount", "url"),
-    "order_confirmation": (*COMMON_VARIABLES, "lines", "installments", "amount"),
+    "order_confirmation": (*COMMON_VARIABLES, "lines", "installments", "amount", "url"),
 }
 ALL_VARIABLES: frozenset[str] = frozenset(f.name for f in fields(Letter) if f.name not in HIDDEN)
 
@@ -229,15 +229,21 @@ def access_change(
     )
 
 
-def order_confirmation(order: OrderRecipient, event: OrderCreated) -> Letter | None:
-    """A manual order's confirmation, when its manager asked for one."""
+def order_confirmation(
+    order: OrderRecipient, event: OrderCreated, link: PaymentLinkIssued | None = None
+) -> Letter | None:
+    """A manual order's confirmation, when its manager asked for one; with the first payment's
+    link when one is emailed (then it is that email: the contact gets one, not two)."""
     if not event.send_confirmation:
         return None
     _check(order, event.account_id)
+    if link is not None:
+        _check(order, link.account_id, link.currency)
     unpaid = [p for p in event.payment_plan if p.paid_at is None]
     return _letter(
         order, "order_confirmation", event,
         lines=tuple(Line(line.product_title, line.price) for line in event.lines),
         installments=tuple(Installment(p.amount, p.due_at, p.paid_at) for p in event.payment_plan),
         amount=sum((p.amount for p in unpaid), Decimal(0)) if unpaid else None,
+        url=_link(link.url) if link is not None else None,
     )
