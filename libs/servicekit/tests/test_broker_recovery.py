@@ -6,6 +6,7 @@ topics, no messages and no consumer groups, answering pings as if nothing happen
 
 import asyncio
 import json
+import sys
 import uuid
 from pathlib import Path
 from typing import Literal
@@ -19,11 +20,13 @@ from localstack.broker import TansuBroker, create_topics
 from localstack.ports import free_port
 from servicekit.errors import NotYet
 from servicekit.inbox import inbox_table
-from servicekit.messaging import ConsumerGroup, RetryPolicy, subscribe, topic_group
+from servicekit.messaging import ConsumerGroup, RetryPolicy, make_broker, subscribe, topic_group
 from servicekit.outbox import add_to_outbox, outbox_table
+from servicekit.relay import OutboxRelay
 from servicekit.runtime import build_app
 from servicekit.settings import ServiceSettings
 from servicekit.testing import running
+from servicekit.topics import ServiceTopics
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -253,3 +256,53 @@ async def _none_unpublished(engine) -> bool:
 
 async def _seen_any(hold: Hold, numbers: range) -> bool:
     return bool(set(numbers) & set(hold.seen))
+
+
+LEADER = """
+import asyncio, sys
+from servicekit.messaging import make_broker
+from servicekit.relay import OutboxRelay
+from servicekit.topics import ServiceTopics
+from sqlalchemy.ext.asyncio import create_async_engine
+
+async def main(url, bootstrap):
+    broker = make_broker(bootstrap, client_id="leader")
+    await broker.start()
+    relay = OutboxRelay(create_async_engine(url), broker, service="leader", topics=ServiceTopics(bootstrap, []))
+    await relay.start()
+    while not relay.is_leader:
+        await asyncio.sleep(0.05)
+    print("leader", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+async def test_a_standby_relay_takes_over_when_the_leader_process_is_killed(database, broker):
+    url, engine = database
+    leader = await asyncio.create_subprocess_exec(sys.executable, "-c", LEADER, url, broker.bootstrap,
+                                                  stdout=asyncio.subprocess.PIPE)
+    producer = make_broker(broker.bootstrap, client_id="standby")
+    await producer.start()
+    standby = OutboxRelay(engine, producer, service="standby", topics=ServiceTopics(broker.bootstrap, TOPICS))
+    try:
+        async with asyncio.timeout(30):
+            assert (await leader.stdout.readline()).strip() == b"leader"
+        await standby.start()
+        await book(engine, range(3))
+        await eventually(lambda: _none_unpublished(engine))  # published by the leader
+        assert not standby.is_leader
+        leader.kill()  # SIGKILL: its session, and with it the lock, ends with the process
+        await leader.wait()
+        await book(engine, range(3, 6))
+        await eventually(lambda: _none_unpublished(engine), timeout=20)
+        assert standby.is_leader
+    finally:
+        if leader.returncode is None:
+            leader.kill()
+            await leader.wait()
+        await standby.stop()
+        await producer.stop()
+    records = await topic_records(broker.bootstrap, LessonBooked.topic)
+    assert sorted(json.loads(r.value)["n"] for r in records) == list(range(6))  # each once
