@@ -167,7 +167,7 @@ class OutboxRelay:
         if not rows:
             return 0
         done: list[tuple[int, int, int]] = []
-        lost: dict[Partition, tuple[int, int]] = {}
+        lost: dict[Partition, int] = {}
         try:
             for row in rows:
                 placed = await self._broker.publish(
@@ -181,8 +181,10 @@ class OutboxRelay:
                 done.append((row.id, placed.partition, placed.offset))
                 if placed.offset <= self._placed.get(tp, -1):
                     # Offsets only grow on a broker that keeps its log: this one lost what it held
-                    # there from this offset on. Check every partition before publishing more.
-                    lost[tp] = (placed.offset, row.id)
+                    # there from this offset on. This row goes out again too, after the lost ones:
+                    # a consumer still at its old position there may skip this copy. Check every
+                    # partition before publishing more.
+                    lost[tp] = placed.offset
                     self._suspect = True
                 self._placed[tp] = placed.offset
                 if lost:
@@ -192,7 +194,7 @@ class OutboxRelay:
             raise
         await self._mark(done, lost=lost)
         if lost:
-            self._wake.set()  # what was queued again goes out now, not after a poll
+            self._wake.set()  # what was queued again goes out once held back enough, not after a poll
         OUTBOX_PUBLISHED.labels(self._service).inc(len(done))
         return len(done)
 
@@ -200,15 +202,15 @@ class OutboxRelay:
         """Create missing topics and queue again the rows the broker no longer holds; returns how many."""
         await self._topics.ensure(extra={topic for topic, _ in self._placed})
         reach = await self._topics.reach(self._placed)
-        lost = {tp: (end, None) for tp, end in reach.items() if end <= self._placed[tp]}
+        lost = {tp: end for tp, end in reach.items() if end <= self._placed[tp]}
         requeued = await self._mark([], lost=lost) if lost else 0
         self._verified_at = time.monotonic()
         self._suspect = False
         return requeued
 
     async def _mark(self, placed: list[tuple[int, int, int]], *, failed: int | None = None, error: str = "",
-                    lost: dict[Partition, tuple[int, int | None]] | None = None) -> int:
-        """Record published rows where the broker placed them; queue again what it lost (from an offset, before a row)."""
+                    lost: dict[Partition, int] | None = None) -> int:
+        """Record published rows where the broker placed them; queue again what it lost (each partition from an offset)."""
         requeued = 0
         async with self._engine.begin() as conn:
             if placed:
@@ -226,19 +228,18 @@ class OutboxRelay:
                     text("UPDATE outbox SET attempts = attempts + 1, last_error = :e WHERE id = :id"),
                     {"id": failed, "e": error[:2000]},
                 )
-            for (topic, partition), (offset, before) in (lost or {}).items():
+            for (topic, partition), offset in (lost or {}).items():
                 result = await conn.execute(
                     text(
                         "UPDATE outbox SET published_at = NULL, kafka_partition = NULL, kafka_offset = NULL "
                         "WHERE published_at IS NOT NULL AND topic = :t AND kafka_partition = :p "
-                        "AND kafka_offset >= :o AND (CAST(:before AS bigint) IS NULL OR id < :before)"
+                        "AND kafka_offset >= :o"
                     ),
-                    {"t": topic, "p": partition, "o": offset, "before": before},
+                    {"t": topic, "p": partition, "o": offset},
                 )
                 requeued += result.rowcount
-                if before is None:
-                    # What is left there lies below the broker's end, all of it still held.
-                    self._placed[(topic, partition)] = offset - 1
+                # What is left there lies below that offset, all of it still held.
+                self._placed[(topic, partition)] = offset - 1
         if requeued:
             # Consumers may still hold positions from the broker's old log: give them a session
             # to notice (their group is gone, or their offset is past the new end: both restart
@@ -246,7 +247,7 @@ class OutboxRelay:
             self._hold_until = time.monotonic() + self._settle
             OUTBOX_REQUEUED.labels(self._service).inc(requeued)
             log.warning("the broker lost %d published rows of %s (%s); publishing them again", requeued,
-                        self._service, ", ".join(f"{t}[{p}] from {o}" for (t, p), (o, _) in (lost or {}).items()))
+                        self._service, ", ".join(f"{t}[{p}] from {o}" for (t, p), o in (lost or {}).items()))
         return requeued
 
     async def _load_placements(self) -> None:
@@ -271,7 +272,13 @@ class OutboxRelay:
     async def _prune(self) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
-                text("DELETE FROM outbox WHERE published_at < now() - make_interval(hours => :h)"),
+                # The newest row of each partition stays: it holds how far the broker had got there,
+                # so a broker that restarts empty is noticed on the first row published there.
+                text(
+                    "DELETE FROM outbox WHERE published_at < now() - make_interval(hours => :h) "
+                    "AND id NOT IN (SELECT max(id) FROM outbox WHERE kafka_offset IS NOT NULL "
+                    "GROUP BY topic, kafka_partition)"
+                ),
                 {"h": self._retention_hours},
             )
         await self._load_placements()

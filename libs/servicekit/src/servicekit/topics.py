@@ -119,18 +119,26 @@ class ServiceTopics:
     async def _call(self, ask):  # type: ignore[no-untyped-def]
         async with self._lock:
             try:
-                if self._admin is None:
-                    self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap,
-                                                      request_timeout_ms=int(BROKER_TIMEOUT_S * 1000))
-                    await asyncio.wait_for(self._admin.start(), BROKER_TIMEOUT_S)
-                if self._offsets is None:
-                    self._offsets = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                                     request_timeout_ms=int(BROKER_TIMEOUT_S * 1000))
-                    await asyncio.wait_for(self._offsets.start(), BROKER_TIMEOUT_S)
-                return await asyncio.wait_for(ask(self._admin, self._offsets), BROKER_TIMEOUT_S)
+                return await self._ask(ask)
+            except Exception:
+                # The connections may be to a broker process that is gone: once more, afresh.
+                await self._drop()
+            try:
+                return await self._ask(ask)
             except BaseException:
                 await self._drop()
                 raise
+
+    async def _ask(self, ask):  # type: ignore[no-untyped-def]
+        if self._admin is None:
+            self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap,
+                                              request_timeout_ms=int(BROKER_TIMEOUT_S * 1000))
+            await asyncio.wait_for(self._admin.start(), BROKER_TIMEOUT_S)
+        if self._offsets is None:
+            self._offsets = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                             request_timeout_ms=int(BROKER_TIMEOUT_S * 1000))
+            await asyncio.wait_for(self._offsets.start(), BROKER_TIMEOUT_S)
+        return await asyncio.wait_for(ask(self._admin, self._offsets), BROKER_TIMEOUT_S)
 
     async def _drop(self) -> None:
         admin, offsets, self._admin, self._offsets = self._admin, self._offsets, None, None
