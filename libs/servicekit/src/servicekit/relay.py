@@ -13,8 +13,9 @@
   failure, and whenever the broker hands out an offset at or below one it already gave, the
   relay compares those with the broker's end offsets: rows the broker no longer holds (an
   embedded broker restarted empty, a topic deleted, a partition truncated) are queued again
-  and republished in id order, after the topics are created again. So rows are kept for
-  `retention_hours` after publishing, and consumers start a re-created topic from its start.
+  and republished in id order, after the topics are created again and a pause (`settle`)
+  that lets consumers still at their old positions rejoin first (see rewind.py). So rows
+  are kept for `retention_hours` after publishing, and the newest of each partition always.
 """
 
 import asyncio
