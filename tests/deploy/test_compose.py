@@ -168,7 +168,7 @@ def test_each_service_uses_its_own_database_and_the_compose_broker(compose_servi
     assert database == name, f"{name} must use the database {name!r}, not {database!r}"
     assert user == name, f"{name} must connect as its own role {name!r}, not {user!r}"
     assert host in compose_services, f"{name}: database host {host!r} is not a compose service"
-    assert env[f"{_prefix(name)}KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert env[f"{_prefix(name)}KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092,kafka-2:9092,kafka-3:9092"
     assert env[f"{_prefix(name)}HTTP_HOST"] == "0.0.0.0"
     assert env[f"{_prefix(name)}HTTP_PORT"] == str(SERVICES[name])
 
@@ -177,7 +177,8 @@ def test_each_service_uses_its_own_database_and_the_compose_broker(compose_servi
 def test_services_wait_for_healthy_infrastructure(compose_services: dict[str, Any], name: str) -> None:
     depends = compose_services[name]["depends_on"]
     assert depends["postgres"]["condition"] == "service_healthy"
-    assert depends["kafka"]["condition"] == "service_healthy"
+    for node in ("kafka", "kafka-2", "kafka-3"):
+        assert depends[node]["condition"] == "service_healthy"
     assert depends["kafka-topics"]["condition"] == "service_completed_successfully"
 
 
@@ -225,6 +226,24 @@ def test_kafka_runs_in_kraft_mode(compose_services: dict[str, Any]) -> None:
     assert not any("zookeeper" in name for name in compose_services)
     assert "kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
     assert kafka["healthcheck"]["test"]
+
+
+def test_kafka_keeps_every_acknowledged_write_on_two_of_three_nodes(compose_services: dict[str, Any]) -> None:
+    """acks=all is durable only with replicas to acknowledge: three nodes, two in sync for a write."""
+    nodes = {name: _environment(compose_services[name]) for name in ("kafka", "kafka-2", "kafka-3")}
+    assert sorted(env["KAFKA_NODE_ID"] for env in nodes.values()) == ["1", "2", "3"]
+    for name, env in nodes.items():
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093", name
+        assert f"PLAINTEXT://{name}:9092" in env["KAFKA_ADVERTISED_LISTENERS"], name
+        assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "3" and env["KAFKA_MIN_INSYNC_REPLICAS"] == "2", name
+        assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "3", name
+        assert env["KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"] == "false", name
+    assert len({str(compose_services[name]["volumes"]) for name in nodes}) == 3, "each node keeps its own log"
+    init = _environment(compose_services["kafka-topics"])
+    assert init["REPLICATION_FACTOR"] == "3" and init["MIN_INSYNC_REPLICAS"] == "2"
+    for service in SERVICES:
+        env = _environment(compose_services[service])
+        assert env[f"{_prefix(service)}KAFKA_TOPIC_REPLICATION_FACTOR"] == "3", service
 
 
 def test_the_topic_init_creates_every_topic_and_its_dead_letter_topic(compose_services: dict[str, Any]) -> None:
@@ -488,6 +507,18 @@ def test_kafka_runs_in_kraft_mode_through_strimzi(manifests: list[dict[str, Any]
     assert roles == {"broker", "controller"}
     bootstrap = _one(manifests, "ConfigMap", "crm-settings")["data"]["OFFERS_KAFKA_BOOTSTRAP_SERVERS"]
     assert bootstrap.startswith(f"{kafka['metadata']['name']}-kafka-bootstrap")
+
+
+def test_the_cluster_keeps_every_acknowledged_write_on_two_of_three_brokers(manifests: list[dict[str, Any]]) -> None:
+    [kafka] = _find(manifests, "Kafka")
+    config = kafka["spec"]["kafka"]["config"]
+    assert config["default.replication.factor"] == 3 and config["min.insync.replicas"] == 2
+    assert config["unclean.leader.election.enable"] is False
+    for topic in _find(manifests, "KafkaTopic"):
+        assert topic["spec"]["replicas"] == 3 and topic["spec"]["config"]["min.insync.replicas"] == 2, topic["metadata"]
+    settings = _one(manifests, "ConfigMap", "crm-settings")["data"]
+    for service in SERVICES:
+        assert settings[f"{_prefix(service)}KAFKA_TOPIC_REPLICATION_FACTOR"] == "3", service
 
 
 def test_every_topic_and_dead_letter_topic_is_declared_with_partitions_for_the_replicas(

@@ -14,6 +14,7 @@ from servicekit.inbox import inbox_table
 from servicekit.messaging import ConsumerGroup, RetryPolicy, make_broker, subscribe
 from servicekit.outbox import add_to_outbox, outbox_table
 from servicekit.relay import OutboxRelay
+from servicekit.topics import ServiceTopics
 from sqlalchemy import Column, MetaData, Table, Text, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -86,7 +87,7 @@ async def test_relay_publishes_committed_rows_in_order_and_only_those(engine, in
             raise RuntimeError("rolled back")
     broker = make_broker(infra.kafka_bootstrap, client_id="t")
     await broker.start()
-    relay = OutboxRelay(engine, broker, service="kit")
+    relay = OutboxRelay(engine, broker, service="kit", topics=ServiceTopics(infra.kafka_bootstrap, []))
     await relay.start()
     try:
         await wait_until_published(engine)
@@ -105,7 +106,8 @@ async def test_relay_publishes_committed_rows_in_order_and_only_those(engine, in
 async def test_only_one_relay_publishes_and_a_standby_takes_over(engine, infra):
     broker = make_broker(infra.kafka_bootstrap, client_id="t")
     await broker.start()
-    first, second = OutboxRelay(engine, broker, service="a"), OutboxRelay(engine, broker, service="b")
+    first, second = (OutboxRelay(engine, broker, service=name, topics=ServiceTopics(infra.kafka_bootstrap, []))
+                     for name in ("a", "b"))
     await first.start()
     await asyncio.sleep(0.5)
     await second.start()

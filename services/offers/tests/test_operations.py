@@ -23,7 +23,7 @@ async def client(infra):
 async def test_health_and_readiness(client):
     assert (await client.get("/health")).json() == {"status": "ok"}
     ready = await client.get("/ready")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok", "topics": "ok"}
 
 
 async def test_metrics_and_asyncapi(client):

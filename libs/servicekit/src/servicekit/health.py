@@ -18,7 +18,7 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", summary="Database and broker are reachable")
+@router.get("/ready", summary="Database and broker are reachable, and the broker has the service's topics")
 async def ready(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
@@ -29,6 +29,13 @@ async def ready(request: Request) -> JSONResponse:
         checks["database"] = f"down: {type(exc).__name__}"
     broker = request.app.state.broker
     checks["broker"] = "ok" if await broker.ping(timeout=2) else "down"
+    if checks["broker"] == "ok":
+        # A broker that restarted empty answers pings; without our topics nothing flows.
+        try:
+            missing = await request.app.state.topics.missing()
+            checks["topics"] = f"missing: {', '.join(missing)}" if missing else "ok"
+        except Exception as exc:
+            checks["topics"] = f"unknown: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
 

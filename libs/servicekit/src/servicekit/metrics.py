@@ -19,6 +19,10 @@ OUTBOX_PUBLISHED = Counter(
 OUTBOX_FAILURES = Counter(
     "outbox_publish_failures_total", "Failed relay rounds", ["service"], registry=REGISTRY
 )
+OUTBOX_REQUEUED = Counter(
+    "outbox_requeued_total", "Published outbox rows queued again because the broker lost them", ["service"],
+    registry=REGISTRY,
+)
 OUTBOX_LAG = Gauge(
     "outbox_lag_seconds", "Age of the oldest unpublished outbox row", ["service"], registry=REGISTRY
 )

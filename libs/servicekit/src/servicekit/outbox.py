@@ -43,6 +43,10 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True)),
+        # Where the broker acknowledged the row: the relay compares them with the broker's end
+        # offsets to notice a broker that lost what it had acknowledged (see relay.py).
+        Column("kafka_partition", Integer),
+        Column("kafka_offset", BigInteger),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("last_error", Text),
         Index("outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),

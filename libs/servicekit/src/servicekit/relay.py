@@ -8,6 +8,14 @@
   next, so per-key order holds; a failed publish is retried with capped backoff from
   that row on. A row is marked published only after the broker confirmed it, so a
   crash can only cause a duplicate, which consumers' inboxes absorb.
+- The broker is trusted only as far as it keeps what it acknowledged. Each row records where
+  the broker placed it (partition, offset). About every second, before publishing after any
+  failure, and whenever the broker hands out an offset at or below one it already gave, the
+  relay compares those with the broker's end offsets: rows the broker no longer holds (an
+  embedded broker restarted empty, a topic deleted, a partition truncated) are queued again
+  and republished in id order, after the topics are created again and a pause (`settle`)
+  that lets consumers still at their old positions rejoin first (see rewind.py). So rows
+  are kept for `retention_hours` after publishing, and the newest of each partition always.
 """
 
 import asyncio
@@ -21,13 +29,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .db import asyncpg_dsn
-from .metrics import OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_FAILURES
+from .metrics import OUTBOX_FAILURES, OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_REQUEUED
 from .outbox import NOTIFY_CHANNEL
+from .topics import ServiceTopics
 
 log = logging.getLogger("servicekit.relay")
 
 # Any 64-bit number works; the same one in every replica of one service's database.
 RELAY_LOCK_ID = 0x6F7574626F78  # "outbox"
+
+Partition = tuple[str, int]
 
 
 class OutboxRelay:
@@ -37,10 +48,13 @@ class OutboxRelay:
         broker: KafkaBroker,
         *,
         service: str,
+        topics: ServiceTopics,
         batch_size: int = 200,
         poll_interval: float = 1.0,
         max_backoff: float = 5.0,
         retention_hours: int = 24,
+        verify_interval: float = 1.0,
+        settle: float = 10.0,
     ) -> None:
         self._engine = engine
         self._broker = broker
@@ -49,6 +63,14 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
         self._retention_hours = retention_hours
+        self._topics = topics
+        self._verify_interval = verify_interval
+        self._settle = settle
+        self._hold_until = 0.0
+        # The highest offset the broker acknowledged per partition, for the rows still held.
+        self._placed: dict[Partition, int] = {}
+        self._verified_at = 0.0
+        self._suspect = True
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
@@ -63,6 +85,7 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._drop_listener()
+        await self._topics.close()
 
     def wake(self) -> None:
         self._wake.set()
@@ -75,6 +98,10 @@ class OutboxRelay:
                 if not await self._ensure_leader():
                     await asyncio.sleep(2.0)
                     continue
+                if self._suspect or time.monotonic() - self._verified_at > self._verify_interval:
+                    await self.verify()
+                if (hold := self._hold_until - time.monotonic()) > 0:
+                    await asyncio.sleep(hold)
                 published = await self.publish_pending()
                 backoff = 0.1
                 if time.monotonic() - last_prune > 600:
@@ -88,6 +115,8 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database trouble: back off, never spin
+                # Whatever failed, the broker may have restarted meanwhile: check it before the next row.
+                self._suspect = True
                 OUTBOX_FAILURES.labels(self._service).inc()
                 log.warning("outbox relay failed, retrying in %.1fs: %r", backoff, exc)
                 if self._listener is not None and self._listener.is_closed():
@@ -112,6 +141,8 @@ class OutboxRelay:
         await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
         self._listener = conn
         self.is_leader = True
+        await self._load_placements()
+        self._suspect = True
         log.info("outbox relay of %s is publishing", self._service)
         return True
 
@@ -136,35 +167,97 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
-        done: list[int] = []
+        done: list[tuple[int, int, int]] = []
+        lost: dict[Partition, int] = {}
         try:
             for row in rows:
-                await self._broker.publish(
+                placed = await self._broker.publish(
                     row.payload,
                     row.topic,
                     key=row.key.encode() if row.key else None,
                     headers=row.headers,
                     correlation_id=row.headers.get("correlation_id"),
                 )
-                done.append(row.id)
+                tp = (row.topic, placed.partition)
+                done.append((row.id, placed.partition, placed.offset))
+                if placed.offset <= self._placed.get(tp, -1):
+                    # Offsets only grow on a broker that keeps its log: this one lost what it held
+                    # there from this offset on. This row goes out again too, after the lost ones:
+                    # a consumer still at its old position there may skip this copy. Check every
+                    # partition before publishing more.
+                    lost[tp] = placed.offset
+                    self._suspect = True
+                self._placed[tp] = placed.offset
+                if lost:
+                    break
         except Exception as exc:
             await self._mark(done, failed=rows[len(done)].id, error=repr(exc))
             raise
-        await self._mark(done)
+        await self._mark(done, lost=lost)
+        if lost:
+            self._wake.set()  # what was queued again goes out once held back enough, not after a poll
         OUTBOX_PUBLISHED.labels(self._service).inc(len(done))
         return len(done)
 
-    async def _mark(self, ids: list[int], *, failed: int | None = None, error: str = "") -> None:
+    async def verify(self) -> int:
+        """Create missing topics and queue again the rows the broker no longer holds; returns how many."""
+        await self._topics.ensure(extra={topic for topic, _ in self._placed})
+        reach = await self._topics.reach(self._placed)
+        lost = {tp: end for tp, end in reach.items() if end <= self._placed[tp]}
+        requeued = await self._mark([], lost=lost) if lost else 0
+        self._verified_at = time.monotonic()
+        self._suspect = False
+        return requeued
+
+    async def _mark(self, placed: list[tuple[int, int, int]], *, failed: int | None = None, error: str = "",
+                    lost: dict[Partition, int] | None = None) -> int:
+        """Record published rows where the broker placed them; queue again what it lost (each partition from an offset)."""
+        requeued = 0
         async with self._engine.begin() as conn:
-            if ids:
+            if placed:
+                ids, partitions, offsets = map(list, zip(*placed))
                 await conn.execute(
-                    text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"), {"ids": ids}
+                    text(
+                        "UPDATE outbox SET published_at = now(), kafka_partition = v.p, kafka_offset = v.o "
+                        "FROM unnest(CAST(:ids AS bigint[]), CAST(:ps AS int[]), CAST(:os AS bigint[])) AS v(id, p, o) "
+                        "WHERE outbox.id = v.id"
+                    ),
+                    {"ids": ids, "ps": partitions, "os": offsets},
                 )
             if failed is not None:
                 await conn.execute(
                     text("UPDATE outbox SET attempts = attempts + 1, last_error = :e WHERE id = :id"),
                     {"id": failed, "e": error[:2000]},
                 )
+            for (topic, partition), offset in (lost or {}).items():
+                result = await conn.execute(
+                    text(
+                        "UPDATE outbox SET published_at = NULL, kafka_partition = NULL, kafka_offset = NULL "
+                        "WHERE published_at IS NOT NULL AND topic = :t AND kafka_partition = :p "
+                        "AND kafka_offset >= :o"
+                    ),
+                    {"t": topic, "p": partition, "o": offset},
+                )
+                requeued += result.rowcount
+                # What is left there lies below that offset, all of it still held.
+                self._placed[(topic, partition)] = offset - 1
+        if requeued:
+            # Consumers may still hold positions from the broker's old log: give them a session
+            # to notice (their group is gone, or their offset is past the new end: both restart
+            # them from the beginning) before the partition fills up past those positions.
+            self._hold_until = time.monotonic() + self._settle
+            OUTBOX_REQUEUED.labels(self._service).inc(requeued)
+            log.warning("the broker lost %d published rows of %s (%s); publishing them again", requeued,
+                        self._service, ", ".join(f"{t}[{p}] from {o}" for (t, p), o in (lost or {}).items()))
+        return requeued
+
+    async def _load_placements(self) -> None:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(text(
+                "SELECT topic, kafka_partition, max(kafka_offset) AS top FROM outbox "
+                "WHERE published_at IS NOT NULL AND kafka_offset IS NOT NULL GROUP BY topic, kafka_partition"
+            ))).all()
+        self._placed = {(r.topic, r.kafka_partition): r.top for r in rows}
 
     async def _measure_lag(self) -> None:
         # Every few seconds, not per batch: it is a metric, not part of publishing.
@@ -180,6 +273,13 @@ class OutboxRelay:
     async def _prune(self) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
-                text("DELETE FROM outbox WHERE published_at < now() - make_interval(hours => :h)"),
+                # The newest row of each partition stays: it holds how far the broker had got there,
+                # so a broker that restarts empty is noticed on the first row published there.
+                text(
+                    "DELETE FROM outbox WHERE published_at < now() - make_interval(hours => :h) "
+                    "AND id NOT IN (SELECT max(id) FROM outbox WHERE kafka_offset IS NOT NULL "
+                    "GROUP BY topic, kafka_partition)"
+                ),
                 {"h": self._retention_hours},
             )
+        await self._load_placements()

@@ -1,6 +1,7 @@
 """Builds a service process: HTTP app, broker with its subscribers, outbox relay."""
 
 import contextlib
+import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -22,8 +23,12 @@ from .logging import configure_logging
 from .messaging import ConsumerGroup, make_broker
 from .migrations import upgrade
 from .relay import OutboxRelay
+from .rewind import Rewinder
 from .settings import ServiceSettings
 from .shedding import install_load_shedding
+from .topics import ServiceTopics, TopicLayout, service_topics
+
+log = logging.getLogger("servicekit.runtime")
 
 Subscribers = Callable[[KafkaBroker, AsyncEngine, ConsumerGroup], None]
 
@@ -55,14 +60,28 @@ def build_app(
     for event in publishes:
         # Declared for the AsyncAPI document; the relay does the publishing.
         broker.publisher(event.topic, title=f"{name}/{event.topic}", schema=event, description=event.__doc__)
-    relay = OutboxRelay(engine, broker, service=name)
+    topics = ServiceTopics(settings.kafka_bootstrap_servers, service_topics(broker),
+                           TopicLayout(settings.kafka_topic_partitions, settings.kafka_topic_replication_factor))
+    # After a broker lost its log, consumers need up to a session to learn their group is gone
+    # and rejoin; twice that before the relay refills a partition (see rewind.py).
+    relay = OutboxRelay(engine, broker, service=name, topics=topics,
+                        settle=2 * settings.kafka_session_timeout_ms / 1000)
+    # Only consumers can be left past the end of a log the broker lost.
+    rewinder = Rewinder(broker, topics) if subscribers is not None else None
     extra = [make(engine, settings) for make in workers]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(name, settings.log_level, as_json=settings.log_json)
+        # Before the consumers subscribe; a broker that is down now gets them from the relay later.
+        try:
+            await topics.ensure()
+        except Exception as exc:
+            log.warning("could not create the topics at start, the relay will: %r", exc)
         await broker.start()
         await relay.start()
+        if rewinder is not None:
+            await rewinder.start()
         for worker in extra:
             await worker.start()
         try:
@@ -70,14 +89,18 @@ def build_app(
         finally:
             for worker in reversed(extra):
                 await worker.stop()
+            if rewinder is not None:
+                await rewinder.stop()
             await relay.stop()
             await broker.stop()
+            await topics.close()
             await engine.dispose()
 
     app = FastAPI(title=f"{name} service", version="0.1.0", description=description, lifespan=lifespan)
     app.state.engine = engine
     app.state.broker = broker
     app.state.relay = relay
+    app.state.topics = topics
     app.state.workers = extra
     app.state.settings = settings
     app.state.service_name = name

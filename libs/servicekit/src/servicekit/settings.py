@@ -26,6 +26,10 @@ class ServiceSettings(BaseSettings):
     # brokers accept 6 s and up (10 s is the client's default); the embedded broker of the local
     # stack and the tests also makes every new member wait half of it before its first
     # assignment, once per topic, so they set 2-3 s to start a service in seconds.
+    # How a service creates a topic it needs that the broker lacks (at start, or after a broker
+    # came back empty). A cluster's topics are normally declared by its operator beforehand.
+    kafka_topic_partitions: int = Field(default=3, ge=1, le=1000)
+    kafka_topic_replication_factor: int = Field(default=1, ge=1, le=10)
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000, le=300_000)
     # The gateway's public keys (Ed25519, PEM blocks one after another; two during a rotation):
     # internal routes take the caller only from a token one of them signed. Empty: every
