@@ -32,7 +32,7 @@ async def ready(request: Request) -> JSONResponse:
     if checks["broker"] == "ok":
         # A broker that restarted empty answers pings; without our topics nothing flows.
         try:
-            missing = await request.app.state.topics.missing()
+            missing = await asyncio.wait_for(request.app.state.topics.missing(), 5)
             checks["topics"] = f"missing: {', '.join(missing)}" if missing else "ok"
         except Exception as exc:
             checks["topics"] = f"unknown: {type(exc).__name__}"

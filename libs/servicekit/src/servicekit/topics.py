@@ -144,5 +144,8 @@ class ServiceTopics:
         admin, offsets, self._admin, self._offsets = self._admin, self._offsets, None, None
         for client in (admin, offsets):
             if client is not None:
+                # Bounded: closing a client of a broker process that is gone can wait for ever,
+                # and the lock held meanwhile would stall every caller (readiness, the relay).
                 with contextlib.suppress(Exception):
-                    await (client.close() if isinstance(client, AIOKafkaAdminClient) else client.stop())
+                    await asyncio.wait_for(
+                        client.close() if isinstance(client, AIOKafkaAdminClient) else client.stop(), BROKER_TIMEOUT_S)
