@@ -80,9 +80,9 @@ def test_a_broker_killed_mid_flow_and_restarted_empty_loses_no_purchase(stack, e
             await asyncio.sleep(0.3)  # some opened, some linked, some paid: mid-flow
             pid, argv = _broker_process(port)
             os.kill(pid, signal.SIGKILL)
-            async with httpx.AsyncClient(timeout=3) as probe:
-                answer = await probe.get(f"{stack['services']['orders']}/ready")
-                assert answer.status_code == 503, answer.text
+            # No readiness check here: the stack's supervisor starts the broker again within a
+            # second and the services re-create their topics at once, so a probe may find it all
+            # back already. Readiness during the outage is tested in the kit's broker-recovery tests.
             await asyncio.sleep(2)
             # Started again with the same command, unless the launcher already did.
             if port_is_free("127.0.0.1", int(port)):
