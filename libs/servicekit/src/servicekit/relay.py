@@ -92,7 +92,8 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.1
-        last_prune = last_lag = 0.0
+        # Due at once: the monotonic clock counts from boot, so 0.0 would wait for a young machine's 10th minute.
+        last_prune = last_lag = float("-inf")
         while True:
             try:
                 if not await self._ensure_leader():
