@@ -338,7 +338,8 @@ async def mark_sent(
     A delivery cancelled while this very try was handing it over went out all the same: the log
     says so rather than claim it never did.
     """
-    values: dict[str, Any] = {"status": "sent", "sent_at": func.now(), "cancel_reason": None}
+    # An earlier try's error no longer describes the delivery: the log would show a sent email as failing.
+    values: dict[str, Any] = {"status": "sent", "sent_at": func.now(), "cancel_reason": None, "last_error": None}
     if unconfirmed is not None:
         values.update(sent_at=deliveries.c.handed_over_at, last_error=unconfirmed)
     query = update(deliveries).where(_this_try(delivery))
