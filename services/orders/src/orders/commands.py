@@ -52,6 +52,15 @@ class PaymentFields(_Command):
 
 
 
+class DiscountFields(_Command):
+    kind: Literal["amount", "percent"] = "amount"
+    value: Amount
+
+
+# A bare amount is an amount off, as before; an object says which kind (as an offer's discount).
+DiscountField = DiscountFields | Amount
+
+
 class NewOrder(_Command):
     pipeline_id: UUID | None = None
     stage_id: UUID | None = None
@@ -63,7 +72,7 @@ class NewOrder(_Command):
     contact: ContactFields | None = None
     currency: CurrencyCode
     lines: list[LineFields] = Field(min_length=1, max_length=100)
-    discount: Amount = Decimal(0)
+    discount: DiscountField = Decimal(0)
     payments: list[PaymentFields] = Field(default=[], max_length=50)
     provider: str = Field(default="sandbox", min_length=1, max_length=50)
     send_payment_link: bool = True
@@ -86,7 +95,7 @@ class OrderChanges(_Command):
     managers: list[str] | None = Field(default=None, max_length=50)
     tags: list[str] | None = Field(default=None, max_length=50)
     comment: str | None = Field(default=None, max_length=5_000)
-    discount: Amount | None = None
+    discount: DiscountField | None = None
     contact_id: UUID | None = None
     status: Literal["cancelled", "active"] | None = None  # "active" reopens a cancelled or expired order
 
