@@ -339,6 +339,23 @@ async def test_an_edit_takes_a_percent_discount(crm, new_school):
     assert (await stored_discount(app, card["id"])).discount_percent == Decimal(100)
 
 
+@pytest.mark.parametrize("discount, fields", [
+    ("NaN", ["discount"]), ("1e3", ["discount"]), (1.5, ["discount"]), ("1000000000000", ["discount"]),
+    ({"kind": "share", "value": "1"}, ["discount.kind"]), ({"kind": "percent", "value": 1.5}, ["discount.value"]),
+    ({"kind": "percent", "value": "1", "of": "lines"}, ["discount.of"]),
+])
+async def test_a_discount_in_either_form_is_refused_naming_just_its_field(crm, new_school, discount, fields):
+    client, app, _ = crm
+    account = await new_school(app)
+    response = await client.post("/orders", json=manual(discount=discount, payments=[]), headers=who(account))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in response.json()["errors"]] == fields
+    card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
+    edited = await client.patch(f"/orders/{card['id']}", json={"discount": discount, "version": 1}, headers=who(account))
+    assert edited.status_code == 422 and [e["field"] for e in edited.json()["errors"]] == fields
+
+
 async def test_a_percent_of_everything_makes_a_free_order(crm, new_school):
     client, app, _ = crm
     account = await new_school(app)

@@ -1,11 +1,14 @@
 """What the API asks the orders service to do: validated shapes, no rules."""
 
 from decimal import Decimal
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from contracts import AccessTerms, Amount, CurrencyCode, PaymentMethod, PaymentType
-from pydantic import AwareDatetime, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AwareDatetime, ConfigDict, EmailStr, Field, TypeAdapter, ValidatorFunctionWrapHandler, WrapValidator,
+    model_validator,
+)
 from servicekit.inputs import Input, Language, Name
 
 Text200 = Field(max_length=200)  # of a Name: stripped, never blank
@@ -57,8 +60,19 @@ class DiscountFields(_Command):
     value: Amount
 
 
+_AMOUNT: TypeAdapter[Decimal] = TypeAdapter(Amount)
+
+
+def _one_form(value: Any, _: ValidatorFunctionWrapHandler) -> Any:
+    # Validated as the form it came in, so a refusal names `discount` or `discount.value`, never
+    # a member of the union (which would also say that a bare amount is not an object).
+    if isinstance(value, dict | DiscountFields):
+        return DiscountFields.model_validate(value)
+    return _AMOUNT.validate_python(value)
+
+
 # A bare amount is an amount off, as before; an object says which kind (as an offer's discount).
-DiscountField = DiscountFields | Amount
+DiscountField = Annotated[DiscountFields | Amount, WrapValidator(_one_form)]
 
 
 class NewOrder(_Command):
