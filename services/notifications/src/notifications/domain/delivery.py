@@ -96,7 +96,7 @@ def check_resend(delivery: Logged, *, to_refused_address: bool) -> None:
         # the manager fixes the address, or says the server has changed its mind.
         raise NotResendable(
             "Refused by the mail server",
-            f"the mail server refused {delivery.recipient} for good: {delivery.last_error}; "
+            f"the mail server refused the email to {delivery.recipient} for good: {delivery.last_error}; "
             "correct the contact's address, or pass to_refused_address=true to send to it anyway",
             recipient=delivery.recipient, refusal=delivery.last_error,
         )
