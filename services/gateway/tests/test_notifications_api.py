@@ -20,8 +20,16 @@ SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
 
 class Sink:
+    """Takes every email, except that an address starting with `bounce-` is refused for good at RCPT."""
+
     def __init__(self) -> None:
         self.recipients: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:
+        if address.startswith("bounce-"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.recipients.extend(envelope.rcpt_tos)
@@ -59,11 +67,11 @@ def bearer(account, role="owner"):
     return {"Authorization": f"Bearer {mint(SECRET, account_id=account, user_id='u1', role=role, ttl=timedelta(hours=1))}"}
 
 
-async def an_email(service_app, account: uuid.UUID, contact: uuid.UUID) -> uuid.UUID:
+async def an_email(service_app, account: uuid.UUID, contact: uuid.UUID, prefix: str = "") -> uuid.UUID:
     """What the consumers record for an order and its payment link (no broker needed here); the order id."""
     from notifications import service
 
-    to = f"{uuid.uuid4().hex[:10]}@example.com"
+    to = f"{prefix}{uuid.uuid4().hex[:10]}@example.com"
     order = OrderCreated(
         account_id=account, correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), order_number=7,
         school_name="Kyiv Code School", contact_id=contact, contact=ContactData(name="Olena", email=to, locale="uk"),
@@ -79,13 +87,13 @@ async def an_email(service_app, account: uuid.UUID, contact: uuid.UUID) -> uuid.
     return order.order_id
 
 
-async def sent(service_app, order_id: uuid.UUID, count: int) -> None:
+async def sent(service_app, order_id: uuid.UUID, count: int, status: str = "sent") -> None:
     async with asyncio.timeout(20):
         while True:
             async with service_app.state.engine.connect() as conn:
                 statuses = (await conn.scalars(text("SELECT status FROM deliveries WHERE order_id = :o"),
                                                {"o": order_id})).all()
-            if len(statuses) == count and set(statuses) == {"sent"}:
+            if len(statuses) == count and set(statuses) == {status}:
                 return
             await asyncio.sleep(0.05)
 
@@ -127,6 +135,26 @@ async def test_resend_through_the_gateway(stack):
     assert again.json()["id"] == first.json()["id"] and first.json()["resend_of"] == item["id"]
     await sent(service_app, order_id, 2)
     assert sink.recipients.count(item["recipient"]) == 2
+
+
+async def test_a_resend_to_a_refused_address_through_the_gateway(stack):
+    client, service_app, sink = stack
+    account = uuid.uuid4()
+    order_id = await an_email(service_app, account, uuid.uuid4(), prefix="bounce-")
+    await sent(service_app, order_id, 1, status="failed")
+    [item] = (await client.get(f"/api/v1/orders/{order_id}/notifications", headers=bearer(account))).json()["items"]
+    assert item["refused"] is True and "550" in item["last_error"]
+    path = f"/api/v1/notifications/{item['id']}/resend"
+    refused = await client.post(path, headers=bearer(account, "manager"))
+    assert refused.status_code == 409 and refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["recipient"] == item["recipient"] and "550" in refused.json()["refusal"]
+    assert len((await client.get(f"/api/v1/orders/{order_id}/notifications", headers=bearer(account))
+                ).json()["items"]) == 1
+    # The gateway passes the choice on: the service sends to the refused address once asked to.
+    asked = await client.post(path, params={"to_refused_address": "true"}, headers=bearer(account, "manager"))
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["resend_of"] == item["id"]
+    await sent(service_app, order_id, 2, status="failed")
 
 
 async def test_school_templates_through_the_gateway(stack):

@@ -10,7 +10,7 @@ from contracts import (
     ReminderRequested,
 )
 from notifications.domain import letters
-from notifications.domain.delivery import RetryPolicy, after_failure
+from notifications.domain.delivery import Logged, NotResendable, RetryPolicy, after_failure, check_resend
 from notifications.domain.letters import LetterRefused, choose_locale
 from notifications.domain.recipient import OrderRecipient
 
@@ -108,6 +108,28 @@ def test_retries_back_off_up_to_a_cap_and_give_up_in_the_end():
     assert after_failure(1, permanent=False, policy=policy).status == "pending"
     assert after_failure(1, permanent=True, policy=policy).status == "failed"
     assert after_failure(4, permanent=False, policy=policy).status == "failed"
+
+
+def test_only_a_refusal_for_good_marks_the_address_refused():
+    policy = RetryPolicy(max_attempts=4)
+    assert after_failure(1, permanent=True, policy=policy).refused
+    assert not after_failure(4, permanent=False, policy=policy).refused  # out of tries, never refused
+    assert not after_failure(1, permanent=False, policy=policy).refused
+
+
+def test_a_refused_delivery_is_resent_only_when_asked_to():
+    refused = Logged("failed", "bounce@example.com", refused=True, last_error="550 5.1.1 No such mailbox")
+    with pytest.raises(NotResendable) as caught:
+        check_resend(refused, to_refused_address=False)
+    assert caught.value.facts == {"recipient": "bounce@example.com", "refusal": "550 5.1.1 No such mailbox"}
+    assert "bounce@example.com" in caught.value.detail and "550 5.1.1" in caught.value.detail
+    check_resend(refused, to_refused_address=True)
+    # Given up after its tries (the server never refused it), or sent: no flag needed.
+    check_resend(Logged("failed", "a@example.com", last_error="SMTPConnectError: down"), to_refused_address=False)
+    check_resend(Logged("sent", "a@example.com"), to_refused_address=False)
+    for status in ("pending", "cancelled"):
+        with pytest.raises(NotResendable):
+            check_resend(Logged(status, "a@example.com"), to_refused_address=True)
 
 
 def test_days_left_count_calendar_days_from_the_event():

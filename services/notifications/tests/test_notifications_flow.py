@@ -217,8 +217,14 @@ async def test_a_busy_mail_server_gets_the_email_on_a_later_try(stack, mailbox, 
     await stack.publish(a_link(order))
     [row] = await stack.settled(order.order_id, 1)
     assert (row.status, row.attempts) == ("sent", 2)
-    assert "451" in row.last_error
     assert mailbox.data_tries[to] == 2 and len(mailbox.messages_to(to)) == 1
+    # The first try's 451 was the log's until then; a sent email shows no error.
+    assert row.last_error is None
+    mine = as_account(order.account_id)
+    [item] = (await stack.client.get(f"/orders/{order.order_id}/notifications", headers=mine)).json()["items"]
+    assert (item["status"], item["attempts"], item["last_error"]) == ("sent", 2, None)
+    card = (await stack.client.get(f"/notifications/{row.id}", headers=mine)).json()
+    assert (card["status"], card["last_error"], card["refused"]) == ("sent", None, False)
 
 
 @pytest.mark.parametrize("prefix, code", [("bounce-", "550"), ("reject-", "554")])
@@ -228,7 +234,7 @@ async def test_a_refused_email_fails_for_good(stack, mailbox, eventually, prefix
     await stack.publish(order)
     await stack.publish(a_link(order))
     [row] = await stack.settled(order.order_id, 1)
-    assert (row.status, row.attempts, row.sent_at) == ("failed", 1, None)
+    assert (row.status, row.attempts, row.sent_at, row.refused) == ("failed", 1, None, True)
     assert code in row.last_error
     await asyncio.sleep(1.5)  # several retry delays: nothing is tried again
     [row] = await stack.deliveries(order.order_id)
@@ -262,7 +268,7 @@ async def test_delivery_log_of_an_order_and_nothing_for_another_account(stack, m
     for item in items:
         assert set(item) == {
             "id", "template", "recipient", "status", "attempts", "last_error", "subject", "created_at", "sent_at",
-            "order_id", "contact_id", "locale", "resend_of", "cancel_reason",
+            "order_id", "contact_id", "locale", "resend_of", "cancel_reason", "refused",
         }
         assert item["contact_id"] == str(order.contact_id) and item["resend_of"] is None
         assert (item["recipient"], item["status"], item["attempts"]) == (to, "sent", 1)
@@ -560,6 +566,53 @@ async def test_resend_sends_the_same_message_as_a_new_delivery(stack, mailbox, e
     assert (await stack.client.post(f"/notifications/{first.id}/resend", headers=as_account(uuid.uuid4()))
             ).status_code == 404
     assert (await stack.client.post(f"/notifications/{uuid.uuid4()}/resend", headers=mine)).status_code == 404
+
+
+async def test_a_refused_address_is_resent_to_only_when_asked(stack, mailbox, eventually):
+    to = an_address("bounce-")
+    order = an_order(to)
+    await stack.publish(order)
+    await stack.publish(a_link(order))
+    [bounced] = await stack.settled(order.order_id, 1)
+    assert (bounced.status, bounced.refused) == ("failed", True)
+    mine = as_account(order.account_id)
+    path = f"/notifications/{bounced.id}/resend"
+    for params in ({}, {"to_refused_address": "false"}):
+        refused = await stack.client.post(path, params=params, headers=mine)
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        problem = refused.json()
+        assert problem["recipient"] == to and problem["refusal"] == bounced.last_error and "550" in problem["refusal"]
+        assert to in problem["detail"] and "to_refused_address=true" in problem["detail"]
+    assert len(await stack.deliveries(order.order_id)) == 1  # nothing queued
+    assert mailbox.rcpt_tries[to] == 1
+
+    bad = await stack.client.post(path, params={"to_refused_address": "perhaps"}, headers=mine)
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+
+    asked = await stack.client.post(path, params={"to_refused_address": "true"}, headers=mine)
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["resend_of"] == str(bounced.id) and asked.json()["recipient"] == to
+    rows = await stack.settled(order.order_id, 2)
+    assert [(r.status, r.refused) for r in rows] == [("failed", True), ("failed", True)]
+    assert mailbox.rcpt_tries[to] == 2  # it was tried, and the server refused it once more
+
+
+async def test_an_email_given_up_on_without_a_refusal_is_resent_as_before(stack, mailbox, eventually):
+    to = an_address()
+    order = an_order(to)
+    await stack.publish(order)
+    await stack.publish(a_link(order))
+    [first] = await stack.settled(order.order_id, 1)
+    async with stack.app.state.engine.begin() as conn:
+        # What many tries against a server that was down leave behind: failed, never refused.
+        await conn.execute(text(
+            "UPDATE deliveries SET status = 'failed', last_error = 'SMTPConnectError: down' WHERE id = :i"
+        ), {"i": first.id})
+    response = await stack.client.post(f"/notifications/{first.id}/resend", headers=as_account(order.account_id))
+    assert response.status_code == 202, response.text
+    rows = await stack.settled(order.order_id, 2)
+    assert rows[1].status == "sent"
 
 
 async def test_a_contacts_emails_across_orders(stack, mailbox, eventually):

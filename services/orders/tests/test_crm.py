@@ -124,6 +124,14 @@ async def test_a_manual_order_starts_placed_unpaid_and_announced(crm, new_school
     ({"lines": [{"product_id": str(PYTHON), "product_title": "X", "price": "-1.00"}], "payments": []},
      "lines.0.price"),
     ({"discount": "1000.01", "payments": []}, "discount"),
+    ({"discount": {"kind": "amount", "value": "1000.01"}, "payments": []}, "discount"),
+    ({"discount": {"kind": "percent", "value": "100.0001"}, "payments": []}, "discount.value"),
+    ({"discount": {"kind": "percent", "value": "101"}, "payments": []}, "discount.value"),
+    ({"discount": {"kind": "percent", "value": "12.34567"}, "payments": []}, "discount.value"),
+    ({"discount": {"kind": "percent", "value": "-1"}, "payments": []}, "discount.value"),
+    ({"discount": {"kind": "percent", "value": 12.5}, "payments": []}, "discount"),  # a float is no money
+    ({"discount": {"kind": "share", "value": "10"}, "payments": []}, "discount"),
+    ({"discount": {"kind": "percent"}, "payments": []}, "discount"),
     ({"currency": "XXY"}, "currency"),
     ({"contact": None, "contact_id": str(uuid.uuid4())}, "contact_id"),
     ({"payments": [{"amount": "1.00"}]}, "payments"),
@@ -235,6 +243,148 @@ async def test_another_pipeline_stage_is_refused(crm, new_school):
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "stage_id"
     placed = await client.post("/orders", json=manual(pipeline_id=other["id"]), headers=who(account))
     assert placed.json()["stage"]["id"] == other["stages"][0]["id"]
+
+
+def percent(value):
+    return {"kind": "percent", "value": value}
+
+
+async def stored_discount(app, order_id):
+    async with app.state.engine.connect() as conn:
+        return (await conn.execute(text("SELECT discount, discount_percent, total FROM orders WHERE id = :o"),
+                                   {"o": order_id})).one()
+
+
+async def test_a_manual_order_takes_its_discount_as_a_percent_that_follows_its_lines(crm, new_school):
+    client, app, _ = crm
+    account = await new_school(app)
+    created = await client.post("/orders", json=manual(discount=percent("12.5"), payments=[]), headers=who(account))
+    assert created.status_code == 201, created.text
+    card = created.json()
+    assert (card["subtotal"], card["discount"], card["discount_percent"], card["total"]) == (
+        "1000.00", "125.00", "12.5", "875.00")
+    [event] = await outbox(app, "OrderCreated", card["id"])
+    assert (event["discount"], event["total"], event["payment_plan"][0]["amount"]) == ("125.00", "875.00", "875.00")
+    row = await stored_discount(app, card["id"])
+    assert (row.discount, row.discount_percent, row.total) == (Decimal("125"), Decimal("12.5"), Decimal("875"))
+
+    # A line added: the percent is the rule, so its amount is taken of the new subtotal.
+    added = await client.post(f"/orders/{card['id']}/lines", headers=who(account), json={
+        "product_id": str(SQL), "product_title": "SQL", "price": "250.00", "version": 1})
+    assert added.status_code == 201, added.text
+    assert (added.json()["subtotal"], added.json()["discount"], added.json()["discount_percent"],
+            added.json()["total"]) == ("1250.00", "156.25", "12.5", "1093.75")
+    entry = added.json()["history"][-1]
+    assert entry["kind"] == "line_added"
+    assert entry["details"]["order_changes"]["discount"] == {"before": "125.0000", "after": "156.25"}
+    [update] = await outbox(app, "OrderUpdated", card["id"])
+    assert update["discount"] == "156.25" and update["total"] == "1093.75" and "discount" in update["changed"]
+    sql_line = added.json()["lines"][1]["id"]
+    # A price changed, then the line removed: the amount follows each time.
+    repriced = await client.patch(f"/orders/{card['id']}/lines/{sql_line}", json={"price": "99.99", "version": 2},
+                                  headers=who(account))
+    assert repriced.status_code == 200, repriced.text
+    # 12.5 % of 1099.99 is 137.49875: rounded half up to the cent.
+    assert (repriced.json()["discount"], repriced.json()["total"]) == ("137.50", "962.49")
+    removed = await client.delete(f"/orders/{card['id']}/lines/{sql_line}", headers={**who(account), "If-Match": '"3"'})
+    assert removed.status_code == 200, removed.text
+    assert (removed.json()["discount"], removed.json()["total"]) == ("125.00", "875.00")
+
+    # Back to an amount: the discount stays that amount whatever the lines do, as before.
+    amount = await client.patch(f"/orders/{card['id']}", json={"discount": "100.00", "version": 4}, headers=who(account))
+    assert amount.status_code == 200, amount.text
+    assert (amount.json()["discount"], amount.json()["discount_percent"], amount.json()["total"]) == (
+        "100.00", None, "900.00")
+    changes = amount.json()["history"][-1]["details"]["changes"]
+    assert changes["discount_percent"] == {"before": "12.5000", "after": None}
+    again = await client.post(f"/orders/{card['id']}/lines", headers=who(account), json={
+        "product_id": str(SQL), "price": "250.00", "version": 5})
+    assert (again.json()["discount"], again.json()["total"]) == ("100.00", "1150.00")
+
+
+async def test_an_edit_takes_a_percent_discount(crm, new_school):
+    client, app, _ = crm
+    account = await new_school(app)
+    card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
+    path = f"/orders/{card['id']}"
+    edited = await client.patch(path, json={"discount": percent("20"), "version": 1}, headers=who(account))
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["discount"], edited.json()["discount_percent"], edited.json()["total"]) == (
+        "200.00", "20", "800.00")
+    changes = edited.json()["history"][-1]["details"]["changes"]
+    assert changes["discount"] == {"before": "100.0000", "after": "200.00"}
+    assert changes["discount_percent"] == {"before": None, "after": "20"}
+    [update] = await outbox(app, "OrderUpdated", card["id"])
+    assert update["discount"] == "200.00" and update["changed"] == ["discount", "discount_percent", "total"]
+    # The same percent again changes nothing; the same amount as a percent of it is still a change of kind.
+    same = await client.patch(path, json={"discount": percent("20.0000"), "version": 2}, headers=who(account))
+    assert same.status_code == 200 and same.json()["version"] == 2
+    ten = await client.patch(path, json={"discount": percent("10"), "version": 2}, headers=who(account))
+    assert (ten.json()["discount"], ten.json()["discount_percent"]) == ("100.00", "10")
+    as_amount = await client.patch(path, json={"discount": {"kind": "amount", "value": "100.00"}, "version": 3},
+                                   headers=who(account))
+    assert as_amount.status_code == 200, as_amount.text
+    assert (as_amount.json()["discount"], as_amount.json()["discount_percent"], as_amount.json()["version"]) == (
+        "100.00", None, 4)
+    everything = await client.patch(path, json={"discount": percent("100"), "version": 4}, headers=who(account))
+    assert everything.status_code == 200, everything.text
+    assert (everything.json()["discount"], everything.json()["total"], everything.json()["payment_status"]) == (
+        "1000.00", "0.00", "paid")
+    for bad, field in ((percent("100.01"), "discount.value"), (percent("0.00001"), "discount.value"),
+                       (None, "discount"), (percent(1.5), "discount")):
+        refused = await client.patch(path, json={"discount": bad, "version": 5}, headers=who(account))
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["errors"][0]["field"].startswith(field), refused.json()
+    assert (await stored_discount(app, card["id"])).discount_percent == Decimal(100)
+
+
+@pytest.mark.parametrize("discount, fields", [
+    ("NaN", ["discount"]), ("1e3", ["discount"]), (1.5, ["discount"]), ("1000000000000", ["discount"]),
+    ({"kind": "share", "value": "1"}, ["discount.kind"]), ({"kind": "percent", "value": 1.5}, ["discount.value"]),
+    ({"kind": "percent", "value": "1", "of": "lines"}, ["discount.of"]),
+])
+async def test_a_discount_in_either_form_is_refused_naming_just_its_field(crm, new_school, discount, fields):
+    client, app, _ = crm
+    account = await new_school(app)
+    response = await client.post("/orders", json=manual(discount=discount, payments=[]), headers=who(account))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in response.json()["errors"]] == fields
+    card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
+    edited = await client.patch(f"/orders/{card['id']}", json={"discount": discount, "version": 1}, headers=who(account))
+    assert edited.status_code == 422 and [e["field"] for e in edited.json()["errors"]] == fields
+
+
+async def test_a_percent_of_everything_makes_a_free_order(crm, new_school):
+    client, app, _ = crm
+    account = await new_school(app)
+    created = await client.post("/orders", json=manual(discount=percent("100"), payments=[]), headers=who(account))
+    assert created.status_code == 201, created.text
+    card = created.json()
+    assert (card["discount"], card["discount_percent"], card["total"], card["payment_status"]) == (
+        "1000.00", "100", "0.00", "paid")
+    [event] = await outbox(app, "OrderCreated", card["id"])
+    assert event["total"] == "0.00" and event["payment_plan"] == []
+
+
+@pytest.mark.parametrize("currency, price, share, discount, total", [
+    ("JPY", "1010", "5", "51", "959"),  # 50.5 yen: half up, where half to even would give 50
+    ("KWD", "1.001", "50", "0.501", "0.500"),  # three decimals: 0.5005 dinar
+    ("UAH", "10.10", "5", "0.51", "9.59"),
+])
+async def test_a_percent_discount_is_rounded_half_up_to_the_currencys_minor_unit(
+    crm, new_school, currency, price, share, discount, total,
+):
+    client, app, _ = crm
+    account = await new_school(app)
+    body = manual(currency=currency, payments=[], discount=percent(share),
+                  lines=[{"product_id": str(PYTHON), "price": price}])
+    created = await client.post("/orders", json=body, headers=who(account))
+    assert created.status_code == 201, created.text
+    assert (created.json()["discount"], created.json()["total"]) == (discount, total)
+    row = await stored_discount(app, created.json()["id"])
+    assert (row.discount, row.total) == (Decimal(discount), Decimal(total))
 
 
 async def test_edits_are_versioned_recorded_and_announced(crm, new_school):

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from orders.domain.order import InvalidOrder, check_amount, check_plan, price
+from orders.domain.order import Discount, InvalidOrder, check_amount, check_plan, price, priced
 from orders.domain.pipeline import InvalidPipeline, StageTemplate, check_stages
 
 cents = st.integers(min_value=0, max_value=10**9).map(lambda n: Decimal(n).scaleb(-2))
@@ -26,6 +26,32 @@ def test_a_discount_above_the_subtotal_is_refused(prices):
     with pytest.raises(InvalidOrder) as refused:
         price(prices, subtotal + Decimal("0.01"), "UAH")
     assert refused.value.field == "discount"
+
+
+percents = st.integers(min_value=0, max_value=100 * 10**4).map(lambda n: Decimal(n).scaleb(-4))
+
+
+@given(prices=st.lists(cents, min_size=1, max_size=10), share=percents)
+def test_a_percent_discount_is_the_share_rounded_half_up_and_never_above_the_subtotal(prices, share):
+    subtotal, off, total = priced(prices, Discount("percent", share), "UAH")
+    exact = subtotal * share / 100
+    assert off == exact.quantize(Decimal("0.01"), "ROUND_HALF_UP") and abs(off - exact) <= Decimal("0.005")
+    assert 0 <= off <= subtotal and total == subtotal - off
+
+
+@pytest.mark.parametrize("currency, prices, share, off", [
+    ("JPY", ["1010"], "5", "51"), ("KWD", ["1.001"], "50", "0.501"), ("UAH", ["10.10"], "5", "0.51"),
+    ("UAH", ["999.99", "0.01"], "100", "1000.00"), ("UAH", ["10.00"], "0", "0"),
+])
+def test_a_percent_discount_in_the_currencys_minor_unit(currency, prices, share, off):
+    assert priced([Decimal(p) for p in prices], Discount("percent", Decimal(share)), currency).discount == Decimal(off)
+
+
+@pytest.mark.parametrize("share", ["100.0001", "-0.5", "12.34567"])
+def test_a_percent_out_of_bounds_or_too_fine_is_refused(share):
+    with pytest.raises(InvalidOrder) as refused:
+        priced([Decimal("10.00")], Discount("percent", Decimal(share)), "UAH")
+    assert refused.value.field == "discount.value"
 
 
 @given(total=cents.filter(lambda d: d > 0), cuts=st.lists(st.integers(min_value=1, max_value=99), max_size=5))

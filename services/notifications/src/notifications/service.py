@@ -24,7 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .adapters import repository as repo
 from .adapters.tables import outbox
 from .domain import letters
-from .domain.delivery import ASKS_TO_PAY, UNCONFIRMED, Outgoing, RetryPolicy, after_failure, cancel_reason
+from .domain.delivery import (
+    ASKS_TO_PAY, UNCONFIRMED, Logged, Outgoing, RetryPolicy, after_failure, cancel_reason, check_resend,
+)
 from .domain.letters import Letter, LetterRefused, Override, TemplateName
 from .domain.recipient import OrderRecipient, School
 from .rendering import check_override, render
@@ -208,7 +210,9 @@ async def record_failure(
     conn: AsyncConnection, delivery: Outgoing, error: str, *, permanent: bool, policy: RetryPolicy
 ) -> None:
     step = after_failure(delivery.attempts, permanent=permanent, policy=policy)
-    row = await repo.mark_failed_try(conn, delivery, error=error, status=step.status, retry_in=step.retry_in)
+    row = await repo.mark_failed_try(
+        conn, delivery, error=error, status=step.status, retry_in=step.retry_in, refused=step.refused
+    )
     if row is None or row.status != "failed":
         return
     await _publish(conn, row, lambda: NotificationFailed(
@@ -237,10 +241,20 @@ def _envelope(row: Any) -> dict[str, Any]:
 
 
 async def resend(
-    conn: AsyncConnection, account_id: UUID, delivery_id: UUID, request_id: UUID, correlation_id: UUID
+    conn: AsyncConnection, account_id: UUID, delivery_id: UUID, request_id: UUID, correlation_id: UUID,
+    *, to_refused_address: bool = False,
 ) -> UUID | None:
-    """The same rendered message again, as a new delivery; None if there is no such delivery here."""
-    new_id = await repo.add_resend(conn, account_id, delivery_id, request_id, correlation_id)
+    """The same rendered message again, as a new delivery; None if there is no such delivery here.
+
+    Raises NotResendable when it may not go again (still pending, cancelled, or refused for good
+    without `to_refused_address`).
+    """
+    original = await repo.get_delivery(conn, account_id, delivery_id)
+    if original is None:
+        return None
+    check_resend(Logged(original.status, original.recipient, original.cancel_reason, original.refused,
+                        original.last_error), to_refused_address=to_refused_address)
+    new_id = await repo.add_resend(conn, original, request_id, correlation_id)
     if new_id is not None:
         await repo.wake_sender(conn)
     return new_id

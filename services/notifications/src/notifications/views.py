@@ -17,7 +17,7 @@ _SUMMARY = (
     deliveries.c.id, deliveries.c.template, deliveries.c.recipient, deliveries.c.status, deliveries.c.attempts,
     deliveries.c.last_error, deliveries.c.subject, deliveries.c.created_at, deliveries.c.sent_at,
     deliveries.c.order_id, deliveries.c.contact_id, deliveries.c.locale, deliveries.c.resend_of,
-    deliveries.c.cancel_reason,
+    deliveries.c.cancel_reason, deliveries.c.refused,
 )
 
 

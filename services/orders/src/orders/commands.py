@@ -1,11 +1,14 @@
 """What the API asks the orders service to do: validated shapes, no rules."""
 
 from decimal import Decimal
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from contracts import AccessTerms, Amount, CurrencyCode, PaymentMethod, PaymentType
-from pydantic import AwareDatetime, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AwareDatetime, ConfigDict, EmailStr, Field, TypeAdapter, ValidatorFunctionWrapHandler, WrapValidator,
+    model_validator,
+)
 from servicekit.inputs import Input, Language, Name
 
 Text200 = Field(max_length=200)  # of a Name: stripped, never blank
@@ -52,6 +55,26 @@ class PaymentFields(_Command):
 
 
 
+class DiscountFields(_Command):
+    kind: Literal["amount", "percent"] = "amount"
+    value: Amount
+
+
+_AMOUNT: TypeAdapter[Decimal] = TypeAdapter(Amount)
+
+
+def _one_form(value: Any, _: ValidatorFunctionWrapHandler) -> Any:
+    # Validated as the form it came in, so a refusal names `discount` or `discount.value`, never
+    # a member of the union (which would also say that a bare amount is not an object).
+    if isinstance(value, dict | DiscountFields):
+        return DiscountFields.model_validate(value)
+    return _AMOUNT.validate_python(value)
+
+
+# A bare amount is an amount off, as before; an object says which kind (as an offer's discount).
+DiscountField = Annotated[DiscountFields | Amount, WrapValidator(_one_form)]
+
+
 class NewOrder(_Command):
     pipeline_id: UUID | None = None
     stage_id: UUID | None = None
@@ -63,7 +86,7 @@ class NewOrder(_Command):
     contact: ContactFields | None = None
     currency: CurrencyCode
     lines: list[LineFields] = Field(min_length=1, max_length=100)
-    discount: Amount = Decimal(0)
+    discount: DiscountField = Decimal(0)
     payments: list[PaymentFields] = Field(default=[], max_length=50)
     provider: str = Field(default="sandbox", min_length=1, max_length=50)
     send_payment_link: bool = True
@@ -86,7 +109,7 @@ class OrderChanges(_Command):
     managers: list[str] | None = Field(default=None, max_length=50)
     tags: list[str] | None = Field(default=None, max_length=50)
     comment: str | None = Field(default=None, max_length=5_000)
-    discount: Amount | None = None
+    discount: DiscountField | None = None
     contact_id: UUID | None = None
     status: Literal["cancelled", "active"] | None = None  # "active" reopens a cancelled or expired order
 

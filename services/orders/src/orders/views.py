@@ -139,6 +139,8 @@ async def order_card(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -
         })
     card["subtotal"] = _money(row.subtotal, row.currency)
     card["discount"] = _money(row.discount, row.currency)
+    # As the manager gave it ("12.5", not "12.5000"); null when the discount is an amount.
+    card["discount_percent"] = None if row.discount_percent is None else format(row.discount_percent.normalize(), "f")
     card["refunded"] = _money(row.refunded, row.currency)
     card["comment"] = row.comment
     card["first_paid_at"] = row.first_paid_at

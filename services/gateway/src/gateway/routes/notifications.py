@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from ..auth import CurrentPrincipal
 from ..proxy import JSON_BODY, forward
@@ -31,9 +31,15 @@ async def notification(notification_id: UUID, request: Request, who: CurrentPrin
 
 @router.post(
     "/notifications/{notification_id}/resend", status_code=202,
-    summary="Send the same rendered message again as a new delivery (Idempotency-Key honoured)",
+    summary="Send the same rendered message again as a new delivery (Idempotency-Key honoured); "
+            "a delivery refused for good is resent only with to_refused_address=true",
 )
-async def resend_notification(notification_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
+async def resend_notification(
+    notification_id: UUID, request: Request, who: CurrentPrincipal,
+    # Declared so the API shows it; forward passes the query string on as it came.
+    to_refused_address: Annotated[bool, Query(
+        description="send again even though the mail server refused this address for good")] = False,
+) -> Response:
     return await forward(request, "notifications", f"/notifications/{notification_id}/resend", who)
 
 

@@ -206,17 +206,16 @@ async def cancel_unsent(conn: AsyncConnection, account_id: UUID, order_id: UUID,
     return result.rowcount
 
 
-async def add_resend(
-    conn: AsyncConnection, account_id: UUID, original_id: UUID, request_id: UUID, correlation_id: UUID
-) -> UUID | None:
-    """A new delivery repeating the original's rendered message; the same request id makes it once.
+async def get_delivery(conn: AsyncConnection, account_id: UUID, delivery_id: UUID) -> Any | None:
+    """The account's delivery (every column), or None."""
+    return (await conn.execute(
+        select(deliveries).where(deliveries.c.account_id == account_id, deliveries.c.id == delivery_id)
+    )).first()
 
-    None if the original is not this account's.
-    """
-    original = select(deliveries).where(deliveries.c.account_id == account_id, deliveries.c.id == original_id)
-    row = (await conn.execute(original)).first()
-    if row is None:
-        return None
+
+async def add_resend(conn: AsyncConnection, row: Any, request_id: UUID, correlation_id: UUID) -> UUID | None:
+    """A new delivery repeating the rendered message of `row` (from get_delivery); the same request
+    id makes it once."""
     new_id = (await conn.execute(
         pg_insert(deliveries)
         .values(
@@ -338,7 +337,8 @@ async def mark_sent(
     A delivery cancelled while this very try was handing it over went out all the same: the log
     says so rather than claim it never did.
     """
-    values: dict[str, Any] = {"status": "sent", "sent_at": func.now(), "cancel_reason": None}
+    # An earlier try's error no longer describes the delivery: the log would show a sent email as failing.
+    values: dict[str, Any] = {"status": "sent", "sent_at": func.now(), "cancel_reason": None, "last_error": None}
     if unconfirmed is not None:
         values.update(sent_at=deliveries.c.handed_over_at, last_error=unconfirmed)
     query = update(deliveries).where(_this_try(delivery))
@@ -371,12 +371,15 @@ async def settle_unconfirmed(conn: AsyncConnection, limit: int, note: str, *, pe
 
 
 async def mark_failed_try(
-    conn: AsyncConnection, delivery: Outgoing, *, error: str, status: str, retry_in: float | None
+    conn: AsyncConnection, delivery: Outgoing, *, error: str, status: str, retry_in: float | None,
+    refused: bool = False,
 ) -> Any | None:
     """The delivery after a failed try (the server refused, or never got the end of the message);
     None if this try no longer decides. A cancelled delivery stays cancelled and is not retried."""
+    cancelled = deliveries.c.status == "cancelled"
     values: dict[str, object] = {
-        "status": case((deliveries.c.status == "cancelled", "cancelled"), else_=status),
+        "status": case((cancelled, "cancelled"), else_=status),
+        "refused": case((cancelled, deliveries.c.refused), else_=refused),
         "last_error": error[:2000], "handed_over_at": None,
     }
     if retry_in is not None:

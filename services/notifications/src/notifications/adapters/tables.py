@@ -1,5 +1,5 @@
 from sqlalchemy import (
-    CheckConstraint, Column, DateTime, Index, Integer, MetaData, Numeric, PrimaryKeyConstraint, Table, Text,
+    Boolean, CheckConstraint, Column, DateTime, Index, Integer, MetaData, Numeric, PrimaryKeyConstraint, Table, Text,
     UniqueConstraint, func, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -120,6 +120,9 @@ deliveries = Table(
     # were when it was rendered, so a resend repeats them.
     Column("sender_name", Text),
     Column("reply_to", Text),
+    # The mail server refused this address or message for good (a 5xx), not merely out of tries:
+    # a resend goes to that address only when asked to.
+    Column("refused", Boolean, nullable=False, server_default=text("false")),
     CheckConstraint("status IN ('pending', 'sent', 'failed', 'cancelled')", name="deliveries_status"),
     # One email per event, template and address, however often the event is delivered.
     UniqueConstraint("event_id", "template", "recipient", name="deliveries_once"),

@@ -51,13 +51,55 @@ class RetryPolicy:
 class AfterFailure:
     status: Status
     retry_in: float | None
+    # The server refused the address or the message for good: trying that address again is a choice.
+    refused: bool = False
 
 
 def after_failure(attempts: int, *, permanent: bool, policy: RetryPolicy) -> AfterFailure:
     """A refusal for good ends the delivery; anything else is tried again later, within limits."""
-    if permanent or attempts >= policy.max_attempts:
+    if permanent:
+        return AfterFailure("failed", None, refused=True)
+    if attempts >= policy.max_attempts:
         return AfterFailure("failed", None)
     return AfterFailure("pending", policy.delay(attempts))
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A delivery as its log tells it, as much as deciding on a resend needs."""
+
+    status: Status
+    recipient: str
+    cancel_reason: str | None = None
+    refused: bool = False
+    last_error: str | None = None
+
+
+class NotResendable(Exception):
+    """This delivery cannot be sent again as asked; `facts` go with the answer, for the caller to act on."""
+
+    def __init__(self, title: str, detail: str, **facts: str | None) -> None:
+        super().__init__(detail)
+        self.title = title
+        self.detail = detail
+        self.facts = facts
+
+
+def check_resend(delivery: Logged, *, to_refused_address: bool) -> None:
+    """Raise NotResendable unless the delivery may be sent again now."""
+    if delivery.status == "pending":
+        raise NotResendable("Still being sent", "this email has not been sent or given up on yet; wait for it")
+    if delivery.status == "cancelled":
+        raise NotResendable("Cancelled", f"this email was never sent: {delivery.cancel_reason}")
+    if delivery.refused and not to_refused_address:
+        # A bounce repeated blindly hurts the platform's sending reputation and still reaches nobody:
+        # the manager fixes the address, or says the server has changed its mind.
+        raise NotResendable(
+            "Refused by the mail server",
+            f"the mail server refused the email to {delivery.recipient} for good: {delivery.last_error}; "
+            "correct the contact's address, or pass to_refused_address=true to send to it anyway",
+            recipient=delivery.recipient, refusal=delivery.last_error,
+        )
 
 
 # What the log says of a try that handed its message over (the end of the data was sent, or about

@@ -13,6 +13,7 @@ from servicekit.inputs import Input
 from servicekit.pagination import BadCursor
 
 from .. import service, views
+from ..domain.delivery import NotResendable
 from ..domain.letters import SUPPORTED_LOCALES, Override, TemplateName
 
 crm = APIRouter(tags=["notifications"])
@@ -66,21 +67,19 @@ async def get_notification(delivery_id: UUID, account: AccountId, engine: Engine
 async def resend_notification(
     delivery_id: UUID, account: AccountId, engine: EngineDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    to_refused_address: Annotated[bool, Query(
+        description="send again even though the mail server refused this address for good")] = False,
 ) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        original = await views.delivery(conn, account, delivery_id)
-    if original is None:
-        raise Problem(404, "Not found", f"no notification {delivery_id}")
-    if original["status"] == "pending":
-        raise Problem(409, "Still being sent", "this email has not been sent or given up on yet; wait for it")
-    if original["status"] == "cancelled":
-        raise Problem(409, "Cancelled", f"this email was never sent: {original['cancel_reason']}")
     request_id = (
         uuid.uuid5(uuid.NAMESPACE_URL, f"resend:{account}:{delivery_id}:{idempotency_key}")
         if idempotency_key else uuid.uuid4()
     )
-    async with engine.begin() as conn:
-        new_id = await service.resend(conn, account, delivery_id, request_id, current_correlation_id())
+    try:
+        async with engine.begin() as conn:
+            new_id = await service.resend(conn, account, delivery_id, request_id, current_correlation_id(),
+                                          to_refused_address=to_refused_address)
+    except NotResendable as exc:
+        raise Problem(409, exc.title, exc.detail, **exc.facts) from None
     async with engine.connect() as conn:
         found = await views.delivery(conn, account, new_id) if new_id else None
     if found is None:

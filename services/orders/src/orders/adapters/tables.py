@@ -1,6 +1,6 @@
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, Table, Text,
-    UniqueConstraint, func, text,
+    BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, Table,
+    Text, UniqueConstraint, func, text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from servicekit.inbox import inbox_table
@@ -76,6 +76,9 @@ orders = Table(
     Column("currency", Text, nullable=False),
     Column("subtotal", Numeric(18, 4), nullable=False),
     Column("discount", Numeric(18, 4), nullable=False),
+    # The percent a manager gave, when it was one (`discount` is then its amount, following the
+    # lines); NULL: the discount is the amount itself, and stays put when the lines change.
+    Column("discount_percent", Numeric(7, 4)),
     Column("total", Numeric(18, 4), nullable=False),
     Column("paid", Numeric(18, 4), nullable=False, server_default=text("0")),
     Column("payment_status", Text, nullable=False),
@@ -98,6 +101,7 @@ orders = Table(
     Column("reopened_at", DateTime(timezone=True)),
     Column("closed_at", DateTime(timezone=True)),
     UniqueConstraint("account_id", "number"),
+    CheckConstraint("discount_percent IS NULL OR discount_percent BETWEEN 0 AND 100", name="orders_discount_percent"),
     Index("orders_account_created", "account_id", text("created_at DESC"), text("id DESC")),
     Index("orders_account_total", "account_id", "total", "id"),
     Index("orders_contact", "contact_id"),

@@ -2,11 +2,12 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Literal, NamedTuple
 from uuid import UUID
 
-from contracts import MAX_AMOUNT, check_scale
+from contracts import CURRENCY_EXPONENTS, MAX_AMOUNT, check_currency, check_scale
 
 # What kind of deal an order is, for the team's reports; it changes no rule.
 #   regular: a first purchase; renewal: the same product again after access ended;
@@ -33,15 +34,63 @@ def check_amount(field: str, amount: Decimal, currency: str) -> Decimal:
         raise InvalidOrder(field, str(exc)) from None
 
 
-def price(prices: Iterable[Decimal], discount: Decimal, currency: str) -> tuple[Decimal, Decimal]:
-    """Subtotal and total of lines at these prices, less the discount (never below zero)."""
+HUNDRED = Decimal(100)
+# As offers take a percent: to a hundredth of a basis point, which is what the column keeps.
+PERCENT_STEP = Decimal("0.0001")
+
+
+def round_half_up(amount: Decimal, currency: str) -> Decimal:
+    """To the currency's minor unit, halves away from zero, as a receipt and the offers round."""
+    return amount.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[check_currency(currency)]), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Discount:
+    """The discount as the manager gave it: an `amount` off the subtotal, or a `percent` of it.
+
+    A percent is the rule, the amount its result: when the lines change, the amount follows them.
+    """
+
+    kind: Literal["amount", "percent"] = "amount"
+    value: Decimal = Decimal(0)
+
+    @property
+    def percent(self) -> Decimal | None:
+        return self.value if self.kind == "percent" else None
+
+    def amount_off(self, subtotal: Decimal, currency: str) -> Decimal:
+        if self.kind == "amount":
+            return check_amount("discount", self.value, currency)
+        if self.value < 0:
+            raise InvalidOrder("discount.value", "a percent discount must not be negative")
+        if self.value > HUNDRED:
+            raise InvalidOrder("discount.value", f"a percent discount is at most 100, not {self.value}")
+        if self.value != self.value.quantize(PERCENT_STEP):
+            raise InvalidOrder("discount.value", "a percent discount has at most 4 decimal places")
+        return round_half_up(subtotal * self.value / HUNDRED, currency)
+
+
+class Priced(NamedTuple):
+    subtotal: Decimal
+    discount: Decimal
+    total: Decimal
+
+
+def priced(prices: Iterable[Decimal], discount: Discount, currency: str) -> Priced:
+    """Subtotal of lines at these prices, the discount's amount off it, and what is left (never below zero)."""
     subtotal = sum(prices, Decimal(0))
     if subtotal >= MAX_AMOUNT:
         raise InvalidOrder("lines", f"the lines add up to {subtotal}, more than an order can cost")
-    check_amount("discount", discount, currency)
-    if discount > subtotal:
-        raise InvalidOrder("discount", f"the discount {discount} is above the subtotal {subtotal}")
-    return subtotal, subtotal - discount
+    off = discount.amount_off(subtotal, currency)
+    if off > subtotal:
+        raise InvalidOrder("discount", f"the discount {off} is above the subtotal {subtotal}")
+    return Priced(subtotal, off, subtotal - off)
+
+
+def price(prices: Iterable[Decimal], discount: Decimal, currency: str) -> tuple[Decimal, Decimal]:
+    """Subtotal and total of lines at these prices, less an amount off (never below zero)."""
+    subtotal, _, total = priced(prices, Discount("amount", discount), currency)
+    return subtotal, total
 
 
 def check_plan(amounts: list[Decimal], total: Decimal, currency: str) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..adapters import repository as repo
 from ..adapters.tables import outbox
 from ..domain.access import AccessWindow, access_window
+from ..domain.order import Discount
 
 SYSTEM = "system"
 DEFAULT_SCHOOL_NAME = "Online school"
@@ -51,6 +52,20 @@ class StaleVersion(Exception):
 
 class Unchanged(Exception):
     """The request changes nothing: nothing is written."""
+
+
+def discount_given(given: Any) -> Discount:
+    """The request's discount (a bare amount, or an object with its kind) in the domain's terms."""
+    if isinstance(given, Decimal):
+        return Discount("amount", given)
+    return Discount(given.kind, given.value)
+
+
+def discount_kept(order: Any) -> Discount:
+    """The discount an order row holds: its percent, when a manager gave one, else its amount."""
+    if order.discount_percent is not None:
+        return Discount("percent", order.discount_percent)
+    return Discount("amount", order.discount)
 
 
 def plain(value: Any) -> Any:

@@ -11,8 +11,10 @@ from ..adapters import repository as repo
 from ..adapters.tables import outbox
 from ..commands import LineChanges, NewLine, OrderChanges
 from ..domain.catalog import check_line
-from ..domain.order import InvalidOrder, becomes_fully_paid, check_amount, payment_status, price
-from .common import Actor, Unchanged, announce_update, claim, history, plain, refresh_access
+from ..domain.order import InvalidOrder, becomes_fully_paid, check_amount, payment_status, priced
+from .common import (
+    Actor, Unchanged, announce_update, claim, discount_given, discount_kept, history, plain, refresh_access,
+)
 from .intake import place
 
 COPY_SUFFIX = " (Copy system)"
@@ -22,7 +24,7 @@ async def edit_order(conn: AsyncConnection, actor: Actor, order_id: UUID, versio
     order = await claim(conn, actor, order_id, version)
     given = changes.model_fields_set - {"version"}
     new: dict[str, Any] = {}
-    for field in ("type", "managers", "tags", "comment", "discount", "contact_id"):
+    for field in ("type", "managers", "tags", "comment", "contact_id"):
         if field in given and getattr(changes, field) != getattr(order, field):
             new[field] = getattr(changes, field)
     if "type" in new and new["type"] is None:
@@ -37,12 +39,18 @@ async def edit_order(conn: AsyncConnection, actor: Actor, order_id: UUID, versio
     if "contact_id" in new:
         if new["contact_id"] is None or await repo.contact_row(conn, actor.account_id, new["contact_id"]) is None:
             raise InvalidOrder("contact_id", f"no contact {new['contact_id']} in this school")
-    if "discount" in new:
-        if new["discount"] is None:
-            raise InvalidOrder("discount", "give an amount, 0 for none")
+    if "discount" in given:
+        if changes.discount is None:
+            raise InvalidOrder("discount", "give an amount or a percent, 0 for none")
+        discount = discount_given(changes.discount)
         lines = await repo.lines_of(conn, order_id)
-        _, total = price([line.price for line in lines], new["discount"], order.currency)
-        new["total"] = total
+        _, off, total = priced([line.price for line in lines], discount, order.currency)
+        if off != order.discount:
+            new["discount"] = off
+        if discount.percent != order.discount_percent:
+            new["discount_percent"] = discount.percent
+        if total != order.total:
+            new["total"] = total
     placed = bool(given & {"pipeline_id", "stage_id"})
     if placed:
         pipeline_id = changes.pipeline_id if "pipeline_id" in given else None
@@ -187,12 +195,14 @@ async def remove_line(conn: AsyncConnection, actor: Actor, order_id: UUID, line_
 
 
 async def _reprice(conn: AsyncConnection, order: Any, prices: list[Any]) -> dict[str, Any]:
-    """New totals from the lines' prices; what else that changed (see `_settle`)."""
+    """New totals from the lines' prices; what else that changed: a percent discount's amount,
+    which follows the new subtotal, and what `_settle` says."""
     try:
-        subtotal, total = price(prices, order.discount, order.currency)
+        subtotal, off, total = priced(prices, discount_kept(order), order.currency)
     except InvalidOrder as exc:
         raise InvalidOrder("price", f"{exc.message}; lower the discount first") from None
-    settled = await _settle(conn, order, total)
+    settled: dict[str, Any] = {"discount": off} if off != order.discount else {}
+    settled.update(await _settle(conn, order, total))
     await repo.update_order(conn, order.id, subtotal=subtotal, total=total, **settled)
     return settled
 

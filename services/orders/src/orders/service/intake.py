@@ -14,8 +14,8 @@ from ..adapters.phones import to_e164
 from ..adapters.tables import outbox
 from ..commands import ContactFields, NewOrder
 from ..domain.catalog import check_line
-from ..domain.order import InvalidOrder, check_amount, check_plan, payment_status, price
-from .common import DEFAULT_SCHOOL_NAME, SYSTEM, Actor, history
+from ..domain.order import InvalidOrder, check_amount, check_plan, payment_status, priced
+from .common import DEFAULT_SCHOOL_NAME, SYSTEM, Actor, discount_given, history
 
 
 async def on_offer_opened(conn: AsyncConnection, event: OfferOpened) -> None:
@@ -92,7 +92,8 @@ async def create_order(
                                    line.access, at=f"lines.{n}.")
         titles.append(line.product_title or catalog_title)
         check_amount(f"lines.{n}.price", line.price, command.currency)
-    subtotal, total = price([line.price for line in command.lines], command.discount, command.currency)
+    discount = discount_given(command.discount)
+    subtotal, off, total = priced([line.price for line in command.lines], discount, command.currency)
     check_plan([p.amount for p in command.payments], total, command.currency)
     contact_id, contact = await choose_contact(conn, account, command.contact_id, command.contact)
     number = await repo.next_order_number(conn, account)
@@ -104,7 +105,8 @@ async def create_order(
         conn,
         {"id": order_id, "account_id": account, "number": number, "offer_id": None, "contact_id": contact_id,
          "pipeline_id": pipeline_id, "stage_id": stage_id, "type": command.type, "source": "manual",
-         "currency": command.currency, "subtotal": subtotal, "discount": command.discount, "total": total,
+         "currency": command.currency, "subtotal": subtotal, "discount": off,
+         "discount_percent": discount.percent, "total": total,
          "payment_status": payment_status(total, Decimal(0)).value, "managers": command.managers,
          "tags": command.tags, "comment": command.comment},
         [_line_row(order_id, n, line, offer_title=command.lines[n].offer_title) for n, line in enumerate(lines)],
@@ -122,7 +124,7 @@ async def create_order(
         order_id=order_id, order_number=number, school_name=(school.name if school and school.name else
                                                              DEFAULT_SCHOOL_NAME),
         school_locale=school.locale if school else None, contact_id=contact_id, contact=contact,
-        currency=command.currency, lines=lines, discount=command.discount, total=total, payment_plan=plan,
+        currency=command.currency, lines=lines, discount=off, total=total, payment_plan=plan,
         provider=command.provider, send_payment_link=command.send_payment_link, source="manual",
         send_confirmation=command.send_confirmation,
     ))
