@@ -90,6 +90,7 @@ def test_a_letter_shows_its_times_in_its_zone_and_an_unknown_zone_falls_back_to_
     assert "July 1, 2026, 12:00\u202fPM EEST" in kyiv.text  # summer time
     assert "July 1, 2026, 9:00\u202fAM UTC" in render(a_letter(due_at=datetime(2026, 7, 1, 9, 0, tzinfo=UTC))).text
     assert zones.zone_named("Mars/Olympus") == zones.default_zone() == zones.zone_named(None)
+    assert zones.zone_named("America") == zones.default_zone()  # a folder of zones, not a zone
     try:
         zones.use_default("Europe/Warsaw")
         assert zones.zone_named(None).key == "Europe/Warsaw"

@@ -1,18 +1,67 @@
 """What the API asks the orders service to do: validated shapes, no rules."""
 
+import re
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from contracts import AccessTerms, Amount, CurrencyCode, PaymentMethod, PaymentType
+from contracts import AccessEnd, AccessStart, AccessTerms, Amount, CurrencyCode, PaymentMethod, PaymentType
 from pydantic import (
-    AwareDatetime, ConfigDict, EmailStr, Field, TypeAdapter, ValidatorFunctionWrapHandler, WrapValidator,
-    model_validator,
+    AfterValidator, BeforeValidator, ConfigDict, EmailStr, Field, TypeAdapter, ValidationInfo,
+    ValidatorFunctionWrapHandler, WrapValidator, field_validator, model_validator,
 )
-from servicekit.inputs import Input, Language, Name
+from servicekit.inputs import Input, Language, Name, moment_fault
 
 Text200 = Field(max_length=200)  # of a Name: stripped, never blank
 OrderType = Literal["regular", "renewal", "upsell", "gift"]
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day_or_moment(value: Any) -> Any:
+    # A bare date stays a date rather than whatever the date-time parser makes of it, so what it
+    # means (the start of that day in the school's zone) is the domain's rule (domain.zones).
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        return date.fromisoformat(value)
+    return value
+
+
+def _in_range(value: date | datetime) -> date | datetime:
+    # `Input` bounds date-times only; a bare date needs the same bounds before it becomes one.
+    fault = moment_fault(value)  # type: ignore[arg-type]
+    if fault:
+        raise ValueError(fault)
+    return value
+
+
+# A date or a date-time as a manager types it: a date, or a date-time with or without an offset.
+# The use case reads it in the school's time zone (domain.zones); nothing stores it as typed.
+LocalMoment = Annotated[datetime | date, BeforeValidator(_day_or_moment), AfterValidator(_in_range)]
+
+
+class LocalAccessStart(AccessStart):
+    at: LocalMoment | None = None
+
+
+class LocalAccessEnd(AccessEnd):
+    at: LocalMoment | None = None
+
+
+class AccessInput(AccessTerms):
+    """The contract's access terms, but their dates may be local (LocalMoment).
+
+    Never passed on as they are: the use case turns them into AccessTerms (domain.zones)."""
+
+    start: LocalAccessStart = LocalAccessStart()
+    end: LocalAccessEnd = LocalAccessEnd()
+
+    @field_validator("end")
+    @classmethod
+    def _ends_after_start(cls, end: AccessEnd, info: ValidationInfo) -> AccessEnd:
+        # Replaces the contract's check: a local date and an instant compare only once both are
+        # instants, in the school's zone (domain.zones.terms_in_zone).
+        return end
 
 
 class _Command(Input):
@@ -39,7 +88,7 @@ class LineFields(_Command):
     product_id: UUID  # a product of the school's catalog
     product_title: Name | None = Field(default=None, max_length=300)  # None: the catalog's
     price: Amount
-    access: AccessTerms = AccessTerms()
+    access: AccessInput = AccessInput()
     offer_id: UUID | None = None
     offer_title: str | None = Field(default=None, max_length=300)
 
@@ -47,10 +96,10 @@ class LineFields(_Command):
 class PaymentFields(_Command):
     type: PaymentType = "regular"
     amount: Amount
-    due_at: AwareDatetime | None = None
+    due_at: LocalMoment | None = None
     closes_access: bool = False
     method: PaymentMethod = "cashless"
-    paid_at: AwareDatetime | None = None
+    paid_at: LocalMoment | None = None
     comment: str | None = Field(default=None, max_length=2_000)
 
 
@@ -122,7 +171,7 @@ class LineChanges(_Command):
     version: int | None = Field(default=None, ge=1)
     product_title: Name | None = Field(default=None, max_length=300)
     price: Amount | None = None
-    access: AccessTerms | None = None
+    access: AccessInput | None = None
 
 
 class Versioned(_Command):

@@ -26,5 +26,5 @@ def zone_named(name: str | None) -> ZoneInfo:
         return _default
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, "America"
         return _default

@@ -184,6 +184,8 @@ schools = Table(
     Column("unpaid_expiry_days", Integer),
     # ISO 3166 alpha-2; phones typed without a country code are read as national numbers of it.
     Column("phone_region", Text),
+    # An IANA zone, as SchoolUpdated named it; dates typed without an offset are read in it.
+    Column("time_zone", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

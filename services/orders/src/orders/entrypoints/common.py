@@ -3,10 +3,12 @@
 import contextlib
 import re
 from collections.abc import Iterator
+from datetime import tzinfo
 from typing import Annotated
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 from servicekit.http import CurrentCaller, Problem, current_correlation_id
 
 from ..domain.order import InvalidOrder
@@ -19,6 +21,14 @@ def _actor(caller: CurrentCaller) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(_actor)]
+
+
+def _default_zone(request: Request) -> tzinfo:
+    return ZoneInfo(request.app.state.settings.default_time_zone)  # checked by Settings at start
+
+
+# The zone dates are typed in for a school that named none of its own (domain.zones).
+DefaultZone = Annotated[tzinfo, Depends(_default_zone)]
 IfMatch = Annotated[str | None, Header(max_length=100)]
 
 

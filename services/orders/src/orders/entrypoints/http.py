@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
 from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
-from .common import CurrentActor, IfMatch, etag, invalid, problems, version_of
+from .common import CurrentActor, DefaultZone, IfMatch, etag, invalid, problems, version_of
 
 router = APIRouter(tags=["orders"])
 
@@ -84,13 +84,14 @@ async def list_orders(
 
 @router.post("/orders", status_code=201)
 async def create_order(
-    command: NewOrder, actor: CurrentActor, engine: EngineDep, usable: Usable,
+    command: NewOrder, actor: CurrentActor, engine: EngineDep, usable: Usable, zone: DefaultZone,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> JSONResponse:
     usable.refuse_unusable(command.provider)
     with problems():
         async with engine.begin() as conn:
-            order_id = await service.create_order(conn, actor, command, idempotency_key=idempotency_key)
+            order_id = await service.create_order(conn, actor, command, idempotency_key=idempotency_key,
+                                                  default_zone=zone)
     return await _card_response(engine, actor.account_id, order_id, status=201)
 
 
@@ -179,22 +180,23 @@ async def _write(engine: AsyncEngine, use_case: Any, *args: Any) -> Any:
 
 @router.post("/orders/{id_or_number}/lines", status_code=201)
 async def add_line(
-    id_or_number: str, command: NewLine, actor: CurrentActor, engine: EngineDep, if_match: IfMatch = None,
+    id_or_number: str, command: NewLine, actor: CurrentActor, engine: EngineDep, zone: DefaultZone,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, command.version)
-    await _write(engine, service.add_line, actor, order_id, version, command)
+    await _write(engine, service.add_line, actor, order_id, version, command, zone)
     return await _card_response(engine, actor.account_id, order_id, status=201)
 
 
 @router.patch("/orders/{id_or_number}/lines/{line_id}")
 async def edit_line(
     id_or_number: str, line_id: UUID, changes: LineChanges, actor: CurrentActor, engine: EngineDep,
-    if_match: IfMatch = None,
+    zone: DefaultZone, if_match: IfMatch = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, changes.version)
-    await _write(engine, service.edit_line, actor, order_id, line_id, version, changes)
+    await _write(engine, service.edit_line, actor, order_id, line_id, version, changes, zone)
     return await _card_response(engine, actor.account_id, order_id)
 
 

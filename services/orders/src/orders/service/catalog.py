@@ -8,7 +8,10 @@ from .common import Actor, announce_update, history, refresh_access
 
 
 async def on_school_updated(conn: AsyncConnection, event: SchoolUpdated) -> None:
-    await repo.save_school(conn, event.account_id, name=event.name, locale=event.default_locale)
+    # The zone as named, even one this database cannot read: reading falls back (domain.zones),
+    # and a newer zone database then reads it with no new event.
+    await repo.save_school(conn, event.account_id, name=event.name, locale=event.default_locale,
+                           time_zone=event.time_zone)
 
 
 async def on_product_updated(conn: AsyncConnection, event: ProductUpdated) -> None:

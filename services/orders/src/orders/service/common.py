@@ -1,7 +1,7 @@
 """What every use case shares: who acts, the errors they raise, and the facts they announce."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
@@ -15,6 +15,7 @@ from ..adapters import repository as repo
 from ..adapters.tables import outbox
 from ..domain.access import AccessWindow, access_window
 from ..domain.order import Discount
+from ..domain.zones import zone_named
 
 SYSTEM = "system"
 DEFAULT_SCHOOL_NAME = "Online school"
@@ -160,3 +161,9 @@ async def refresh_access(
         ))
     await add_to_outbox(conn, outbox, *events)
     return len(events)
+
+
+async def school_zone(conn: AsyncConnection, account_id: UUID, default: tzinfo) -> tzinfo:
+    """The zone the school's dates are typed in: its own, else the deployment's (domain.zones)."""
+    school = await repo.school(conn, account_id)
+    return zone_named(school.time_zone if school else None, default)

@@ -1,5 +1,6 @@
 """Edits of an order from the CRM: each one versioned, recorded with who and when, and announced."""
 
+from datetime import tzinfo
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,8 +13,10 @@ from ..adapters.tables import outbox
 from ..commands import LineChanges, NewLine, OrderChanges
 from ..domain.catalog import check_line
 from ..domain.order import InvalidOrder, becomes_fully_paid, check_amount, payment_status, priced
+from ..domain.zones import terms_in_zone
 from .common import (
     Actor, Unchanged, announce_update, claim, discount_given, discount_kept, history, plain, refresh_access,
+    school_zone,
 )
 from .intake import place
 
@@ -114,10 +117,14 @@ async def _settle(conn: AsyncConnection, order: Any, total: Any, *, may_move: bo
     return values
 
 
-async def add_line(conn: AsyncConnection, actor: Actor, order_id: UUID, version: int, command: NewLine) -> UUID:
+async def add_line(
+    conn: AsyncConnection, actor: Actor, order_id: UUID, version: int, command: NewLine, default_zone: tzinfo
+) -> UUID:
+    """Its dates typed without an offset are read in the school's zone, else `default_zone`."""
     order = await claim(conn, actor, order_id, version)
+    terms = terms_in_zone(command.access, await school_zone(conn, actor.account_id, default_zone))
     catalog_title = check_line(
-        await repo.catalog_product(conn, actor.account_id, command.product_id), command.product_id, command.access)
+        await repo.catalog_product(conn, actor.account_id, command.product_id), command.product_id, terms)
     title = command.product_title or catalog_title
     check_amount("price", command.price, order.currency)
     lines = await repo.lines_of(conn, order_id)
@@ -125,7 +132,7 @@ async def add_line(conn: AsyncConnection, actor: Actor, order_id: UUID, version:
     await repo.add_line(conn, {
         "id": line_id, "order_id": order_id, "product_id": command.product_id, "product_title": title,
         "offer_id": command.offer_id, "offer_title": command.offer_title, "price": command.price,
-        "access": command.access.model_dump(mode="json"),
+        "access": terms.model_dump(mode="json"),
     })
     settled = await _reprice(conn, order, [*[line.price for line in lines], command.price])
     await history(conn, actor, order_id, "line_added", {
@@ -137,8 +144,10 @@ async def add_line(conn: AsyncConnection, actor: Actor, order_id: UUID, version:
 
 
 async def edit_line(
-    conn: AsyncConnection, actor: Actor, order_id: UUID, line_id: UUID, version: int, changes: LineChanges
+    conn: AsyncConnection, actor: Actor, order_id: UUID, line_id: UUID, version: int, changes: LineChanges,
+    default_zone: tzinfo,
 ) -> None:
+    """Its dates typed without an offset are read in the school's zone, else `default_zone`."""
     order = await claim(conn, actor, order_id, version)
     lines = await repo.lines_of(conn, order_id)
     line = next((line for line in lines if line.id == line_id), None)
@@ -157,9 +166,9 @@ async def edit_line(
     if "access" in given:
         if changes.access is None:
             raise InvalidOrder("access", "give the access terms")
-        check_line(await repo.catalog_product(conn, actor.account_id, line.product_id), line.product_id,
-                   changes.access)
-        terms = changes.access.model_dump(mode="json")
+        typed = terms_in_zone(changes.access, await school_zone(conn, actor.account_id, default_zone))
+        check_line(await repo.catalog_product(conn, actor.account_id, line.product_id), line.product_id, typed)
+        terms = typed.model_dump(mode="json")
         if terms != AccessTerms.model_validate(line.access).model_dump(mode="json"):
             new["access"] = terms
     if not new:

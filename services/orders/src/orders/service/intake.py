@@ -1,6 +1,7 @@
 """New orders: from a visit to an offer, or made by hand in the CRM."""
 
 import hashlib
+from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -12,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..adapters import repository as repo
 from ..adapters.phones import to_e164
 from ..adapters.tables import outbox
-from ..commands import ContactFields, NewOrder
+from ..commands import ContactFields, NewOrder, PaymentFields
 from ..domain.catalog import check_line
 from ..domain.order import InvalidOrder, check_amount, check_plan, payment_status, priced
-from .common import DEFAULT_SCHOOL_NAME, SYSTEM, Actor, discount_given, history
+from ..domain.zones import instant, terms_in_zone
+from .common import DEFAULT_SCHOOL_NAME, SYSTEM, Actor, discount_given, history, school_zone
 
 
 async def on_offer_opened(conn: AsyncConnection, event: OfferOpened) -> None:
@@ -74,9 +76,11 @@ class IdempotencyKeyReused(Exception):
 
 
 async def create_order(
-    conn: AsyncConnection, actor: Actor, command: NewOrder, *, idempotency_key: str | None = None
+    conn: AsyncConnection, actor: Actor, command: NewOrder, *, idempotency_key: str | None = None,
+    default_zone: tzinfo,
 ) -> UUID:
-    """An order made by hand: placed, priced and announced like one from an offer, source "manual"."""
+    """An order made by hand: placed, priced and announced like one from an offer, source "manual".
+    Its dates typed without an offset are read in the school's zone, else `default_zone`."""
     account = actor.account_id
     fingerprint = hashlib.sha256(command.model_dump_json().encode()).hexdigest()
     if idempotency_key is not None:
@@ -86,10 +90,12 @@ async def create_order(
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
             return remembered[0]
     pipeline_id, stage_id = await place(conn, account, command.pipeline_id, command.stage_id)
-    titles = []
+    zone = await school_zone(conn, account, default_zone)
+    titles, terms = [], []
     for n, line in enumerate(command.lines):
+        terms.append(terms_in_zone(line.access, zone, at=f"lines.{n}."))
         catalog_title = check_line(await repo.catalog_product(conn, account, line.product_id), line.product_id,
-                                   line.access, at=f"lines.{n}.")
+                                   terms[n], at=f"lines.{n}.")
         titles.append(line.product_title or catalog_title)
         check_amount(f"lines.{n}.price", line.price, command.currency)
     discount = discount_given(command.discount)
@@ -99,8 +105,9 @@ async def create_order(
     number = await repo.next_order_number(conn, account)
     order_id = uuid4()
     lines = [OrderLine(line_id=uuid4(), product_id=line.product_id, product_title=title,
-                       price=line.price, offer_id=line.offer_id, access=line.access)
-             for line, title in zip(command.lines, titles, strict=True)]
+                       price=line.price, offer_id=line.offer_id, access=access)
+             for line, title, access in zip(command.lines, titles, terms, strict=True)]
+    payments = [_planned(p, zone) for p in command.payments]
     await repo.add_order(
         conn,
         {"id": order_id, "account_id": account, "number": number, "offer_id": None, "contact_id": contact_id,
@@ -112,10 +119,10 @@ async def create_order(
         [_line_row(order_id, n, line, offer_title=command.lines[n].offer_title) for n, line in enumerate(lines)],
     )
     await history(conn, actor, order_id, "created", {
-        "source": "manual", "payments": [p.model_dump(mode="json") for p in command.payments],
+        "source": "manual", "payments": [p.model_dump(mode="json") for p in payments],
         "send_payment_link": command.send_payment_link, "send_confirmation": command.send_confirmation,
     })
-    plan = [PlannedPayment(**p.model_dump()) for p in command.payments]
+    plan = payments
     if not plan and total > 0:
         plan = [PlannedPayment(amount=total)]
     school = await repo.school(conn, account)
@@ -131,6 +138,14 @@ async def create_order(
     if idempotency_key is not None:
         await repo.remember_order(conn, account, idempotency_key, fingerprint, order_id)
     return order_id
+
+
+def _planned(payment: PaymentFields, zone: tzinfo) -> PlannedPayment:
+    values = payment.model_dump()
+    for field in ("due_at", "paid_at"):
+        if values[field] is not None:
+            values[field] = instant(values[field], zone)
+    return PlannedPayment(**values)
 
 
 async def place(
