@@ -13,7 +13,7 @@ PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 LOCK_DIGEST := $(shell cat uv.lock requirements-uv.txt $(PYPROJECTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_DIGEST)
 
-.PHONY: run test bench bench-orders-list bench-shedding token install lock check-fresh clean
+.PHONY: run test bench bench-orders-list bench-shedding chaos token install lock check-fresh clean
 
 $(UV): requirements-uv.txt
 	test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
@@ -41,6 +41,10 @@ bench-orders-list: $(STAMP)
 
 bench-shedding: $(STAMP)
 	$(PY) -m localstack.bench_shedding $(ARGS)
+
+# Purchases while services, the gateway and the broker are killed at random (a stack of its own).
+chaos: $(STAMP)
+	$(PY) -m localstack.chaos $(ARGS)
 
 token: $(STAMP)
 	$(PY) -m gateway.token $(ARGS)

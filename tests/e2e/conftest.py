@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from localstack.provider_standin import ProviderStandIn, StandInThread
-from localstack.pytest_plugin import launched_stack, stack_environment
+from localstack.launch import launched_stack, stack_environment
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 30, every: float = 0.1) -> Any:

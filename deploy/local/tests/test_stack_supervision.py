@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from localstack.pytest_plugin import LaunchedStack, launched_stack, stack_environment
+from localstack.launch import LaunchedStack, launched_stack, stack_environment
 from localstack.ports import port_is_free
 
 pytestmark = pytest.mark.e2e
