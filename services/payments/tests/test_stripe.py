@@ -206,10 +206,12 @@ async def test_bad_notifications_are_refused_and_change_nothing(client_app, stri
     paid = session_event(session, payment_status="paid")
     cases = [
         (await post_event(client, order.account_id, paid, secret="whsec_forged"), 400),
-        (await post_event(client, order.account_id, paid, timestamp=int(time.time()) - 301), 400),
+        # Clear of the 300 s tolerance: a loaded machine takes time between signing and checking
+        # (the exact boundary is tested above with a fixed clock).
+        (await post_event(client, order.account_id, paid, timestamp=int(time.time()) - 330), 400),
         # Signed an hour ahead: the tolerance holds in both directions.
         (await post_event(client, order.account_id, paid, timestamp=int(time.time()) + 3600), 400),
-        (await post_event(client, order.account_id, paid, timestamp=int(time.time()) + 301), 400),
+        (await post_event(client, order.account_id, paid, timestamp=int(time.time()) + 330), 400),
         (await post_event(client, order.account_id, session_event(session, payment_status="paid",
                                                                  amount_total=149999)), 422),
         (await post_event(client, order.account_id, session_event(session, payment_status="paid",
