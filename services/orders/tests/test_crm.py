@@ -743,7 +743,7 @@ async def test_an_overpaid_order_owes_nothing_on_its_card_in_the_list_and_in_the
 
 
 async def test_windows_move_with_terms_and_end_by_the_clock(crm, new_school):
-    from orders.entrypoints.clock import ClockWorker
+    from orders.workers.clock import ClockWorker
 
     client, app, _ = crm
     account = await new_school(app)
