@@ -1,7 +1,7 @@
 """The published language of the orders CRM: events, topics and money on the wire."""
 
 from .access import AccessEnd, AccessStart, AccessTerms, LessonDelay, Period
-from .catalog import LessonOutline, ModuleOutline, access_problems
+from .catalog import CourseDefaultsOutline, LessonOutline, ModuleOutline, access_problems
 from .envelope import Event, utcnow
 from .events import (
     ALL_EVENTS,
@@ -41,7 +41,7 @@ from .topics import ALL_TOPICS, dlq_topic, topic_of
 
 __all__ = [
     "ALL_EVENTS", "ALL_TOPICS", "CURRENCY_EXPONENTS", "MAX_AMOUNT", "AccessChanged", "AccessEnd", "AccessStart",
-    "LessonOutline", "ModuleOutline", "access_problems",
+    "CourseDefaultsOutline", "LessonOutline", "ModuleOutline", "access_problems",
     "AccessStatus", "AccessTerms", "Amount", "ContactData", "CurrencyCode", "Event", "LessonDelay", "Money",
     "NotificationFailed", "NotificationSent", "NotificationTemplate", "OfferCopyLine", "OfferCopyRequested",
     "OfferLine", "OfferOpened", "OfferUpdated", "OrderCreated", "OrderLine", "OrderStatus", "OrderUpdated",

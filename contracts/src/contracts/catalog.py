@@ -5,11 +5,12 @@ Offers owns products; it publishes their outline with ProductUpdated, and orders
 terms of manual lines against its copy with the same rule offers applies to its offers.
 """
 
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .access import AccessTerms
+from .access import AccessTerms, LessonDelay
 
 
 class _Outline(BaseModel):
@@ -25,6 +26,18 @@ class ModuleOutline(_Outline):
     id: UUID
     title: str = Field(max_length=300)
     lessons: list[LessonOutline] = Field(default=[], max_length=2_000)
+
+
+class CourseDefaultsOutline(_Outline):
+    """What a line whose terms say "as in the course" gets: the product's own delays, practice
+    lessons, checkpoints, comments and certificate, as the school set them on the product."""
+
+    lesson_delays: list[LessonDelay] = Field(default=[], max_length=2_000)
+    practice_lesson_ids: list[UUID] = Field(default=[], max_length=2_000)
+    checkpoints: bool = False
+    comments: bool = True
+    certificate: Literal["none", "on_completion", "conditional"] = "none"
+    certificate_conditions: str | None = Field(default=None, max_length=2_000)
 
 
 def access_problems(title: str, modules: list[ModuleOutline], access: AccessTerms, at: str) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from .access import AccessTerms
-from .catalog import ModuleOutline
+from .catalog import CourseDefaultsOutline, ModuleOutline
 from .envelope import Event
 from .money import Amount, CurrencyCode
 
@@ -228,6 +228,8 @@ class ProductUpdated(Event):
     title: str = Field(max_length=300)
     kind: str = Field(max_length=50)
     modules: list[ModuleOutline] = Field(default=[], max_length=500)
+    # None: announced before the defaults were part of the event (the product is announced again).
+    defaults: CourseDefaultsOutline | None = None
 
     def partition_key(self) -> str:
         return str(self.product_id)

@@ -30,7 +30,7 @@ from localstack.mailbox import Mailbox
 from localstack.ports import free_port
 from localstack.postgres import EmbeddedPostgres, create_databases, database_url
 from notifications.domain.delivery import UNCONFIRMED
-from notifications.entrypoints.sender import email_sender
+from notifications.workers.sender import email_sender
 from notifications.main import MIGRATIONS
 from notifications.settings import Settings
 from servicekit.migrations import upgrade

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from notifications.entrypoints.sender import email_sender
+from notifications.workers.sender import email_sender
 from notifications.settings import Settings
 from sqlalchemy.ext.asyncio import create_async_engine
 

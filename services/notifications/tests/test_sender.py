@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from notifications import service
-from notifications.entrypoints.sender import email_sender
+from notifications.workers.sender import email_sender
 from notifications.main import MIGRATIONS
 from notifications.settings import Settings
 from servicekit.testing import migrated_database
@@ -88,7 +88,7 @@ async def test_a_delivery_locked_by_one_sender_is_skipped_by_another(database):
 
 
 async def test_the_sends_in_flight_hand_over_in_one_commit_and_end_their_messages_in_that_step(database):
-    from notifications.entrypoints.handovers import Handovers
+    from notifications.workers.handovers import Handovers
 
     _, engine = database
     orders = [await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com") for _ in range(3)]

@@ -21,7 +21,7 @@ import pytest
 from localstack.mailbox import Mailbox
 from localstack.ports import free_port
 from notifications.domain.delivery import UNCONFIRMED
-from notifications.entrypoints.sender import email_sender
+from notifications.workers.sender import email_sender
 from notifications.main import MIGRATIONS
 from notifications.settings import Settings
 from servicekit.testing import migrated_database

@@ -185,7 +185,7 @@ async def test_a_server_that_requires_starttls_refuses_plain_smtp_until_configur
 
 
 def test_the_sender_takes_its_tls_settings():
-    from notifications.entrypoints.sender import email_sender
+    from notifications.workers.sender import email_sender
     from notifications.settings import Settings
 
     settings = Settings(smtp_tls="tls", smtp_port=465, smtp_validate_certs=False, smtp_ca_file="/etc/ca.pem")

@@ -78,6 +78,7 @@ async def test_every_product_change_announces_its_outline(svc):
     assert [(m["id"], [lesson["id"] for lesson in m["lessons"]]) for m in outline] == [
         (m["id"], [lesson["id"] for lesson in m["lessons"]]) for m in product["modules"]]
     assert announced[-1]["account_id"] == str(account) and announced[-1]["kind"] == product["kind"]
+    assert announced[-1]["defaults"] == product["defaults"]  # what a line "as in the course" gets
 
 
 async def test_a_product_keeps_its_structure_and_lesson_ids_across_edits(svc):

@@ -28,25 +28,35 @@ async def test_concurrent_migrate_commands_all_succeed(infra):
     await engine.dispose()
 
 
-async def test_the_catalog_made_before_its_announcement_is_announced_once(infra):
+async def test_the_catalog_made_before_its_announcement_is_announced_once_then_again_with_its_defaults(infra):
     url = await asyncio.to_thread(infra.new_database, "offers")
     await asyncio.to_thread(upgrade, MIGRATIONS, url, "0005")
     account, product_id, module_id, lesson_id = (uuid.uuid4() for _ in range(4))
     modules = [{"id": str(module_id), "title": "Basics", "lessons": [{"id": str(lesson_id), "title": "Intro"}]}]
+    defaults = {"lesson_delays": [{"lesson_id": str(lesson_id), "days": 3}], "practice_lesson_ids": [str(lesson_id)],
+                "checkpoints": True, "comments": False, "certificate": "on_completion", "certificate_conditions": None}
     engine = create_async_engine(url)
+
+    async def announced() -> list[tuple[str, ProductUpdated]]:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text(
+                "SELECT key, payload FROM outbox WHERE topic = 'ProductUpdated' ORDER BY id"))).all()
+        return [(key, ProductUpdated.model_validate(payload)) for key, payload in rows]
+
     try:
         async with engine.begin() as conn:
             await conn.execute(text(
-                "INSERT INTO products (id, account_id, title, kind, modules) "
-                "VALUES (:id, :a, 'Python', 'course', CAST(:m AS jsonb))"),
-                {"id": product_id, "a": account, "m": json.dumps(modules)})
+                "INSERT INTO products (id, account_id, title, kind, modules, defaults) "
+                "VALUES (:id, :a, 'Python', 'course', CAST(:m AS jsonb), CAST(:d AS jsonb))"),
+                {"id": product_id, "a": account, "m": json.dumps(modules), "d": json.dumps(defaults)})
+        await asyncio.to_thread(upgrade, MIGRATIONS, url, "0007")
+        [(key, event)] = await announced()
+        assert key == str(product_id) and (event.account_id, event.title) == (account, "Python")
+        assert [(m.id, [lesson.id for lesson in m.lessons]) for m in event.modules] == [(module_id, [lesson_id])]
+        assert event.defaults is None  # the event did not carry them yet
         await asyncio.to_thread(upgrade, MIGRATIONS, url)
-        async with engine.connect() as conn:
-            rows = (await conn.execute(text(
-                "SELECT key, payload FROM outbox WHERE topic = 'ProductUpdated'"))).all()
+        [_, (key, again)] = await announced()
     finally:
         await engine.dispose()
-    [(key, payload)] = rows
-    event = ProductUpdated.model_validate(payload)
-    assert key == str(product_id) and (event.account_id, event.title) == (account, "Python")
-    assert [(m.id, [lesson.id for lesson in m.lessons]) for m in event.modules] == [(module_id, [lesson_id])]
+    assert key == str(product_id) and again.modules == event.modules
+    assert again.defaults is not None and again.defaults.model_dump(mode="json") == defaults

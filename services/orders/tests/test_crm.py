@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from contracts import (
     AccessEnd, AccessTerms, ContactData, OfferLine, OfferOpened, OfferUpdated, PaymentOverdue, PaymentSucceeded,
-    LessonOutline, ModuleOutline, Period, PlannedPayment, ProductUpdated,
+    CourseDefaultsOutline, LessonDelay, LessonOutline, ModuleOutline, Period, PlannedPayment, ProductUpdated,
 )
 from orders import service
 from orders.main import MIGRATIONS, create_app
@@ -218,6 +218,50 @@ async def test_an_older_product_announcement_arriving_late_changes_nothing(crm):
     body = manual(payments=[], discount="0", lines=[{"product_id": str(product_id), "price": "5.00"}])
     card = await client.post("/orders", json=body, headers=who(account))
     assert card.json()["lines"][0]["product_title"] == "New name"
+
+
+async def test_a_lines_course_terms_show_what_the_products_own_defaults_grant(crm):
+    client, app, _ = crm
+    account, product_id = uuid.uuid4(), uuid.uuid4()
+    first, second = uuid.uuid4(), uuid.uuid4()
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    modules = [ModuleOutline(id=first, title="SQL", lessons=[LessonOutline(id=a, title="Joins"),
+                                                            LessonOutline(id=b, title="Indexes")]),
+               ModuleOutline(id=second, title="Python", lessons=[LessonOutline(id=c, title="Pandas")])]
+    without = ProductUpdated(account_id=account, correlation_id=uuid.uuid4(), product_id=product_id,
+                             title="Data analysis", kind="course", modules=modules)
+    await apply(app, service.on_product_updated, without)
+    line = {"product_id": str(product_id), "price": "100.00"}
+    card = (await client.post("/orders", json=manual(payments=[], discount="0", lines=[line]),
+                              headers=who(account))).json()
+    # Announced before the event carried the defaults: the catalog cannot tell what "course" is.
+    assert card["lines"][0]["granted"] == {"lesson_ids": [str(a), str(b), str(c)], "lesson_delays": None,
+                                           "practice_lesson_ids": None}
+
+    defaults = CourseDefaultsOutline(lesson_delays=[LessonDelay(lesson_id=a, days=3), LessonDelay(lesson_id=c, days=7)],
+                                     practice_lesson_ids=[b, c], certificate="on_completion")
+    with_defaults = without.model_copy(update={"defaults": defaults, "event_id": uuid.uuid4(),
+                                               "occurred_at": without.occurred_at + timedelta(seconds=1)})
+    await apply(app, service.on_product_updated, with_defaults)
+    # A later announcement without them (an older publisher) keeps what is known.
+    await apply(app, service.on_product_updated, without.model_copy(update={
+        "event_id": uuid.uuid4(), "occurred_at": without.occurred_at + timedelta(seconds=2)}))
+    lines = [line,
+             {**line, "access": {"module_ids": [str(first)]}},
+             {**line, "access": {"lesson_delays": "none", "practice": "custom", "practice_lesson_ids": [str(a)]}},
+             {**line, "access": {"lesson_delays": "custom", "delay_overrides": [{"lesson_id": str(b), "days": 1}]}}]
+    made = await client.post("/orders", json=manual(payments=[], discount="0", lines=lines), headers=who(account))
+    assert made.status_code == 201, made.text
+    granted = [line["granted"] for line in made.json()["lines"]]
+    assert granted[0] == {"lesson_ids": [str(a), str(b), str(c)],
+                          "lesson_delays": [{"lesson_id": str(a), "days": 3}, {"lesson_id": str(c), "days": 7}],
+                          "practice_lesson_ids": [str(b), str(c)]}
+    # Only the lessons the line opens: the first module's.
+    assert granted[1] == {"lesson_ids": [str(a), str(b)], "lesson_delays": [{"lesson_id": str(a), "days": 3}],
+                          "practice_lesson_ids": [str(b)]}
+    assert granted[2]["lesson_delays"] == [] and granted[2]["practice_lesson_ids"] == [str(a)]
+    assert granted[3]["lesson_delays"] == [{"lesson_id": str(b), "days": 1}]
+    assert granted[3]["practice_lesson_ids"] == [str(b), str(c)]
 
 
 async def test_a_contacts_language_is_taken_in_either_form_and_kept_as_its_language(crm):
@@ -699,7 +743,7 @@ async def test_an_overpaid_order_owes_nothing_on_its_card_in_the_list_and_in_the
 
 
 async def test_windows_move_with_terms_and_end_by_the_clock(crm, new_school):
-    from orders.entrypoints.clock import ClockWorker
+    from orders.workers.clock import ClockWorker
 
     client, app, _ = crm
     account = await new_school(app)

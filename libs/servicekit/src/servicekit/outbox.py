@@ -5,12 +5,14 @@ from a request or message handler.
 """
 
 import json
+from collections.abc import Iterable
 
 from contracts import Event
 from sqlalchemy import (
     DDL, BigInteger, Column, DateTime, Index, Integer, MetaData, Table, Text, event, func, insert, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 NOTIFY_CHANNEL = "outbox"
@@ -81,3 +83,15 @@ async def add_to_outbox(conn: AsyncConnection, table: Table, *events: Event) -> 
             for e in events
         ],
     )
+
+
+def announce_from_migration(bind: Connection, events: Iterable[Event]) -> int:
+    """Queue events from a migration (alembic's synchronous connection, in its transaction), for
+    facts that existed before the event announcing them did; the relay publishes them like any
+    other. Returns how many."""
+    rows = [{"topic": e.topic, "key": e.partition_key(), "payload": e.model_dump_json(),
+             "headers": json.dumps(event_headers(e))} for e in events]
+    if rows:
+        bind.execute(text("INSERT INTO outbox (topic, key, payload, headers) "
+                          "VALUES (:topic, :key, CAST(:payload AS jsonb), CAST(:headers AS jsonb))"), rows)
+    return len(rows)

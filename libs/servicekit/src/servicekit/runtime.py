@@ -22,6 +22,7 @@ from .listeners import listening_socket
 from .logging import configure_logging
 from .messaging import ConsumerGroup, make_broker
 from .migrations import upgrade
+from .notices import Notices
 from .relay import OutboxRelay
 from .rewind import Rewinder
 from .settings import ServiceSettings
@@ -40,7 +41,8 @@ class Worker(Protocol):
     async def stop(self) -> None: ...
 
 
-WorkerFactory = Callable[[AsyncEngine, ServiceSettings], Worker]
+# Given the process's one notices connection (notices.py), on which it may wait for commits.
+WorkerFactory = Callable[[AsyncEngine, ServiceSettings, Notices], Worker]
 
 
 def build_app(
@@ -68,7 +70,8 @@ def build_app(
                         settle=2 * settings.kafka_session_timeout_ms / 1000)
     # Only consumers can be left past the end of a log the broker lost.
     rewinder = Rewinder(broker, topics) if subscribers is not None else None
-    extra = [make(engine, settings) for make in workers]
+    notices = Notices.of(engine)
+    extra = [make(engine, settings, notices) for make in workers]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,6 +85,7 @@ def build_app(
         await relay.start()
         if rewinder is not None:
             await rewinder.start()
+        await notices.start()
         for worker in extra:
             await worker.start()
         try:
@@ -89,6 +93,7 @@ def build_app(
         finally:
             for worker in reversed(extra):
                 await worker.stop()
+            await notices.stop()
             if rewinder is not None:
                 await rewinder.stop()
             await relay.stop()
@@ -102,6 +107,7 @@ def build_app(
     app.state.relay = relay
     app.state.topics = topics
     app.state.workers = extra
+    app.state.notices = notices
     app.state.settings = settings
     app.state.service_name = name
     app.state.proof_verifier = ProofVerifier(settings.gateway_keys)

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from servicekit.runtime import build_app
 
 from .domain import zones
-from .entrypoints import http, sender, subscribers
+from .entrypoints import http, subscribers
+from .workers import sender
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"

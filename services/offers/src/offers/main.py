@@ -6,7 +6,6 @@ from contracts import OfferOpened, OfferUpdated, ProductUpdated, SchoolUpdated
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
-from .adapters.checkout_waiters import CheckoutWaiters
 from .entrypoints import crm, http, subscribers
 from .settings import Settings
 
@@ -15,15 +14,11 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    waiters = CheckoutWaiters(settings.database_url)
-    app = build_app(
+    return build_app(
         name="offers",
         settings=settings,
         routers=[crm.router, http.public],
         subscribers=subscribers.register,
         publishes=[OfferOpened, OfferUpdated, ProductUpdated, SchoolUpdated],
-        workers=[lambda _engine, _settings: waiters],
         description="Products, offers (tariffs) and checkouts. Public: open an offer, checkout status.",
     )
-    app.state.checkout_waiters = waiters
-    return app

@@ -12,7 +12,7 @@ from servicekit.providers import SANDBOX
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
-from .adapters.checkout_waiters import announce_ready
+from .adapters.checkout_notices import announce_ready
 from .adapters.tables import outbox
 from .domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, StaleVersion
 from .domain.offer import Checkout, Item, Offer

@@ -6,7 +6,8 @@ from contracts import AccessChanged, OfferCopyRequested, OrderCreated, OrderUpda
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
-from .entrypoints import clock, http, http_crm, subscribers
+from .entrypoints import http, http_crm, subscribers
+from .workers import clock
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"

@@ -13,8 +13,10 @@ from servicekit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .adapters import repository as repo
 from .adapters.tables import contacts, order_history, order_lines, orders, pipelines, schools, stages
 from .domain.access import access_window
+from .domain.catalog import granted
 from .domain.order import amount_due
 
 SORTS = {"created_at": orders.c.created_at, "number": orders.c.number, "total": orders.c.total}
@@ -122,6 +124,8 @@ async def order_card(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -
     card["contact"]["locale"] = row.contact_locale
     now = utcnow()
     lines = await conn.execute(select(order_lines).where(order_lines.c.order_id == row.id).order_by(order_lines.c.position))
+    lines = lines.all()
+    catalog = await repo.catalog_products_of(conn, account_id, [line.product_id for line in lines])
     card["lines"] = []
     for line in lines:
         terms = AccessTerms.model_validate(line.access)
@@ -134,6 +138,8 @@ async def order_card(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -
             "customised": line.customised,
             "price": _money(line.price, row.currency),
             "access": terms.model_dump(mode="json"),
+            # What the terms come to with the course's own defaults ("course" read from the catalog).
+            "granted": granted(terms, catalog.get(line.product_id)),
             "window": {"status": window.status, "starts_at": window.starts_at, "ends_at": window.ends_at}
             if window else None,
         })

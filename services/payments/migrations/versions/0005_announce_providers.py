@@ -8,13 +8,12 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-01 13:00:00.000000
 """
-import json
 from uuid import uuid4
 
 import sqlalchemy as sa
 from alembic import op
 from contracts import PaymentProvidersUpdated
-from servicekit.outbox import event_headers
+from servicekit.outbox import announce_from_migration
 
 revision = '0005'
 down_revision = '0004'
@@ -30,14 +29,10 @@ def upgrade() -> None:
     )):
         found.setdefault(account_id, []).append(provider)
     correlation_id = uuid4()
-    for account_id, providers in found.items():
-        event = PaymentProvidersUpdated(account_id=account_id, correlation_id=correlation_id, providers=providers)
-        bind.execute(
-            sa.text("INSERT INTO outbox (topic, key, payload, headers) "
-                    "VALUES (:topic, :key, CAST(:payload AS jsonb), CAST(:headers AS jsonb))"),
-            {"topic": event.topic, "key": event.partition_key(), "payload": event.model_dump_json(),
-             "headers": json.dumps(event_headers(event))},
-        )
+    announce_from_migration(bind, (
+        PaymentProvidersUpdated(account_id=account_id, correlation_id=correlation_id, providers=providers)
+        for account_id, providers in found.items()
+    ))
 
 
 def downgrade() -> None:

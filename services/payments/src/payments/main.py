@@ -14,7 +14,7 @@ from servicekit.runtime import build_app
 from .adapters import sandbox, stripe_checkout, wayforpay
 from .adapters.sealing import Sealer
 from .entrypoints import http, subscribers, webhooks
-from .entrypoints.worker import PaymentsWorker
+from .workers.due import PaymentsWorker
 from .service import Providers
 from .settings import Settings
 
@@ -44,8 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     providers = providers_from(settings)
     sealer = Sealer(settings.credentials_keys)
 
-    def worker(engine, _settings) -> PaymentsWorker:  # noqa: ANN001
-        return PaymentsWorker(engine, providers, sealer, poll_interval=settings.worker_poll_seconds)
+    def worker(engine, _settings, notices) -> PaymentsWorker:  # noqa: ANN001
+        return PaymentsWorker(engine, providers, sealer, poll_interval=settings.worker_poll_seconds, notices=notices)
 
     app = build_app(
         name="payments",

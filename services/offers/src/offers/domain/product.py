@@ -4,7 +4,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
-from contracts import AccessTerms, LessonOutline, ModuleOutline, ProductUpdated, access_problems
+from contracts import (
+    AccessTerms, CourseDefaultsOutline, LessonOutline, ModuleOutline, ProductUpdated, access_problems,
+)
 
 from .errors import OfferError
 
@@ -96,7 +98,8 @@ class Product:
 
     def updated(self, *, correlation_id: UUID) -> ProductUpdated:
         return ProductUpdated(account_id=self.account_id, correlation_id=correlation_id, product_id=self.id,
-                              title=self.title, kind=self.kind, modules=self.outline())
+                              title=self.title, kind=self.kind, modules=self.outline(),
+                              defaults=CourseDefaultsOutline.model_validate(self.defaults_json()))
 
     def structure_json(self) -> list[dict[str, Any]]:
         return [

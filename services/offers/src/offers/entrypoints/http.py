@@ -12,6 +12,7 @@ from servicekit.db import EngineDep
 from servicekit.http import Problem, current_correlation_id
 
 from .. import service, views
+from ..adapters.checkout_notices import watch_checkout
 from ..domain.errors import OfferArchived, OfferNotPayable, OfferUnavailable
 from .schemas import CheckoutIn
 
@@ -76,7 +77,7 @@ async def checkout_status(
     """With `wait`, a pending checkout answers as soon as it is ready (or when time is up)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    with request.app.state.checkout_waiters.watch(checkout_id) as changed:
+    with watch_checkout(request.app.state.notices, checkout_id) as changed:
         while True:
             changed.clear()  # before reading, so a change made after the read still wakes us
             async with engine.connect() as conn:

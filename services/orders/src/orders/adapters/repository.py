@@ -1,12 +1,12 @@
 """SQL of the orders service."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from contracts import ModuleOutline, ProductUpdated
+from contracts import CourseDefaultsOutline, ModuleOutline, ProductUpdated
 from sqlalchemy import Row, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -458,6 +458,8 @@ async def lines_with_due_windows(conn: AsyncConnection, now: datetime, limit: in
 async def save_catalog_product(conn: AsyncConnection, event: ProductUpdated) -> None:
     values = {"account_id": event.account_id, "title": event.title, "kind": event.kind,
               "modules": [m.model_dump(mode="json") for m in event.modules], "announced_at": event.occurred_at}
+    if event.defaults is not None:  # an announcement from before the event carried them keeps what is known
+        values["defaults"] = event.defaults.model_dump(mode="json")
     statement = pg_insert(catalog_products).values(product_id=event.product_id, **values)
     await conn.execute(statement.on_conflict_do_update(
         index_elements=[catalog_products.c.product_id], set_=values,
@@ -467,9 +469,23 @@ async def save_catalog_product(conn: AsyncConnection, event: ProductUpdated) -> 
 
 async def catalog_product(conn: AsyncConnection, account_id: UUID, product_id: UUID) -> CatalogProduct | None:
     row = (await conn.execute(
-        select(catalog_products.c.title, catalog_products.c.modules)
+        select(catalog_products.c.product_id, catalog_products.c.title, catalog_products.c.modules,
+               catalog_products.c.defaults)
         .where(catalog_products.c.product_id == product_id, catalog_products.c.account_id == account_id)
     )).first()
-    if row is None:
-        return None
-    return CatalogProduct(product_id, row.title, tuple(ModuleOutline.model_validate(m) for m in row.modules))
+    return None if row is None else _catalog_product(row)
+
+
+async def catalog_products_of(conn: AsyncConnection, account_id: UUID,
+                              product_ids: Iterable[UUID]) -> dict[UUID, CatalogProduct]:
+    rows = await conn.execute(
+        select(catalog_products.c.product_id, catalog_products.c.title, catalog_products.c.modules,
+               catalog_products.c.defaults)
+        .where(catalog_products.c.account_id == account_id, catalog_products.c.product_id.in_(set(product_ids)))
+    )
+    return {row.product_id: _catalog_product(row) for row in rows}
+
+
+def _catalog_product(row: Any) -> CatalogProduct:
+    return CatalogProduct(row.product_id, row.title, tuple(ModuleOutline.model_validate(m) for m in row.modules),
+                          CourseDefaultsOutline.model_validate(row.defaults) if row.defaults is not None else None)

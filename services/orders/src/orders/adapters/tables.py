@@ -170,6 +170,7 @@ catalog_products = Table(
     Column("title", Text, nullable=False),
     Column("kind", Text, nullable=False),
     Column("modules", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("defaults", JSONB),  # the course defaults; null until announced with them
     # When offers said so: a late copy of an older state never overwrites a newer one.
     Column("announced_at", DateTime(timezone=True), nullable=False),
 )

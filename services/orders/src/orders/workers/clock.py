@@ -4,35 +4,31 @@ Replicas may all run it: each batch claims its orders with FOR UPDATE SKIP LOCKE
 order is handled twice at once, and each order's change commits with its events.
 """
 
-import asyncio
-import contextlib
-import logging
 from datetime import datetime
 
 from contracts import utcnow
+from servicekit.notices import Notices
+from servicekit.workers import PollingWorker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
 from ..settings import Settings
 
-log = logging.getLogger("orders.clock")
+class ClockWorker(PollingWorker):
+    name = "orders-clock"
 
-
-class ClockWorker:
-    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
+    def __init__(self, engine: AsyncEngine, settings: Settings, _notices: Notices | None = None) -> None:
+        # Nothing wakes it but time: expiries and window changes are due at moments, not on commits.
+        super().__init__(poll=settings.clock_interval_seconds)
         self._engine = engine
         self._settings = settings
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         if self._settings.clock_interval_seconds > 0:
-            self._task = asyncio.create_task(self._run(), name="orders-clock")
+            await super().start()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    async def run_once(self) -> int:
+        return await self.tick()
 
     async def tick(self, now: datetime | None = None) -> int:
         """One pass as of `now`; the number of orders changed."""
@@ -51,13 +47,3 @@ class ClockWorker:
                 if changed < batch:
                     break
         return done
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database trouble: try again next time, never spin
-                log.warning("clock pass failed: %r", exc)
-            await asyncio.sleep(self._settings.clock_interval_seconds)

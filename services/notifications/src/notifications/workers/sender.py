@@ -1,7 +1,7 @@
 """The email sender: a background worker that sends recorded deliveries.
 
-- Wakes when a consumer commits a delivery (LISTEN/NOTIFY), and polls every second in
-  case a notice was missed or a retry fell due.
+- Wakes when a consumer commits a delivery (a notice, servicekit.notices), and polls every
+  second in case a notice was missed or a retry fell due (servicekit.workers).
 - Claims due deliveries with FOR UPDATE SKIP LOCKED, counting the try and leasing the
   row before anything is sent, so replicas never send the same delivery at once. The
   lease is short and renewed while the send is in progress (servicekit's LeaseKeeper):
@@ -16,18 +16,20 @@
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from uuid import UUID
 
+from servicekit.backoff import Backoff
 from servicekit.leases import LeaseKeeper
+from servicekit.notices import Notices
+from servicekit.workers import PollingWorker
 from servicekit.settings import ServiceSettings
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .. import service
-from ..adapters.listener import DeliveriesListener
+from ..adapters.repository import DELIVERIES_CHANNEL
 from ..adapters.smtp import NotHandedOver, SendFailed, SmtpMailer, Unconfirmed
 from ..domain.delivery import Outgoing, RetryPolicy
 from ..settings import Settings
@@ -36,7 +38,9 @@ from .handovers import Handovers
 log = logging.getLogger("notifications.sender")
 
 
-class EmailSender:
+class EmailSender(PollingWorker):
+    name = "email-sender"
+
     def __init__(
         self,
         engine: AsyncEngine,
@@ -47,13 +51,16 @@ class EmailSender:
         poll_interval: float = 1.0,
         max_backoff: float = 5.0,
         lease: float = 15.0,
+        notices: Notices | None = None,
+        owns_notices: bool = False,
     ) -> None:
+        # Stopping lets the emails already handed over finish (an interrupted one would wait out its lease).
+        super().__init__(poll=poll_interval, full_batch=batch_size, notices=notices, channels=[DELIVERIES_CHANNEL],
+                         owns_notices=owns_notices, backoff=Backoff(0.1, max_backoff), grace=mailer.deadline)
         self._engine = engine
         self._mailer = mailer
         self._policy = policy
         self._batch_size = batch_size
-        self._poll_interval = poll_interval
-        self._max_backoff = max_backoff
         # Renewed while a send is in progress; never shorter than the wait for the server's last
         # answer, so a try cut off from the database still ends before its handover's lease does.
         seconds = max(lease, mailer.timeout + 1)
@@ -61,50 +68,13 @@ class EmailSender:
         self._leases: LeaseKeeper[tuple[UUID, int]] = LeaseKeeper(self._renew, every=seconds / 3, name="email-sender")
         self._handovers = Handovers(engine, self._lease)
         self._retry_unconfirmed = mailer.drops_repeats
-        self._listener = DeliveriesListener(engine)
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-
-    async def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="email-sender")
 
     async def stop(self) -> None:
-        """Let the emails already handed over finish (an interrupted one would wait out its lease)."""
-        if self._task:
-            self._stopping = True
-            self._listener.woken.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), self._mailer.deadline)
-            except TimeoutError:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+        await super().stop()
         await self._leases.stop()
-        await self._listener.close()
 
-    async def _run(self) -> None:
-        backoff = 0.1
-        while not self._stopping:
-            try:
-                await self._listener.ensure()
-                claimed = await self.send_due()
-                backoff = 0.1
-                if claimed < self._batch_size:
-                    await self._wait(self._poll_interval)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database trouble: back off, never spin
-                log.warning("email sender failed, retrying in %.1fs: %r", backoff, exc)
-                await self._wait(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
-
-    async def _wait(self, seconds: float) -> None:
-        """Sleep until a delivery is committed, the time is up, or the sender is stopping."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._listener.woken.wait(), seconds)
-        if not self._stopping:
-            self._listener.woken.clear()
+    async def run_once(self) -> int:
+        return await self.send_due()
 
     async def send_due(self) -> int:
         """Send one batch of due deliveries; returns how many were claimed."""
@@ -168,8 +138,8 @@ class EmailSender:
                 delay *= 2
 
 
-def email_sender(engine: AsyncEngine, settings: ServiceSettings) -> EmailSender:
-    """Worker factory for build_app."""
+def email_sender(engine: AsyncEngine, settings: ServiceSettings, notices: Notices | None = None) -> EmailSender:
+    """Worker factory for build_app; made on its own (a test, a tool) it listens for itself."""
     assert isinstance(settings, Settings)
     mailer = SmtpMailer(
         host=settings.smtp_host,
@@ -187,5 +157,6 @@ def email_sender(engine: AsyncEngine, settings: ServiceSettings) -> EmailSender:
         first=settings.send_retry_first, cap=settings.send_retry_cap, max_attempts=settings.send_max_attempts
     )
     return EmailSender(
-        engine, mailer, policy=policy, batch_size=settings.send_concurrency, lease=settings.send_lease
+        engine, mailer, policy=policy, batch_size=settings.send_concurrency, lease=settings.send_lease,
+        notices=notices or Notices.of(engine), owns_notices=notices is None,
     )

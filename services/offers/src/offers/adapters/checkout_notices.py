@@ -1,0 +1,29 @@
+"""Lets a visitor's status request wait for the payment link instead of polling.
+
+Whichever replica applies PaymentLinkIssued notifies `checkout_ready` with the checkout id on
+commit; every replica's notices connection (servicekit.notices) wakes the requests waiting for
+that checkout there, and a lost connection wakes them all to read again.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from uuid import UUID
+
+from servicekit.notices import Notices
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+CHANNEL = "checkout_ready"
+
+
+async def announce_ready(conn: AsyncConnection, checkout_id: UUID) -> None:
+    """The checkout changed; delivered on commit, so a woken request reads the change."""
+    await conn.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": CHANNEL, "id": str(checkout_id)})
+
+
+@contextlib.contextmanager
+def watch_checkout(notices: Notices, checkout_id: UUID) -> Iterator[asyncio.Event]:
+    """Set when the checkout may have changed; entered before the status is read."""
+    with notices.watch(CHANNEL, str(checkout_id)) as changed:
+        yield changed

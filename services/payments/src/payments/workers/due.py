@@ -1,0 +1,32 @@
+"""The payments worker: wanted provider links, scheduled reminders and overdue payments.
+
+Every replica runs one; rows are claimed with SKIP LOCKED (links with a lease), so replicas
+share the work and a restart only delays it. It wakes on a notice when a link is wanted
+(servicekit.notices), and polls as a safety net and for reminders coming due.
+"""
+
+from servicekit.notices import Notices
+from servicekit.workers import PollingWorker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .. import service
+from ..adapters.repository import LINKS_CHANNEL
+from ..adapters.sealing import Sealer
+from ..service import Providers
+
+class PaymentsWorker(PollingWorker):
+    name = "payments-worker"
+
+    def __init__(self, engine: AsyncEngine, providers: Providers, sealer: Sealer, *,
+                 poll_interval: float = 1.0, notices: Notices | None = None, owns_notices: bool = False) -> None:
+        super().__init__(poll=poll_interval, notices=notices, channels=[LINKS_CHANNEL], owns_notices=owns_notices)
+        self._engine = engine
+        self._providers = providers
+        self._sealer = sealer
+
+    async def run_once(self) -> int:
+        """One pass over everything due; returns how much was done."""
+        done = await service.issue_pending_links(self._engine, self._providers, self._sealer)
+        done += await service.send_due_reminders(self._engine, self._providers)
+        done += await service.mark_overdue(self._engine)
+        return done
