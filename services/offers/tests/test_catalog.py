@@ -460,3 +460,19 @@ async def test_a_lesson_an_offer_grants_cannot_be_removed_from_its_product(svc):
     assert "Standard" in without_web.json()["detail"]
     reordered = await client.patch(f"/products/{product['id']}", headers=me, json={"modules": [web, basics]})
     assert reordered.status_code == 200, reordered.text
+
+
+async def test_an_offer_sells_through_any_provider_payments_announces_and_no_other(svc):
+    client, app = svc
+    account = uuid.uuid4()
+    product = await new_course(client, account)
+    body = {"title": "Standard", "currency": "UAH", "items": [{"product_id": product["id"], "price": "1500.00"}]}
+    # A provider offers has never heard of: what payments says the school has set up is what counts.
+    refused = await client.post("/offers", headers=as_account(account), json={**body, "provider": "liqpay"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "provider", refused.text
+    malformed = await client.post("/offers", headers=as_account(account), json={**body, "provider": "Liq Pay"})
+    assert malformed.status_code == 422 and "provider" in {e["field"] for e in malformed.json()["errors"]}
+    await sells_through(app, account, "liqpay")
+    created = await client.post("/offers", headers=as_account(account), json={**body, "provider": "liqpay"})
+    assert created.status_code == 201, created.text
+    assert created.json()["provider"] == "liqpay"

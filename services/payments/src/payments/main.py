@@ -13,6 +13,7 @@ from servicekit.runtime import build_app
 
 from .adapters import sandbox, stripe_checkout, wayforpay
 from .adapters.sealing import Sealer
+from .domain.providers import PaymentProvider
 from .entrypoints import http, subscribers, webhooks
 from .workers.due import PaymentsWorker
 from .service import Providers
@@ -24,19 +25,23 @@ PUBLIC_PREFIXES = ("/webhooks", "/sandbox", "/thanks")
 
 
 def providers_from(settings: Settings) -> Providers:
-    # The sandbox exists only where the deployment turned it on: elsewhere it is an unknown provider.
-    playground = {sandbox.NAME: sandbox.SandboxProvider(settings.public_base_url)} if settings.sandbox_enabled else {}
-    return {
-        **playground,
-        stripe_checkout.NAME: stripe_checkout.StripeProvider(
+    """The registry: every provider by its name. Adding a provider is one entry here."""
+    registered: list[PaymentProvider] = [
+        stripe_checkout.StripeProvider(
             public_base_url=settings.public_base_url, api_base=settings.stripe_api_base,
             max_network_retries=settings.stripe_max_network_retries,
+            webhook_tolerance_seconds=settings.stripe_webhook_tolerance_seconds,
         ),
-        wayforpay.NAME: wayforpay.WayForPayProvider(
+        wayforpay.WayForPayProvider(
             public_base_url=settings.public_base_url, api_url=settings.wayforpay_api_url,
             order_timeout_seconds=settings.wayforpay_order_timeout_seconds,
+            callback_max_age_seconds=settings.wayforpay_callback_max_age_seconds,
         ),
-    }
+    ]
+    # The sandbox exists only where the deployment turned it on: elsewhere it is an unknown provider.
+    if settings.sandbox_enabled:
+        registered.insert(0, sandbox.SandboxProvider(settings.public_base_url))
+    return {provider.name: provider for provider in registered}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -17,7 +17,8 @@ log = logging.getLogger("payments.reconcile")
 
 async def reconcile(engine: AsyncEngine, providers: Providers, sealer: Sealer, *, limit: int = 500) -> dict[str, int]:
     """One pass; returns counts of what was found (checked, changed, failed)."""
-    checkable = {name: p for name, p in providers.items() if hasattr(p, "check_status")}
+    # An inline provider is its own payment page: there is nobody else to ask.
+    checkable = {name: p for name, p in providers.items() if not p.inline}
     counts = {"checked": 0, "changed": 0, "failed": 0}
     async with engine.connect() as conn:
         stuck = await repo.stuck_with_provider(conn, list(checkable), limit=limit)
@@ -26,9 +27,9 @@ async def reconcile(engine: AsyncEngine, providers: Providers, sealer: Sealer, *
         async with engine.connect() as conn:
             settings: Any = await repo.provider_settings(conn, sealer, payment.account_id, payment.provider)
         try:
-            if not settings:
+            if not settings and checkable[payment.provider].settings_model is not None:
                 raise ProviderUnavailable(f"no {payment.provider} settings")
-            report = await checkable[payment.provider].check_status(payment, settings)
+            report = await checkable[payment.provider].check_status(payment, settings or {})
         except ProviderUnavailable as exc:
             counts["failed"] += 1
             log.warning("cannot check payment %s with %s: %s", payment.id, payment.provider, exc)

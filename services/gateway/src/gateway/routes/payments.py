@@ -46,7 +46,7 @@ async def reminders(payment_id: UUID, request: Request, who: CurrentPrincipal) -
 
 @router.get("/providers/{provider}", summary="The school's settings for a payment provider (no secrets)")
 @router.put("/providers/{provider}", openapi_extra=JSON_BODY,
-            summary="Set the school's credentials for a payment provider (stripe, wayforpay)")
+            summary="Set the school's credentials for a payment provider (one payments has a module for)")
 async def provider(provider: ProviderName, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "payments", f"/providers/{provider}", who)
 

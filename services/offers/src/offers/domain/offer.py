@@ -1,6 +1,7 @@
 """Offers (tariffs), their versions and system copies, and what opening one snapshots."""
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,9 @@ from .pricing import Discount, PlanPayment, fits, validate_plan
 
 __all__ = ["Checkout", "Item", "Offer", "OfferArchived", "OfferError", "OfferUnavailable", "StaleVersion"]
 
-PROVIDERS = ("sandbox", "stripe", "wayforpay")
+# Which providers exist is payments' to say (it announces each school's); an offer only needs a
+# name of the shape payments gives its providers (contracts.events.ProviderName).
+PROVIDER_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
 STATUSES = ("active", "archived")
 COPY_SUFFIX = " (Copy system)"
 
@@ -78,8 +81,8 @@ class Offer:
             raise OfferError("items", f"the prices add up to {self.subtotal}, more than an offer can cost")
         self.discount.validate(self.currency, self.subtotal)
         validate_plan(self.plan, self.currency, self.total)
-        if self.provider not in PROVIDERS:
-            raise OfferError("provider", f"the provider is one of {', '.join(PROVIDERS)}")
+        if not PROVIDER_NAME.fullmatch(self.provider):
+            raise OfferError("provider", "a provider's name is lower-case letters, digits and '_', at most 50")
         if self.status not in STATUSES:
             raise OfferError("status", "an offer is 'active' or 'archived'")
         for n, curator in enumerate(self.curators):

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from contracts import AccessTerms, Amount, LessonDelay
+from contracts.events import ProviderName
 from pydantic import AwareDatetime, EmailStr, Field, field_validator
 from servicekit.inputs import Input, Language, Name
 
@@ -91,7 +92,8 @@ class OfferIn(_Body):
     discount: DiscountField = Decimal(0)
     payment_plan: list[PlanPaymentIn] | None = Field(default=None, max_length=60)  # None: one payment
     curators: list[Curator] = Field(default=[], max_length=50)
-    provider: Literal["sandbox", "stripe", "wayforpay"] = "sandbox"
+    # Any provider payments announces for the school (checked by the route), not a list fixed here.
+    provider: ProviderName = "sandbox"
     status: Literal["active", "archived"] = "active"
 
 
@@ -105,7 +107,7 @@ class OfferPatch(_Body):
     discount: DiscountField | None = None
     payment_plan: list[PlanPaymentIn] | None = Field(default=None, max_length=60)  # null: back to one payment
     curators: list[Curator] | None = Field(default=None, max_length=50)
-    provider: Literal["sandbox", "stripe", "wayforpay"] | None = None
+    provider: ProviderName | None = None
     status: Literal["active", "archived"] | None = None
 
 

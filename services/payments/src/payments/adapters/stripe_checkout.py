@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -9,8 +10,11 @@ from uuid import UUID
 
 import stripe
 from contracts import CURRENCY_EXPONENTS
+from pydantic import Field
+from servicekit.inputs import Input
 
-from ..domain.payment import Link, LinkOrder, Payment
+from ..domain.payment import Link, LinkOrder, Outcome, Payment
+from ..domain.providers import Acknowledgement, WebhookRequest
 from ..domain.reports import (
     AnswerKeptUnderKey, BadNotification, ProviderReport, ProviderUnavailable, UnknownReference,
 )
@@ -52,14 +56,32 @@ def idempotency_key(payment: Payment, generation: int) -> str:
     return f"checkout:{payment.id}:{generation}"
 
 
+class StripeSettings(Input):
+    """A school's Stripe account: its API key, and the signing secret of the endpoint it set up."""
+
+    secret_key: str = Field(pattern=r"^(sk|rk)_(test|live)_[A-Za-z0-9_]+$", max_length=300)
+    webhook_secret: str = Field(pattern=r"^whsec_[A-Za-z0-9_]+$", max_length=300)
+    success_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
+    cancel_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
+
+
 class StripeProvider:
     name = NAME
     inline = False
+    settings_model = StripeSettings
+    secret_fields = frozenset({"secret_key", "webhook_secret"})
+    # One Stripe account may serve other shops too, and Stripe sends the endpoint all of its events:
+    # refusing theirs would be retried for days and then get the endpoint disabled.
+    acknowledges_foreign_payments = True
 
-    def __init__(self, *, public_base_url: str, api_base: str | None = None, max_network_retries: int = 2) -> None:
+    def __init__(
+        self, *, public_base_url: str, api_base: str | None = None, max_network_retries: int = 2,
+        webhook_tolerance_seconds: int = 300,
+    ) -> None:
         self._base = public_base_url.rstrip("/")
         self._api_base = api_base
         self._retries = max_network_retries
+        self._tolerance = webhook_tolerance_seconds
         self._clients: dict[str, stripe.StripeClient] = {}
 
     def client(self, secret_key: str) -> stripe.StripeClient:
@@ -135,6 +157,15 @@ class StripeProvider:
         if data.get("status") == "expired":
             return session_report("checkout.session.expired", f"reconcile:{reference}:expired", data)
         return None
+
+    def parse_webhook(self, request: WebhookRequest, settings: Mapping[str, Any]) -> ProviderReport:
+        return parse_webhook(request.body, request.header("stripe-signature"),
+                             str(settings.get("webhook_secret", "")), tolerance=self._tolerance)
+
+    def acknowledge(self, report: ProviderReport | None, outcome: Outcome, settings: Mapping[str, Any]
+                    ) -> Acknowledgement:
+        # Stripe wants only a 2xx; the outcome is for whoever reads the endpoint's delivery log.
+        return Acknowledgement({"received": True, "outcome": outcome.value})
 
 
 def _payment_id(value: Any) -> UUID:

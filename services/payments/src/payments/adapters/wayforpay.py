@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,8 +12,11 @@ from uuid import UUID
 
 import httpx
 from contracts import CURRENCY_EXPONENTS
+from pydantic import Field
+from servicekit.inputs import Input, Name
 
-from ..domain.payment import Link, LinkOrder, Payment
+from ..domain.payment import Link, LinkOrder, Outcome, Payment
+from ..domain.providers import Acknowledgement, WebhookRequest, webhook_path
 from ..domain.reports import BadNotification, ProviderReport, ProviderUnavailable
 
 NAME = "wayforpay"
@@ -71,17 +74,31 @@ def _credentials(settings: Any) -> tuple[str, str, str]:
         raise ProviderUnavailable("the school's WayForPay credentials are not configured") from None
 
 
+class WayForPaySettings(Input):
+    """A school's WayForPay merchant: its account, its secret key and the domain it signs with."""
+
+    merchant_account: Name = Field(max_length=200)
+    secret_key: Name = Field(max_length=300)
+    merchant_domain_name: Name = Field(max_length=300)
+    return_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
+
+
 class WayForPayProvider:
     name = NAME
     inline = False
+    settings_model = WayForPaySettings
+    secret_fields = frozenset({"secret_key"})
+    # A merchant account is the school's own, and WayForPay calls back only about its invoices.
+    acknowledges_foreign_payments = False
 
     def __init__(
         self, *, public_base_url: str, api_url: str = API_URL, order_timeout_seconds: int = 604_800,
-        http: httpx.AsyncClient | None = None,
+        callback_max_age_seconds: int = 259_200, http: httpx.AsyncClient | None = None,
     ) -> None:
         self._base = public_base_url.rstrip("/")
         self._api_url = api_url
         self._timeout = order_timeout_seconds
+        self._max_age = callback_max_age_seconds
         self._http = http or httpx.AsyncClient(timeout=15.0)
 
     async def aclose(self) -> None:
@@ -103,7 +120,7 @@ class WayForPayProvider:
             "merchantSignature": signature,
             "apiVersion": 1,
             "language": _LANGUAGES.get((order.locale or "").split("-")[0], "EN"),
-            "serviceUrl": f"{self._base}/webhooks/wayforpay/{payment.account_id}",
+            "serviceUrl": f"{self._base}{webhook_path(NAME, payment.account_id)}",
             "returnUrl": order.settings.get("return_url") or f"{self._base}/thanks",
             "orderReference": reference,
             "orderDate": now,
@@ -161,6 +178,16 @@ class WayForPayProvider:
         except BadNotification as exc:
             raise ProviderUnavailable(f"WayForPay's status answer was not usable: {exc}") from None
         return None if report.kind == "ignored" else report
+
+    def parse_webhook(self, request: WebhookRequest, settings: Mapping[str, Any]) -> ProviderReport:
+        return parse_callback(request.body, settings, max_age=self._max_age)
+
+    def acknowledge(self, report: ProviderReport | None, outcome: Outcome, settings: Mapping[str, Any]
+                    ) -> Acknowledgement:
+        # Until it gets this signed answer, WayForPay repeats the callback.
+        reference = str(((report.payload if report else None) or {}).get("orderReference"))
+        _, secret, _ = _credentials(settings)
+        return Acknowledgement(accept_response(secret, reference))
 
 
 def decode_callback(data: Any, *, merchant: str, secret: str) -> ProviderReport:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Literal, Protocol
+from typing import Literal, TypeVar
 from uuid import UUID, uuid4
 
 from contracts import (
@@ -458,18 +458,6 @@ class LinkOrder:
     locale: str | None = None
 
 
-class PaymentProvider(Protocol):
-    """A payment provider's side of issuing links; its confirmations arrive as webhooks.
-
-    `inline` providers make no network call, so a link can be issued inside a transaction.
-    """
-
-    name: str
-    inline: bool
-
-    async def create_link(self, order: LinkOrder) -> Link: ...
-
-
 class PaymentNotFound(PaymentError):
     """No such payment for whoever asked (another account's payment is not found either)."""
 
@@ -478,7 +466,10 @@ class UnknownProvider(PaymentError):
     """The order names a provider this service has no adapter for."""
 
 
-def provider_for(providers: Mapping[str, PaymentProvider], name: str) -> PaymentProvider:
+P = TypeVar("P")
+
+
+def provider_for(providers: Mapping[str, P], name: str) -> P:
     try:
         return providers[name]
     except KeyError:

@@ -18,10 +18,11 @@ from ..adapters import sandbox as sandbox_provider
 from ..domain.payment import (
     AmountMismatch, NotEditable, NotPayable, Outcome, PaymentNotFound, PaymentPart, PlanInvalid, UnknownProvider,
 )
+from ..domain.providers import PaymentProvider, webhook_path
 from ..domain.reminders import ScheduleInvalid
 from . import pages
 from .schemas import (
-    PROVIDER_SETTINGS, SECRET_FIELDS, MarkPaidBody, NewPaymentBody, PartBody, PaymentPatch, ReminderScheduleBody,
+    MarkPaidBody, NewPaymentBody, PartBody, PaymentPatch, ReminderScheduleBody,
     SandboxDeclined, SandboxSucceeded, parse_json_body, read_form,
 )
 
@@ -166,46 +167,52 @@ async def remind(
     return await _view(engine, account, payment_id)
 
 
-def _settings_view(request: Request, account: UUID, provider: str, stored: dict[str, Any] | None) -> dict[str, Any]:
+def _settings_view(
+    request: Request, account: UUID, provider: PaymentProvider, stored: dict[str, Any] | None
+) -> dict[str, Any]:
     base = request.app.state.settings.public_base_url.rstrip("/")
     stored = stored or {}
     return {
-        "provider": provider,
+        "provider": provider.name,
         "configured": bool(stored),
-        "settings": {k: v for k, v in stored.items() if k not in SECRET_FIELDS},
-        "secrets_set": sorted(k for k in stored if k in SECRET_FIELDS),
-        "webhook_url": f"{base}/webhooks/{provider}/{account}",
+        "settings": {k: v for k, v in stored.items() if k not in provider.secret_fields},
+        "secrets_set": sorted(k for k in stored if k in provider.secret_fields),
+        "webhook_url": f"{base}{webhook_path(provider.name, account)}",
     }
 
 
-def _settings_model(provider: str) -> Any:
-    model = PROVIDER_SETTINGS.get(provider)
-    if model is None:
-        known = ", ".join(PROVIDER_SETTINGS)
-        raise Problem(404, "Not found", f"no configurable provider '{provider}' (known: {known})")
-    return model
+def _configurable(providers: service.Providers, name: str) -> PaymentProvider:
+    provider = providers.get(name)
+    if provider is None or provider.settings_model is None:
+        known = ", ".join(sorted(n for n, p in providers.items() if p.settings_model is not None))
+        raise Problem(404, "Not found", f"no configurable provider '{name}' (known: {known})")
+    return provider
 
 
 @crm.get("/providers/{provider}", summary="A provider's settings for the school (secrets are never returned)")
-async def get_provider(provider: str, request: Request, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    _settings_model(provider)
+async def get_provider(
+    provider: str, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+) -> dict[str, Any]:
+    found = _configurable(providers, provider)
     async with engine.connect() as conn:
-        stored = await repo.provider_settings(conn, request.app.state.sealer, account, provider)
-    return _settings_view(request, account, provider, stored)
+        stored = await repo.provider_settings(conn, request.app.state.sealer, account, found.name)
+    return _settings_view(request, account, found, stored)
 
 
 @crm.put("/providers/{provider}", summary="Set the school's credentials for a provider",
          openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}},
                                         "required": True}})
 async def put_provider(
-    provider: str, request: Request, account: AccountId, engine: EngineDep, _: OwnerCaller,
+    provider: str, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    _: OwnerCaller,
 ) -> dict[str, Any]:
-    body = await parse_json_body(request, _settings_model(provider))
+    found = _configurable(providers, provider)
+    body = await parse_json_body(request, found.settings_model)
     settings = body.model_dump(exclude_none=True)
     async with engine.begin() as conn:
-        await service.set_credentials(conn, request.app.state.sealer, account, provider, settings,
+        await service.set_credentials(conn, request.app.state.sealer, account, found.name, settings,
                                       correlation_id=current_correlation_id())
-    return _settings_view(request, account, provider, settings)
+    return _settings_view(request, account, found, settings)
 
 
 @crm.get("/reminder-schedule", summary="When scheduled reminders go out, in hours around the planned date")

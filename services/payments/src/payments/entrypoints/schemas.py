@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from contracts.events import PaymentMethod, PaymentType
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError, model_validator
 from servicekit.http import Problem
-from servicekit.inputs import Input, Name
+from servicekit.inputs import Input
 
 # The sandbox forms carry a handful of short fields; anything bigger is not from our page.
 MAX_FORM_BYTES = 4096
@@ -106,24 +106,6 @@ class MarkPaidBody(_Body):
     method: PaymentMethod | None = None
     external_reference: str | None = Field(default=None, max_length=200)
     parts: list[PartBody] | None = Parts  # money that came in several methods, adding up to the amount
-
-
-class StripeSettingsBody(_Body):
-    secret_key: str = Field(pattern=r"^(sk|rk)_(test|live)_[A-Za-z0-9_]+$", max_length=300)
-    webhook_secret: str = Field(pattern=r"^whsec_[A-Za-z0-9_]+$", max_length=300)
-    success_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
-    cancel_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
-
-
-class WayForPaySettingsBody(_Body):
-    merchant_account: Name = Field(max_length=200)
-    secret_key: Name = Field(max_length=300)
-    merchant_domain_name: Name = Field(max_length=300)
-    return_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
-
-
-PROVIDER_SETTINGS: dict[str, type[_Body]] = {"stripe": StripeSettingsBody, "wayforpay": WayForPaySettingsBody}
-SECRET_FIELDS = frozenset({"secret_key", "webhook_secret"})
 
 
 class ReminderScheduleBody(_Body):

@@ -1,4 +1,11 @@
-"""Public webhooks of the payment providers: verify on the raw body, apply once, answer."""
+"""Public webhooks of the payment providers: one route for all, verify on the raw body, apply once, answer.
+
+`/webhooks/{provider}/{account}`: the provider is looked up in the registry, the school's
+credentials opened, the notification verified by the provider, the report applied by the one use
+case for provider reports, and the provider's own acknowledgement sent back. The paths given to
+providers before this route existed (`/webhooks/stripe/<account>`, `/webhooks/wayforpay/<account>`)
+are this route with the provider's name, so they keep answering.
+"""
 
 import logging
 from typing import Any
@@ -12,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
 from ..adapters import repository as repo
-from ..adapters import stripe_checkout, wayforpay
 from ..domain.payment import AmountMismatch, NotPayable, Outcome, PaymentNotFound
+from ..domain.providers import PaymentProvider, WebhookRequest
 from ..domain.reports import BadNotification, ProviderReport, UnknownReference
 
 log = logging.getLogger("payments.webhooks")
@@ -34,13 +41,29 @@ async def _raw(request: Request) -> bytes:
     return body
 
 
-async def _settings(request: Request, account_id: UUID, provider: str) -> dict[str, Any]:
+def _provider(request: Request, name: str) -> PaymentProvider:
+    provider = request.app.state.providers.get(name)
+    if provider is None:
+        log.warning("webhook refused: no provider %r", name[:50])
+        raise Problem(404, "Not found", "no such payment provider")
+    return provider
+
+
+def _account(provider: str, account: str) -> UUID:
+    try:
+        return UUID(account)
+    except ValueError:
+        log.warning("%s webhook refused: %r is no account", provider, account[:50])
+        raise Problem(404, "Not found", "no such account") from None
+
+
+async def _settings(request: Request, account_id: UUID, provider: PaymentProvider) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
-        settings = await repo.provider_settings(conn, request.app.state.sealer, account_id, provider)
-    if not settings:
-        log.warning("%s webhook refused for account %s: provider not configured", provider, account_id)
-        raise Problem(404, "Not found", f"no {provider} settings for this account")
-    return settings
+        settings = await repo.provider_settings(conn, request.app.state.sealer, account_id, provider.name)
+    if settings is None and provider.settings_model is not None:
+        log.warning("%s webhook refused for account %s: provider not configured", provider.name, account_id)
+        raise Problem(404, "Not found", f"no {provider.name} settings for this account")
+    return settings or {}
 
 
 def _refused(
@@ -80,34 +103,24 @@ async def _apply(
     return outcome
 
 
-@webhooks.post("/stripe/{account_id}", summary="Stripe's events for one school (signed)")
-async def stripe_webhook(account_id: UUID, request: Request, engine: EngineDep) -> dict[str, Any]:
+@webhooks.post("/{provider}/{account}", summary="A payment provider's signed notifications for one school")
+async def provider_webhook(provider: str, account: str, request: Request, engine: EngineDep) -> JSONResponse:
+    found = _provider(request, provider)
+    account_id = _account(found.name, account)
     raw = await _raw(request)
-    settings = await _settings(request, account_id, stripe_checkout.NAME)
+    settings = await _settings(request, account_id, found)
+    notification = WebhookRequest(body=raw, headers={k.lower(): v for k, v in request.headers.items()})
+    report: ProviderReport | None
     try:
-        report = stripe_checkout.parse_webhook(
-            raw, request.headers.get("stripe-signature"), str(settings.get("webhook_secret", "")),
-            tolerance=request.app.state.settings.stripe_webhook_tolerance_seconds,
-        )
+        report = found.parse_webhook(notification, settings)
     except UnknownReference as exc:
-        log.info("stripe event for account %s: %s; acknowledged, nothing changed", account_id, exc)
-        return {"received": True, "outcome": Outcome.NOT_OURS.value}
+        log.info("%s event for account %s: %s; acknowledged, nothing changed", found.name, account_id, exc)
+        report, outcome = None, Outcome.NOT_OURS
     except BadNotification as exc:
-        raise _refused("stripe", account_id, exc.status, str(exc)) from None
-    outcome = await _apply(engine, stripe_checkout.NAME, account_id, report, unknown_is_foreign=True)
-    return {"received": True, "outcome": outcome.value}
-
-
-@webhooks.post("/wayforpay/{account_id}", summary="WayForPay's serviceUrl callback for one school (signed)")
-async def wayforpay_webhook(account_id: UUID, request: Request, engine: EngineDep) -> JSONResponse:
-    raw = await _raw(request)
-    settings = await _settings(request, account_id, wayforpay.NAME)
-    try:
-        report = wayforpay.parse_callback(
-            raw, settings, max_age=request.app.state.settings.wayforpay_callback_max_age_seconds)
-    except BadNotification as exc:
-        raise _refused("wayforpay", account_id, exc.status, str(exc)) from None
-    await _apply(engine, wayforpay.NAME, account_id, report)
-    reference = str((report.payload or {}).get("orderReference"))
-    # Sent only now: the callback is stored and applied, so WayForPay may stop repeating it.
-    return JSONResponse(wayforpay.accept_response(str(settings["secret_key"]), reference))
+        raise _refused(found.name, account_id, exc.status, str(exc)) from None
+    else:
+        outcome = await _apply(engine, found.name, account_id, report,
+                               unknown_is_foreign=found.acknowledges_foreign_payments)
+    # Sent only now: the report is stored and applied, so the provider may stop repeating it.
+    answer = found.acknowledge(report, outcome, settings)
+    return JSONResponse(answer.body, status_code=answer.status)

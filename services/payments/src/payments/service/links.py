@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..adapters import repository as repo
 from ..adapters.sealing import Sealer
 from ..adapters.tables import outbox
-from ..domain.payment import Link, LinkOrder, Payment, PaymentProvider, provider_for
+from ..domain.payment import Link, LinkOrder, Payment, provider_for
+from ..domain.providers import PaymentProvider
 from ..domain.reports import AnswerKeptUnderKey, ProviderUnavailable
 
 log = logging.getLogger("payments.links")
 
+# The registry: every provider this deployment knows, by name (built in main.py).
 Providers = Mapping[str, PaymentProvider]
 
 _NO_MARGIN = timedelta(0)
@@ -103,7 +105,7 @@ async def _issue(engine: AsyncEngine, providers: Providers, sealer: Sealer, requ
             and payment.link_generation == request.generation and not payment.link_url:
         try:
             provider = provider_for(providers, payment.provider)
-            if not provider.inline and settings is None:
+            if provider.settings_model is not None and settings is None:
                 raise ProviderUnavailable(f"the school has no {payment.provider} credentials configured")
             link = await provider.create_link(LinkOrder(
                 payment=payment, contact=order.contact, description=order.description,
