@@ -1,0 +1,37 @@
+"""one record of Idempotency-Key requests for every service: manual orders' keys move into it
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-01 16:30:00.000000
+"""
+import sqlalchemy as sa
+from alembic import op
+from servicekit.idempotency import idempotency_table
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    idempotency_table(sa.MetaData()).create(op.get_bind())
+    # The old fingerprints hashed the body another way, so none would match a repeat now: the
+    # keys come without one and give back their order to any repeat, as they would have before.
+    op.execute("INSERT INTO idempotent_requests (scope, key, fingerprint, resource_id, created_at) "
+               "SELECT account_id::text, key, NULL, order_id, created_at FROM idempotency_keys")
+    op.drop_table('idempotency_keys')
+
+
+def downgrade() -> None:
+    op.create_table('idempotency_keys',
+    sa.Column('account_id', sa.UUID(), nullable=False),
+    sa.Column('key', sa.Text(), nullable=False),
+    sa.Column('fingerprint', sa.Text(), nullable=False),
+    sa.Column('order_id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', 'key')
+    )
+    op.execute("INSERT INTO idempotency_keys (account_id, key, fingerprint, order_id, created_at) "
+               "SELECT scope::uuid, key, coalesce(fingerprint, ''), resource_id, created_at FROM idempotent_requests")
+    op.drop_table('idempotent_requests')
