@@ -86,8 +86,12 @@ def _bad_key(message: str) -> Problem:
 
 def read_key(
     request: Request,
-    value: Annotated[str | None, Header(alias=HEADER, description=(
-        "a repeat with the same key and body gets the first result; another body under it is refused"))] = None,
+    value: Annotated[str | None, Header(
+        alias=HEADER,
+        description="a repeat with the same key and body gets the first result; another body under it is refused",
+        # Documented, but checked below: the refusal then names the header as every other one does.
+        json_schema_extra={"minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]+$"},
+    )] = None,
 ) -> IdempotencyKey | None:
     if value is None:
         return None
