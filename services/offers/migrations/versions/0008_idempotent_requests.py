@@ -1,4 +1,4 @@
-"""one record of Idempotency-Key requests for every service: the offers' keys move into it
+"""one record of Idempotency-Key requests for every service: the offers' keys are copied into it
 
 Revision ID: 0008
 Revises: 0007
@@ -28,20 +28,11 @@ def upgrade() -> None:
         ORDER BY created_at
         ON CONFLICT (scope, key) DO NOTHING
     """)
-    op.drop_table('idempotency_keys')
+    # idempotency_keys stays, unread: this runs while the previous release still serves and
+    # writes it. A later migration drops it once no replica of that release is left.
 
 
 def downgrade() -> None:
-    op.create_table('idempotency_keys',
-    sa.Column('scope', sa.Text(), nullable=False),
-    sa.Column('key', sa.Text(), nullable=False),
-    sa.Column('fingerprint', sa.Text(), nullable=False),
-    sa.Column('checkout_id', sa.UUID(), nullable=True),
-    sa.Column('resource_id', sa.UUID(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['checkout_id'], ['checkouts.id'], ),
-    sa.PrimaryKeyConstraint('scope', 'key')
-    )
     op.execute("""
         INSERT INTO idempotency_keys (scope, key, fingerprint, checkout_id, resource_id, created_at)
         SELECT CASE WHEN r.scope LIKE 'open:%' THEN r.scope
@@ -52,5 +43,6 @@ def downgrade() -> None:
                CASE WHEN r.scope NOT LIKE 'open:%' THEN r.resource_id END,
                r.created_at
         FROM idempotent_requests r
+        ON CONFLICT DO NOTHING
     """)
     op.drop_table('idempotent_requests')

@@ -1,4 +1,4 @@
-"""one record of Idempotency-Key requests for every service: manual orders' keys move into it
+"""one record of Idempotency-Key requests for every service: manual orders' keys are copied into it
 
 Revision ID: 0009
 Revises: 0008
@@ -20,18 +20,12 @@ def upgrade() -> None:
     # keys come without one and give back their order to any repeat, as they would have before.
     op.execute("INSERT INTO idempotent_requests (scope, key, fingerprint, resource_id, created_at) "
                "SELECT account_id::text, key, NULL, order_id, created_at FROM idempotency_keys")
-    op.drop_table('idempotency_keys')
+    # idempotency_keys stays, unread: this runs while the previous release still serves and
+    # writes it. A later migration drops it once no replica of that release is left.
 
 
 def downgrade() -> None:
-    op.create_table('idempotency_keys',
-    sa.Column('account_id', sa.UUID(), nullable=False),
-    sa.Column('key', sa.Text(), nullable=False),
-    sa.Column('fingerprint', sa.Text(), nullable=False),
-    sa.Column('order_id', sa.UUID(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('account_id', 'key')
-    )
     op.execute("INSERT INTO idempotency_keys (account_id, key, fingerprint, order_id, created_at) "
-               "SELECT scope::uuid, key, coalesce(fingerprint, ''), resource_id, created_at FROM idempotent_requests")
+               "SELECT scope::uuid, key, coalesce(fingerprint, ''), resource_id, created_at FROM idempotent_requests "
+               "ON CONFLICT DO NOTHING")
     op.drop_table('idempotent_requests')

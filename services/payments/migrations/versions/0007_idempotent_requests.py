@@ -1,4 +1,4 @@
-"""one record of Idempotency-Key requests for every service: the payments' keys move into it
+"""one record of Idempotency-Key requests for every service: the payments' keys are copied into it
 
 Revision ID: 0007
 Revises: 0006
@@ -21,14 +21,15 @@ def upgrade() -> None:
     op.execute("INSERT INTO idempotent_requests (scope, key, fingerprint, resource_id, created_at) "
                "SELECT account_id::text, idempotency_key, NULL, id, created_at FROM payments "
                "WHERE idempotency_key IS NOT NULL")
-    op.drop_index('payments_account_idempotency', table_name='payments')
-    op.drop_column('payments', 'idempotency_key')
+    # payments.idempotency_key and its index stay, unread: this runs while the previous release
+    # still serves, and it names the column in every read and write of a payment. A later
+    # migration drops them once no replica of that release is left.
 
 
 def downgrade() -> None:
-    op.add_column('payments', sa.Column('idempotency_key', sa.Text(), nullable=True))
-    op.execute("UPDATE payments p SET idempotency_key = r.key FROM idempotent_requests r "
-               "WHERE r.resource_id = p.id AND r.scope = p.account_id::text")
-    op.create_index('payments_account_idempotency', 'payments', ['account_id', 'idempotency_key'], unique=True,
-                    postgresql_where=sa.text('idempotency_key IS NOT NULL'))
+    op.execute("""
+        UPDATE payments p SET idempotency_key = r.key FROM idempotent_requests r
+        WHERE r.resource_id = p.id AND r.scope = p.account_id::text AND p.idempotency_key IS NULL
+          AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.account_id = p.account_id AND q.idempotency_key = r.key)
+    """)
     op.drop_table('idempotent_requests')
