@@ -557,7 +557,10 @@ async def test_resend_sends_the_same_message_as_a_new_delivery(stack, mailbox, e
     assert (again["subject"], again["text_body"], again["html_body"]) == (first.subject, first.text_body,
                                                                           first.html_body)
     repeated = await stack.client.post(f"/notifications/{first.id}/resend", headers=key)
-    assert repeated.json()["id"] == again["id"]
+    assert repeated.status_code == 202 and repeated.json()["id"] == again["id"]
+    asked_otherwise = await stack.client.post(f"/notifications/{first.id}/resend?to_refused_address=true",
+                                              headers=key)
+    assert asked_otherwise.status_code == 422 and asked_otherwise.json()["errors"][0]["field"] == "Idempotency-Key"
     rows = await stack.settled(order.order_id, 2)
     assert [r.status for r in rows] == ["sent", "sent"]
     messages = await eventually(lambda: len(mailbox.messages_to(to)) == 2 and mailbox.messages_to(to))

@@ -78,7 +78,11 @@ async def test_a_double_click_with_one_idempotency_key_adds_one_payment(client_a
     assert len(await items(client, order)) == 2
     assert len(await outbox_events("PaymentLinkIssued", payment_id=first.json()["id"])) == 1
     other = await client.post(f"/orders/{order.order_id}/payments", json={"amount": "1.00"}, headers=headers)
-    assert other.status_code == 422
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
+    # Any field counts, not only the amount and the type.
+    commented = await client.post(f"/orders/{order.order_id}/payments", json={**body, "comment": "x"}, headers=headers)
+    assert commented.status_code == 422 and commented.json()["title"] == "Idempotency-Key reused"
+    assert len(await items(client, order)) == 2
 
 
 async def test_bad_payments_are_refused_naming_the_field_and_change_nothing(client_app, place_order):

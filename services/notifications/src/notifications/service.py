@@ -18,11 +18,12 @@ from contracts import (
 )
 from pydantic import ValidationError
 from servicekit.errors import NotYet, Rejected
+from servicekit.idempotency import Idempotent, made_before, remember
 from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
-from .adapters.tables import outbox
+from .adapters.tables import idempotent_requests, outbox
 from .domain import letters
 from .domain.delivery import (
     ASKS_TO_PAY, UNCONFIRMED, Logged, Outgoing, RetryPolicy, after_failure, cancel_reason, check_resend,
@@ -241,22 +242,25 @@ def _envelope(row: Any) -> dict[str, Any]:
 
 
 async def resend(
-    conn: AsyncConnection, account_id: UUID, delivery_id: UUID, request_id: UUID, correlation_id: UUID,
-    *, to_refused_address: bool = False,
+    conn: AsyncConnection, account_id: UUID, delivery_id: UUID, correlation_id: UUID,
+    *, idempotency: Idempotent | None = None, to_refused_address: bool = False,
 ) -> UUID | None:
     """The same rendered message again, as a new delivery; None if there is no such delivery here.
+    A repeat under the same Idempotency-Key gets the delivery the first request made.
 
     Raises NotResendable when it may not go again (still pending, cancelled, or refused for good
     without `to_refused_address`).
     """
+    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
+        return earlier
     original = await repo.get_delivery(conn, account_id, delivery_id)
     if original is None:
         return None
     check_resend(Logged(original.status, original.recipient, original.cancel_reason, original.refused,
                         original.last_error), to_refused_address=to_refused_address)
-    new_id = await repo.add_resend(conn, original, request_id, correlation_id)
-    if new_id is not None:
-        await repo.wake_sender(conn)
+    new_id = await repo.add_resend(conn, original, correlation_id)
+    await remember(conn, idempotent_requests, str(account_id), idempotency, new_id)
+    await repo.wake_sender(conn)
     return new_id
 
 

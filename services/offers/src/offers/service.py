@@ -1,19 +1,19 @@
 """Use cases of the offers service: one per command or message."""
 
-import hashlib
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import AccessTerms, ContactData, OfferCopyRequested, OrderCreated, PaymentLinkIssued, SchoolUpdated
 from servicekit.errors import Rejected
+from servicekit.idempotency import Idempotent, made_before, remember
 from servicekit.outbox import add_to_outbox
 from servicekit.providers import SANDBOX
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
 from .adapters.checkout_notices import announce_ready
-from .adapters.tables import outbox
+from .adapters.tables import idempotent_requests, outbox
 from .domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, StaleVersion
 from .domain.offer import Checkout, Item, Offer
 from .domain.pricing import Discount, PlanPayment
@@ -34,38 +34,11 @@ async def set_school(conn: AsyncConnection, account_id: UUID, profile: SchoolPro
         default_locale=profile.default_locale, time_zone=profile.time_zone, reply_to=profile.reply_to))
 
 
-class IdempotencyKeyReused(Exception):
-    """The key was used before for a different request."""
-
-
-Idempotency = tuple[str, str]  # the client's Idempotency-Key, and a fingerprint of its request
-
-
-async def _made_before(conn: AsyncConnection, scope: str, idempotency: Idempotency | None) -> UUID | None:
-    """What an earlier request under this key created (None: nothing yet, go ahead)."""
-    if idempotency is None:
-        return None
-    key, fingerprint = idempotency
-    remembered = await repo.remembered_resource(conn, scope, key)
-    if remembered is None:
-        return None
-    resource_id, first_fingerprint = remembered
-    if first_fingerprint != fingerprint:
-        raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
-    return resource_id
-
-
-async def _remember(conn: AsyncConnection, scope: str, idempotency: Idempotency | None, resource_id: UUID) -> None:
-    if idempotency is not None:
-        await repo.remember_resource(conn, scope, idempotency[0], idempotency[1], resource_id)
-
-
 async def create_product(
     conn: AsyncConnection, account_id: UUID, *, title: str, kind: str, modules: list[ModuleDraft],
-    defaults: CourseDefaults, correlation_id: UUID, idempotency: Idempotency | None = None,
+    defaults: CourseDefaults, correlation_id: UUID, idempotency: Idempotent | None = None,
 ) -> Product:
-    scope = f"product:{account_id}"
-    if (earlier := await _made_before(conn, scope, idempotency)) is not None:
+    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
         found = await repo.get_product(conn, account_id, earlier)
         assert found is not None  # products are never deleted
         return found
@@ -74,7 +47,7 @@ async def create_product(
     product.validate_defaults()
     await repo.add_product(conn, product)
     await add_to_outbox(conn, outbox, product.updated(correlation_id=correlation_id))
-    await _remember(conn, scope, idempotency, product.id)
+    await remember(conn, idempotent_requests, str(account_id), idempotency, product.id)
     return product
 
 
@@ -132,10 +105,9 @@ async def create_offer(
     provider: str = "sandbox",
     status: str = "active",
     correlation_id: UUID,
-    idempotency: Idempotency | None = None,
+    idempotency: Idempotent | None = None,
 ) -> Offer:
-    scope = f"offer:{account_id}"
-    if (earlier := await _made_before(conn, scope, idempotency)) is not None:
+    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
         found = await repo.get_offer(conn, earlier, account_id)
         assert found is not None  # offers are archived, never deleted
         return found
@@ -146,7 +118,7 @@ async def create_offer(
     )
     offer.validate()
     await repo.add_offer(conn, offer)
-    await _remember(conn, scope, idempotency, offer.id)
+    await remember(conn, idempotent_requests, str(account_id), idempotency, offer.id)
     await add_to_outbox(conn, outbox, offer.updated(correlation_id))
     return offer
 
@@ -201,22 +173,16 @@ async def on_offer_copy_requested(conn: AsyncConnection, event: OfferCopyRequest
 
 async def open_offer(
     conn: AsyncConnection, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID,
-    *, idempotency_key: str | None = None, sandbox_enabled: bool = False,
+    *, idempotency: Idempotent | None = None, sandbox_enabled: bool = False,
 ) -> UUID:
     """A visitor opened the offer page or widget: record the checkout, emit OfferOpened.
 
     Every open makes a new checkout, except a repeat of the same request under the same
     Idempotency-Key (a double click), which gets the first one's checkout.
     """
-    fingerprint = hashlib.sha256(f"{contact.model_dump_json()}|{source}".encode()).hexdigest()
-    scope = f"open:{offer_id}"
-    if idempotency_key is not None:
-        remembered = await repo.remembered_checkout(conn, scope, idempotency_key)
-        if remembered is not None:
-            checkout_id, first_fingerprint = remembered
-            if first_fingerprint != fingerprint:
-                raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
-            return checkout_id
+    scope = f"open:{offer_id}"  # a visitor has no account: the key is the offer's
+    if (earlier := await made_before(conn, idempotent_requests, scope, idempotency)) is not None:
+        return earlier
     found = await repo.get_offer_with_school(conn, offer_id)
     if found is None:
         raise OfferUnavailable(f"there is no offer {offer_id}")
@@ -230,8 +196,7 @@ async def open_offer(
         correlation_id=correlation_id, school_locale=locale,
     )
     await repo.add_checkout(conn, checkout)
-    if idempotency_key is not None:
-        await repo.remember_checkout(conn, scope, idempotency_key, fingerprint, checkout.id)
+    await remember(conn, idempotent_requests, scope, idempotency, checkout.id)
     await add_to_outbox(conn, outbox, event)
     return checkout.id
 

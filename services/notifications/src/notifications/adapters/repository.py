@@ -213,25 +213,16 @@ async def get_delivery(conn: AsyncConnection, account_id: UUID, delivery_id: UUI
     )).first()
 
 
-async def add_resend(conn: AsyncConnection, row: Any, request_id: UUID, correlation_id: UUID) -> UUID | None:
-    """A new delivery repeating the rendered message of `row` (from get_delivery); the same request
-    id makes it once."""
-    new_id = (await conn.execute(
-        pg_insert(deliveries)
-        .values(
-            id=uuid4(), account_id=row.account_id, order_id=row.order_id, contact_id=row.contact_id,
-            event_id=request_id, correlation_id=correlation_id, template=row.template, recipient=row.recipient,
-            locale=row.locale, subject=row.subject, text_body=row.text_body, html_body=row.html_body,
-            sender_name=row.sender_name, reply_to=row.reply_to, resend_of=row.id,
-        )
-        .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
-        .returning(deliveries.c.id)
-    )).scalar()
-    if new_id is None:  # the same request again: the delivery it made
-        new_id = await conn.scalar(select(deliveries.c.id).where(
-            deliveries.c.event_id == request_id, deliveries.c.template == row.template,
-            deliveries.c.recipient == row.recipient,
-        ))
+async def add_resend(conn: AsyncConnection, row: Any, correlation_id: UUID) -> UUID:
+    """A new delivery repeating the rendered message of `row` (from get_delivery)."""
+    new_id = uuid4()
+    # No event caused it: a fresh event id keeps it apart from every other delivery of `row`'s.
+    await conn.execute(pg_insert(deliveries).values(
+        id=new_id, account_id=row.account_id, order_id=row.order_id, contact_id=row.contact_id,
+        event_id=uuid4(), correlation_id=correlation_id, template=row.template, recipient=row.recipient,
+        locale=row.locale, subject=row.subject, text_body=row.text_body, html_body=row.html_body,
+        sender_name=row.sender_name, reply_to=row.reply_to, resend_of=row.id,
+    ))
     return new_id
 
 

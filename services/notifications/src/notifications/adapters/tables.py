@@ -4,6 +4,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from servicekit.inbox import inbox_table
+from servicekit.idempotency import idempotency_table
 from servicekit.outbox import outbox_table
 
 metadata = MetaData()
@@ -132,5 +133,7 @@ deliveries = Table(
     Index("deliveries_contact", "account_id", "contact_id", "created_at", "id"),
 )
 
+# A repeated resend under the same Idempotency-Key gets the delivery the first one made.
+idempotent_requests = idempotency_table(metadata)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -1,14 +1,14 @@
 """HTTP routes of the notifications service (internal, behind the gateway): thin, no rules."""
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import Field
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
+from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 from servicekit.inputs import Input
 from servicekit.pagination import BadCursor
 
@@ -66,18 +66,16 @@ async def get_notification(delivery_id: UUID, account: AccountId, engine: Engine
 )
 async def resend_notification(
     delivery_id: UUID, account: AccountId, engine: EngineDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: IdempotencyKeyHeader,
     to_refused_address: Annotated[bool, Query(
         description="send again even though the mail server refused this address for good")] = False,
 ) -> dict[str, Any]:
-    request_id = (
-        uuid.uuid5(uuid.NAMESPACE_URL, f"resend:{account}:{delivery_id}:{idempotency_key}")
-        if idempotency_key else uuid.uuid4()
-    )
+    # No body: what the request asks is its path and this one choice.
+    idempotency = fingerprinted(idempotency_key, {"to_refused_address": to_refused_address})
     try:
         async with engine.begin() as conn:
-            new_id = await service.resend(conn, account, delivery_id, request_id, current_correlation_id(),
-                                          to_refused_address=to_refused_address)
+            new_id = await service.resend(conn, account, delivery_id, current_correlation_id(),
+                                          idempotency=idempotency, to_refused_address=to_refused_address)
     except NotResendable as exc:
         raise Problem(409, exc.title, exc.detail, **exc.facts) from None
     async with engine.connect() as conn:

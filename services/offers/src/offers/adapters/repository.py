@@ -17,7 +17,7 @@ from ..domain.offer import Checkout, Item, Offer
 from ..domain.pricing import Discount, PlanPayment
 from ..domain.product import Product, defaults_from_json, modules_from_json
 from ..domain.school import SchoolProfile
-from .tables import checkouts, idempotency_keys, offer_items, offer_versions, offers, products, schools
+from .tables import checkouts, offer_items, offer_versions, offers, products, schools
 
 
 _PROFILE = (schools.c.name, schools.c.default_locale, schools.c.time_zone, schools.c.reply_to)
@@ -245,36 +245,3 @@ async def record_payment_link(conn: AsyncConnection, checkout_id: UUID, account_
         .values(payment_url=url, updated_at=func.now(),
                 status=_ready_when(checkouts.c.order_number.is_not(None)))
     )
-
-
-async def remembered_checkout(conn: AsyncConnection, scope: str, key: str) -> tuple[UUID, str] | None:
-    """The checkout an earlier request with this key made, and that request's fingerprint.
-
-    Takes a transaction lock on the key first, so concurrent repeats wait for the first one.
-    """
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{scope}/{key}"})
-    row = (await conn.execute(
-        select(idempotency_keys.c.checkout_id, idempotency_keys.c.fingerprint)
-        .where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
-    )).first()
-    return (row.checkout_id, row.fingerprint) if row else None
-
-
-async def remembered_resource(conn: AsyncConnection, scope: str, key: str) -> tuple[UUID, str] | None:
-    """Like remembered_checkout, for what a CRM request created."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{scope}/{key}"})
-    row = (await conn.execute(
-        select(idempotency_keys.c.resource_id, idempotency_keys.c.fingerprint)
-        .where(idempotency_keys.c.scope == scope, idempotency_keys.c.key == key)
-    )).first()
-    return (row.resource_id, row.fingerprint) if row else None
-
-
-async def remember_resource(conn: AsyncConnection, scope: str, key: str, fingerprint: str, resource_id: UUID) -> None:
-    await conn.execute(insert(idempotency_keys).values(scope=scope, key=key, fingerprint=fingerprint,
-                                                       resource_id=resource_id))
-
-
-async def remember_checkout(conn: AsyncConnection, scope: str, key: str, fingerprint: str, checkout_id: UUID) -> None:
-    await conn.execute(insert(idempotency_keys).values(scope=scope, key=key, fingerprint=fingerprint,
-                                                       checkout_id=checkout_id))

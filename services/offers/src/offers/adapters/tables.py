@@ -3,6 +3,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from servicekit.inbox import inbox_table
+from servicekit.idempotency import idempotency_table
 from servicekit.outbox import outbox_table
 from servicekit.providers import providers_table
 
@@ -94,17 +95,8 @@ checkouts = Table(
 )
 
 # A repeated POST with the same Idempotency-Key gets what the first one made: a checkout for a
-# public open, a product or an offer (resource_id) for the CRM's creating requests.
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("scope", Text, primary_key=True),
-    Column("key", Text, primary_key=True),
-    Column("fingerprint", Text, nullable=False),
-    Column("checkout_id", UUID(as_uuid=True), ForeignKey("checkouts.id")),
-    Column("resource_id", UUID(as_uuid=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
+# public open, a product or an offer for the CRM's creating requests.
+idempotent_requests = idempotency_table(metadata)
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -1,6 +1,5 @@
 """CRM routes of the offers service: the school, its products and offers. Thin, no rules."""
 
-import hashlib
 import re
 from typing import Annotated, Any
 from uuid import UUID
@@ -8,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response, status
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
+from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 from servicekit.providers import Usable
 
 from .. import service, views
@@ -34,20 +34,6 @@ def _not_found(exc: NotFound) -> Problem:
 def _stale(exc: StaleVersion) -> Problem:
     return Problem(409, "Version conflict", str(exc), current_version=exc.current,
                    errors=[{"field": "version", "message": str(exc)}])
-
-
-IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=200,
-                                              description="a repeat under the same key gets the first result")]
-
-
-def _idempotency(key: str | None, body: Any) -> service.Idempotency | None:
-    if key is None:
-        return None
-    return key, hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-
-
-def _reused(exc: service.IdempotencyKeyReused) -> Problem:
-    return Problem(422, "Idempotency-Key reused", str(exc), errors=[{"field": "Idempotency-Key", "message": str(exc)}])
 
 
 def _modules(modules: list[ModuleIn]) -> list[ModuleDraft]:
@@ -98,17 +84,15 @@ async def get_school(account: AccountId, engine: EngineDep) -> dict[str, Any]:
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)
 async def create_product(body: ProductIn, account: AccountId, engine: EngineDep,
-                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+                         idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
     try:
         async with engine.begin() as conn:
             product = await service.create_product(
                 conn, account, title=body.title, kind=body.kind, modules=_modules(body.modules),
                 defaults=_defaults(body.defaults), correlation_id=current_correlation_id(),
-                idempotency=_idempotency(idempotency_key, body))
+                idempotency=fingerprinted(idempotency_key, body))
     except OfferError as exc:
         raise _invalid(exc, "product") from None
-    except service.IdempotencyKeyReused as exc:
-        raise _reused(exc) from None
     return views.product_view(product)
 
 
@@ -147,7 +131,7 @@ async def update_product(product_id: UUID, body: ProductPatch, account: AccountI
 
 @router.post("/offers", status_code=status.HTTP_201_CREATED)
 async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
-                       idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+                       idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
     usable.refuse_unusable(body.provider)
     try:
         async with engine.begin() as conn:
@@ -155,12 +139,10 @@ async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, res
                 conn, account, title=body.title, currency=body.currency, items=_items(body.items),
                 discount=_discount(body.discount), plan=_plan(body.payment_plan), curators=body.curators,
                 provider=body.provider, status=body.status, correlation_id=current_correlation_id(),
-                idempotency=_idempotency(idempotency_key, body),
+                idempotency=fingerprinted(idempotency_key, body),
             )
     except OfferError as exc:
         raise _invalid(exc) from None
-    except service.IdempotencyKeyReused as exc:
-        raise _reused(exc) from None
     response.headers["ETag"] = views.etag(offer)
     return views.offer_view(offer)
 

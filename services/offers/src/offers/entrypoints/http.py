@@ -7,9 +7,10 @@ from uuid import UUID
 
 import phonenumbers
 from contracts import ContactData
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from servicekit.db import EngineDep
 from servicekit.http import Problem, current_correlation_id
+from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 
 from .. import service, views
 from ..adapters.checkout_notices import watch_checkout
@@ -44,13 +45,14 @@ async def public_offer(offer_id: UUID, engine: EngineDep) -> dict[str, Any]:
 @public.post("/offers/{offer_id}/checkouts", status_code=status.HTTP_202_ACCEPTED)
 async def open_offer(
     offer_id: UUID, body: CheckoutIn, request: Request, engine: EngineDep,
-    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+    idempotency_key: IdempotencyKeyHeader,
 ) -> dict[str, Any]:
     contact = ContactData(name=body.name.strip(), email=body.email, phone=_e164(body.phone), locale=body.locale)
     try:
         async with engine.begin() as conn:
             checkout_id = await service.open_offer(
-                conn, offer_id, contact, body.source, current_correlation_id(), idempotency_key=idempotency_key,
+                conn, offer_id, contact, body.source, current_correlation_id(),
+                idempotency=fingerprinted(idempotency_key, body),
                 sandbox_enabled=request.app.state.settings.sandbox_enabled,
             )
     except OfferNotPayable:
@@ -59,9 +61,6 @@ async def open_offer(
         raise Problem(409, "Offer not available", "this offer is archived and no longer sold") from None
     except OfferUnavailable:
         raise Problem(404, "Offer not available", "this offer does not exist or is no longer sold") from None
-    except service.IdempotencyKeyReused as exc:
-        raise Problem(422, "Idempotency-Key reused", str(exc),
-                      errors=[{"field": "Idempotency-Key", "message": str(exc)}]) from None
     base = request.app.state.settings.public_base_url.rstrip("/")
     return {"checkout_id": checkout_id, "status_url": f"{base}/public/v1/checkouts/{checkout_id}"}
 

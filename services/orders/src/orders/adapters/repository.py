@@ -17,7 +17,7 @@ from ..domain.catalog import CatalogProduct
 from ..domain.order import Order
 from ..domain.pipeline import DEFAULT_PIPELINE_NAME, DEFAULT_STAGES
 from .tables import (
-    catalog_products, contacts, idempotency_keys, order_counters, order_history, order_lines, order_payments,
+    catalog_products, contacts, order_counters, order_history, order_lines, order_payments,
     orders, pipelines, schools, stages,
 )
 
@@ -395,24 +395,6 @@ async def save_school(conn: AsyncConnection, account_id: UUID, *, overwrite: boo
             index_elements=[schools.c.account_id],
             set_={k: func.coalesce(getattr(schools.c, k), getattr(statement.excluded, k)) for k in values})
     await conn.execute(statement)
-
-
-# --- idempotency ---------------------------------------------------------------------------
-
-async def remembered_order(conn: AsyncConnection, account_id: UUID, key: str) -> tuple[UUID, str] | None:
-    """The order an earlier request with this key made; concurrent repeats wait for the first."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-                       {"k": f"orders/{account_id}/{key}"})
-    row = (await conn.execute(
-        select(idempotency_keys.c.order_id, idempotency_keys.c.fingerprint)
-        .where(idempotency_keys.c.account_id == account_id, idempotency_keys.c.key == key)
-    )).first()
-    return (row.order_id, row.fingerprint) if row else None
-
-
-async def remember_order(conn: AsyncConnection, account_id: UUID, key: str, fingerprint: str, order_id: UUID) -> None:
-    await conn.execute(insert(idempotency_keys).values(account_id=account_id, key=key, fingerprint=fingerprint,
-                                                       order_id=order_id))
 
 
 # --- unpaid orders from offers ------------------------------------------------------------

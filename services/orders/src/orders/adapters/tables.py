@@ -4,6 +4,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from servicekit.inbox import inbox_table
+from servicekit.idempotency import idempotency_table
 from servicekit.outbox import outbox_table
 from servicekit.providers import providers_table
 
@@ -191,15 +192,7 @@ schools = Table(
 )
 
 # A repeated POST /orders under the same Idempotency-Key gets the order the first one made.
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("account_id", UUID(as_uuid=True), primary_key=True),
-    Column("key", Text, primary_key=True),
-    Column("fingerprint", Text, nullable=False),
-    Column("order_id", UUID(as_uuid=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
+idempotent_requests = idempotency_table(metadata)
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -13,7 +13,7 @@ from servicekit.http import CurrentCaller, Problem, current_correlation_id
 
 from ..domain.order import InvalidOrder
 from ..domain.pipeline import InvalidPipeline, PipelineKept
-from ..service import Actor, EmailTaken, IdempotencyKeyReused, NotFound, StaleVersion
+from ..service import Actor, EmailTaken, NotFound, StaleVersion
 
 
 def _actor(caller: CurrentCaller) -> Actor:
@@ -75,9 +75,6 @@ def problems() -> Iterator[None]:
     except EmailTaken as exc:
         raise Problem(409, "Email taken", str(exc), contact_id=str(exc.contact_id),
                       errors=[{"field": "email", "message": str(exc)}]) from None
-    except IdempotencyKeyReused as exc:
-        raise Problem(422, "Idempotency-Key reused", str(exc),
-                      errors=[{"field": "Idempotency-Key", "message": str(exc)}]) from None
 
 
 def parse_uuid(value: str, what: str) -> UUID:

@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
 from contracts import Amount
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem
+from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 from servicekit.inputs import INT32_MAX, Moment, int_fault
 from servicekit.providers import Usable
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -85,12 +86,13 @@ async def list_orders(
 @router.post("/orders", status_code=201)
 async def create_order(
     command: NewOrder, actor: CurrentActor, engine: EngineDep, usable: Usable, zone: DefaultZone,
-    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+    idempotency_key: IdempotencyKeyHeader,
 ) -> JSONResponse:
     usable.refuse_unusable(command.provider)
     with problems():
         async with engine.begin() as conn:
-            order_id = await service.create_order(conn, actor, command, idempotency_key=idempotency_key,
+            order_id = await service.create_order(conn, actor, command,
+                                                  idempotency=fingerprinted(idempotency_key, command),
                                                   default_zone=zone)
     return await _card_response(engine, actor.account_id, order_id, status=201)
 

@@ -7,7 +7,7 @@ from .common import SYSTEM, Actor, NotFound, StaleVersion, Unchanged
 from .contacts import EmailTaken, create_contact, edit_contact
 from .editing import add_line, edit_line, edit_order, remove_line
 from .expiry import advance_windows, expire_unpaid
-from .intake import IdempotencyKeyReused, create_order, on_offer_opened
+from .intake import create_order, on_offer_opened
 from .payments import (
     on_notification_failed, on_notification_sent, on_payment_cancelled, on_payment_failed, on_payment_link_issued,
     on_payment_overdue, on_payment_refunded, on_payment_succeeded,
@@ -24,7 +24,7 @@ def order_ref(value: str) -> UUID | int:
 
 
 __all__ = [
-    "SYSTEM", "Actor", "EmailTaken", "IdempotencyKeyReused", "NotFound", "StaleVersion", "Unchanged", "add_line",
+    "SYSTEM", "Actor", "EmailTaken", "NotFound", "StaleVersion", "Unchanged", "add_line",
     "advance_windows", "create_contact", "create_order", "create_pipeline", "delete_pipeline", "edit_contact",
     "edit_line", "edit_order", "edit_pipeline", "ensure_default_pipeline", "expire_unpaid", "on_notification_failed",
     "on_notification_sent",

@@ -1,18 +1,18 @@
 """New orders: from a visit to an offer, or made by hand in the CRM."""
 
-import hashlib
 from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import ContactData, OfferOpened, OrderCreated, OrderLine, PlannedPayment
+from servicekit.idempotency import Idempotent, made_before, remember
 from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
 from ..adapters.phones import to_e164
-from ..adapters.tables import outbox
+from ..adapters.tables import idempotent_requests, outbox
 from ..commands import ContactFields, NewOrder, PaymentFields
 from ..domain.catalog import check_line
 from ..domain.order import InvalidOrder, check_amount, check_plan, payment_status, priced
@@ -71,24 +71,15 @@ def _line_row(order_id: UUID, position: int, line: OrderLine, *, offer_title: st
             "offer_version": offer_version, "price": line.price, "access": line.access.model_dump(mode="json")}
 
 
-class IdempotencyKeyReused(Exception):
-    """The key was used before for a different request."""
-
-
 async def create_order(
-    conn: AsyncConnection, actor: Actor, command: NewOrder, *, idempotency_key: str | None = None,
+    conn: AsyncConnection, actor: Actor, command: NewOrder, *, idempotency: Idempotent | None = None,
     default_zone: tzinfo,
 ) -> UUID:
     """An order made by hand: placed, priced and announced like one from an offer, source "manual".
     Its dates typed without an offset are read in the school's zone, else `default_zone`."""
     account = actor.account_id
-    fingerprint = hashlib.sha256(command.model_dump_json().encode()).hexdigest()
-    if idempotency_key is not None:
-        remembered = await repo.remembered_order(conn, account, idempotency_key)
-        if remembered is not None:
-            if remembered[1] != fingerprint:
-                raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
-            return remembered[0]
+    if (earlier := await made_before(conn, idempotent_requests, str(account), idempotency)) is not None:
+        return earlier
     pipeline_id, stage_id = await place(conn, account, command.pipeline_id, command.stage_id)
     zone = await school_zone(conn, account, default_zone)
     titles, terms = [], []
@@ -135,8 +126,7 @@ async def create_order(
         provider=command.provider, send_payment_link=command.send_payment_link, source="manual",
         send_confirmation=command.send_confirmation,
     ))
-    if idempotency_key is not None:
-        await repo.remember_order(conn, account, idempotency_key, fingerprint, order_id)
+    await remember(conn, idempotent_requests, str(account), idempotency, order_id)
     return order_id
 
 

@@ -45,7 +45,7 @@ async def order_has_payments(conn: AsyncConnection, order_id: UUID) -> bool:
     return bool(await conn.scalar(select(exists().where(payments.c.order_id == order_id))))
 
 
-async def add_payments(conn: AsyncConnection, new: list[Payment], *, idempotency_key: str | None = None) -> None:
+async def add_payments(conn: AsyncConnection, new: list[Payment]) -> None:
     if not new:
         return
     await conn.execute(
@@ -54,19 +54,12 @@ async def add_payments(conn: AsyncConnection, new: list[Payment], *, idempotency
             {
                 "id": p.id, "account_id": p.account_id, "order_id": p.order_id, "checkout_id": p.checkout_id,
                 "number": p.number, "type": p.type, "currency": p.currency, "provider": p.provider,
-                "correlation_id": p.correlation_id, "idempotency_key": idempotency_key,
+                "correlation_id": p.correlation_id,
                 **_mutable(p),
             }
             for p in new
         ],
     )
-
-
-async def payment_by_idempotency_key(conn: AsyncConnection, account_id: UUID, key: str) -> Payment | None:
-    row = (await conn.execute(
-        select(payments).where(payments.c.account_id == account_id, payments.c.idempotency_key == key)
-    )).first()
-    return _payment(row._mapping) if row else None
 
 
 async def next_payment_number(conn: AsyncConnection, order_id: UUID) -> int:
@@ -485,7 +478,3 @@ async def stuck_with_provider(conn: AsyncConnection, providers: Sequence[str], *
         .order_by(payments.c.updated_at).limit(limit)
     )
     return [_payment(r._mapping) for r in rows]
-
-
-async def set_idempotency_key(conn: AsyncConnection, payment_id: UUID, key: str) -> None:
-    await conn.execute(update(payments).where(payments.c.id == payment_id).values(idempotency_key=key))

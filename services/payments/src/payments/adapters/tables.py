@@ -4,6 +4,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from servicekit.inbox import inbox_table
+from servicekit.idempotency import idempotency_table
 from servicekit.outbox import outbox_table
 
 metadata = MetaData()
@@ -39,7 +40,6 @@ payments = Table(
     Column("refunded_amount", Numeric(18, 4), nullable=False, server_default=text("0")),
     # Set once PaymentOverdue went out for the current planned date.
     Column("overdue_notified_at", DateTime(timezone=True)),
-    Column("idempotency_key", Text),
     # The team member (the gateway's user id) who recorded the money by hand; NULL when a provider did.
     Column("marked_by", Text),
     # A payment settled in several methods: [{"method", "amount", "reference"}], amounts as strings.
@@ -54,8 +54,6 @@ payments = Table(
     CheckConstraint("status IN ('unpaid', 'paid', 'failed', 'cancelled', 'refunded')", name="payments_status_known"),
     CheckConstraint("method IN ('cashless', 'cash', 'bank_transfer', 'other')", name="payments_method_known"),
     Index("payments_account_order", "account_id", "order_id"),
-    Index("payments_account_idempotency", "account_id", "idempotency_key", unique=True,
-          postgresql_where=text("idempotency_key IS NOT NULL")),
     Index("payments_overdue_due", "due_at",
           postgresql_where=text("status = 'unpaid' AND overdue_notified_at IS NULL AND due_at IS NOT NULL")),
     Index("payments_provider_reference", "provider", "provider_reference"),
@@ -148,5 +146,7 @@ provider_events = Table(
     Index("provider_events_payment", "payment_id"),
 )
 
+# A repeated POST of a payment under the same Idempotency-Key gets the payment the first one made.
+idempotent_requests = idempotency_table(metadata)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

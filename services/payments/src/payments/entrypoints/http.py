@@ -5,11 +5,12 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, CurrentCaller, OwnerCaller, Problem, current_correlation_id
+from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
@@ -103,7 +104,7 @@ async def get_payment(payment_id: UUID, account: AccountId, engine: EngineDep) -
 async def add_payment(
     order_id: UUID, body: NewPaymentBody, account: AccountId, engine: EngineDep, providers: ProvidersDep,
     user_id: UserId,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: IdempotencyKeyHeader,
 ) -> JSONResponse:
     if body.parts is not None and "method" in body.model_fields_set:
         raise _field_problem(422, "Invalid payment", "method",
@@ -112,10 +113,8 @@ async def add_payment(
     async with _problems(), engine.begin() as conn:
         payment, created = await service.add_payment(
             conn, account, order_id, new, providers, correlation_id=current_correlation_id(),
-            idempotency_key=idempotency_key, marked_by=user_id,
+            idempotency=fingerprinted(idempotency_key, body), marked_by=user_id,
         )
-    if not created and (payment.amount != body.amount or payment.type != body.type):
-        raise Problem(422, "Idempotency-Key reused", "the key was used for a different payment")
     view = await _view(engine, account, payment.id)
     # A repeat under the same Idempotency-Key answers with the first payment, as 200.
     return JSONResponse(jsonable_encoder(view), status_code=201 if created else 200)

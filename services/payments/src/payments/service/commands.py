@@ -8,11 +8,12 @@ from uuid import UUID
 
 from contracts import utcnow
 from contracts.events import PaymentMethod, PaymentType
+from servicekit.idempotency import Idempotent, made_before, remember
 from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
-from ..adapters.tables import outbox
+from ..adapters.tables import idempotent_requests, outbox
 from ..domain.payment import (
     NotEditable, NotPayable, Outcome, Payment, PaymentNotFound, PaymentPart, PlanInvalid, UnknownProvider,
     check_parts, main_method, provider_for,
@@ -47,20 +48,19 @@ class NewPayment:
 
 async def add_payment(
     conn: AsyncConnection, account_id: UUID, order_id: UUID, new: NewPayment, providers: Providers, *,
-    correlation_id: UUID, idempotency_key: str | None = None, marked_by: str | None = None,
+    correlation_id: UUID, idempotency: Idempotent | None = None, marked_by: str | None = None,
 ) -> tuple[Payment, bool]:
     """A payment added by hand; the same Idempotency-Key gives back the first one (created False).
 
     One added already paid was recorded by `marked_by`, the team member, as with mark-paid.
     """
+    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
+        existing = await repo.get_payment(conn, earlier, account_id=account_id)
+        assert existing is not None  # payments are never deleted
+        return existing, False
     order = await repo.get_order_state(conn, order_id, account_id=account_id, for_update=True)
     if order is None:
         raise OrderNotFound(f"no order {order_id}")
-    if idempotency_key:
-        # Checked under the order's lock, so a double click waits for the first and finds it.
-        existing = await repo.payment_by_idempotency_key(conn, account_id, idempotency_key)
-        if existing is not None:
-            return existing, False
     if order.status != "active":
         raise OrderClosed(f"order {order_id} is {order.status}")
     provider = new.provider or order.provider
@@ -92,10 +92,9 @@ async def add_payment(
             conn, payment, order, providers, purpose="link", send_email=new.send_email,
             correlation_id=correlation_id, saved=False,
         )
-        if idempotency_key:
-            await repo.set_idempotency_key(conn, payment.id, idempotency_key)
     else:
-        await repo.add_payments(conn, [payment], idempotency_key=idempotency_key)
+        await repo.add_payments(conn, [payment])
+    await remember(conn, idempotent_requests, str(account_id), idempotency, payment.id)
     if paid:
         await add_to_outbox(conn, outbox, payment.succeeded(fallback_correlation_id=correlation_id))
     await plan_reminders(conn, payment)

@@ -1,0 +1,154 @@
+"""Idempotency-Key on creating requests: a repeat gets what the first request made, made once.
+
+One shape for every service. A route takes the key with the `IdempotencyKeyHeader` dependency
+and fingerprints its validated body with `fingerprinted`; the use case, inside its own
+transaction, asks `made_before` first and calls `remember` once it has created the resource.
+
+- The key is the client's, per scope: a school's account id for the CRM's requests (another
+  school's same key is another request), the offer for a public open, which has no account.
+- The fingerprint is a sha256 of the route (method and path) and the canonical JSON of the body,
+  so a key reused on another route, or with another body, is refused with one 422 problem, and
+  nothing is created.
+- `made_before` takes a transaction-scoped advisory lock on the scope and key before it looks:
+  concurrent first requests queue behind the first one and then find what it made. The record
+  is written in the same transaction as the resource, so neither exists without the other.
+
+Each service holds its records in its own database, in the table `idempotency_table` defines;
+the service's migration creates it from the same definition.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+import pydantic_core
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, insert, select, text
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .http import Problem
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+TABLE = "idempotent_requests"
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    return Table(
+        TABLE,
+        metadata,
+        Column("scope", Text, primary_key=True),
+        Column("key", Text, primary_key=True),
+        # NULL only on records carried over from before fingerprints were kept the same way
+        # everywhere: those answer any repeat with their resource, as their routes did then.
+        Column("fingerprint", Text),
+        Column("resource_id", PG_UUID(as_uuid=True), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class IdempotencyKeyReused(Problem):
+    """The key was used before, in this scope, for a different request.
+
+    A Problem itself, so every service answers it with the same 422 without mapping it.
+    """
+
+    def __init__(self) -> None:
+        detail = "this Idempotency-Key was used for a different request"
+        super().__init__(422, "Idempotency-Key reused", detail, errors=[{"field": HEADER, "message": detail}])
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """The header's key, and the route it came to."""
+
+    key: str
+    route: str
+
+
+@dataclass(frozen=True)
+class Idempotent:
+    """A request under a key, as the use case remembers it."""
+
+    key: str
+    fingerprint: str
+
+
+def _bad_key(message: str) -> Problem:
+    return Problem(422, "Invalid request", f"Check these fields: {HEADER}",
+                   errors=[{"field": HEADER, "message": message}])
+
+
+def read_key(
+    request: Request,
+    value: Annotated[str | None, Header(
+        alias=HEADER,
+        description="a repeat with the same key and body gets the first result; another body under it is refused",
+        # Documented, but checked below: the refusal then names the header as every other one does.
+        json_schema_extra={"minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]+$"},
+    )] = None,
+) -> IdempotencyKey | None:
+    if value is None:
+        return None
+    if not 1 <= len(value) <= MAX_KEY_LENGTH:
+        raise _bad_key(f"must be 1 to {MAX_KEY_LENGTH} characters")
+    # Printable ASCII only: the key is compared byte for byte, and a header decoded as Latin-1
+    # would otherwise let two spellings of one key through.
+    if not all(" " <= c <= "~" for c in value):
+        raise _bad_key("must be printable ASCII")
+    return IdempotencyKey(value, f"{request.method} {request.url.path}")
+
+
+IdempotencyKeyHeader = Annotated[IdempotencyKey | None, Depends(read_key)]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 10 and 10.00 are one amount
+    return pydantic_core.to_jsonable_python(value)
+
+
+def fingerprint(route: str, body: Any) -> str:
+    """sha256 of the route and the canonical JSON of the validated body."""
+    if isinstance(body, BaseModel):
+        body = body.model_dump()
+    canonical = json.dumps({"route": route, "body": body}, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False, default=_plain)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def fingerprinted(key: IdempotencyKey | None, body: Any) -> Idempotent | None:
+    return None if key is None else Idempotent(key.key, fingerprint(key.route, body))
+
+
+async def made_before(conn: AsyncConnection, table: Table, scope: str, request: Idempotent | None) -> UUID | None:
+    """What an earlier request under this key made, or None: go ahead, and `remember` it.
+
+    Raises IdempotencyKeyReused when that request was a different one. Call it inside the
+    transaction that creates the resource, before anything else of the use case.
+    """
+    if request is None:
+        return None
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                       {"k": f"{table.name}/{scope}/{request.key}"})
+    row = (await conn.execute(
+        select(table.c.fingerprint, table.c.resource_id).where(table.c.scope == scope, table.c.key == request.key)
+    )).first()
+    if row is None:
+        return None
+    if row.fingerprint is not None and row.fingerprint != request.fingerprint:
+        raise IdempotencyKeyReused()
+    resource_id: UUID = row.resource_id
+    return resource_id
+
+
+async def remember(conn: AsyncConnection, table: Table, scope: str, request: Idempotent | None,
+                   resource_id: UUID) -> None:
+    if request is not None:
+        await conn.execute(insert(table).values(scope=scope, key=request.key, fingerprint=request.fingerprint,
+                                                resource_id=resource_id))
