@@ -1,13 +1,20 @@
-"""The order: what one contact gets, at what price, and how much of it is paid."""
+"""The order: what one contact gets, at what price, how much of it is paid, and the access it opens."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
-from contracts import CURRENCY_EXPONENTS, MAX_AMOUNT, check_currency, check_scale
+from contracts import (
+    CURRENCY_EXPONENTS, MAX_AMOUNT, AccessChanged, AccessTerms, ContactData, Event, OrderLine, OrderUpdated,
+    PaymentCancelled, PaymentOverdue, PaymentRefunded, PaymentSucceeded, check_currency, check_scale, quantize,
+)
+
+from .access import AccessWindow, order_window
+from .actor import SYSTEM, Actor
 
 # What kind of deal an order is, for the team's reports; it changes no rule.
 #   regular: a first purchase; renewal: the same product again after access ended;
@@ -143,8 +150,94 @@ class PaymentMismatch(ValueError):
     """A payment in another currency than the order's cannot be counted."""
 
 
+class StaleVersion(Exception):
+    """The order moved on since the version the client edited."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"the order is at version {current}")
+        self.current = current
+
+
+class Unchanged(Exception):
+    """The request changes nothing: nothing is written."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who the order is for, as OrderUpdated names them."""
+
+    id: UUID
+    name: str
+    email: str
+    phone: str | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The stages of the order's pipeline that its own rules move it to."""
+
+    pipeline_id: UUID | None = None
+    first_stage: UUID | None = None
+    on_full_payment: UUID | None = None
+    on_cancel: UUID | None = None
+
+
+@dataclass
+class Line:
+    """A product of the order, at its agreed price and terms, and the window last announced for it."""
+
+    id: UUID
+    product_id: UUID
+    product_title: str
+    price: Decimal
+    terms: AccessTerms
+    offer_id: UUID | None = None
+    offer_title: str | None = None
+    customised: bool = False
+    offer_version: int | None = None
+    position: int = 0
+    window: AccessWindow | None = None
+    # The overdue payment a suspended window was last announced with.
+    window_hold: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    """A confirmed payment counted towards the order."""
+
+    payment_id: UUID
+    amount: Decimal
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the order's history: who, what kind of change, and its details."""
+
+    actor: str
+    kind: str
+    details: dict[str, Any]
+
+
+# What OrderChanges may set, besides the version the client saw.
+EDITABLE = ("type", "managers", "tags", "comment", "contact_id", "discount", "pipeline_id", "stage_id", "status")
+# The card's fields a payment fact can change besides `paid` (net of refunds) and `access_suspended`.
+_MONEY_FIELDS = ("refunded", "payment_status", "stage_id", "paid_at")
+# Written when they change, never shown as an edit.
+_UNSHOWN = ("closed_at", "reopened_at")
+
+
 @dataclass
 class Order:
+    """The order aggregate: the card, its lines, the payments picture, the holds and the access windows.
+
+    Its methods apply one command or fact, keep every rule that ties those together, record the
+    history entries (`entries`, written when the order is saved) and return the events to announce.
+    `status` is the payment status, as it always was on this class; the order's own lifecycle
+    (active, cancelled, expired) is `state`.
+    """
+
     id: UUID
     account_id: UUID
     number: int
@@ -155,6 +248,32 @@ class Order:
     version: int = 1
     counted_payments: set[UUID] = field(default_factory=set)
     refunded: Decimal = Decimal(0)
+    contact: Contact | None = None
+    funnel: Funnel = field(default_factory=Funnel)
+    state: str = "active"
+    type: str = "regular"
+    managers: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    comment: str | None = None
+    subtotal: Decimal = Decimal(0)
+    discount: Decimal = Decimal(0)
+    discount_percent: Decimal | None = None
+    payment_status: str | None = None  # as last stored; None: derive it
+    paid_at: datetime | None = None
+    first_paid_at: datetime | None = None
+    # Overdue payments holding access closed, in their order of arrival, with what each PaymentOverdue said.
+    holds: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    closed_at: datetime | None = None
+    reopened_at: datetime | None = None
+    lines: list[Line] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)  # counted since loaded, to be saved
+    entries: list[Entry] = field(default_factory=list)  # history since loaded, to be saved
+
+    def __post_init__(self) -> None:
+        if self.payment_status is None:
+            self.payment_status = self.status.value
+
+    # --- the payments picture ------------------------------------------------------------
 
     @property
     def status(self) -> PaymentStatus:
@@ -172,11 +291,20 @@ class Order:
     def fully_paid(self) -> bool:
         return self.status in FULLY_PAID
 
+    @property
+    def pipeline_id(self) -> UUID | None:
+        return self.funnel.pipeline_id
+
+    @property
+    def access_suspended(self) -> bool:
+        return bool(self.holds)
+
     def record_refund(self, amount: Decimal, currency: str) -> None:
         """Money went back: it no longer counts as paid (never below nothing paid)."""
         if currency != self.currency:
             raise PaymentMismatch(f"refund in {currency} for an order in {self.currency}")
         self.refunded = min(self.refunded + amount, self.paid)
+        self.payment_status = self.status.value
         self.version += 1
 
     def record_payment(self, payment_id: UUID, amount: Decimal, currency: str) -> bool:
@@ -187,5 +315,276 @@ class Order:
             return False
         self.counted_payments.add(payment_id)
         self.paid += amount
+        self.payment_status = self.status.value
         self.version += 1
         return True
+
+    # --- payment facts -----------------------------------------------------------------------
+
+    def record_payment_succeeded(self, event: PaymentSucceeded, now: datetime) -> list[Event]:
+        """Money arrived: count it once, recompute the payment status, move the stage on full payment,
+        open access (or resume it, if this was the overdue payment holding it closed)."""
+        before, was_fully_paid = self._card(), self.fully_paid
+        if not self.record_payment(event.payment_id, event.amount, event.currency):
+            return []
+        if not was_fully_paid and self.fully_paid:
+            self.paid_at = event.paid_at
+            # Only an active order moves on: a cancelled one stays where cancelling put it.
+            if self.state == "active":
+                self.stage_id = self.funnel.on_full_payment or self.stage_id
+        # Every access window hangs on the first money received, whatever order the facts arrive in.
+        self.first_paid_at = min(self.first_paid_at or event.paid_at, event.paid_at)
+        self.received.append(Received(event.payment_id, event.amount, event.paid_at))
+        resumed = self._release(event.payment_id)
+        details: dict[str, Any] = {
+            "payment_id": str(event.payment_id), "amount": format(event.amount, "f"), "currency": event.currency,
+            "method": event.method, "payment_status": self.status.value,
+        }
+        if event.marked_by:
+            actor_name = event.marked_by
+            details.update(marked_by=event.marked_by, summary=f"marked paid by {event.marked_by}")
+        else:
+            actor_name = event.provider or SYSTEM
+            details["summary"] = f"paid through {event.provider}" if event.provider else "paid"
+        if event.provider:
+            details["provider"] = event.provider
+        self.entries.append(Entry(actor_name, "payment_received", details))
+        actor = Actor.of(event)
+        return [*self._announce_if_changed(actor, before),
+                *self.refresh_access(actor, "resumed" if resumed else "paid", now)]
+
+    def record_payment_refunded(self, event: PaymentRefunded, now: datetime) -> list[Event]:
+        before = self._card()
+        self.record_refund(event.amount, event.currency)
+        actor = Actor.of(event)
+        self.entries.append(Entry(actor.user, "payment_refunded", {
+            "payment_id": event.payment_id, "amount": event.amount, "currency": event.currency,
+            "payment_status": self.status.value}))
+        return [*self._announce_if_changed(actor, before), *self.refresh_access(actor, "refunded", now)]
+
+    def record_payment_overdue(self, event: PaymentOverdue, now: datetime) -> list[Event]:
+        """An overdue payment that closes access suspends every window until it is paid or cancelled."""
+        before, actor = self._card(), Actor.of(event)
+        self.entries.append(Entry(actor.user, "payment_overdue", {
+            "payment_id": event.payment_id, "amount": event.amount, "due_at": event.due_at,
+            "closes_access": event.closes_access}))
+        said = {"amount": format(event.amount, "f"), "currency": event.currency, "due_at": event.due_at.isoformat()}
+        if not (event.closes_access and self._hold(event.payment_id, said)):
+            return []
+        return [*self._announce_if_changed(actor, before), *self.refresh_access(actor, "overdue", now)]
+
+    def record_payment_cancelled(self, event: PaymentCancelled, now: datetime) -> list[Event]:
+        before, actor = self._card(), Actor.of(event)
+        self.entries.append(Entry(actor.user, "payment_cancelled", {
+            "payment_id": event.payment_id, "amount": event.amount}))
+        if not self._release(event.payment_id):
+            return []
+        return [*self._announce_if_changed(actor, before), *self.refresh_access(actor, "resumed", now)]
+
+    def _hold(self, payment_id: UUID, said: dict[str, Any]) -> bool:
+        """Whether the payment is a new hold; holds keep their order of arrival (the first one is shown)."""
+        if payment_id in self.holds:
+            return False
+        self.holds[payment_id] = said
+        return True
+
+    def _release(self, payment_id: UUID) -> bool:
+        return self.holds.pop(payment_id, None) is not None
+
+    def _card(self) -> tuple[Any, ...]:
+        return (self.version, self.net_paid, self.access_suspended, *(getattr(self, f) for f in _MONEY_FIELDS))
+
+    def _announce_if_changed(self, actor: Actor, before: tuple[Any, ...]) -> list[Event]:
+        """Payments and notifications keep the latest picture of the order: whatever a payment fact
+        changed on the card makes a new version and an OrderUpdated naming the fields."""
+        version, net_paid, suspended, *money = before
+        changed = [f for f, was in zip(_MONEY_FIELDS, money, strict=True) if getattr(self, f) != was]
+        if self.net_paid != net_paid:
+            changed.append("paid")
+        if self.access_suspended != suspended:
+            changed.append("access_suspended")
+        if not changed:
+            return []
+        if self.version == version:
+            self.version += 1
+        return [self.announced(actor, changed)]
+
+    # --- edits from the CRM ------------------------------------------------------------------
+
+    def claim(self, version: int) -> None:
+        """Every edit is of the version the client saw: of two edits of one version, one wins."""
+        if version != self.version:
+            raise StaleVersion(self.version)
+
+    def edit(
+        self, actor: Actor, version: int, given: dict[str, Any], *, now: datetime, contact: Contact | None = None,
+        placement: "tuple[UUID, UUID] | InvalidOrder | None" = None,
+    ) -> list[Event]:
+        """Apply the fields given (`EDITABLE`; `discount` as a Discount); `contact` is the one
+        `contact_id` names, if the school has it; `placement` where the pipeline and stage given
+        put the order (or why they cannot)."""
+        self.claim(version)
+        new_version = version + 1
+        current = self._fields()
+        new: dict[str, Any] = {}
+        for name in ("type", "managers", "tags", "comment", "contact_id"):
+            if name in given and given[name] != current[name]:
+                new[name] = given[name]
+        if "type" in new and new["type"] is None:
+            raise InvalidOrder("type", "an order has a type")
+        for name in ("managers", "tags"):
+            if name in new:
+                new[name] = list(dict.fromkeys(v.strip() for v in new[name] or [] if v.strip()))
+                if new[name] == list(current[name]):
+                    del new[name]
+        if "contact_id" in new and (new["contact_id"] is None or contact is None or contact.id != new["contact_id"]):
+            raise InvalidOrder("contact_id", f"no contact {new['contact_id']} in this school")
+        if "discount" in given:
+            discount = given["discount"]
+            if discount is None:
+                raise InvalidOrder("discount", "give an amount or a percent, 0 for none")
+            _, off, total = priced([line.price for line in self.lines], discount, self.currency)
+            if off != self.discount:
+                new["discount"] = off
+            if discount.percent != self.discount_percent:
+                new["discount_percent"] = discount.percent
+            if total != self.total:
+                new["total"] = total
+        placed = bool(given.keys() & {"pipeline_id", "stage_id"})
+        if placed:
+            if given.get("pipeline_id") is None and given.get("stage_id") is None:
+                raise InvalidOrder("stage_id", "give a stage, a pipeline, or both")
+            if isinstance(placement, InvalidOrder):
+                raise placement
+            assert placement is not None
+            pipeline_id, stage_id = placement
+            if pipeline_id != self.pipeline_id:
+                new["pipeline_id"] = pipeline_id
+            if stage_id != self.stage_id:
+                new["stage_id"] = stage_id
+        cancelling = given.get("status") == "cancelled" and self.state != "cancelled"
+        if cancelling:
+            new["status"] = "cancelled"
+            new["closed_at"] = now
+            # A cancelled order goes to its pipeline's cancel stage, unless placed in the same edit.
+            if not placed and self.funnel.on_cancel is not None and self.funnel.on_cancel != self.stage_id:
+                new["stage_id"] = self.funnel.on_cancel
+        # A cancelled or expired order taken back into work starts the funnel again, unless placed.
+        reopening = given.get("status") == "active" and self.state != "active"
+        if reopening:
+            new.update(status="active", closed_at=None, reopened_at=now)
+            if not placed and self.funnel.first_stage != self.stage_id:
+                new["stage_id"] = self.funnel.first_stage
+        if "total" in new:
+            new.update(self._settle(new["total"], now, may_move=not (placed or reopening or cancelling)))
+        if not new:
+            raise Unchanged()
+        shown = {k: v for k, v in new.items() if k not in _UNSHOWN}
+        self._apply(new)
+        if "contact_id" in new:
+            self.contact = contact
+        self.version = new_version
+        self.entries.append(Entry(actor.user, "reopened" if reopening else "updated", {
+            "version": self.version,
+            "changes": {k: {"before": current[k], "after": v} for k, v in shown.items()}}))
+        events: list[Event] = [self.announced(actor, [k.removesuffix("_id") if k == "contact_id" else k
+                                                      for k in shown])]
+        if cancelling:
+            events += self.refresh_access(actor, "cancelled", now)
+        if reopening:
+            events += self.refresh_access(actor, "resumed", now)
+        return events
+
+    def _settle(self, total: Decimal, now: datetime, *, may_move: bool = True) -> dict[str, Any]:
+        """What a new total changes besides itself: the payment status and, when it is the change that
+        makes the order fully paid, what a payment would have changed (paid_at, the on_full_payment stage).
+        Losing the full payment leaves the stage where it is."""
+        status = payment_status(total, self.paid, self.refunded).value
+        if status == self.payment_status:
+            return {}
+        values: dict[str, Any] = {"payment_status": status}
+        if becomes_fully_paid(str(self.payment_status), status):
+            values["paid_at"] = now
+            stage = self.funnel.on_full_payment
+            if may_move and self.state == "active" and stage is not None and stage != self.stage_id:
+                values["stage_id"] = stage
+        return values
+
+    def _fields(self) -> dict[str, Any]:
+        """The card's editable fields and their consequences, by the names the history gives them."""
+        return {
+            "type": self.type, "managers": self.managers, "tags": self.tags, "comment": self.comment,
+            "contact_id": self.contact.id if self.contact else None, "discount": self.discount,
+            "discount_percent": self.discount_percent, "total": self.total, "pipeline_id": self.pipeline_id,
+            "stage_id": self.stage_id, "status": self.state, "closed_at": self.closed_at,
+            "reopened_at": self.reopened_at, "payment_status": self.payment_status, "paid_at": self.paid_at,
+        }
+
+    def _apply(self, new: dict[str, Any]) -> None:
+        for name, value in new.items():
+            if name == "status":
+                self.state = value
+            elif name == "pipeline_id":
+                self.funnel = Funnel(pipeline_id=value)  # only placement changes it: its stages are then not needed
+            elif name == "contact_id":
+                pass  # `edit` takes the contact itself, which OrderUpdated describes
+            else:
+                setattr(self, name, value)
+
+    # --- what the order announces ------------------------------------------------------------
+
+    def announced(self, actor: Actor, changed: list[str]) -> OrderUpdated:
+        """OrderUpdated with the order as it now is."""
+        assert self.contact is not None
+        contact = self.contact
+        return actor.event(
+            OrderUpdated,
+            order_id=self.id, order_number=self.number, order_version=self.version, status=self.state,
+            contact_id=contact.id,
+            contact=ContactData(name=contact.name, email=contact.email, phone=contact.phone, locale=contact.locale),
+            currency=self.currency,
+            lines=[OrderLine(line_id=line.id, product_id=line.product_id, product_title=line.product_title,
+                             price=quantize(line.price, self.currency), offer_id=line.offer_id, access=line.terms)
+                   for line in self.lines],
+            discount=quantize(self.discount, self.currency), total=quantize(self.total, self.currency),
+            changed=sorted(set(changed)),
+        )
+
+    def window_of(self, terms: AccessTerms, now: datetime) -> AccessWindow | None:
+        return order_window(terms, first_paid_at=self.first_paid_at, held=self.access_suspended,
+                            order_status=self.state, payment_status=str(self.payment_status), now=now)
+
+    def _overdue(self, hold: UUID | None) -> dict[str, Any]:
+        """The overdue payment holding access, as its PaymentOverdue described it (if it did)."""
+        if hold is None:
+            return {}
+        said = self.holds.get(hold) or {}
+        if "amount" not in said:
+            return {"overdue_payment_id": hold}
+        currency = said.get("currency") or self.currency
+        return {"overdue_payment_id": hold, "overdue_amount": quantize(Decimal(said["amount"]), currency),
+                "currency": currency}
+
+    def refresh_access(self, actor: Actor, reason: str | None, now: datetime) -> list[Event]:
+        """Recompute every line's window; AccessChanged for each one that opened, moved or changed state.
+        Without a reason, the clock moved it: it opened (as paid for) or ended."""
+        events: list[Event] = []
+        for line in self.lines:
+            window = self.window_of(line.terms, now)
+            if window is None:
+                continue
+            # While suspended, the contact is told which payment to make; another one holding it is news too.
+            hold = next(iter(self.holds)) if window.status == "suspended" else None
+            if window == line.window and hold == line.window_hold:
+                continue
+            line.window, line.window_hold = window, hold
+            why = reason or ("expired" if window.status == "ended" else "paid")
+            if window.status == "suspended" and why == "resumed":
+                why = "overdue"  # one overdue payment was settled, another still holds access closed
+            events.append(actor.event(
+                AccessChanged, order_id=self.id, line_id=line.id, product_id=line.product_id,
+                product_title=line.product_title, contact_id=self.contact.id if self.contact else None,
+                status=window.status, starts_at=window.starts_at, ends_at=window.ends_at, terms=line.terms,
+                reason=why, **self._overdue(hold),
+            ))
+        return events
