@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..adapters import repository as repo
 from ..adapters.phones import to_e164
 from ..adapters.tables import outbox
+from ..adapters.unit_of_work import SqlPipelines
 from ..commands import ContactFields, NewOrder, PaymentFields
 from ..domain.catalog import check_line
 from ..domain.order import InvalidOrder, check_amount, check_plan, payment_status, priced
 from ..domain.zones import instant, terms_in_zone
 from .common import DEFAULT_SCHOOL_NAME, SYSTEM, Actor, discount_given, history, school_zone
+from .placement import place
 
 
 async def on_offer_opened(conn: AsyncConnection, event: OfferOpened) -> None:
@@ -89,7 +91,7 @@ async def create_order(
             if remembered[1] != fingerprint:
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
             return remembered[0]
-    pipeline_id, stage_id = await place(conn, account, command.pipeline_id, command.stage_id)
+    pipeline_id, stage_id = await place(SqlPipelines(conn), account, command.pipeline_id, command.stage_id)
     zone = await school_zone(conn, account, default_zone)
     titles, terms = [], []
     for n, line in enumerate(command.lines):
@@ -147,25 +149,6 @@ def _planned(payment: PaymentFields, zone: tzinfo) -> PlannedPayment:
             values[field] = instant(values[field], zone)
     return PlannedPayment(**values)
 
-
-async def place(
-    conn: AsyncConnection, account: UUID, pipeline_id: UUID | None, stage_id: UUID | None
-) -> tuple[UUID, UUID]:
-    """Where an order goes: the chosen pipeline and stage, or the default pipeline and its first stage."""
-    if pipeline_id is not None:
-        if await repo.pipeline_row(conn, account, pipeline_id) is None:
-            raise InvalidOrder("pipeline_id", f"no pipeline {pipeline_id} in this school")
-    if stage_id is not None:
-        stage = await repo.stage_row(conn, account, stage_id)
-        if stage is None:
-            raise InvalidOrder("stage_id", f"no stage {stage_id} in this school")
-        if pipeline_id is not None and stage.pipeline_id != pipeline_id:
-            raise InvalidOrder("stage_id", "the stage belongs to another pipeline")
-        return stage.pipeline_id, stage.id
-    if pipeline_id is not None:
-        stages = await repo.stages_of(conn, pipeline_id)
-        return pipeline_id, stages[0].id
-    return await repo.default_pipeline(conn, account)
 
 
 async def normalised_phone(conn: AsyncConnection, account: UUID, phone: str | None, field: str) -> str | None:

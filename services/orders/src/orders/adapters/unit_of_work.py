@@ -1,0 +1,93 @@
+"""One use case's transaction: its orders, the lookups it needs, its history rows and its events."""
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from contracts import Event
+from pydantic_core import to_jsonable_python
+from servicekit.inbox import claim
+from servicekit.outbox import add_to_outbox
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..domain.order import Contact
+from . import repository as repo
+from .orders import SqlOrders
+from .tables import contacts, outbox
+
+E = TypeVar("E", bound=Event)
+
+
+class SqlContacts:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def get(self, account_id: UUID, contact_id: UUID) -> Contact | None:
+        row = (await self.conn.execute(
+            select(contacts).where(contacts.c.account_id == account_id, contacts.c.id == contact_id))).first()
+        return None if row is None else Contact(row.id, row.name, row.email, row.phone, row.locale)
+
+
+class SqlPipelines:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def exists(self, account_id: UUID, pipeline_id: UUID) -> bool:
+        return await repo.pipeline_row(self.conn, account_id, pipeline_id) is not None
+
+    async def pipeline_of_stage(self, account_id: UUID, stage_id: UUID) -> UUID | None:
+        stage = await repo.stage_row(self.conn, account_id, stage_id)
+        return None if stage is None else stage.pipeline_id
+
+    async def first_stage(self, pipeline_id: UUID) -> UUID:
+        return await repo.first_stage(self.conn, pipeline_id)
+
+    async def default(self, account_id: UUID) -> tuple[UUID, UUID]:
+        return await repo.default_pipeline(self.conn, account_id)
+
+
+class SqlOutbox:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, *events: Event) -> None:
+        await add_to_outbox(self.conn, outbox, *events)
+
+
+class SqlUnitOfWork:
+    """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
+    error); a consumer's handler joins the one its inbox claim was made in."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.orders = SqlOrders(conn)
+        self.contacts = SqlContacts(conn)
+        self.pipelines = SqlPipelines(conn)
+        self.outbox = SqlOutbox(conn)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def begin(cls, engine: AsyncEngine) -> AsyncIterator["SqlUnitOfWork"]:
+        async with engine.begin() as conn:
+            yield cls(conn)
+
+    async def claim(self, consumer: str, event_id: UUID) -> bool:
+        """Record a consumed event; False if this consumer applied it already."""
+        return await claim(self.conn, consumer, event_id)
+
+    async def history(self, order_id: UUID, account_id: UUID, actor: str, kind: str, details: dict[str, Any]) -> None:
+        await repo.add_history(self.conn, order_id, account_id, actor, kind, to_jsonable_python(details))
+
+
+def joined(use_case: Callable[[SqlUnitOfWork, E], Awaitable[None]]) -> Callable[[AsyncConnection, E], Awaitable[None]]:
+    """A consumer's use case as servicekit's consumers call it: on the connection whose transaction
+    already holds the event's inbox claim."""
+
+    async def handler(conn: AsyncConnection, event: E) -> None:
+        await use_case(SqlUnitOfWork(conn), event)
+
+    handler.__name__ = handler.__qualname__ = use_case.__name__
+    handler.__doc__ = use_case.__doc__
+    return handler

@@ -1,0 +1,48 @@
+"""What a use case needs from the world: its orders, a few lookups, the history and the outbox.
+
+The adapters implement it over one PostgreSQL transaction; the unit tests over memory.
+"""
+
+from typing import Any, Protocol
+from uuid import UUID
+
+from contracts import Event
+
+from ..domain.order import Contact, Order
+
+
+class Orders(Protocol):
+    async def load(self, account_id: UUID, order_id: UUID, *, for_update: bool = True) -> Order | None: ...
+
+    async def lock(self, account_id: UUID, order_id: UUID) -> bool: ...
+
+    async def save(self, order: Order) -> None: ...
+
+
+class Contacts(Protocol):
+    async def get(self, account_id: UUID, contact_id: UUID) -> Contact | None: ...
+
+
+class Pipelines(Protocol):
+    async def exists(self, account_id: UUID, pipeline_id: UUID) -> bool: ...
+
+    async def pipeline_of_stage(self, account_id: UUID, stage_id: UUID) -> UUID | None: ...
+
+    async def first_stage(self, pipeline_id: UUID) -> UUID: ...
+
+    async def default(self, account_id: UUID) -> tuple[UUID, UUID]: ...
+
+
+class Outbox(Protocol):
+    async def add(self, *events: Event) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    orders: Orders
+    contacts: Contacts
+    pipelines: Pipelines
+    outbox: Outbox
+
+    async def history(
+        self, order_id: UUID, account_id: UUID, actor: str, kind: str, details: dict[str, Any]
+    ) -> None: ...
