@@ -6,6 +6,7 @@ from contracts import AccessChanged, OfferCopyRequested, OrderCreated, OrderUpda
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
+from .adapters.unit_of_work import SqlUnitOfWork
 from .entrypoints import http, http_crm, subscribers
 from .workers import clock
 from .settings import Settings
@@ -15,7 +16,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return build_app(
+    app = build_app(
         name="orders",
         settings=settings,
         routers=[http.router, http_crm.router],
@@ -24,3 +25,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workers=[clock.ClockWorker],
         description="Contacts, orders, pipelines and order history.",
     )
+    # The routes' use cases each run in one unit of work: its own transaction on the app's engine.
+    app.state.unit_of_work = SqlUnitOfWork.begin
+    return app

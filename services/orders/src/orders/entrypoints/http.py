@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
 from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
-from .common import CurrentActor, DefaultZone, IfMatch, etag, invalid, problems, version_of
+from .common import CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, etag, invalid, problems, version_of
 
 router = APIRouter(tags=["orders"])
 
@@ -161,11 +161,17 @@ async def get_order(id_or_number: str, account: AccountId, engine: EngineDep, re
 
 @router.patch("/orders/{id_or_number}")
 async def edit_order(
-    id_or_number: str, changes: OrderChanges, actor: CurrentActor, engine: EngineDep, if_match: IfMatch = None,
+    id_or_number: str, changes: OrderChanges, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, changes.version)
-    await _write(engine, service.edit_order, actor, order_id, version, changes)
+    with problems():
+        try:
+            async with unit_of_work() as uow:
+                await service.edit_order(uow, actor, order_id, version, changes)
+        except service.Unchanged:
+            pass
     return await _card_response(engine, actor.account_id, order_id)
 
 

@@ -1,58 +1,30 @@
-"""What every use case shares: who acts, the errors they raise, and the facts they announce."""
+"""What the use cases not yet on the order aggregate share: the facts they announce from the order's rows.
 
-from dataclasses import dataclass
+Who acts and the errors they raise are the domain's (domain.actor, domain.order), named here as before."""
+
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
-from contracts import AccessChanged, AccessTerms, ContactData, Event, OrderLine, OrderUpdated, quantize, utcnow
+from contracts import AccessChanged, AccessTerms, ContactData, OrderLine, OrderUpdated, quantize, utcnow
 from pydantic_core import to_jsonable_python
 from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
 from ..adapters.tables import outbox
-from ..domain.access import AccessWindow, access_window
-from ..domain.order import Discount
+from ..domain.access import AccessWindow, order_window
+# Who acts and the use cases' errors, still imported from here by the use cases on the rows.
+from ..domain.actor import SYSTEM, Actor  # noqa: F401
+from ..domain.order import Discount, StaleVersion, Unchanged  # noqa: F401
 from ..domain.zones import zone_named
 
-SYSTEM = "system"
 DEFAULT_SCHOOL_NAME = "Online school"
-
-E = TypeVar("E", bound=Event)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts (a user id, or "system" for consequences of events), for which school, in which flow."""
-
-    account_id: UUID
-    user: str
-    correlation_id: UUID
-    causation_id: UUID | None = None
-
-    @classmethod
-    def of(cls, event: Event, user: str = SYSTEM) -> "Actor":
-        return cls(event.account_id, user, event.correlation_id, event.event_id)
-
-    def event(self, kind: type[E], **payload: Any) -> E:
-        return kind(account_id=self.account_id, correlation_id=self.correlation_id, causation_id=self.causation_id,
-                    **payload)
 
 
 class NotFound(Exception):
     pass
-
-
-class StaleVersion(Exception):
-    def __init__(self, current: int) -> None:
-        super().__init__(f"the order is at version {current}")
-        self.current = current
-
-
-class Unchanged(Exception):
-    """The request changes nothing: nothing is written."""
 
 
 def discount_given(given: Any) -> Discount:
@@ -111,10 +83,8 @@ async def announce_update(conn: AsyncConnection, actor: Actor, order_id: UUID, c
 
 
 def window_of(order: Any, terms: AccessTerms, now: datetime) -> AccessWindow | None:
-    return access_window(
-        terms, first_paid_at=order.first_paid_at, now=now, suspended=bool(order.access_holds),
-        revoked=order.status == "cancelled" or order.payment_status == "refunded",
-    )
+    return order_window(terms, first_paid_at=order.first_paid_at, held=bool(order.access_holds),
+                        order_status=order.status, payment_status=order.payment_status, now=now)
 
 
 def overdue_of(order: Any, hold: UUID | None) -> dict[str, Any]:
@@ -167,3 +137,4 @@ async def school_zone(conn: AsyncConnection, account_id: UUID, default: tzinfo) 
     """The zone the school's dates are typed in: its own, else the deployment's (domain.zones)."""
     school = await repo.school(conn, account_id)
     return zone_named(school.time_zone if school else None, default)
+

@@ -1,4 +1,6 @@
-"""Edits of an order from the CRM: each one versioned, recorded with who and when, and announced."""
+"""Edits of an order from the CRM: each one versioned, recorded with who and when, and announced.
+
+The card's edit runs on the order aggregate; the line edits still on the order's rows."""
 
 from datetime import tzinfo
 from typing import Any
@@ -12,92 +14,40 @@ from ..adapters import repository as repo
 from ..adapters.tables import outbox
 from ..commands import LineChanges, NewLine, OrderChanges
 from ..domain.catalog import check_line
-from ..domain.order import InvalidOrder, becomes_fully_paid, check_amount, payment_status, priced
+from ..domain.order import EDITABLE, InvalidOrder, becomes_fully_paid, check_amount, payment_status, priced
 from ..domain.zones import terms_in_zone
 from .common import (
-    Actor, Unchanged, announce_update, claim, discount_given, discount_kept, history, plain, refresh_access,
+    Actor, NotFound, Unchanged, announce_update, claim, discount_given, discount_kept, history, plain, refresh_access,
     school_zone,
 )
-from .intake import place
+from .placement import place
+from .unit_of_work import UnitOfWork
 
 COPY_SUFFIX = " (Copy system)"
 
 
-async def edit_order(conn: AsyncConnection, actor: Actor, order_id: UUID, version: int, changes: OrderChanges) -> None:
-    order = await claim(conn, actor, order_id, version)
-    given = changes.model_fields_set - {"version"}
-    new: dict[str, Any] = {}
-    for field in ("type", "managers", "tags", "comment", "contact_id"):
-        if field in given and getattr(changes, field) != getattr(order, field):
-            new[field] = getattr(changes, field)
-    if "type" in new and new["type"] is None:
-        raise InvalidOrder("type", "an order has a type")
-    for field in ("managers", "tags"):
-        if field in new:
-            if new[field] is None:
-                new[field] = []
-            new[field] = list(dict.fromkeys(v.strip() for v in new[field] if v.strip()))
-            if new[field] == list(getattr(order, field)):
-                del new[field]
-    if "contact_id" in new:
-        if new["contact_id"] is None or await repo.contact_row(conn, actor.account_id, new["contact_id"]) is None:
-            raise InvalidOrder("contact_id", f"no contact {new['contact_id']} in this school")
-    if "discount" in given:
-        if changes.discount is None:
-            raise InvalidOrder("discount", "give an amount or a percent, 0 for none")
-        discount = discount_given(changes.discount)
-        lines = await repo.lines_of(conn, order_id)
-        _, off, total = priced([line.price for line in lines], discount, order.currency)
-        if off != order.discount:
-            new["discount"] = off
-        if discount.percent != order.discount_percent:
-            new["discount_percent"] = discount.percent
-        if total != order.total:
-            new["total"] = total
-    placed = bool(given & {"pipeline_id", "stage_id"})
-    if placed:
-        pipeline_id = changes.pipeline_id if "pipeline_id" in given else None
-        stage_id = changes.stage_id if "stage_id" in given else None
-        if pipeline_id is None and stage_id is None:
-            raise InvalidOrder("stage_id", "give a stage, a pipeline, or both")
-        if pipeline_id is None:
-            pipeline_id = order.pipeline_id
-        pipeline_id, stage_id = await place(conn, actor.account_id, pipeline_id, stage_id)
-        if pipeline_id != order.pipeline_id:
-            new["pipeline_id"] = pipeline_id
-        if stage_id != order.stage_id:
-            new["stage_id"] = stage_id
-    cancelling = changes.status == "cancelled" and order.status != "cancelled"
-    if cancelling:
-        new["status"] = "cancelled"
-        new["closed_at"] = utcnow()
-        if not placed:
-            cancel_stage = await repo.cancel_stage(conn, new.get("pipeline_id", order.pipeline_id))
-            if cancel_stage is not None and cancel_stage != order.stage_id:
-                new["stage_id"] = cancel_stage
-    # A cancelled or expired order taken back into work starts the funnel again, unless placed.
-    reopening = changes.status == "active" and order.status != "active"
-    if reopening:
-        new.update(status="active", closed_at=None, reopened_at=utcnow())
-        if not placed:
-            first = await repo.first_stage(conn, order.pipeline_id)
-            if first != order.stage_id:
-                new["stage_id"] = first
-    if "total" in new:
-        new.update(await _settle(conn, order, new["total"], may_move=not (placed or reopening or cancelling)))
-    if not new:
-        raise Unchanged()
-    await repo.update_order(conn, order_id, **new)
-    shown = {k: v for k, v in new.items() if k not in ("closed_at", "reopened_at")}
-    await history(conn, actor, order_id, "reopened" if reopening else "updated", {
-        "version": order.version, "changes": {k: {"before": plain(getattr(order, k)), "after": plain(v)}
-                                              for k, v in shown.items()}})
-    changed = [k.removesuffix("_id") if k in ("contact_id",) else k for k in shown]
-    await announce_update(conn, actor, order_id, changed)
-    if cancelling:
-        await refresh_access(conn, actor, order_id, "cancelled")
-    if reopening:
-        await refresh_access(conn, actor, order_id, "resumed")
+async def edit_order(uow: UnitOfWork, actor: Actor, order_id: UUID, version: int, changes: OrderChanges) -> None:
+    """Load the order, find what the request names (its contact, its place in the funnel), edit, save."""
+    order = await uow.orders.load(actor.account_id, order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    order.claim(version)  # a stale edit is told so before anything else is looked at
+    given = {name: getattr(changes, name) for name in changes.model_fields_set & set(EDITABLE)}
+    if given.get("discount") is not None:
+        given["discount"] = discount_given(given["discount"])
+    contact = None
+    if given.get("contact_id") is not None and order.contact is not None and given["contact_id"] != order.contact.id:
+        contact = await uow.contacts.get(actor.account_id, given["contact_id"])
+    placement: tuple[UUID, UUID] | InvalidOrder | None = None
+    if given.get("pipeline_id") is not None or given.get("stage_id") is not None:
+        try:
+            placement = await place(uow.pipelines, actor.account_id, given.get("pipeline_id") or order.pipeline_id,
+                                    given.get("stage_id"))
+        except InvalidOrder as exc:  # refused where the edit's rules reach it, after the fields before it
+            placement = exc
+    events = order.edit(actor, version, given, now=utcnow(), contact=contact, placement=placement)
+    await uow.orders.save(order)
+    await uow.outbox.add(*events)
 
 
 async def _settle(conn: AsyncConnection, order: Any, total: Any, *, may_move: bool = True) -> dict[str, Any]:
