@@ -1,0 +1,141 @@
+"""An in-memory unit of work, so the use cases run without a database; and an order to start from."""
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from contracts import AccessTerms, Event
+from orders.domain.order import Contact, Funnel, Line, Order, StaleVersion
+
+
+class MemoryOrders:
+    """Loads hand out copies, so a use case that fails half-way leaves what was saved untouched."""
+
+    def __init__(self) -> None:
+        self.saved: dict[uuid.UUID, Order] = {}
+        self.history: list[tuple[uuid.UUID, str, str, dict[str, Any]]] = []
+        self.payments: list[uuid.UUID] = []
+        self.saves = 0
+
+    def add(self, order: Order) -> Order:
+        self.saved[order.id] = copy.deepcopy(order)
+        return order
+
+    async def load(self, account_id: uuid.UUID, order_id: uuid.UUID, *, for_update: bool = True) -> Order | None:
+        order = self.saved.get(order_id)
+        if order is None or order.account_id != account_id:
+            return None
+        loaded = copy.deepcopy(order)
+        loaded.loaded_version = order.version  # type: ignore[attr-defined]
+        return loaded
+
+    async def lock(self, account_id: uuid.UUID, order_id: uuid.UUID) -> bool:
+        order = self.saved.get(order_id)
+        return order is not None and order.account_id == account_id
+
+    async def save(self, order: Order) -> None:
+        if self.saved[order.id].version != order.loaded_version:  # type: ignore[attr-defined]
+            raise StaleVersion(self.saved[order.id].version)
+        self.saves += 1
+        self.history += [(order.id, e.actor, e.kind, e.details) for e in order.entries]
+        self.payments += [p.payment_id for p in order.received]
+        order.entries.clear()
+        order.received.clear()
+        self.saved[order.id] = copy.deepcopy(order)
+        order.loaded_version = order.version  # type: ignore[attr-defined]
+
+
+@dataclass
+class MemoryContacts:
+    known: dict[uuid.UUID, tuple[uuid.UUID, Contact]] = field(default_factory=dict)
+
+    async def get(self, account_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
+        found = self.known.get(contact_id)
+        return found[1] if found and found[0] == account_id else None
+
+
+@dataclass
+class MemoryPipelines:
+    # pipeline id -> (account, its stages in order)
+    known: dict[uuid.UUID, tuple[uuid.UUID, list[uuid.UUID]]] = field(default_factory=dict)
+
+    async def exists(self, account_id: uuid.UUID, pipeline_id: uuid.UUID) -> bool:
+        return pipeline_id in self.known and self.known[pipeline_id][0] == account_id
+
+    async def pipeline_of_stage(self, account_id: uuid.UUID, stage_id: uuid.UUID) -> uuid.UUID | None:
+        return next((p for p, (a, stages) in self.known.items() if a == account_id and stage_id in stages), None)
+
+    async def first_stage(self, pipeline_id: uuid.UUID) -> uuid.UUID:
+        return self.known[pipeline_id][1][0]
+
+    async def default(self, account_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+        raise AssertionError("an edit never asks for the default pipeline")
+
+
+@dataclass
+class MemoryOutbox:
+    events: list[Event] = field(default_factory=list)
+
+    async def add(self, *events: Event) -> None:
+        self.events += events
+
+    def of(self, kind: type[Event]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+class MemoryUnitOfWork:
+    def __init__(self) -> None:
+        self.orders = MemoryOrders()
+        self.contacts = MemoryContacts()
+        self.pipelines = MemoryPipelines()
+        self.outbox = MemoryOutbox()
+
+    async def history(
+        self, order_id: uuid.UUID, account_id: uuid.UUID, actor: str, kind: str, details: dict[str, Any]
+    ) -> None:
+        self.orders.history.append((order_id, actor, kind, details))
+
+
+@dataclass(frozen=True)
+class School:
+    account: uuid.UUID
+    pipeline: uuid.UUID
+    stages: tuple[uuid.UUID, ...]  # new, in progress, paid (on full payment), cancelled (on cancel)
+
+    @property
+    def funnel(self) -> Funnel:
+        return Funnel(self.pipeline, self.stages[0], self.stages[2], self.stages[3])
+
+
+@pytest.fixture
+def uow() -> MemoryUnitOfWork:
+    return MemoryUnitOfWork()
+
+
+@pytest.fixture
+def school(uow: MemoryUnitOfWork) -> School:
+    school = School(uuid.uuid4(), uuid.uuid4(), tuple(uuid.uuid4() for _ in range(4)))
+    uow.pipelines.known[school.pipeline] = (school.account, list(school.stages))
+    return school
+
+
+@pytest.fixture
+def new_order(uow: MemoryUnitOfWork, school: School):
+    """`new_order(**fields)`: an unpaid order of two lines (600 + 400 UAH), saved in the unit of work."""
+
+    def make(**fields: Any) -> Order:
+        contact = Contact(uuid.uuid4(), "Olena", "olena@example.com", None, "uk")
+        uow.contacts.known[contact.id] = (school.account, contact)
+        lines = [Line(uuid.uuid4(), uuid.uuid4(), f"Course {n}", Decimal(price), AccessTerms(), position=n)
+                 for n, price in enumerate(("600.0000", "400.0000"))]
+        values: dict[str, Any] = {
+            "id": uuid.uuid4(), "account_id": school.account, "number": 7, "currency": "UAH",
+            "subtotal": Decimal("1000.0000"), "total": Decimal("1000.0000"), "contact": contact,
+            "funnel": school.funnel, "stage_id": school.stages[0], "lines": lines, **fields,
+        }
+        return uow.orders.add(Order(**values))
+
+    return make
