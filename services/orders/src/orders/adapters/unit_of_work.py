@@ -12,6 +12,7 @@ from servicekit.outbox import add_to_outbox
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ..domain.catalog import CatalogProduct
 from ..domain.order import Contact
 from . import repository as repo
 from .orders import SqlOrders
@@ -48,6 +49,23 @@ class SqlPipelines:
         return await repo.default_pipeline(self.conn, account_id)
 
 
+class SqlCatalog:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def product(self, account_id: UUID, product_id: UUID) -> CatalogProduct | None:
+        return await repo.catalog_product(self.conn, account_id, product_id)
+
+
+class SqlSchools:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def time_zone(self, account_id: UUID) -> str | None:
+        school = await repo.school(self.conn, account_id)
+        return school.time_zone if school else None
+
+
 class SqlOutbox:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -65,6 +83,8 @@ class SqlUnitOfWork:
         self.orders = SqlOrders(conn)
         self.contacts = SqlContacts(conn)
         self.pipelines = SqlPipelines(conn)
+        self.catalog = SqlCatalog(conn)
+        self.schools = SqlSchools(conn)
         self.outbox = SqlOutbox(conn)
 
     @classmethod

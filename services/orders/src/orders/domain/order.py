@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Literal, NamedTuple
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from contracts import (
-    CURRENCY_EXPONENTS, MAX_AMOUNT, AccessChanged, AccessTerms, ContactData, Event, OrderLine, OrderUpdated,
-    PaymentCancelled, PaymentOverdue, PaymentRefunded, PaymentSucceeded, check_currency, check_scale, quantize,
+    CURRENCY_EXPONENTS, MAX_AMOUNT, AccessChanged, AccessTerms, ContactData, Event, OfferCopyLine, OfferCopyRequested,
+    OrderLine, OrderUpdated, PaymentCancelled, PaymentOverdue, PaymentRefunded, PaymentSucceeded, check_currency,
+    check_scale, quantize,
 )
 
 from .access import AccessWindow, order_window
@@ -224,8 +225,17 @@ class Entry:
 EDITABLE = ("type", "managers", "tags", "comment", "contact_id", "discount", "pipeline_id", "stage_id", "status")
 # The card's fields a payment fact can change besides `paid` (net of refunds) and `access_suspended`.
 _MONEY_FIELDS = ("refunded", "payment_status", "stage_id", "paid_at")
+# The title of the system copy of an offer whose terms an order changed.
+COPY_SUFFIX = " (Copy system)"
 # Written when they change, never shown as an edit.
 _UNSHOWN = ("closed_at", "reopened_at")
+
+
+def _shown(before: dict[str, Any], settled: dict[str, Any]) -> dict[str, Any]:
+    """A line edit's consequences for the order, for its history entry."""
+    if not settled:
+        return {}
+    return {"order_changes": {k: {"before": before[k], "after": v} for k, v in settled.items()}}
 
 
 @dataclass
@@ -494,6 +504,128 @@ class Order:
         if reopening:
             events += self.refresh_access(actor, "resumed", now)
         return events
+
+    # --- its lines ---------------------------------------------------------------------------
+
+    def line(self, line_id: UUID) -> Line:
+        found = next((line for line in self.lines if line.id == line_id), None)
+        if found is None:
+            raise InvalidOrder("line_id", f"no line {line_id} in this order")
+        return found
+
+    @property
+    def discount_rule(self) -> Discount:
+        """Its percent, when a manager gave one (the amount then follows the lines), else its amount."""
+        if self.discount_percent is not None:
+            return Discount("percent", self.discount_percent)
+        return Discount("amount", self.discount)
+
+    def add_line(
+        self, actor: Actor, version: int, *, line_id: UUID, product_id: UUID, product_title: str, price: Decimal,
+        terms: AccessTerms, offer_id: UUID | None, offer_title: str | None, now: datetime,
+    ) -> list[Event]:
+        """A product of the catalog (checked by the caller, with the terms in the school's zone)."""
+        self.claim(version)
+        check_amount("price", price, self.currency)
+        settled, before = self._reprice([*(line.price for line in self.lines), price], now)
+        self.lines.append(Line(line_id, product_id, product_title, price, terms, offer_id=offer_id,
+                               offer_title=offer_title, position=max((n.position for n in self.lines), default=-1) + 1))
+        self.version = version + 1
+        self.entries.append(Entry(actor.user, "line_added", {
+            "version": self.version, "line_id": line_id, "product_id": product_id, "product_title": product_title,
+            "price": price, **_shown(before, settled)}))
+        return [self.announced(actor, ["lines", "total", *settled]), *self.refresh_access(actor, "terms_changed", now)]
+
+    def edit_line(
+        self, actor: Actor, version: int, line_id: UUID, given: dict[str, Any], *, now: datetime,
+        terms: "AccessTerms | InvalidOrder | None" = None,
+    ) -> list[Event]:
+        """Apply the line's fields given; `terms` are the new access terms in the school's zone, checked
+        against the catalog by the caller (or why they cannot be taken)."""
+        self.claim(version)
+        line = self.line(line_id)
+        was = {"product_title": line.product_title, "price": line.price, "access": line.terms.model_dump(mode="json")}
+        new: dict[str, Any] = {}
+        if given.get("product_title") and given["product_title"] != line.product_title:
+            new["product_title"] = given["product_title"]
+        if "price" in given:
+            if given["price"] is None:
+                raise InvalidOrder("price", "give an amount")
+            check_amount("price", given["price"], self.currency)
+            if given["price"] != line.price:
+                new["price"] = given["price"]
+        if "access" in given:
+            if given["access"] is None:
+                raise InvalidOrder("access", "give the access terms")
+            if isinstance(terms, InvalidOrder):
+                raise terms
+            assert terms is not None
+            if terms.model_dump(mode="json") != was["access"]:
+                new["access"] = terms.model_dump(mode="json")
+        if not new:
+            raise Unchanged()
+        line.product_title = new.get("product_title", line.product_title)
+        line.price = new.get("price", line.price)
+        if "access" in new:
+            assert terms is not None
+            line.terms = terms
+        settled, before = self._reprice([n.price for n in self.lines], now) if "price" in new else ({}, {})
+        self.version = version + 1
+        details: dict[str, Any] = {
+            "version": self.version, "line_id": line_id,
+            "changes": {k: {"before": was[k], "after": v} for k, v in new.items()}, **_shown(before, settled)}
+        events: list[Event] = []
+        if (new.keys() & {"price", "access"}) and line.offer_id is not None and not line.customised:
+            copy_requested, details["offer_copy"] = self._copy_offer(actor, line.offer_id, line.offer_title)
+            events.append(copy_requested)
+        self.entries.append(Entry(actor.user, "line_updated", details))
+        events.append(self.announced(actor, ["lines", *(["total"] if "price" in new else []), *settled]))
+        if "access" in new:
+            events += self.refresh_access(actor, "terms_changed", now)
+        return events
+
+    def remove_line(self, actor: Actor, version: int, line_id: UUID, now: datetime) -> list[Event]:
+        self.claim(version)
+        line = self.line(line_id)
+        if len(self.lines) == 1:
+            raise InvalidOrder("line_id", "an order keeps at least one line")
+        self.lines.remove(line)
+        settled, before = self._reprice([n.price for n in self.lines], now)
+        self.version = version + 1
+        self.entries.append(Entry(actor.user, "line_removed", {
+            "version": self.version, "line_id": line_id, "product_id": line.product_id,
+            "product_title": line.product_title, "price": line.price, **_shown(before, settled)}))
+        return [self.announced(actor, ["lines", "total", *settled])]
+
+    def _reprice(self, prices: list[Decimal], now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+        """New totals from the lines' prices; what else that changed (a percent discount's amount, which
+        follows the new subtotal, and what `_settle` says), and what those fields were."""
+        try:
+            subtotal, off, total = priced(prices, self.discount_rule, self.currency)
+        except InvalidOrder as exc:
+            raise InvalidOrder("price", f"{exc.message}; lower the discount first") from None
+        settled: dict[str, Any] = {"discount": off} if off != self.discount else {}
+        settled.update(self._settle(total, now))
+        current = self._fields()
+        before = {k: current[k] for k in settled}
+        self.subtotal, self.total = subtotal, total
+        self._apply(settled)
+        return settled, before
+
+    def _copy_offer(self, actor: Actor, offer_id: UUID, offer_title: str | None) -> tuple[Event, dict[str, Any]]:
+        """The order's terms now differ from the offer's: ask offers for a system copy holding them, and
+        point the order's lines of that offer at it, so later changes of the offer no longer reach them."""
+        copy_id = uuid4()
+        lines = [line for line in self.lines if line.offer_id == offer_id and not line.customised]
+        title = f"{offer_title or 'Offer'}{COPY_SUFFIX}"
+        for line in lines:
+            line.offer_id, line.offer_title, line.customised = copy_id, title, True
+        requested = actor.event(
+            OfferCopyRequested, copy_id=copy_id, source_offer_id=offer_id, order_id=self.id, order_number=self.number,
+            lines=[OfferCopyLine(product_id=line.product_id, price=quantize(line.price, self.currency),
+                                 access=line.terms) for line in lines],
+        )
+        return requested, {"source_offer_id": offer_id, "copy_id": copy_id, "title": title}
 
     def _settle(self, total: Decimal, now: datetime, *, may_move: bool = True) -> dict[str, Any]:
         """What a new total changes besides itself: the payment status and, when it is the change that

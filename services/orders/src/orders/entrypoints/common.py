@@ -16,7 +16,7 @@ from servicekit.http import CurrentCaller, Problem, current_correlation_id
 from ..domain.order import InvalidOrder
 from ..domain.pipeline import InvalidPipeline, PipelineKept
 from ..service import Actor, EmailTaken, IdempotencyKeyReused, NotFound, StaleVersion
-from ..service.unit_of_work import UnitOfWork
+from ..service.unit_of_work import UnitOfWork as UnitOfWorkPort
 
 
 def _actor(caller: CurrentCaller) -> Actor:
@@ -30,12 +30,15 @@ def _default_zone(request: Request) -> tzinfo:
     return ZoneInfo(request.app.state.settings.default_time_zone)  # checked by Settings at start
 
 
-def _unit_of_work(request: Request) -> Callable[[], AbstractAsyncContextManager[UnitOfWork]]:
+# `async with unit_of_work() as uow`: one use case's transaction, committed when the block ends.
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWorkPort]]
+
+
+def _unit_of_work(request: Request) -> UnitOfWorkFactory:
     return partial(request.app.state.unit_of_work, request.app.state.engine)
 
 
-# `async with unit_of_work() as uow`: one use case's transaction, committed when the block ends.
-UnitOfWorkDep = Annotated[Callable[[], AbstractAsyncContextManager[UnitOfWork]], Depends(_unit_of_work)]
+UnitOfWorkDep = Annotated[UnitOfWorkFactory, Depends(_unit_of_work)]
 
 # The zone dates are typed in for a school that named none of its own (domain.zones).
 DefaultZone = Annotated[tzinfo, Depends(_default_zone)]

@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
 from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
-from .common import CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, etag, invalid, problems, version_of
+from .common import (
+    CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, UnitOfWorkFactory, etag, invalid, problems, version_of,
+)
 
 router = APIRouter(tags=["orders"])
 
@@ -166,20 +168,16 @@ async def edit_order(
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, changes.version)
-    with problems():
-        try:
-            async with unit_of_work() as uow:
-                await service.edit_order(uow, actor, order_id, version, changes)
-        except service.Unchanged:
-            pass
+    await _write(unit_of_work, service.edit_order, actor, order_id, version, changes)
     return await _card_response(engine, actor.account_id, order_id)
 
 
-async def _write(engine: AsyncEngine, use_case: Any, *args: Any) -> Any:
+async def _write(unit_of_work: UnitOfWorkFactory, use_case: Any, *args: Any) -> Any:
+    """An edit in its own unit of work; one that changes nothing has written nothing."""
     with problems():
         try:
-            async with engine.begin() as conn:
-                return await use_case(conn, *args)
+            async with unit_of_work() as uow:
+                return await use_case(uow, *args)
         except service.Unchanged:
             return None
 
@@ -187,32 +185,32 @@ async def _write(engine: AsyncEngine, use_case: Any, *args: Any) -> Any:
 @router.post("/orders/{id_or_number}/lines", status_code=201)
 async def add_line(
     id_or_number: str, command: NewLine, actor: CurrentActor, engine: EngineDep, zone: DefaultZone,
-    if_match: IfMatch = None,
+    unit_of_work: UnitOfWorkDep, if_match: IfMatch = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, command.version)
-    await _write(engine, service.add_line, actor, order_id, version, command, zone)
+    await _write(unit_of_work, service.add_line, actor, order_id, version, command, zone)
     return await _card_response(engine, actor.account_id, order_id, status=201)
 
 
 @router.patch("/orders/{id_or_number}/lines/{line_id}")
 async def edit_line(
     id_or_number: str, line_id: UUID, changes: LineChanges, actor: CurrentActor, engine: EngineDep,
-    zone: DefaultZone, if_match: IfMatch = None,
+    zone: DefaultZone, unit_of_work: UnitOfWorkDep, if_match: IfMatch = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, changes.version)
-    await _write(engine, service.edit_line, actor, order_id, line_id, version, changes, zone)
+    await _write(unit_of_work, service.edit_line, actor, order_id, line_id, version, changes, zone)
     return await _card_response(engine, actor.account_id, order_id)
 
 
 @router.delete("/orders/{id_or_number}/lines/{line_id}")
 async def remove_line(
-    id_or_number: str, line_id: UUID, actor: CurrentActor, engine: EngineDep, if_match: IfMatch = None,
-    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
+    id_or_number: str, line_id: UUID, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep,
+    if_match: IfMatch = None, version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
-    await _write(engine, service.remove_line, actor, order_id, line_id, version_of(if_match, version))
+    await _write(unit_of_work, service.remove_line, actor, order_id, line_id, version_of(if_match, version))
     return await _card_response(engine, actor.account_id, order_id)
 
 

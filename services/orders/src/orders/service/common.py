@@ -34,30 +34,12 @@ def discount_given(given: Any) -> Discount:
     return Discount(given.kind, given.value)
 
 
-def discount_kept(order: Any) -> Discount:
-    """The discount an order row holds: its percent, when a manager gave one, else its amount."""
-    if order.discount_percent is not None:
-        return Discount("percent", order.discount_percent)
-    return Discount("amount", order.discount)
-
-
 def plain(value: Any) -> Any:
     return to_jsonable_python(value)
 
 
 async def history(conn: AsyncConnection, actor: Actor, order_id: UUID, kind: str, details: dict[str, Any]) -> None:
     await repo.add_history(conn, order_id, actor.account_id, actor.user, kind, plain(details))
-
-
-async def claim(conn: AsyncConnection, actor: Actor, order_id: UUID, version: int) -> Any:
-    """The order, at its next version, if `version` is still the current one."""
-    row = await repo.claim_version(conn, actor.account_id, order_id, version)
-    if row is None:
-        current = await repo.lock_order(conn, actor.account_id, order_id)
-        if current is None:
-            raise NotFound(f"no order {order_id}")
-        raise StaleVersion(current.version)
-    return row
 
 
 async def announce_update(conn: AsyncConnection, actor: Actor, order_id: UUID, changed: list[str]) -> None:

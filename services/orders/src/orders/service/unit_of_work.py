@@ -8,6 +8,7 @@ from uuid import UUID
 
 from contracts import Event
 
+from ..domain.catalog import CatalogProduct
 from ..domain.order import Contact, Order
 
 
@@ -33,6 +34,16 @@ class Pipelines(Protocol):
     async def default(self, account_id: UUID) -> tuple[UUID, UUID]: ...
 
 
+class Catalog(Protocol):
+    async def product(self, account_id: UUID, product_id: UUID) -> CatalogProduct | None: ...
+
+
+class Schools(Protocol):
+    async def time_zone(self, account_id: UUID) -> str | None:
+        """The IANA zone the school named, if it did."""
+        ...
+
+
 class Outbox(Protocol):
     async def add(self, *events: Event) -> None: ...
 
@@ -41,6 +52,8 @@ class UnitOfWork(Protocol):
     orders: Orders
     contacts: Contacts
     pipelines: Pipelines
+    catalog: Catalog
+    schools: Schools
     outbox: Outbox
 
     async def history(
