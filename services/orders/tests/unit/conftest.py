@@ -36,6 +36,21 @@ class MemoryOrders:
         order = self.saved.get(order_id)
         return order is not None and order.account_id == account_id
 
+    async def following_offer(self, account_id: uuid.UUID, offer_id: uuid.UUID) -> list[uuid.UUID]:
+        return sorted(o.id for o in self.saved.values() if o.account_id == account_id
+                      and any(line.offer_id == offer_id and not line.customised for line in o.lines))
+
+    async def active_of_contact(self, contact_id: uuid.UUID) -> list[uuid.UUID]:
+        return sorted(o.id for o in self.saved.values() if o.contact and o.contact.id == contact_id
+                      and o.state == "active")
+
+    async def unpaid_past_expiry(self, now: Any, default_days: int, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        return [(o.id, o.account_id) for o in self.saved.values() if o.payment_status == "not_paid"][:limit]
+
+    async def with_due_windows(self, now: Any, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        return [(o.id, o.account_id) for o in self.saved.values()
+                if any(line.window and line.window.ends_at and line.window.ends_at <= now for line in o.lines)][:limit]
+
     async def save(self, order: Order) -> None:
         if self.saved[order.id].version != order.loaded_version:  # type: ignore[attr-defined]
             raise StaleVersion(self.saved[order.id].version)

@@ -1,5 +1,6 @@
 """The order aggregate in and out of its tables: loaded whole, saved as what changed."""
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.access import AccessWindow
 from ..domain.order import Contact, Funnel, Line, Order, StaleVersion
+from . import repository as repo
 from .tables import contacts, order_history, order_lines, order_payments, orders, stages
 
 _of_pipeline = stages.c.pipeline_id == orders.c.pipeline_id
@@ -106,6 +108,32 @@ class SqlOrders:
         return (await self.conn.execute(
             select(orders.c.id).where(orders.c.id == order_id, orders.c.account_id == account_id).with_for_update()
         )).first() is not None
+
+    # --- which orders a use case is about; each locked, oldest id first so writers queue alike ---
+
+    async def following_offer(self, account_id: UUID, offer_id: UUID) -> list[UUID]:
+        """Orders with a line that still follows this offer."""
+        return list((await self.conn.scalars(
+            select(orders.c.id)
+            .where(orders.c.account_id == account_id,
+                   orders.c.id.in_(select(order_lines.c.order_id).where(order_lines.c.offer_id == offer_id,
+                                                                         ~order_lines.c.customised)))
+            .order_by(orders.c.id)
+            .with_for_update()
+        )).all())
+
+    async def active_of_contact(self, contact_id: UUID) -> list[UUID]:
+        return await repo.active_orders_of_contact(self.conn, contact_id)
+
+    async def unpaid_past_expiry(self, now: datetime, default_days: int, limit: int) -> list[tuple[UUID, UUID]]:
+        """(order, school) of unpaid orders from offers past their school's period; rows another
+        worker holds are skipped, so replicas share the work."""
+        return [(row.id, row.account_id) for row in await repo.claim_unpaid_past_expiry(
+            self.conn, now, default_days, limit)]
+
+    async def with_due_windows(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:
+        """(order, school) of orders with a window that opened or ended by the clock since last announced."""
+        return [(row.id, row.account_id) for row in await repo.lines_with_due_windows(self.conn, now, limit)]
 
     async def save(self, order: Order) -> None:
         row_before, lines_before = self._loaded[order.id]

@@ -192,25 +192,6 @@ async def contact_row(conn: AsyncConnection, account_id: UUID, contact_id: UUID)
     )).first()
 
 
-async def lines_following_offer(conn: AsyncConnection, account_id: UUID, offer_id: UUID) -> Sequence[Row[Any]]:
-    """Lines that still follow this offer, their orders locked (oldest first, so writers queue alike)."""
-    order_ids = (await conn.scalars(
-        select(orders.c.id)
-        .where(orders.c.account_id == account_id,
-               orders.c.id.in_(select(order_lines.c.order_id).where(order_lines.c.offer_id == offer_id,
-                                                                     ~order_lines.c.customised)))
-        .order_by(orders.c.id)
-        .with_for_update()
-    )).all()
-    if not order_ids:
-        return []
-    return (await conn.execute(
-        select(order_lines).where(order_lines.c.order_id.in_(order_ids), order_lines.c.offer_id == offer_id,
-                                  ~order_lines.c.customised)
-        .order_by(order_lines.c.order_id, order_lines.c.position)
-    )).all()
-
-
 # --- pipelines and stages ------------------------------------------------------------------
 
 async def stage_row(conn: AsyncConnection, account_id: UUID, stage_id: UUID) -> Row[Any] | None:

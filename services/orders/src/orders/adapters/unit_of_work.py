@@ -18,7 +18,7 @@ from . import repository as repo
 from .orders import SqlOrders
 from .tables import contacts, outbox
 
-E = TypeVar("E", bound=Event)
+T = TypeVar("T")
 
 
 class SqlContacts:
@@ -101,12 +101,12 @@ class SqlUnitOfWork:
         await repo.add_history(self.conn, order_id, account_id, actor, kind, to_jsonable_python(details))
 
 
-def joined(use_case: Callable[[SqlUnitOfWork, E], Awaitable[None]]) -> Callable[[AsyncConnection, E], Awaitable[None]]:
-    """A consumer's use case as servicekit's consumers call it: on the connection whose transaction
-    already holds the event's inbox claim."""
+def joined(use_case: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """A use case as servicekit's consumers and the clock call it: on a connection whose transaction
+    is already open (for a consumer, with the event's inbox claim in it)."""
 
-    async def handler(conn: AsyncConnection, event: E) -> None:
-        await use_case(SqlUnitOfWork(conn), event)
+    async def handler(conn: AsyncConnection, *args: Any, **kwargs: Any) -> T:
+        return await use_case(SqlUnitOfWork(conn), *args, **kwargs)
 
     handler.__name__ = handler.__qualname__ = use_case.__name__
     handler.__doc__ = use_case.__doc__

@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 
 from contracts import (
     CURRENCY_EXPONENTS, MAX_AMOUNT, AccessChanged, AccessTerms, ContactData, Event, OfferCopyLine, OfferCopyRequested,
-    OrderLine, OrderUpdated, PaymentCancelled, PaymentOverdue, PaymentRefunded, PaymentSucceeded, check_currency,
-    check_scale, quantize,
+    OfferUpdated, OrderLine, OrderUpdated, PaymentCancelled, PaymentOverdue, PaymentRefunded, PaymentSucceeded,
+    check_currency, check_scale, quantize,
 )
 
 from .access import AccessWindow, order_window
@@ -61,6 +61,13 @@ class Discount:
 
     kind: Literal["amount", "percent"] = "amount"
     value: Decimal = Decimal(0)
+
+    @classmethod
+    def of(cls, given: Any) -> "Discount":
+        """A request's discount: a bare amount, or something naming its kind and value."""
+        if isinstance(given, Decimal):
+            return cls("amount", given)
+        return cls(given.kind, given.value)
 
     @property
     def percent(self) -> Decimal | None:
@@ -662,6 +669,44 @@ class Order:
                 pass  # `edit` takes the contact itself, which OrderUpdated describes
             else:
                 setattr(self, name, value)
+
+    # --- facts from elsewhere that change the order ------------------------------------------
+
+    def expire(self, actor: Actor, now: datetime) -> list[Event]:
+        """Unpaid past the school's period (the caller chose it): it stops asking for money."""
+        self.state, self.closed_at = "expired", now
+        self.version += 1
+        self.entries.append(Entry(actor.user, "expired", {"reason": "unpaid"}))
+        return [self.announced(actor, ["status"])]
+
+    def follow_offer(self, event: OfferUpdated, now: datetime) -> list[Event]:
+        """Lines never customised take the offer's newer access terms; agreed prices never change."""
+        terms = {line.product_id: line.access for line in event.lines}
+        touched = []
+        for line in self.lines:
+            if line.offer_id != event.offer_id or line.customised:
+                continue
+            if line.offer_version is not None and line.offer_version >= event.offer_version:
+                continue
+            line.offer_version, line.offer_title = event.offer_version, event.offer_title
+            new_terms = terms.get(line.product_id)
+            if new_terms is not None and new_terms != line.terms:
+                line.terms = new_terms
+                touched.append(line.id)
+        if not touched:
+            return []
+        actor = Actor.of(event)
+        self.version += 1
+        self.entries.append(Entry(actor.user, "offer_terms_followed", {
+            "offer_id": event.offer_id, "offer_version": event.offer_version, "line_ids": touched}))
+        return [self.announced(actor, ["lines"]), *self.refresh_access(actor, "terms_changed", now)]
+
+    def contact_changed(self, actor: Actor, contact: Contact, changes: dict[str, Any]) -> list[Event]:
+        """The order carries its contact: announced again, so emails go to the new address."""
+        self.contact = contact
+        self.version += 1
+        self.entries.append(Entry(actor.user, "contact_updated", {"contact_id": contact.id, "changes": changes}))
+        return [self.announced(actor, ["contact"])]
 
     # --- what the order announces ------------------------------------------------------------
 

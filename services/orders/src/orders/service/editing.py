@@ -11,9 +11,9 @@ from contracts import AccessTerms, utcnow
 from ..commands import LineChanges, NewLine, OrderChanges
 from ..domain.actor import Actor
 from ..domain.catalog import check_line
-from ..domain.order import EDITABLE, InvalidOrder, Order
+from ..domain.order import EDITABLE, Discount, InvalidOrder, Order
 from ..domain.zones import terms_in_zone, zone_named
-from .common import NotFound, discount_given
+from .errors import NotFound
 from .placement import place
 from .unit_of_work import UnitOfWork
 
@@ -23,7 +23,7 @@ async def edit_order(uow: UnitOfWork, actor: Actor, order_id: UUID, version: int
     order = await _claimed(uow, actor, order_id, version)
     given = {name: getattr(changes, name) for name in changes.model_fields_set & set(EDITABLE)}
     if given.get("discount") is not None:
-        given["discount"] = discount_given(given["discount"])
+        given["discount"] = Discount.of(given["discount"])
     contact = None
     if given.get("contact_id") is not None and order.contact is not None and given["contact_id"] != order.contact.id:
         contact = await uow.contacts.get(actor.account_id, given["contact_id"])

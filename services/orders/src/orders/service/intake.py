@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import ContactData, OfferOpened, OrderCreated, OrderLine, PlannedPayment
+from pydantic_core import to_jsonable_python
 from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,11 +16,24 @@ from ..adapters.phones import to_e164
 from ..adapters.tables import outbox
 from ..adapters.unit_of_work import SqlPipelines
 from ..commands import ContactFields, NewOrder, PaymentFields
+from ..domain.actor import SYSTEM, Actor
 from ..domain.catalog import check_line
-from ..domain.order import InvalidOrder, check_amount, check_plan, payment_status, priced
-from ..domain.zones import instant, terms_in_zone
-from .common import DEFAULT_SCHOOL_NAME, SYSTEM, Actor, discount_given, history, school_zone
+from ..domain.order import Discount, InvalidOrder, check_amount, check_plan, payment_status, priced
+from ..domain.zones import instant, terms_in_zone, zone_named
 from .placement import place
+
+
+DEFAULT_SCHOOL_NAME = "Online school"
+
+
+async def history(conn: AsyncConnection, actor: Actor, order_id: UUID, kind: str, details: dict[str, Any]) -> None:
+    await repo.add_history(conn, order_id, actor.account_id, actor.user, kind, to_jsonable_python(details))
+
+
+async def school_zone(conn: AsyncConnection, account_id: UUID, default: tzinfo) -> tzinfo:
+    """The zone the school's dates are typed in: its own, else the deployment's (domain.zones)."""
+    school = await repo.school(conn, account_id)
+    return zone_named(school.time_zone if school else None, default)
 
 
 async def on_offer_opened(conn: AsyncConnection, event: OfferOpened) -> None:
@@ -100,7 +114,7 @@ async def create_order(
                                    terms[n], at=f"lines.{n}.")
         titles.append(line.product_title or catalog_title)
         check_amount(f"lines.{n}.price", line.price, command.currency)
-    discount = discount_given(command.discount)
+    discount = Discount.of(command.discount)
     subtotal, off, total = priced([line.price for line in command.lines], discount, command.currency)
     check_plan([p.amount for p in command.payments], total, command.currency)
     contact_id, contact = await choose_contact(conn, account, command.contact_id, command.contact)

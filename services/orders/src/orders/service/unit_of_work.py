@@ -3,6 +3,7 @@
 The adapters implement it over one PostgreSQL transaction; the unit tests over memory.
 """
 
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -18,6 +19,15 @@ class Orders(Protocol):
     async def lock(self, account_id: UUID, order_id: UUID) -> bool: ...
 
     async def save(self, order: Order) -> None: ...
+
+    # Which orders a use case is about, each locked for it.
+    async def following_offer(self, account_id: UUID, offer_id: UUID) -> list[UUID]: ...
+
+    async def active_of_contact(self, contact_id: UUID) -> list[UUID]: ...
+
+    async def unpaid_past_expiry(self, now: datetime, default_days: int, limit: int) -> list[tuple[UUID, UUID]]: ...
+
+    async def with_due_windows(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]: ...
 
 
 class Contacts(Protocol):
