@@ -1,5 +1,6 @@
 """Wiring of the orders service: the one place that knows every concrete piece."""
 
+from functools import partial
 from pathlib import Path
 
 from contracts import AccessChanged, OfferCopyRequested, OrderCreated, OrderUpdated
@@ -20,7 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="orders",
         settings=settings,
         routers=[http.router, http_crm.router],
-        subscribers=subscribers.register,
+        subscribers=partial(subscribers.register, unit_of_work=SqlUnitOfWork.begin),
         publishes=[OrderCreated, OrderUpdated, AccessChanged, OfferCopyRequested],
         workers=[clock.ClockWorker],
         description="Contacts, orders, pipelines and order history.",
