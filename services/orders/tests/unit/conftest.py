@@ -2,13 +2,14 @@
 
 import copy
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from contracts import AccessTerms, Event
 from orders.domain.order import Contact, Funnel, Line, Order, StaleVersion
+from orders.domain.school import SchoolProfile
 
 
 class MemoryOrders:
@@ -19,8 +20,11 @@ class MemoryOrders:
         self.history: list[tuple[uuid.UUID, str, str, dict[str, Any]]] = []
         self.payments: list[uuid.UUID] = []
         self.saves = 0
+        self.numbers = 0
+        self.default_placement: tuple[uuid.UUID, uuid.UUID] = (uuid.uuid4(), uuid.uuid4())
 
-    def add(self, order: Order) -> Order:
+    def put(self, order: Order) -> Order:
+        """An order as if saved earlier."""
         self.saved[order.id] = copy.deepcopy(order)
         return order
 
@@ -35,6 +39,21 @@ class MemoryOrders:
     async def lock(self, account_id: uuid.UUID, order_id: uuid.UUID) -> bool:
         order = self.saved.get(order_id)
         return order is not None and order.account_id == account_id
+
+    async def add(self, order: Order) -> None:
+        self.history += [(order.id, e.actor, e.kind, e.details) for e in order.entries]
+        order.entries.clear()
+        self.saved[order.id] = copy.deepcopy(order)
+
+    async def placement_for_checkout(
+        self, account_id: uuid.UUID, checkout_id: uuid.UUID
+    ) -> tuple[uuid.UUID | None, uuid.UUID, uuid.UUID]:
+        existing = next((o.id for o in self.saved.values() if o.checkout_id == checkout_id), None)
+        return existing, *self.default_placement
+
+    async def next_number(self, account_id: uuid.UUID) -> int:
+        self.numbers += 1
+        return self.numbers
 
     async def following_offer(self, account_id: uuid.UUID, offer_id: uuid.UUID) -> list[uuid.UUID]:
         return sorted(o.id for o in self.saved.values() if o.account_id == account_id
@@ -71,6 +90,18 @@ class MemoryContacts:
         found = self.known.get(contact_id)
         return found[1] if found and found[0] == account_id else None
 
+    async def upsert_from_visit(
+        self, account_id: uuid.UUID, *, name: str, email: str, phone: str | None, locale: str | None
+    ) -> Contact:
+        for known_account, contact in self.known.values():
+            if known_account == account_id and contact.email.lower() == email.lower():
+                filled = {f: getattr(contact, f) or value for f, value in (("phone", phone), ("locale", locale))}
+                self.known[contact.id] = (account_id, replace(contact, **filled))
+                return self.known[contact.id][1]
+        contact = Contact(uuid.uuid4(), name, email, phone, locale)
+        self.known[contact.id] = (account_id, contact)
+        return contact
+
 
 @dataclass
 class MemoryPipelines:
@@ -101,11 +132,39 @@ class MemoryOutbox:
         return [e for e in self.events if isinstance(e, kind)]
 
 
+@dataclass
+class MemorySchools:
+    profiles: dict[uuid.UUID, SchoolProfile] = field(default_factory=dict)
+
+    async def profile(self, account_id: uuid.UUID) -> SchoolProfile | None:
+        return self.profiles.get(account_id)
+
+    async def time_zone(self, account_id: uuid.UUID) -> str | None:
+        return self.profiles[account_id].time_zone if account_id in self.profiles else None
+
+    async def fill(self, account_id: uuid.UUID, *, name: str | None, locale: str | None) -> None:
+        was = self.profiles.get(account_id, SchoolProfile())
+        self.profiles[account_id] = replace(was, name=was.name or name, locale=was.locale or locale)
+
+
+@dataclass
+class MemoryIdempotency:
+    keys: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, str]] = field(default_factory=dict)
+
+    async def remembered(self, account_id: uuid.UUID, key: str) -> tuple[uuid.UUID, str] | None:
+        return self.keys.get((account_id, key))
+
+    async def remember(self, account_id: uuid.UUID, key: str, fingerprint: str, order_id: uuid.UUID) -> None:
+        self.keys[(account_id, key)] = (order_id, fingerprint)
+
+
 class MemoryUnitOfWork:
     def __init__(self) -> None:
         self.orders = MemoryOrders()
         self.contacts = MemoryContacts()
         self.pipelines = MemoryPipelines()
+        self.schools = MemorySchools()
+        self.idempotency = MemoryIdempotency()
         self.outbox = MemoryOutbox()
 
     async def history(
@@ -151,6 +210,6 @@ def new_order(uow: MemoryUnitOfWork, school: School):
             "subtotal": Decimal("1000.0000"), "total": Decimal("1000.0000"), "contact": contact,
             "funnel": school.funnel, "stage_id": school.stages[0], "lines": lines, **fields,
         }
-        return uow.orders.add(Order(**values))
+        return uow.orders.put(Order(**values))
 
     return make

@@ -28,7 +28,7 @@ async def test_a_window_the_clock_ended_is_announced_without_a_new_version(uow, 
     for line in order.lines:
         line.terms = AccessTerms(end=AccessEnd(kind="after_period", period=Period(unit="days", count=30)))
         line.window = AccessWindow("open", started, started + timedelta(days=30))
-    uow.orders.add(order)
+    uow.orders.put(order)
     assert await expiry.advance_windows(uow, now=NOW, limit=10) == 1
     assert [(e.status, e.reason) for e in uow.outbox.of(AccessChanged)] == [("ended", "expired")] * 2
     assert uow.orders.saved[order.id].version == 1 and not uow.outbox.of(OrderUpdated)
@@ -40,7 +40,7 @@ async def test_lines_follow_newer_terms_of_their_offer_only(uow, school, new_ord
     followed, kept = order.lines
     followed.offer_id, followed.offer_version = offer, 1
     kept.offer_id, kept.customised = offer, True
-    uow.orders.add(order)
+    uow.orders.put(order)
     longer = AccessTerms(end=AccessEnd(kind="after_period", period=Period(unit="months", count=6)))
 
     def updated(version: int) -> OfferUpdated:

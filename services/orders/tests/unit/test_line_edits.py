@@ -49,7 +49,7 @@ async def test_a_new_line_follows_a_percent_discount_and_opens_access_on_a_paid_
     order = catalogued(discount=Decimal("100.00"), discount_percent=Decimal("10.0000"), total=Decimal("900.00"),
                        paid=Decimal("900.00"), payment_status="paid", first_paid_at=datetime.now(UTC) - timedelta(days=1))
     order.refresh_access(actor_of(school), "paid", datetime.now(UTC))  # its lines' windows as announced
-    uow.orders.add(order)
+    uow.orders.put(order)
     line_id = await add_line(uow, actor_of(school), order.id, 1,
                              NewLine(product_id=uuid.UUID(int=5), price=Decimal("1000.00")), UTC_ZONE)
     saved = uow.orders.saved[order.id]
@@ -69,7 +69,7 @@ async def test_changing_the_terms_of_an_offer_line_asks_for_a_system_copy(uow, s
     offer = uuid.uuid4()
     for line in order.lines:
         line.offer_id, line.offer_title = offer, "Spring"
-    uow.orders.add(order)
+    uow.orders.put(order)
     first = order.lines[0].id
     await edit_line(uow, actor_of(school), order.id, first, 1, LineChanges(price=Decimal("500.00")), UTC_ZONE)
     [copy] = uow.outbox.of(OfferCopyRequested)

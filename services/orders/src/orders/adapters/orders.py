@@ -80,7 +80,8 @@ def _order(row: Any, lines: list[Line]) -> Order:
         subtotal=row.subtotal, discount=row.discount, discount_percent=row.discount_percent,
         payment_status=row.payment_status, paid_at=row.paid_at, first_paid_at=row.first_paid_at,
         holds={hold: said.get(str(hold)) or {} for hold in row.access_holds},
-        closed_at=row.closed_at, reopened_at=row.reopened_at, lines=lines,
+        closed_at=row.closed_at, reopened_at=row.reopened_at, source=row.source, checkout_id=row.checkout_id,
+        offer_id=row.offer_id, lines=lines,
     )
 
 
@@ -102,6 +103,21 @@ class SqlOrders:
         order = _order(row, lines)
         self._loaded[order.id] = (_row_values(order), {line.id: _line_values(line) for line in lines})
         return order
+
+    async def add(self, order: Order) -> None:
+        """A new order, its lines and its history so far."""
+        await self.conn.execute(insert(orders).values(
+            id=order.id, account_id=order.account_id, number=order.number, currency=order.currency,
+            source=order.source, checkout_id=order.checkout_id, offer_id=order.offer_id, **_row_values(order)))
+        self._loaded[order.id] = (_row_values(order), {})
+        await self.save(order)
+
+    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, UUID, UUID]:
+        """The order already made for this checkout, if any, and where a new one goes."""
+        return await repo.placement_for_checkout(self.conn, account_id, checkout_id)
+
+    async def next_number(self, account_id: UUID) -> int:
+        return await repo.next_order_number(self.conn, account_id)
 
     async def lock(self, account_id: UUID, order_id: UUID) -> bool:
         """Whether the school has the order, its row locked until the transaction ends."""
@@ -150,10 +166,12 @@ class SqlOrders:
         lines_now = {line.id: _line_values(line) for line in order.lines}
         for line_id in lines_before.keys() - lines_now.keys():
             await self.conn.execute(delete(order_lines).where(order_lines.c.id == line_id))
+        added = [{"id": line_id, "order_id": order.id, **values} for line_id, values in lines_now.items()
+                 if line_id not in lines_before]
+        if added:
+            await self.conn.execute(insert(order_lines), added)
         for line_id, values in lines_now.items():
-            if line_id not in lines_before:
-                await self.conn.execute(insert(order_lines).values(id=line_id, order_id=order.id, **values))
-            elif values != lines_before[line_id]:
+            if line_id in lines_before and values != lines_before[line_id]:
                 await self.conn.execute(update(order_lines).where(order_lines.c.id == line_id).values(
                     **{k: v for k, v in values.items() if v != lines_before[line_id][k]}))
         if order.received:

@@ -75,27 +75,6 @@ async def first_stage(conn: AsyncConnection, pipeline_id: UUID) -> UUID:
     )).one()
 
 
-async def upsert_contact(
-    conn: AsyncConnection, account_id: UUID, *, name: str, email: str, phone: str | None, locale: str | None
-) -> UUID:
-    """One contact per email in a school; a repeated visit fills what was missing, never overwrites."""
-    row = (await conn.execute(
-        pg_insert(contacts)
-        .values(id=uuid4(), account_id=account_id, name=name, email=email, email_key=email.lower(),
-                phone=phone, locale=locale)
-        .on_conflict_do_update(
-            index_elements=[contacts.c.account_id, contacts.c.email_key],
-            set_={
-                "phone": text("coalesce(contacts.phone, excluded.phone)"),
-                "locale": text("coalesce(contacts.locale, excluded.locale)"),
-                "updated_at": text("now()"),
-            },
-        )
-        .returning(contacts.c.id)
-    )).one()
-    return row.id
-
-
 async def next_order_number(conn: AsyncConnection, account_id: UUID) -> int:
     # The row lock on the counter serialises numbering per school only.
     return (await conn.execute(
@@ -107,12 +86,6 @@ async def next_order_number(conn: AsyncConnection, account_id: UUID) -> int:
         )
         .returning(order_counters.c.last_number)
     )).scalar_one()
-
-
-async def add_order(conn: AsyncConnection, values: dict[str, Any], lines: list[dict[str, Any]]) -> None:
-    await conn.execute(insert(orders).values(**values))
-    if lines:
-        await conn.execute(insert(order_lines), lines)
 
 
 async def add_history(

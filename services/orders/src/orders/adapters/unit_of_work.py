@@ -3,17 +3,19 @@
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from contracts import Event
 from pydantic_core import to_jsonable_python
 from servicekit.inbox import claim
 from servicekit.outbox import add_to_outbox
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..domain.catalog import CatalogProduct
-from ..domain.order import Contact
+from ..domain.order import FILLED_BY_A_VISIT, Contact
+from ..domain.school import SchoolProfile
 from . import repository as repo
 from .orders import SqlOrders
 from .tables import contacts, outbox
@@ -29,6 +31,21 @@ class SqlContacts:
         row = (await self.conn.execute(
             select(contacts).where(contacts.c.account_id == account_id, contacts.c.id == contact_id))).first()
         return None if row is None else Contact(row.id, row.name, row.email, row.phone, row.locale)
+
+    async def upsert_from_visit(
+        self, account_id: UUID, *, name: str, email: str, phone: str | None, locale: str | None
+    ) -> Contact:
+        """The school's contact with this email, made now if new, filled as a visit may fill it."""
+        statement = pg_insert(contacts).values(id=uuid4(), account_id=account_id, name=name, email=email,
+                                               email_key=email.lower(), phone=phone, locale=locale)
+        row = (await self.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[contacts.c.account_id, contacts.c.email_key],
+                set_={**{f: func.coalesce(contacts.c[f], statement.excluded[f]) for f in FILLED_BY_A_VISIT},
+                      "updated_at": func.now()},
+            ).returning(contacts)
+        )).one()
+        return Contact(row.id, row.name, row.email, row.phone, row.locale)
 
 
 class SqlPipelines:
@@ -61,9 +78,29 @@ class SqlSchools:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def time_zone(self, account_id: UUID) -> str | None:
+    async def profile(self, account_id: UUID) -> SchoolProfile | None:
         school = await repo.school(self.conn, account_id)
+        return None if school is None else SchoolProfile(school.name, school.locale, school.time_zone,
+                                                         school.phone_region)
+
+    async def time_zone(self, account_id: UUID) -> str | None:
+        school = await self.profile(account_id)
         return school.time_zone if school else None
+
+    async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None:
+        """What the school's profile lacks, as another service described it; never overwritten here."""
+        await repo.save_school(self.conn, account_id, overwrite=False, name=name, locale=locale)
+
+
+class SqlIdempotency:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def remembered(self, account_id: UUID, key: str) -> tuple[UUID, str] | None:
+        return await repo.remembered_order(self.conn, account_id, key)
+
+    async def remember(self, account_id: UUID, key: str, fingerprint: str, order_id: UUID) -> None:
+        await repo.remember_order(self.conn, account_id, key, fingerprint, order_id)
 
 
 class SqlOutbox:
@@ -85,6 +122,7 @@ class SqlUnitOfWork:
         self.pipelines = SqlPipelines(conn)
         self.catalog = SqlCatalog(conn)
         self.schools = SqlSchools(conn)
+        self.idempotency = SqlIdempotency(conn)
         self.outbox = SqlOutbox(conn)
 
     @classmethod

@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 
 from contracts import (
     CURRENCY_EXPONENTS, MAX_AMOUNT, AccessChanged, AccessTerms, ContactData, Event, OfferCopyLine, OfferCopyRequested,
-    OfferUpdated, OrderLine, OrderUpdated, PaymentCancelled, PaymentOverdue, PaymentRefunded, PaymentSucceeded,
-    check_currency, check_scale, quantize,
+    OfferOpened, OfferUpdated, OrderCreated, OrderLine, OrderUpdated, PaymentCancelled, PaymentOverdue,
+    PaymentRefunded, PaymentSucceeded, PlannedPayment, check_currency, check_scale, quantize,
 )
 
 from .access import AccessWindow, order_window
@@ -181,6 +181,11 @@ class Contact:
     locale: str | None = None
 
 
+# One contact per email in a school: a repeated visit to an offer fills these when the contact has
+# none, and never overwrites what the contact (or the team) already gave.
+FILLED_BY_A_VISIT = ("phone", "locale")
+
+
 @dataclass(frozen=True)
 class Funnel:
     """The stages of the order's pipeline that its own rules move it to."""
@@ -228,6 +233,8 @@ class Entry:
     details: dict[str, Any]
 
 
+# What OrderCreated names a school that has not said its name.
+DEFAULT_SCHOOL_NAME = "Online school"
 # What OrderChanges may set, besides the version the client saw.
 EDITABLE = ("type", "managers", "tags", "comment", "contact_id", "discount", "pipeline_id", "stage_id", "status")
 # The card's fields a payment fact can change besides `paid` (net of refunds) and `access_suspended`.
@@ -282,6 +289,9 @@ class Order:
     holds: dict[UUID, dict[str, Any]] = field(default_factory=dict)
     closed_at: datetime | None = None
     reopened_at: datetime | None = None
+    source: str = "manual"  # page, widget or manual
+    checkout_id: UUID | None = None
+    offer_id: UUID | None = None
     lines: list[Line] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)  # counted since loaded, to be saved
     entries: list[Entry] = field(default_factory=list)  # history since loaded, to be saved
@@ -289,6 +299,71 @@ class Order:
     def __post_init__(self) -> None:
         if self.payment_status is None:
             self.payment_status = self.status.value
+
+    @classmethod
+    def from_offer(
+        cls, event: OfferOpened, *, order_id: UUID, number: int, contact: Contact, pipeline_id: UUID, stage_id: UUID,
+    ) -> "tuple[Order, list[Event]]":
+        """A visit to an offer makes an order with the offer's terms and prices as they were, placed
+        where the caller found (the default pipeline's first stage); and its OrderCreated."""
+        lines = [Line(uuid4(), line.product_id, line.product_title, line.price, line.access, offer_id=event.offer_id,
+                      offer_title=event.offer_title, offer_version=event.offer_version, position=n)
+                 for n, line in enumerate(event.lines)]
+        order = cls(
+            id=order_id, account_id=event.account_id, number=number, currency=event.currency, total=event.total,
+            contact=contact, funnel=Funnel(pipeline_id), stage_id=stage_id, type="regular",
+            subtotal=sum((line.price for line in lines), Decimal(0)), discount=event.discount, source=event.source,
+            checkout_id=event.checkout_id, offer_id=event.offer_id, lines=lines,
+        )
+        order.entries.append(Entry(SYSTEM, "created", {
+            "source": event.source, "offer_id": str(event.offer_id), "offer_version": event.offer_version,
+            "checkout_id": str(event.checkout_id)}))
+        return order, [OrderCreated.caused_by(
+            event,
+            order_id=order.id, order_number=number, checkout_id=event.checkout_id, offer_id=event.offer_id,
+            school_name=event.school_name, contact_id=contact.id, contact=event.contact, currency=event.currency,
+            lines=order.order_lines(quantized=False), discount=event.discount, total=event.total,
+            payment_plan=event.payment_plan, provider=event.provider, send_payment_link=True,
+            school_locale=event.school_locale, source=event.source,
+        )]
+
+    @classmethod
+    def by_hand(
+        cls, actor: Actor, *, order_id: UUID, number: int, currency: str, contact: Contact, pipeline_id: UUID,
+        stage_id: UUID, lines: list[Line], prices: Priced, discount: Discount, payments: list[PlannedPayment],
+        type: str = "regular", managers: list[str] | None = None, tags: list[str] | None = None,
+        comment: str | None = None, provider: str, send_payment_link: bool = True, send_confirmation: bool = False,
+        school_name: str | None = None, school_locale: str | None = None,
+    ) -> "tuple[Order, list[Event]]":
+        """An order a manager made: its lines checked and priced by the caller (`prices`, from
+        `priced`, and a plan `check_plan` accepted); and its OrderCreated."""
+        order = cls(
+            id=order_id, account_id=actor.account_id, number=number, currency=currency, total=prices.total,
+            contact=contact, funnel=Funnel(pipeline_id), stage_id=stage_id, type=type,
+            managers=list(managers or []), tags=list(tags or []), comment=comment, subtotal=prices.subtotal,
+            discount=prices.discount, discount_percent=discount.percent, source="manual", lines=lines,
+        )
+        order.entries.append(Entry(actor.user, "created", {
+            "source": "manual", "payments": [p.model_dump(mode="json") for p in payments],
+            "send_payment_link": send_payment_link, "send_confirmation": send_confirmation}))
+        # None planned is one payment of the total; a free order has nothing to pay.
+        plan = payments or ([PlannedPayment(amount=prices.total)] if prices.total > 0 else [])
+        return order, [actor.event(
+            OrderCreated,
+            order_id=order.id, order_number=number, school_name=school_name or DEFAULT_SCHOOL_NAME,
+            school_locale=school_locale, contact_id=contact.id,
+            contact=ContactData(name=contact.name, email=contact.email, phone=contact.phone, locale=contact.locale),
+            currency=currency, lines=order.order_lines(quantized=False), discount=prices.discount,
+            total=prices.total, payment_plan=plan, provider=provider, send_payment_link=send_payment_link,
+            source="manual", send_confirmation=send_confirmation,
+        )]
+
+    def order_lines(self, *, quantized: bool = True) -> list[OrderLine]:
+        """The lines as events carry them; OrderCreated has always carried the prices as given."""
+        return [OrderLine(line_id=line.id, product_id=line.product_id, product_title=line.product_title,
+                          price=quantize(line.price, self.currency) if quantized else line.price,
+                          offer_id=line.offer_id, access=line.terms)
+                for line in self.lines]
 
     # --- the payments picture ------------------------------------------------------------
 
@@ -720,9 +795,7 @@ class Order:
             contact_id=contact.id,
             contact=ContactData(name=contact.name, email=contact.email, phone=contact.phone, locale=contact.locale),
             currency=self.currency,
-            lines=[OrderLine(line_id=line.id, product_id=line.product_id, product_title=line.product_title,
-                             price=quantize(line.price, self.currency), offer_id=line.offer_id, access=line.terms)
-                   for line in self.lines],
+            lines=self.order_lines(),
             discount=quantize(self.discount, self.currency), total=quantize(self.total, self.currency),
             changed=sorted(set(changed)),
         )

@@ -87,12 +87,12 @@ async def list_orders(
 @router.post("/orders", status_code=201)
 async def create_order(
     command: NewOrder, actor: CurrentActor, engine: EngineDep, usable: Usable, zone: DefaultZone,
-    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+    unit_of_work: UnitOfWorkDep, idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> JSONResponse:
     usable.refuse_unusable(command.provider)
     with problems():
-        async with engine.begin() as conn:
-            order_id = await service.create_order(conn, actor, command, idempotency_key=idempotency_key,
+        async with unit_of_work() as uow:
+            order_id = await service.create_order(uow, actor, command, idempotency_key=idempotency_key,
                                                   default_zone=zone)
     return await _card_response(engine, actor.account_id, order_id, status=201)
 

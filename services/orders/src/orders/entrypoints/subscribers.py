@@ -11,7 +11,7 @@ from servicekit.providers import on_providers_updated
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
-from ..service import catalog, notifications, payments
+from ..service import catalog, intake, notifications, payments
 
 SERVICE = "orders"
 
@@ -19,6 +19,7 @@ SERVICE = "orders"
 def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, unit_of_work: UnitOfWorkFactory) -> None:
     # Use cases on the order aggregate: each in a unit of work that claims the event in its transaction.
     consume(broker, {
+        OfferOpened: intake.open_order_from_offer,
         OfferUpdated: catalog.follow_offer,
         PaymentSucceeded: payments.count_payment,
         PaymentFailed: payments.note_failed_payment,
@@ -31,7 +32,6 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, 
     }, engine=engine, group=group, service=SERVICE, unit_of_work=unit_of_work)
     # Those still on a bare connection, the inbox claim made in its transaction.
     consume(broker, {
-        OfferOpened: service.on_offer_opened,
         SchoolUpdated: service.on_school_updated,
         ProductUpdated: service.on_product_updated,
         PaymentProvidersUpdated: on_providers_updated,

@@ -3,18 +3,19 @@
 from uuid import UUID
 
 from ..adapters.unit_of_work import joined
-from . import catalog, expiry, notifications, payments
+from . import catalog, expiry, intake, notifications, payments
 from .catalog import on_product_updated, on_school_updated
 from ..domain.actor import SYSTEM, Actor
 from .errors import NotFound, StaleVersion, Unchanged
 from .contacts import EmailTaken, create_contact, edit_contact
 from .editing import add_line, edit_line, edit_order, remove_line
-from .intake import IdempotencyKeyReused, create_order, on_offer_opened
+from .intake import IdempotencyKeyReused, create_order
 from .pipelines import create_pipeline, delete_pipeline, edit_pipeline, ensure_default_pipeline
 from .settings import set_settings
 
 # The consumers' and the clock's use cases on the connection their caller opened (a consumer's
 # with the event's inbox claim in it).
+on_offer_opened = joined(intake.open_order_from_offer)
 on_offer_updated = joined(catalog.follow_offer)
 expire_unpaid = joined(expiry.expire_unpaid)
 advance_windows = joined(expiry.advance_windows)

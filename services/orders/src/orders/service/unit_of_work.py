@@ -11,6 +11,7 @@ from contracts import Event
 
 from ..domain.catalog import CatalogProduct
 from ..domain.order import Contact, Order
+from ..domain.school import SchoolProfile
 
 
 class Orders(Protocol):
@@ -19,6 +20,14 @@ class Orders(Protocol):
     async def lock(self, account_id: UUID, order_id: UUID) -> bool: ...
 
     async def save(self, order: Order) -> None: ...
+
+    async def add(self, order: Order) -> None: ...
+
+    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, UUID, UUID]:
+        """The order already made for this checkout, if any, and the default pipeline's first stage."""
+        ...
+
+    async def next_number(self, account_id: UUID) -> int: ...
 
     # Which orders a use case is about, each locked for it.
     async def following_offer(self, account_id: UUID, offer_id: UUID) -> list[UUID]: ...
@@ -32,6 +41,12 @@ class Orders(Protocol):
 
 class Contacts(Protocol):
     async def get(self, account_id: UUID, contact_id: UUID) -> Contact | None: ...
+
+    async def upsert_from_visit(
+        self, account_id: UUID, *, name: str, email: str, phone: str | None, locale: str | None
+    ) -> Contact:
+        """One contact per email in a school; a visit fills what it lacks (domain.order.FILLED_BY_A_VISIT)."""
+        ...
 
 
 class Pipelines(Protocol):
@@ -49,9 +64,23 @@ class Catalog(Protocol):
 
 
 class Schools(Protocol):
+    async def profile(self, account_id: UUID) -> SchoolProfile | None: ...
+
+
     async def time_zone(self, account_id: UUID) -> str | None:
         """The IANA zone the school named, if it did."""
         ...
+
+    async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None: ...
+
+
+class Idempotency(Protocol):
+    async def remembered(self, account_id: UUID, key: str) -> tuple[UUID, str] | None:
+        """The order an earlier request with this key made, and that request's fingerprint;
+        a concurrent repeat waits for the first to commit."""
+        ...
+
+    async def remember(self, account_id: UUID, key: str, fingerprint: str, order_id: UUID) -> None: ...
 
 
 class Outbox(Protocol):
@@ -64,6 +93,7 @@ class UnitOfWork(Protocol):
     pipelines: Pipelines
     catalog: Catalog
     schools: Schools
+    idempotency: Idempotency
     outbox: Outbox
 
     async def history(
