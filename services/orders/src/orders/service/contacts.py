@@ -11,8 +11,13 @@ from ..commands import ContactChanges, ContactFields
 from ..domain.actor import Actor
 from ..domain.order import Contact, InvalidOrder
 from .errors import NotFound
-from .intake import normalised_phone
+from .intake import phone_in
 from .unit_of_work import UnitOfWork
+
+
+async def normalised_phone(conn: AsyncConnection, account: UUID, phone: str | None, field: str) -> str | None:
+    school = await repo.school(conn, account) if phone is not None and phone.strip() else None
+    return phone_in(school.phone_region if school else None, phone, field)
 
 
 class EmailTaken(Exception):

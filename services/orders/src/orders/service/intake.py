@@ -5,9 +5,7 @@ from datetime import tzinfo
 from uuid import UUID, uuid4
 
 from contracts import OfferOpened, PlannedPayment
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters import repository as repo
 from ..adapters.phones import to_e164
 from ..commands import ContactFields, NewOrder, PaymentFields
 from ..domain.actor import Actor
@@ -99,11 +97,6 @@ def phone_in(region: str | None, phone: str | None, field: str) -> str | None:
         return to_e164(phone, region)
     except ValueError as exc:
         raise InvalidOrder(field, str(exc)) from None
-
-
-async def normalised_phone(conn: AsyncConnection, account: UUID, phone: str | None, field: str) -> str | None:
-    school = await repo.school(conn, account) if phone is not None and phone.strip() else None
-    return phone_in(school.phone_region if school else None, phone, field)
 
 
 async def choose_contact(
