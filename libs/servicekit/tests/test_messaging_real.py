@@ -1,6 +1,7 @@
 """The outbox relay and the consumer policy on real PostgreSQL and the real broker."""
 
 import asyncio
+import contextlib
 import json
 import uuid
 from typing import Literal
@@ -10,8 +11,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from contracts import Event, dlq_topic
 from localstack.broker import create_topics
 from servicekit.errors import NotYet, Rejected
-from servicekit.inbox import inbox_table
-from servicekit.messaging import ConsumerGroup, RetryPolicy, make_broker, subscribe
+from servicekit.inbox import claim, inbox_table
+from servicekit.messaging import ConsumerGroup, RetryPolicy, consume, make_broker, subscribe
 from servicekit.outbox import add_to_outbox, outbox_table
 from servicekit.relay import OutboxRelay
 from servicekit.topics import ServiceTopics
@@ -176,3 +177,52 @@ async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine,
     reasons = [dict(r.headers)["x-reason"] for r in dead]
     assert reasons == [b"invalid", b"invalid", b"rejected", b"waited-too-long"]
     assert dead[0].value == b"{not json"
+
+
+class _Work:
+    """A unit of work as a service writes one: the inbox claim and the effect in one transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def begin(cls, engine):
+        async with engine.begin() as conn:
+            yield cls(conn)
+
+    async def claim(self, consumer: str, event_id: uuid.UUID) -> bool:
+        return await claim(self.conn, consumer, event_id)
+
+
+async def test_a_unit_of_work_claims_the_event_with_its_effect(engine, infra):
+    key = str(uuid.uuid4())
+    attempts: dict[int, int] = {}
+
+    async def handler(uow: _Work, event: KitProbed) -> None:
+        attempts[event.n] = attempts.get(event.n, 0) + 1
+        await uow.conn.execute(insert(effects).values(key=event.key, note=str(event.n)))
+        if event.behaviour == "not-yet" and attempts[event.n] < 2:
+            raise NotYet("rolled back with its claim, so the retry applies it")
+
+    broker = make_broker(infra.kafka_bootstrap, client_id="t")
+    consume(broker, {KitProbed: handler}, engine=engine, group=ConsumerGroup(f"g-{key}"), service="kit-uow",
+            retry=RetryPolicy(first=0.01, cap=0.05), unit_of_work=_Work.begin)
+    first = probe(key, 1, "not-yet")
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    for body in (first, first, probe(key, 2)):
+        await producer.send_and_wait(KitProbed.topic, body.model_dump_json().encode(), key=key.encode())
+    await producer.stop()
+    await broker.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                async with engine.connect() as conn:
+                    notes = (await conn.scalars(select(effects.c.note).where(effects.c.key == key))).all()
+                if "2" in notes:
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        await broker.stop()
+    assert notes == ["1", "2"]

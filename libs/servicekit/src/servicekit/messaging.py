@@ -17,8 +17,10 @@ import logging
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
 
 from aiokafka.errors import KafkaError
 from contracts import Event, dlq_topic
@@ -38,6 +40,16 @@ log = logging.getLogger("servicekit.messaging")
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncConnection, E], Awaitable[None]]
+
+
+class Claiming(Protocol):
+    """A unit of work that records a consumed event in its own transaction (see inbox.claim)."""
+
+    async def claim(self, consumer: str, event_id: UUID) -> bool: ...
+
+
+# Opens a unit of work on the engine: one transaction, committed when the block ends.
+UnitOfWorkFactory = Callable[[AsyncEngine], AbstractAsyncContextManager[Claiming]]
 
 TRANSIENT = (OSError, TimeoutError, KafkaError, OperationalError, InterfaceError, NotYet)
 
@@ -100,8 +112,10 @@ def consume(
     group: ConsumerGroup,
     service: str,
     retry: RetryPolicy | None = None,
+    unit_of_work: UnitOfWorkFactory | None = None,
 ) -> None:
-    """Register `handler(conn, event)` per event type under the consumer policy.
+    """Register `handler(conn, event)` per event type under the consumer policy; with
+    `unit_of_work`, `handler(uow, event)`, the unit of work claiming the event in its transaction.
 
     Each topic gets its own consumer in its own group, `<group id>.<topic>`: a retry waiting
     on one topic never holds up another (an email waiting for its OrderCreated must not block
@@ -111,7 +125,7 @@ def consume(
     policy = retry or RetryPolicy()
     for event_type, handler in handlers.items():
         _consume_topic(broker, event_type, handler, engine=engine, group_id=topic_group(group.id, event_type.topic),
-                       options=group.options(), service=service, policy=policy)
+                       options=group.options(), service=service, policy=policy, unit_of_work=unit_of_work)
 
 
 def topic_group(group_id: str, topic: str) -> str:
@@ -129,12 +143,19 @@ def _consume_topic(
     options: Mapping[str, int],
     service: str,
     policy: RetryPolicy,
+    unit_of_work: UnitOfWorkFactory | None = None,
 ) -> None:
     topic = event_type.topic
     # The inbox belongs to the service's database, whatever group its consumers run in.
     consumer = f"{service}:{topic}"
 
     async def apply(event: Event) -> bool:
+        if unit_of_work is not None:
+            async with unit_of_work(engine) as uow:
+                if not await uow.claim(consumer, event.event_id):
+                    return False
+                await handler(uow, event)
+            return True
         async with engine.begin() as conn:
             if not await claim(conn, consumer, event.event_id):
                 return False

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
 from .adapters.tables import contacts, order_history, order_lines, orders, pipelines, schools, stages
-from .domain.access import access_window
+from .domain.access import order_window
 from .domain.catalog import granted
 from .domain.order import amount_due
 
@@ -129,8 +129,8 @@ async def order_card(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -
     card["lines"] = []
     for line in lines:
         terms = AccessTerms.model_validate(line.access)
-        window = access_window(terms, first_paid_at=row.first_paid_at, now=now, suspended=bool(row.access_holds),
-                               revoked=row.status == "cancelled" or row.payment_status == "refunded")
+        window = order_window(terms, first_paid_at=row.first_paid_at, held=bool(row.access_holds),
+                              order_status=row.status, payment_status=row.payment_status, now=now)
         card["lines"].append({
             "id": line.id, "product_id": line.product_id, "product_title": line.product_title,
             "offer": {"id": line.offer_id, "title": line.offer_title, "system_copy": line.customised}

@@ -2,23 +2,20 @@
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import CourseDefaultsOutline, ModuleOutline, ProductUpdated
-from sqlalchemy import Row, bindparam, delete, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Row, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.catalog import CatalogProduct
-from ..domain.order import Order
 from ..domain.pipeline import DEFAULT_PIPELINE_NAME, DEFAULT_STAGES
 from .tables import (
-    catalog_products, contacts, order_counters, order_history, order_lines, order_payments,
-    orders, pipelines, schools, stages,
+    catalog_products, contacts, order_counters, order_history, order_lines, orders, pipelines,
+    schools, stages,
 )
 
 
@@ -78,27 +75,6 @@ async def first_stage(conn: AsyncConnection, pipeline_id: UUID) -> UUID:
     )).one()
 
 
-async def upsert_contact(
-    conn: AsyncConnection, account_id: UUID, *, name: str, email: str, phone: str | None, locale: str | None
-) -> UUID:
-    """One contact per email in a school; a repeated visit fills what was missing, never overwrites."""
-    row = (await conn.execute(
-        pg_insert(contacts)
-        .values(id=uuid4(), account_id=account_id, name=name, email=email, email_key=email.lower(),
-                phone=phone, locale=locale)
-        .on_conflict_do_update(
-            index_elements=[contacts.c.account_id, contacts.c.email_key],
-            set_={
-                "phone": text("coalesce(contacts.phone, excluded.phone)"),
-                "locale": text("coalesce(contacts.locale, excluded.locale)"),
-                "updated_at": text("now()"),
-            },
-        )
-        .returning(contacts.c.id)
-    )).one()
-    return row.id
-
-
 async def next_order_number(conn: AsyncConnection, account_id: UUID) -> int:
     # The row lock on the counter serialises numbering per school only.
     return (await conn.execute(
@@ -112,51 +88,12 @@ async def next_order_number(conn: AsyncConnection, account_id: UUID) -> int:
     )).scalar_one()
 
 
-async def add_order(conn: AsyncConnection, values: dict[str, Any], lines: list[dict[str, Any]]) -> None:
-    await conn.execute(insert(orders).values(**values))
-    if lines:
-        await conn.execute(insert(order_lines), lines)
-
-
 async def add_history(
     conn: AsyncConnection, order_id: UUID, account_id: UUID, actor: str, kind: str, details: dict[str, Any]
 ) -> None:
     await conn.execute(
         insert(order_history).values(order_id=order_id, account_id=account_id, actor=actor, kind=kind, details=details)
     )
-
-
-async def load_for_payment(conn: AsyncConnection, order_id: UUID, account_id: UUID) -> tuple[Order, Row[Any]] | None:
-    """The order, locked for update, with the payments already counted; and its row as it was."""
-    row = (await conn.execute(
-        select(orders).where(orders.c.id == order_id, orders.c.account_id == account_id).with_for_update()
-    )).first()
-    if row is None:
-        return None
-    counted = set((await conn.scalars(select(order_payments.c.payment_id).where(order_payments.c.order_id == order_id))).all())
-    order = Order(id=row.id, account_id=row.account_id, number=row.number, currency=row.currency, total=row.total,
-                  paid=row.paid, stage_id=row.stage_id, version=row.version, counted_payments=counted,
-                  refunded=row.refunded)
-    return order, row
-
-
-async def save_payment(
-    conn: AsyncConnection, order: Order, payment_id: UUID, amount: Decimal, paid_at: datetime, *, fully_paid: bool
-) -> None:
-    await conn.execute(insert(order_payments).values(payment_id=payment_id, order_id=order.id, amount=amount, paid_at=paid_at))
-    values: dict[str, Any] = {
-        "paid": order.paid, "payment_status": order.status.value, "stage_id": order.stage_id,
-        "version": order.version, "updated_at": text("now()"),
-    }
-    if fully_paid:
-        values["paid_at"] = paid_at
-    values["first_paid_at"] = func.least(func.coalesce(orders.c.first_paid_at, paid_at), paid_at)
-    await conn.execute(update(orders).where(orders.c.id == order.id).values(**values))
-
-
-async def save_refund(conn: AsyncConnection, order: Order) -> None:
-    await conn.execute(update(orders).where(orders.c.id == order.id).values(
-        refunded=order.refunded, payment_status=order.status.value, version=order.version, updated_at=text("now()")))
 
 
 # --- orders as a whole ---------------------------------------------------------------------
@@ -222,46 +159,10 @@ async def save_window(
         window_status=status, window_starts_at=starts_at, window_ends_at=ends_at, window_hold=hold))
 
 
-async def set_access_hold(
-    conn: AsyncConnection, order_id: UUID, payment_id: UUID, *, held: bool, details: dict[str, Any] | None = None
-) -> bool:
-    """Add (with what its PaymentOverdue said) or remove an overdue payment that closes access;
-    whether anything changed. Holds keep their order of arrival: the first one is shown."""
-    has = orders.c.access_holds.any(payment_id)
-    if held:
-        values = {"access_holds": func.array_append(orders.c.access_holds, payment_id),
-                  "overdue_holds": orders.c.overdue_holds.op("||")(
-                      bindparam(None, {str(payment_id): details or {}}, type_=JSONB))}
-    else:
-        values = {"access_holds": func.array_remove(orders.c.access_holds, payment_id),
-                  "overdue_holds": orders.c.overdue_holds.op("-")(bindparam(None, str(payment_id)))}
-    changed = await conn.execute(update(orders).where(orders.c.id == order_id, ~has if held else has).values(**values))
-    return changed.rowcount > 0
-
-
 async def contact_row(conn: AsyncConnection, account_id: UUID, contact_id: UUID) -> Row[Any] | None:
     return (await conn.execute(
         select(contacts).where(contacts.c.account_id == account_id, contacts.c.id == contact_id)
     )).first()
-
-
-async def lines_following_offer(conn: AsyncConnection, account_id: UUID, offer_id: UUID) -> Sequence[Row[Any]]:
-    """Lines that still follow this offer, their orders locked (oldest first, so writers queue alike)."""
-    order_ids = (await conn.scalars(
-        select(orders.c.id)
-        .where(orders.c.account_id == account_id,
-               orders.c.id.in_(select(order_lines.c.order_id).where(order_lines.c.offer_id == offer_id,
-                                                                     ~order_lines.c.customised)))
-        .order_by(orders.c.id)
-        .with_for_update()
-    )).all()
-    if not order_ids:
-        return []
-    return (await conn.execute(
-        select(order_lines).where(order_lines.c.order_id.in_(order_ids), order_lines.c.offer_id == offer_id,
-                                  ~order_lines.c.customised)
-        .order_by(order_lines.c.order_id, order_lines.c.position)
-    )).all()
 
 
 # --- pipelines and stages ------------------------------------------------------------------
@@ -283,10 +184,6 @@ async def stages_of(conn: AsyncConnection, pipeline_id: UUID) -> Sequence[Row[An
     return (await conn.execute(
         select(stages).where(stages.c.pipeline_id == pipeline_id).order_by(stages.c.position)
     )).all()
-
-
-async def cancel_stage(conn: AsyncConnection, pipeline_id: UUID) -> UUID | None:
-    return await conn.scalar(select(stages.c.id).where(stages.c.pipeline_id == pipeline_id, stages.c.on_cancel))
 
 
 async def add_pipeline(conn: AsyncConnection, account_id: UUID, pipeline_id: UUID, name: str) -> None:

@@ -74,3 +74,13 @@ def access_window(
     else:
         status = "open"
     return AccessWindow(status, starts_at, ends_at)
+
+
+def order_window(
+    terms: AccessTerms, *, first_paid_at: datetime | None, held: bool, order_status: str, payment_status: str,
+    now: datetime,
+) -> AccessWindow | None:
+    """A line's window within its order: an overdue payment holding access suspends it, and a
+    cancelled order or one whose money all went back revokes it."""
+    return access_window(terms, first_paid_at=first_paid_at, now=now, suspended=held,
+                         revoked=order_status == "cancelled" or payment_status == "refunded")

@@ -2,7 +2,9 @@
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from functools import partial
 from datetime import tzinfo
 from typing import Annotated
 from uuid import UUID
@@ -14,6 +16,7 @@ from servicekit.http import CurrentCaller, Problem, current_correlation_id
 from ..domain.order import InvalidOrder
 from ..domain.pipeline import InvalidPipeline, PipelineKept
 from ..service import Actor, EmailTaken, NotFound, StaleVersion
+from ..service.unit_of_work import UnitOfWork as UnitOfWorkPort
 
 
 def _actor(caller: CurrentCaller) -> Actor:
@@ -26,6 +29,16 @@ CurrentActor = Annotated[Actor, Depends(_actor)]
 def _default_zone(request: Request) -> tzinfo:
     return ZoneInfo(request.app.state.settings.default_time_zone)  # checked by Settings at start
 
+
+# `async with unit_of_work() as uow`: one use case's transaction, committed when the block ends.
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWorkPort]]
+
+
+def _unit_of_work(request: Request) -> UnitOfWorkFactory:
+    return partial(request.app.state.unit_of_work, request.app.state.engine)
+
+
+UnitOfWorkDep = Annotated[UnitOfWorkFactory, Depends(_unit_of_work)]
 
 # The zone dates are typed in for a school that named none of its own (domain.zones).
 DefaultZone = Annotated[tzinfo, Depends(_default_zone)]

@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
 from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
-from .common import CurrentActor, DefaultZone, IfMatch, etag, invalid, problems, version_of
+from .common import (
+    CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, UnitOfWorkFactory, etag, invalid, problems, version_of,
+)
 
 router = APIRouter(tags=["orders"])
 
@@ -86,12 +88,12 @@ async def list_orders(
 @router.post("/orders", status_code=201)
 async def create_order(
     command: NewOrder, actor: CurrentActor, engine: EngineDep, usable: Usable, zone: DefaultZone,
-    idempotency_key: IdempotencyKeyHeader,
+    unit_of_work: UnitOfWorkDep, idempotency_key: IdempotencyKeyHeader,
 ) -> JSONResponse:
     usable.refuse_unusable(command.provider)
     with problems():
-        async with engine.begin() as conn:
-            order_id = await service.create_order(conn, actor, command,
+        async with unit_of_work() as uow:
+            order_id = await service.create_order(uow, actor, command,
                                                   idempotency=fingerprinted(idempotency_key, command),
                                                   default_zone=zone)
     return await _card_response(engine, actor.account_id, order_id, status=201)
@@ -163,19 +165,21 @@ async def get_order(id_or_number: str, account: AccountId, engine: EngineDep, re
 
 @router.patch("/orders/{id_or_number}")
 async def edit_order(
-    id_or_number: str, changes: OrderChanges, actor: CurrentActor, engine: EngineDep, if_match: IfMatch = None,
+    id_or_number: str, changes: OrderChanges, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, changes.version)
-    await _write(engine, service.edit_order, actor, order_id, version, changes)
+    await _write(unit_of_work, service.edit_order, actor, order_id, version, changes)
     return await _card_response(engine, actor.account_id, order_id)
 
 
-async def _write(engine: AsyncEngine, use_case: Any, *args: Any) -> Any:
+async def _write(unit_of_work: UnitOfWorkFactory, use_case: Any, *args: Any) -> Any:
+    """An edit in its own unit of work; one that changes nothing has written nothing."""
     with problems():
         try:
-            async with engine.begin() as conn:
-                return await use_case(conn, *args)
+            async with unit_of_work() as uow:
+                return await use_case(uow, *args)
         except service.Unchanged:
             return None
 
@@ -183,32 +187,32 @@ async def _write(engine: AsyncEngine, use_case: Any, *args: Any) -> Any:
 @router.post("/orders/{id_or_number}/lines", status_code=201)
 async def add_line(
     id_or_number: str, command: NewLine, actor: CurrentActor, engine: EngineDep, zone: DefaultZone,
-    if_match: IfMatch = None,
+    unit_of_work: UnitOfWorkDep, if_match: IfMatch = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, command.version)
-    await _write(engine, service.add_line, actor, order_id, version, command, zone)
+    await _write(unit_of_work, service.add_line, actor, order_id, version, command, zone)
     return await _card_response(engine, actor.account_id, order_id, status=201)
 
 
 @router.patch("/orders/{id_or_number}/lines/{line_id}")
 async def edit_line(
     id_or_number: str, line_id: UUID, changes: LineChanges, actor: CurrentActor, engine: EngineDep,
-    zone: DefaultZone, if_match: IfMatch = None,
+    zone: DefaultZone, unit_of_work: UnitOfWorkDep, if_match: IfMatch = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, changes.version)
-    await _write(engine, service.edit_line, actor, order_id, line_id, version, changes, zone)
+    await _write(unit_of_work, service.edit_line, actor, order_id, line_id, version, changes, zone)
     return await _card_response(engine, actor.account_id, order_id)
 
 
 @router.delete("/orders/{id_or_number}/lines/{line_id}")
 async def remove_line(
-    id_or_number: str, line_id: UUID, actor: CurrentActor, engine: EngineDep, if_match: IfMatch = None,
-    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
+    id_or_number: str, line_id: UUID, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep,
+    if_match: IfMatch = None, version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
 ) -> JSONResponse:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
-    await _write(engine, service.remove_line, actor, order_id, line_id, version_of(if_match, version))
+    await _write(unit_of_work, service.remove_line, actor, order_id, line_id, version_of(if_match, version))
     return await _card_response(engine, actor.account_id, order_id)
 
 

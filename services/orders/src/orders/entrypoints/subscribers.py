@@ -6,28 +6,33 @@ from contracts import (
     SchoolUpdated,
 )
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import ConsumerGroup, consume
+from servicekit.messaging import ConsumerGroup, UnitOfWorkFactory, consume
 from servicekit.providers import on_providers_updated
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
+from ..service import catalog, intake, notifications, payments
 
 SERVICE = "orders"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup) -> None:
+def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, unit_of_work: UnitOfWorkFactory) -> None:
+    # Use cases on the order aggregate: each in a unit of work that claims the event in its transaction.
     consume(broker, {
-        OfferOpened: service.on_offer_opened,
-        OfferUpdated: service.on_offer_updated,
+        OfferOpened: intake.open_order_from_offer,
+        OfferUpdated: catalog.follow_offer,
+        PaymentSucceeded: payments.count_payment,
+        PaymentFailed: payments.note_failed_payment,
+        PaymentOverdue: payments.hold_access_for_overdue,
+        PaymentCancelled: payments.drop_cancelled_payment,
+        PaymentRefunded: payments.count_refund,
+        PaymentLinkIssued: payments.note_payment_link,
+        NotificationSent: notifications.note_email_sent,
+        NotificationFailed: notifications.note_email_failed,
+    }, engine=engine, group=group, service=SERVICE, unit_of_work=unit_of_work)
+    # Those still on a bare connection, the inbox claim made in its transaction.
+    consume(broker, {
         SchoolUpdated: service.on_school_updated,
         ProductUpdated: service.on_product_updated,
         PaymentProvidersUpdated: on_providers_updated,
-        PaymentSucceeded: service.on_payment_succeeded,
-        PaymentFailed: service.on_payment_failed,
-        PaymentOverdue: service.on_payment_overdue,
-        PaymentCancelled: service.on_payment_cancelled,
-        PaymentRefunded: service.on_payment_refunded,
-        PaymentLinkIssued: service.on_payment_link_issued,
-        NotificationSent: service.on_notification_sent,
-        NotificationFailed: service.on_notification_failed,
     }, engine=engine, group=group, service=SERVICE)

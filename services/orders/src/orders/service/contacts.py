@@ -1,14 +1,23 @@
 """Contacts: one per email in a school."""
 
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
+from ..adapters.unit_of_work import SqlUnitOfWork
 from ..commands import ContactChanges, ContactFields
-from ..domain.order import InvalidOrder
-from .common import Actor, NotFound, announce_update, history, plain
-from .intake import normalised_phone
+from ..domain.actor import Actor
+from ..domain.order import Contact, InvalidOrder
+from .errors import NotFound
+from .intake import phone_in
+from .unit_of_work import UnitOfWork
+
+
+async def normalised_phone(conn: AsyncConnection, account: UUID, phone: str | None, field: str) -> str | None:
+    school = await repo.school(conn, account) if phone is not None and phone.strip() else None
+    return phone_in(school.phone_region if school else None, phone, field)
 
 
 class EmailTaken(Exception):
@@ -49,9 +58,16 @@ async def edit_contact(conn: AsyncConnection, actor: Actor, contact_id: UUID, ch
     if not await repo.update_contact(conn, contact_id, values):
         existing = await repo.contact_by_email(conn, actor.account_id, values["email"])
         raise EmailTaken(existing.id if existing else contact_id)
-    for order_id in await repo.active_orders_of_contact(conn, contact_id):
-        await repo.bump_version(conn, order_id)
-        await history(conn, actor, order_id, "contact_updated", {
-            "contact_id": contact_id, "changes": {k: {"before": plain(getattr(row, k)), "after": v}
-                                                  for k, v in values.items()}})
-        await announce_update(conn, actor, order_id, ["contact"])
+    changed = {k: {"before": getattr(row, k), "after": v} for k, v in values.items()}
+    now = {"name": row.name, "email": row.email, "phone": row.phone, "locale": row.locale, **values}
+    await announce_contact(SqlUnitOfWork(conn), actor, Contact(contact_id, **now), changed)
+
+
+async def announce_contact(uow: UnitOfWork, actor: Actor, contact: Contact, changes: dict[str, Any]) -> None:
+    """Each active order of the contact carries it again, at a new version."""
+    for order_id in await uow.orders.active_of_contact(contact.id):
+        order = await uow.orders.load(actor.account_id, order_id)
+        assert order is not None  # locked by the query that found it
+        events = order.contact_changed(actor, contact, changes)
+        await uow.orders.save(order)
+        await uow.outbox.add(*events)

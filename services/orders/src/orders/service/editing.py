@@ -1,241 +1,97 @@
-"""Edits of an order from the CRM: each one versioned, recorded with who and when, and announced."""
+"""Edits of an order from the CRM: each one versioned, recorded with who and when, and announced.
+
+Each use case loads the order, looks up what the request names outside it (a contact, a place in
+the funnel, a product of the catalog, the school's zone), lets the aggregate apply it, and saves."""
 
 from datetime import tzinfo
-from typing import Any
 from uuid import UUID, uuid4
 
-from contracts import AccessTerms, OfferCopyLine, OfferCopyRequested, quantize, utcnow
-from servicekit.outbox import add_to_outbox
-from sqlalchemy.ext.asyncio import AsyncConnection
+from contracts import AccessTerms, utcnow
 
-from ..adapters import repository as repo
-from ..adapters.tables import outbox
 from ..commands import LineChanges, NewLine, OrderChanges
+from ..domain.actor import Actor
 from ..domain.catalog import check_line
-from ..domain.order import InvalidOrder, becomes_fully_paid, check_amount, payment_status, priced
-from ..domain.zones import terms_in_zone
-from .common import (
-    Actor, Unchanged, announce_update, claim, discount_given, discount_kept, history, plain, refresh_access,
-    school_zone,
-)
-from .intake import place
-
-COPY_SUFFIX = " (Copy system)"
+from ..domain.order import EDITABLE, Discount, InvalidOrder, Order
+from ..domain.zones import terms_in_zone, zone_named
+from .errors import NotFound
+from .placement import place
+from .unit_of_work import UnitOfWork
 
 
-async def edit_order(conn: AsyncConnection, actor: Actor, order_id: UUID, version: int, changes: OrderChanges) -> None:
-    order = await claim(conn, actor, order_id, version)
-    given = changes.model_fields_set - {"version"}
-    new: dict[str, Any] = {}
-    for field in ("type", "managers", "tags", "comment", "contact_id"):
-        if field in given and getattr(changes, field) != getattr(order, field):
-            new[field] = getattr(changes, field)
-    if "type" in new and new["type"] is None:
-        raise InvalidOrder("type", "an order has a type")
-    for field in ("managers", "tags"):
-        if field in new:
-            if new[field] is None:
-                new[field] = []
-            new[field] = list(dict.fromkeys(v.strip() for v in new[field] if v.strip()))
-            if new[field] == list(getattr(order, field)):
-                del new[field]
-    if "contact_id" in new:
-        if new["contact_id"] is None or await repo.contact_row(conn, actor.account_id, new["contact_id"]) is None:
-            raise InvalidOrder("contact_id", f"no contact {new['contact_id']} in this school")
-    if "discount" in given:
-        if changes.discount is None:
-            raise InvalidOrder("discount", "give an amount or a percent, 0 for none")
-        discount = discount_given(changes.discount)
-        lines = await repo.lines_of(conn, order_id)
-        _, off, total = priced([line.price for line in lines], discount, order.currency)
-        if off != order.discount:
-            new["discount"] = off
-        if discount.percent != order.discount_percent:
-            new["discount_percent"] = discount.percent
-        if total != order.total:
-            new["total"] = total
-    placed = bool(given & {"pipeline_id", "stage_id"})
-    if placed:
-        pipeline_id = changes.pipeline_id if "pipeline_id" in given else None
-        stage_id = changes.stage_id if "stage_id" in given else None
-        if pipeline_id is None and stage_id is None:
-            raise InvalidOrder("stage_id", "give a stage, a pipeline, or both")
-        if pipeline_id is None:
-            pipeline_id = order.pipeline_id
-        pipeline_id, stage_id = await place(conn, actor.account_id, pipeline_id, stage_id)
-        if pipeline_id != order.pipeline_id:
-            new["pipeline_id"] = pipeline_id
-        if stage_id != order.stage_id:
-            new["stage_id"] = stage_id
-    cancelling = changes.status == "cancelled" and order.status != "cancelled"
-    if cancelling:
-        new["status"] = "cancelled"
-        new["closed_at"] = utcnow()
-        if not placed:
-            cancel_stage = await repo.cancel_stage(conn, new.get("pipeline_id", order.pipeline_id))
-            if cancel_stage is not None and cancel_stage != order.stage_id:
-                new["stage_id"] = cancel_stage
-    # A cancelled or expired order taken back into work starts the funnel again, unless placed.
-    reopening = changes.status == "active" and order.status != "active"
-    if reopening:
-        new.update(status="active", closed_at=None, reopened_at=utcnow())
-        if not placed:
-            first = await repo.first_stage(conn, order.pipeline_id)
-            if first != order.stage_id:
-                new["stage_id"] = first
-    if "total" in new:
-        new.update(await _settle(conn, order, new["total"], may_move=not (placed or reopening or cancelling)))
-    if not new:
-        raise Unchanged()
-    await repo.update_order(conn, order_id, **new)
-    shown = {k: v for k, v in new.items() if k not in ("closed_at", "reopened_at")}
-    await history(conn, actor, order_id, "reopened" if reopening else "updated", {
-        "version": order.version, "changes": {k: {"before": plain(getattr(order, k)), "after": plain(v)}
-                                              for k, v in shown.items()}})
-    changed = [k.removesuffix("_id") if k in ("contact_id",) else k for k in shown]
-    await announce_update(conn, actor, order_id, changed)
-    if cancelling:
-        await refresh_access(conn, actor, order_id, "cancelled")
-    if reopening:
-        await refresh_access(conn, actor, order_id, "resumed")
+async def edit_order(uow: UnitOfWork, actor: Actor, order_id: UUID, version: int, changes: OrderChanges) -> None:
+    """Load the order, find what the request names (its contact, its place in the funnel), edit, save."""
+    order = await _claimed(uow, actor, order_id, version)
+    given = {name: getattr(changes, name) for name in changes.model_fields_set & set(EDITABLE)}
+    if given.get("discount") is not None:
+        given["discount"] = Discount.of(given["discount"])
+    contact = None
+    if given.get("contact_id") is not None and order.contact is not None and given["contact_id"] != order.contact.id:
+        contact = await uow.contacts.get(actor.account_id, given["contact_id"])
+    placement: tuple[UUID, UUID] | InvalidOrder | None = None
+    if given.get("pipeline_id") is not None or given.get("stage_id") is not None:
+        try:
+            placement = await place(uow.pipelines, actor.account_id, given.get("pipeline_id") or order.pipeline_id,
+                                    given.get("stage_id"))
+        except InvalidOrder as exc:  # refused where the edit's rules reach it, after the fields before it
+            placement = exc
+    events = order.edit(actor, version, given, now=utcnow(), contact=contact, placement=placement)
+    await uow.orders.save(order)
+    await uow.outbox.add(*events)
 
 
-async def _settle(conn: AsyncConnection, order: Any, total: Any, *, may_move: bool = True) -> dict[str, Any]:
-    """What a new total changes besides itself: the payment status and, when it is the change that
-    makes the order fully paid, what a payment would have changed (paid_at, the on_full_payment stage).
-    Losing the full payment leaves the stage where it is."""
-    status = payment_status(total, order.paid, order.refunded).value
-    if status == order.payment_status:
-        return {}
-    values: dict[str, Any] = {"payment_status": status}
-    if becomes_fully_paid(order.payment_status, status):
-        values["paid_at"] = utcnow()
-        if may_move and order.status == "active":
-            stage = await repo.full_payment_stage(conn, order.pipeline_id)
-            if stage is not None and stage != order.stage_id:
-                values["stage_id"] = stage
-    return values
+async def _claimed(uow: UnitOfWork, actor: Actor, order_id: UUID, version: int) -> Order:
+    order = await uow.orders.load(actor.account_id, order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    order.claim(version)  # a stale edit is told so before anything else is looked at
+    return order
+
+
+async def _zone(uow: UnitOfWork, account_id: UUID, default: tzinfo) -> tzinfo:
+    """The zone the school's dates are typed in: its own, else the deployment's (domain.zones)."""
+    return zone_named(await uow.schools.time_zone(account_id), default)
 
 
 async def add_line(
-    conn: AsyncConnection, actor: Actor, order_id: UUID, version: int, command: NewLine, default_zone: tzinfo
+    uow: UnitOfWork, actor: Actor, order_id: UUID, version: int, command: NewLine, default_zone: tzinfo
 ) -> UUID:
     """Its dates typed without an offset are read in the school's zone, else `default_zone`."""
-    order = await claim(conn, actor, order_id, version)
-    terms = terms_in_zone(command.access, await school_zone(conn, actor.account_id, default_zone))
-    catalog_title = check_line(
-        await repo.catalog_product(conn, actor.account_id, command.product_id), command.product_id, terms)
-    title = command.product_title or catalog_title
-    check_amount("price", command.price, order.currency)
-    lines = await repo.lines_of(conn, order_id)
+    order = await _claimed(uow, actor, order_id, version)
+    terms = terms_in_zone(command.access, await _zone(uow, actor.account_id, default_zone))
+    catalog_title = check_line(await uow.catalog.product(actor.account_id, command.product_id), command.product_id,
+                               terms)
     line_id = uuid4()
-    await repo.add_line(conn, {
-        "id": line_id, "order_id": order_id, "product_id": command.product_id, "product_title": title,
-        "offer_id": command.offer_id, "offer_title": command.offer_title, "price": command.price,
-        "access": terms.model_dump(mode="json"),
-    })
-    settled = await _reprice(conn, order, [*[line.price for line in lines], command.price])
-    await history(conn, actor, order_id, "line_added", {
-        "version": order.version, "line_id": line_id, "product_id": command.product_id,
-        "product_title": title, "price": command.price, **_shown(order, settled)})
-    await announce_update(conn, actor, order_id, ["lines", "total", *settled])
-    await refresh_access(conn, actor, order_id, "terms_changed")
+    events = order.add_line(
+        actor, version, line_id=line_id, product_id=command.product_id,
+        product_title=command.product_title or catalog_title, price=command.price, terms=terms,
+        offer_id=command.offer_id, offer_title=command.offer_title, now=utcnow())
+    await uow.orders.save(order)
+    await uow.outbox.add(*events)
     return line_id
 
 
 async def edit_line(
-    conn: AsyncConnection, actor: Actor, order_id: UUID, line_id: UUID, version: int, changes: LineChanges,
+    uow: UnitOfWork, actor: Actor, order_id: UUID, line_id: UUID, version: int, changes: LineChanges,
     default_zone: tzinfo,
 ) -> None:
     """Its dates typed without an offset are read in the school's zone, else `default_zone`."""
-    order = await claim(conn, actor, order_id, version)
-    lines = await repo.lines_of(conn, order_id)
-    line = next((line for line in lines if line.id == line_id), None)
-    if line is None:
-        raise InvalidOrder("line_id", f"no line {line_id} in this order")
-    given = changes.model_fields_set - {"version"}
-    new: dict[str, Any] = {}
-    if "product_title" in given and changes.product_title and changes.product_title != line.product_title:
-        new["product_title"] = changes.product_title
-    if "price" in given:
-        if changes.price is None:
-            raise InvalidOrder("price", "give an amount")
-        check_amount("price", changes.price, order.currency)
-        if changes.price != line.price:
-            new["price"] = changes.price
-    if "access" in given:
-        if changes.access is None:
-            raise InvalidOrder("access", "give the access terms")
-        typed = terms_in_zone(changes.access, await school_zone(conn, actor.account_id, default_zone))
-        check_line(await repo.catalog_product(conn, actor.account_id, line.product_id), line.product_id, typed)
-        terms = typed.model_dump(mode="json")
-        if terms != AccessTerms.model_validate(line.access).model_dump(mode="json"):
-            new["access"] = terms
-    if not new:
-        raise Unchanged()
-    prices = [new.get("price", line.price) if other.id == line_id else other.price for other in lines]
-    await repo.update_line(conn, line_id, **new)
-    settled = await _reprice(conn, order, prices) if "price" in new else {}
-    details: dict[str, Any] = {"version": order.version, "line_id": line_id, "changes": {
-        k: {"before": plain(line.access if k == "access" else getattr(line, k)), "after": plain(v)}
-        for k, v in new.items()}, **_shown(order, settled)}
-    if (new.keys() & {"price", "access"}) and line.offer_id is not None and not line.customised:
-        details["offer_copy"] = await _request_offer_copy(conn, actor, order, line.offer_id, line.offer_title)
-    await history(conn, actor, order_id, "line_updated", details)
-    await announce_update(conn, actor, order_id, ["lines", *(["total"] if "price" in new else []), *settled])
-    if "access" in new:
-        await refresh_access(conn, actor, order_id, "terms_changed")
+    order = await _claimed(uow, actor, order_id, version)
+    line = order.line(line_id)
+    given = {name: getattr(changes, name) for name in changes.model_fields_set - {"version"}}
+    terms: AccessTerms | InvalidOrder | None = None
+    if given.get("access") is not None:
+        try:
+            terms = terms_in_zone(given["access"], await _zone(uow, actor.account_id, default_zone))
+            check_line(await uow.catalog.product(actor.account_id, line.product_id), line.product_id, terms)
+        except InvalidOrder as exc:  # refused where the edit's rules reach it, after the price
+            terms = exc
+    events = order.edit_line(actor, version, line_id, given, now=utcnow(), terms=terms)
+    await uow.orders.save(order)
+    await uow.outbox.add(*events)
 
 
-async def remove_line(conn: AsyncConnection, actor: Actor, order_id: UUID, line_id: UUID, version: int) -> None:
-    order = await claim(conn, actor, order_id, version)
-    lines = await repo.lines_of(conn, order_id)
-    line = next((line for line in lines if line.id == line_id), None)
-    if line is None:
-        raise InvalidOrder("line_id", f"no line {line_id} in this order")
-    if len(lines) == 1:
-        raise InvalidOrder("line_id", "an order keeps at least one line")
-    await repo.delete_line(conn, line_id)
-    settled = await _reprice(conn, order, [other.price for other in lines if other.id != line_id])
-    await history(conn, actor, order_id, "line_removed", {
-        "version": order.version, "line_id": line_id, "product_id": line.product_id,
-        "product_title": line.product_title, "price": line.price, **_shown(order, settled)})
-    await announce_update(conn, actor, order_id, ["lines", "total", *settled])
-
-
-async def _reprice(conn: AsyncConnection, order: Any, prices: list[Any]) -> dict[str, Any]:
-    """New totals from the lines' prices; what else that changed: a percent discount's amount,
-    which follows the new subtotal, and what `_settle` says."""
-    try:
-        subtotal, off, total = priced(prices, discount_kept(order), order.currency)
-    except InvalidOrder as exc:
-        raise InvalidOrder("price", f"{exc.message}; lower the discount first") from None
-    settled: dict[str, Any] = {"discount": off} if off != order.discount else {}
-    settled.update(await _settle(conn, order, total))
-    await repo.update_order(conn, order.id, subtotal=subtotal, total=total, **settled)
-    return settled
-
-
-def _shown(order: Any, settled: dict[str, Any]) -> dict[str, Any]:
-    """A line edit's consequences for the order, for its history entry."""
-    if not settled:
-        return {}
-    return {"order_changes": {k: {"before": plain(getattr(order, k)), "after": plain(v)} for k, v in settled.items()}}
-
-
-async def _request_offer_copy(
-    conn: AsyncConnection, actor: Actor, order: Any, offer_id: UUID, offer_title: str | None
-) -> dict[str, Any]:
-    """The order's terms now differ from the offer's: ask offers for a system copy holding them, and
-    point the order's lines of that offer at it, so later changes of the offer no longer reach them."""
-    copy_id = uuid4()
-    lines = [line for line in await repo.lines_of(conn, order.id) if line.offer_id == offer_id and not line.customised]
-    title = f"{offer_title or 'Offer'}{COPY_SUFFIX}"
-    for line in lines:
-        await repo.update_line(conn, line.id, offer_id=copy_id, offer_title=title, customised=True)
-    await add_to_outbox(conn, outbox, actor.event(
-        OfferCopyRequested, copy_id=copy_id, source_offer_id=offer_id, order_id=order.id, order_number=order.number,
-        lines=[OfferCopyLine(product_id=line.product_id, price=quantize(line.price, order.currency),
-                             access=AccessTerms.model_validate(line.access)) for line in lines],
-    ))
-    return {"source_offer_id": offer_id, "copy_id": copy_id, "title": title}
+async def remove_line(uow: UnitOfWork, actor: Actor, order_id: UUID, line_id: UUID, version: int) -> None:
+    order = await _claimed(uow, actor, order_id, version)
+    events = order.remove_line(actor, version, line_id, utcnow())
+    await uow.orders.save(order)
+    await uow.outbox.add(*events)

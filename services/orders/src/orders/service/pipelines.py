@@ -6,8 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
 from ..commands import NewPipeline, PipelineChanges, StageFields
+from ..domain.actor import Actor
 from ..domain.pipeline import InvalidPipeline, StageTemplate, check_stages, deletion_refused
-from .common import Actor, NotFound
+from .errors import NotFound
 
 
 def _check(stages: list[StageFields]) -> None:

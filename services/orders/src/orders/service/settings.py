@@ -5,8 +5,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..adapters import repository as repo
 from ..adapters.phones import known_region
 from ..commands import SchoolSettings
+from ..domain.actor import Actor
 from ..domain.order import InvalidOrder
-from .common import Actor
 
 
 async def set_settings(conn: AsyncConnection, actor: Actor, command: SchoolSettings) -> None:

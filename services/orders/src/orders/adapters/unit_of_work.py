@@ -1,0 +1,152 @@
+"""One use case's transaction: its orders, the lookups it needs, its history rows and its events."""
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from contracts import Event
+from pydantic_core import to_jsonable_python
+from servicekit.idempotency import Idempotent, made_before, remember
+from servicekit.inbox import claim
+from servicekit.outbox import add_to_outbox
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..domain.catalog import CatalogProduct
+from ..domain.order import FILLED_BY_A_VISIT, Contact
+from ..domain.school import SchoolProfile
+from . import repository as repo
+from .orders import SqlOrders
+from .tables import contacts, idempotent_requests, outbox
+
+T = TypeVar("T")
+
+
+class SqlContacts:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def get(self, account_id: UUID, contact_id: UUID) -> Contact | None:
+        row = (await self.conn.execute(
+            select(contacts).where(contacts.c.account_id == account_id, contacts.c.id == contact_id))).first()
+        return None if row is None else Contact(row.id, row.name, row.email, row.phone, row.locale)
+
+    async def upsert_from_visit(
+        self, account_id: UUID, *, name: str, email: str, phone: str | None, locale: str | None
+    ) -> Contact:
+        """The school's contact with this email, made now if new, filled as a visit may fill it."""
+        statement = pg_insert(contacts).values(id=uuid4(), account_id=account_id, name=name, email=email,
+                                               email_key=email.lower(), phone=phone, locale=locale)
+        row = (await self.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[contacts.c.account_id, contacts.c.email_key],
+                set_={**{f: func.coalesce(contacts.c[f], statement.excluded[f]) for f in FILLED_BY_A_VISIT},
+                      "updated_at": func.now()},
+            ).returning(contacts)
+        )).one()
+        return Contact(row.id, row.name, row.email, row.phone, row.locale)
+
+
+class SqlPipelines:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def exists(self, account_id: UUID, pipeline_id: UUID) -> bool:
+        return await repo.pipeline_row(self.conn, account_id, pipeline_id) is not None
+
+    async def pipeline_of_stage(self, account_id: UUID, stage_id: UUID) -> UUID | None:
+        stage = await repo.stage_row(self.conn, account_id, stage_id)
+        return None if stage is None else stage.pipeline_id
+
+    async def first_stage(self, pipeline_id: UUID) -> UUID:
+        return await repo.first_stage(self.conn, pipeline_id)
+
+    async def default(self, account_id: UUID) -> tuple[UUID, UUID]:
+        return await repo.default_pipeline(self.conn, account_id)
+
+
+class SqlCatalog:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def product(self, account_id: UUID, product_id: UUID) -> CatalogProduct | None:
+        return await repo.catalog_product(self.conn, account_id, product_id)
+
+
+class SqlSchools:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def profile(self, account_id: UUID) -> SchoolProfile | None:
+        school = await repo.school(self.conn, account_id)
+        return None if school is None else SchoolProfile(school.name, school.locale, school.time_zone,
+                                                         school.phone_region)
+
+    async def time_zone(self, account_id: UUID) -> str | None:
+        school = await self.profile(account_id)
+        return school.time_zone if school else None
+
+    async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None:
+        """What the school's profile lacks, as another service described it; never overwritten here."""
+        await repo.save_school(self.conn, account_id, overwrite=False, name=name, locale=locale)
+
+
+class SqlIdempotency:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def made_before(self, scope: str, request: Idempotent | None) -> UUID | None:
+        return await made_before(self.conn, idempotent_requests, scope, request)
+
+    async def remember(self, scope: str, request: Idempotent | None, resource_id: UUID) -> None:
+        await remember(self.conn, idempotent_requests, scope, request, resource_id)
+
+
+class SqlOutbox:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, *events: Event) -> None:
+        await add_to_outbox(self.conn, outbox, *events)
+
+
+class SqlUnitOfWork:
+    """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
+    error); a consumer's handler joins the one its inbox claim was made in."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.orders = SqlOrders(conn)
+        self.contacts = SqlContacts(conn)
+        self.pipelines = SqlPipelines(conn)
+        self.catalog = SqlCatalog(conn)
+        self.schools = SqlSchools(conn)
+        self.idempotency = SqlIdempotency(conn)
+        self.outbox = SqlOutbox(conn)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def begin(cls, engine: AsyncEngine) -> AsyncIterator["SqlUnitOfWork"]:
+        async with engine.begin() as conn:
+            yield cls(conn)
+
+    async def claim(self, consumer: str, event_id: UUID) -> bool:
+        """Record a consumed event; False if this consumer applied it already."""
+        return await claim(self.conn, consumer, event_id)
+
+    async def history(self, order_id: UUID, account_id: UUID, actor: str, kind: str, details: dict[str, Any]) -> None:
+        await repo.add_history(self.conn, order_id, account_id, actor, kind, to_jsonable_python(details))
+
+
+def joined(use_case: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """A use case as servicekit's consumers and the clock call it: on a connection whose transaction
+    is already open (for a consumer, with the event's inbox claim in it)."""
+
+    async def handler(conn: AsyncConnection, *args: Any, **kwargs: Any) -> T:
+        return await use_case(SqlUnitOfWork(conn), *args, **kwargs)
+
+    handler.__name__ = handler.__qualname__ = use_case.__name__
+    handler.__doc__ = use_case.__doc__
+    return handler

@@ -1,0 +1,27 @@
+"""Facts from notifications: what was sent to the order's contact, and what could not be."""
+
+from contracts import NotificationFailed, NotificationSent
+from servicekit.errors import Rejected
+
+from ..domain.actor import SYSTEM
+from .unit_of_work import UnitOfWork
+
+
+async def note_email_sent(uow: UnitOfWork, event: NotificationSent) -> None:
+    if event.order_id is None:
+        return
+    if not await uow.orders.lock(event.account_id, event.order_id):
+        raise Rejected(f"no order {event.order_id} in account {event.account_id}")
+    await uow.history(event.order_id, event.account_id, SYSTEM, "email_sent", {
+        "template": event.template, "recipient": event.recipient, "subject": event.subject,
+        "attempts": event.attempts})
+
+
+async def note_email_failed(uow: UnitOfWork, event: NotificationFailed) -> None:
+    if event.order_id is None:
+        return
+    if not await uow.orders.lock(event.account_id, event.order_id):
+        raise Rejected(f"no order {event.order_id} in account {event.account_id}")
+    await uow.history(event.order_id, event.account_id, SYSTEM, "email_failed", {
+        "template": event.template, "recipient": event.recipient, "error": event.error,
+        "attempts": event.attempts})

@@ -1,0 +1,102 @@
+"""What a use case needs from the world: its orders, a few lookups, the history and the outbox.
+
+The adapters implement it over one PostgreSQL transaction; the unit tests over memory.
+"""
+
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from contracts import Event
+from servicekit.idempotency import Idempotent
+
+from ..domain.catalog import CatalogProduct
+from ..domain.order import Contact, Order
+from ..domain.school import SchoolProfile
+
+
+class Orders(Protocol):
+    async def load(self, account_id: UUID, order_id: UUID, *, for_update: bool = True) -> Order | None: ...
+
+    async def lock(self, account_id: UUID, order_id: UUID) -> bool: ...
+
+    async def save(self, order: Order) -> None: ...
+
+    async def add(self, order: Order) -> None: ...
+
+    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, UUID, UUID]:
+        """The order already made for this checkout, if any, and the default pipeline's first stage."""
+        ...
+
+    async def next_number(self, account_id: UUID) -> int: ...
+
+    # Which orders a use case is about, each locked for it.
+    async def following_offer(self, account_id: UUID, offer_id: UUID) -> list[UUID]: ...
+
+    async def active_of_contact(self, contact_id: UUID) -> list[UUID]: ...
+
+    async def unpaid_past_expiry(self, now: datetime, default_days: int, limit: int) -> list[tuple[UUID, UUID]]: ...
+
+    async def with_due_windows(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]: ...
+
+
+class Contacts(Protocol):
+    async def get(self, account_id: UUID, contact_id: UUID) -> Contact | None: ...
+
+    async def upsert_from_visit(
+        self, account_id: UUID, *, name: str, email: str, phone: str | None, locale: str | None
+    ) -> Contact:
+        """One contact per email in a school; a visit fills what it lacks (domain.order.FILLED_BY_A_VISIT)."""
+        ...
+
+
+class Pipelines(Protocol):
+    async def exists(self, account_id: UUID, pipeline_id: UUID) -> bool: ...
+
+    async def pipeline_of_stage(self, account_id: UUID, stage_id: UUID) -> UUID | None: ...
+
+    async def first_stage(self, pipeline_id: UUID) -> UUID: ...
+
+    async def default(self, account_id: UUID) -> tuple[UUID, UUID]: ...
+
+
+class Catalog(Protocol):
+    async def product(self, account_id: UUID, product_id: UUID) -> CatalogProduct | None: ...
+
+
+class Schools(Protocol):
+    async def profile(self, account_id: UUID) -> SchoolProfile | None: ...
+
+
+    async def time_zone(self, account_id: UUID) -> str | None:
+        """The IANA zone the school named, if it did."""
+        ...
+
+    async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None: ...
+
+
+class Idempotency(Protocol):
+    async def made_before(self, scope: str, request: Idempotent | None) -> UUID | None:
+        """What an earlier request under this key made (servicekit.idempotency): a concurrent
+        repeat waits for the first to commit; another request under it is IdempotencyKeyReused."""
+        ...
+
+    async def remember(self, scope: str, request: Idempotent | None, resource_id: UUID) -> None: ...
+
+
+class Outbox(Protocol):
+    async def add(self, *events: Event) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    orders: Orders
+    contacts: Contacts
+    pipelines: Pipelines
+    catalog: Catalog
+    schools: Schools
+    idempotency: Idempotency
+    outbox: Outbox
+
+    async def history(
+        self, order_id: UUID, account_id: UUID, actor: str, kind: str, details: dict[str, Any]
+    ) -> None: ...

@@ -1,0 +1,222 @@
+"""An in-memory unit of work, so the use cases run without a database; and an order to start from."""
+
+import copy
+import uuid
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from contracts import AccessTerms, Event
+from orders.domain.order import Contact, Funnel, Line, Order, StaleVersion
+from orders.domain.school import SchoolProfile
+from servicekit.idempotency import Idempotent, IdempotencyKeyReused
+
+
+class MemoryOrders:
+    """Loads hand out copies, so a use case that fails half-way leaves what was saved untouched."""
+
+    def __init__(self) -> None:
+        self.saved: dict[uuid.UUID, Order] = {}
+        self.history: list[tuple[uuid.UUID, str, str, dict[str, Any]]] = []
+        self.payments: list[uuid.UUID] = []
+        self.saves = 0
+        self.numbers = 0
+        self.default_placement: tuple[uuid.UUID, uuid.UUID] = (uuid.uuid4(), uuid.uuid4())
+
+    def put(self, order: Order) -> Order:
+        """An order as if saved earlier."""
+        self.saved[order.id] = copy.deepcopy(order)
+        return order
+
+    async def load(self, account_id: uuid.UUID, order_id: uuid.UUID, *, for_update: bool = True) -> Order | None:
+        order = self.saved.get(order_id)
+        if order is None or order.account_id != account_id:
+            return None
+        loaded = copy.deepcopy(order)
+        loaded.loaded_version = order.version  # type: ignore[attr-defined]
+        return loaded
+
+    async def lock(self, account_id: uuid.UUID, order_id: uuid.UUID) -> bool:
+        order = self.saved.get(order_id)
+        return order is not None and order.account_id == account_id
+
+    async def add(self, order: Order) -> None:
+        self.history += [(order.id, e.actor, e.kind, e.details) for e in order.entries]
+        order.entries.clear()
+        self.saved[order.id] = copy.deepcopy(order)
+
+    async def placement_for_checkout(
+        self, account_id: uuid.UUID, checkout_id: uuid.UUID
+    ) -> tuple[uuid.UUID | None, uuid.UUID, uuid.UUID]:
+        existing = next((o.id for o in self.saved.values() if o.checkout_id == checkout_id), None)
+        return existing, *self.default_placement
+
+    async def next_number(self, account_id: uuid.UUID) -> int:
+        self.numbers += 1
+        return self.numbers
+
+    async def following_offer(self, account_id: uuid.UUID, offer_id: uuid.UUID) -> list[uuid.UUID]:
+        return sorted(o.id for o in self.saved.values() if o.account_id == account_id
+                      and any(line.offer_id == offer_id and not line.customised for line in o.lines))
+
+    async def active_of_contact(self, contact_id: uuid.UUID) -> list[uuid.UUID]:
+        return sorted(o.id for o in self.saved.values() if o.contact and o.contact.id == contact_id
+                      and o.state == "active")
+
+    async def unpaid_past_expiry(self, now: Any, default_days: int, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        return [(o.id, o.account_id) for o in self.saved.values() if o.payment_status == "not_paid"][:limit]
+
+    async def with_due_windows(self, now: Any, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        return [(o.id, o.account_id) for o in self.saved.values()
+                if any(line.window and line.window.ends_at and line.window.ends_at <= now for line in o.lines)][:limit]
+
+    async def save(self, order: Order) -> None:
+        if self.saved[order.id].version != order.loaded_version:  # type: ignore[attr-defined]
+            raise StaleVersion(self.saved[order.id].version)
+        self.saves += 1
+        self.history += [(order.id, e.actor, e.kind, e.details) for e in order.entries]
+        self.payments += [p.payment_id for p in order.received]
+        order.entries.clear()
+        order.received.clear()
+        self.saved[order.id] = copy.deepcopy(order)
+        order.loaded_version = order.version  # type: ignore[attr-defined]
+
+
+@dataclass
+class MemoryContacts:
+    known: dict[uuid.UUID, tuple[uuid.UUID, Contact]] = field(default_factory=dict)
+
+    async def get(self, account_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
+        found = self.known.get(contact_id)
+        return found[1] if found and found[0] == account_id else None
+
+    async def upsert_from_visit(
+        self, account_id: uuid.UUID, *, name: str, email: str, phone: str | None, locale: str | None
+    ) -> Contact:
+        for known_account, contact in self.known.values():
+            if known_account == account_id and contact.email.lower() == email.lower():
+                filled = {f: getattr(contact, f) or value for f, value in (("phone", phone), ("locale", locale))}
+                self.known[contact.id] = (account_id, replace(contact, **filled))
+                return self.known[contact.id][1]
+        contact = Contact(uuid.uuid4(), name, email, phone, locale)
+        self.known[contact.id] = (account_id, contact)
+        return contact
+
+
+@dataclass
+class MemoryPipelines:
+    # pipeline id -> (account, its stages in order)
+    known: dict[uuid.UUID, tuple[uuid.UUID, list[uuid.UUID]]] = field(default_factory=dict)
+
+    async def exists(self, account_id: uuid.UUID, pipeline_id: uuid.UUID) -> bool:
+        return pipeline_id in self.known and self.known[pipeline_id][0] == account_id
+
+    async def pipeline_of_stage(self, account_id: uuid.UUID, stage_id: uuid.UUID) -> uuid.UUID | None:
+        return next((p for p, (a, stages) in self.known.items() if a == account_id and stage_id in stages), None)
+
+    async def first_stage(self, pipeline_id: uuid.UUID) -> uuid.UUID:
+        return self.known[pipeline_id][1][0]
+
+    async def default(self, account_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+        raise AssertionError("an edit never asks for the default pipeline")
+
+
+@dataclass
+class MemoryOutbox:
+    events: list[Event] = field(default_factory=list)
+
+    async def add(self, *events: Event) -> None:
+        self.events += events
+
+    def of(self, kind: type[Event]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@dataclass
+class MemorySchools:
+    profiles: dict[uuid.UUID, SchoolProfile] = field(default_factory=dict)
+
+    async def profile(self, account_id: uuid.UUID) -> SchoolProfile | None:
+        return self.profiles.get(account_id)
+
+    async def time_zone(self, account_id: uuid.UUID) -> str | None:
+        return self.profiles[account_id].time_zone if account_id in self.profiles else None
+
+    async def fill(self, account_id: uuid.UUID, *, name: str | None, locale: str | None) -> None:
+        was = self.profiles.get(account_id, SchoolProfile())
+        self.profiles[account_id] = replace(was, name=was.name or name, locale=was.locale or locale)
+
+
+@dataclass
+class MemoryIdempotency:
+    keys: dict[tuple[str, str], tuple[uuid.UUID, str]] = field(default_factory=dict)
+
+    async def made_before(self, scope: str, request: Idempotent | None) -> uuid.UUID | None:
+        if request is None or (scope, request.key) not in self.keys:
+            return None
+        made, fingerprint = self.keys[(scope, request.key)]
+        if fingerprint != request.fingerprint:
+            raise IdempotencyKeyReused()
+        return made
+
+    async def remember(self, scope: str, request: Idempotent | None, resource_id: uuid.UUID) -> None:
+        if request is not None:
+            self.keys[(scope, request.key)] = (resource_id, request.fingerprint)
+
+
+class MemoryUnitOfWork:
+    def __init__(self) -> None:
+        self.orders = MemoryOrders()
+        self.contacts = MemoryContacts()
+        self.pipelines = MemoryPipelines()
+        self.schools = MemorySchools()
+        self.idempotency = MemoryIdempotency()
+        self.outbox = MemoryOutbox()
+
+    async def history(
+        self, order_id: uuid.UUID, account_id: uuid.UUID, actor: str, kind: str, details: dict[str, Any]
+    ) -> None:
+        self.orders.history.append((order_id, actor, kind, details))
+
+
+@dataclass(frozen=True)
+class School:
+    account: uuid.UUID
+    pipeline: uuid.UUID
+    stages: tuple[uuid.UUID, ...]  # new, in progress, paid (on full payment), cancelled (on cancel)
+
+    @property
+    def funnel(self) -> Funnel:
+        return Funnel(self.pipeline, self.stages[0], self.stages[2], self.stages[3])
+
+
+@pytest.fixture
+def uow() -> MemoryUnitOfWork:
+    return MemoryUnitOfWork()
+
+
+@pytest.fixture
+def school(uow: MemoryUnitOfWork) -> School:
+    school = School(uuid.uuid4(), uuid.uuid4(), tuple(uuid.uuid4() for _ in range(4)))
+    uow.pipelines.known[school.pipeline] = (school.account, list(school.stages))
+    return school
+
+
+@pytest.fixture
+def new_order(uow: MemoryUnitOfWork, school: School):
+    """`new_order(**fields)`: an unpaid order of two lines (600 + 400 UAH), saved in the unit of work."""
+
+    def make(**fields: Any) -> Order:
+        contact = Contact(uuid.uuid4(), "Olena", "olena@example.com", None, "uk")
+        uow.contacts.known[contact.id] = (school.account, contact)
+        lines = [Line(uuid.uuid4(), uuid.uuid4(), f"Course {n}", Decimal(price), AccessTerms(), position=n)
+                 for n, price in enumerate(("600.0000", "400.0000"))]
+        values: dict[str, Any] = {
+            "id": uuid.uuid4(), "account_id": school.account, "number": 7, "currency": "UAH",
+            "subtotal": Decimal("1000.0000"), "total": Decimal("1000.0000"), "contact": contact,
+            "funnel": school.funnel, "stage_id": school.stages[0], "lines": lines, **fields,
+        }
+        return uow.orders.put(Order(**values))
+
+    return make

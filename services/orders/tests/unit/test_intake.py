@@ -1,0 +1,67 @@
+"""New orders as use cases on the in-memory unit of work: from a visit to an offer, or by hand."""
+
+import uuid
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from contracts import ContactData, OfferLine, OfferOpened, OrderCreated
+from orders.commands import NewOrder
+from orders.domain.actor import Actor
+from orders.domain.catalog import CatalogProduct
+from orders.service.intake import create_order, open_order_from_offer
+from servicekit.idempotency import Idempotent, IdempotencyKeyReused
+
+
+def opened(school, email="Olena@Example.com", phone=None) -> OfferOpened:
+    return OfferOpened(
+        account_id=school.account, correlation_id=uuid.uuid4(), checkout_id=uuid.uuid4(), offer_id=uuid.uuid4(),
+        offer_version=3, offer_title="Spring", school_name="Code school", currency="UAH",
+        contact=ContactData(name="Olena", email=email, phone=phone), lines=[
+            OfferLine(product_id=uuid.uuid4(), product_title="Python", price=Decimal("1200.00"))],
+        discount=Decimal("200.00"), total=Decimal("1000.00"), payment_plan=[], provider="sandbox", source="page")
+
+
+async def test_a_visit_makes_one_order_per_checkout_and_one_contact_per_email(uow, school):
+    first = opened(school)
+    await open_order_from_offer(uow, first)
+    await open_order_from_offer(uow, first.model_copy(update={"event_id": uuid.uuid4()}))
+    await open_order_from_offer(uow, opened(school, email="olena@example.com", phone="+380501234567"))
+    orders = list(uow.orders.saved.values())
+    assert len(orders) == 2 and {o.contact.id for o in orders} == {orders[0].contact.id}
+    [contact] = [c for _, c in uow.contacts.known.values()]
+    assert (contact.email, contact.phone) == ("Olena@example.com", "+380501234567")  # filled, not overwritten
+    order = orders[0]
+    assert (order.number, order.total, order.subtotal, order.stage_id) == (
+        1, Decimal("1000.00"), Decimal("1200.00"), uow.orders.default_placement[1])
+    assert order.lines[0].offer_version == 3 and order.payment_status == "not_paid"
+    created = uow.outbox.of(OrderCreated)
+    assert [e.order_number for e in created] == [1, 2] and created[0].causation_id == first.event_id
+    assert uow.schools.profiles[school.account].name == "Code school"
+    assert [h[1:3] for h in uow.orders.history] == [("system", "created")] * 2
+
+
+async def test_a_manual_order_is_placed_priced_announced_and_remembered_by_its_key(uow, school):
+    product = uuid.uuid4()
+
+    class Catalog:
+        async def product(self, account_id, product_id):
+            return CatalogProduct(product, "Python", (), None) if product_id == product else None
+
+    uow.catalog = Catalog()
+    actor = Actor(school.account, "manager-1", uuid.uuid4())
+    command = NewOrder(currency="UAH", contact={"name": "Taras", "email": "taras@example.com"},
+                       lines=[{"product_id": str(product), "price": "1000.00"}],
+                       discount={"kind": "percent", "value": "12.5"}, pipeline_id=school.pipeline)
+    first = Idempotent("k1", "the first request")
+    order_id = await create_order(uow, actor, command, idempotency=first, default_zone=ZoneInfo("UTC"))
+    assert await create_order(uow, actor, command, idempotency=first, default_zone=ZoneInfo("UTC")) == order_id
+    with pytest.raises(IdempotencyKeyReused):
+        await create_order(uow, actor, command.model_copy(update={"comment": "other"}),
+                           idempotency=Idempotent("k1", "another request"), default_zone=ZoneInfo("UTC"))
+    order = uow.orders.saved[order_id]
+    assert (order.discount, order.discount_percent, order.total) == (Decimal("125.00"), Decimal("12.5"),
+                                                                     Decimal("875.00"))
+    assert (order.stage_id, order.lines[0].product_title, order.source) == (school.stages[0], "Python", "manual")
+    [created] = uow.outbox.of(OrderCreated)
+    assert (created.school_name, [p.amount for p in created.payment_plan]) == ("Online school", [Decimal("875.00")])
