@@ -22,7 +22,7 @@ for name in ("contracts", "servicekit", "localstack", "offers.main", "orders.mai
     importlib.import_module(name)
 print("every package imports")
 PY
-.venv/bin/python -m pytest -q -p no:cacheprovider deploy/local services/notifications/tests/test_i18n.py
+.venv/bin/python -m pytest -q -p no:cacheprovider deploy/local services/notifications/tests/unit/test_i18n.py
 .venv/bin/python deploy/checks/replay_dockerfile.py services/*/Dockerfile
 
 if [ "$(modes "$fresh")" != "$before" ]; then

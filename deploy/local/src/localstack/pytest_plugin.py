@@ -9,9 +9,12 @@ start Apache Kafka and PostgreSQL containers where a Docker engine exists.
 import asyncio
 import os
 import signal
+import socket
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,3 +104,64 @@ def infra() -> Iterator[Infra]:
     finally:
         for stop in reversed(stops):
             stop()  # type: ignore[operator]
+
+
+# A test under a `tests/unit/` folder checks domain rules and pure functions only, so that the unit
+# layer runs alone in seconds and a failure there points at logic, never at a server. These are the
+# fixtures that start one; anything built on them has them in its closure too.
+IO_FIXTURES = frozenset({"infra", "mailbox", "standin"})
+
+
+def _in_unit_folder(path: Path) -> bool:
+    parts = path.parts
+    return any(parts[i:i + 2] == ("tests", "unit") for i in range(len(parts) - 1))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _in_unit_folder(item.path):
+            item.add_marker(pytest.mark.unit)
+
+
+def _refuse(what: str):
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a unit test {what}; it belongs under tests/integration/")
+
+    return refused
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("unit") is None:
+        return
+    # Refused before any fixture is set up, so a misplaced test starts no server on its way to failing.
+    used = sorted(IO_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+    if used:
+        pytest.fail(f"a unit test uses {', '.join(used)}; it belongs under tests/integration/", pytrace=False)
+
+
+@contextmanager
+def _no_io() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", _refuse("opened a connection"))
+        patch.setattr(socket.socket, "connect_ex", _refuse("opened a connection"))
+        patch.setattr(socket.socket, "bind", _refuse("listened on a port"))
+        patch.setattr(subprocess.Popen, "__init__", _refuse("started a process"))
+        yield
+
+
+# Setup and the test itself only: the last test of a run also tears down the session's servers.
+@pytest.hookimpl(wrapper=True, specname="pytest_runtest_setup")
+def _unit_setup_without_io(item: pytest.Item):
+    if item.get_closest_marker("unit") is None:
+        return (yield)
+    with _no_io():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    if item.get_closest_marker("unit") is None:
+        return (yield)
+    with _no_io():
+        return (yield)

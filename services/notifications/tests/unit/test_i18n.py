@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from notifications.domain.letters import DEFAULT_LOCALE, SUPPORTED_LOCALES, TEMPLATES, Letter
 from notifications.rendering import catalog_path, money, moment, render, sample_letters
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src" / "notifications"
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "notifications"
 TRANSLATED = [loc for loc in SUPPORTED_LOCALES if loc != DEFAULT_LOCALE]
 JINJA = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
 

@@ -1,13 +1,11 @@
-"""What an operator relies on: health, readiness, metrics, AsyncAPI, correlated JSON logs."""
+"""What an operator relies on: health, readiness, metrics, AsyncAPI, the correlation id through a request."""
 
 import json
-import logging
 import uuid
 
 import pytest
 from offers.main import MIGRATIONS, create_app
 from offers.settings import Settings
-from servicekit.logging import JsonFormatter, correlation_id
 from servicekit.testing import as_account, service_under_test
 from sqlalchemy import text
 
@@ -48,13 +46,3 @@ async def test_the_correlation_id_comes_back_and_reaches_the_event(client):
         event = await conn.scalar(text("SELECT payload FROM outbox WHERE payload->>'checkout_id' = :c"),
                                   {"c": opened.json()["checkout_id"]})
     assert event["correlation_id"] == cid
-
-
-def test_json_log_lines_carry_the_correlation_id():
-    token = correlation_id.set("c-123")
-    try:
-        record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("there",), None)
-        line = json.loads(JsonFormatter("offers").format(record))
-    finally:
-        correlation_id.reset(token)
-    assert line["msg"] == "hello there" and line["correlation_id"] == "c-123" and line["service"] == "offers"
