@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from servicekit.runtime import build_app
 
 from .entrypoints import crm, http, subscribers
+from .entrypoints.problems import PROBLEMS
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -20,5 +21,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[crm.router, http.public],
         subscribers=subscribers.register,
         publishes=[OfferOpened, OfferUpdated, ProductUpdated, SchoolUpdated],
+        problems=PROBLEMS,
         description="Products, offers (tariffs) and checkouts. Public: open an offer, checkout status.",
     )
