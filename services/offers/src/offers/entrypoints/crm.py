@@ -14,7 +14,7 @@ from .. import service, views
 from ..domain.pricing import Discount, PlanPayment
 from ..domain.product import CourseDefaults, ModuleDraft
 from ..domain.school import SchoolProfile
-from .schemas import (
+from .bodies import (
     CourseDefaultsIn, DiscountIn, ModuleIn, OfferIn, OfferItemIn, OfferPatch, PlanPaymentIn, ProductIn, ProductPatch,
     SchoolIn,
 )

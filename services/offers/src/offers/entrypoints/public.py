@@ -15,7 +15,7 @@ from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 from .. import service, views
 from ..adapters.checkout_notices import watch_checkout
 from ..domain.errors import OfferUnavailable
-from .schemas import CheckoutIn
+from .bodies import CheckoutIn
 
 public = APIRouter(prefix="/public", tags=["public"])
 
