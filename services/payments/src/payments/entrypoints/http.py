@@ -17,7 +17,7 @@ from ..adapters import sandbox as sandbox_provider
 from ..domain.payment import NotPayable, Outcome, PaymentNotFound, PaymentPart
 from ..domain.providers import PaymentProvider, webhook_path
 from . import pages
-from .schemas import (
+from .bodies import (
     MarkPaidBody, NewPaymentBody, PartBody, PaymentPatch, ReminderScheduleBody,
     SandboxDeclined, SandboxSucceeded, parse_json_body, read_form,
 )
