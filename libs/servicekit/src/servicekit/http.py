@@ -3,6 +3,7 @@
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -57,6 +58,39 @@ def invalid_field(field: str, message: str) -> JSONResponse:
     """The 422 that names one field, as the request validation's own problems do."""
     return problem_response(422, "Invalid request", f"Check these fields: {field}",
                             errors=[{"field": field, "message": message}])
+
+
+# A service's domain errors and the problem each one is: exception type -> (status, title).
+# A title of None takes the error's own `title`, for a refusal whose kinds are named where raised.
+ProblemTable = Mapping[type[Exception], tuple[int, str | None]]
+
+
+def domain_problem(exc: Exception, status: int, title: str | None) -> JSONResponse:
+    """A domain error as problem details: its message is the detail.
+
+    An error that names the input to fix (`field`) lists it in `errors`, as a request validation
+    problem does, so a client shows both kinds the same way; `facts` (a mapping) are members the
+    caller acts on, such as the version to reload.
+    """
+    detail = str(exc)
+    extra: dict[str, Any] = dict(getattr(exc, "facts", None) or {})
+    field = getattr(exc, "field", None)
+    if field:
+        extra["errors"] = [{"field": field, "message": detail}]
+    return problem_response(status, title or getattr(exc, "title", None) or "Error", detail, **extra)
+
+
+def install_domain_problems(app: FastAPI, table: ProblemTable) -> None:
+    """Each mapped error (and its subclasses, the closest mapping winning) answers its problem.
+
+    What the table does not name is left to the 500 of UnhandledErrors: a refusal nobody mapped is a
+    bug to see, not a 4xx to guess.
+    """
+    for kind, (status, title) in table.items():
+        async def _mapped(_: Request, exc: Exception, status: int = status, title: str | None = title) -> JSONResponse:
+            return domain_problem(exc, status, title)
+
+        app.add_exception_handler(kind, _mapped)
 
 
 def _field(loc: tuple[Any, ...]) -> str:

@@ -17,7 +17,7 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
-async def claim(conn: AsyncConnection, consumer: str, event_id: UUID) -> bool:
+async def record_if_new(conn: AsyncConnection, consumer: str, event_id: UUID) -> bool:
     """Record the event for this consumer; False if it was already applied.
 
     Must run in the transaction that applies the event's effect.

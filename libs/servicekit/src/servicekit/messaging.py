@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .errors import NotYet, Rejected
-from .inbox import claim
+from .inbox import record_if_new
 from .logging import correlation_id
 from .metrics import HANDLE_SECONDS, MESSAGES
 
@@ -157,7 +157,7 @@ def _consume_topic(
                 await handler(uow, event)
             return True
         async with engine.begin() as conn:
-            if not await claim(conn, consumer, event.event_id):
+            if not await record_if_new(conn, consumer, event.event_id):
                 return False
             await handler(conn, event)
         return True

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from . import health
 from .caller import ProofVerifier
 from .db import create_engine
-from .http import install_problem_handlers, install_request_context
+from .http import ProblemTable, install_domain_problems, install_problem_handlers, install_request_context
 from .inputs import install_input_rules
 from .listeners import listening_socket
 from .logging import configure_logging
@@ -54,6 +54,7 @@ def build_app(
     publishes: Sequence[type[Event]] = (),
     workers: Sequence[WorkerFactory] = (),
     description: str = "",
+    problems: ProblemTable | None = None,
 ) -> FastAPI:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     broker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
@@ -112,6 +113,7 @@ def build_app(
     app.state.service_name = name
     app.state.proof_verifier = ProofVerifier(settings.gateway_keys)
     install_problem_handlers(app)
+    install_domain_problems(app, problems or {})
     install_input_rules(app)
     install_request_context(app, name)
     app.include_router(health.router)

@@ -8,6 +8,7 @@ from servicekit.runtime import build_app
 
 from .domain import zones
 from .entrypoints import http, subscribers
+from .entrypoints.problems import PROBLEMS
 from .workers import sender
 from .settings import Settings
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         subscribers=subscribers.register,
         publishes=[NotificationSent, NotificationFailed],
         workers=[sender.email_sender],
+        problems=PROBLEMS,
         description=(
             "Emails about orders (payment links, reminders, receipts, access, confirmations) in the contact's "
             "language, each sent once; the delivery log; schools' own templates."

@@ -6,7 +6,8 @@ from contracts import OfferOpened, OfferUpdated, ProductUpdated, SchoolUpdated
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
-from .entrypoints import crm, http, subscribers
+from .entrypoints import crm, public, subscribers
+from .entrypoints.problems import PROBLEMS
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -17,8 +18,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_app(
         name="offers",
         settings=settings,
-        routers=[crm.router, http.public],
+        routers=[crm.router, public.public],
         subscribers=subscribers.register,
         publishes=[OfferOpened, OfferUpdated, ProductUpdated, SchoolUpdated],
+        problems=PROBLEMS,
         description="Products, offers (tariffs) and checkouts. Public: open an offer, checkout status.",
     )

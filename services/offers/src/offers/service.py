@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .adapters import repository as repo
 from .adapters.checkout_notices import announce_ready
 from .adapters.tables import idempotent_requests, outbox
-from .domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, StaleVersion
+from .domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, ProductError, StaleVersion
 from .domain.offer import Checkout, Item, Offer
 from .domain.pricing import Discount, PlanPayment
 from .domain.product import CourseDefaults, ModuleDraft, Product
@@ -69,7 +69,7 @@ async def update_product(
             try:
                 product.check_access(access, "modules")
             except OfferError as exc:
-                raise OfferError("modules", f"offer '{title}' still grants what this change removes ({exc}); "
+                raise ProductError("modules", f"offer '{title}' still grants what this change removes ({exc}); "
                                             "change the offer first") from None
     if defaults is not None:
         product.defaults = defaults
@@ -185,11 +185,11 @@ async def open_offer(
         return earlier
     found = await repo.get_offer_with_school(conn, offer_id)
     if found is None:
-        raise OfferUnavailable(f"there is no offer {offer_id}")
+        raise OfferUnavailable()
     offer, school, locale = found
     if offer.provider == SANDBOX and not sandbox_enabled:
         # Made while the sandbox was on: no link could ever come, so no order is started.
-        raise OfferNotPayable(f"offer {offer.id} sells through the sandbox, which is off here")
+        raise OfferNotPayable()
     checkout = Checkout(account_id=offer.account_id, offer_id=offer.id, offer_version=offer.version, source=source)
     event = offer.open(
         checkout_id=checkout.id, school_name=school or DEFAULT_SCHOOL_NAME, contact=contact, source=source,

@@ -15,6 +15,7 @@ from .adapters import sandbox, stripe_checkout, wayforpay
 from .adapters.sealing import Sealer
 from .domain.providers import PaymentProvider
 from .entrypoints import http, subscribers, webhooks
+from .entrypoints.problems import PROBLEMS
 from .workers.due import PaymentsWorker
 from .service import Providers
 from .settings import Settings
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ReminderRequested, PaymentProvidersUpdated,
         ],
         workers=[worker] if settings.worker_enabled else [],
+        problems=PROBLEMS,
         description="Payments of orders, their links and the providers' confirmations. "
                     "Public: provider webhooks, sandbox payment page.",
     )

@@ -13,7 +13,6 @@ from servicekit.inputs import Input
 from servicekit.pagination import BadCursor
 
 from .. import service, views
-from ..domain.delivery import NotResendable
 from ..domain.letters import SUPPORTED_LOCALES, Override, TemplateName
 
 crm = APIRouter(tags=["notifications"])
@@ -72,12 +71,9 @@ async def resend_notification(
 ) -> dict[str, Any]:
     # No body: what the request asks is its path and this one choice.
     idempotency = fingerprinted(idempotency_key, {"to_refused_address": to_refused_address})
-    try:
-        async with engine.begin() as conn:
-            new_id = await service.resend(conn, account, delivery_id, current_correlation_id(),
-                                          idempotency=idempotency, to_refused_address=to_refused_address)
-    except NotResendable as exc:
-        raise Problem(409, exc.title, exc.detail, **exc.facts) from None
+    async with engine.begin() as conn:
+        new_id = await service.resend(conn, account, delivery_id, current_correlation_id(),
+                                      idempotency=idempotency, to_refused_address=to_refused_address)
     async with engine.connect() as conn:
         found = await views.delivery(conn, account, new_id) if new_id else None
     if found is None:

@@ -159,9 +159,9 @@ class Offer:
     ) -> OfferOpened:
         """Snapshot this offer for one visitor: nobody pays old conditions."""
         if self.is_system_copy:
-            raise OfferUnavailable(f"offer {self.id} is not sold publicly")
+            raise OfferUnavailable()
         if self.status != "active":
-            raise OfferArchived(f"offer {self.id} is {self.status}")
+            raise OfferArchived()
         return OfferOpened(
             account_id=self.account_id,
             correlation_id=correlation_id,

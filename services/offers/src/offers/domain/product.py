@@ -8,7 +8,7 @@ from contracts import (
     AccessTerms, CourseDefaultsOutline, LessonOutline, ModuleOutline, ProductUpdated, access_problems,
 )
 
-from .errors import OfferError
+from .errors import OfferError, ProductError
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,12 @@ class Product:
         lessons = self.lesson_ids()
         for n, (lesson_id, _days) in enumerate(self.defaults.lesson_delays):
             if lesson_id not in lessons:
-                raise OfferError(f"defaults.lesson_delays.{n}.lesson_id", f"no lesson {lesson_id} in this product")
+                raise ProductError(f"defaults.lesson_delays.{n}.lesson_id", f"no lesson {lesson_id} in this product")
         for n, lesson_id in enumerate(self.defaults.practice_lesson_ids):
             if lesson_id not in lessons:
-                raise OfferError(f"defaults.practice_lesson_ids.{n}", f"no lesson {lesson_id} in this product")
+                raise ProductError(f"defaults.practice_lesson_ids.{n}", f"no lesson {lesson_id} in this product")
         if self.defaults.certificate == "conditional" and not self.defaults.certificate_conditions:
-            raise OfferError("defaults.certificate_conditions", "a conditional certificate needs its conditions")
+            raise ProductError("defaults.certificate_conditions", "a conditional certificate needs its conditions")
 
     def check_access(self, access: AccessTerms, at: str) -> None:
         """The terms name only modules and lessons this product has (the rule orders applies too)."""
@@ -144,8 +144,8 @@ def _keep_or_new(given: UUID | None, known: set[UUID], seen: set[UUID], at: str,
     if given is None:
         return uuid4()
     if given not in known:
-        raise OfferError(at, f"no {what} {given} in this product (leave the id out for a new {what})")
+        raise ProductError(at, f"no {what} {given} in this product (leave the id out for a new {what})")
     if given in seen:
-        raise OfferError(at, f"{what} {given} appears twice")
+        raise ProductError(at, f"{what} {given} appears twice")
     seen.add(given)
     return given

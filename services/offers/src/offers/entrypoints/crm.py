@@ -11,29 +11,15 @@ from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 from servicekit.providers import Usable
 
 from .. import service, views
-from ..domain.errors import NotFound, OfferError, StaleVersion
 from ..domain.pricing import Discount, PlanPayment
 from ..domain.product import CourseDefaults, ModuleDraft
 from ..domain.school import SchoolProfile
-from .schemas import (
+from .bodies import (
     CourseDefaultsIn, DiscountIn, ModuleIn, OfferIn, OfferItemIn, OfferPatch, PlanPaymentIn, ProductIn, ProductPatch,
     SchoolIn,
 )
 
 router = APIRouter(tags=["offers"])
-
-
-def _invalid(exc: OfferError, what: str = "offer") -> Problem:
-    return Problem(422, f"Invalid {what}", str(exc), errors=[{"field": exc.field, "message": str(exc)}])
-
-
-def _not_found(exc: NotFound) -> Problem:
-    return Problem(404, "Not found", str(exc))
-
-
-def _stale(exc: StaleVersion) -> Problem:
-    return Problem(409, "Version conflict", str(exc), current_version=exc.current,
-                   errors=[{"field": "version", "message": str(exc)}])
 
 
 def _modules(modules: list[ModuleIn]) -> list[ModuleDraft]:
@@ -85,14 +71,11 @@ async def get_school(account: AccountId, engine: EngineDep) -> dict[str, Any]:
 @router.post("/products", status_code=status.HTTP_201_CREATED)
 async def create_product(body: ProductIn, account: AccountId, engine: EngineDep,
                          idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
-    try:
-        async with engine.begin() as conn:
-            product = await service.create_product(
-                conn, account, title=body.title, kind=body.kind, modules=_modules(body.modules),
-                defaults=_defaults(body.defaults), correlation_id=current_correlation_id(),
-                idempotency=fingerprinted(idempotency_key, body))
-    except OfferError as exc:
-        raise _invalid(exc, "product") from None
+    async with engine.begin() as conn:
+        product = await service.create_product(
+            conn, account, title=body.title, kind=body.kind, modules=_modules(body.modules),
+            defaults=_defaults(body.defaults), correlation_id=current_correlation_id(),
+            idempotency=fingerprinted(idempotency_key, body))
     return views.product_view(product)
 
 
@@ -115,17 +98,12 @@ async def get_product(product_id: UUID, account: AccountId, engine: EngineDep) -
 async def update_product(product_id: UUID, body: ProductPatch, account: AccountId, engine: EngineDep
                          ) -> dict[str, Any]:
     """`modules` replaces the whole structure; modules and lessons sent with their id keep it."""
-    try:
-        async with engine.begin() as conn:
-            product = await service.update_product(
-                conn, account, product_id, title=body.title, kind=body.kind,
-                modules=None if body.modules is None else _modules(body.modules),
-                defaults=None if body.defaults is None else _defaults(body.defaults),
-                correlation_id=current_correlation_id())
-    except OfferError as exc:
-        raise _invalid(exc, "product") from None
-    except NotFound as exc:
-        raise _not_found(exc) from None
+    async with engine.begin() as conn:
+        product = await service.update_product(
+            conn, account, product_id, title=body.title, kind=body.kind,
+            modules=None if body.modules is None else _modules(body.modules),
+            defaults=None if body.defaults is None else _defaults(body.defaults),
+            correlation_id=current_correlation_id())
     return views.product_view(product)
 
 
@@ -133,16 +111,13 @@ async def update_product(product_id: UUID, body: ProductPatch, account: AccountI
 async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
                        idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
     usable.refuse_unusable(body.provider)
-    try:
-        async with engine.begin() as conn:
-            offer = await service.create_offer(
-                conn, account, title=body.title, currency=body.currency, items=_items(body.items),
-                discount=_discount(body.discount), plan=_plan(body.payment_plan), curators=body.curators,
-                provider=body.provider, status=body.status, correlation_id=current_correlation_id(),
-                idempotency=fingerprinted(idempotency_key, body),
-            )
-    except OfferError as exc:
-        raise _invalid(exc) from None
+    async with engine.begin() as conn:
+        offer = await service.create_offer(
+            conn, account, title=body.title, currency=body.currency, items=_items(body.items),
+            discount=_discount(body.discount), plan=_plan(body.payment_plan), curators=body.curators,
+            provider=body.provider, status=body.status, correlation_id=current_correlation_id(),
+            idempotency=fingerprinted(idempotency_key, body),
+        )
     response.headers["ETag"] = views.etag(offer)
     return views.offer_view(offer)
 
@@ -226,15 +201,8 @@ async def update_offer(
             changes["curators"] = list(value or [])
         else:
             changes[name] = value
-    try:
-        async with engine.begin() as conn:
-            offer = await service.update_offer(conn, account, offer_id, expected_version=expected, changes=changes,
-                                               correlation_id=current_correlation_id())
-    except OfferError as exc:
-        raise _invalid(exc) from None
-    except NotFound as exc:
-        raise _not_found(exc) from None
-    except StaleVersion as exc:
-        raise _stale(exc) from None
+    async with engine.begin() as conn:
+        offer = await service.update_offer(conn, account, offer_id, expected_version=expected, changes=changes,
+                                           correlation_id=current_correlation_id())
     response.headers["ETag"] = views.etag(offer)
     return views.offer_view(offer)

@@ -236,7 +236,7 @@ class LinkRequest:
     attempts: int
 
 
-async def claim_link_requests(conn: AsyncConnection, *, limit: int, lease_seconds: float) -> list[LinkRequest]:
+async def lease_link_requests(conn: AsyncConnection, *, limit: int, lease_seconds: float) -> list[LinkRequest]:
     """Due requests, leased to this worker: another worker skips them until the lease ends."""
     due = (
         select(link_requests.c.payment_id, link_requests.c.purpose)
@@ -440,7 +440,7 @@ class DueReminder:
     planned_at: datetime
 
 
-async def claim_due_reminders(conn: AsyncConnection, *, limit: int) -> list[DueReminder]:
+async def lock_due_reminders(conn: AsyncConnection, *, limit: int) -> list[DueReminder]:
     """Due reminders, locked until this transaction ends; other workers skip them."""
     rows = await conn.execute(
         select(reminders.c.payment_id, reminders.c.offset_hours, reminders.c.planned_at)
@@ -459,7 +459,8 @@ async def finish_reminder(conn: AsyncConnection, due: DueReminder, status: str) 
     )
 
 
-async def claim_overdue(conn: AsyncConnection, *, limit: int) -> list[Payment]:
+async def lock_overdue(conn: AsyncConnection, *, limit: int) -> list[Payment]:
+    """Overdue payments not yet announced, locked until this transaction ends; other workers skip them."""
     rows = await conn.execute(
         select(payments)
         .where(payments.c.status == "unpaid", payments.c.overdue_notified_at.is_(None),

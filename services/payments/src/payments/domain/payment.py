@@ -465,6 +465,8 @@ class PaymentNotFound(PaymentError):
 class UnknownProvider(PaymentError):
     """The order names a provider this service has no adapter for."""
 
+    field = "provider"
+
 
 P = TypeVar("P")
 

@@ -11,7 +11,9 @@ MAX_OFFSET_HOURS = 24 * 365
 
 
 class ScheduleInvalid(ValueError):
-    pass
+    """The reminder offsets cannot be a schedule; `field` is the one input they come from."""
+
+    field = "offsets_hours"
 
 
 def normalized_offsets(offsets: Iterable[int]) -> list[int]:

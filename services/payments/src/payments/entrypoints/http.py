@@ -1,7 +1,5 @@
 """HTTP routes of the payments service: thin, no rules."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -16,13 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .. import service, views
 from ..adapters import repository as repo
 from ..adapters import sandbox as sandbox_provider
-from ..domain.payment import (
-    AmountMismatch, NotEditable, NotPayable, Outcome, PaymentNotFound, PaymentPart, PlanInvalid, UnknownProvider,
-)
+from ..domain.payment import NotPayable, Outcome, PaymentNotFound, PaymentPart
 from ..domain.providers import PaymentProvider, webhook_path
-from ..domain.reminders import ScheduleInvalid
 from . import pages
-from .schemas import (
+from .bodies import (
     MarkPaidBody, NewPaymentBody, PartBody, PaymentPatch, ReminderScheduleBody,
     SandboxDeclined, SandboxSucceeded, parse_json_body, read_form,
 )
@@ -58,25 +53,6 @@ def _field_problem(status: int, title: str, field: str, message: str) -> Problem
     return Problem(status, title, message, errors=[{"field": field, "message": message}])
 
 
-@asynccontextmanager
-async def _problems() -> AsyncIterator[None]:
-    """The use cases' refusals as problem details; the transaction has rolled back by then."""
-    try:
-        yield
-    except (PaymentNotFound, service.OrderNotFound) as exc:
-        raise Problem(404, "Not found", str(exc)) from None
-    except PlanInvalid as exc:
-        raise _field_problem(422, "Invalid payment", exc.field, str(exc)) from None
-    except UnknownProvider as exc:
-        raise _field_problem(422, "Invalid payment", "provider", str(exc)) from None
-    except NotEditable as exc:
-        raise _field_problem(409, "Payment cannot change", exc.field, str(exc)) from None
-    except NotPayable as exc:
-        raise Problem(409, "Payment cannot do that", str(exc)) from None
-    except service.OrderClosed as exc:
-        raise Problem(409, "Order closed", str(exc)) from None
-
-
 async def _view(engine: AsyncEngine, account: UUID, payment_id: UUID) -> dict[str, Any]:
     async with engine.connect() as conn:
         found = await views.payment(conn, account, payment_id)
@@ -110,7 +86,7 @@ async def add_payment(
         raise _field_problem(422, "Invalid payment", "method",
                              "give either method or parts: a split payment's method follows its parts")
     new = service.NewPayment(**body.model_dump(exclude={"parts"}), parts=_parts(body.parts))
-    async with _problems(), engine.begin() as conn:
+    async with engine.begin() as conn:
         payment, created = await service.add_payment(
             conn, account, order_id, new, providers, correlation_id=current_correlation_id(),
             idempotency=fingerprinted(idempotency_key, body), marked_by=user_id,
@@ -129,7 +105,7 @@ async def edit_payment(
     for name in ("amount", "closes_access", "status"):
         if name in changes and changes[name] is None:
             raise _field_problem(422, "Invalid request", name, f"{name} cannot be null")
-    async with _problems(), engine.begin() as conn:
+    async with engine.begin() as conn:
         await service.edit_payment(conn, account, payment_id, changes, providers,
                                    correlation_id=current_correlation_id())
     return await _view(engine, account, payment_id)
@@ -139,7 +115,7 @@ async def edit_payment(
 async def mark_paid(
     payment_id: UUID, body: MarkPaidBody, account: AccountId, engine: EngineDep, user_id: UserId,
 ) -> dict[str, Any]:
-    async with _problems(), engine.begin() as conn:
+    async with engine.begin() as conn:
         await service.mark_paid(
             conn, account, payment_id, comment=body.comment, method=body.method,
             external_reference=body.external_reference, correlation_id=current_correlation_id(),
@@ -152,7 +128,7 @@ async def mark_paid(
 async def send_link(
     payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep,
 ) -> dict[str, Any]:
-    async with _problems(), engine.begin() as conn:
+    async with engine.begin() as conn:
         await service.send_link(conn, account, payment_id, providers, correlation_id=current_correlation_id())
     return await _view(engine, account, payment_id)
 
@@ -161,7 +137,7 @@ async def send_link(
 async def remind(
     payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep,
 ) -> dict[str, Any]:
-    async with _problems(), engine.begin() as conn:
+    async with engine.begin() as conn:
         await service.remind(conn, account, payment_id, providers, correlation_id=current_correlation_id())
     return await _view(engine, account, payment_id)
 
@@ -224,11 +200,8 @@ async def get_reminder_schedule(account: AccountId, engine: EngineDep) -> dict[s
 async def put_reminder_schedule(
     body: ReminderScheduleBody, account: AccountId, engine: EngineDep,
 ) -> dict[str, Any]:
-    try:
-        async with engine.begin() as conn:
-            offsets = await service.set_reminder_schedule(conn, account, body.offsets_hours)
-    except ScheduleInvalid as exc:
-        raise _field_problem(422, "Invalid request", "offsets_hours", str(exc)) from None
+    async with engine.begin() as conn:
+        offsets = await service.set_reminder_schedule(conn, account, body.offsets_hours)
     return {"offsets_hours": offsets}
 
 
@@ -258,6 +231,7 @@ async def sandbox_page(payment_id: UUID, engine: EngineDep) -> HTMLResponse:
 @sandbox.post("/pay/{payment_id}/succeed", response_class=HTMLResponse, summary="The sandbox confirms the payment")
 async def sandbox_succeed(payment_id: UUID, request: Request, engine: EngineDep) -> HTMLResponse:
     form = await read_form(request, SandboxSucceeded)
+    # The payer's page, not the CRM: its own words for a payment it cannot find or settle.
     try:
         async with engine.begin() as conn:
             await service.confirm_payment(
@@ -268,8 +242,6 @@ async def sandbox_succeed(payment_id: UUID, request: Request, engine: EngineDep)
             )
     except PaymentNotFound:
         raise _not_found(payment_id) from None
-    except AmountMismatch as exc:
-        raise Problem(422, "Amount mismatch", str(exc)) from None
     except NotPayable as exc:
         raise Problem(409, "Payment cannot be paid", str(exc)) from None
     payment = await _sandbox_view(engine, payment_id)

@@ -87,10 +87,10 @@ async def issue_pending_links(engine: AsyncEngine, providers: Providers, sealer:
     same generation means the same idempotency key at the provider, so nothing is made twice.
     """
     async with engine.begin() as conn:
-        claimed = await repo.claim_link_requests(conn, limit=limit, lease_seconds=60)
-    for request in claimed:
+        leased = await repo.lease_link_requests(conn, limit=limit, lease_seconds=60)
+    for request in leased:
         await _issue(engine, providers, sealer, request)
-    return len(claimed)
+    return len(leased)
 
 
 async def _issue(engine: AsyncEngine, providers: Providers, sealer: Sealer, request: repo.LinkRequest) -> None:

@@ -40,7 +40,7 @@ async def set_reminder_schedule(conn: AsyncConnection, account_id, offsets: list
 async def send_due_reminders(engine: AsyncEngine, providers: Providers, *, limit: int = 50) -> int:
     """Reminders whose moment came: each goes out once, with a fresh link if the old one expired."""
     async with engine.begin() as conn:
-        due = await repo.claim_due_reminders(conn, limit=limit)
+        due = await repo.lock_due_reminders(conn, limit=limit)
         for reminder in due:
             payment = await repo.get_payment(conn, reminder.payment_id, for_update=True)
             current = payment is not None and payment.takes_link and payment.due_at == reminder.planned_at
@@ -69,7 +69,7 @@ async def send_due_reminders(engine: AsyncEngine, providers: Providers, *, limit
 async def mark_overdue(engine: AsyncEngine, *, limit: int = 100) -> int:
     """Unpaid payments past their planned date: PaymentOverdue once per planned date."""
     async with engine.begin() as conn:
-        overdue = await repo.claim_overdue(conn, limit=limit)
+        overdue = await repo.lock_overdue(conn, limit=limit)
         now = utcnow()
         for payment in overdue:
             payment.overdue_notified_at = now

@@ -1,8 +1,9 @@
 """The payments worker: wanted provider links, scheduled reminders and overdue payments.
 
-Every replica runs one; rows are claimed with SKIP LOCKED (links with a lease), so replicas
-share the work and a restart only delays it. It wakes on a notice when a link is wanted
-(servicekit.notices), and polls as a safety net and for reminders coming due.
+Every replica runs one. Reminders and overdue payments are locked with SKIP LOCKED for one
+transaction; links are leased, as the provider call outlives a transaction. So replicas share the
+work and a restart only delays it. It wakes on a notice when a link is wanted (servicekit.notices),
+and polls as a safety net and for reminders coming due.
 """
 
 from servicekit.notices import Notices

@@ -14,8 +14,8 @@ from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 
 from .. import service, views
 from ..adapters.checkout_notices import watch_checkout
-from ..domain.errors import OfferArchived, OfferNotPayable, OfferUnavailable
-from .schemas import CheckoutIn
+from ..domain.errors import OfferUnavailable
+from .bodies import CheckoutIn
 
 public = APIRouter(prefix="/public", tags=["public"])
 
@@ -38,7 +38,7 @@ async def public_offer(offer_id: UUID, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         found = await views.public_offer(conn, offer_id)
     if found is None:
-        raise Problem(404, "Offer not available", "this offer does not exist or is no longer sold")
+        raise Problem(404, "Offer not available", OfferUnavailable.reason)
     return found
 
 
@@ -48,19 +48,12 @@ async def open_offer(
     idempotency_key: IdempotencyKeyHeader,
 ) -> dict[str, Any]:
     contact = ContactData(name=body.name.strip(), email=body.email, phone=_e164(body.phone), locale=body.locale)
-    try:
-        async with engine.begin() as conn:
-            checkout_id = await service.open_offer(
-                conn, offer_id, contact, body.source, current_correlation_id(),
-                idempotency=fingerprinted(idempotency_key, body),
-                sandbox_enabled=request.app.state.settings.sandbox_enabled,
-            )
-    except OfferNotPayable:
-        raise Problem(409, "Offer not available", "this offer cannot take payments at the moment") from None
-    except OfferArchived:
-        raise Problem(409, "Offer not available", "this offer is archived and no longer sold") from None
-    except OfferUnavailable:
-        raise Problem(404, "Offer not available", "this offer does not exist or is no longer sold") from None
+    async with engine.begin() as conn:
+        checkout_id = await service.open_offer(
+            conn, offer_id, contact, body.source, current_correlation_id(),
+            idempotency=fingerprinted(idempotency_key, body),
+            sandbox_enabled=request.app.state.settings.sandbox_enabled,
+        )
     base = request.app.state.settings.public_base_url.rstrip("/")
     return {"checkout_id": checkout_id, "status_url": f"{base}/public/v1/checkouts/{checkout_id}"}
 

@@ -1,0 +1,65 @@
+"""What each refusal of the payments rules answers the CRM, word for word: the service's one table of problems."""
+
+import uuid
+
+from servicekit.testing import as_account
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(response, status, title):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["title"] == title and body["status"] == status
+    return body
+
+
+async def payments_of(client, order):
+    response = await client.get(f"/orders/{order.order_id}/payments", headers=as_account(order.account_id))
+    return response.json()["items"]
+
+
+async def test_an_unknown_order_or_payment_is_not_found(client_app, place_order):
+    client, _ = client_app
+    order = await place_order()
+    me, missing = as_account(order.account_id), uuid.uuid4()
+    body = problem(await client.post(f"/orders/{missing}/payments", json={"amount": "10"}, headers=me),
+                   404, "Not found")
+    assert body["detail"] == f"no order {missing}" and "errors" not in body
+    body = problem(await client.post(f"/payments/{missing}/mark-paid", json={"comment": "x"}, headers=me),
+                   404, "Not found")
+    assert body["detail"] == f"no payment {missing}"
+
+
+async def test_an_unknown_provider_is_an_invalid_payment_naming_the_provider(client_app, place_order):
+    client, _ = client_app
+    order = await place_order()
+    refused = await client.post(f"/orders/{order.order_id}/payments", json={"amount": "10", "provider": "no-such"},
+                                headers=as_account(order.account_id))
+    body = problem(refused, 422, "Invalid payment")
+    assert body["errors"] == [{"field": "provider", "message": body["detail"]}]
+
+
+async def test_a_paid_payment_cannot_change_or_be_paid_again(client_app, place_order):
+    client, _ = client_app
+    order = await place_order()
+    me = as_account(order.account_id)
+    [payment] = await payments_of(client, order)
+    assert (await client.post(f"/payments/{payment['id']}/mark-paid", json={"comment": "bank"},
+                              headers=me)).status_code == 200
+    body = problem(await client.patch(f"/payments/{payment['id']}", json={"status": "cancelled"}, headers=me),
+                   409, "Payment cannot change")
+    assert body["errors"] == [{"field": "status", "message": body["detail"]}]
+    body = problem(await client.post(f"/payments/{payment['id']}/mark-paid", json={"comment": "again"}, headers=me),
+                   409, "Payment cannot do that")
+    assert body["detail"] == f"payment {payment['id']} is already paid" and "errors" not in body
+
+
+async def test_a_schedule_that_cannot_be_is_an_invalid_request_naming_the_offsets(client_app):
+    client, _ = client_app
+    refused = await client.put("/reminder-schedule", json={"offsets_hours": [99999]},
+                               headers=as_account(uuid.uuid4()))
+    body = problem(refused, 422, "Invalid request")
+    assert body["detail"] == "99999 hours is more than a year from the planned date"
+    assert body["errors"] == [{"field": "offsets_hours", "message": body["detail"]}]
