@@ -43,9 +43,9 @@ Handler = Callable[[AsyncConnection, E], Awaitable[None]]
 
 
 class Claiming(Protocol):
-    """A unit of work that records a consumed event in its own transaction (see inbox.claim)."""
+    """A unit of work that records a consumed event in its own transaction (see inbox.record_if_new)."""
 
-    async def claim(self, consumer: str, event_id: UUID) -> bool: ...
+    async def record_if_new(self, consumer: str, event_id: UUID) -> bool: ...
 
 
 # Opens a unit of work on the engine: one transaction, committed when the block ends.
@@ -115,7 +115,7 @@ def consume(
     unit_of_work: UnitOfWorkFactory | None = None,
 ) -> None:
     """Register `handler(conn, event)` per event type under the consumer policy; with
-    `unit_of_work`, `handler(uow, event)`, the unit of work claiming the event in its transaction.
+    `unit_of_work`, `handler(uow, event)`, the unit of work recording the event in its transaction.
 
     Each topic gets its own consumer in its own group, `<group id>.<topic>`: a retry waiting
     on one topic never holds up another (an email waiting for its OrderCreated must not block
@@ -152,7 +152,7 @@ def _consume_topic(
     async def apply(event: Event) -> bool:
         if unit_of_work is not None:
             async with unit_of_work(engine) as uow:
-                if not await uow.claim(consumer, event.event_id):
+                if not await uow.record_if_new(consumer, event.event_id):
                     return False
                 await handler(uow, event)
             return True

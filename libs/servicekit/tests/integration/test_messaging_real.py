@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from contracts import Event, dlq_topic
 from localstack.broker import create_topics
 from servicekit.errors import NotYet, Rejected
-from servicekit.inbox import claim, inbox_table
+from servicekit.inbox import inbox_table, record_if_new
 from servicekit.messaging import ConsumerGroup, RetryPolicy, consume, make_broker, subscribe
 from servicekit.outbox import add_to_outbox, outbox_table
 from servicekit.relay import OutboxRelay
@@ -191,11 +191,11 @@ class _Work:
         async with engine.begin() as conn:
             yield cls(conn)
 
-    async def claim(self, consumer: str, event_id: uuid.UUID) -> bool:
-        return await claim(self.conn, consumer, event_id)
+    async def record_if_new(self, consumer: str, event_id: uuid.UUID) -> bool:
+        return await record_if_new(self.conn, consumer, event_id)
 
 
-async def test_a_unit_of_work_claims_the_event_with_its_effect(engine, infra):
+async def test_a_unit_of_work_records_the_event_with_its_effect(engine, infra):
     key = str(uuid.uuid4())
     attempts: dict[int, int] = {}
 

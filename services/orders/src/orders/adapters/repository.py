@@ -104,19 +104,6 @@ async def lock_order(conn: AsyncConnection, account_id: UUID, order_id: UUID) ->
     )).first()
 
 
-async def claim_version(conn: AsyncConnection, account_id: UUID, order_id: UUID, version: int) -> Row[Any] | None:
-    """Take the next version of the order if it is still at `version`.
-
-    A concurrent writer of the same version waits on the row lock and then finds the version
-    gone: one of two edits of the same card wins, the other is told, none is lost silently."""
-    return (await conn.execute(
-        update(orders)
-        .where(orders.c.id == order_id, orders.c.account_id == account_id, orders.c.version == version)
-        .values(version=orders.c.version + 1, updated_at=text("now()"))
-        .returning(*orders.c)
-    )).first()
-
-
 async def bump_version(conn: AsyncConnection, order_id: UUID, **values: Any) -> int:
     return (await conn.execute(
         update(orders).where(orders.c.id == order_id)

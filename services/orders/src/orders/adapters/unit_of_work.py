@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from contracts import Event
 from pydantic_core import to_jsonable_python
 from servicekit.idempotency import Idempotent, made_before, remember
-from servicekit.inbox import claim
+from servicekit.inbox import record_if_new
 from servicekit.outbox import add_to_outbox
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -114,7 +114,7 @@ class SqlOutbox:
 
 class SqlUnitOfWork:
     """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
-    error); a consumer's handler joins the one its inbox claim was made in."""
+    error); a consumer's handler joins the one its event was recorded in (the inbox)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -132,9 +132,9 @@ class SqlUnitOfWork:
         async with engine.begin() as conn:
             yield cls(conn)
 
-    async def claim(self, consumer: str, event_id: UUID) -> bool:
+    async def record_if_new(self, consumer: str, event_id: UUID) -> bool:
         """Record a consumed event; False if this consumer applied it already."""
-        return await claim(self.conn, consumer, event_id)
+        return await record_if_new(self.conn, consumer, event_id)
 
     async def history(self, order_id: UUID, account_id: UUID, actor: str, kind: str, details: dict[str, Any]) -> None:
         await repo.add_history(self.conn, order_id, account_id, actor, kind, to_jsonable_python(details))
@@ -142,7 +142,7 @@ class SqlUnitOfWork:
 
 def joined(use_case: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
     """A use case as servicekit's consumers and the clock call it: on a connection whose transaction
-    is already open (for a consumer, with the event's inbox claim in it)."""
+    is already open (for a consumer, with the event recorded in its inbox)."""
 
     async def handler(conn: AsyncConnection, *args: Any, **kwargs: Any) -> T:
         return await use_case(SqlUnitOfWork(conn), *args, **kwargs)

@@ -503,7 +503,7 @@ class Order:
 
     # --- edits from the CRM ------------------------------------------------------------------
 
-    def claim(self, version: int) -> None:
+    def check_version(self, version: int) -> None:
         """Every edit is of the version the client saw: of two edits of one version, one wins."""
         if version != self.version:
             raise StaleVersion(self.version)
@@ -515,7 +515,7 @@ class Order:
         """Apply the fields given (`EDITABLE`; `discount` as a Discount); `contact` is the one
         `contact_id` names, if the school has it; `placement` where the pipeline and stage given
         put the order (or why they cannot)."""
-        self.claim(version)
+        self.check_version(version)
         new_version = version + 1
         current = self._fields()
         new: dict[str, Any] = {}
@@ -607,7 +607,7 @@ class Order:
         terms: AccessTerms, offer_id: UUID | None, offer_title: str | None, now: datetime,
     ) -> list[Event]:
         """A product of the catalog (checked by the caller, with the terms in the school's zone)."""
-        self.claim(version)
+        self.check_version(version)
         check_amount("price", price, self.currency)
         settled, before = self._reprice([*(line.price for line in self.lines), price], now)
         self.lines.append(Line(line_id, product_id, product_title, price, terms, offer_id=offer_id,
@@ -624,7 +624,7 @@ class Order:
     ) -> list[Event]:
         """Apply the line's fields given; `terms` are the new access terms in the school's zone, checked
         against the catalog by the caller (or why they cannot be taken)."""
-        self.claim(version)
+        self.check_version(version)
         line = self.line(line_id)
         was = {"product_title": line.product_title, "price": line.price, "access": line.terms.model_dump(mode="json")}
         new: dict[str, Any] = {}
@@ -667,7 +667,7 @@ class Order:
         return events
 
     def remove_line(self, actor: Actor, version: int, line_id: UUID, now: datetime) -> list[Event]:
-        self.claim(version)
+        self.check_version(version)
         line = self.line(line_id)
         if len(self.lines) == 1:
             raise InvalidOrder("line_id", "an order keeps at least one line")

@@ -43,7 +43,7 @@ async def _claimed(uow: UnitOfWork, actor: Actor, order_id: UUID, version: int) 
     order = await uow.orders.load(actor.account_id, order_id)
     if order is None:
         raise NotFound(f"no order {order_id}")
-    order.claim(version)  # a stale edit is told so before anything else is looked at
+    order.check_version(version)  # a stale edit is told so before anything else is looked at
     return order
 
 
