@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import health
+from .api import install_problem_schema
 from .caller import ProofVerifier
 from .db import create_engine
 from .http import ProblemTable, install_domain_problems, install_problem_handlers, install_request_context
@@ -113,6 +114,7 @@ def build_app(
     app.state.service_name = name
     app.state.proof_verifier = ProofVerifier(settings.gateway_keys)
     install_problem_handlers(app)
+    install_problem_schema(app)
     install_domain_problems(app, problems or {})
     install_input_rules(app)
     install_request_context(app, name)
