@@ -3,9 +3,9 @@
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+from servicekit.api import problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, CurrentCaller, OwnerCaller, Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
@@ -17,13 +17,17 @@ from ..adapters import sandbox as sandbox_provider
 from ..domain.payment import NotPayable, Outcome, PaymentNotFound, PaymentPart
 from ..domain.providers import PaymentProvider, webhook_path
 from . import pages
+from .answers import OrderPayments, PaymentCard, ProviderSettingsView, ReminderSchedule
 from .bodies import (
     MarkPaidBody, NewPaymentBody, PartBody, PaymentPatch, ReminderScheduleBody,
     SandboxDeclined, SandboxSucceeded, parse_json_body, read_form,
 )
 
-crm = APIRouter(tags=["payments"])
-sandbox = APIRouter(prefix="/sandbox", tags=["sandbox"])
+# Every CRM route can answer these before its own code runs: no proof, a path or query the input
+# rules refuse, and load shedding. Each route adds what it can refuse itself.
+crm = APIRouter(tags=["payments"], responses=problem_responses(401, 422, 503))
+# A payer's pages answer HTML, but a refusal there is problem details all the same.
+sandbox = APIRouter(prefix="/sandbox", tags=["sandbox"], responses=problem_responses(404, 422, 503))
 thanks = APIRouter(tags=["sandbox"])
 
 
@@ -61,13 +65,13 @@ async def _view(engine: AsyncEngine, account: UUID, payment_id: UUID) -> dict[st
     return found
 
 
-@crm.get("/orders/{order_id}/payments")
+@crm.get("/orders/{order_id}/payments", response_model=OrderPayments)
 async def order_payments(order_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         return {"items": await views.order_payments(conn, account, order_id)}
 
 
-@crm.get("/payments/{payment_id}")
+@crm.get("/payments/{payment_id}", response_model=PaymentCard, responses=problem_responses(404))
 async def get_payment(payment_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         found = await views.payment(conn, account, payment_id)
@@ -76,12 +80,16 @@ async def get_payment(payment_id: UUID, account: AccountId, engine: EngineDep) -
     return found
 
 
-@crm.post("/orders/{order_id}/payments", status_code=201, summary="Add a paid or unpaid payment to an order")
+@crm.post("/orders/{order_id}/payments", status_code=201, response_model=PaymentCard,
+          responses={200: {"description": "A repeat under the same Idempotency-Key: the first payment",
+                           "model": PaymentCard},
+                     **problem_responses(403, 404, 409)},
+          summary="Add a paid or unpaid payment to an order")
 async def add_payment(
     order_id: UUID, body: NewPaymentBody, account: AccountId, engine: EngineDep, providers: ProvidersDep,
     user_id: UserId,
-    idempotency_key: IdempotencyKeyHeader,
-) -> JSONResponse:
+    idempotency_key: IdempotencyKeyHeader, response: Response,
+) -> dict[str, Any]:
     if body.parts is not None and "method" in body.model_fields_set:
         raise _field_problem(422, "Invalid payment", "method",
                              "give either method or parts: a split payment's method follows its parts")
@@ -91,13 +99,15 @@ async def add_payment(
             conn, account, order_id, new, providers, correlation_id=current_correlation_id(),
             idempotency=fingerprinted(idempotency_key, body), marked_by=user_id,
         )
-    view = await _view(engine, account, payment.id)
     # A repeat under the same Idempotency-Key answers with the first payment, as 200.
-    return JSONResponse(jsonable_encoder(view), status_code=201 if created else 200)
+    if not created:
+        response.status_code = 200
+    return await _view(engine, account, payment.id)
 
 
-@crm.patch("/payments/{payment_id}", summary="Change a payment: planned date, amount while unpaid, comment, "
-                                              "closes_access; status \"cancelled\" cancels it")
+@crm.patch("/payments/{payment_id}", response_model=PaymentCard, responses=problem_responses(403, 404, 409),
+           summary="Change a payment: planned date, amount while unpaid, comment, "
+                   "closes_access; status \"cancelled\" cancels it")
 async def edit_payment(
     payment_id: UUID, body: PaymentPatch, account: AccountId, engine: EngineDep, providers: ProvidersDep,
 ) -> dict[str, Any]:
@@ -111,7 +121,8 @@ async def edit_payment(
     return await _view(engine, account, payment_id)
 
 
-@crm.post("/payments/{payment_id}/mark-paid", summary="Record a payment received outside the provider")
+@crm.post("/payments/{payment_id}/mark-paid", response_model=PaymentCard,
+          responses=problem_responses(403, 404, 409), summary="Record a payment received outside the provider")
 async def mark_paid(
     payment_id: UUID, body: MarkPaidBody, account: AccountId, engine: EngineDep, user_id: UserId,
 ) -> dict[str, Any]:
@@ -124,7 +135,8 @@ async def mark_paid(
     return await _view(engine, account, payment_id)
 
 
-@crm.post("/payments/{payment_id}/send-link", status_code=202, summary="Email the payment link again")
+@crm.post("/payments/{payment_id}/send-link", status_code=202, response_model=PaymentCard,
+          responses=problem_responses(403, 404, 409), summary="Email the payment link again")
 async def send_link(
     payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep,
 ) -> dict[str, Any]:
@@ -133,7 +145,8 @@ async def send_link(
     return await _view(engine, account, payment_id)
 
 
-@crm.post("/payments/{payment_id}/reminders", status_code=202, summary="Remind the contact to pay")
+@crm.post("/payments/{payment_id}/reminders", status_code=202, response_model=PaymentCard,
+          responses=problem_responses(403, 404, 409), summary="Remind the contact to pay")
 async def remind(
     payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep,
 ) -> dict[str, Any]:
@@ -164,7 +177,8 @@ def _configurable(providers: service.Providers, name: str) -> PaymentProvider:
     return provider
 
 
-@crm.get("/providers/{provider}", summary="A provider's settings for the school (secrets are never returned)")
+@crm.get("/providers/{provider}", response_model=ProviderSettingsView, responses=problem_responses(404),
+         summary="A provider's settings for the school (secrets are never returned)")
 async def get_provider(
     provider: str, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
 ) -> dict[str, Any]:
@@ -174,7 +188,8 @@ async def get_provider(
     return _settings_view(request, account, found, stored)
 
 
-@crm.put("/providers/{provider}", summary="Set the school's credentials for a provider",
+@crm.put("/providers/{provider}", response_model=ProviderSettingsView, responses=problem_responses(403, 404, 413),
+         summary="Set the school's credentials for a provider",
          openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}},
                                         "required": True}})
 async def put_provider(
@@ -190,13 +205,15 @@ async def put_provider(
     return _settings_view(request, account, found, settings)
 
 
-@crm.get("/reminder-schedule", summary="When scheduled reminders go out, in hours around the planned date")
+@crm.get("/reminder-schedule", response_model=ReminderSchedule,
+         summary="When scheduled reminders go out, in hours around the planned date")
 async def get_reminder_schedule(account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         return {"offsets_hours": await service.schedule.offsets_of(conn, account)}
 
 
-@crm.put("/reminder-schedule", summary="Set when scheduled reminders go out")
+@crm.put("/reminder-schedule", response_model=ReminderSchedule, responses=problem_responses(403),
+         summary="Set when scheduled reminders go out")
 async def put_reminder_schedule(
     body: ReminderScheduleBody, account: AccountId, engine: EngineDep,
 ) -> dict[str, Any]:
@@ -228,7 +245,8 @@ async def sandbox_page(payment_id: UUID, engine: EngineDep) -> HTMLResponse:
     return HTMLResponse(pages.payment_page(payment, event_id=uuid4().hex), headers={"Cache-Control": "no-store"})
 
 
-@sandbox.post("/pay/{payment_id}/succeed", response_class=HTMLResponse, summary="The sandbox confirms the payment")
+@sandbox.post("/pay/{payment_id}/succeed", response_class=HTMLResponse, responses=problem_responses(400, 409, 413),
+              summary="The sandbox confirms the payment")
 async def sandbox_succeed(payment_id: UUID, request: Request, engine: EngineDep) -> HTMLResponse:
     form = await read_form(request, SandboxSucceeded)
     # The payer's page, not the CRM: its own words for a payment it cannot find or settle.
@@ -248,7 +266,8 @@ async def sandbox_succeed(payment_id: UUID, request: Request, engine: EngineDep)
     return HTMLResponse(pages.result_page(payment, payment["status"]))
 
 
-@sandbox.post("/pay/{payment_id}/decline", response_class=HTMLResponse, summary="The sandbox declines one try")
+@sandbox.post("/pay/{payment_id}/decline", response_class=HTMLResponse, responses=problem_responses(400, 413),
+              summary="The sandbox declines one try")
 async def sandbox_decline(payment_id: UUID, request: Request, engine: EngineDep) -> HTMLResponse:
     form = await read_form(request, SandboxDeclined)
     try:

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from servicekit.api import problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import Problem, current_correlation_id
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -103,7 +104,10 @@ async def _apply(
     return outcome
 
 
-@webhooks.post("/{provider}/{account}", summary="A payment provider's signed notifications for one school")
+@webhooks.post("/{provider}/{account}", summary="A payment provider's signed notifications for one school",
+               # The acknowledgement is the provider's own body; only a refusal is ours to shape.
+               responses={200: {"description": "The provider's own acknowledgement"},
+                          **problem_responses(400, 404, 409, 413, 422, 503)})
 async def provider_webhook(provider: str, account: str, request: Request, engine: EngineDep) -> JSONResponse:
     found = _provider(request, provider)
     account_id = _account(found.name, account)
