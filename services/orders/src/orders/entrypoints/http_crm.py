@@ -11,7 +11,7 @@ from servicekit.http import AccountId, Problem
 
 from .. import service, views
 from ..commands import ContactChanges, ContactFields, NewPipeline, PipelineChanges, SchoolSettings
-from .common import CurrentActor, problems
+from .common import CurrentActor
 from .http import page_of_orders
 
 router = APIRouter()
@@ -40,9 +40,8 @@ async def _contact(engine: Any, account: UUID, contact_id: UUID) -> dict[str, An
 
 @router.post("/contacts", status_code=201, tags=["contacts"])
 async def create_contact(command: ContactFields, actor: CurrentActor, engine: EngineDep) -> JSONResponse:
-    with problems():
-        async with engine.begin() as conn:
-            contact_id = await service.create_contact(conn, actor, command)
+    async with engine.begin() as conn:
+        contact_id = await service.create_contact(conn, actor, command)
     body = await _contact(engine, actor.account_id, contact_id)
     return JSONResponse(jsonable_encoder(body), status_code=201, headers={"Location": f"/contacts/{contact_id}"})
 
@@ -56,9 +55,8 @@ async def get_contact(contact_id: UUID, account: AccountId, engine: EngineDep) -
 async def edit_contact(
     contact_id: UUID, changes: ContactChanges, actor: CurrentActor, engine: EngineDep
 ) -> dict[str, Any]:
-    with problems():
-        async with engine.begin() as conn:
-            await service.edit_contact(conn, actor, contact_id, changes)
+    async with engine.begin() as conn:
+        await service.edit_contact(conn, actor, contact_id, changes)
     return await _contact(engine, actor.account_id, contact_id)
 
 
@@ -89,9 +87,8 @@ async def _pipeline(engine: Any, account: UUID, pipeline_id: UUID) -> dict[str, 
 
 @router.post("/pipelines", status_code=201, tags=["pipelines"])
 async def create_pipeline(command: NewPipeline, actor: CurrentActor, engine: EngineDep) -> JSONResponse:
-    with problems():
-        async with engine.begin() as conn:
-            pipeline_id = await service.create_pipeline(conn, actor, command)
+    async with engine.begin() as conn:
+        pipeline_id = await service.create_pipeline(conn, actor, command)
     body = await _pipeline(engine, actor.account_id, pipeline_id)
     return JSONResponse(jsonable_encoder(body), status_code=201, headers={"Location": f"/pipelines/{pipeline_id}"})
 
@@ -105,18 +102,16 @@ async def get_pipeline(pipeline_id: UUID, account: AccountId, engine: EngineDep)
 async def edit_pipeline(
     pipeline_id: UUID, changes: PipelineChanges, actor: CurrentActor, engine: EngineDep
 ) -> dict[str, Any]:
-    with problems():
-        async with engine.begin() as conn:
-            await service.edit_pipeline(conn, actor, pipeline_id, changes)
+    async with engine.begin() as conn:
+        await service.edit_pipeline(conn, actor, pipeline_id, changes)
     return await _pipeline(engine, actor.account_id, pipeline_id)
 
 
 @router.delete("/pipelines/{pipeline_id}", status_code=204, tags=["pipelines"])
 async def delete_pipeline(pipeline_id: UUID, actor: CurrentActor, engine: EngineDep) -> Response:
     """An empty pipeline other than the default; one with orders is a 409 saying how many."""
-    with problems():
-        async with engine.begin() as conn:
-            await service.delete_pipeline(conn, actor, pipeline_id)
+    async with engine.begin() as conn:
+        await service.delete_pipeline(conn, actor, pipeline_id)
     return Response(status_code=204)
 
 
@@ -128,7 +123,6 @@ async def get_settings(account: AccountId, engine: EngineDep, request: Request) 
 
 @router.put("/settings", tags=["settings"])
 async def put_settings(command: SchoolSettings, actor: CurrentActor, engine: EngineDep, request: Request) -> dict[str, Any]:
-    with problems():
-        async with engine.begin() as conn:
-            await service.set_settings(conn, actor, command)
+    async with engine.begin() as conn:
+        await service.set_settings(conn, actor, command)
     return await get_settings(actor.account_id, engine, request)

@@ -21,9 +21,14 @@ async def normalised_phone(conn: AsyncConnection, account: UUID, phone: str | No
 
 
 class EmailTaken(Exception):
+    """Another contact of the school has the email: `contact_id` is that contact, to open instead."""
+
+    field = "email"
+
     def __init__(self, contact_id: UUID) -> None:
         super().__init__("another contact of this school has this email")
         self.contact_id = contact_id
+        self.facts = {"contact_id": str(contact_id)}
 
 
 async def create_contact(conn: AsyncConnection, actor: Actor, command: ContactFields) -> UUID:
