@@ -103,6 +103,19 @@ class MemoryContacts:
         self.known[contact.id] = (account_id, contact)
         return contact
 
+    async def with_email(self, account_id: uuid.UUID, email: str) -> Contact | None:
+        return next((contact for known_account, contact in self.known.values()
+                     if known_account == account_id and contact.email.lower() == email.lower()), None)
+
+    async def update(self, contact_id: uuid.UUID, values: dict[str, Any]) -> bool:
+        account_id, contact = self.known[contact_id]
+        if "email" in values:
+            other = await self.with_email(account_id, values["email"])
+            if other is not None and other.id != contact_id:
+                return False
+        self.known[contact_id] = (account_id, replace(contact, **values))
+        return True
+
 
 @dataclass
 class MemoryPipelines:
@@ -136,6 +149,8 @@ class MemoryOutbox:
 @dataclass
 class MemorySchools:
     profiles: dict[uuid.UUID, SchoolProfile] = field(default_factory=dict)
+    # The settings a manager set, by school, beside the profile other services describe.
+    settings: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
     async def profile(self, account_id: uuid.UUID) -> SchoolProfile | None:
         return self.profiles.get(account_id)
@@ -146,6 +161,12 @@ class MemorySchools:
     async def fill(self, account_id: uuid.UUID, *, name: str | None, locale: str | None) -> None:
         was = self.profiles.get(account_id, SchoolProfile())
         self.profiles[account_id] = replace(was, name=was.name or name, locale=was.locale or locale)
+
+    async def set(self, account_id: uuid.UUID, **settings: Any) -> None:
+        self.settings.setdefault(account_id, {}).update(settings)
+        if "phone_region" in settings:
+            was = self.profiles.get(account_id, SchoolProfile())
+            self.profiles[account_id] = replace(was, phone_region=settings["phone_region"])
 
 
 @dataclass

@@ -48,6 +48,13 @@ class SqlContacts:
         )).one()
         return Contact(row.id, row.name, row.email, row.phone, row.locale)
 
+    async def with_email(self, account_id: UUID, email: str) -> Contact | None:
+        row = await repo.contact_by_email(self.conn, account_id, email)
+        return None if row is None else Contact(row.id, row.name, row.email, row.phone, row.locale)
+
+    async def update(self, contact_id: UUID, values: dict[str, Any]) -> bool:
+        return await repo.update_contact(self.conn, contact_id, values)
+
 
 class SqlPipelines:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -91,6 +98,9 @@ class SqlSchools:
     async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None:
         """What the school's profile lacks, as another service described it; never overwritten here."""
         await repo.save_school(self.conn, account_id, overwrite=False, name=name, locale=locale)
+
+    async def set(self, account_id: UUID, **settings: Any) -> None:
+        await repo.save_school(self.conn, account_id, **settings)
 
 
 class SqlIdempotency:

@@ -11,7 +11,7 @@ from servicekit.http import AccountId, Problem
 
 from .. import service, views
 from ..commands import ContactChanges, ContactFields, NewPipeline, PipelineChanges, SchoolSettings
-from .common import CurrentActor
+from .common import CurrentActor, UnitOfWorkDep
 from .http import page_of_orders
 
 router = APIRouter()
@@ -53,10 +53,10 @@ async def get_contact(contact_id: UUID, account: AccountId, engine: EngineDep) -
 
 @router.patch("/contacts/{contact_id}", tags=["contacts"])
 async def edit_contact(
-    contact_id: UUID, changes: ContactChanges, actor: CurrentActor, engine: EngineDep
+    contact_id: UUID, changes: ContactChanges, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep
 ) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        await service.edit_contact(conn, actor, contact_id, changes)
+    async with unit_of_work() as uow:
+        await service.edit_contact(uow, actor, contact_id, changes)
     return await _contact(engine, actor.account_id, contact_id)
 
 
@@ -122,7 +122,9 @@ async def get_settings(account: AccountId, engine: EngineDep, request: Request) 
 
 
 @router.put("/settings", tags=["settings"])
-async def put_settings(command: SchoolSettings, actor: CurrentActor, engine: EngineDep, request: Request) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        await service.set_settings(conn, actor, command)
+async def put_settings(
+    command: SchoolSettings, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep, request: Request
+) -> dict[str, Any]:
+    async with unit_of_work() as uow:
+        await service.set_settings(uow, actor, command)
     return await get_settings(actor.account_id, engine, request)

@@ -49,6 +49,14 @@ class Contacts(Protocol):
         """One contact per email in a school; a visit fills what it lacks (domain.order.FILLED_BY_A_VISIT)."""
         ...
 
+    async def with_email(self, account_id: UUID, email: str) -> Contact | None:
+        """The school's contact with this email, in any case."""
+        ...
+
+    async def update(self, contact_id: UUID, values: dict[str, Any]) -> bool:
+        """False, and nothing changed, if the new email belongs to another contact of the school."""
+        ...
+
 
 class Pipelines(Protocol):
     async def exists(self, account_id: UUID, pipeline_id: UUID) -> bool: ...
@@ -73,6 +81,10 @@ class Schools(Protocol):
         ...
 
     async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None: ...
+
+    async def set(self, account_id: UUID, **settings: Any) -> None:
+        """The school's own CRM settings, as its manager set them; None puts one back to its default."""
+        ...
 
 
 class Idempotency(Protocol):
