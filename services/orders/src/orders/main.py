@@ -9,6 +9,7 @@ from servicekit.runtime import build_app
 
 from .adapters.unit_of_work import SqlUnitOfWork
 from .entrypoints import http, http_crm, subscribers
+from .entrypoints.problems import PROBLEMS
 from .workers import clock
 from .settings import Settings
 
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="orders",
         settings=settings,
         routers=[http.router, http_crm.router],
+        problems=PROBLEMS,
         subscribers=partial(subscribers.register, unit_of_work=SqlUnitOfWork.begin),
         publishes=[OrderCreated, OrderUpdated, AccessChanged, OfferCopyRequested],
         workers=[clock.ClockWorker],

@@ -103,6 +103,19 @@ class MemoryContacts:
         self.known[contact.id] = (account_id, contact)
         return contact
 
+    async def with_email(self, account_id: uuid.UUID, email: str) -> Contact | None:
+        return next((contact for known_account, contact in self.known.values()
+                     if known_account == account_id and contact.email.lower() == email.lower()), None)
+
+    async def update(self, contact_id: uuid.UUID, values: dict[str, Any]) -> bool:
+        account_id, contact = self.known[contact_id]
+        if "email" in values:
+            other = await self.with_email(account_id, values["email"])
+            if other is not None and other.id != contact_id:
+                return False
+        self.known[contact_id] = (account_id, replace(contact, **values))
+        return True
+
 
 @dataclass
 class MemoryPipelines:
@@ -118,8 +131,58 @@ class MemoryPipelines:
     async def first_stage(self, pipeline_id: uuid.UUID) -> uuid.UUID:
         return self.known[pipeline_id][1][0]
 
+    # What the pipeline use cases change beyond the stages: pipeline id -> its name; school -> its
+    # default; the orders a test put in stages and pipelines.
+    names: dict[uuid.UUID, str] = field(default_factory=dict)
+    defaults: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+    stage_rows: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    busy_stages: set[uuid.UUID] = field(default_factory=set)
+    orders: dict[uuid.UUID, int] = field(default_factory=dict)
+    locked: list[uuid.UUID] = field(default_factory=list)
+
     async def default(self, account_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
-        raise AssertionError("an edit never asks for the default pipeline")
+        if account_id not in self.defaults:
+            raise AssertionError("an order's edit never asks for the default pipeline")
+        pipeline_id = self.defaults[account_id]
+        return pipeline_id, self.known[pipeline_id][1][0]
+
+    async def lock(self, account_id: uuid.UUID, pipeline_id: uuid.UUID) -> bool | None:
+        if not await self.exists(account_id, pipeline_id):
+            return None
+        self.locked.append(pipeline_id)
+        return self.defaults.get(account_id) == pipeline_id
+
+    async def add(self, account_id: uuid.UUID, pipeline_id: uuid.UUID, name: str) -> None:
+        self.known[pipeline_id] = (account_id, [])
+        self.names[pipeline_id] = name
+
+    async def rename(self, pipeline_id: uuid.UUID, name: str) -> None:
+        self.names[pipeline_id] = name
+
+    async def make_default(self, account_id: uuid.UUID, pipeline_id: uuid.UUID) -> None:
+        self.defaults[account_id] = pipeline_id
+
+    async def stage_ids(self, pipeline_id: uuid.UUID) -> set[uuid.UUID]:
+        return set(self.known[pipeline_id][1])
+
+    async def stages_holding_orders(self, stage_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        return self.busy_stages.intersection(stage_ids)
+
+    async def replace_stages(
+        self, account_id: uuid.UUID, pipeline_id: uuid.UUID, wanted: list[dict[str, Any]], removed: list[uuid.UUID]
+    ) -> None:
+        for stage_id in removed:
+            self.stage_rows.pop(stage_id, None)
+        self.stage_rows.update({s["id"]: {k: v for k, v in s.items() if k not in ("id", "existing")} for s in wanted})
+        self.known[pipeline_id] = (account_id, [s["id"] for s in wanted])
+
+    async def orders_in(self, pipeline_id: uuid.UUID) -> int:
+        return self.orders.get(pipeline_id, 0)
+
+    async def delete(self, pipeline_id: uuid.UUID) -> None:
+        for stage_id in self.known.pop(pipeline_id)[1]:
+            self.stage_rows.pop(stage_id, None)
+        self.names.pop(pipeline_id, None)
 
 
 @dataclass
@@ -136,6 +199,8 @@ class MemoryOutbox:
 @dataclass
 class MemorySchools:
     profiles: dict[uuid.UUID, SchoolProfile] = field(default_factory=dict)
+    # The settings a manager set, by school, beside the profile other services describe.
+    settings: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
     async def profile(self, account_id: uuid.UUID) -> SchoolProfile | None:
         return self.profiles.get(account_id)
@@ -146,6 +211,12 @@ class MemorySchools:
     async def fill(self, account_id: uuid.UUID, *, name: str | None, locale: str | None) -> None:
         was = self.profiles.get(account_id, SchoolProfile())
         self.profiles[account_id] = replace(was, name=was.name or name, locale=was.locale or locale)
+
+    async def set(self, account_id: uuid.UUID, **settings: Any) -> None:
+        self.settings.setdefault(account_id, {}).update(settings)
+        if "phone_region" in settings:
+            was = self.profiles.get(account_id, SchoolProfile())
+            self.profiles[account_id] = replace(was, phone_region=settings["phone_region"])
 
 
 @dataclass

@@ -48,6 +48,13 @@ class SqlContacts:
         )).one()
         return Contact(row.id, row.name, row.email, row.phone, row.locale)
 
+    async def with_email(self, account_id: UUID, email: str) -> Contact | None:
+        row = await repo.contact_by_email(self.conn, account_id, email)
+        return None if row is None else Contact(row.id, row.name, row.email, row.phone, row.locale)
+
+    async def update(self, contact_id: UUID, values: dict[str, Any]) -> bool:
+        return await repo.update_contact(self.conn, contact_id, values)
+
 
 class SqlPipelines:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -65,6 +72,36 @@ class SqlPipelines:
 
     async def default(self, account_id: UUID) -> tuple[UUID, UUID]:
         return await repo.default_pipeline(self.conn, account_id)
+
+    async def lock(self, account_id: UUID, pipeline_id: UUID) -> bool | None:
+        row = await repo.pipeline_row(self.conn, account_id, pipeline_id, for_update=True)
+        return None if row is None else row.is_default
+
+    async def add(self, account_id: UUID, pipeline_id: UUID, name: str) -> None:
+        await repo.add_pipeline(self.conn, account_id, pipeline_id, name)
+
+    async def rename(self, pipeline_id: UUID, name: str) -> None:
+        await repo.rename_pipeline(self.conn, pipeline_id, name)
+
+    async def make_default(self, account_id: UUID, pipeline_id: UUID) -> None:
+        await repo.make_default(self.conn, account_id, pipeline_id)
+
+    async def stage_ids(self, pipeline_id: UUID) -> set[UUID]:
+        return {s.id for s in await repo.stages_of(self.conn, pipeline_id)}
+
+    async def stages_holding_orders(self, stage_ids: list[UUID]) -> set[UUID]:
+        return await repo.stages_holding_orders(self.conn, stage_ids)
+
+    async def replace_stages(
+        self, account_id: UUID, pipeline_id: UUID, wanted: list[dict[str, Any]], removed: list[UUID]
+    ) -> None:
+        await repo.replace_stages(self.conn, account_id, pipeline_id, wanted, removed)
+
+    async def orders_in(self, pipeline_id: UUID) -> int:
+        return await repo.orders_in_pipeline(self.conn, pipeline_id)
+
+    async def delete(self, pipeline_id: UUID) -> None:
+        await repo.delete_pipeline(self.conn, pipeline_id)
 
 
 class SqlCatalog:
@@ -91,6 +128,9 @@ class SqlSchools:
     async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None:
         """What the school's profile lacks, as another service described it; never overwritten here."""
         await repo.save_school(self.conn, account_id, overwrite=False, name=name, locale=locale)
+
+    async def set(self, account_id: UUID, **settings: Any) -> None:
+        await repo.save_school(self.conn, account_id, **settings)
 
 
 class SqlIdempotency:

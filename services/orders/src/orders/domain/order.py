@@ -25,12 +25,20 @@ ORDER_STATUSES = ("active", "cancelled", "expired")
 
 
 class InvalidOrder(ValueError):
-    """A value the order cannot take, and the request field that carried it."""
+    """A value the order cannot take (`message`), and the request field that carried it (`at`)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, at: str, message: str) -> None:
+        super().__init__(f"{at}: {message}")
+        self.at = at
         self.message = message
+        # Not `field`: the problem would list the whole detail as the field's message, where the CRM
+        # shows the message alone beside the field it names.
+        self.facts = field_errors(at, message)
+
+
+def field_errors(at: str, message: str) -> dict[str, object]:
+    """The problem's `errors` member for one refused request field, as request validation lists it."""
+    return {"errors": [{"field": at, "message": message}]}
 
 
 def check_amount(field: str, amount: Decimal, currency: str) -> Decimal:
@@ -162,8 +170,10 @@ class StaleVersion(Exception):
     """The order moved on since the version the client edited."""
 
     def __init__(self, current: int) -> None:
-        super().__init__(f"the order is at version {current}")
+        super().__init__(f"the order changed since you loaded it (now version {current}); reload and retry")
         self.current = current
+        # The version to reload, for the editor to show what changed meanwhile.
+        self.facts = {"current_version": current}
 
 
 class Unchanged(Exception):

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from .order import field_errors
+
 
 @dataclass(frozen=True)
 class StageTemplate:
@@ -22,10 +24,13 @@ DEFAULT_STAGES: tuple[StageTemplate, ...] = (
 
 
 class InvalidPipeline(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    """A pipeline the school cannot have (`message`), and the request field that says so (`at`)."""
+
+    def __init__(self, at: str, message: str) -> None:
+        super().__init__(f"{at}: {message}")
+        self.at = at
         self.message = message
+        self.facts = field_errors(at, message)  # not `field`: as InvalidOrder's
 
 
 class PipelineKept(Exception):
@@ -34,6 +39,7 @@ class PipelineKept(Exception):
     def __init__(self, message: str, *, orders: int = 0) -> None:
         super().__init__(message)
         self.orders = orders
+        self.facts = {"orders": orders}
 
 
 def deletion_refused(*, is_default: bool, orders: int) -> PipelineKept | None:

@@ -1,8 +1,7 @@
-"""What the HTTP routes share: who is acting, the version a write is based on, and problems."""
+"""What the HTTP routes share: who is acting, the version a write is based on, the unit of work."""
 
-import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from functools import partial
 from datetime import tzinfo
@@ -13,9 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Header, Request
 from servicekit.http import CurrentCaller, Problem, current_correlation_id
 
-from ..domain.order import InvalidOrder
-from ..domain.pipeline import InvalidPipeline, PipelineKept
-from ..service import Actor, EmailTaken, NotFound, StaleVersion
+from ..service import Actor
 from ..service.unit_of_work import UnitOfWork as UnitOfWorkPort
 
 
@@ -68,26 +65,6 @@ def version_of(if_match: str | None, body_version: int | None) -> int:
 
 def etag(version: int) -> str:
     return f'"{version}"'
-
-
-@contextlib.contextmanager
-def problems() -> Iterator[None]:
-    """Use-case failures as problem responses (the transaction inside has rolled back by then)."""
-    try:
-        yield
-    except (InvalidOrder, InvalidPipeline) as exc:
-        raise invalid(exc.field, exc.message) from None
-    except NotFound as exc:
-        raise Problem(404, "Not found", str(exc)) from None
-    except PipelineKept as exc:
-        raise Problem(409, "Pipeline kept", str(exc), orders=exc.orders) from None
-    except StaleVersion as exc:
-        raise Problem(409, "Version conflict",
-                      f"the order changed since you loaded it (now version {exc.current}); reload and retry",
-                      current_version=exc.current) from None
-    except EmailTaken as exc:
-        raise Problem(409, "Email taken", str(exc), contact_id=str(exc.contact_id),
-                      errors=[{"field": "email", "message": str(exc)}]) from None
 
 
 def parse_uuid(value: str, what: str) -> UUID:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .. import service, views
 from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
 from .common import (
-    CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, UnitOfWorkFactory, etag, invalid, problems, version_of,
+    CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, UnitOfWorkFactory, etag, invalid, version_of,
 )
 
 router = APIRouter(tags=["orders"])
@@ -91,11 +91,10 @@ async def create_order(
     unit_of_work: UnitOfWorkDep, idempotency_key: IdempotencyKeyHeader,
 ) -> JSONResponse:
     usable.refuse_unusable(command.provider)
-    with problems():
-        async with unit_of_work() as uow:
-            order_id = await service.create_order(uow, actor, command,
-                                                  idempotency=fingerprinted(idempotency_key, command),
-                                                  default_zone=zone)
+    async with unit_of_work() as uow:
+        order_id = await service.create_order(uow, actor, command,
+                                              idempotency=fingerprinted(idempotency_key, command),
+                                              default_zone=zone)
     return await _card_response(engine, actor.account_id, order_id, status=201)
 
 
@@ -176,12 +175,11 @@ async def edit_order(
 
 async def _write(unit_of_work: UnitOfWorkFactory, use_case: Any, *args: Any) -> Any:
     """An edit in its own unit of work; one that changes nothing has written nothing."""
-    with problems():
-        try:
-            async with unit_of_work() as uow:
-                return await use_case(uow, *args)
-        except service.Unchanged:
-            return None
+    try:
+        async with unit_of_work() as uow:
+            return await use_case(uow, *args)
+    except service.Unchanged:
+        return None
 
 
 @router.post("/orders/{id_or_number}/lines", status_code=201)

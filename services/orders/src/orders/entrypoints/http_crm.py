@@ -11,7 +11,7 @@ from servicekit.http import AccountId, Problem
 
 from .. import service, views
 from ..commands import ContactChanges, ContactFields, NewPipeline, PipelineChanges, SchoolSettings
-from .common import CurrentActor, problems
+from .common import CurrentActor, UnitOfWorkDep
 from .http import page_of_orders
 
 router = APIRouter()
@@ -40,9 +40,8 @@ async def _contact(engine: Any, account: UUID, contact_id: UUID) -> dict[str, An
 
 @router.post("/contacts", status_code=201, tags=["contacts"])
 async def create_contact(command: ContactFields, actor: CurrentActor, engine: EngineDep) -> JSONResponse:
-    with problems():
-        async with engine.begin() as conn:
-            contact_id = await service.create_contact(conn, actor, command)
+    async with engine.begin() as conn:
+        contact_id = await service.create_contact(conn, actor, command)
     body = await _contact(engine, actor.account_id, contact_id)
     return JSONResponse(jsonable_encoder(body), status_code=201, headers={"Location": f"/contacts/{contact_id}"})
 
@@ -54,11 +53,10 @@ async def get_contact(contact_id: UUID, account: AccountId, engine: EngineDep) -
 
 @router.patch("/contacts/{contact_id}", tags=["contacts"])
 async def edit_contact(
-    contact_id: UUID, changes: ContactChanges, actor: CurrentActor, engine: EngineDep
+    contact_id: UUID, changes: ContactChanges, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep
 ) -> dict[str, Any]:
-    with problems():
-        async with engine.begin() as conn:
-            await service.edit_contact(conn, actor, contact_id, changes)
+    async with unit_of_work() as uow:
+        await service.edit_contact(uow, actor, contact_id, changes)
     return await _contact(engine, actor.account_id, contact_id)
 
 
@@ -72,10 +70,11 @@ async def contact_orders(
 
 
 @router.get("/pipelines", tags=["pipelines"])
-async def list_pipelines(actor: CurrentActor, engine: EngineDep) -> dict[str, Any]:
-    async with engine.begin() as conn:
+async def list_pipelines(actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep) -> dict[str, Any]:
+    async with unit_of_work() as uow:
         # Every school has its default pipeline, from the first look on.
-        await service.ensure_default_pipeline(conn, actor.account_id)
+        await service.ensure_default_pipeline(uow, actor.account_id)
+    async with engine.connect() as conn:
         return {"items": await views.pipeline_list(conn, actor.account_id)}
 
 
@@ -88,10 +87,11 @@ async def _pipeline(engine: Any, account: UUID, pipeline_id: UUID) -> dict[str, 
 
 
 @router.post("/pipelines", status_code=201, tags=["pipelines"])
-async def create_pipeline(command: NewPipeline, actor: CurrentActor, engine: EngineDep) -> JSONResponse:
-    with problems():
-        async with engine.begin() as conn:
-            pipeline_id = await service.create_pipeline(conn, actor, command)
+async def create_pipeline(
+    command: NewPipeline, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep
+) -> JSONResponse:
+    async with unit_of_work() as uow:
+        pipeline_id = await service.create_pipeline(uow, actor, command)
     body = await _pipeline(engine, actor.account_id, pipeline_id)
     return JSONResponse(jsonable_encoder(body), status_code=201, headers={"Location": f"/pipelines/{pipeline_id}"})
 
@@ -103,20 +103,18 @@ async def get_pipeline(pipeline_id: UUID, account: AccountId, engine: EngineDep)
 
 @router.patch("/pipelines/{pipeline_id}", tags=["pipelines"])
 async def edit_pipeline(
-    pipeline_id: UUID, changes: PipelineChanges, actor: CurrentActor, engine: EngineDep
+    pipeline_id: UUID, changes: PipelineChanges, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep
 ) -> dict[str, Any]:
-    with problems():
-        async with engine.begin() as conn:
-            await service.edit_pipeline(conn, actor, pipeline_id, changes)
+    async with unit_of_work() as uow:
+        await service.edit_pipeline(uow, actor, pipeline_id, changes)
     return await _pipeline(engine, actor.account_id, pipeline_id)
 
 
 @router.delete("/pipelines/{pipeline_id}", status_code=204, tags=["pipelines"])
-async def delete_pipeline(pipeline_id: UUID, actor: CurrentActor, engine: EngineDep) -> Response:
+async def delete_pipeline(pipeline_id: UUID, actor: CurrentActor, unit_of_work: UnitOfWorkDep) -> Response:
     """An empty pipeline other than the default; one with orders is a 409 saying how many."""
-    with problems():
-        async with engine.begin() as conn:
-            await service.delete_pipeline(conn, actor, pipeline_id)
+    async with unit_of_work() as uow:
+        await service.delete_pipeline(uow, actor, pipeline_id)
     return Response(status_code=204)
 
 
@@ -127,8 +125,9 @@ async def get_settings(account: AccountId, engine: EngineDep, request: Request) 
 
 
 @router.put("/settings", tags=["settings"])
-async def put_settings(command: SchoolSettings, actor: CurrentActor, engine: EngineDep, request: Request) -> dict[str, Any]:
-    with problems():
-        async with engine.begin() as conn:
-            await service.set_settings(conn, actor, command)
+async def put_settings(
+    command: SchoolSettings, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep, request: Request
+) -> dict[str, Any]:
+    async with unit_of_work() as uow:
+        await service.set_settings(uow, actor, command)
     return await get_settings(actor.account_id, engine, request)

@@ -1,12 +1,12 @@
 """Contacts: one per email in a school."""
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
-from ..adapters.unit_of_work import SqlUnitOfWork
 from ..commands import ContactChanges, ContactFields
 from ..domain.actor import Actor
 from ..domain.order import Contact, InvalidOrder
@@ -21,9 +21,14 @@ async def normalised_phone(conn: AsyncConnection, account: UUID, phone: str | No
 
 
 class EmailTaken(Exception):
+    """Another contact of the school has the email: `contact_id` is that contact, to open instead."""
+
+    field = "email"
+
     def __init__(self, contact_id: UUID) -> None:
         super().__init__("another contact of this school has this email")
         self.contact_id = contact_id
+        self.facts = {"contact_id": str(contact_id)}
 
 
 async def create_contact(conn: AsyncConnection, actor: Actor, command: ContactFields) -> UUID:
@@ -37,10 +42,10 @@ async def create_contact(conn: AsyncConnection, actor: Actor, command: ContactFi
     return created
 
 
-async def edit_contact(conn: AsyncConnection, actor: Actor, contact_id: UUID, changes: ContactChanges) -> None:
+async def edit_contact(uow: UnitOfWork, actor: Actor, contact_id: UUID, changes: ContactChanges) -> None:
     """Orders carry the contact: each active one is announced again, so emails go to the new address."""
-    row = await repo.contact_row(conn, actor.account_id, contact_id)
-    if row is None:
+    contact = await uow.contacts.get(actor.account_id, contact_id)
+    if contact is None:
         raise NotFound(f"no contact {contact_id}")
     given = changes.model_fields_set
     values = {}
@@ -51,16 +56,16 @@ async def edit_contact(conn: AsyncConnection, actor: Actor, contact_id: UUID, ch
                 raise InvalidOrder(field, "cannot be empty")
             values[field] = str(value) if value is not None else None
     if "phone" in given:
-        values["phone"] = await normalised_phone(conn, actor.account_id, changes.phone, "phone")
-    values = {k: v for k, v in values.items() if v != getattr(row, k)}
+        school = await uow.schools.profile(actor.account_id) if changes.phone and changes.phone.strip() else None
+        values["phone"] = phone_in(school.phone_region if school else None, changes.phone, "phone")
+    values = {k: v for k, v in values.items() if v != getattr(contact, k)}
     if not values:
         return
-    if not await repo.update_contact(conn, contact_id, values):
-        existing = await repo.contact_by_email(conn, actor.account_id, values["email"])
+    if not await uow.contacts.update(contact_id, values):
+        existing = await uow.contacts.with_email(actor.account_id, values["email"])
         raise EmailTaken(existing.id if existing else contact_id)
-    changed = {k: {"before": getattr(row, k), "after": v} for k, v in values.items()}
-    now = {"name": row.name, "email": row.email, "phone": row.phone, "locale": row.locale, **values}
-    await announce_contact(SqlUnitOfWork(conn), actor, Contact(contact_id, **now), changed)
+    changed = {k: {"before": getattr(contact, k), "after": v} for k, v in values.items()}
+    await announce_contact(uow, actor, replace(contact, **values), changed)
 
 
 async def announce_contact(uow: UnitOfWork, actor: Actor, contact: Contact, changes: dict[str, Any]) -> None:

@@ -49,6 +49,14 @@ class Contacts(Protocol):
         """One contact per email in a school; a visit fills what it lacks (domain.order.FILLED_BY_A_VISIT)."""
         ...
 
+    async def with_email(self, account_id: UUID, email: str) -> Contact | None:
+        """The school's contact with this email, in any case."""
+        ...
+
+    async def update(self, contact_id: UUID, values: dict[str, Any]) -> bool:
+        """False, and nothing changed, if the new email belongs to another contact of the school."""
+        ...
+
 
 class Pipelines(Protocol):
     async def exists(self, account_id: UUID, pipeline_id: UUID) -> bool: ...
@@ -57,7 +65,36 @@ class Pipelines(Protocol):
 
     async def first_stage(self, pipeline_id: UUID) -> UUID: ...
 
-    async def default(self, account_id: UUID) -> tuple[UUID, UUID]: ...
+    async def default(self, account_id: UUID) -> tuple[UUID, UUID]:
+        """The school's default pipeline and its first stage, created on first use."""
+        ...
+
+    async def lock(self, account_id: UUID, pipeline_id: UUID) -> bool | None:
+        """Lock the school's pipeline against concurrent edits and orders moving in: whether it is
+        the default, None if the school has no such pipeline."""
+        ...
+
+    async def add(self, account_id: UUID, pipeline_id: UUID, name: str) -> None: ...
+
+    async def rename(self, pipeline_id: UUID, name: str) -> None: ...
+
+    async def make_default(self, account_id: UUID, pipeline_id: UUID) -> None: ...
+
+    async def stage_ids(self, pipeline_id: UUID) -> set[UUID]: ...
+
+    async def stages_holding_orders(self, stage_ids: list[UUID]) -> set[UUID]: ...
+
+    async def replace_stages(
+        self, account_id: UUID, pipeline_id: UUID, wanted: list[dict[str, Any]], removed: list[UUID]
+    ) -> None:
+        """The stages in the wanted order: one `existing` keeps its id (and its orders), `removed` go."""
+        ...
+
+    async def orders_in(self, pipeline_id: UUID) -> int: ...
+
+    async def delete(self, pipeline_id: UUID) -> None:
+        """The pipeline and its stages."""
+        ...
 
 
 class Catalog(Protocol):
@@ -73,6 +110,10 @@ class Schools(Protocol):
         ...
 
     async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None: ...
+
+    async def set(self, account_id: UUID, **settings: Any) -> None:
+        """The school's own CRM settings, as its manager set them; None puts one back to its default."""
+        ...
 
 
 class Idempotency(Protocol):

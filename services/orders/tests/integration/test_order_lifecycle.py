@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from contracts import PaymentCancelled, PaymentOverdue, PaymentRefunded, PaymentSucceeded
 from orders import service
-from orders.domain.order import becomes_fully_paid
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
 from servicekit.testing import as_account, service_under_test
@@ -66,12 +65,6 @@ async def new_order(client, account, **extra):
 
 async def card_of(client, account, order_id):
     return (await client.get(f"/orders/{order_id}", headers=who(account))).json()
-
-
-def test_only_the_change_that_completes_the_payment_settles_the_order():
-    assert becomes_fully_paid("partially_paid", "paid") and becomes_fully_paid("not_paid", "overpaid")
-    assert not becomes_fully_paid("paid", "overpaid") and not becomes_fully_paid("paid", "partially_paid")
-    assert not becomes_fully_paid("not_paid", "partially_paid")
 
 
 async def test_every_money_fact_makes_a_version_and_an_order_updated(orders_app, new_school):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from orders.domain.order import Order, PaymentMismatch, PaymentStatus, payment_status
+from orders.domain.order import Order, PaymentMismatch, PaymentStatus, becomes_fully_paid, payment_status
 
 cents = st.integers(min_value=0, max_value=10**10).map(lambda n: Decimal(n).scaleb(-2))
 
@@ -41,3 +41,9 @@ def test_one_payment_is_counted_once_and_in_the_order_currency_only():
     assert order.paid == Decimal("10.00")
     with pytest.raises(PaymentMismatch):
         order.record_payment(uuid.uuid4(), Decimal("1.00"), "USD")
+
+
+def test_only_the_change_that_completes_the_payment_settles_the_order():
+    assert becomes_fully_paid("partially_paid", "paid") and becomes_fully_paid("not_paid", "overpaid")
+    assert not becomes_fully_paid("paid", "overpaid") and not becomes_fully_paid("paid", "partially_paid")
+    assert not becomes_fully_paid("not_paid", "partially_paid")
