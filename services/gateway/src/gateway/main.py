@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
+from servicekit.api import install_problem_schema
 from servicekit.caller import ProofSigner
 from servicekit.http import install_problem_handlers, install_request_context
 from servicekit.inputs import install_input_rules
@@ -61,6 +62,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     install_load_shedding(app, "gateway", settings.max_in_flight)
+    install_problem_schema(app)
     return app
 
 
