@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from .caller import Caller, ProofSigner, Role
 from .migrations import upgrade
 from .settings import ServiceSettings
+from .workers import PollingWorker
 
 
 async def migrated_database(infra: Any, prefix: str, migrations_dir: Path) -> str:
@@ -172,3 +173,22 @@ def as_account(account_id: UUID, role: Role = "owner", user: str = "test-user") 
     """
     signer = ProofSigner(os.environ["GATEWAY_SIGNING_KEY"])
     return {"Authorization": f"Bearer {signer.sign(Caller(account_id, user, role), SERVICES)}"}
+
+
+class CountingWorker(PollingWorker):
+    """A worker whose passes answer, in turn, the given results (a number done, or an exception
+    to raise), then 0; it counts its passes."""
+
+    name = "counting"
+
+    def __init__(self, results: list[int | Exception], **options: Any) -> None:
+        super().__init__(**options)
+        self.results = results
+        self.passes = 0
+
+    async def run_once(self) -> int:
+        self.passes += 1
+        result = self.results.pop(0) if self.results else 0
+        if isinstance(result, Exception):
+            raise result
+        return result

@@ -7,7 +7,7 @@ import pytest
 from servicekit.backoff import Backoff
 from servicekit.db import asyncpg_dsn
 from servicekit.notices import Notices
-from servicekit.workers import PollingWorker
+from servicekit.testing import CountingWorker as Counting
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -105,22 +105,6 @@ async def test_a_process_that_waits_for_nothing_opens_no_connection(engine):
     await asyncio.sleep(0.3)
     assert not notices.connected.is_set() and await listeners(engine) == []
     await notices.stop()
-
-
-class Counting(PollingWorker):
-    name = "counting"
-
-    def __init__(self, results: list, **options) -> None:
-        super().__init__(**options)
-        self.results = results
-        self.passes = 0
-
-    async def run_once(self) -> int:
-        self.passes += 1
-        result = self.results.pop(0) if self.results else 0
-        if isinstance(result, Exception):
-            raise result
-        return result
 
 
 async def test_a_worker_wakes_on_a_notice_long_before_its_poll(engine):

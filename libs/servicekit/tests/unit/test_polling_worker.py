@@ -3,6 +3,7 @@
 import asyncio
 
 from servicekit.backoff import Backoff
+from servicekit.testing import CountingWorker as Counting
 from servicekit.workers import PollingWorker
 
 
@@ -11,22 +12,6 @@ async def eventually(check, timeout: float = 10):
         while not (result := await check()):
             await asyncio.sleep(0.05)
     return result
-
-
-class Counting(PollingWorker):
-    name = "counting"
-
-    def __init__(self, results: list, **options) -> None:
-        super().__init__(**options)
-        self.results = results
-        self.passes = 0
-
-    async def run_once(self) -> int:
-        self.passes += 1
-        result = self.results.pop(0) if self.results else 0
-        if isinstance(result, Exception):
-            raise result
-        return result
 
 
 async def _more(worker: Counting, than: int) -> bool:
