@@ -4,7 +4,6 @@ The routes are read from the app itself (built, never started: nothing connects)
 added without a response model fails here the day it is written.
 """
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,13 +12,13 @@ from uuid import UUID, uuid4
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from payments.adapters.sealing import new_key
 from payments.domain.payment import PaymentPart
 from payments.entrypoints.answers import OrderPayments, PaymentCard, ProviderSettingsView, ReminderSchedule
 from payments.main import create_app
 from payments.settings import Settings
 from pydantic import BaseModel, TypeAdapter
+from servicekit.api_checks import undocumented_errors, untyped_routes
 
 # Routes that answer something other than a JSON document of ours, and why.
 NOT_JSON = {
@@ -29,21 +28,7 @@ NOT_JSON = {
     ("POST", "/sandbox/pay/{payment_id}/decline"),  # its HTML result page
     # The provider's own acknowledgement, in the body and status each provider expects.
     ("POST", "/webhooks/{provider}/{account}"),
-    # servicekit's operations routes, the same in every service: probes, metrics, the AsyncAPI document.
-    ("GET", "/health"),
-    ("GET", "/ready"),
-    ("GET", "/metrics"),
-    ("GET", "/asyncapi.json"),
 }
-
-
-def _routes(routes: Any, prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
-    for route in routes:
-        context = getattr(route, "include_context", None)
-        if context is not None:  # a router included into the app (FastAPI keeps it whole)
-            yield from _routes(route.original_router.routes, prefix + context.prefix)
-        elif isinstance(route, APIRoute):
-            yield prefix + route.path, route
 
 
 def _app() -> FastAPI:
@@ -51,30 +36,13 @@ def _app() -> FastAPI:
     return create_app(Settings(log_json=False, credentials_keys=new_key(), sandbox_enabled=True))
 
 
-def _typed(route: APIRoute) -> bool:
-    # FastAPI takes a return annotation such as dict[str, Any] for a response model too: that
-    # documents nothing, so only a pydantic model counts.
-    model = route.response_model
-    return isinstance(model, type) and issubclass(model, BaseModel)
-
-
 def test_every_route_has_a_response_model_or_is_listed_on_purpose() -> None:
-    found = {(method, path): route for path, route in _routes(_app().routes) for method in route.methods}
-    assert sorted(call for call, route in found.items() if not _typed(route) and call not in NOT_JSON) == []
-    # The list holds only what needs it.
-    assert sorted(call for call in NOT_JSON if call in found and _typed(found[call])) == []
-    assert NOT_JSON <= found.keys(), "a listed route is gone: take it off the list"
+    assert untyped_routes(_app(), NOT_JSON) == []
 
 
 def test_every_crm_error_is_documented_as_the_problem() -> None:
     paths = _app().openapi()["paths"]
-    for path, operations in paths.items():
-        for method, operation in operations.items():
-            for status, answer in operation["responses"].items():
-                if status.startswith(("4", "5")):
-                    assert answer["content"] == {
-                        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                    }, (method, path, status)
+    assert undocumented_errors(_app().openapi()) == []
     mark_paid = paths["/payments/{payment_id}/mark-paid"]["post"]["responses"]
     assert {"401", "403", "404", "409", "422", "503"} <= mark_paid.keys()
 
