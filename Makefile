@@ -13,7 +13,7 @@ PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 LOCK_DIGEST := $(shell cat uv.lock requirements-uv.txt $(PYPROJECTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_DIGEST)
 
-.PHONY: run test bench bench-orders-list bench-shedding chaos token install lock check-fresh clean
+.PHONY: run test openapi bench bench-orders-list bench-shedding chaos token install lock check-fresh clean
 
 $(UV): requirements-uv.txt
 	test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
@@ -32,6 +32,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The gateway's OpenAPI document, built from the services' own (a test fails when it is stale).
+openapi: $(STAMP)
+	$(PY) -m localstack.contract
 
 bench: $(STAMP)
 	$(PY) -m localstack.bench $(ARGS)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
 from .http import PROBLEM_JSON
@@ -80,7 +80,8 @@ def _iso(value: datetime) -> str:
 
 # A moment as the API has always written it (`+00:00`, as datetime.isoformat does), not pydantic's
 # `Z`: a response model must not change a byte of what clients already parse.
-Timestamp = Annotated[datetime, PlainSerializer(_iso, return_type=str, when_used="json")]
+Timestamp = Annotated[datetime, PlainSerializer(_iso, return_type=str, when_used="json"),
+                      WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
 def _problem_components() -> dict[str, Any]:

@@ -22,9 +22,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
+from uuid import UUID
 
 from contracts import check_magnitude
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints, field_validator
+from fastapi import Path
+from pydantic import (
+    AfterValidator, AwareDatetime, BaseModel, ConfigDict, PlainValidator, StringConstraints, WithJsonSchema,
+    field_validator,
+)
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -185,3 +190,28 @@ def _refusal(scope: Scope) -> Any:
             # Named as the request validation names a query parameter.
             return invalid_field(f"query.{name}" if text_fault(name, lines=False) is None else "query", fault)
     return None
+
+
+def _order_ref(value: Any) -> UUID | int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value) if len(value) <= 10 else INT32_MAX + 1
+        if not 1 <= number <= INT32_MAX:
+            raise ValueError(f"an order number lies between 1 and {INT32_MAX}")
+        return number
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise ValueError("an order id (a UUID) or an order number") from None
+
+
+# An order as every `/orders/{order}/...` route takes it, in every service: its id or its number
+# (a positive integer column). Anything else is one 422 naming the path parameter.
+OrderRef = Annotated[
+    UUID | int,
+    PlainValidator(_order_ref),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "uuid"},
+                              {"type": "integer", "minimum": 1, "maximum": INT32_MAX}]}),
+    Path(description="The order's id (a UUID) or its number"),
+]

@@ -14,6 +14,7 @@ from servicekit.shedding import install_load_shedding
 
 from . import health
 from .auth import TokenVerifier
+from .contract import install_public_contract
 from .proxy import Upstreams
 from .ratelimit import RateLimiter, parse_networks
 from .routes import ROUTERS
@@ -63,6 +64,7 @@ def create_app(
         app.include_router(router)
     install_load_shedding(app, "gateway", settings.max_in_flight)
     install_problem_schema(app)
+    install_public_contract(app)
     return app
 
 

@@ -86,7 +86,9 @@ async def test_another_schools_token_finds_nothing(gateway):
     mine = (await gateway.get(f"/api/v1/orders/{order.order_id}/payments", headers=bearer(order.account_id))).json()
     payment_id = mine["items"][0]["id"]
     theirs = bearer(uuid.uuid4())
-    assert (await gateway.get(f"/api/v1/orders/{order.order_id}/payments", headers=theirs)).json()["items"] == []
+    assert (await gateway.get(f"/api/v1/orders/{order.order_id}/payments", headers=theirs)).status_code == 404
+    by_number = await gateway.get(f"/api/v1/orders/{order.order_number}/payments", headers=bearer(order.account_id))
+    assert by_number.json() == mine
     for method, path, body in (
         ("GET", f"/api/v1/payments/{payment_id}", None),
         ("PATCH", f"/api/v1/payments/{payment_id}", {"comment": "x"}),

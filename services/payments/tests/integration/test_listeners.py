@@ -31,6 +31,7 @@ async def test_each_listener_answers_only_its_own_routes(infra) -> None:
         assert (await internal.get("/thanks")).status_code == 404
         # Each still answers where it belongs.
         assert (await internal.get("/health")).status_code == 200
-        assert (await internal.get(f"/orders/{uuid.uuid4()}/payments", headers=as_account(account))).status_code == 200
+        unknown = await internal.get(f"/orders/{uuid.uuid4()}/payments", headers=as_account(account))
+        assert unknown.status_code == 404 and unknown.json()["detail"].startswith("no order ")
         thanks = await public.get("/thanks")
         assert thanks.status_code == 200 and "text/html" in thanks.headers["content-type"]

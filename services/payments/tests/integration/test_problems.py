@@ -27,9 +27,31 @@ async def test_an_unknown_order_or_payment_is_not_found(client_app, place_order)
     body = problem(await client.post(f"/orders/{missing}/payments", json={"amount": "10"}, headers=me),
                    404, "Not found")
     assert body["detail"] == f"no order {missing}" and "errors" not in body
+    for ref in (missing, 2_147_483_647):
+        body = problem(await client.get(f"/orders/{ref}/payments", headers=me), 404, "Not found")
+        assert body["detail"] == f"no order {ref}"
+    # Another school's order is not found either, by its id or by its number.
+    stranger = as_account(uuid.uuid4())
+    for ref in (order.order_id, order.order_number):
+        problem(await client.get(f"/orders/{ref}/payments", headers=stranger), 404, "Not found")
     body = problem(await client.post(f"/payments/{missing}/mark-paid", json={"comment": "x"}, headers=me),
                    404, "Not found")
     assert body["detail"] == f"no payment {missing}"
+
+
+async def test_an_order_is_found_by_its_id_or_its_number(client_app, place_order):
+    client, _ = client_app
+    order = await place_order()
+    me = as_account(order.account_id)
+    by_id = await client.get(f"/orders/{order.order_id}/payments", headers=me)
+    by_number = await client.get(f"/orders/{order.order_number}/payments", headers=me)
+    assert by_id.status_code == by_number.status_code == 200
+    assert by_id.json() == by_number.json() and by_id.json()["items"]
+    added = await client.post(f"/orders/{order.order_number}/payments", json={"amount": "10"}, headers=me)
+    assert added.status_code == 201 and added.json()["order_id"] == str(order.order_id)
+    for ref in ("0", "-1", "2147483648", "x1", "1.5"):
+        refused = problem(await client.get(f"/orders/{ref}/payments", headers=me), 422, "Invalid request")
+        assert [e["field"] for e in refused["errors"]] == ["path.order"], ref
 
 
 async def test_an_unknown_provider_is_an_invalid_payment_naming_the_provider(client_app, place_order):

@@ -4,9 +4,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from servicekit.inputs import OrderRef
 
 from ..auth import CurrentPrincipal
-from ..proxy import JSON_BODY, forward
+from ..proxy import JSON_BODY, forward, segment
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 
@@ -14,9 +15,9 @@ TemplateName = Annotated[str, Path(pattern=r"^[a-z_]{1,40}$")]
 Locale = Annotated[str, Path(pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")]
 
 
-@router.get("/orders/{order_id}/notifications", summary="Emails about an order, newest first; limit, cursor")
-async def order_notifications(order_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
-    return await forward(request, "notifications", f"/orders/{order_id}/notifications", who)
+@router.get("/orders/{order}/notifications", summary="Emails about an order (by its id or number), newest first; limit, cursor")
+async def order_notifications(order: OrderRef, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "notifications", f"/orders/{segment(order)}/notifications", who)
 
 
 @router.get("/contacts/{contact_id}/notifications", summary="Emails to a contact, newest first; limit, cursor")

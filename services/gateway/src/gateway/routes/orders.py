@@ -1,33 +1,15 @@
 """CRM API: orders, contacts, pipelines and the CRM settings (the orders service)."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import AfterValidator
-from servicekit.inputs import int_fault
+from servicekit.inputs import OrderRef
 
 from ..auth import CurrentPrincipal
 from ..proxy import JSON_BODY, forward, forward_stream, segment
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
-
-
-def _order_ref(value: str) -> str:
-    """An order's id or number, checked before it goes into the orders service's URL."""
-    if value.isascii() and value.isdigit():
-        fault = int_fault(int(value)) if len(value) <= 10 else "is too long for an order number"
-        if fault:
-            raise ValueError(f"an order number {fault}")
-        return value
-    try:
-        return str(UUID(value))
-    except ValueError:
-        raise ValueError("an order id (a UUID) or an order number") from None
-
-
-OrderRef = Annotated[str, Path(description="an order id (UUID) or its number"), AfterValidator(_order_ref)]
 
 
 @router.get("/pipelines", summary="Pipelines with their stages")

@@ -4,20 +4,21 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Request, Response
+from servicekit.inputs import OrderRef
 
 from ..auth import CurrentPrincipal
-from ..proxy import JSON_BODY, forward
+from ..proxy import JSON_BODY, forward, segment
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 
 ProviderName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,49}$")]
 
 
-@router.get("/orders/{order_id}/payments", summary="Payments of an order")
-@router.post("/orders/{order_id}/payments", status_code=201, openapi_extra=JSON_BODY,
+@router.get("/orders/{order}/payments", summary="Payments of an order, by its id or number")
+@router.post("/orders/{order}/payments", status_code=201, openapi_extra=JSON_BODY,
              summary="Add a paid or unpaid payment to an order (Idempotency-Key honoured)")
-async def order_payments(order_id: UUID, request: Request, who: CurrentPrincipal) -> Response:
-    return await forward(request, "payments", f"/orders/{order_id}/payments", who)
+async def order_payments(order: OrderRef, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "payments", f"/orders/{segment(order)}/payments", who)
 
 
 @router.get("/payments/{payment_id}", summary="A payment")

@@ -168,6 +168,14 @@ async def add_order_state(conn: AsyncConnection, order: OrderCreated) -> None:
     )
 
 
+async def order_id_of(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -> UUID | None:
+    """The id of the school's order named by its id or its number, if payments has heard of it."""
+    named = order_states.c.order_id == ref if isinstance(ref, UUID) else order_states.c.order_number == ref
+    return (await conn.execute(
+        select(order_states.c.order_id).where(order_states.c.account_id == account_id, named)
+    )).scalar_one_or_none()
+
+
 async def get_order_state(
     conn: AsyncConnection, order_id: UUID, *, account_id: UUID | None = None, for_update: bool = False
 ) -> OrderState | None:

@@ -73,6 +73,7 @@ order_states = Table(
     Column("status", Text, nullable=False, server_default=text("'active'")),
     Column("version", Integer, nullable=False, server_default=text("0")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("order_states_account_number", "account_id", "order_number"),
 )
 
 # A provider link that is wanted and not yet issued; the worker asks the provider outside any

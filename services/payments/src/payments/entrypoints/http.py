@@ -9,6 +9,7 @@ from servicekit.api import problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, CurrentCaller, OwnerCaller, Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
+from servicekit.inputs import OrderRef
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
@@ -65,9 +66,11 @@ async def _view(engine: AsyncEngine, account: UUID, payment_id: UUID) -> dict[st
     return found
 
 
-@crm.get("/orders/{order_id}/payments", response_model=OrderPayments)
-async def order_payments(order_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+@crm.get("/orders/{order}/payments", response_model=OrderPayments, responses=problem_responses(404),
+         summary="An order's payments, by its id or number")
+async def order_payments(order: OrderRef, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
+        order_id = await service.find_order(conn, account, order)
         return {"items": await views.order_payments(conn, account, order_id)}
 
 
@@ -80,13 +83,13 @@ async def get_payment(payment_id: UUID, account: AccountId, engine: EngineDep) -
     return found
 
 
-@crm.post("/orders/{order_id}/payments", status_code=201, response_model=PaymentCard,
+@crm.post("/orders/{order}/payments", status_code=201, response_model=PaymentCard,
           responses={200: {"description": "A repeat under the same Idempotency-Key: the first payment",
                            "model": PaymentCard},
                      **problem_responses(403, 404, 409)},
           summary="Add a paid or unpaid payment to an order")
 async def add_payment(
-    order_id: UUID, body: NewPaymentBody, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    order: OrderRef, body: NewPaymentBody, account: AccountId, engine: EngineDep, providers: ProvidersDep,
     user_id: UserId,
     idempotency_key: IdempotencyKeyHeader, response: Response,
 ) -> dict[str, Any]:
@@ -95,6 +98,7 @@ async def add_payment(
                              "give either method or parts: a split payment's method follows its parts")
     new = service.NewPayment(**body.model_dump(exclude={"parts"}), parts=_parts(body.parts))
     async with engine.begin() as conn:
+        order_id = await service.find_order(conn, account, order)
         payment, created = await service.add_payment(
             conn, account, order_id, new, providers, correlation_id=current_correlation_id(),
             idempotency=fingerprinted(idempotency_key, body), marked_by=user_id,

@@ -1,5 +1,7 @@
 """Use cases driven by the orders service's events."""
 
+from uuid import UUID
+
 from contracts import OrderCreated, OrderUpdated
 from servicekit.errors import NotYet, Rejected
 from servicekit.outbox import add_to_outbox
@@ -8,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..adapters import repository as repo
 from ..adapters.tables import outbox
 from ..domain.payment import PlanInvalid, UnknownProvider, first_open, plan_payments, provider_for
+from .commands import OrderNotFound
 from .links import Providers, request_link
 from .schedule import plan_reminders
 
@@ -69,3 +72,11 @@ async def apply_order_update(conn: AsyncConnection, event: OrderUpdated) -> None
     await add_to_outbox(conn, outbox, *[
         p.cancelled(correlation_id=event.correlation_id, causation_id=event.event_id) for p in cancelled
     ])
+
+
+async def find_order(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -> UUID:
+    """The order a CRM route names by its id or number; unknown to this school is OrderNotFound."""
+    found = await repo.order_id_of(conn, account_id, ref)
+    if found is None:
+        raise OrderNotFound(f"no order {ref}")
+    return found
