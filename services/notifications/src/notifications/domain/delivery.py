@@ -5,6 +5,9 @@ from typing import Literal
 from uuid import UUID
 
 Status = Literal["pending", "sent", "failed", "cancelled"]
+# Why a delivery was cancelled before it went out: what cancel_reason gives for a closed order
+# (contracts' OrderStatus other than "active").
+CancelReason = Literal["order_cancelled", "order_expired"]
 
 # Emails that ask the contact to pay: pointless, even misleading, once the order is closed.
 ASKS_TO_PAY: tuple[str, ...] = ("payment_link", "reminder")

@@ -7,18 +7,20 @@ from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from contracts import AccessChanged, OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested
+from contracts import (
+    AccessChanged, NotificationTemplate, OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested,
+)
 
 from .recipient import OrderRecipient
 from .zones import zone_named
 
-TemplateName = Literal[
-    "payment_link", "reminder", "receipt", "access_opened", "access_suspended", "order_confirmation",
-]
+# The emails there are: the contracts' set, which NotificationSent and NotificationFailed carry too.
+TemplateName = NotificationTemplate
 TEMPLATES: tuple[str, ...] = get_args(TemplateName)
 
 # Locales the templates are translated into; a contact in any other language gets the school's, then the default.
-SUPPORTED_LOCALES: tuple[str, ...] = ("en", "uk", "ru", "pl", "de", "it", "fr")
+Locale = Literal["en", "uk", "ru", "pl", "de", "it", "fr"]
+SUPPORTED_LOCALES: tuple[str, ...] = get_args(Locale)
 DEFAULT_LOCALE = "en"
 
 

@@ -1,24 +1,25 @@
 """HTTP routes of the notifications service (internal, behind the gateway): thin, no rules."""
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import Field
+from servicekit.api import problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
-from servicekit.inputs import Input
 from servicekit.pagination import BadCursor
 
 from .. import service, views
-from ..domain.letters import SUPPORTED_LOCALES, Override, TemplateName
+from ..domain.letters import Locale, Override, TemplateName
+from .answers import NotificationCard, NotificationPage, TemplateList, TemplateView
+from .bodies import OverrideBody
 
-crm = APIRouter(tags=["notifications"])
-
-Locale = Literal[SUPPORTED_LOCALES]  # type: ignore[valid-type]
-
+# Every route can answer these before its own code runs: no proof, a path, query or header the
+# input rules refuse, and load shedding. Each route adds what it can refuse itself (a viewer's
+# write is a 403).
+crm = APIRouter(tags=["notifications"], responses=problem_responses(401, 422, 503))
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
@@ -32,7 +33,8 @@ async def _log_page(read: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, 
                       errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
 
 
-@crm.get("/orders/{order_id}/notifications", summary="Emails about one order, newest first, a page at a time")
+@crm.get("/orders/{order_id}/notifications", response_model=NotificationPage,
+         summary="Emails about one order, newest first, a page at a time")
 async def order_notifications(
     order_id: UUID, account: AccountId, engine: EngineDep, limit: Limit = 100, cursor: Cursor = None,
 ) -> dict[str, Any]:
@@ -40,7 +42,8 @@ async def order_notifications(
         return await _log_page(lambda: views.order_deliveries(conn, account, order_id, limit=limit, cursor=cursor))
 
 
-@crm.get("/contacts/{contact_id}/notifications", summary="Emails to one contact, newest first, a page at a time")
+@crm.get("/contacts/{contact_id}/notifications", response_model=NotificationPage,
+         summary="Emails to one contact, newest first, a page at a time")
 async def contact_notifications(
     contact_id: UUID, account: AccountId, engine: EngineDep, limit: Limit = 100, cursor: Cursor = None,
 ) -> dict[str, Any]:
@@ -50,7 +53,8 @@ async def contact_notifications(
         )
 
 
-@crm.get("/notifications/{delivery_id}", summary="One email as it was sent, with its bodies")
+@crm.get("/notifications/{delivery_id}", response_model=NotificationCard, responses=problem_responses(404),
+         summary="One email as it was sent, with its bodies")
 async def get_notification(delivery_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         found = await views.delivery(conn, account, delivery_id)
@@ -60,7 +64,8 @@ async def get_notification(delivery_id: UUID, account: AccountId, engine: Engine
 
 
 @crm.post(
-    "/notifications/{delivery_id}/resend", status_code=202,
+    "/notifications/{delivery_id}/resend", status_code=202, response_model=NotificationCard,
+    responses=problem_responses(403, 404, 409),
     summary="Send the same rendered email again, as a new delivery (same Idempotency-Key: same delivery)",
 )
 async def resend_notification(
@@ -81,25 +86,22 @@ async def resend_notification(
     return found
 
 
-class OverrideBody(Input):
-    subject: str = Field(min_length=1, max_length=500)
-    html: str = Field(min_length=1, max_length=200_000)
-    text: str = Field(min_length=1, max_length=100_000)
-
-
-@crm.get("/templates", summary="The email templates, the values they may use, and the school's overrides")
+@crm.get("/templates", response_model=TemplateList,
+         summary="The email templates, the values they may use, and the school's overrides")
 async def list_templates(account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         return await views.templates(conn, account)
 
 
-@crm.get("/templates/{template}/{locale}", summary="The school's wording of a template (if any), with a preview")
+@crm.get("/templates/{template}/{locale}", response_model=TemplateView,
+         summary="The school's wording of a template (if any), with a preview")
 async def get_template(template: TemplateName, locale: Locale, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         return await views.template(conn, account, template, locale)
 
 
-@crm.put("/templates/{template}/{locale}", summary="Set the school's own subject and bodies of a template")
+@crm.put("/templates/{template}/{locale}", response_model=TemplateView, responses=problem_responses(403),
+         summary="Set the school's own subject and bodies of a template")
 async def put_template(
     template: TemplateName, locale: Locale, body: OverrideBody, account: AccountId, engine: EngineDep,
 ) -> dict[str, Any]:
@@ -113,7 +115,8 @@ async def put_template(
         return await views.template(conn, account, template, locale)
 
 
-@crm.delete("/templates/{template}/{locale}", status_code=204, summary="Back to the standard wording")
+@crm.delete("/templates/{template}/{locale}", status_code=204, responses=problem_responses(403, 404),
+            summary="Back to the standard wording")
 async def delete_template(template: TemplateName, locale: Locale, account: AccountId, engine: EngineDep) -> Response:
     async with engine.begin() as conn:
         removed = await service.remove_override(conn, account, template, locale)
