@@ -114,7 +114,9 @@ async def test_delivery_logs_per_order_and_per_contact_and_only_for_their_school
     stranger = bearer(uuid.uuid4())
     hidden = await client.get(f"/api/v1/notifications/{item['id']}", headers=stranger)
     assert hidden.status_code == 404 and hidden.headers["content-type"].startswith("application/problem+json")
-    assert (await client.get(f"/api/v1/orders/{order_id}/notifications", headers=stranger)).json()["items"] == []
+    assert (await client.get(f"/api/v1/orders/{order_id}/notifications", headers=stranger)).status_code == 404
+    by_number = await client.get("/api/v1/orders/7/notifications", headers=bearer(account))
+    assert [i["id"] for i in by_number.json()["items"]] == [item["id"]]
     assert (await client.get(f"/api/v1/contacts/{contact}/notifications", headers=stranger)).json()["items"] == []
     assert (await client.get(f"/api/v1/orders/{order_id}/notifications")).status_code == 401
 

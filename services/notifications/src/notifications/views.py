@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
-from .adapters.tables import deliveries
+from .adapters.tables import deliveries, order_recipients
 from .domain.letters import SUPPORTED_LOCALES, TEMPLATES, TemplateName
 from .rendering import render, sample_letters, template_variables
 
@@ -45,6 +45,14 @@ async def _page(
     items = [dict(r._mapping) for r in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
     return {"items": items, "next_cursor": encode_cursor(last.created_at.isoformat(), str(last.id)) if last is not None else None}
+
+
+async def order_id_of(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -> UUID | None:
+    """The id of the school's order named by its id or its number, if notifications has heard of it."""
+    named = order_recipients.c.order_id == ref if isinstance(ref, UUID) else order_recipients.c.order_number == ref
+    return (await conn.execute(
+        select(order_recipients.c.order_id).where(order_recipients.c.account_id == account_id, named)
+    )).scalar_one_or_none()
 
 
 async def order_deliveries(

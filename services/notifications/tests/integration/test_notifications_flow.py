@@ -278,10 +278,13 @@ async def test_delivery_log_of_an_order_and_nothing_for_another_account(stack, m
     assert "UAH\xa01,547.36" in card["text_body"] and "UAH\xa01,547.36" in card["html_body"]
     assert card["order_id"] == str(order.order_id) and card["locale"] == "en" and card["next_attempt_at"] is None
 
+    by_number = await stack.client.get(f"/orders/{order.order_number}/notifications", headers=mine)
+    assert by_number.json() == response.json()
     stranger = as_account(uuid.uuid4())
-    assert (await stack.client.get(f"/orders/{order.order_id}/notifications", headers=stranger)).json() == {
-        "items": [], "next_cursor": None,
-    }
+    for ref in (order.order_id, order.order_number):  # another school's order is not theirs to know of
+        assert (await stack.client.get(f"/orders/{ref}/notifications", headers=stranger)).status_code == 404
+    assert (await stack.client.get(f"/orders/{uuid.uuid4()}/notifications", headers=mine)).status_code == 404
+    assert (await stack.client.get("/orders/0/notifications", headers=mine)).status_code == 422
     hidden = await stack.client.get(f"/notifications/{receipt['id']}", headers=stranger)
     assert hidden.status_code == 404
     assert hidden.headers["content-type"].startswith("application/problem+json")

@@ -47,7 +47,7 @@ def test_every_crm_error_is_documented_as_the_problem() -> None:
     assert {"401", "404", "422", "503"} <= paths["/notifications/{delivery_id}"]["get"]["responses"].keys()
     assert {"403", "404"} <= paths["/templates/{template}/{locale}"]["delete"]["responses"].keys()
     # The log's paging is in the document, as parameters a client can generate.
-    log = paths["/orders/{order_id}/notifications"]["get"]
+    log = paths["/orders/{order}/notifications"]["get"]
     assert {(p["name"], p["in"]) for p in log["parameters"]} >= {("limit", "query"), ("cursor", "query")}
 
 

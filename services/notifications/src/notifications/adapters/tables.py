@@ -29,6 +29,7 @@ order_recipients = Table(
     Column("order_version", Integer, nullable=False, server_default=text("0")),
     # active, cancelled or expired (OrderUpdated): a closed order gets no payment links or reminders.
     Column("status", Text, nullable=False, server_default=text("'active'")),
+    Index("order_recipients_account_number", "account_id", "order_number"),
 )
 
 # A manual order's confirmation waiting for its first payment's link, to carry it (OrderCreated as sent).

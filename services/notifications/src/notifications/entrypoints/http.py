@@ -9,6 +9,7 @@ from servicekit.api import problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
+from servicekit.inputs import OrderRef
 from servicekit.pagination import BadCursor
 
 from .. import service, views
@@ -33,12 +34,15 @@ async def _log_page(read: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, 
                       errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
 
 
-@crm.get("/orders/{order_id}/notifications", response_model=NotificationPage,
-         summary="Emails about one order, newest first, a page at a time")
+@crm.get("/orders/{order}/notifications", response_model=NotificationPage, responses=problem_responses(404),
+         summary="Emails about one order (by its id or number), newest first, a page at a time")
 async def order_notifications(
-    order_id: UUID, account: AccountId, engine: EngineDep, limit: Limit = 100, cursor: Cursor = None,
+    order: OrderRef, account: AccountId, engine: EngineDep, limit: Limit = 100, cursor: Cursor = None,
 ) -> dict[str, Any]:
     async with engine.connect() as conn:
+        order_id = await views.order_id_of(conn, account, order)
+        if order_id is None:
+            raise Problem(404, "Not found", f"no order {order}")
         return await _log_page(lambda: views.order_deliveries(conn, account, order_id, limit=limit, cursor=cursor))
 
 
