@@ -10,6 +10,10 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 
+# What a course's certificate is given for; a product's defaults and a line's terms say it alike.
+Certificate = Literal["none", "on_completion", "conditional"]
+
+
 class _Terms(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -68,7 +72,7 @@ class AccessTerms(_Terms):
     practice: Literal["course", "none", "custom"] = "course"
     practice_lesson_ids: list[UUID] = []
     comments: bool = True
-    certificate: Literal["none", "on_completion", "conditional"] = "none"
+    certificate: Certificate = "none"
     certificate_conditions: str | None = Field(default=None, max_length=2_000)
 
     @field_validator("end")

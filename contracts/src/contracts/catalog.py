@@ -5,12 +5,11 @@ Offers owns products; it publishes their outline with ProductUpdated, and orders
 terms of manual lines against its copy with the same rule offers applies to its offers.
 """
 
-from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .access import AccessTerms, LessonDelay
+from .access import AccessTerms, Certificate, LessonDelay
 
 
 class _Outline(BaseModel):
@@ -36,7 +35,7 @@ class CourseDefaultsOutline(_Outline):
     practice_lesson_ids: list[UUID] = Field(default=[], max_length=2_000)
     checkpoints: bool = False
     comments: bool = True
-    certificate: Literal["none", "on_completion", "conditional"] = "none"
+    certificate: Certificate = "none"
     certificate_conditions: str | None = Field(default=None, max_length=2_000)
 
 

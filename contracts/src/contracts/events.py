@@ -13,6 +13,8 @@ from .money import Amount, CurrencyCode
 
 PaymentType = Literal["regular", "prepayment", "surcharge"]
 PaymentMethod = Literal["cashless", "cash", "bank_transfer", "other"]
+# Where a visitor opened an offer: its page, or the widget a school embeds in its own site.
+CheckoutSource = Literal["page", "widget"]
 
 
 class _Part(BaseModel):
@@ -68,7 +70,7 @@ class OfferOpened(Event):
     payment_plan: list[PlannedPayment]
     provider: str
     contact: ContactData
-    source: Literal["page", "widget"] = "page"
+    source: CheckoutSource = "page"
     school_locale: str | None = None
 
     def partition_key(self) -> str:

@@ -27,6 +27,7 @@ _DESCRIPTIONS = {
     409: "The thing's state does not allow it",
     413: "The request is too large",
     422: "The request breaks a rule; `errors` names the fields to fix",
+    428: "The change must name the version it was made on (If-Match or `version`)",
     429: "Too many requests; try again after Retry-After",
     503: "The service is busy; try again after Retry-After",
 }

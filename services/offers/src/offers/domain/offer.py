@@ -4,7 +4,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 from uuid import UUID, uuid4
 
 from contracts import (
@@ -20,7 +20,11 @@ __all__ = ["Checkout", "Item", "Offer", "OfferArchived", "OfferError", "OfferUna
 # Which providers exist is payments' to say (it announces each school's); an offer only needs a
 # name of the shape payments gives its providers (contracts.events.ProviderName).
 PROVIDER_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
-STATUSES = ("active", "archived")
+# An archived offer is still shown to the team but no longer sold.
+OfferStatus = Literal["active", "archived"]
+STATUSES = get_args(OfferStatus)
+# A checkout is ready once orders has numbered its order and payments has issued its link.
+CheckoutStatus = Literal["pending", "ready"]
 COPY_SUFFIX = " (Copy system)"
 
 
@@ -41,7 +45,7 @@ class Offer:
     items: list[Item]
     discount: Discount = Discount()
     provider: str = "sandbox"
-    status: str = "active"
+    status: OfferStatus = "active"
     version: int = 1
     plan: list[PlanPayment] | None = None  # None: one payment of the total
     curators: list[str] = field(default_factory=list)
@@ -224,7 +228,7 @@ class Checkout:
     offer_version: int
     source: str
     id: UUID = field(default_factory=uuid4)
-    status: str = "pending"
+    status: CheckoutStatus = "pending"
     order_id: UUID | None = None
     order_number: int | None = None
     payment_url: str | None = None

@@ -3,12 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from contracts import CURRENCY_EXPONENTS, PaymentType, check_currency, check_scale
 
 from .errors import OfferError
 
 HUNDRED = Decimal(100)
+
+DiscountKind = Literal["amount", "percent"]
 
 
 def minor_unit(currency: str) -> Decimal:
@@ -31,7 +34,7 @@ def fits(amount: Decimal, currency: str, field: str) -> None:
 class Discount:
     """`amount`: that much off the subtotal; `percent`: that share of the subtotal, rounded half up."""
 
-    kind: str = "amount"  # amount | percent
+    kind: DiscountKind = "amount"
     value: Decimal = Decimal(0)
 
     def validate(self, currency: str, subtotal: Decimal) -> None:

@@ -1,14 +1,17 @@
 """Products and their course structure: ordered modules of ordered lessons, and the course's defaults."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from contracts import (
     AccessTerms, CourseDefaultsOutline, LessonOutline, ModuleOutline, ProductUpdated, access_problems,
 )
+from contracts.access import Certificate
 
 from .errors import OfferError, ProductError
+
+ProductKind = Literal["course", "group", "consultation", "other"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class CourseDefaults:
     practice_lesson_ids: tuple[UUID, ...] = ()
     checkpoints: bool = False
     comments: bool = True
-    certificate: str = "none"  # none | on_completion | conditional
+    certificate: Certificate = "none"
     certificate_conditions: str | None = None
 
 
@@ -50,7 +53,7 @@ class Product:
     id: UUID
     account_id: UUID
     title: str
-    kind: str = "course"
+    kind: ProductKind = "course"
     modules: list[Module] = field(default_factory=list)
     defaults: CourseDefaults = CourseDefaults()
 

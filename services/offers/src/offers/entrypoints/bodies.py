@@ -1,14 +1,18 @@
 """Request bodies of the offers API. Access terms are the shared contract's, so the vocabulary is one."""
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
-from contracts import AccessTerms, Amount, LessonDelay
-from contracts.events import ProviderName
+from contracts import AccessTerms, Amount, LessonDelay, PaymentType
+from contracts.access import Certificate
+from contracts.events import CheckoutSource, ProviderName
 from pydantic import AwareDatetime, EmailStr, Field, field_validator
 from servicekit.inputs import Input, Language, Name
 
+from ..domain.offer import OfferStatus
+from ..domain.pricing import DiscountKind
+from ..domain.product import ProductKind
 from ..domain.school import check_time_zone
 
 
@@ -44,20 +48,20 @@ class CourseDefaultsIn(_Body):
     practice_lesson_ids: list[UUID] = Field(default=[], max_length=1_000)
     checkpoints: bool = False
     comments: bool = True
-    certificate: Literal["none", "on_completion", "conditional"] = "none"
+    certificate: Certificate = "none"
     certificate_conditions: str | None = Field(default=None, max_length=2_000)
 
 
 class ProductIn(_Body):
     title: Name = Field(max_length=300)
-    kind: Literal["course", "group", "consultation", "other"] = "course"
+    kind: ProductKind = "course"
     modules: list[ModuleIn] = Field(default=[], max_length=500)
     defaults: CourseDefaultsIn = CourseDefaultsIn()
 
 
 class ProductPatch(_Body):
     title: Name | None = Field(default=None, max_length=300)
-    kind: Literal["course", "group", "consultation", "other"] | None = None
+    kind: ProductKind | None = None
     modules: list[ModuleIn] | None = Field(default=None, max_length=500)  # replaces the whole structure
     defaults: CourseDefaultsIn | None = None
 
@@ -69,12 +73,12 @@ class OfferItemIn(_Body):
 
 
 class DiscountIn(_Body):
-    kind: Literal["amount", "percent"] = "amount"
+    kind: DiscountKind = "amount"
     value: Amount
 
 
 class PlanPaymentIn(_Body):
-    type: Literal["regular", "prepayment", "surcharge"] = "regular"
+    type: PaymentType = "regular"
     amount: Amount
     due_at: AwareDatetime | None = None
     closes_access: bool = False
@@ -94,7 +98,7 @@ class OfferIn(_Body):
     curators: list[Curator] = Field(default=[], max_length=50)
     # Any provider payments announces for the school (checked by the route), not a list fixed here.
     provider: ProviderName = "sandbox"
-    status: Literal["active", "archived"] = "active"
+    status: OfferStatus = "active"
 
 
 class OfferPatch(_Body):
@@ -108,7 +112,7 @@ class OfferPatch(_Body):
     payment_plan: list[PlanPaymentIn] | None = Field(default=None, max_length=60)  # null: back to one payment
     curators: list[Curator] | None = Field(default=None, max_length=50)
     provider: ProviderName | None = None
-    status: Literal["active", "archived"] | None = None
+    status: OfferStatus | None = None
 
 
 class CheckoutIn(_Body):
@@ -116,4 +120,4 @@ class CheckoutIn(_Body):
     email: EmailStr
     phone: str | None = Field(default=None, max_length=32)
     locale: Language | None = None
-    source: Literal["page", "widget"] = "page"
+    source: CheckoutSource = "page"

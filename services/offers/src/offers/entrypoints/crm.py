@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response, status
+from servicekit.api import problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
@@ -14,12 +15,15 @@ from .. import service, views
 from ..domain.pricing import Discount, PlanPayment
 from ..domain.product import CourseDefaults, ModuleDraft
 from ..domain.school import SchoolProfile
+from .answers import OfferCard, OfferList, OfferVersions, ProductCard, ProductList, SchoolCard
 from .bodies import (
     CourseDefaultsIn, DiscountIn, ModuleIn, OfferIn, OfferItemIn, OfferPatch, PlanPaymentIn, ProductIn, ProductPatch,
     SchoolIn,
 )
 
-router = APIRouter(tags=["offers"])
+# Every CRM route can answer these before its own code runs: no proof, a path or query the input
+# rules refuse, and load shedding. Each route adds what it can refuse itself (403: a viewer's write).
+router = APIRouter(tags=["offers"], responses=problem_responses(401, 422, 503))
 
 
 def _modules(modules: list[ModuleIn]) -> list[ModuleDraft]:
@@ -52,14 +56,16 @@ def _items(items: list[OfferItemIn]) -> list[service.ItemDraft]:
     return [(i.product_id, i.price, i.access) for i in items]
 
 
-@router.put("/school")
+@router.put("/school", response_model=SchoolCard, responses=problem_responses(403),
+            summary="Set the school's profile")
 async def put_school(body: SchoolIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.begin() as conn:
         await service.set_school(conn, account, SchoolProfile(**body.model_dump()), current_correlation_id())
     return body.model_dump()
 
 
-@router.get("/school")
+@router.get("/school", response_model=SchoolCard, responses=problem_responses(404),
+            summary="The school's profile")
 async def get_school(account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         found = await views.school(conn, account)
@@ -68,7 +74,8 @@ async def get_school(account: AccountId, engine: EngineDep) -> dict[str, Any]:
     return found
 
 
-@router.post("/products", status_code=status.HTTP_201_CREATED)
+@router.post("/products", status_code=status.HTTP_201_CREATED, response_model=ProductCard,
+             responses=problem_responses(403), summary="Create a product with its course structure")
 async def create_product(body: ProductIn, account: AccountId, engine: EngineDep,
                          idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
     async with engine.begin() as conn:
@@ -79,13 +86,14 @@ async def create_product(body: ProductIn, account: AccountId, engine: EngineDep,
     return views.product_view(product)
 
 
-@router.get("/products")
+@router.get("/products", response_model=ProductList, summary="The school's products")
 async def list_products(account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         return {"items": await views.product_list(conn, account)}
 
 
-@router.get("/products/{product_id}")
+@router.get("/products/{product_id}", response_model=ProductCard, responses=problem_responses(404),
+            summary="A product")
 async def get_product(product_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         found = await views.product(conn, account, product_id)
@@ -94,7 +102,8 @@ async def get_product(product_id: UUID, account: AccountId, engine: EngineDep) -
     return found
 
 
-@router.patch("/products/{product_id}")
+@router.patch("/products/{product_id}", response_model=ProductCard, responses=problem_responses(403, 404),
+              summary="Change a product's title, kind, structure or defaults")
 async def update_product(product_id: UUID, body: ProductPatch, account: AccountId, engine: EngineDep
                          ) -> dict[str, Any]:
     """`modules` replaces the whole structure; modules and lessons sent with their id keep it."""
@@ -107,7 +116,8 @@ async def update_product(product_id: UUID, body: ProductPatch, account: AccountI
     return views.product_view(product)
 
 
-@router.post("/offers", status_code=status.HTTP_201_CREATED)
+@router.post("/offers", status_code=status.HTTP_201_CREATED, response_model=OfferCard,
+             responses=problem_responses(403), summary="Create an offer (version 1)")
 async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
                        idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
     usable.refuse_unusable(body.provider)
@@ -122,7 +132,7 @@ async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, res
     return views.offer_view(offer)
 
 
-@router.get("/offers")
+@router.get("/offers", response_model=OfferList, summary="The school's offers")
 async def list_offers(
     account: AccountId, engine: EngineDep,
     include_system_copies: Annotated[bool, Query(description="also the copies made for customised orders")] = False,
@@ -131,7 +141,8 @@ async def list_offers(
         return {"items": await views.offers(conn, account, include_system_copies=include_system_copies)}
 
 
-@router.get("/offers/{offer_id}")
+@router.get("/offers/{offer_id}", response_model=OfferCard, responses=problem_responses(404),
+            summary="An offer, with its version as the ETag")
 async def get_offer(offer_id: UUID, account: AccountId, engine: EngineDep, response: Response) -> dict[str, Any]:
     async with engine.connect() as conn:
         found = await views.offer(conn, account, offer_id)
@@ -141,7 +152,8 @@ async def get_offer(offer_id: UUID, account: AccountId, engine: EngineDep, respo
     return views.offer_view(found)
 
 
-@router.get("/offers/{offer_id}/versions")
+@router.get("/offers/{offer_id}/versions", response_model=OfferVersions, responses=problem_responses(404),
+            summary="Every version of an offer, oldest first")
 async def offer_versions(offer_id: UUID, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         found = await views.offer_versions(conn, account, offer_id)
@@ -175,7 +187,8 @@ def _expected_version(if_match: str | None, body_version: int | None) -> int:
 _NOT_NULL = ("title", "currency", "items", "provider", "status")
 
 
-@router.patch("/offers/{offer_id}")
+@router.patch("/offers/{offer_id}", response_model=OfferCard, responses=problem_responses(403, 404, 409, 428),
+              summary="Change an offer: a new version, made on the one named")
 async def update_offer(
     offer_id: UUID, body: OfferPatch, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
     if_match: Annotated[str | None, Header()] = None,

@@ -8,6 +8,7 @@ from uuid import UUID
 import phonenumbers
 from contracts import ContactData
 from fastapi import APIRouter, Query, Request, status
+from servicekit.api import problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
@@ -15,9 +16,11 @@ from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 from .. import service, views
 from ..adapters.checkout_notices import watch_checkout
 from ..domain.errors import OfferUnavailable
+from .answers import CheckoutOpened, CheckoutStatusView, PublicOffer
 from .bodies import CheckoutIn
 
-public = APIRouter(prefix="/public", tags=["public"])
+# A visitor needs no proof; an input the rules refuse and load shedding are answered before any route.
+public = APIRouter(prefix="/public", tags=["public"], responses=problem_responses(422, 503))
 
 
 def _e164(phone: str | None) -> str | None:
@@ -33,7 +36,8 @@ def _e164(phone: str | None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-@public.get("/offers/{offer_id}")
+@public.get("/offers/{offer_id}", response_model=PublicOffer, responses=problem_responses(404),
+            summary="The offer page: titles and prices")
 async def public_offer(offer_id: UUID, engine: EngineDep) -> dict[str, Any]:
     async with engine.connect() as conn:
         found = await views.public_offer(conn, offer_id)
@@ -42,7 +46,8 @@ async def public_offer(offer_id: UUID, engine: EngineDep) -> dict[str, Any]:
     return found
 
 
-@public.post("/offers/{offer_id}/checkouts", status_code=status.HTTP_202_ACCEPTED)
+@public.post("/offers/{offer_id}/checkouts", status_code=status.HTTP_202_ACCEPTED, response_model=CheckoutOpened,
+             responses=problem_responses(404, 409), summary="Open an offer: the order and its payment link follow")
 async def open_offer(
     offer_id: UUID, body: CheckoutIn, request: Request, engine: EngineDep,
     idempotency_key: IdempotencyKeyHeader,
@@ -61,7 +66,8 @@ async def open_offer(
 MAX_WAIT_SECONDS = 8.0
 
 
-@public.get("/checkouts/{checkout_id}")
+@public.get("/checkouts/{checkout_id}", response_model=CheckoutStatusView, responses=problem_responses(404),
+            summary="How far a checkout has got")
 async def checkout_status(
     checkout_id: UUID, request: Request, engine: EngineDep,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait while pending")] = 0,
