@@ -77,6 +77,10 @@ class OfferOpened(Event):
         return str(self.checkout_id)
 
 
+# Where an order came from: an offer's page, its widget on the school's site, or a manager's hand.
+OrderSource = Literal["page", "widget", "manual"]
+
+
 class OrderCreated(Event):
     """A new order exists; carries what payments and notifications need to act on it."""
 
@@ -96,7 +100,7 @@ class OrderCreated(Event):
     provider: str
     send_payment_link: bool = True
     school_locale: str | None = None
-    source: Literal["page", "widget", "manual"] = "page"
+    source: OrderSource = "page"
     send_confirmation: bool = False  # a manual order whose manager asked for a confirmation email
 
     def partition_key(self) -> str:

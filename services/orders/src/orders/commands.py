@@ -13,8 +13,9 @@ from pydantic import (
 )
 from servicekit.inputs import Input, Language, Name, moment_fault
 
+from .domain.order import OrderType
+
 Text200 = Field(max_length=200)  # of a Name: stripped, never blank
-OrderType = Literal["regular", "renewal", "upsell", "gift"]
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 

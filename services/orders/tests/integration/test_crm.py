@@ -776,3 +776,31 @@ async def test_windows_move_with_terms_and_end_by_the_clock(crm, new_school):
     assert (third["status"], third["reason"]) == ("ended", "expired")
     await worker.tick(now=later)
     assert len(await outbox(app, "AccessChanged", order_id)) == 3  # announced once
+
+
+async def test_writes_answer_with_their_etag_and_where_the_new_thing_is(crm, new_school):
+    client, app, _ = crm
+    account = await new_school(app)
+    made = await client.post("/orders", json=manual(payments=[]), headers=who(account))
+    assert made.status_code == 201 and made.headers["ETag"] == '"1"'
+    card = made.json()
+    assert made.headers["Location"] == f"/orders/{card['id']}"
+    added = await client.post(f"/orders/{card['id']}/lines", headers={**who(account), "If-Match": '"1"'},
+                              json={"product_id": str(SQL), "price": "250.00"})
+    assert added.status_code == 201 and added.headers["ETag"] == '"2"'
+    assert added.headers["Location"] == f"/orders/{card['id']}"
+    line_id = added.json()["lines"][1]["id"]
+    edited = await client.patch(f"/orders/{card['number']}/lines/{line_id}", json={"price": "300.00"},
+                                headers={**who(account), "If-Match": '"2"'})
+    assert edited.status_code == 200 and edited.headers["ETag"] == '"3"' and "Location" not in edited.headers
+    removed = await client.delete(f"/orders/{card['id']}/lines/{line_id}", headers={**who(account), "If-Match": '"3"'})
+    assert removed.status_code == 200 and removed.headers["ETag"] == '"4"'
+    history = await client.get(f"/orders/{card['id']}/history", headers=who(account))
+    assert [e["kind"] for e in history.json()["items"]][-1] == "line_removed"
+    contact = await client.post("/contacts", json={"name": "Мирослава", "email": "myroslava@example.com"},
+                                headers=who(account))
+    assert contact.status_code == 201 and contact.headers["Location"] == f"/contacts/{contact.json()['id']}"
+    pipeline = await client.post("/pipelines", headers=who(account), json={"name": "B2B", "stages": [{"name": "Lead"}]})
+    assert pipeline.status_code == 201 and pipeline.headers["Location"] == f"/pipelines/{pipeline.json()['id']}"
+    settings = await client.put("/settings", json={"phone_region": "UA"}, headers=who(account))
+    assert settings.json() == {"unpaid_expiry_days": 7, "phone_region": "UA"}

@@ -20,8 +20,7 @@ from .actor import SYSTEM, Actor
 # What kind of deal an order is, for the team's reports; it changes no rule.
 #   regular: a first purchase; renewal: the same product again after access ended;
 #   upsell: an addition to something the contact already has; gift: granted at no charge.
-ORDER_TYPES = ("regular", "renewal", "upsell", "gift")
-ORDER_STATUSES = ("active", "cancelled", "expired")
+OrderType = Literal["regular", "renewal", "upsell", "gift"]
 
 
 class InvalidOrder(ValueError):

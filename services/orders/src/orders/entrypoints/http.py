@@ -4,13 +4,13 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, StreamingResponse
-from contracts import Amount
+from fastapi.responses import StreamingResponse
+from contracts import Amount, OrderSource, OrderStatus
+from servicekit.api import problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
@@ -20,13 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
 from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
+from ..domain.order import OrderType, PaymentStatus
+from .answers import OrderCard, OrderHistory, OrderPage
 from .common import (
-    CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, UnitOfWorkFactory, etag, invalid, version_of,
+    CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, UnitOfWorkFactory, etag, invalid, one_of, version_of,
 )
 
-router = APIRouter(tags=["orders"])
+# Every route can answer these before its own code runs: no proof, a path or query the input rules
+# refuse, and load shedding. Each route adds what it can refuse itself (403: a viewer's write).
+router = APIRouter(tags=["orders"], responses=problem_responses(401, 422, 503))
 
-PAYMENT_STATUSES = "^(not_paid|partially_paid|paid|overpaid|refunded)$"
+# A write to an order: a viewer's is refused, the order is looked up, the version it was based on
+# may be gone (409) or missing (428).
+EDIT_PROBLEMS = problem_responses(403, 404, 409, 428)
+
+PAYMENT_STATUSES = one_of(PaymentStatus)
 
 
 def _filters(
@@ -34,9 +42,9 @@ def _filters(
     pipeline_id: UUID | None = None,
     stage_id: UUID | None = None,
     payment_status: Annotated[str | None, Query(pattern=PAYMENT_STATUSES)] = None,
-    type: Annotated[str | None, Query(pattern="^(regular|renewal|upsell|gift)$")] = None,
-    status: Annotated[str | None, Query(pattern="^(active|cancelled|expired)$")] = None,
-    source: Annotated[str | None, Query(pattern="^(page|widget|manual)$")] = None,
+    type: Annotated[str | None, Query(pattern=one_of(get_args(OrderType)))] = None,
+    status: Annotated[str | None, Query(pattern=one_of(get_args(OrderStatus)))] = None,
+    source: Annotated[str | None, Query(pattern=one_of(get_args(OrderSource)))] = None,
     product_id: UUID | None = None,
     offer_id: UUID | None = None,
     manager: Annotated[str | None, Query(max_length=200)] = None,
@@ -77,7 +85,8 @@ async def page_of_orders(
                           errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
 
 
-@router.get("/orders")
+@router.get("/orders", response_model=OrderPage,
+            summary="The school's orders, filtered and sorted, a page at a time")
 async def list_orders(
     account: AccountId, engine: EngineDep, filters: Filters, cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -85,20 +94,24 @@ async def list_orders(
     return await page_of_orders(engine, account, filters, limit, cursor)
 
 
-@router.post("/orders", status_code=201)
+@router.post("/orders", status_code=201, response_model=OrderCard, responses=problem_responses(403),
+             summary="Make an order by hand")
 async def create_order(
     command: NewOrder, actor: CurrentActor, engine: EngineDep, usable: Usable, zone: DefaultZone,
-    unit_of_work: UnitOfWorkDep, idempotency_key: IdempotencyKeyHeader,
-) -> JSONResponse:
+    unit_of_work: UnitOfWorkDep, idempotency_key: IdempotencyKeyHeader, response: Response,
+) -> dict[str, Any]:
     usable.refuse_unusable(command.provider)
     async with unit_of_work() as uow:
         order_id = await service.create_order(uow, actor, command,
                                               idempotency=fingerprinted(idempotency_key, command),
                                               default_zone=zone)
-    return await _card_response(engine, actor.account_id, order_id, status=201)
+    return await _card_answer(engine, actor.account_id, order_id, response, created=True)
 
 
-@router.get("/orders/export.csv")
+@router.get("/orders/export.csv", response_class=StreamingResponse,
+            responses={200: {"description": "The orders the filters select, as CSV",
+                             "content": {"text/csv": {"schema": {"type": "string"}}}}},
+            summary="The orders the list's filters select, as a CSV file")
 async def export_orders(account: AccountId, engine: EngineDep, filters: Filters) -> StreamingResponse:
     async def rows() -> AsyncIterator[str]:
         buffer = io.StringIO()
@@ -147,30 +160,36 @@ async def _card(engine: AsyncEngine, account: UUID, id_or_number: str | UUID) ->
     return card
 
 
-async def _card_response(engine: AsyncEngine, account: UUID, order_id: UUID, status: int = 200) -> JSONResponse:
+async def _card_answer(
+    engine: AsyncEngine, account: UUID, order_id: UUID, response: Response, *, created: bool = False
+) -> dict[str, Any]:
+    """The card after a write, with its ETag (and where it lives, when the write made something)."""
     card = await _card(engine, account, order_id)
-    headers = {"ETag": etag(card["version"])}
-    if status == 201:
-        headers["Location"] = f"/orders/{order_id}"
-    return JSONResponse(jsonable_encoder(card), status_code=status, headers=headers)
+    response.headers["ETag"] = etag(card["version"])
+    if created:
+        response.headers["Location"] = f"/orders/{order_id}"
+    return card
 
 
-@router.get("/orders/{id_or_number}")
+@router.get("/orders/{id_or_number}", response_model=OrderCard, responses=problem_responses(404),
+            summary="An order's card, by its id or its number; its ETag is its version")
 async def get_order(id_or_number: str, account: AccountId, engine: EngineDep, response: Response) -> dict[str, Any]:
     card = await _card(engine, account, id_or_number)
     response.headers["ETag"] = etag(card["version"])
     return card
 
 
-@router.patch("/orders/{id_or_number}")
+@router.patch("/orders/{id_or_number}", response_model=OrderCard, responses=EDIT_PROBLEMS,
+              summary="Change an order: its place in the funnel, type, managers, tags, comment, discount, "
+                      "contact; status cancels or reopens it")
 async def edit_order(
     id_or_number: str, changes: OrderChanges, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep,
-    if_match: IfMatch = None,
-) -> JSONResponse:
+    response: Response, if_match: IfMatch = None,
+) -> dict[str, Any]:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, changes.version)
     await _write(unit_of_work, service.edit_order, actor, order_id, version, changes)
-    return await _card_response(engine, actor.account_id, order_id)
+    return await _card_answer(engine, actor.account_id, order_id, response)
 
 
 async def _write(unit_of_work: UnitOfWorkFactory, use_case: Any, *args: Any) -> Any:
@@ -182,39 +201,44 @@ async def _write(unit_of_work: UnitOfWorkFactory, use_case: Any, *args: Any) -> 
         return None
 
 
-@router.post("/orders/{id_or_number}/lines", status_code=201)
+@router.post("/orders/{id_or_number}/lines", status_code=201, response_model=OrderCard, responses=EDIT_PROBLEMS,
+             summary="Add a line to an order; the answer is the order's card")
 async def add_line(
     id_or_number: str, command: NewLine, actor: CurrentActor, engine: EngineDep, zone: DefaultZone,
-    unit_of_work: UnitOfWorkDep, if_match: IfMatch = None,
-) -> JSONResponse:
+    unit_of_work: UnitOfWorkDep, response: Response, if_match: IfMatch = None,
+) -> dict[str, Any]:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, command.version)
     await _write(unit_of_work, service.add_line, actor, order_id, version, command, zone)
-    return await _card_response(engine, actor.account_id, order_id, status=201)
+    return await _card_answer(engine, actor.account_id, order_id, response, created=True)
 
 
-@router.patch("/orders/{id_or_number}/lines/{line_id}")
+@router.patch("/orders/{id_or_number}/lines/{line_id}", response_model=OrderCard, responses=EDIT_PROBLEMS,
+              summary="Change a line's title, price or access terms; the answer is the order's card")
 async def edit_line(
     id_or_number: str, line_id: UUID, changes: LineChanges, actor: CurrentActor, engine: EngineDep,
-    zone: DefaultZone, unit_of_work: UnitOfWorkDep, if_match: IfMatch = None,
-) -> JSONResponse:
+    zone: DefaultZone, unit_of_work: UnitOfWorkDep, response: Response, if_match: IfMatch = None,
+) -> dict[str, Any]:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, changes.version)
     await _write(unit_of_work, service.edit_line, actor, order_id, line_id, version, changes, zone)
-    return await _card_response(engine, actor.account_id, order_id)
+    return await _card_answer(engine, actor.account_id, order_id, response)
 
 
-@router.delete("/orders/{id_or_number}/lines/{line_id}")
+@router.delete("/orders/{id_or_number}/lines/{line_id}", response_model=OrderCard, responses=EDIT_PROBLEMS,
+               summary="Remove a line; the answer is the order's card")
 async def remove_line(
     id_or_number: str, line_id: UUID, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep,
-    if_match: IfMatch = None, version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
-) -> JSONResponse:
+    response: Response, if_match: IfMatch = None,
+    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
+) -> dict[str, Any]:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     await _write(unit_of_work, service.remove_line, actor, order_id, line_id, version_of(if_match, version))
-    return await _card_response(engine, actor.account_id, order_id)
+    return await _card_answer(engine, actor.account_id, order_id, response)
 
 
-@router.get("/orders/{id_or_number}/history")
+@router.get("/orders/{id_or_number}/history", response_model=OrderHistory, responses=problem_responses(404),
+            summary="An order's changes, oldest first")
 async def get_history(id_or_number: str, account: AccountId, engine: EngineDep) -> dict[str, Any]:
     card = await _card(engine, account, id_or_number)
     return {"items": card["history"]}
