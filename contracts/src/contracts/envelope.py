@@ -22,6 +22,9 @@ class Event(BaseModel):
 
     # One topic per event type, named after it.
     topic: ClassVar[str]
+    # The fields whose value keys the event's partition, the first one set: one aggregate's events
+    # stay in order within the topic. Data rather than code, so the AsyncAPI document can name it.
+    partition_by: ClassVar[tuple[str, ...]] = ()
 
     event_id: UUID = Field(default_factory=uuid4)
     event_type: str
@@ -36,8 +39,12 @@ class Event(BaseModel):
         cls.topic = cls.__name__
 
     def partition_key(self) -> str:
-        """The key that keeps one aggregate's events in order within a topic."""
-        raise NotImplementedError
+        """The key that keeps one aggregate's events in order within a topic (see `partition_by`)."""
+        if not self.partition_by:
+            raise NotImplementedError(f"{type(self).__name__} names no partition_by")
+        *firsts, last = self.partition_by
+        value = next((v for v in (getattr(self, name) for name in firsts) if v), getattr(self, last))
+        return str(value)
 
     @classmethod
     def caused_by(cls, cause: "Event", **payload: object) -> Self:

@@ -73,8 +73,7 @@ class OfferOpened(Event):
     source: CheckoutSource = "page"
     school_locale: str | None = None
 
-    def partition_key(self) -> str:
-        return str(self.checkout_id)
+    partition_by = ("checkout_id",)
 
 
 # Where an order came from: an offer's page, its widget on the school's site, or a manager's hand.
@@ -103,8 +102,7 @@ class OrderCreated(Event):
     source: OrderSource = "page"
     send_confirmation: bool = False  # a manual order whose manager asked for a confirmation email
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
     def emails_a_link(self) -> bool:
         """Payments will issue a link for the first open cashless payment and email it: the
@@ -127,8 +125,7 @@ class PaymentLinkIssued(Event):
     due_at: AwareDatetime | None = None
     send_email: bool = True
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 class PaymentSucceeded(Event):
@@ -145,8 +142,7 @@ class PaymentSucceeded(Event):
     paid_at: datetime
     marked_by: str | None = None  # the team member who marked it paid by hand; None: the provider said so
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 class ReminderRequested(Event):
@@ -161,8 +157,7 @@ class ReminderRequested(Event):
     due_at: AwareDatetime | None = None
     reason: Literal["manual", "scheduled"] = "manual"
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 class SchoolUpdated(Event):
@@ -177,8 +172,7 @@ class SchoolUpdated(Event):
     # Where the school's contacts' replies go; None: nowhere but the platform's sender.
     reply_to: EmailStr | None = None
 
-    def partition_key(self) -> str:
-        return str(self.account_id)
+    partition_by = ("account_id",)
 
 
 ProviderName = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")]
@@ -194,8 +188,7 @@ class PaymentProvidersUpdated(Event):
     event_type: Literal["PaymentProvidersUpdated"] = "PaymentProvidersUpdated"
     providers: list[ProviderName] = Field(max_length=20)
 
-    def partition_key(self) -> str:
-        return str(self.account_id)
+    partition_by = ("account_id",)
 
 
 OrderStatus = Literal["active", "cancelled", "expired"]
@@ -215,8 +208,7 @@ class OfferUpdated(Event):
     is_system_copy: bool = False
     source_offer_id: UUID | None = None
 
-    def partition_key(self) -> str:
-        return str(self.offer_id)
+    partition_by = ("offer_id",)
 
 
 class OfferCopyLine(_Part):
@@ -237,8 +229,7 @@ class ProductUpdated(Event):
     # None: announced before the defaults were part of the event (the product is announced again).
     defaults: CourseDefaultsOutline | None = None
 
-    def partition_key(self) -> str:
-        return str(self.product_id)
+    partition_by = ("product_id",)
 
 
 class OfferCopyRequested(Event):
@@ -251,8 +242,7 @@ class OfferCopyRequested(Event):
     order_number: int
     lines: list[OfferCopyLine]
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 class OrderUpdated(Event):
@@ -271,8 +261,7 @@ class OrderUpdated(Event):
     total: Amount
     changed: list[str] = []  # the card's fields that changed, for consumers that care about some
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 class AccessChanged(Event):
@@ -294,8 +283,7 @@ class AccessChanged(Event):
     overdue_amount: Amount | None = None
     currency: CurrencyCode | None = None
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 class PaymentFailed(Event):
@@ -311,8 +299,7 @@ class PaymentFailed(Event):
     reason: str = Field(max_length=500)  # the provider's reason, never card data
     failed_at: AwareDatetime
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 class PaymentOverdue(Event):
@@ -326,8 +313,7 @@ class PaymentOverdue(Event):
     due_at: AwareDatetime
     closes_access: bool
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 class PaymentCancelled(Event):
@@ -339,8 +325,7 @@ class PaymentCancelled(Event):
     amount: Amount
     currency: CurrencyCode
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 class PaymentRefunded(Event):
@@ -354,8 +339,7 @@ class PaymentRefunded(Event):
     provider_reference: str | None = None
     refunded_at: AwareDatetime
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
+    partition_by = ("order_id",)
 
 
 NotificationTemplate = Literal[
@@ -376,8 +360,7 @@ class NotificationSent(Event):
     attempts: int = Field(ge=1)
     sent_at: AwareDatetime
 
-    def partition_key(self) -> str:
-        return str(self.order_id or self.delivery_id)
+    partition_by = ("order_id", "delivery_id")
 
 
 class NotificationFailed(Event):
@@ -392,8 +375,7 @@ class NotificationFailed(Event):
     error: str = Field(max_length=1_000)
     failed_at: AwareDatetime
 
-    def partition_key(self) -> str:
-        return str(self.order_id or self.delivery_id)
+    partition_by = ("order_id", "delivery_id")
 
 
 ALL_EVENTS: tuple[type[Event], ...] = (

@@ -4,10 +4,10 @@ import asyncio
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from . import asyncapi as spec
 from .metrics import REGISTRY
 
 router = APIRouter(tags=["operations"])
@@ -47,5 +47,6 @@ async def metrics() -> Response:
 
 @router.get("/asyncapi.json", summary="AsyncAPI document of the events this service consumes and publishes")
 async def asyncapi(request: Request) -> Response:
-    spec = AsyncAPI(request.app.state.broker, title=request.app.title, version=request.app.version)
-    return Response(spec.to_specification().to_json(), media_type="application/json")
+    # Typed from the declared events: FastStream alone sees the consumers' payloads as bytes.
+    doc = spec.document(request.app.state.broker, title=request.app.title, version=request.app.version)
+    return JSONResponse(doc)

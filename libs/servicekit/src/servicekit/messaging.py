@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, get_args
 from uuid import UUID
 
 from aiokafka.errors import KafkaError
@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from .channels import declare_consumer
 from .errors import NotYet, Rejected
 from .inbox import record_if_new
 from .logging import correlation_id
@@ -50,6 +51,11 @@ class Claiming(Protocol):
 
 # Opens a unit of work on the engine: one transaction, committed when the block ends.
 UnitOfWorkFactory = Callable[[AsyncEngine], AbstractAsyncContextManager[Claiming]]
+
+# Why a message was parked on its dead-letter topic (its `x-reason` header): it could not be read,
+# the handler refused it, a fact it waited for never came, or it kept failing.
+DeadLetterReason = Literal["invalid", "rejected", "waited-too-long", "failed"]
+DEAD_LETTER_REASONS: tuple[str, ...] = get_args(DeadLetterReason)
 
 TRANSIENT = (OSError, TimeoutError, KafkaError, OperationalError, InterfaceError, NotYet)
 
@@ -162,7 +168,7 @@ def _consume_topic(
             await handler(conn, event)
         return True
 
-    async def dead_letter(raw: bytes, msg: KafkaMessage, reason: str, exc: BaseException) -> None:
+    async def dead_letter(raw: bytes, msg: KafkaMessage, reason: DeadLetterReason, exc: BaseException) -> None:
         headers = {
             "x-original-topic": topic,
             "x-consumer-group": group_id,
@@ -174,6 +180,9 @@ def _consume_topic(
         await broker.publish(raw, dlq_topic(topic), key=msg.raw_message.key, headers=headers)
         MESSAGES.labels(service, topic, "dead_lettered").inc()
         log.error("message on %s dead-lettered (%s): %s", topic, reason, headers["x-error"])
+
+    # FastStream sees only bytes on this consumer: the AsyncAPI document takes the event from here.
+    declare_consumer(broker, event_type, group_id=group_id, service=service)
 
     @broker.subscriber(
         topic,

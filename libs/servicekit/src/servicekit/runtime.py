@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from . import health
 from .api import install_problem_schema
 from .caller import ProofVerifier
+from .channels import declare_publishers
 from .db import create_engine
 from .http import ProblemTable, install_domain_problems, install_problem_handlers, install_request_context
 from .inputs import install_input_rules
@@ -61,9 +62,7 @@ def build_app(
     broker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
     if subscribers is not None:
         subscribers(broker, engine, ConsumerGroup(settings.consumer_group or name, settings.kafka_session_timeout_ms))
-    for event in publishes:
-        # Declared for the AsyncAPI document; the relay does the publishing.
-        broker.publisher(event.topic, title=f"{name}/{event.topic}", schema=event, description=event.__doc__)
+    declare_publishers(broker, name, publishes)
     topics = ServiceTopics(settings.kafka_bootstrap_servers, service_topics(broker),
                            TopicLayout(settings.kafka_topic_partitions, settings.kafka_topic_replication_factor))
     # After a broker lost its log, consumers need up to a session to learn their group is gone
