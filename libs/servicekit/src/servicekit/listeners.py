@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from .http import problem_response
 
@@ -26,9 +27,19 @@ def split_listeners(app: FastAPI, *, public_port: int, public_prefixes: Sequence
     async def _listener(request: Request, call_next: Any) -> Any:
         server = request.scope.get("server") or ("", None)
         on_public = server[1] == public_port
+        if request.url.path == "/openapi.json" and request.method == "GET":
+            # Each listener documents what it answers: the outside world sees only its routes.
+            return JSONResponse(listener_document(app.openapi(), public_prefixes, public=on_public))
         if on_public != is_public(request.url.path, public_prefixes):
             return problem_response(404, "Not found", "no such route on this listener")
         return await call_next(request)
+
+
+def listener_document(document: dict[str, Any], public_prefixes: Sequence[str], *, public: bool) -> dict[str, Any]:
+    """The app's OpenAPI document with only the paths one listener answers."""
+    paths = {path: operations for path, operations in document.get("paths", {}).items()
+             if is_public(path, public_prefixes) == public}
+    return {**document, "paths": paths}
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "Public: provider webhooks, sandbox payment page.",
     )
     app.state.providers = providers
+    http.install_provider_bodies(app, providers)
     app.state.sealer = sealer
     if settings.public_http_port:
         split_listeners(app, public_port=settings.public_http_port, public_prefixes=PUBLIC_PREFIXES)

@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from servicekit.api import problem_responses
 from servicekit.db import EngineDep
@@ -194,6 +194,7 @@ async def get_provider(
 
 @crm.put("/providers/{provider}", response_model=ProviderSettingsView, responses=problem_responses(403, 404, 413),
          summary="Set the school's credentials for a provider",
+         # The body's model depends on the provider in the path: install_provider_bodies documents each.
          openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}},
                                         "required": True}})
 async def put_provider(
@@ -285,3 +286,29 @@ async def sandbox_decline(payment_id: UUID, request: Request, engine: EngineDep)
     payment = await _sandbox_view(engine, payment_id)
     declined = outcome in (Outcome.DECLINED, Outcome.DUPLICATE) and payment["status"] == "unpaid"
     return HTMLResponse(pages.result_page(payment, "declined" if declined else payment["status"]))
+
+
+def install_provider_bodies(app: FastAPI, providers: service.Providers) -> None:
+    """Document PUT /providers/{provider}'s body as one of the configurable providers' settings models.
+
+    The route reads the body itself, since which model applies depends on the path; without this
+    its document would say only "an object".
+    """
+    built = app.openapi
+    models = {name: p.settings_model for name, p in sorted(providers.items()) if p.settings_model is not None}
+
+    def openapi() -> dict[str, Any]:
+        document = built()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        refs = []
+        for model in models.values():
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+            refs.append({"$ref": f"#/components/schemas/{model.__name__}"})
+        operation = document["paths"]["/providers/{provider}"]["put"]
+        body = operation["requestBody"]["content"]["application/json"]
+        body["schema"] = {"oneOf": refs, "description": "The settings of the provider the path names"}
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
