@@ -2,7 +2,8 @@
 
 Each operation gets a fixed number of generated requests, valid ones and ones that break the
 schema, derandomized so a run is the same on every machine. Not one may answer a server error,
-and every refusal must be a problem document (RFC 9457). 25 requests per operation, about 2,400
+every refusal must be a problem document (RFC 9457), and every answer must be what the document
+says of it (a listed status, the declared content type, a body valid against the declared schema). 25 requests per operation, about 2,400
 in all, take some 80 s on two cores with the servers' start; FUZZ_EXAMPLES=200 makes a longer hunt.
 """
 
@@ -17,11 +18,20 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance, response_schema_conformance, status_code_conformance,
+)
 
 # schemathesis draws from `random` inside its strategies; derandomized, the run is still the same each time.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 PROBLEM = "application/problem+json"
+# Every answer must be what the document says of it: its status listed, its content type and its
+# body the schema declared for that status. A client generated from the document relies on that.
+CONTRACT_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+                   response_schema_conformance]
 
 
 def fuzz(base_url: str, headers: dict[str, str], examples: int = EXAMPLES) -> tuple[int, list[str]]:
@@ -50,6 +60,12 @@ def fuzz(base_url: str, headers: dict[str, str], examples: int = EXAMPLES) -> tu
                 faults.append(f"{status} {case.method} {case.formatted_path} {_shown(case)}: {response.text[:300]}")
             elif status >= 400 and not kind.startswith(PROBLEM):
                 faults.append(f"{status} not a problem ({kind}) {case.method} {case.formatted_path} {_shown(case)}")
+            try:
+                case.validate_response(response, checks=CONTRACT_CHECKS)
+            except FailureGroup as failed:  # one failure per check that failed
+                summary = " | ".join(f"{type(e).__name__}: {getattr(e, 'title', e)}" for e in failed.exceptions)
+                faults.append(f"{status} breaks the document {case.method} {case.formatted_path} {_shown(case)}: "
+                              f"{summary[:400]}")
 
         run()
     return sent, faults

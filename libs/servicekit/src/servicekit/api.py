@@ -108,6 +108,9 @@ def with_problem_schema(document: dict[str, Any]) -> dict[str, Any]:
             default = responses.get("422", {}).get("content", {}).get("application/json", {})
             if default.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
                 responses["422"] = problem_responses(422)[422]
+            if "requestBody" in operation:
+                # A body that is not JSON at all (bytes, broken UTF-8) is refused before any rule.
+                responses.setdefault("400", problem_responses(400)[400])
     return document
 
 
