@@ -32,8 +32,9 @@ async def test_a_visit_makes_one_order_per_checkout_and_one_contact_per_email(uo
     [contact] = [c for _, c in uow.contacts.known.values()]
     assert (contact.email, contact.phone) == ("Olena@example.com", "+380501234567")  # filled, not overwritten
     order = orders[0]
-    assert (order.number, order.total, order.subtotal, order.stage_id) == (
-        1, Decimal("1000.00"), Decimal("1200.00"), uow.orders.default_placement[1])
+    default = await uow.pipelines.default(school.account)  # made on the first visit
+    assert (order.number, order.total, order.subtotal, order.pipeline_id, order.stage_id) == (
+        1, Decimal("1000.00"), Decimal("1200.00"), default.id, default.first_stage)
     assert order.lines[0].offer_version == 3 and order.payment_status == "not_paid"
     created = uow.outbox.of(OrderCreated)
     assert [e.order_number for e in created] == [1, 2] and created[0].causation_id == first.event_id

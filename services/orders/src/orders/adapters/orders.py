@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.access import AccessWindow
 from ..domain.order import Contact, Funnel, Line, Order, StaleVersion
+from ..domain.pipeline import Pipeline
 from . import repository as repo
 from .tables import contacts, order_history, order_lines, order_payments, orders, stages
 
@@ -112,8 +113,8 @@ class SqlOrders:
         self._loaded[order.id] = (_row_values(order), {})
         await self.save(order)
 
-    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, UUID, UUID]:
-        """The order already made for this checkout, if any, and where a new one goes."""
+    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, Pipeline | None]:
+        """The order already made for this checkout, if any, and the school's default pipeline."""
         return await repo.placement_for_checkout(self.conn, account_id, checkout_id)
 
     async def next_number(self, account_id: UUID) -> int:

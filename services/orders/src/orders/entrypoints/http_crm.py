@@ -39,9 +39,11 @@ async def _contact(engine: Any, account: UUID, contact_id: UUID) -> dict[str, An
 
 
 @router.post("/contacts", status_code=201, tags=["contacts"])
-async def create_contact(command: ContactFields, actor: CurrentActor, engine: EngineDep) -> JSONResponse:
-    async with engine.begin() as conn:
-        contact_id = await service.create_contact(conn, actor, command)
+async def create_contact(
+    command: ContactFields, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep
+) -> JSONResponse:
+    async with unit_of_work() as uow:
+        contact_id = await service.create_contact(uow, actor, command)
     body = await _contact(engine, actor.account_id, contact_id)
     return JSONResponse(jsonable_encoder(body), status_code=201, headers={"Location": f"/contacts/{contact_id}"})
 
