@@ -1,5 +1,6 @@
 """Orders from offer opens and payments, on real PostgreSQL, through use cases and the API."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -76,6 +77,21 @@ async def test_the_same_open_delivered_twice_makes_one_order(client_app):
     await apply(app, service.on_offer_opened, event)
     async with app.state.engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM orders WHERE account_id = :a"), {"a": event.account_id}) == 1
+
+
+async def test_a_new_schools_first_visits_at_once_make_one_default_pipeline_and_one_contact(client_app):
+    client, app = client_app
+    account = uuid.uuid4()
+    # The second waits on the first's default pipeline and contact, then uses them as they are.
+    await asyncio.gather(apply(app, service.on_offer_opened, opened(account)),
+                         apply(app, service.on_offer_opened, opened(account, email="OLENA@example.com",
+                                                                    name="Olena P.")))
+    cards = [(await client.get(f"/orders/{n}", headers=as_account(account))).json() for n in (1, 2)]
+    assert len({card["contact"]["id"] for card in cards}) == 1 and cards[0]["contact"]["name"] in ("Olena", "Olena P.")
+    assert {(card["pipeline"]["name"], card["stage"]["name"]) for card in cards} == {("Sales", "New")}
+    async with app.state.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM pipelines WHERE account_id = :a"), {"a": account}) == 1
+        assert await conn.scalar(text("SELECT count(*) FROM stages WHERE account_id = :a"), {"a": account}) == 5
 
 
 async def test_payment_marks_order_paid_once_and_moves_it_to_paid_stage(client_app):

@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from contracts import AccessTerms, Event
+from contracts import AccessTerms, Event, ProductUpdated
+from orders.domain.catalog import CatalogProduct
 from orders.domain.order import Contact, Funnel, Line, Order, StaleVersion
+from orders.domain.pipeline import Pipeline, Stage
 from orders.domain.school import SchoolProfile
 from servicekit.idempotency import Idempotent, IdempotencyKeyReused
 
@@ -16,13 +18,13 @@ from servicekit.idempotency import Idempotent, IdempotencyKeyReused
 class MemoryOrders:
     """Loads hand out copies, so a use case that fails half-way leaves what was saved untouched."""
 
-    def __init__(self) -> None:
+    def __init__(self, pipelines: "MemoryPipelines") -> None:
         self.saved: dict[uuid.UUID, Order] = {}
         self.history: list[tuple[uuid.UUID, str, str, dict[str, Any]]] = []
         self.payments: list[uuid.UUID] = []
         self.saves = 0
         self.numbers = 0
-        self.default_placement: tuple[uuid.UUID, uuid.UUID] = (uuid.uuid4(), uuid.uuid4())
+        self.pipelines = pipelines  # where a visit's order goes: the school's default
 
     def put(self, order: Order) -> Order:
         """An order as if saved earlier."""
@@ -48,9 +50,9 @@ class MemoryOrders:
 
     async def placement_for_checkout(
         self, account_id: uuid.UUID, checkout_id: uuid.UUID
-    ) -> tuple[uuid.UUID | None, uuid.UUID, uuid.UUID]:
+    ) -> tuple[uuid.UUID | None, Pipeline | None]:
         existing = next((o.id for o in self.saved.values() if o.checkout_id == checkout_id), None)
-        return existing, *self.default_placement
+        return existing, await self.pipelines.default(account_id)
 
     async def next_number(self, account_id: uuid.UUID) -> int:
         self.numbers += 1
@@ -86,26 +88,26 @@ class MemoryOrders:
 @dataclass
 class MemoryContacts:
     known: dict[uuid.UUID, tuple[uuid.UUID, Contact]] = field(default_factory=dict)
+    filled: list[tuple[uuid.UUID, dict[str, Any]]] = field(default_factory=list)  # each fill, even of nothing
 
     async def get(self, account_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
         found = self.known.get(contact_id)
         return found[1] if found and found[0] == account_id else None
 
-    async def upsert_from_visit(
-        self, account_id: uuid.UUID, *, name: str, email: str, phone: str | None, locale: str | None
-    ) -> Contact:
-        for known_account, contact in self.known.values():
-            if known_account == account_id and contact.email.lower() == email.lower():
-                filled = {f: getattr(contact, f) or value for f, value in (("phone", phone), ("locale", locale))}
-                self.known[contact.id] = (account_id, replace(contact, **filled))
-                return self.known[contact.id][1]
-        contact = Contact(uuid.uuid4(), name, email, phone, locale)
+    async def add(self, account_id: uuid.UUID, contact: Contact) -> bool:
+        if await self.with_email(account_id, contact.email) is not None:
+            return False
         self.known[contact.id] = (account_id, contact)
-        return contact
+        return True
 
-    async def with_email(self, account_id: uuid.UUID, email: str) -> Contact | None:
+    async def with_email(self, account_id: uuid.UUID, email: str, *, for_update: bool = False) -> Contact | None:
         return next((contact for known_account, contact in self.known.values()
                      if known_account == account_id and contact.email.lower() == email.lower()), None)
+
+    async def fill(self, contact_id: uuid.UUID, values: dict[str, Any]) -> None:
+        account_id, contact = self.known[contact_id]
+        self.known[contact_id] = (account_id, replace(contact, **values))
+        self.filled.append((contact_id, values))
 
     async def update(self, contact_id: uuid.UUID, values: dict[str, Any]) -> bool:
         account_id, contact = self.known[contact_id]
@@ -122,17 +124,9 @@ class MemoryPipelines:
     # pipeline id -> (account, its stages in order)
     known: dict[uuid.UUID, tuple[uuid.UUID, list[uuid.UUID]]] = field(default_factory=dict)
 
-    async def exists(self, account_id: uuid.UUID, pipeline_id: uuid.UUID) -> bool:
-        return pipeline_id in self.known and self.known[pipeline_id][0] == account_id
-
-    async def pipeline_of_stage(self, account_id: uuid.UUID, stage_id: uuid.UUID) -> uuid.UUID | None:
-        return next((p for p, (a, stages) in self.known.items() if a == account_id and stage_id in stages), None)
-
-    async def first_stage(self, pipeline_id: uuid.UUID) -> uuid.UUID:
-        return self.known[pipeline_id][1][0]
-
     # What the pipeline use cases change beyond the stages: pipeline id -> its name; school -> its
-    # default; the orders a test put in stages and pipelines.
+    # default; stage id -> its name and marks (stages a test made without them have none); the
+    # orders a test put in stages and pipelines.
     names: dict[uuid.UUID, str] = field(default_factory=dict)
     defaults: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
     stage_rows: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
@@ -140,11 +134,31 @@ class MemoryPipelines:
     orders: dict[uuid.UUID, int] = field(default_factory=dict)
     locked: list[uuid.UUID] = field(default_factory=list)
 
-    async def default(self, account_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
-        if account_id not in self.defaults:
-            raise AssertionError("an order's edit never asks for the default pipeline")
-        pipeline_id = self.defaults[account_id]
-        return pipeline_id, self.known[pipeline_id][1][0]
+    async def exists(self, account_id: uuid.UUID, pipeline_id: uuid.UUID) -> bool:
+        return pipeline_id in self.known and self.known[pipeline_id][0] == account_id
+
+    async def get(self, account_id: uuid.UUID, pipeline_id: uuid.UUID) -> Pipeline | None:
+        if not await self.exists(account_id, pipeline_id):
+            return None
+        return Pipeline(pipeline_id, tuple(Stage(s, **self.stage_rows.get(s, {})) for s in self.known[pipeline_id][1]),
+                        self.names.get(pipeline_id, ""), self.defaults.get(account_id) == pipeline_id)
+
+    async def holding(self, account_id: uuid.UUID, stage_id: uuid.UUID) -> Pipeline | None:
+        found = next((p for p, (a, stages) in self.known.items() if a == account_id and stage_id in stages), None)
+        return None if found is None else await self.get(account_id, found)
+
+    async def default(self, account_id: uuid.UUID) -> Pipeline | None:
+        return await self.get(account_id, self.defaults[account_id]) if account_id in self.defaults else None
+
+    async def add_default(self, account_id: uuid.UUID, pipeline: Pipeline) -> bool:
+        if account_id in self.defaults:
+            return False
+        self.known[pipeline.id] = (account_id, [s.id for s in pipeline.stages])
+        self.names[pipeline.id] = pipeline.name
+        self.stage_rows.update({s.id: {"name": s.name, "on_full_payment": s.on_full_payment,
+                                       "on_cancel": s.on_cancel} for s in pipeline.stages})
+        self.defaults[account_id] = pipeline.id
+        return True
 
     async def lock(self, account_id: uuid.UUID, pipeline_id: uuid.UUID) -> bool | None:
         if not await self.exists(account_id, pipeline_id):
@@ -197,6 +211,27 @@ class MemoryOutbox:
 
 
 @dataclass
+class MemoryCatalog:
+    """The schools' products as offers announced them, by product: the newest announcement's."""
+
+    announced: dict[uuid.UUID, ProductUpdated] = field(default_factory=dict)
+
+    async def product(self, account_id: uuid.UUID, product_id: uuid.UUID) -> CatalogProduct | None:
+        found = self.announced.get(product_id)
+        if found is None or found.account_id != account_id:
+            return None
+        return CatalogProduct(found.product_id, found.title, tuple(found.modules), found.defaults)
+
+    async def record(self, event: ProductUpdated) -> None:
+        held = self.announced.get(event.product_id)
+        if held is not None and held.occurred_at >= event.occurred_at:
+            return
+        if held is not None and event.defaults is None:  # an announcement without them keeps what is known
+            event = event.model_copy(update={"defaults": held.defaults})
+        self.announced[event.product_id] = event
+
+
+@dataclass
 class MemorySchools:
     profiles: dict[uuid.UUID, SchoolProfile] = field(default_factory=dict)
     # The settings a manager set, by school, beside the profile other services describe.
@@ -211,6 +246,10 @@ class MemorySchools:
     async def fill(self, account_id: uuid.UUID, *, name: str | None, locale: str | None) -> None:
         was = self.profiles.get(account_id, SchoolProfile())
         self.profiles[account_id] = replace(was, name=was.name or name, locale=was.locale or locale)
+
+    async def describe(self, account_id: uuid.UUID, *, name: str, locale: str | None, time_zone: str | None) -> None:
+        was = self.profiles.get(account_id, SchoolProfile())
+        self.profiles[account_id] = replace(was, name=name, locale=locale, time_zone=time_zone)
 
     async def set(self, account_id: uuid.UUID, **settings: Any) -> None:
         self.settings.setdefault(account_id, {}).update(settings)
@@ -238,9 +277,10 @@ class MemoryIdempotency:
 
 class MemoryUnitOfWork:
     def __init__(self) -> None:
-        self.orders = MemoryOrders()
-        self.contacts = MemoryContacts()
         self.pipelines = MemoryPipelines()
+        self.orders = MemoryOrders(self.pipelines)
+        self.contacts = MemoryContacts()
+        self.catalog = MemoryCatalog()
         self.schools = MemorySchools()
         self.idempotency = MemoryIdempotency()
         self.outbox = MemoryOutbox()

@@ -1,15 +1,16 @@
-"""Editing a contact, on the in-memory unit of work: its active orders carry it again."""
+"""Contacts on the in-memory unit of work: one per email in a school, never overwritten; an edit's
+active orders carry it again."""
 
 import uuid
 from dataclasses import replace
 
 import pytest
 from contracts import OrderUpdated
-from orders.commands import ContactChanges
+from orders.commands import ContactChanges, ContactFields
 from orders.domain.actor import Actor
 from orders.domain.order import Contact, InvalidOrder
 from orders.domain.school import SchoolProfile
-from orders.service import EmailTaken, NotFound, edit_contact
+from orders.service import EmailTaken, NotFound, create_contact, edit_contact
 
 
 def actor_of(school) -> Actor:
@@ -59,3 +60,35 @@ async def test_an_unknown_contact_or_an_emptied_name_is_refused(uow, school, new
     with pytest.raises(InvalidOrder) as refused:
         await edit_contact(uow, actor_of(school), contact.id, ContactChanges.model_validate({"name": None}))
     assert refused.value.at == "name" and not uow.outbox.events
+
+
+async def test_a_new_contact_is_made_with_its_phone_read_in_the_schools_region(uow, school):
+    uow.schools.profiles[school.account] = SchoolProfile(phone_region="UA")
+    contact_id = await create_contact(uow, actor_of(school), ContactFields(
+        name="Taras", email="Taras@example.com", phone="050 123 45 67", locale="uk"))
+    assert await uow.contacts.get(school.account, contact_id) == Contact(
+        contact_id, "Taras", "Taras@example.com", "+380501234567", "uk")
+    assert not uow.outbox.events
+
+
+async def test_a_new_contact_with_a_known_email_is_refused_naming_the_contact_and_changing_nothing(uow, school):
+    known = Contact(uuid.uuid4(), "Taras", "taras@example.com")
+    uow.contacts.known[known.id] = (school.account, known)
+    with pytest.raises(EmailTaken) as taken:
+        await create_contact(uow, actor_of(school), ContactFields(name="T.", email="TARAS@example.com",
+                                                                  phone="+380501234567"))
+    assert taken.value.contact_id == known.id and taken.value.facts == {"contact_id": str(known.id)}
+    assert list(uow.contacts.known.values()) == [(school.account, known)] and not uow.contacts.filled
+
+
+async def test_another_schools_contact_with_the_email_is_no_obstacle(uow, school):
+    other = Contact(uuid.uuid4(), "Taras", "taras@example.com")
+    uow.contacts.known[other.id] = (uuid.uuid4(), other)
+    contact_id = await create_contact(uow, actor_of(school), ContactFields(name="Taras", email="taras@example.com"))
+    assert contact_id != other.id and (await uow.contacts.get(school.account, contact_id)).name == "Taras"
+
+
+async def test_a_phone_that_cannot_be_read_is_refused_before_anything_is_made(uow, school):
+    with pytest.raises(InvalidOrder) as refused:
+        await create_contact(uow, actor_of(school), ContactFields(name="Taras", email="t@example.com", phone="12"))
+    assert refused.value.at == "phone" and not uow.contacts.known

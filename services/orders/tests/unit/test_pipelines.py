@@ -5,7 +5,7 @@ import uuid
 import pytest
 from orders.commands import NewPipeline, PipelineChanges
 from orders.domain.actor import Actor
-from orders.domain.pipeline import InvalidPipeline, PipelineKept
+from orders.domain.pipeline import DEFAULT_PIPELINE_NAME, DEFAULT_STAGES, InvalidPipeline, PipelineKept
 from orders.service import NotFound, create_pipeline, delete_pipeline, edit_pipeline, ensure_default_pipeline
 
 STAGES = [{"name": "New"}, {"name": "Paid", "on_full_payment": True}, {"name": "Lost", "on_cancel": True}]
@@ -79,3 +79,32 @@ async def test_only_an_empty_pipeline_other_than_the_default_is_deleted(uow, fun
 async def test_every_school_has_its_default_pipeline(uow, funnel, school):
     await ensure_default_pipeline(uow, school.account)
     assert funnel.defaults[school.account] == school.pipeline
+
+
+async def test_a_school_without_pipelines_gets_the_default_funnel_on_its_first_look_once(uow, school):
+    await ensure_default_pipeline(uow, school.account)
+    made = uow.pipelines.defaults[school.account]
+    assert made != school.pipeline and uow.pipelines.names[made] == DEFAULT_PIPELINE_NAME
+    assert [uow.pipelines.stage_rows[s]["name"] for s in uow.pipelines.known[made][1]] == [
+        s.name for s in DEFAULT_STAGES]
+    await ensure_default_pipeline(uow, school.account)
+    assert uow.pipelines.defaults[school.account] == made and len(uow.pipelines.known) == 2
+
+
+async def test_a_first_pipeline_made_by_hand_leaves_the_default_funnel_the_default(uow, school):
+    made = await create_pipeline(uow, actor_of(school), NewPipeline(name="Webinars", stages=STAGES))
+    default = uow.pipelines.defaults[school.account]
+    assert default != made and uow.pipelines.names[default] == DEFAULT_PIPELINE_NAME
+
+
+async def test_a_default_made_by_a_concurrent_first_look_is_the_one_used(uow, school):
+    pipelines = uow.pipelines
+    add_default = pipelines.add_default
+
+    async def raced(account_id, pipeline):
+        await add_default(account_id, pipeline.__class__(uuid.uuid4(), pipeline.stages[:1], "Theirs", True))
+        return await add_default(account_id, pipeline)  # the index refuses the second
+
+    pipelines.add_default = raced
+    await ensure_default_pipeline(uow, school.account)
+    assert pipelines.names[pipelines.defaults[school.account]] == "Theirs"

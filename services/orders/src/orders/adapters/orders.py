@@ -7,24 +7,29 @@ from uuid import UUID
 from contracts import AccessTerms
 from pydantic_core import to_jsonable_python
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.access import AccessWindow
-from ..domain.order import Contact, Funnel, Line, Order, StaleVersion
+from ..domain.order import Contact, Line, Order, StaleVersion
+from ..domain.pipeline import Pipeline, Stage
 from . import repository as repo
 from .tables import contacts, order_history, order_lines, order_payments, orders, stages
 
-_of_pipeline = stages.c.pipeline_id == orders.c.pipeline_id
+# The order's pipeline's stages in their order, with their marks: which of them the order's own
+# rules move it to is the pipeline's rule (domain.pipeline.Pipeline.funnel).
+_STAGES = (
+    select(func.json_agg(aggregate_order_by(
+        func.json_build_array(stages.c.id, stages.c.on_full_payment, stages.c.on_cancel), stages.c.position)))
+    .where(stages.c.pipeline_id == orders.c.pipeline_id)
+    .scalar_subquery()
+)
 _LOAD = (
     select(
         orders,
         contacts.c.name.label("contact_name"), contacts.c.email.label("contact_email"),
         contacts.c.phone.label("contact_phone"), contacts.c.locale.label("contact_locale"),
-        select(stages.c.id).where(_of_pipeline).order_by(stages.c.position).limit(1)
-        .scalar_subquery().label("first_stage"),
-        select(stages.c.id).where(_of_pipeline, stages.c.on_full_payment).limit(1)
-        .scalar_subquery().label("full_payment_stage"),
-        select(stages.c.id).where(_of_pipeline, stages.c.on_cancel).limit(1).scalar_subquery().label("cancel_stage"),
+        _STAGES.label("stages"),
         select(func.array_agg(order_payments.c.payment_id)).where(order_payments.c.order_id == orders.c.id)
         .scalar_subquery().label("counted"),
     )
@@ -75,7 +80,8 @@ def _order(row: Any, lines: list[Line]) -> Order:
         paid=row.paid, stage_id=row.stage_id, version=row.version, counted_payments=set(row.counted or ()),
         refunded=row.refunded,
         contact=Contact(row.contact_id, row.contact_name, row.contact_email, row.contact_phone, row.contact_locale),
-        funnel=Funnel(row.pipeline_id, row.first_stage, row.full_payment_stage, row.cancel_stage),
+        funnel=Pipeline(row.pipeline_id, tuple(Stage(UUID(stage), on_full_payment=paid, on_cancel=cancel)
+                                               for stage, paid, cancel in row.stages or ())).funnel,
         state=row.status, type=row.type, managers=list(row.managers), tags=list(row.tags), comment=row.comment,
         subtotal=row.subtotal, discount=row.discount, discount_percent=row.discount_percent,
         payment_status=row.payment_status, paid_at=row.paid_at, first_paid_at=row.first_paid_at,
@@ -112,8 +118,8 @@ class SqlOrders:
         self._loaded[order.id] = (_row_values(order), {})
         await self.save(order)
 
-    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, UUID, UUID]:
-        """The order already made for this checkout, if any, and where a new one goes."""
+    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, Pipeline | None]:
+        """The order already made for this checkout, if any, and the school's default pipeline."""
         return await repo.placement_for_checkout(self.conn, account_id, checkout_id)
 
     async def next_number(self, account_id: UUID) -> int:

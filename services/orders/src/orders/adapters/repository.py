@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from contracts import CourseDefaultsOutline, ModuleOutline, ProductUpdated
 from sqlalchemy import Row, delete, func, insert, select, text, update
@@ -12,67 +12,41 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.catalog import CatalogProduct
-from ..domain.pipeline import DEFAULT_PIPELINE_NAME, DEFAULT_STAGES
+from ..domain.order import Contact
+from ..domain.pipeline import Pipeline, Stage
 from .tables import (
     catalog_products, contacts, order_counters, order_history, order_lines, orders, pipelines,
     schools, stages,
 )
 
 
+# Where a new order of a visit goes, in one round trip (this path runs for every visit): the order
+# already made for this checkout, if any, and the school's default pipeline with its stages.
 _PLACEMENT = text("""
     SELECT (SELECT o.id FROM orders o WHERE o.checkout_id = :checkout_id) AS existing_order,
-           p.id AS pipeline_id,
-           (SELECT s.id FROM stages s WHERE s.pipeline_id = p.id ORDER BY s.position LIMIT 1) AS stage_id
+           p.id, p.name, p.is_default,
+           s.id AS stage_id, s.name AS stage_name, s.on_full_payment, s.on_cancel
     FROM (SELECT 1) AS one
     LEFT JOIN pipelines p ON p.account_id = :account_id AND p.is_default
+    LEFT JOIN stages s ON s.pipeline_id = p.id
+    ORDER BY s.position
 """)
 
 
 async def placement_for_checkout(
     conn: AsyncConnection, account_id: UUID, checkout_id: UUID
-) -> tuple[UUID | None, UUID, UUID]:
-    """In one round trip (this path runs for every visit): an order already made for this
-    checkout, if any, and where a new order goes: the default pipeline and its first stage."""
-    row = (await conn.execute(_PLACEMENT, {"checkout_id": checkout_id, "account_id": account_id})).one()
-    if row.pipeline_id is None:
-        return row.existing_order, *await default_pipeline(conn, account_id)
-    return row.existing_order, row.pipeline_id, row.stage_id
+) -> tuple[UUID | None, Pipeline | None]:
+    rows = (await conn.execute(_PLACEMENT, {"checkout_id": checkout_id, "account_id": account_id})).all()
+    return rows[0].existing_order, _pipeline(rows)
 
 
-async def default_pipeline(conn: AsyncConnection, account_id: UUID) -> tuple[UUID, UUID]:
-    """The school's default pipeline and its first stage, created on first use."""
-    found = (await conn.execute(
-        select(pipelines.c.id).where(pipelines.c.account_id == account_id, pipelines.c.is_default)
-    )).first()
-    if found is None:
-        pipeline_id = uuid4()
-        created = await conn.execute(
-            pg_insert(pipelines)
-            .values(id=pipeline_id, account_id=account_id, name=DEFAULT_PIPELINE_NAME, is_default=True)
-            .on_conflict_do_nothing()
-            .returning(pipelines.c.id)
-        )
-        if created.first() is not None:
-            await conn.execute(insert(stages), [
-                {"id": uuid4(), "pipeline_id": pipeline_id, "account_id": account_id, "name": s.name,
-                 "position": n, "on_full_payment": s.on_full_payment, "on_cancel": s.on_cancel}
-                for n, s in enumerate(DEFAULT_STAGES)
-            ])
-        return await default_pipeline(conn, account_id)
-    first_stage = await conn.scalar(
-        select(stages.c.id).where(stages.c.pipeline_id == found.id).order_by(stages.c.position).limit(1)
-    )
-    return found.id, first_stage
-
-
-async def full_payment_stage(conn: AsyncConnection, pipeline_id: UUID) -> UUID | None:
-    return await conn.scalar(select(stages.c.id).where(stages.c.pipeline_id == pipeline_id, stages.c.on_full_payment))
-
-
-async def first_stage(conn: AsyncConnection, pipeline_id: UUID) -> UUID:
-    return (await conn.scalars(
-        select(stages.c.id).where(stages.c.pipeline_id == pipeline_id).order_by(stages.c.position).limit(1)
-    )).one()
+def _pipeline(rows: Sequence[Row[Any]]) -> Pipeline | None:
+    """A pipeline from its rows joined to its stages, in their order."""
+    if not rows or rows[0].id is None:
+        return None
+    first = rows[0]
+    return Pipeline(first.id, tuple(Stage(r.stage_id, r.stage_name, r.on_full_payment, r.on_cancel)
+                                    for r in rows if r.stage_id is not None), first.name, first.is_default)
 
 
 async def next_order_number(conn: AsyncConnection, account_id: UUID) -> int:
@@ -154,10 +128,40 @@ async def contact_row(conn: AsyncConnection, account_id: UUID, contact_id: UUID)
 
 # --- pipelines and stages ------------------------------------------------------------------
 
-async def stage_row(conn: AsyncConnection, account_id: UUID, stage_id: UUID) -> Row[Any] | None:
-    return (await conn.execute(
-        select(stages).where(stages.c.id == stage_id, stages.c.account_id == account_id)
-    )).first()
+_PIPELINE = (
+    select(pipelines.c.id, pipelines.c.name, pipelines.c.is_default, stages.c.id.label("stage_id"),
+           stages.c.name.label("stage_name"), stages.c.on_full_payment, stages.c.on_cancel)
+    .select_from(pipelines.outerjoin(stages, stages.c.pipeline_id == pipelines.c.id))
+    .order_by(stages.c.position)
+)
+
+
+async def pipeline_where(conn: AsyncConnection, account_id: UUID, *where: Any) -> Pipeline | None:
+    """The school's pipeline that `where` picks, with its stages."""
+    return _pipeline((await conn.execute(_PIPELINE.where(pipelines.c.account_id == account_id, *where))).all())
+
+
+async def pipeline_of_stage(conn: AsyncConnection, account_id: UUID, stage_id: UUID) -> Pipeline | None:
+    holder = select(stages.c.pipeline_id).where(stages.c.id == stage_id, stages.c.account_id == account_id)
+    return await pipeline_where(conn, account_id, pipelines.c.id == holder.scalar_subquery())
+
+
+async def add_default_pipeline(conn: AsyncConnection, account_id: UUID, pipeline: Pipeline) -> bool:
+    """False, and nothing written, if the school has its default already (one per school, an index)."""
+    created = await conn.execute(
+        pg_insert(pipelines)
+        .values(id=pipeline.id, account_id=account_id, name=pipeline.name, is_default=True)
+        .on_conflict_do_nothing()
+        .returning(pipelines.c.id)
+    )
+    if created.first() is None:
+        return False
+    await conn.execute(insert(stages), [
+        {"id": s.id, "pipeline_id": pipeline.id, "account_id": account_id, "name": s.name, "position": n,
+         "on_full_payment": s.on_full_payment, "on_cancel": s.on_cancel}
+        for n, s in enumerate(pipeline.stages)
+    ])
+    return True
 
 
 async def pipeline_row(
@@ -195,10 +199,6 @@ async def delete_pipeline(conn: AsyncConnection, pipeline_id: UUID) -> None:
     await conn.execute(delete(pipelines).where(pipelines.c.id == pipeline_id))  # its stages go with it
 
 
-async def lock_pipeline(conn: AsyncConnection, pipeline_id: UUID) -> None:
-    await conn.execute(select(pipelines.c.id).where(pipelines.c.id == pipeline_id).with_for_update())
-
-
 async def stages_holding_orders(conn: AsyncConnection, stage_ids: list[UUID]) -> set[UUID]:
     if not stage_ids:
         return set()
@@ -227,20 +227,27 @@ async def replace_stages(
 
 # --- contacts --------------------------------------------------------------------------------
 
-async def contact_by_email(conn: AsyncConnection, account_id: UUID, email: str) -> Row[Any] | None:
-    return (await conn.execute(
-        select(contacts).where(contacts.c.account_id == account_id, contacts.c.email_key == email.lower())
-    )).first()
+async def contact_by_email(
+    conn: AsyncConnection, account_id: UUID, email: str, *, for_update: bool = False
+) -> Row[Any] | None:
+    query = select(contacts).where(contacts.c.account_id == account_id, contacts.c.email_key == email.lower())
+    return (await conn.execute(query.with_for_update() if for_update else query)).first()
 
 
-async def insert_contact(conn: AsyncConnection, account_id: UUID, values: dict[str, Any]) -> UUID | None:
-    """A new contact; None if the school already has one with this email."""
+async def insert_contact(conn: AsyncConnection, account_id: UUID, contact: Contact) -> bool:
+    """False, and nothing written, if the school already has a contact with this email (the email
+    key is unique per school: a concurrent insert of it waits for the first, then writes nothing)."""
     return await conn.scalar(
         pg_insert(contacts)
-        .values(id=uuid4(), account_id=account_id, email_key=values["email"].lower(), **values)
+        .values(id=contact.id, account_id=account_id, name=contact.name, email=contact.email,
+                email_key=contact.email.lower(), phone=contact.phone, locale=contact.locale)
         .on_conflict_do_nothing()
         .returning(contacts.c.id)
-    )
+    ) is not None
+
+
+async def fill_contact(conn: AsyncConnection, contact_id: UUID, values: dict[str, Any]) -> None:
+    await conn.execute(update(contacts).where(contacts.c.id == contact_id).values(updated_at=text("now()"), **values))
 
 
 async def update_contact(conn: AsyncConnection, contact_id: UUID, values: dict[str, Any]) -> bool:

@@ -3,23 +3,23 @@
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from contracts import Event
+from contracts import Event, ProductUpdated
 from pydantic_core import to_jsonable_python
 from servicekit.idempotency import Idempotent, made_before, remember
 from servicekit.inbox import record_if_new
 from servicekit.outbox import add_to_outbox
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..domain.catalog import CatalogProduct
-from ..domain.order import FILLED_BY_A_VISIT, Contact
+from ..domain.order import Contact
+from ..domain.pipeline import Pipeline
 from ..domain.school import SchoolProfile
 from . import repository as repo
 from .orders import SqlOrders
-from .tables import contacts, idempotent_requests, outbox
+from .tables import contacts, idempotent_requests, outbox, pipelines
 
 T = TypeVar("T")
 
@@ -33,24 +33,15 @@ class SqlContacts:
             select(contacts).where(contacts.c.account_id == account_id, contacts.c.id == contact_id))).first()
         return None if row is None else Contact(row.id, row.name, row.email, row.phone, row.locale)
 
-    async def upsert_from_visit(
-        self, account_id: UUID, *, name: str, email: str, phone: str | None, locale: str | None
-    ) -> Contact:
-        """The school's contact with this email, made now if new, filled as a visit may fill it."""
-        statement = pg_insert(contacts).values(id=uuid4(), account_id=account_id, name=name, email=email,
-                                               email_key=email.lower(), phone=phone, locale=locale)
-        row = (await self.conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[contacts.c.account_id, contacts.c.email_key],
-                set_={**{f: func.coalesce(contacts.c[f], statement.excluded[f]) for f in FILLED_BY_A_VISIT},
-                      "updated_at": func.now()},
-            ).returning(contacts)
-        )).one()
-        return Contact(row.id, row.name, row.email, row.phone, row.locale)
+    async def add(self, account_id: UUID, contact: Contact) -> bool:
+        return await repo.insert_contact(self.conn, account_id, contact)
 
-    async def with_email(self, account_id: UUID, email: str) -> Contact | None:
-        row = await repo.contact_by_email(self.conn, account_id, email)
+    async def with_email(self, account_id: UUID, email: str, *, for_update: bool = False) -> Contact | None:
+        row = await repo.contact_by_email(self.conn, account_id, email, for_update=for_update)
         return None if row is None else Contact(row.id, row.name, row.email, row.phone, row.locale)
+
+    async def fill(self, contact_id: UUID, values: dict[str, Any]) -> None:
+        await repo.fill_contact(self.conn, contact_id, values)
 
     async def update(self, contact_id: UUID, values: dict[str, Any]) -> bool:
         return await repo.update_contact(self.conn, contact_id, values)
@@ -60,18 +51,17 @@ class SqlPipelines:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def exists(self, account_id: UUID, pipeline_id: UUID) -> bool:
-        return await repo.pipeline_row(self.conn, account_id, pipeline_id) is not None
+    async def get(self, account_id: UUID, pipeline_id: UUID) -> Pipeline | None:
+        return await repo.pipeline_where(self.conn, account_id, pipelines.c.id == pipeline_id)
 
-    async def pipeline_of_stage(self, account_id: UUID, stage_id: UUID) -> UUID | None:
-        stage = await repo.stage_row(self.conn, account_id, stage_id)
-        return None if stage is None else stage.pipeline_id
+    async def holding(self, account_id: UUID, stage_id: UUID) -> Pipeline | None:
+        return await repo.pipeline_of_stage(self.conn, account_id, stage_id)
 
-    async def first_stage(self, pipeline_id: UUID) -> UUID:
-        return await repo.first_stage(self.conn, pipeline_id)
+    async def default(self, account_id: UUID) -> Pipeline | None:
+        return await repo.pipeline_where(self.conn, account_id, pipelines.c.is_default)
 
-    async def default(self, account_id: UUID) -> tuple[UUID, UUID]:
-        return await repo.default_pipeline(self.conn, account_id)
+    async def add_default(self, account_id: UUID, pipeline: Pipeline) -> bool:
+        return await repo.add_default_pipeline(self.conn, account_id, pipeline)
 
     async def lock(self, account_id: UUID, pipeline_id: UUID) -> bool | None:
         row = await repo.pipeline_row(self.conn, account_id, pipeline_id, for_update=True)
@@ -111,6 +101,9 @@ class SqlCatalog:
     async def product(self, account_id: UUID, product_id: UUID) -> CatalogProduct | None:
         return await repo.catalog_product(self.conn, account_id, product_id)
 
+    async def record(self, event: ProductUpdated) -> None:
+        await repo.save_catalog_product(self.conn, event)
+
 
 class SqlSchools:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -128,6 +121,9 @@ class SqlSchools:
     async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None:
         """What the school's profile lacks, as another service described it; never overwritten here."""
         await repo.save_school(self.conn, account_id, overwrite=False, name=name, locale=locale)
+
+    async def describe(self, account_id: UUID, *, name: str, locale: str | None, time_zone: str | None) -> None:
+        await repo.save_school(self.conn, account_id, name=name, locale=locale, time_zone=time_zone)
 
     async def set(self, account_id: UUID, **settings: Any) -> None:
         await repo.save_school(self.conn, account_id, **settings)

@@ -195,6 +195,13 @@ class Contact:
 FILLED_BY_A_VISIT = ("phone", "locale")
 
 
+def filled_by_a_visit(known: Contact, *, phone: str | None, locale: str | None) -> dict[str, str]:
+    """What a visit (or a manual order typing the contact in) adds to the contact the school already
+    has under that email: only what it lacks; the name and anything it has stay as they are."""
+    given = {"phone": phone, "locale": locale}
+    return {f: given[f] for f in FILLED_BY_A_VISIT if getattr(known, f) is None and given[f] is not None}
+
+
 @dataclass(frozen=True)
 class Funnel:
     """The stages of the order's pipeline that its own rules move it to."""

@@ -1,8 +1,10 @@
 """Pipelines: the funnel of stages an order moves through."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from uuid import UUID, uuid4
 
-from .order import field_errors
+from .order import Funnel, InvalidOrder, field_errors
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,66 @@ DEFAULT_STAGES: tuple[StageTemplate, ...] = (
     StageTemplate("Paid", on_full_payment=True),
     StageTemplate("Cancelled", on_cancel=True),
 )
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: UUID
+    name: str = ""
+    on_full_payment: bool = False
+    on_cancel: bool = False
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A school's funnel, its stages in their order."""
+
+    id: UUID
+    stages: tuple[Stage, ...]
+    name: str = ""
+    is_default: bool = False
+
+    @property
+    def first_stage(self) -> UUID:
+        """Where a new order lands, and a reopened one goes back to."""
+        return self.stages[0].id
+
+    @property
+    def funnel(self) -> Funnel:
+        """The stages an order's own rules move it to: back to the first, on full payment, on cancel."""
+        return Funnel(self.id, self.stages[0].id if self.stages else None,
+                      next((s.id for s in self.stages if s.on_full_payment), None),
+                      next((s.id for s in self.stages if s.on_cancel), None))
+
+
+def new_default_pipeline(new_id: Callable[[], UUID] = uuid4) -> Pipeline:
+    """The funnel a school gets on first use: DEFAULT_STAGES under DEFAULT_PIPELINE_NAME."""
+    return Pipeline(new_id(), tuple(Stage(new_id(), s.name, s.on_full_payment, s.on_cancel) for s in DEFAULT_STAGES),
+                    DEFAULT_PIPELINE_NAME, is_default=True)
+
+
+def placement(
+    *, pipeline_id: UUID | None, stage_id: UUID | None, chosen: Pipeline | None, of_stage: Pipeline | None,
+    default: Pipeline | None,
+) -> tuple[UUID, UUID]:
+    """Where an order goes: the stage given (in the pipeline given, if both are), else the first stage
+    of the pipeline given, else the first stage of the school's default pipeline.
+
+    `chosen` is the school's pipeline `pipeline_id` names and `of_stage` the one holding `stage_id`
+    (None where the school has none); `default` is needed only when neither is given.
+    """
+    if pipeline_id is not None and chosen is None:
+        raise InvalidOrder("pipeline_id", f"no pipeline {pipeline_id} in this school")
+    if stage_id is not None:
+        if of_stage is None:
+            raise InvalidOrder("stage_id", f"no stage {stage_id} in this school")
+        if pipeline_id is not None and of_stage.id != pipeline_id:
+            raise InvalidOrder("stage_id", "the stage belongs to another pipeline")
+        return of_stage.id, stage_id
+    if chosen is not None:
+        return chosen.id, chosen.first_stage
+    assert default is not None, "a school always has its default pipeline (made on first use)"
+    return default.id, default.first_stage
 
 
 class InvalidPipeline(ValueError):

@@ -43,10 +43,10 @@ async def _contact(engine: Any, account: UUID, contact_id: UUID) -> dict[str, An
 @router.post("/contacts", status_code=201, tags=["contacts"], response_model=ContactCard,
              responses=problem_responses(403, 409), summary="Add a contact; an email the school has is a 409")
 async def create_contact(
-    command: ContactFields, actor: CurrentActor, engine: EngineDep, response: Response
+    command: ContactFields, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep, response: Response
 ) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        contact_id = await service.create_contact(conn, actor, command)
+    async with unit_of_work() as uow:
+        contact_id = await service.create_contact(uow, actor, command)
     response.headers["Location"] = f"/contacts/{contact_id}"
     return await _contact(engine, actor.account_id, contact_id)
 

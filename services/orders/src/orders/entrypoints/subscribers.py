@@ -10,17 +10,18 @@ from servicekit.messaging import ConsumerGroup, UnitOfWorkFactory, consume
 from servicekit.providers import on_providers_updated
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .. import service
 from ..service import catalog, intake, notifications, payments
 
 SERVICE = "orders"
 
 
 def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, unit_of_work: UnitOfWorkFactory) -> None:
-    # Use cases on the order aggregate: each in a unit of work that claims the event in its transaction.
+    # Use cases on the unit of work: each in one that claims the event in its transaction.
     consume(broker, {
         OfferOpened: intake.open_order_from_offer,
         OfferUpdated: catalog.follow_offer,
+        SchoolUpdated: catalog.describe_school,
+        ProductUpdated: catalog.keep_product,
         PaymentSucceeded: payments.count_payment,
         PaymentFailed: payments.note_failed_payment,
         PaymentOverdue: payments.hold_access_for_overdue,
@@ -30,9 +31,8 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, 
         NotificationSent: notifications.note_email_sent,
         NotificationFailed: notifications.note_email_failed,
     }, engine=engine, group=group, service=SERVICE, unit_of_work=unit_of_work)
-    # Those still on a bare connection, the inbox claim made in its transaction.
+    # The school's payment providers, kept by servicekit's handler that offers shares: on a bare
+    # connection, the inbox claim made in its transaction.
     consume(broker, {
-        SchoolUpdated: service.on_school_updated,
-        ProductUpdated: service.on_product_updated,
         PaymentProvidersUpdated: on_providers_updated,
     }, engine=engine, group=group, service=SERVICE)

@@ -4,7 +4,6 @@ from uuid import UUID
 
 from ..adapters.unit_of_work import joined
 from . import catalog, expiry, intake, notifications, payments
-from .catalog import on_product_updated, on_school_updated
 from ..domain.actor import SYSTEM, Actor
 from .errors import NotFound, StaleVersion, Unchanged
 from .contacts import EmailTaken, create_contact, edit_contact
@@ -17,6 +16,8 @@ from .settings import set_settings
 # with the event's inbox claim in it).
 on_offer_opened = joined(intake.open_order_from_offer)
 on_offer_updated = joined(catalog.follow_offer)
+on_school_updated = joined(catalog.describe_school)
+on_product_updated = joined(catalog.keep_product)
 expire_unpaid = joined(expiry.expire_unpaid)
 advance_windows = joined(expiry.advance_windows)
 on_payment_succeeded = joined(payments.count_payment)

@@ -1,21 +1,20 @@
 """Facts from the offers service: offers and products that changed, and the school's profile."""
 
 from contracts import OfferUpdated, ProductUpdated, SchoolUpdated, utcnow
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters import repository as repo
 from .unit_of_work import UnitOfWork
 
 
-async def on_school_updated(conn: AsyncConnection, event: SchoolUpdated) -> None:
+async def describe_school(uow: UnitOfWork, event: SchoolUpdated) -> None:
     # The zone as named, even one this database cannot read: reading falls back (domain.zones),
     # and a newer zone database then reads it with no new event.
-    await repo.save_school(conn, event.account_id, name=event.name, locale=event.default_locale,
-                           time_zone=event.time_zone)
+    await uow.schools.describe(event.account_id, name=event.name, locale=event.default_locale,
+                               time_zone=event.time_zone)
 
 
-async def on_product_updated(conn: AsyncConnection, event: ProductUpdated) -> None:
-    await repo.save_catalog_product(conn, event)
+async def keep_product(uow: UnitOfWork, event: ProductUpdated) -> None:
+    """Manual lines sell the school's catalog: orders keeps its own copy, the newest announcement's."""
+    await uow.catalog.record(event)
 
 
 async def follow_offer(uow: UnitOfWork, event: OfferUpdated) -> None:

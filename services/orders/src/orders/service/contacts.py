@@ -2,21 +2,29 @@
 
 from dataclasses import replace
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ..adapters import repository as repo
+from ..adapters.phones import to_e164
 from ..commands import ContactChanges, ContactFields
 from ..domain.actor import Actor
-from ..domain.order import Contact, InvalidOrder
+from ..domain.order import Contact, InvalidOrder, filled_by_a_visit
 from .errors import NotFound
-from .intake import phone_in
 from .unit_of_work import UnitOfWork
 
 
-async def normalised_phone(conn: AsyncConnection, account: UUID, phone: str | None, field: str) -> str | None:
-    school = await repo.school(conn, account) if phone is not None and phone.strip() else None
+def phone_in(region: str | None, phone: str | None, field: str) -> str | None:
+    """E.164; a number typed without its country code is read in the school's phone region, if it set one."""
+    if phone is None or not phone.strip():
+        return None
+    try:
+        return to_e164(phone, region)
+    except ValueError as exc:
+        raise InvalidOrder(field, str(exc)) from None
+
+
+async def normalised_phone(uow: UnitOfWork, account: UUID, phone: str | None, field: str) -> str | None:
+    """`phone_in` with the school's region, looked up only when there is a number to read."""
+    school = await uow.schools.profile(account) if phone is not None and phone.strip() else None
     return phone_in(school.phone_region if school else None, phone, field)
 
 
@@ -31,15 +39,32 @@ class EmailTaken(Exception):
         self.facts = {"contact_id": str(contact_id)}
 
 
-async def create_contact(conn: AsyncConnection, actor: Actor, command: ContactFields) -> UUID:
-    values = {"name": command.name, "email": str(command.email),
-              "phone": await normalised_phone(conn, actor.account_id, command.phone, "phone"), "locale": command.locale}
-    created = await repo.insert_contact(conn, actor.account_id, values)
-    if created is None:
-        existing = await repo.contact_by_email(conn, actor.account_id, values["email"])
+async def create_contact(uow: UnitOfWork, actor: Actor, command: ContactFields) -> UUID:
+    """A new contact; an email the school knows is refused, naming the contact that has it (never
+    overwritten: the team opens that one instead)."""
+    contact = Contact(uuid4(), command.name, str(command.email),
+                      await normalised_phone(uow, actor.account_id, command.phone, "phone"), command.locale)
+    if not await uow.contacts.add(actor.account_id, contact):
+        existing = await uow.contacts.with_email(actor.account_id, contact.email)
         assert existing is not None
         raise EmailTaken(existing.id)
-    return created
+    return contact.id
+
+
+async def contact_of_visit(
+    uow: UnitOfWork, account: UUID, *, name: str, email: str, phone: str | None, locale: str | None
+) -> Contact:
+    """The contact a visit (or a manual order typing one in) is for: new for a new email; for a known
+    one, that contact, never overwritten, only given what it lacks (domain.order.filled_by_a_visit)."""
+    new = Contact(uuid4(), name, email, phone, locale)
+    # Tried first: a new email is the common case, and then this is the only round trip.
+    if await uow.contacts.add(account, new):
+        return new
+    known = await uow.contacts.with_email(account, email, for_update=True)
+    assert known is not None  # the email is taken, and contacts are never deleted
+    filled = filled_by_a_visit(known, phone=phone, locale=locale)
+    await uow.contacts.fill(known.id, filled)
+    return replace(known, **filled)
 
 
 async def edit_contact(uow: UnitOfWork, actor: Actor, contact_id: UUID, changes: ContactChanges) -> None:
@@ -56,8 +81,7 @@ async def edit_contact(uow: UnitOfWork, actor: Actor, contact_id: UUID, changes:
                 raise InvalidOrder(field, "cannot be empty")
             values[field] = str(value) if value is not None else None
     if "phone" in given:
-        school = await uow.schools.profile(actor.account_id) if changes.phone and changes.phone.strip() else None
-        values["phone"] = phone_in(school.phone_region if school else None, changes.phone, "phone")
+        values["phone"] = await normalised_phone(uow, actor.account_id, changes.phone, "phone")
     values = {k: v for k, v in values.items() if v != getattr(contact, k)}
     if not values:
         return

@@ -6,27 +6,30 @@ from uuid import UUID, uuid4
 from contracts import OfferOpened, PlannedPayment
 from servicekit.idempotency import Idempotent
 
-from ..adapters.phones import to_e164
 from ..commands import ContactFields, NewOrder, PaymentFields
 from ..domain.actor import Actor
 from ..domain.catalog import check_line
 from ..domain.order import Contact, Discount, InvalidOrder, Line, Order, check_amount, check_plan, priced
+from ..domain.pipeline import placement
 from ..domain.school import SchoolProfile
 from ..domain.zones import instant, terms_in_zone, zone_named
-from .placement import place
+from .contacts import contact_of_visit, phone_in
+from .placement import default_pipeline, place
 from .unit_of_work import UnitOfWork
 
 
 async def open_order_from_offer(uow: UnitOfWork, event: OfferOpened) -> None:
     """Every visit to an offer makes a new order, with the offer's terms as they were."""
     account = event.account_id
-    existing, pipeline_id, stage_id = await uow.orders.placement_for_checkout(account, event.checkout_id)
+    existing, default = await uow.orders.placement_for_checkout(account, event.checkout_id)
     if existing is not None:
         return
+    pipeline_id, stage_id = placement(pipeline_id=None, stage_id=None, chosen=None, of_stage=None,
+                                      default=default or await default_pipeline(uow.pipelines, account))
     await uow.schools.fill(account, name=event.school_name, locale=event.school_locale)
     visitor = event.contact
-    contact = await uow.contacts.upsert_from_visit(account, name=visitor.name, email=str(visitor.email),
-                                                   phone=visitor.phone, locale=visitor.locale)
+    contact = await contact_of_visit(uow, account, name=visitor.name, email=str(visitor.email),
+                                     phone=visitor.phone, locale=visitor.locale)
     order, events = Order.from_offer(event, order_id=uuid4(), number=await uow.orders.next_number(account),
                                      contact=contact, pipeline_id=pipeline_id, stage_id=stage_id)
     await uow.orders.add(order)
@@ -79,17 +82,6 @@ def _planned(payment: PaymentFields, zone: tzinfo) -> PlannedPayment:
     return PlannedPayment(**values)
 
 
-
-def phone_in(region: str | None, phone: str | None, field: str) -> str | None:
-    """E.164; a number typed without its country code is read in the school's phone region, if it set one."""
-    if phone is None or not phone.strip():
-        return None
-    try:
-        return to_e164(phone, region)
-    except ValueError as exc:
-        raise InvalidOrder(field, str(exc)) from None
-
-
 async def choose_contact(
     uow: UnitOfWork, account: UUID, school: SchoolProfile, contact_id: UUID | None, inline: ContactFields | None
 ) -> Contact:
@@ -100,6 +92,6 @@ async def choose_contact(
             raise InvalidOrder("contact_id", f"no contact {contact_id} in this school")
         return found
     assert inline is not None
-    return await uow.contacts.upsert_from_visit(
-        account, name=inline.name, email=str(inline.email),
+    return await contact_of_visit(
+        uow, account, name=inline.name, email=str(inline.email),
         phone=phone_in(school.phone_region, inline.phone, "contact.phone"), locale=inline.locale)

@@ -6,6 +6,7 @@ from ..commands import NewPipeline, PipelineChanges, StageFields
 from ..domain.actor import Actor
 from ..domain.pipeline import InvalidPipeline, StageTemplate, check_stages, deletion_refused
 from .errors import NotFound
+from .placement import default_pipeline
 from .unit_of_work import UnitOfWork
 
 
@@ -15,7 +16,7 @@ def _check(stages: list[StageFields]) -> None:
 
 async def create_pipeline(uow: UnitOfWork, actor: Actor, command: NewPipeline) -> UUID:
     _check(command.stages)
-    await uow.pipelines.default(actor.account_id)  # the school's first pipeline stays its default
+    await default_pipeline(uow.pipelines, actor.account_id)  # the school's first pipeline stays its default
     pipeline_id = uuid4()
     await uow.pipelines.add(actor.account_id, pipeline_id, command.name)
     await uow.pipelines.replace_stages(actor.account_id, pipeline_id, [
@@ -70,4 +71,4 @@ async def delete_pipeline(uow: UnitOfWork, actor: Actor, pipeline_id: UUID) -> N
 
 
 async def ensure_default_pipeline(uow: UnitOfWork, account_id: UUID) -> None:
-    await uow.pipelines.default(account_id)
+    await default_pipeline(uow.pipelines, account_id)

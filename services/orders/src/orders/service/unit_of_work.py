@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from contracts import Event
+from contracts import Event, ProductUpdated
 from servicekit.idempotency import Idempotent
 
 from ..domain.catalog import CatalogProduct
 from ..domain.order import Contact, Order
+from ..domain.pipeline import Pipeline
 from ..domain.school import SchoolProfile
 
 
@@ -24,8 +25,9 @@ class Orders(Protocol):
 
     async def add(self, order: Order) -> None: ...
 
-    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, UUID, UUID]:
-        """The order already made for this checkout, if any, and the default pipeline's first stage."""
+    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, Pipeline | None]:
+        """In one round trip (this runs for every visit): the order already made for this checkout, if
+        any, and the school's default pipeline (None before its first use)."""
         ...
 
     async def next_number(self, account_id: UUID) -> int: ...
@@ -43,14 +45,17 @@ class Orders(Protocol):
 class Contacts(Protocol):
     async def get(self, account_id: UUID, contact_id: UUID) -> Contact | None: ...
 
-    async def upsert_from_visit(
-        self, account_id: UUID, *, name: str, email: str, phone: str | None, locale: str | None
-    ) -> Contact:
-        """One contact per email in a school; a visit fills what it lacks (domain.order.FILLED_BY_A_VISIT)."""
+    async def add(self, account_id: UUID, contact: Contact) -> bool:
+        """False, and nothing written, if the school has a contact with this email (in any case)."""
         ...
 
-    async def with_email(self, account_id: UUID, email: str) -> Contact | None:
+    async def with_email(self, account_id: UUID, email: str, *, for_update: bool = False) -> Contact | None:
         """The school's contact with this email, in any case."""
+        ...
+
+    async def fill(self, contact_id: UUID, values: dict[str, Any]) -> None:
+        """What a visit adds to a known contact (domain.order.filled_by_a_visit); the contact counts as
+        updated even when the visit adds nothing."""
         ...
 
     async def update(self, contact_id: UUID, values: dict[str, Any]) -> bool:
@@ -59,14 +64,21 @@ class Contacts(Protocol):
 
 
 class Pipelines(Protocol):
-    async def exists(self, account_id: UUID, pipeline_id: UUID) -> bool: ...
+    async def get(self, account_id: UUID, pipeline_id: UUID) -> Pipeline | None:
+        """The school's pipeline with its stages in their order."""
+        ...
 
-    async def pipeline_of_stage(self, account_id: UUID, stage_id: UUID) -> UUID | None: ...
+    async def holding(self, account_id: UUID, stage_id: UUID) -> Pipeline | None:
+        """The school's pipeline that has this stage."""
+        ...
 
-    async def first_stage(self, pipeline_id: UUID) -> UUID: ...
+    async def default(self, account_id: UUID) -> Pipeline | None:
+        """The school's default pipeline; None before its first use (service.placement.default_pipeline)."""
+        ...
 
-    async def default(self, account_id: UUID) -> tuple[UUID, UUID]:
-        """The school's default pipeline and its first stage, created on first use."""
+    async def add_default(self, account_id: UUID, pipeline: Pipeline) -> bool:
+        """The school's first pipeline, its default, with its stages; False, and nothing written, if the
+        school has its default already (made by a concurrent first use)."""
         ...
 
     async def lock(self, account_id: UUID, pipeline_id: UUID) -> bool | None:
@@ -100,16 +112,24 @@ class Pipelines(Protocol):
 class Catalog(Protocol):
     async def product(self, account_id: UUID, product_id: UUID) -> CatalogProduct | None: ...
 
+    async def record(self, event: ProductUpdated) -> None:
+        """The school's product as offers announced it; an announcement older than the copy held
+        (`occurred_at`) changes nothing, as one arriving late must not undo a newer one."""
+        ...
+
 
 class Schools(Protocol):
     async def profile(self, account_id: UUID) -> SchoolProfile | None: ...
-
 
     async def time_zone(self, account_id: UUID) -> str | None:
         """The IANA zone the school named, if it did."""
         ...
 
     async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None: ...
+
+    async def describe(self, account_id: UUID, *, name: str, locale: str | None, time_zone: str | None) -> None:
+        """The school's profile as offers announces it (SchoolUpdated): what it says replaces what was held."""
+        ...
 
     async def set(self, account_id: UUID, **settings: Any) -> None:
         """The school's own CRM settings, as its manager set them; None puts one back to its default."""
