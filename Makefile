@@ -13,7 +13,7 @@ PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 LOCK_DIGEST := $(shell cat uv.lock requirements-uv.txt $(PYPROJECTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_DIGEST)
 
-.PHONY: run test openapi bench bench-orders-list bench-shedding chaos token install lock check-fresh clean
+.PHONY: run test openapi api-types bench bench-orders-list bench-shedding chaos token install lock check-fresh clean
 
 $(UV): requirements-uv.txt
 	test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
@@ -36,6 +36,11 @@ test: $(STAMP)
 # The gateway's OpenAPI document, built from the services' own (a test fails when it is stale).
 openapi: $(STAMP)
 	$(PY) -m localstack.contract
+
+# TypeScript types of the CRM API from that document, type-checked against a sample of their use
+# (needs Node.js 18+ and npm; the types land in clients/typescript/generated, never committed).
+api-types:
+	cd clients/typescript && npm ci --no-audit --no-fund --silent && npm run -s types && npm run -s check
 
 bench: $(STAMP)
 	$(PY) -m localstack.bench $(ARGS)
