@@ -58,4 +58,4 @@ async def test_an_unknown_contact_or_an_emptied_name_is_refused(uow, school, new
         await edit_contact(uow, actor_of(other_school), contact.id, ContactChanges(name="X"))
     with pytest.raises(InvalidOrder) as refused:
         await edit_contact(uow, actor_of(school), contact.id, ContactChanges.model_validate({"name": None}))
-    assert refused.value.at == "name" and not uow.outbox.events
+    assert refused.value.field == "name" and not uow.outbox.events

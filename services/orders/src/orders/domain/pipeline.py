@@ -2,8 +2,6 @@
 
 from dataclasses import dataclass
 
-from .order import field_errors
-
 
 @dataclass(frozen=True)
 class StageTemplate:
@@ -24,13 +22,13 @@ DEFAULT_STAGES: tuple[StageTemplate, ...] = (
 
 
 class InvalidPipeline(ValueError):
-    """A pipeline the school cannot have (`message`), and the request field that says so (`at`)."""
+    """A pipeline the school cannot have (`message`), and the request field that says so (`field`),
+    listed in the problem as InvalidOrder's are."""
 
-    def __init__(self, at: str, message: str) -> None:
-        super().__init__(f"{at}: {message}")
-        self.at = at
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
         self.message = message
-        self.facts = field_errors(at, message)  # not `field`: as InvalidOrder's
 
 
 class PipelineKept(Exception):
