@@ -29,11 +29,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import pydantic_core
+from alembic import op
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Index, MetaData, Table, Text, func, insert, select, text
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, insert, select, text
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .backoff import Backoff
@@ -164,17 +164,13 @@ async def remember(conn: AsyncConnection, table: Table, scope: str, request: Ide
                                                 resource_id=resource_id))
 
 
-def _expiry_index() -> Index:
-    return Index(EXPIRY_INDEX, idempotency_table(MetaData()).c.created_at)
+def create_expiry_index() -> None:
+    """In a service's migration: the index the pruning deletes by."""
+    op.create_index(EXPIRY_INDEX, TABLE, ["created_at"])
 
 
-def create_expiry_index(bind: Connection) -> None:
-    """From a service's migration (alembic's connection): the index the pruning deletes by."""
-    _expiry_index().create(bind)
-
-
-def drop_expiry_index(bind: Connection) -> None:
-    _expiry_index().drop(bind)
+def drop_expiry_index() -> None:
+    op.drop_index(EXPIRY_INDEX, table_name=TABLE)
 
 
 # Rows deleted per transaction: short locks, and a backlog (the first pass after an upgrade)

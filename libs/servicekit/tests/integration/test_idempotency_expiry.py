@@ -6,6 +6,8 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from servicekit import idempotency
 from servicekit.runtime import build_app
 from servicekit.settings import ServiceSettings
@@ -17,13 +19,19 @@ requests = idempotency.idempotency_table(metadata)
 RETENTION = 48
 
 
+def in_a_migration(sync_conn, helper) -> None:
+    """Runs a migration helper as alembic would, on this connection."""
+    with Operations.context(MigrationContext.configure(sync_conn)):
+        helper()
+
+
 @pytest.fixture
 async def engine(infra):
     url = await asyncio.to_thread(infra.new_database, "kit_expiry")
     eng = create_async_engine(url)
     async with eng.begin() as conn:
         await conn.run_sync(metadata.create_all)
-        await conn.run_sync(idempotency.create_expiry_index)
+        await conn.run_sync(in_a_migration, idempotency.create_expiry_index)
     yield eng
     await eng.dispose()
 
@@ -87,11 +95,17 @@ async def test_the_pruner_runs_as_a_worker(engine):
         await pruner.stop()
 
 
-async def test_the_pruning_deletes_by_the_index(engine):
+async def indexes(engine) -> set[str]:
     async with engine.connect() as conn:
-        indexes = set((await conn.execute(text(
+        return set((await conn.execute(text(
             "SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": idempotency.TABLE})).scalars())
-    assert idempotency.EXPIRY_INDEX in indexes
+
+
+async def test_the_migrations_index_the_creation_time_and_can_take_it_back(engine):
+    assert idempotency.EXPIRY_INDEX in await indexes(engine)
+    async with engine.begin() as conn:
+        await conn.run_sync(in_a_migration, idempotency.drop_expiry_index)
+    assert idempotency.EXPIRY_INDEX not in await indexes(engine)
 
 
 async def test_a_database_without_the_records_has_nothing_to_prune(infra):

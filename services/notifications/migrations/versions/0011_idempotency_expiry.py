@@ -4,7 +4,6 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01 19:00:00.000000
 """
-from alembic import op
 from servicekit.idempotency import create_expiry_index, drop_expiry_index
 
 revision = '0011'
@@ -14,8 +13,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_expiry_index(op.get_bind())
+    create_expiry_index()
 
 
 def downgrade() -> None:
-    drop_expiry_index(op.get_bind())
+    drop_expiry_index()
