@@ -39,6 +39,7 @@ from .money import (
     CURRENCY_EXPONENTS, MAX_AMOUNT, Amount, CurrencyCode, Money, check_currency, check_magnitude, check_scale, quantize,
 )
 from .topics import ALL_TOPICS, dlq_topic, topic_of
+from .zones import zone_named
 
 __all__ = [
     "ALL_EVENTS", "ALL_TOPICS", "CURRENCY_EXPONENTS", "MAX_AMOUNT", "AccessChanged", "AccessEnd", "AccessStart",
@@ -51,4 +52,5 @@ __all__ = [
     "PaymentProvidersUpdated", "PaymentRefunded", "PaymentSucceeded", "PaymentType", "Period", "PlannedPayment",
     "ProductUpdated", "ReminderRequested", "SchoolUpdated",
     "check_currency", "check_magnitude", "check_scale", "dlq_topic", "quantize", "topic_of", "utcnow",
+    "zone_named",
 ]

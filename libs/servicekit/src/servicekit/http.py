@@ -68,16 +68,29 @@ ProblemTable = Mapping[type[Exception], tuple[int, str | None]]
 def domain_problem(exc: Exception, status: int, title: str | None) -> JSONResponse:
     """A domain error as problem details: its message is the detail.
 
-    An error that names the input to fix (`field`) lists it in `errors`, as a request validation
-    problem does, so a client shows both kinds the same way; `facts` (a mapping) are members the
-    caller acts on, such as the version to reload.
+    `facts` (a mapping) are members the caller acts on, such as the version to reload; field
+    errors are `field_errors`' to build.
     """
     detail = str(exc)
     extra: dict[str, Any] = dict(getattr(exc, "facts", None) or {})
-    field = getattr(exc, "field", None)
-    if field:
-        extra["errors"] = [{"field": field, "message": detail}]
+    if (errors := field_errors(exc)) is not None:
+        extra["errors"] = errors
     return problem_response(status, title or getattr(exc, "title", None) or "Error", detail, **extra)
+
+
+def field_errors(exc: Exception) -> list[dict[str, str]] | None:
+    """The problem's `errors` (servicekit.api.FieldError) for an error naming the input to fix.
+
+    The one way every service's errors say it, so none maps it by hand: `field` names the input,
+    as request validation does (`contact.email`, `lines.0.price`); `message`, if the error has
+    one, is what the client shows beside it, where the detail (the error's text) may name the
+    field too; without one, the error's text is both. None: the error names no input.
+    """
+    field = getattr(exc, "field", None)
+    if not field:
+        return None
+    message = getattr(exc, "message", None) or str(exc)
+    return [{"field": str(field), "message": str(message)}]
 
 
 def install_domain_problems(app: FastAPI, table: ProblemTable) -> None:

@@ -15,6 +15,10 @@ transaction, asks `made_before` first and calls `remember` once it has created t
 
 Each service holds its records in its own database, in the table `idempotency_table` defines;
 the service's migration creates it from the same definition.
+
+Records expire: every service process runs an `ExpiredKeysPruner` (runtime.py) that deletes
+those older than the service's `idempotency_retention_hours`. A key is honoured for at least
+that long and forgotten within a pruning pass after; the same key then makes a new request.
 """
 
 import hashlib
@@ -25,17 +29,23 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import pydantic_core
+from alembic import op
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, insert, select, text
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from .backoff import Backoff
 from .http import Problem
+from .workers import PollingWorker
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 TABLE = "idempotent_requests"
+# On creation time, for the pruning; created by each service's migration with `create_expiry_index`
+# rather than declared on the table, which earlier migrations created without it.
+EXPIRY_INDEX = f"{TABLE}_created_at"
 
 
 def idempotency_table(metadata: MetaData) -> Table:
@@ -152,3 +162,58 @@ async def remember(conn: AsyncConnection, table: Table, scope: str, request: Ide
     if request is not None:
         await conn.execute(insert(table).values(scope=scope, key=request.key, fingerprint=request.fingerprint,
                                                 resource_id=resource_id))
+
+
+def create_expiry_index() -> None:
+    """In a service's migration: the index the pruning deletes by."""
+    op.create_index(EXPIRY_INDEX, TABLE, ["created_at"])
+
+
+def drop_expiry_index() -> None:
+    op.drop_index(EXPIRY_INDEX, table_name=TABLE)
+
+
+# Rows deleted per transaction: short locks, and a backlog (the first pass after an upgrade)
+# goes in passes one after another rather than in one long delete.
+PRUNE_BATCH = 1000
+# Expiry is counted in hours, so one look every few minutes forgets a key soon enough after.
+PRUNE_POLL_SECONDS = 300.0
+
+
+async def prune_expired(engine: AsyncEngine, retention_hours: int, batch: int = PRUNE_BATCH) -> int:
+    """Deletes up to `batch` records older than the retention; how many it deleted.
+
+    Ages are counted by the database's clock, which wrote `created_at`. Replicas of a service
+    prune side by side: each skips the rows another is deleting. A database without the table
+    (a process with no keyed routes) has nothing to prune.
+    """
+    async with engine.begin() as conn:
+        if await conn.scalar(text("SELECT to_regclass(:t)"), {"t": TABLE}) is None:
+            return 0
+        result = await conn.execute(text(f"""
+            DELETE FROM {TABLE} r USING (
+                SELECT scope, key FROM {TABLE}
+                WHERE created_at < now() - make_interval(hours => :hours)
+                LIMIT :batch FOR UPDATE SKIP LOCKED
+            ) expired
+            WHERE r.scope = expired.scope AND r.key = expired.key
+        """), {"hours": retention_hours, "batch": batch})
+        return int(result.rowcount)
+
+
+class ExpiredKeysPruner(PollingWorker):
+    """Forgets Idempotency-Key records past the retention, in every service process."""
+
+    name = "idempotency-pruner"
+
+    def __init__(self, engine: AsyncEngine, retention_hours: int, *, poll: float = PRUNE_POLL_SECONDS,
+                 batch: int = PRUNE_BATCH) -> None:
+        # Nothing waits on a pass: after a failure (the database is restarting) it tries again
+        # slowly, rather than every few seconds as the workers someone waits for do.
+        super().__init__(poll=poll, full_batch=batch, backoff=Backoff(first=1.0, cap=poll))
+        self.engine = engine
+        self.retention_hours = retention_hours
+        self.batch = batch
+
+    async def run_once(self) -> int:
+        return await prune_expired(self.engine, self.retention_hours, self.batch)

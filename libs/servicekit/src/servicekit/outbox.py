@@ -6,7 +6,9 @@ from a request or message handler.
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
+from alembic import op
 from contracts import Event
 from sqlalchemy import (
     DDL, BigInteger, Column, DateTime, Index, Integer, MetaData, Table, Text, event, func, insert, text,
@@ -34,6 +36,27 @@ OUTBOX_NOTIFY_DROP: tuple[str, ...] = (
 )
 
 
+def placement_columns() -> list[Column[Any]]:
+    """Where the broker acknowledged the row: the relay compares them with the broker's end
+    offsets to notice a broker that lost what it had acknowledged (see relay.py)."""
+    return [Column("kafka_partition", Integer), Column("kafka_offset", BigInteger)]
+
+
+def add_placement() -> None:
+    """In a service's migration: the placement columns on an outbox made before it had them.
+
+    Every service's outbox got them this way (offers' 0007, orders' and payments' 0006,
+    notifications' 0008); an outbox made from `outbox_table` has them already.
+    """
+    for column in placement_columns():
+        op.add_column("outbox", column)
+
+
+def drop_placement() -> None:
+    for column in reversed(placement_columns()):
+        op.drop_column("outbox", column.name)
+
+
 def outbox_table(metadata: MetaData) -> Table:
     table = Table(
         "outbox",
@@ -45,10 +68,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True)),
-        # Where the broker acknowledged the row: the relay compares them with the broker's end
-        # offsets to notice a broker that lost what it had acknowledged (see relay.py).
-        Column("kafka_partition", Integer),
-        Column("kafka_offset", BigInteger),
+        *placement_columns(),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("last_error", Text),
         Index("outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),

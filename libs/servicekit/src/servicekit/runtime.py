@@ -1,4 +1,5 @@
-"""Builds a service process: HTTP app, broker with its subscribers, outbox relay."""
+"""Builds a service process: HTTP app, broker with its subscribers, outbox relay, and the
+workers every service runs (the pruning of expired Idempotency-Key records) beside its own."""
 
 import contextlib
 import logging
@@ -19,6 +20,7 @@ from .caller import ProofVerifier
 from .channels import declare_publishers
 from .db import create_engine
 from .http import ProblemTable, install_domain_problems, install_problem_handlers, install_request_context
+from .idempotency import ExpiredKeysPruner
 from .inputs import install_input_rules
 from .listeners import listening_socket
 from .logging import configure_logging
@@ -72,7 +74,9 @@ def build_app(
     # Only consumers can be left past the end of a log the broker lost.
     rewinder = Rewinder(broker, topics) if subscribers is not None else None
     notices = Notices.of(engine)
-    extra = [make(engine, settings, notices) for make in workers]
+    # Every service keeps Idempotency-Key records, and every one forgets them the same way.
+    extra = [ExpiredKeysPruner(engine, settings.idempotency_retention_hours),
+             *(make(engine, settings, notices) for make in workers)]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

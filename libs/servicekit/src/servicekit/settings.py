@@ -35,3 +35,6 @@ class ServiceSettings(BaseSettings):
     # internal routes take the caller only from a token one of them signed. Empty: every
     # internal route answers 401.
     gateway_keys: str = ""
+    # How long an Idempotency-Key is honoured (servicekit.idempotency; see docs/decisions.md):
+    # a repeat within it gets the first result, the same key after it is a new request.
+    idempotency_retention_hours: int = Field(default=48, ge=1, le=24 * 366)

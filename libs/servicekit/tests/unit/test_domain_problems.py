@@ -17,6 +17,15 @@ class TooLate(Refused):
     """The closest mapping wins over its base's."""
 
 
+class Invalid(ValueError):
+    """Its text names the field before the message; the field's own message does not."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 class Gone(Exception):
     pass
 
@@ -43,7 +52,7 @@ def app_raising(exc: Exception) -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
     install_domain_problems(app, {
-        Refused: (422, "Invalid thing"), TooLate: (409, "Too late"), Gone: (404, "Not found"),
+        Refused: (422, "Invalid thing"), Invalid: (422, "Invalid request"), TooLate: (409, "Too late"), Gone: (404, "Not found"),
         Stale: (409, "Version conflict"), Named: (409, None),
     })
 
@@ -67,6 +76,15 @@ async def test_a_mapped_error_is_its_problem_with_the_field_to_fix():
     assert response.json() == {
         "type": "about:blank", "title": "Invalid thing", "status": 422, "detail": "a price cannot be negative",
         "errors": [{"field": "items.0.price", "message": "a price cannot be negative"}],
+    }
+
+
+async def test_an_error_with_its_own_message_lists_that_beside_its_field():
+    response = await answer(Invalid("lines.0.price", "must not be negative"))
+    assert response.json() == {
+        "type": "about:blank", "title": "Invalid request", "status": 422,
+        "detail": "lines.0.price: must not be negative",
+        "errors": [{"field": "lines.0.price", "message": "must not be negative"}],
     }
 
 

@@ -4,8 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-01 13:00:00.000000
 """
-import sqlalchemy as sa
-from alembic import op
+from servicekit.outbox import add_placement, drop_placement
 
 revision = '0007'
 down_revision = '0006'
@@ -14,10 +13,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('outbox', sa.Column('kafka_partition', sa.Integer(), nullable=True))
-    op.add_column('outbox', sa.Column('kafka_offset', sa.BigInteger(), nullable=True))
+    add_placement()
 
 
 def downgrade() -> None:
-    op.drop_column('outbox', 'kafka_offset')
-    op.drop_column('outbox', 'kafka_partition')
+    drop_placement()

@@ -6,6 +6,7 @@ import os
 import sys
 import uuid
 
+from alembic.command import downgrade
 from alembic.script import ScriptDirectory
 from contracts import ProductUpdated
 from offers.main import MIGRATIONS
@@ -60,3 +61,28 @@ async def test_the_catalog_made_before_its_announcement_is_announced_once_then_a
         await engine.dispose()
     assert key == str(product_id) and again.modules == event.modules
     assert again.defaults is not None and again.defaults.model_dump(mode="json") == defaults
+
+
+async def test_the_old_keys_table_is_carried_then_dropped_and_comes_back_on_a_downgrade(infra):
+    url = await asyncio.to_thread(infra.new_database, "offers")
+    await asyncio.to_thread(upgrade, MIGRATIONS, url, "0008")
+    # An offer's key (the downgrade tells a product's from an offer's by the products table).
+    account, offer_id = uuid.uuid4(), uuid.uuid4()
+    engine = create_async_engine(url)
+    keys_table = "SELECT to_regclass('idempotency_keys') IS NOT NULL"
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO idempotency_keys (scope, key, fingerprint, resource_id) VALUES (:s, 'k1', 'f', :r)"),
+                {"s": f"offer:{account}", "r": offer_id})
+        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+        async with engine.connect() as conn:
+            assert not await conn.scalar(text(keys_table))
+            carried = (await conn.execute(text("SELECT scope, key, resource_id FROM idempotent_requests"))).all()
+        assert [tuple(row) for row in carried] == [(str(account), "k1", offer_id)]
+        await asyncio.to_thread(downgrade, alembic_config(MIGRATIONS, url), "0008")
+        async with engine.connect() as conn:
+            back = (await conn.execute(text("SELECT scope, key, resource_id FROM idempotency_keys"))).all()
+        assert [tuple(row) for row in back] == [(f"offer:{account}", "k1", offer_id)]
+    finally:
+        await engine.dispose()

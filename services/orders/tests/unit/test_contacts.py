@@ -59,7 +59,7 @@ async def test_an_unknown_contact_or_an_emptied_name_is_refused(uow, school, new
         await edit_contact(uow, actor_of(other_school), contact.id, ContactChanges(name="X"))
     with pytest.raises(InvalidOrder) as refused:
         await edit_contact(uow, actor_of(school), contact.id, ContactChanges.model_validate({"name": None}))
-    assert refused.value.at == "name" and not uow.outbox.events
+    assert refused.value.field == "name" and not uow.outbox.events
 
 
 async def test_a_new_contact_is_made_with_its_phone_read_in_the_schools_region(uow, school):
@@ -91,4 +91,4 @@ async def test_another_schools_contact_with_the_email_is_no_obstacle(uow, school
 async def test_a_phone_that_cannot_be_read_is_refused_before_anything_is_made(uow, school):
     with pytest.raises(InvalidOrder) as refused:
         await create_contact(uow, actor_of(school), ContactFields(name="Taras", email="t@example.com", phone="12"))
-    assert refused.value.at == "phone" and not uow.contacts.known
+    assert refused.value.field == "phone" and not uow.contacts.known

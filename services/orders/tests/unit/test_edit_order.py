@@ -91,7 +91,7 @@ async def test_another_contact_of_the_school_is_announced_with_the_order(uow, sc
     uow.contacts.known[elsewhere.id] = (uuid.uuid4(), elsewhere)
     with pytest.raises(InvalidOrder) as refused:
         await edit_order(uow, actor_of(school), order.id, 2, OrderChanges(contact_id=elsewhere.id))
-    assert refused.value.at == "contact_id"
+    assert refused.value.field == "contact_id"
 
 
 async def test_placement_is_checked_where_it_always_was(uow, school, new_order):
@@ -99,11 +99,11 @@ async def test_placement_is_checked_where_it_always_was(uow, school, new_order):
     foreign_stage = uuid.uuid4()
     with pytest.raises(InvalidOrder) as refused:
         await edit_order(uow, actor_of(school), order.id, 1, OrderChanges(stage_id=foreign_stage))
-    assert refused.value.at == "stage_id"
+    assert refused.value.field == "stage_id"
     # A bad discount in the same request is named first, as the edit's rules come to it first.
     with pytest.raises(InvalidOrder) as refused:
         await edit_order(uow, actor_of(school), order.id, 1,
                          OrderChanges(stage_id=foreign_stage, discount=Decimal("5000")))
-    assert refused.value.at == "discount"
+    assert refused.value.field == "discount"
     await edit_order(uow, actor_of(school), order.id, 1, OrderChanges(stage_id=school.stages[1]))
     assert uow.orders.saved[order.id].stage_id == school.stages[1]

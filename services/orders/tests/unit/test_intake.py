@@ -113,7 +113,7 @@ async def test_a_manual_order_naming_no_place_lands_in_the_default_and_a_foreign
         await create_order(uow, actor, command.model_copy(update={"pipeline_id": default.id,
                                                                   "stage_id": school.stages[0]}),
                            default_zone=ZoneInfo("UTC"))
-    assert refused.value.at == "stage_id" and len(uow.orders.saved) == 1
+    assert refused.value.field == "stage_id" and len(uow.orders.saved) == 1
 
 
 async def test_a_manual_order_typing_a_known_email_uses_that_contact_and_only_fills_it(uow, school):

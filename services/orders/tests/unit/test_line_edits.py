@@ -89,10 +89,10 @@ async def test_a_bad_price_is_named_before_terms_the_catalog_refuses(uow, school
     with pytest.raises(InvalidOrder) as refused:
         await edit_line(uow, actor_of(school), order.id, line.id, 1,
                         LineChanges(price=Decimal("-1"), access=bad_terms), UTC_ZONE)
-    assert refused.value.at == "price"
+    assert refused.value.field == "price"
     with pytest.raises(InvalidOrder) as refused:
         await edit_line(uow, actor_of(school), order.id, line.id, 1, LineChanges(access=bad_terms), UTC_ZONE)
-    assert refused.value.at.startswith("access")
+    assert refused.value.field.startswith("access")
     assert uow.orders.saves == 0
 
 
@@ -103,4 +103,4 @@ async def test_the_last_line_stays(uow, school, catalogued):
     assert (len(saved.lines), saved.total, saved.version) == (1, Decimal("400.0000"), 2)
     with pytest.raises(InvalidOrder) as refused:
         await remove_line(uow, actor_of(school), order.id, saved.lines[0].id, 2)
-    assert refused.value.at == "line_id"
+    assert refused.value.field == "line_id"

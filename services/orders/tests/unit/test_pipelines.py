@@ -37,7 +37,7 @@ async def test_an_edit_keeps_the_stages_given_by_id_and_refuses_removing_one_hol
     with pytest.raises(InvalidPipeline) as refused:
         await edit_pipeline(uow, actor_of(school), pipeline_id, PipelineChanges(stages=[
             {"id": str(paid), "name": "Paid", "on_full_payment": True}, {"name": "Cancelled", "on_cancel": True}]))
-    assert refused.value.at == "stages" and str(lost) in refused.value.message
+    assert refused.value.field == "stages" and str(lost) in refused.value.message
     await edit_pipeline(uow, actor_of(school), pipeline_id, PipelineChanges(name="Live", stages=[
         {"id": str(paid), "name": "Paid", "on_full_payment": True}, {"id": str(lost), "name": "Lost", "on_cancel": True},
         {"name": "Later"}]))
@@ -51,11 +51,11 @@ async def test_an_edit_names_a_stage_of_another_pipeline_or_one_given_twice(uow,
     with pytest.raises(InvalidPipeline) as refused:
         await edit_pipeline(uow, actor_of(school), pipeline_id, PipelineChanges(stages=[
             {"id": str(school.stages[0]), "name": "New"}, *STAGES[1:]]))
-    assert refused.value.at == "stages.0.id"
+    assert refused.value.field == "stages.0.id"
     with pytest.raises(InvalidPipeline) as refused:
         await edit_pipeline(uow, actor_of(school), pipeline_id, PipelineChanges(stages=[
             {"id": str(new), "name": "New"}, {"id": str(new), "name": "Again"}, *STAGES[1:]]))
-    assert refused.value.at == "stages"
+    assert refused.value.field == "stages"
     with pytest.raises(NotFound):
         await edit_pipeline(uow, actor_of(school), uuid.uuid4(), PipelineChanges(name="X"))
 

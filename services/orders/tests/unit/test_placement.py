@@ -42,7 +42,7 @@ def test_what_the_school_has_not_is_refused_naming_the_field(given, field, words
         "stage of another pipeline": (webinars, courses)}[given]
     with pytest.raises(InvalidOrder) as refused:
         placement(pipeline_id=webinars.id, stage_id=stage, chosen=chosen, of_stage=of_stage, default=None)
-    assert refused.value.at == field and words in refused.value.message
+    assert refused.value.field == field and words in refused.value.message
 
 
 def test_a_school_starts_with_the_sales_funnel_paid_on_full_payment():

@@ -25,7 +25,7 @@ def test_a_discount_above_the_subtotal_is_refused(prices):
     subtotal = sum(prices, Decimal(0))
     with pytest.raises(InvalidOrder) as refused:
         price(prices, subtotal + Decimal("0.01"), "UAH")
-    assert refused.value.at == "discount"
+    assert refused.value.field == "discount"
 
 
 percents = st.integers(min_value=0, max_value=100 * 10**4).map(lambda n: Decimal(n).scaleb(-4))
@@ -51,7 +51,7 @@ def test_a_percent_discount_in_the_currencys_minor_unit(currency, prices, share,
 def test_a_percent_out_of_bounds_or_too_fine_is_refused(share):
     with pytest.raises(InvalidOrder) as refused:
         priced([Decimal("10.00")], Discount("percent", Decimal(share)), "UAH")
-    assert refused.value.at == "discount.value"
+    assert refused.value.field == "discount.value"
 
 
 @given(total=cents.filter(lambda d: d > 0), cuts=st.lists(st.integers(min_value=1, max_value=99), max_size=5))
@@ -66,7 +66,7 @@ def test_a_plan_split_in_parts_adds_up(total, cuts):
     check_plan(parts, total, "UAH")
     with pytest.raises(InvalidOrder) as refused:
         check_plan([*parts, Decimal("0.01")], total, "UAH")
-    assert refused.value.at == "payments"
+    assert refused.value.field == "payments"
 
 
 @pytest.mark.parametrize("amount, currency, message", [
@@ -75,13 +75,13 @@ def test_a_plan_split_in_parts_adds_up(total, cuts):
 def test_bad_amounts_name_their_field(amount, currency, message):
     with pytest.raises(InvalidOrder) as refused:
         check_amount("lines.0.price", Decimal(amount), currency)
-    assert refused.value.at == "lines.0.price" and message in refused.value.message
+    assert refused.value.field == "lines.0.price" and message in refused.value.message
 
 
 def test_a_pipeline_has_one_stage_per_marker():
     check_stages([StageTemplate("New"), StageTemplate("Paid", on_full_payment=True), StageTemplate("X", on_cancel=True)])
     with pytest.raises(InvalidPipeline) as refused:
         check_stages([StageTemplate("A", on_cancel=True), StageTemplate("B", on_cancel=True)])
-    assert refused.value.at == "stages.1.on_cancel"
+    assert refused.value.field == "stages.1.on_cancel"
     with pytest.raises(InvalidPipeline):
         check_stages([])

@@ -47,7 +47,7 @@ async def test_a_product_announced_is_what_manual_lines_may_sell(uow, school):
     actor = Actor(school.account, "manager-1", uuid.uuid4())
     with pytest.raises(InvalidOrder) as refused:
         await create_order(uow, actor, order_of(product), default_zone=ZoneInfo("UTC"))
-    assert refused.value.at == "lines.0.product_id"
+    assert refused.value.field == "lines.0.product_id"
     await keep_product(uow, announced(school, product))
     await keep_product(uow, announced(school, product, title="Python 2").model_copy(
         update={"event_id": uuid.uuid4(), "occurred_at": datetime(2020, 1, 1, tzinfo=UTC)}))  # late, older

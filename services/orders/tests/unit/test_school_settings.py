@@ -30,5 +30,5 @@ async def test_nothing_given_writes_nothing(uow, school):
 async def test_a_region_without_known_phone_numbers_is_refused_naming_its_field(uow, school):
     with pytest.raises(InvalidOrder) as refused:
         await set_settings(uow, actor_of(school), SchoolSettings(phone_region="zz"))
-    assert refused.value.at == "phone_region" and refused.value.message.startswith("ZZ ")
+    assert refused.value.field == "phone_region" and refused.value.message.startswith("ZZ ")
     assert school.account not in uow.schools.settings

@@ -53,7 +53,7 @@ def test_the_end_is_compared_with_the_start_once_both_are_instants():
     assert isinstance(terms, AccessTerms) and terms.start.at == datetime(2026, 12, 4, 22, tzinfo=UTC)
     with pytest.raises(InvalidOrder) as refused:
         terms_in_zone(typed, UTC, at="lines.0.")
-    assert refused.value.at == "lines.0.access.end"
+    assert refused.value.field == "lines.0.access.end"
 
 
 def test_an_unreadable_default_zone_stops_the_start():

@@ -6,7 +6,9 @@ database does not know (a newer tzdata at the school's end, say) falls back to t
 rather than losing the email.
 """
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from contracts import zone_named as shared_zone_named
 
 _default = ZoneInfo("UTC")
 
@@ -22,9 +24,5 @@ def default_zone() -> ZoneInfo:
 
 
 def zone_named(name: str | None) -> ZoneInfo:
-    if not name:
-        return _default
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, "America"
-        return _default
+    """The reading every service shares (contracts.zones), with this deployment's default."""
+    return shared_zone_named(name, _default)

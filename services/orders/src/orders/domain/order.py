@@ -24,20 +24,16 @@ OrderType = Literal["regular", "renewal", "upsell", "gift"]
 
 
 class InvalidOrder(ValueError):
-    """A value the order cannot take (`message`), and the request field that carried it (`at`)."""
+    """A value the order cannot take (`message`), and the request field that carried it (`field`).
 
-    def __init__(self, at: str, message: str) -> None:
-        super().__init__(f"{at}: {message}")
-        self.at = at
+    The problem lists them in `errors` (servicekit.http.field_errors): the message alone beside
+    the field, as the CRM shows it, where the detail names the field first.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
         self.message = message
-        # Not `field`: the problem would list the whole detail as the field's message, where the CRM
-        # shows the message alone beside the field it names.
-        self.facts = field_errors(at, message)
-
-
-def field_errors(at: str, message: str) -> dict[str, object]:
-    """The problem's `errors` member for one refused request field, as request validation lists it."""
-    return {"errors": [{"field": at, "message": message}]}
 
 
 def check_amount(field: str, amount: Decimal, currency: str) -> Decimal:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from .order import Funnel, InvalidOrder, field_errors
+from .order import Funnel, InvalidOrder
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,13 @@ def placement(
 
 
 class InvalidPipeline(ValueError):
-    """A pipeline the school cannot have (`message`), and the request field that says so (`at`)."""
+    """A pipeline the school cannot have (`message`), and the request field that says so (`field`),
+    listed in the problem as InvalidOrder's are."""
 
-    def __init__(self, at: str, message: str) -> None:
-        super().__init__(f"{at}: {message}")
-        self.at = at
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
         self.message = message
-        self.facts = field_errors(at, message)  # not `field`: as InvalidOrder's
 
 
 class PipelineKept(Exception):

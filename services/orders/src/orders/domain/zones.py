@@ -19,20 +19,14 @@ still sends the email.
 
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from contracts import AccessTerms
+# zone_named is the reading every service shares (contracts.zones); the use cases take it from
+# here, with the default the wiring gives them.
+from contracts import AccessTerms, zone_named
 
 from .order import InvalidOrder
 
-
-def zone_named(name: str | None, default: tzinfo) -> tzinfo:
-    if not name:
-        return default
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, "America"
-        return default
+__all__ = ["instant", "terms_in_zone", "zone_named"]
 
 
 def instant(value: date | datetime, zone: tzinfo) -> datetime:
