@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from contracts import CURRENCY_EXPONENTS, OrderCreated
 from sqlalchemy import ColumnElement, case, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.delivery import Outgoing, Rendered
@@ -230,6 +231,10 @@ async def wake_sender(conn: AsyncConnection) -> None:
     await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": DELIVERIES_CHANNEL})
 
 
+# The deliveries due to be tried, each leased to one sender at a time (its try numbered by attempts).
+DELIVERY_QUEUE = LeasedQueue(deliveries, (deliveries.c.id,), deliveries.c.next_attempt_at, deliveries.c.attempts)
+
+
 async def claim_due(
     conn: AsyncConnection, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False
 ) -> list[Outgoing]:
@@ -240,25 +245,14 @@ async def claim_due(
     this try. A delivery a try handed over without seeing the answer is taken again only
     with `retry_unconfirmed` (the server drops repeats); otherwise settle_unconfirmed decides it.
     """
-    due = (
-        select(deliveries.c.id)
-        .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= func.now())
-        .order_by(deliveries.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    where = [deliveries.c.status == "pending"]
     if not retry_unconfirmed:
-        due = due.where(deliveries.c.handed_over_at.is_(None))
-    rows = await conn.execute(
-        update(deliveries)
-        .where(deliveries.c.id.in_(due.scalar_subquery()))
-        .values(attempts=deliveries.c.attempts + 1, next_attempt_at=func.now() + lease, handed_over_at=None)
-        .returning(
-            deliveries.c.id, deliveries.c.recipient, deliveries.c.subject,
-            deliveries.c.text_body, deliveries.c.html_body, deliveries.c.attempts, deliveries.c.sender_name,
-            deliveries.c.reply_to,
-        )
-    )
+        where.append(deliveries.c.handed_over_at.is_(None))
+    rows = await conn.execute(DELIVERY_QUEUE.claim(
+        limit=limit, lease=lease, where=where, values={deliveries.c.handed_over_at: None},
+        returning=(deliveries.c.id, deliveries.c.recipient, deliveries.c.subject, deliveries.c.text_body,
+                   deliveries.c.html_body, deliveries.c.attempts, deliveries.c.sender_name, deliveries.c.reply_to),
+    ))
     return [Outgoing(r.id, r.recipient, r.subject, r.text_body, r.html_body, r.attempts, r.sender_name, r.reply_to)
             for r in rows]
 
@@ -279,11 +273,7 @@ async def renew_leases(conn: AsyncConnection, held: list[tuple[UUID, int]], leas
     """Push the lease of the (id, attempts) tries still in progress; how many were still theirs."""
     if not held:
         return 0
-    result = await conn.execute(
-        update(deliveries)
-        .where(tuple_(deliveries.c.id, deliveries.c.attempts).in_(held), _OPEN)
-        .values(next_attempt_at=func.now() + lease)
-    )
+    result = await conn.execute(DELIVERY_QUEUE.renew(held, lease, where=[_OPEN]))
     return result.rowcount
 
 

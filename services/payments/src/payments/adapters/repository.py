@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -10,6 +10,7 @@ from uuid import UUID
 from contracts import ContactData, OrderCreated, OrderUpdated
 from sqlalchemy import delete, exists, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.payment import Payment, PaymentPart, quantized
@@ -244,28 +245,20 @@ class LinkRequest:
     attempts: int
 
 
+# The links wanted and not yet issued, each leased to one worker at a time.
+LINK_QUEUE = LeasedQueue(link_requests, (link_requests.c.payment_id, link_requests.c.purpose),
+                         link_requests.c.next_attempt_at, link_requests.c.attempts)
+
+
 async def lease_link_requests(conn: AsyncConnection, *, limit: int, lease_seconds: float) -> list[LinkRequest]:
     """Due requests, leased to this worker: another worker skips them until the lease ends."""
-    due = (
-        select(link_requests.c.payment_id, link_requests.c.purpose)
-        .where(link_requests.c.next_attempt_at <= func.now())
-        .order_by(link_requests.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .subquery()
-    )
-    rows = await conn.execute(
-        update(link_requests)
-        .where(tuple_(link_requests.c.payment_id, link_requests.c.purpose).in_(select(due.c.payment_id, due.c.purpose)))
-        .values(
-            attempts=link_requests.c.attempts + 1,
-            next_attempt_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, lease_seconds),
-        )
-        .returning(*[link_requests.c[n] for n in (
+    rows = await conn.execute(LINK_QUEUE.claim(
+        limit=limit, lease=timedelta(seconds=lease_seconds),
+        returning=[link_requests.c[n] for n in (
             "payment_id", "purpose", "account_id", "send_email", "generation", "correlation_id", "causation_id",
             "attempts",
-        )])
-    )
+        )],
+    ))
     return [LinkRequest(**r._mapping) for r in rows]
 
 
