@@ -36,7 +36,7 @@ from .events import (
     SchoolUpdated,
 )
 from .money import (
-    CURRENCY_EXPONENTS, MAX_AMOUNT, Amount, CurrencyCode, Money, check_currency, check_magnitude, check_scale, quantize,
+    CURRENCY_EXPONENTS, MAX_AMOUNT, Amount, CurrencyCode, DiscountKind, Money, check_currency, check_magnitude, check_scale, quantize,
 )
 from .topics import ALL_TOPICS, dlq_topic, topic_of
 from .zones import zone_named
@@ -44,7 +44,7 @@ from .zones import zone_named
 __all__ = [
     "ALL_EVENTS", "ALL_TOPICS", "CURRENCY_EXPONENTS", "MAX_AMOUNT", "AccessChanged", "AccessEnd", "AccessStart",
     "CourseDefaultsOutline", "LessonOutline", "ModuleOutline", "access_problems",
-    "AccessStatus", "AccessTerms", "Amount", "ContactData", "CurrencyCode", "Event", "LessonDelay", "Money",
+    "AccessStatus", "AccessTerms", "Amount", "ContactData", "CurrencyCode", "DiscountKind", "Event", "LessonDelay", "Money",
     "NotificationFailed", "NotificationSent", "NotificationTemplate", "OfferCopyLine", "OfferCopyRequested",
     "OfferLine", "OfferOpened", "OfferUpdated", "OrderCreated", "OrderLine", "OrderSource", "OrderStatus",
     "OrderUpdated",

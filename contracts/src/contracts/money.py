@@ -2,7 +2,7 @@
 
 import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, model_validator
 
@@ -95,3 +95,7 @@ class Money(BaseModel):
     def _amount_fits_currency(self) -> "Money":
         check_scale(self.amount, self.currency)
         return self
+
+
+# A discount as a school enters it: an amount off the subtotal, or a percent of it.
+DiscountKind = Literal["amount", "percent"]

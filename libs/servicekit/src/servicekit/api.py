@@ -75,6 +75,12 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 CALLER_PROBLEMS = (401, 403, 422, 503)
 
 
+# An amount as every API answers it: a string, not a number, since JSON numbers lose cents in many
+# clients, and the string carries the currency's precision as the thing priced has it.
+AmountText = Annotated[str, Field(description="An amount at the currency's precision, as a string",
+                                  examples=["1500.00"])]
+
+
 def _iso(value: datetime) -> str:
     return value.isoformat()
 

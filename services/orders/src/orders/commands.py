@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from contracts import AccessEnd, AccessStart, AccessTerms, Amount, CurrencyCode, PaymentMethod, PaymentType
+from contracts import (
+    AccessEnd, AccessStart, AccessTerms, Amount, CurrencyCode, DiscountKind, PaymentMethod, PaymentType,
+)
 from pydantic import (
     AfterValidator, BeforeValidator, ConfigDict, EmailStr, Field, TypeAdapter, ValidationInfo,
     ValidatorFunctionWrapHandler, WrapValidator, field_validator, model_validator,
@@ -106,7 +108,7 @@ class PaymentFields(_Command):
 
 
 class DiscountFields(_Command):
-    kind: Literal["amount", "percent"] = "amount"
+    kind: DiscountKind = "amount"
     value: Amount
 
 

@@ -3,15 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
 
-from contracts import CURRENCY_EXPONENTS, PaymentType, check_currency, check_scale
+from contracts import CURRENCY_EXPONENTS, DiscountKind, PaymentType, check_currency, check_scale
 
 from .errors import OfferError
 
 HUNDRED = Decimal(100)
 
-DiscountKind = Literal["amount", "percent"]
 
 
 def minor_unit(currency: str) -> Decimal:

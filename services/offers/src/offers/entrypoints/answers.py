@@ -1,7 +1,7 @@
 """What the offers API answers: one model per kind of answer, declared on its routes.
 
 The fields follow the JSON the views have always produced, key for key and in that order, so
-declaring them changed no byte a client reads. Money is the Decimal's string at the currency's
+declaring them changed no byte a client reads. AmountText is the Decimal's string at the currency's
 precision ("1500.00", "1500" in JPY). Moments the views hand over as datetimes are written as
 they always were (pydantic's form: `Z` for UTC); those a version's snapshot holds as text keep
 the `+00:00` they were stored with (Timestamp). Access terms, course outlines and the closed
@@ -9,23 +9,16 @@ sets (statuses, kinds, payment types) are the ones the bodies, the domain and th
 """
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from contracts import AccessTerms, CourseDefaultsOutline, ModuleOutline, PaymentType
+from contracts import AccessTerms, CourseDefaultsOutline, DiscountKind, ModuleOutline, PaymentType
 from contracts.events import ProviderName
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
-from servicekit.api import Timestamp
+from servicekit.api import AmountText, Timestamp
 
 from ..domain.offer import CheckoutStatus, OfferStatus
-from ..domain.pricing import DiscountKind
 from ..domain.product import ProductKind
-
-# A string, not a number: JSON numbers lose cents in many clients, and the string carries the
-# currency's precision as the offer has it.
-Money = Annotated[str, Field(description="An amount at the currency's precision, as a string",
-                             examples=["1500.00"])]
-
 
 class SchoolCard(BaseModel):
     """The school's profile: what its contacts see of it."""
@@ -57,7 +50,7 @@ class OfferLineView(BaseModel):
 
     product_id: UUID
     product_title: str
-    price: Money
+    price: AmountText
     access: AccessTerms
 
 
@@ -73,7 +66,7 @@ class PlannedPaymentView(BaseModel):
     """One payment of the offer's plan (the whole total when it has no split plan)."""
 
     type: PaymentType
-    amount: Money
+    amount: AmountText
     due_at: datetime | None = Field(description="null: due at once")
     closes_access: bool = Field(description="Whether access waits for this payment")
 
@@ -88,10 +81,10 @@ class OfferCard(BaseModel):
     version: int = Field(description="The current version; also the ETag a change names in If-Match")
     provider: ProviderName
     items: list[OfferLineView]
-    subtotal: Money = Field(description="The sum of the line prices")
-    discount: Money = Field(description="The amount the discount takes off the subtotal")
+    subtotal: AmountText = Field(description="The sum of the line prices")
+    discount: AmountText = Field(description="The amount the discount takes off the subtotal")
     discount_rule: DiscountRule
-    total: Money
+    total: AmountText
     payment_plan: list[PlannedPaymentView]
     curators: list[str]
     is_system_copy: bool = Field(description="Made for one order's customised terms; never sold publicly")
@@ -108,7 +101,7 @@ class StoredPlannedPayment(BaseModel):
     """One payment of a split plan, as a version fixed it."""
 
     type: PaymentType
-    amount: Money
+    amount: AmountText
     due_at: Timestamp | None = Field(description="null: due at once")
     closes_access: bool
 
@@ -159,7 +152,7 @@ class OfferVersions(BaseModel):
 
 class PublicOfferLine(BaseModel):
     title: str
-    price: Money
+    price: AmountText
 
 
 class PublicOffer(BaseModel):
@@ -170,8 +163,8 @@ class PublicOffer(BaseModel):
     school_name: str
     currency: str
     items: list[PublicOfferLine]
-    discount: Money
-    total: Money
+    discount: AmountText
+    total: AmountText
 
 
 class CheckoutOpened(BaseModel):

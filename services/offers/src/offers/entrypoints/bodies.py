@@ -4,14 +4,13 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from contracts import AccessTerms, Amount, LessonDelay, PaymentType
+from contracts import AccessTerms, Amount, DiscountKind, LessonDelay, PaymentType
 from contracts.access import Certificate
 from contracts.events import CheckoutSource, ProviderName
 from pydantic import AwareDatetime, EmailStr, Field, field_validator
 from servicekit.inputs import Input, Language, Name
 
 from ..domain.offer import OfferStatus
-from ..domain.pricing import DiscountKind
 from ..domain.product import ProductKind
 from ..domain.school import check_time_zone
 

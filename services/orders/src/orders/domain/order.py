@@ -9,7 +9,7 @@ from typing import Any, Literal, NamedTuple
 from uuid import UUID, uuid4
 
 from contracts import (
-    CURRENCY_EXPONENTS, MAX_AMOUNT, AccessChanged, AccessTerms, ContactData, Event, OfferCopyLine, OfferCopyRequested,
+    CURRENCY_EXPONENTS, MAX_AMOUNT, AccessChanged, AccessTerms, ContactData, DiscountKind, Event, OfferCopyLine, OfferCopyRequested,
     OfferOpened, OfferUpdated, OrderCreated, OrderLine, OrderUpdated, PaymentCancelled, PaymentOverdue,
     PaymentRefunded, PaymentSucceeded, PlannedPayment, check_currency, check_scale, quantize,
 )
@@ -62,7 +62,7 @@ class Discount:
     A percent is the rule, the amount its result: when the lines change, the amount follows them.
     """
 
-    kind: Literal["amount", "percent"] = "amount"
+    kind: DiscountKind = "amount"
     value: Decimal = Decimal(0)
 
     @classmethod

@@ -6,20 +6,14 @@ currency's precision ("1500.00", "1500" in yen), moments keep their `+00:00`, an
 lacks is null.
 """
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from contracts import AccessStatus, AccessTerms, LessonDelay, OrderSource, OrderStatus
 from pydantic import BaseModel, Field
-from servicekit.api import Timestamp
+from servicekit.api import AmountText, Timestamp
 
 from ..domain.order import OrderType, PaymentStatus
-
-# A string, not a number: JSON numbers lose cents in many clients, and the string carries the
-# currency's precision as the order has it.
-Money = Annotated[str, Field(description="An amount at the currency's precision, as a string",
-                             examples=["1500.00"])]
-
 
 # --- an order in a list ----------------------------------------------------------------------
 
@@ -64,9 +58,9 @@ class OrderSummary(BaseModel):
     tags: list[str]
     contact: OrderContact
     currency: str
-    total: Money
-    paid: Money = Field(description="What was received, net of refunds")
-    due: Money = Field(description="What is still owed; never below zero")
+    total: AmountText
+    paid: AmountText = Field(description="What was received, net of refunds")
+    due: AmountText = Field(description="What is still owed; never below zero")
     paid_at: Timestamp | None = Field(description="When the order became fully paid")
     offer_id: UUID | None = Field(description="The offer it was bought from; null for a manual order")
     repeat_of: int | None = Field(description="The number of the same contact's first order from the same offer")
@@ -121,7 +115,7 @@ class LineView(BaseModel):
     product_title: str
     offer: LineOffer | None = Field(description="Null for a line added by hand")
     customised: bool = Field(description="The line's price or terms were changed; it no longer follows its offer")
-    price: Money
+    price: AmountText
     access: AccessTerms
     granted: GrantedLessons
     window: AccessWindowView | None
@@ -131,7 +125,7 @@ class OverduePayment(BaseModel):
     """The overdue payment that holds an order's access closed, as its PaymentOverdue said."""
 
     payment_id: UUID
-    amount: Money | None
+    amount: AmountText | None
     currency: str | None
     # Kept as it was announced (ISO 8601), not read back as a moment.
     due_at: str | None = Field(description="The payment's planned date, ISO 8601")
@@ -162,11 +156,11 @@ class OrderCard(OrderSummary):
 
     contact: CardContact
     lines: list[LineView]
-    subtotal: Money
-    discount: Money = Field(description="The amount off the subtotal")
+    subtotal: AmountText
+    discount: AmountText = Field(description="The amount off the subtotal")
     discount_percent: str | None = Field(description="The percent as the manager gave it (\"12.5\"); null when "
                                                      "the discount is an amount", examples=["12.5"])
-    refunded: Money
+    refunded: AmountText
     comment: str | None
     first_paid_at: Timestamp | None = Field(description="The first money received; access windows hang on it")
     updated_at: Timestamp

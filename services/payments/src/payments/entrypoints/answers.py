@@ -5,26 +5,20 @@ declaring them changed no byte a client reads: money is the Decimal's string at 
 precision ("1500.00"), moments keep their `+00:00`, and what a payment lacks is null.
 """
 
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 from contracts.events import PaymentMethod, PaymentType
 from pydantic import BaseModel, Field
-from servicekit.api import Timestamp
+from servicekit.api import AmountText, Timestamp
 
 from ..domain.payment import PaymentStatus
-
-# A string, not a number: JSON numbers lose cents in many clients, and the string carries the
-# currency's precision as the payment has it.
-Money = Annotated[str, Field(description="An amount at the currency's precision, as a string",
-                             examples=["1500.00"])]
-
 
 class PaymentPartView(BaseModel):
     """One method's share of a payment settled in several."""
 
     # In the order the stored parts come back in (PostgreSQL's JSONB orders keys by length).
-    amount: Money
+    amount: AmountText
     method: PaymentMethod
     reference: str | None = None
 
@@ -47,7 +41,7 @@ class PaymentCard(BaseModel):
     number: int = Field(description="The payment's place in its order's plan, from 1")
     type: PaymentType
     status: PaymentStatus
-    amount: Money
+    amount: AmountText
     currency: str
     due_at: Timestamp | None = Field(description="The planned date")
     method: PaymentMethod
@@ -61,7 +55,7 @@ class PaymentCard(BaseModel):
     paid_at: Timestamp | None
     comment: str | None
     link_error: str | None
-    refunded_amount: Money
+    refunded_amount: AmountText
     marked_by: str | None = Field(description="The team member who recorded the money by hand; null when a "
                                               "provider did")
     parts: list[PaymentPartView] = Field(description="A split payment's parts; empty when it is paid in one")
