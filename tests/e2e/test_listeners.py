@@ -19,7 +19,7 @@ def test_the_public_listener_serves_no_crm_route_and_the_crm_listener_no_public_
     public, internal = stack["payments_public"], stack["services"]["payments"]
     order, payment, account = uuid.uuid4(), uuid.uuid4(), stack["account_id"]
     crm_routes = (("GET", f"/orders/{order}/payments"), ("POST", f"/payments/{payment}/mark-paid"),
-                  ("PUT", "/providers/stripe"), ("GET", "/health"), ("GET", "/metrics"), ("GET", "/openapi.json"))
+                  ("PUT", "/providers/stripe"), ("GET", "/health"), ("GET", "/metrics"))
     public_routes = (("POST", f"/webhooks/stripe/{account}"), ("GET", f"/sandbox/pay/{payment}"), ("GET", "/thanks"))
     with httpx.Client(timeout=10) as http:
         for method, path in crm_routes:
@@ -29,3 +29,9 @@ def test_the_public_listener_serves_no_crm_route_and_the_crm_listener_no_public_
             assert _refused_here(http.request(method, f"{internal}{path}")), f"internal {method} {path}"
             served = http.request(method, f"{public}{path}")
             assert not _refused_here(served) and served.status_code < 500, f"public {method} {path}"
+        # Each documents only what it answers.
+        outside = set(http.get(f"{public}/openapi.json").json()["paths"])
+        inside = set(http.get(f"{internal}/openapi.json").json()["paths"])
+        assert "/webhooks/{provider}/{account}" in outside and "/thanks" in outside
+        assert "/orders/{order}/payments" in inside and not outside & inside
+        assert all(path.startswith(("/webhooks", "/sandbox", "/thanks")) for path in outside)
