@@ -203,7 +203,9 @@ def install_public_contract(app: FastAPI) -> None:
     """
     app.state.route_document = app.openapi
     if not COMMITTED.exists():
-        return
+        # A gateway that served its routes' bare document would hand front ends untyped operations.
+        raise RuntimeError(f"the gateway's API document {COMMITTED.name} is missing from its package "
+                           "(build it with `make openapi`)")
     document = json.loads(COMMITTED.read_text(encoding="utf-8"))
 
     def openapi() -> dict[str, Any]:
