@@ -72,58 +72,12 @@ async def add_history(
 
 # --- orders as a whole ---------------------------------------------------------------------
 
-async def lock_order(conn: AsyncConnection, account_id: UUID, order_id: UUID) -> Row[Any] | None:
-    return (await conn.execute(
-        select(orders).where(orders.c.id == order_id, orders.c.account_id == account_id).with_for_update()
-    )).first()
-
-
-async def bump_version(conn: AsyncConnection, order_id: UUID, **values: Any) -> int:
-    return (await conn.execute(
-        update(orders).where(orders.c.id == order_id)
-        .values(version=orders.c.version + 1, updated_at=text("now()"), **values)
-        .returning(orders.c.version)
-    )).scalar_one()
-
-
-async def update_order(conn: AsyncConnection, order_id: UUID, **values: Any) -> None:
-    if values:
-        await conn.execute(update(orders).where(orders.c.id == order_id).values(**values))
-
-
-async def lines_of(conn: AsyncConnection, order_id: UUID) -> Sequence[Row[Any]]:
-    return (await conn.execute(
-        select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.position)
-    )).all()
-
 
 async def add_line(conn: AsyncConnection, values: dict[str, Any]) -> None:
     position = await conn.scalar(
         select(func.coalesce(func.max(order_lines.c.position) + 1, 0)).where(order_lines.c.order_id == values["order_id"])
     )
     await conn.execute(insert(order_lines).values(position=position, **values))
-
-
-async def update_line(conn: AsyncConnection, line_id: UUID, **values: Any) -> None:
-    await conn.execute(update(order_lines).where(order_lines.c.id == line_id).values(**values))
-
-
-async def delete_line(conn: AsyncConnection, line_id: UUID) -> None:
-    await conn.execute(delete(order_lines).where(order_lines.c.id == line_id))
-
-
-async def save_window(
-    conn: AsyncConnection, line_id: UUID, status: str | None, starts_at: datetime | None, ends_at: datetime | None,
-    hold: UUID | None = None,
-) -> None:
-    await conn.execute(update(order_lines).where(order_lines.c.id == line_id).values(
-        window_status=status, window_starts_at=starts_at, window_ends_at=ends_at, window_hold=hold))
-
-
-async def contact_row(conn: AsyncConnection, account_id: UUID, contact_id: UUID) -> Row[Any] | None:
-    return (await conn.execute(
-        select(contacts).where(contacts.c.account_id == account_id, contacts.c.id == contact_id)
-    )).first()
 
 
 # --- pipelines and stages ------------------------------------------------------------------

@@ -4,7 +4,7 @@ from dataclasses import replace
 from typing import Any
 from uuid import UUID, uuid4
 
-from ..adapters.phones import to_e164
+from ..domain.phones import to_e164
 from ..commands import ContactChanges, ContactFields
 from ..domain.actor import Actor
 from ..domain.order import Contact, InvalidOrder, filled_by_a_visit

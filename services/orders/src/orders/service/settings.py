@@ -1,6 +1,6 @@
 """The school's own CRM settings."""
 
-from ..adapters.phones import known_region
+from ..domain.phones import known_region
 from ..commands import SchoolSettings
 from ..domain.actor import Actor
 from ..domain.order import InvalidOrder
