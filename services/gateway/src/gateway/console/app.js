@@ -1,5 +1,39 @@
-// The console's entry: the screens come in the next steps; for now, the shell the gateway serves.
+// The console's entry: which screen the address names (#/orders, #/orders/<number>), behind the
+// sign-in, and who is signed in, in the bar.
 
 import { byId, el } from "./dom.js";
+import { clearProblem } from "./problem.js";
+import { renderSignIn } from "./sign-in.js";
+import { claims, signOut, token } from "./session.js";
 
-byId("view", HTMLElement).replaceChildren(el("h1", {}, "Orders CRM"), el("p", { class: "muted" }, "The console is being set up."));
+const view = byId("view", HTMLElement);
+const who = byId("who", HTMLElement);
+const signOutButton = byId("sign-out", HTMLButtonElement);
+
+signOutButton.addEventListener("click", () => {
+  signOut();
+  location.hash = "#/orders";
+  route();
+});
+
+function showWho() {
+  const signedIn = claims();
+  who.hidden = signOutButton.hidden = !token();
+  who.replaceChildren(...(signedIn
+    ? [signedIn.user, " ", el("span", { class: `role ${signedIn.role}`, id: "role" }, signedIn.role)]
+    : ["a token that is not a JWT"]));
+}
+
+function route() {
+  clearProblem();
+  if (!token()) {
+    who.hidden = signOutButton.hidden = true;
+    renderSignIn(view, route);
+    return;
+  }
+  showWho();
+  view.replaceChildren(el("h1", {}, "Orders"), el("p", { class: "muted" }, "The orders list comes next."));
+}
+
+window.addEventListener("hashchange", route);
+route();
