@@ -2,6 +2,7 @@
 // sign-in, and who is signed in, in the bar.
 
 import { byId, el } from "./dom.js";
+import { renderOrders } from "./orders-list.js";
 import { clearProblem } from "./problem.js";
 import { renderSignIn } from "./sign-in.js";
 import { claims, signOut, token } from "./session.js";
@@ -32,7 +33,10 @@ function route() {
     return;
   }
   showWho();
-  view.replaceChildren(el("h1", {}, "Orders"), el("p", { class: "muted" }, "The orders list comes next."));
+  const [path, query = ""] = (location.hash.slice(1) || "/orders").split("?");
+  const card = /^\/orders\/([0-9]+|[0-9a-fA-F-]{36})$/.exec(path);
+  if (card) view.replaceChildren(el("h1", {}, `Order ${card[1]}`), el("p", { class: "muted" }, "The order card comes next."));
+  else renderOrders(view, new URLSearchParams(query));
 }
 
 window.addEventListener("hashchange", route);
