@@ -2,6 +2,7 @@
 // sign-in, and who is signed in, in the bar.
 
 import { byId, el } from "./dom.js";
+import { renderCard } from "./order-card.js";
 import { renderOrders } from "./orders-list.js";
 import { clearProblem } from "./problem.js";
 import { renderSignIn } from "./sign-in.js";
@@ -35,7 +36,7 @@ function route() {
   showWho();
   const [path, query = ""] = (location.hash.slice(1) || "/orders").split("?");
   const card = /^\/orders\/([0-9]+|[0-9a-fA-F-]{36})$/.exec(path);
-  if (card) view.replaceChildren(el("h1", {}, `Order ${card[1]}`), el("p", { class: "muted" }, "The order card comes next."));
+  if (card) renderCard(view, card[1]);
   else renderOrders(view, new URLSearchParams(query));
 }
 
