@@ -33,7 +33,7 @@ export async function renderCard(view, order) {
   }
   clearProblem();
   const found = card.value;
-  const reload = () => renderCard(view, order);
+  const reload = () => refreshAfterWrite(view, order, found.version);
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/orders" }, "← Orders")),
     header(found),
@@ -44,6 +44,23 @@ export async function renderCard(view, order) {
         emails.status === "fulfilled" ? emailsBlock(emails.value.items) : unavailable("emails", "Emails", emails.reason),
         history.status === "fulfilled" ? historyBlock(history.value.items) : unavailable("history", "History", history.reason))),
   );
+}
+
+/**
+ * After a write the order follows a moment later, through the services' events: the card is
+ * fetched again until its version moves (a few seconds at most), then shown as it is.
+ * @param {HTMLElement} view @param {string} order @param {number} version
+ */
+async function refreshAfterWrite(view, order, version) {
+  for (let tries = 0; tries < 20; tries += 1) {
+    try {
+      if ((await getOrder(order)).version !== version) break;
+    } catch {
+      break; // renderCard shows the problem
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await renderCard(view, order);
 }
 
 /** @param {string} id @param {string} title @param {unknown} reason */
