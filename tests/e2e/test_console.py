@@ -76,8 +76,8 @@ def purchases(stack, eventually) -> dict[str, Any]:
 
         status = eventually(ready)
         bought[who] = {"email": email, "number": status["order_number"], "payment_url": status["payment_url"]}
-    paid = httpx.post(f"{bought['bob']['payment_url']}/succeed", timeout=10,
-                      data={"event_id": f"{run}-bob", "amount": stack["offer_total"], "currency": stack["offer_currency"]})
+    form = {"event_id": f"{run}-bob", "amount": stack["offer_total"], "currency": stack["offer_currency"]}
+    paid = httpx.post(f"{bought['bob']['payment_url']}/succeed", data=form, timeout=10)
     assert paid.status_code == 200, paid.text
 
     def counted() -> bool:

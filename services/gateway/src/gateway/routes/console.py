@@ -99,7 +99,8 @@ def demo_account(settings: Settings) -> UUID:
     try:
         return UUID(settings.demo_account.strip())
     except ValueError:
-        raise ValueError(f"GATEWAY_DEMO_ACCOUNT must be an account id (a UUID), not {settings.demo_account!r}") from None
+        raise ValueError("GATEWAY_DEMO_ACCOUNT must be an account id (a UUID), "
+                         f"not {settings.demo_account!r}") from None
 
 
 def demo_enabled(settings: Settings) -> bool:
