@@ -13,7 +13,7 @@ PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 LOCK_DIGEST := $(shell cat uv.lock requirements-uv.txt $(PYPROJECTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_DIGEST)
 
-.PHONY: run test openapi api-types bench bench-orders-list bench-shedding chaos token install lock check-fresh clean
+.PHONY: run test openapi api-types bench bench-orders-list bench-shedding chaos token install chromium lock check-fresh clean
 
 $(UV): requirements-uv.txt
 	test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
@@ -25,12 +25,28 @@ $(STAMP): $(UV)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) chromium
+
+# The console's browser tests drive the machine's Chromium (TEST_CHROMIUM, /usr/bin/chromium by
+# default); Playwright never downloads one. On Debian as root it is installed from the
+# distribution (once: nothing is done when it is there); anywhere else this says what to do.
+CHROMIUM ?= $(or $(TEST_CHROMIUM),/usr/bin/chromium)
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$(CHROMIUM)" = /usr/bin/chromium ] && [ -f /etc/debian_version ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Chromium (Debian's chromium package) for the console's browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	else \
+		echo "No Chromium at $(CHROMIUM): the console's browser tests (tests/e2e/test_console.py) will fail."; \
+		echo "  Install Chromium (Debian/Ubuntu: sudo apt-get install chromium; elsewhere your system's package),"; \
+		echo "  then set TEST_CHROMIUM to its executable if it is not at /usr/bin/chromium."; \
+	fi
 
 run: $(STAMP)
 	$(PY) -m localstack run
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) -m pytest
 
 # The gateway's OpenAPI document, built from the services' own (a test fails when it is stale).
@@ -38,6 +54,7 @@ openapi: $(STAMP)
 	$(PY) -m localstack.contract
 
 # TypeScript types of the CRM API from that document, type-checked against a sample of their use
+# and against the console's JavaScript (services/gateway/src/gateway/console, through its JSDoc)
 # (needs Node.js 18+ and npm; the types land in clients/typescript/generated, never committed).
 api-types:
 	cd clients/typescript && npm ci --no-audit --no-fund --silent && npm run -s types && npm run -s check

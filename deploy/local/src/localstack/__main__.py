@@ -32,6 +32,7 @@ def run() -> int:
         state = {
             "gateway": config.url("gateway"),
             "api_docs": f"{config.url('gateway')}/docs",
+            "console": f"{config.url('gateway')}/console/",
             "offer_page": f"{config.url('gateway')}/offer/{offer['id']}",
             "offer_id": offer["id"],
             "offer_total": offer["total"],
@@ -49,6 +50,7 @@ def run() -> int:
         write_state(stack.data / "stack.json", state)
         print(
             "\nThe orders CRM is running.\n"
+            f"  CRM console:          {state['console']}\n"
             f"  API docs (gateway):   {state['api_docs']}\n"
             f"  Demo offer page:      {state['offer_page']}\n"
             f"  Mailbox:              {state['mailbox']}\n"

@@ -15,7 +15,7 @@ from servicekit.caller import new_key_pair
 
 from .broker import EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .children import SupervisedBroker, SupervisedPostgres
-from .config import DATABASES, LISTENERS, SERVICES, StackConfig
+from .config import DATABASES, DEMO_ACCOUNT, LISTENERS, SERVICES, StackConfig
 from .ports import port_is_free, wait_for_port
 from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
 from .supervisor import Child, Process, Supervisor
@@ -113,6 +113,8 @@ class Stack:
             env = {"GATEWAY_HTTP_HOST": c.host, "GATEWAY_HTTP_PORT": str(c.port("gateway")),
                    "GATEWAY_JWT_SECRET": c.jwt_secret, "GATEWAY_SIGNING_KEY": self.signing_key,
                    "GATEWAY_DEVELOPMENT": "true",
+                   # The console's "Sign in as the demo school's owner": the school seed() makes.
+                   "GATEWAY_DEMO_ACCOUNT": str(DEMO_ACCOUNT),
                    "GATEWAY_PUBLIC_RATE_PER_MINUTE": os.environ.get("GATEWAY_PUBLIC_RATE_PER_MINUTE", "100000")}
             env.update({f"GATEWAY_{s.upper()}_URL": c.url(s) for s in SERVICES})
             return env

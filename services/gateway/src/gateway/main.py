@@ -17,7 +17,7 @@ from .auth import TokenVerifier
 from .contract import install_public_contract
 from .proxy import Upstreams
 from .ratelimit import RateLimiter, parse_networks
-from .routes import ROUTERS
+from .routes import ROUTERS, console
 from .settings import DEV_SECRET, Settings
 
 
@@ -62,6 +62,10 @@ def create_app(
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
+    if console.demo_enabled(settings):
+        console.demo_account(settings)  # a wrong id stops the start, not the first sign-in
+        app.include_router(console.demo)  # before the console's files, whose names it would shadow
+    app.include_router(console.pages)
     install_load_shedding(app, "gateway", settings.max_in_flight)
     install_problem_schema(app)
     install_public_contract(app)

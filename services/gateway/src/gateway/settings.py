@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     jwks: str = ""
     # Only the local stack sets this: it lets the gateway run on the development secret.
     development: bool = False
+    # The demo school (an account id) whose owner the console's "Sign in as the demo school's
+    # owner" button signs in as; honoured only with `development`, empty everywhere else.
+    demo_account: str = ""
     offers_url: str = "http://127.0.0.1:8001"
     orders_url: str = "http://127.0.0.1:8002"
     payments_url: str = "http://127.0.0.1:8003"

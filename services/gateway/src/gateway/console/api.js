@@ -1,0 +1,123 @@
+// One typed wrapper for every call the console makes to the CRM API: it sends the session's
+// token as `Authorization: Bearer`, and turns an answer that is not a success into an ApiError
+// carrying the API's problem details (RFC 9457), so every screen shows the API's own words.
+
+import { token } from "./session.js";
+
+/** @typedef {import("./types.js").Problem} Problem */
+/** @typedef {import("./types.js").OrderPage} OrderPage */
+/** @typedef {import("./types.js").OrderCard} OrderCard */
+/** @typedef {import("./types.js").OrderFilters} OrderFilters */
+/** @typedef {import("./types.js").OrderPayments} OrderPayments */
+/** @typedef {import("./types.js").PaymentCard} PaymentCard */
+/** @typedef {import("./types.js").OrderHistory} OrderHistory */
+/** @typedef {import("./types.js").NotificationPage} NotificationPage */
+/** @typedef {import("./types.js").MarkPaidBody} MarkPaidBody */
+/** @typedef {import("./types.js").PipelineList} PipelineList */
+/** @typedef {import("./types.js").ProductList} ProductList */
+/** @typedef {import("./types.js").OfferList} OfferList */
+/** @typedef {Record<string, string | number | boolean | null | undefined>} Query */
+
+export class ApiError extends Error {
+  /** @param {Problem} problem */
+  constructor(problem) {
+    super(problem.detail || problem.title);
+    this.problem = problem;
+    this.status = problem.status;
+  }
+
+  /** The message the API gave for one input (`comment`), if it named it. @param {string} field */
+  forField(field) {
+    return (this.problem.errors ?? []).find((error) => error.field === field)?.message;
+  }
+}
+
+/** @param {Query} [query] */
+function search(query = {}) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== null && value !== undefined && value !== "") params.set(name, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/**
+ * @param {string} path
+ * @param {{ method?: string, query?: Query, body?: unknown, accept?: string }} [options]
+ * @returns {Promise<Response>}
+ */
+async function send(path, { method = "GET", query, body, accept = "application/json" } = {}) {
+  /** @type {Record<string, string>} */
+  const headers = { Accept: `${accept}, application/problem+json` };
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}${search(query)}`, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit", cache: "no-store",
+    });
+  } catch (cause) {
+    throw new ApiError({ title: "The CRM cannot be reached", status: 0, detail: String(cause) });
+  }
+  if (!response.ok) throw new ApiError(await problemOf(response));
+  return response;
+}
+
+/** @param {Response} response @returns {Promise<Problem>} */
+async function problemOf(response) {
+  const type = response.headers.get("content-type") ?? "";
+  if (type.includes("json")) {
+    try {
+      const problem = /** @type {Problem} */ (await response.json());
+      if (problem && typeof problem.title === "string") return { ...problem, status: response.status };
+    } catch {
+      // not JSON after all: described below by its status
+    }
+  }
+  return { title: response.statusText || "Request refused", status: response.status };
+}
+
+/** @template T @param {string} path @param {Parameters<typeof send>[1]} [options] @returns {Promise<T>} */
+async function json(path, options) {
+  return /** @type {Promise<T>} */ ((await send(path, options)).json());
+}
+
+/** @param {string | number} order */
+const ref = (order) => encodeURIComponent(String(order));
+
+/** @param {OrderFilters} filters @returns {Promise<OrderPage>} */
+export const listOrders = (filters) => json("/orders", { query: filters });
+
+/** The filtered orders as CSV (a Blob: a plain link could not carry the token). @param {OrderFilters} filters */
+export async function exportOrders(filters) {
+  const { cursor: _cursor, limit: _limit, ...rest } = filters;
+  return (await send("/orders/export.csv", { query: rest, accept: "text/csv" })).blob();
+}
+
+/** @param {string | number} order @returns {Promise<OrderCard>} */
+export const getOrder = (order) => json(`/orders/${ref(order)}`);
+
+/** @param {string | number} order @returns {Promise<OrderPayments>} */
+export const getPayments = (order) => json(`/orders/${ref(order)}/payments`);
+
+/** @param {string | number} order @returns {Promise<OrderHistory>} */
+export const getHistory = (order) => json(`/orders/${ref(order)}/history`);
+
+/** @param {string | number} order @returns {Promise<NotificationPage>} */
+export const getNotifications = (order) => json(`/orders/${ref(order)}/notifications`, { query: { limit: 100 } });
+
+/** @param {string} paymentId @param {MarkPaidBody} body @returns {Promise<PaymentCard>} */
+export const markPaid = (paymentId, body) =>
+  json(`/payments/${encodeURIComponent(paymentId)}/mark-paid`, { method: "POST", body });
+
+/** @returns {Promise<PipelineList>} */
+export const listPipelines = () => json("/pipelines");
+
+/** @returns {Promise<ProductList>} */
+export const listProducts = () => json("/products");
+
+/** @returns {Promise<OfferList>} */
+export const listOffers = () => json("/offers");

@@ -1,0 +1,134 @@
+// CRM → Orders: the filtered, searched and sorted list, a page at a time ("Load more" follows the
+// API's cursor), the columns the user chose, and the same filter's CSV export as a download.
+
+import { ApiError, exportOrders, listOrders } from "./api.js";
+import { chooseColumns, chosenColumns, COLUMNS } from "./columns.js";
+import { el } from "./dom.js";
+import { apiFilters, DEFAULT_SORT, FILTERS, filterFields, paramsFromForm, SORTS } from "./orders-filters.js";
+import { clearProblem, showProblem } from "./problem.js";
+import { claims } from "./session.js";
+
+/** @typedef {import("./types.js").OrderSummary} OrderSummary */
+
+/** @param {URLSearchParams} params */
+function go(params) {
+  const text = params.toString();
+  location.hash = text ? `#/orders?${text}` : "#/orders";
+}
+
+/** @param {HTMLElement} view @param {URLSearchParams} params */
+export function renderOrders(view, params) {
+  const who = claims();
+  const columns = chosenColumns(who);
+  const filters = apiFilters(params);
+
+  const search = /** @type {HTMLInputElement} */ (el("input", {
+    id: "search", name: "q", type: "search", value: params.get("q") ?? "", maxlength: "200",
+    placeholder: "Number, name, email or phone", "aria-label": "Search orders",
+  }));
+  const searchForm = el("form", { id: "search-form", class: "search" }, search, el("button", { type: "submit" }, "Search"));
+  searchForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams(params);
+    if (search.value.trim()) next.set("q", search.value.trim()); else next.delete("q");
+    go(next);
+  });
+
+  const sort = /** @type {HTMLSelectElement} */ (el("select", { id: "sort", "aria-label": "Sort" },
+    ...SORTS.map((s) => el("option", { value: s.value }, s.label))));
+  sort.value = params.get("sort") || DEFAULT_SORT;
+  sort.addEventListener("change", () => {
+    const next = new URLSearchParams(params);
+    next.set("sort", sort.value);
+    go(next);
+  });
+
+  const exportButton = /** @type {HTMLButtonElement} */ (el("button", { id: "export", type: "button" }, "Export CSV"));
+  exportButton.addEventListener("click", () => download(filters, exportButton));
+
+  const filterForm = /** @type {HTMLFormElement} */ (el("form", { id: "filters", class: "filters" },
+    ...filterFields(params),
+    el("div", { class: "actions" }, el("button", { type: "submit" }, "Apply filters"),
+      el("button", { type: "reset", id: "clear-filters" }, "Clear"))));
+  filterForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    go(paramsFromForm(filterForm, params));
+  });
+  filterForm.addEventListener("reset", (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const name of ["q", "sort", "limit"]) { const v = params.get(name); if (v) next.set(name, v); }
+    go(next);
+  });
+
+  const chooser = el("details", { class: "columns", id: "columns" }, el("summary", {}, "Columns"),
+    ...COLUMNS.map((column) => {
+      const box = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", value: column.id, name: "column",
+        id: `column-${column.id}`, checked: columns.includes(column) }));
+      box.addEventListener("change", () => {
+        const ids = [...chooser.querySelectorAll("input:checked")].map((b) => /** @type {HTMLInputElement} */ (b).value);
+        chooseColumns(who, ids);
+        renderOrders(view, params);
+      });
+      return el("label", { for: box.id }, box, column.label);
+    }));
+
+  const body = el("tbody", { id: "orders-rows" });
+  const table = el("table", { class: "orders", id: "orders" },
+    el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { scope: "col", "data-column": c.id }, c.label)))), body);
+  const more = /** @type {HTMLButtonElement} */ (el("button", { id: "load-more", type: "button", hidden: true }, "Load more"));
+  const count = el("p", { id: "orders-count", class: "muted" });
+
+  view.replaceChildren(
+    el("h1", {}, "Orders"),
+    el("div", { class: "toolbar" }, searchForm, el("label", { class: "inline" }, "Sort ", sort), chooser, exportButton),
+    el("details", { class: "filter-panel", open: FILTERS.some((f) => params.has(f.name)) },
+      el("summary", {}, "Filters"), filterForm),
+    table, count, more,
+  );
+
+  let shown = 0;
+  /** @param {string | null} cursor */
+  async function load(cursor) {
+    more.disabled = true;
+    try {
+      const page = await listOrders(cursor ? { ...filters, cursor } : filters);
+      for (const order of page.items) body.append(row(order));
+      shown += page.items.length;
+      count.textContent = shown ? `${shown} shown` : "No orders match.";
+      more.hidden = !page.next_cursor;
+      more.onclick = () => load(page.next_cursor ?? null);
+      clearProblem();
+    } catch (error) {
+      showProblem(error);
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  /** @param {OrderSummary} order */
+  function row(order) {
+    return el("tr", { "data-number": String(order.number) },
+      ...columns.map((c) => el("td", { "data-column": c.id }, c.cell(order))));
+  }
+
+  load(null);
+}
+
+/** The CSV is fetched with the bearer header, then handed to the browser as a file. @param {import("./types.js").OrderFilters} filters @param {HTMLButtonElement} button */
+async function download(filters, button) {
+  button.disabled = true;
+  try {
+    const blob = await exportOrders(filters);
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: `orders-${new Date().toISOString().slice(0, 10)}.csv`, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (error) {
+    showProblem(error instanceof ApiError ? error : new ApiError({ title: "The export failed", status: 0, detail: String(error) }));
+  } finally {
+    button.disabled = false;
+  }
+}

@@ -1,0 +1,24 @@
+// The API's types, named once for the console's modules (JSDoc only: nothing here runs).
+// They come from the gateway's API document through `make api-types`, which also type-checks
+// every module of the console against them.
+
+/** @typedef {import("../../../../../clients/typescript/generated/gateway").components["schemas"]} Schemas */
+/** @typedef {import("../../../../../clients/typescript/generated/gateway").paths} Paths */
+/** @typedef {Schemas["OrderPage"]} OrderPage */
+/** @typedef {Schemas["OrderSummary"]} OrderSummary */
+/** @typedef {Schemas["OrderCard"]} OrderCard */
+/** @typedef {Schemas["LineView"]} LineView */
+/** @typedef {Schemas["OrderPayments"]} OrderPayments */
+/** @typedef {Schemas["PaymentCard"]} PaymentCard */
+/** @typedef {Schemas["OrderHistory"]} OrderHistory */
+/** @typedef {Schemas["HistoryEntry"]} HistoryEntry */
+/** @typedef {Schemas["NotificationPage"]} NotificationPage */
+/** @typedef {Schemas["NotificationSummary"]} NotificationSummary */
+/** @typedef {Schemas["MarkPaidBody"]} MarkPaidBody */
+/** @typedef {Schemas["Problem"]} Problem */
+/** @typedef {Schemas["PipelineList"]} PipelineList */
+/** @typedef {Schemas["ProductList"]} ProductList */
+/** @typedef {Schemas["OfferList"]} OfferList */
+/** @typedef {NonNullable<Paths["/api/v1/orders"]["get"]["parameters"]["query"]>} OrderFilters */
+
+export {};

@@ -1,0 +1,104 @@
+"""The console's files go out with headers that let only its own scripts run, and the demo owner's
+sign-in exists only on a development gateway that names the demo school."""
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import jwt
+import pytest
+from gateway.main import create_app
+from gateway.routes.console import FILES
+from gateway.settings import DEV_SECRET, Settings
+
+SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+DEMO = uuid.uuid4()
+
+
+def _client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings)), base_url="http://gateway")
+
+
+@pytest.fixture
+async def production() -> AsyncIterator[httpx.AsyncClient]:
+    # Even with the demo school named, a gateway that is not in development has no demo sign-in.
+    async with _client(Settings(jwt_secret=SECRET, log_json=False, demo_account=str(DEMO))) as client:
+        yield client
+
+
+@pytest.fixture
+async def development() -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(Settings(jwt_secret=DEV_SECRET, development=True, log_json=False,
+                                demo_account=str(DEMO))) as client:
+        yield client
+
+
+def _strict(response: httpx.Response) -> None:
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_the_console_page_and_its_files_have_strict_headers(production: httpx.AsyncClient) -> None:
+    page = await production.get("/console/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="app.js">' in page.text
+    _strict(page)
+    for name, kind in (("app.js", "text/javascript"), ("api.js", "text/javascript"), ("console.css", "text/css")):
+        answer = await production.get(f"/console/{name}")
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith(kind), name
+        _strict(answer)
+
+
+async def test_the_console_without_its_slash_is_sent_to_it(production: httpx.AsyncClient) -> None:
+    answer = await production.get("/console")
+    assert answer.status_code == 308 and answer.headers["location"] == "/console/"
+
+
+async def test_only_the_consoles_own_files_are_served(production: httpx.AsyncClient) -> None:
+    for path in ("/console/nothing.js", "/console/..%2Fopenapi.json", "/console/..%2F__init__.py"):
+        assert (await production.get(path)).status_code in (404, 422), path
+    assert "index.html" in FILES and not any(name.endswith(".py") for name in FILES)
+
+
+async def test_no_page_of_the_console_holds_inline_script() -> None:
+    for name, (body, _) in FILES.items():
+        if name.endswith(".html"):
+            text = body.decode()
+            assert "<script>" not in text and not re.search(r"\son\w+=", text), name
+            assert "style=" not in text and "<style" not in text, name
+
+
+async def test_the_demo_sign_in_is_absent_off_development(production: httpx.AsyncClient) -> None:
+    assert (await production.get("/console/demo")).status_code == 404
+    assert (await production.post("/console/demo/token")).status_code in (404, 405)
+
+
+async def test_a_development_gateway_without_the_demo_school_has_no_demo_sign_in() -> None:
+    async with _client(Settings(jwt_secret=DEV_SECRET, development=True, log_json=False)) as client:
+        assert (await client.get("/console/demo")).status_code == 404
+        assert (await client.post("/console/demo/token")).status_code in (404, 405)
+
+
+async def test_the_demo_sign_in_answers_a_short_lived_owner_token(development: httpx.AsyncClient) -> None:
+    offered = await development.get("/console/demo")
+    assert offered.status_code == 200 and offered.json() == {"account_id": str(DEMO)}
+    answer = await development.post("/console/demo/token")
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    claims = jwt.decode(answer.json()["token"], DEV_SECRET, algorithms=["HS256"], audience="orders-crm-api")
+    assert claims["account_id"] == str(DEMO) and claims["role"] == "owner"
+    assert claims["exp"] - claims["iat"] == answer.json()["expires_in"] <= 12 * 3600
+
+
+def test_a_demo_school_that_is_not_an_account_id_stops_the_start() -> None:
+    with pytest.raises(ValueError, match="GATEWAY_DEMO_ACCOUNT"):
+        create_app(Settings(jwt_secret=DEV_SECRET, development=True, log_json=False, demo_account="demo"))
+
+
+def test_the_console_is_not_part_of_the_public_contract() -> None:
+    document = create_app(Settings(jwt_secret=DEV_SECRET, development=True, log_json=False,
+                                   demo_account=str(DEMO))).state.route_document()
+    assert not [path for path in document["paths"] if path.startswith("/console")]

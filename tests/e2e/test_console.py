@@ -1,0 +1,290 @@
+"""The CRM console in a real browser, on the stack started as `make run` starts it.
+
+Chromium (the machine's own, never one Playwright downloads) opens the console the gateway
+serves, signs in with the demo button or a pasted token, and works the orders list and the order
+card of a few purchases made through the public API here, as a school's team would.
+"""
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gateway.auth import mint
+from gateway.settings import DEV_SECRET
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
+# The browser waits this long for what the page shows next (the stack answers in well under it).
+WAIT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).is_file() or not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: the console's browser tests need one. Run `make install` "
+            "(on Debian as root it installs the distribution's chromium package), or install Chromium "
+            "yourself and set TEST_CHROMIUM to its path.", pytrace=False)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, stack) -> Iterator[Any]:
+    """A new browser profile per test (its own sessionStorage and localStorage); no page may break
+    the console's Content-Security-Policy."""
+    context = browser.new_context(base_url=stack["gateway"], accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(WAIT_MS)
+    refused: list[str] = []
+    opened.on("console", lambda message: refused.append(message.text)
+              if "Content Security Policy" in message.text else None)
+    yield opened
+    context.close()
+    assert not refused, refused
+
+
+@pytest.fixture(scope="module")
+def purchases(stack, eventually) -> dict[str, Any]:
+    """Four visitors open the demo offer; the second one pays on the sandbox page."""
+    gateway = httpx.Client(base_url=stack["gateway"], timeout=10)
+    crm = {"Authorization": f"Bearer {stack['token']}"}
+    run = f"console{time.time_ns()}"
+    bought: dict[str, dict[str, Any]] = {}
+    # Dan's order is marked paid by a test: a name of its own keeps it out of the run's list.
+    names = {"ann": f"Ann {run}", "bob": f"Bob {run}", "cat": f"Cat {run}", "dan": f"Dan Desk{time.time_ns()}"}
+    for who, name in names.items():
+        email = f"{name.split()[1].lower()}-{who}@example.com"
+        opened = gateway.post(f"/public/v1/offers/{stack['offer_id']}/checkouts",
+                              json={"name": name, "email": email, "locale": "en"})
+        assert opened.status_code == 202, opened.text
+
+        def ready(url: str = opened.json()["status_url"]) -> dict[str, Any] | None:
+            """the checkout has its order and payment link"""
+            status = httpx.get(url, timeout=10).json()
+            return status if status["status"] == "ready" else None
+
+        status = eventually(ready)
+        bought[who] = {"email": email, "number": status["order_number"], "payment_url": status["payment_url"]}
+    form = {"event_id": f"{run}-bob", "amount": stack["offer_total"], "currency": stack["offer_currency"]}
+    paid = httpx.post(f"{bought['bob']['payment_url']}/succeed", data=form, timeout=10)
+    assert paid.status_code == 200, paid.text
+
+    def counted() -> bool:
+        """every order of the run is listed, the paid one as paid"""
+        items = gateway.get("/api/v1/orders", params={"q": run}, headers=crm).json()["items"]
+        return len(items) == 3 and {o["number"]: o["payment_status"] for o in items}[bought["bob"]["number"]] == "paid"
+
+    eventually(counted)
+
+    def payment_known() -> bool:
+        """payments has each unpaid order's payment, with its link"""
+        return all(any(p["status"] == "unpaid" and p.get("link_url") for p in gateway.get(
+            f"/api/v1/orders/{bought[who]['number']}/payments", headers=crm).json().get("items", []))
+            for who in ("ann", "cat", "dan"))
+
+    eventually(payment_known)
+
+    def link_sent() -> bool:
+        """the email with Ann's payment link went out"""
+        emails = gateway.get(f"/api/v1/orders/{bought['ann']['number']}/notifications", headers=crm).json()
+        return any(m["template"] == "payment_link" and m["status"] == "sent" for m in emails.get("items", []))
+
+    eventually(link_sent)
+    return {"run": run, **bought}
+
+
+def sign_in_as_demo_owner(page: Any, where: str = "") -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"/console/{where}")
+    page.click("#demo-sign-in")
+    expect(page.locator("#role")).to_have_text("owner")
+
+
+def sign_in_with(page: Any, token: str, where: str = "") -> None:
+    page.goto(f"/console/{where}")
+    page.fill("#token", token)
+    page.click("#sign-in button[type=submit]")
+
+
+def numbers(page: Any) -> list[int]:
+    return [int(n) for n in page.locator("#orders-rows tr").evaluate_all("rows => rows.map(r => r.dataset.number)")]
+
+
+def test_signing_in_with_the_demo_button_opens_the_orders(page, stack):
+    from playwright.sync_api import expect
+
+    sign_in_as_demo_owner(page)
+    expect(page.locator("h1")).to_have_text("Orders")
+    expect(page.locator("#who")).to_contain_text("demo-owner")
+    # The token stays in this tab's sessionStorage, never in the address or localStorage.
+    assert "eyJ" not in page.url
+    assert page.evaluate("Object.values(localStorage).join()").find("eyJ") == -1
+    assert page.evaluate("Object.values(sessionStorage).join()").startswith("eyJ")
+    page.click("#sign-out")
+    expect(page.locator("#token")).to_be_visible()
+
+
+def test_signing_in_with_a_pasted_token(page, stack, purchases):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, stack["token"], f"#/orders?q={purchases['run']}")
+    expect(page.locator("#role")).to_have_text("owner")
+    expect(page.locator("#orders-rows tr")).to_have_count(3)
+
+
+def test_the_list_shows_the_orders_and_a_filter_a_search_and_the_sort_change_it(page, purchases):
+    from playwright.sync_api import expect
+
+    run = purchases["run"]
+    sign_in_as_demo_owner(page, f"#/orders?q={run}")
+    rows = page.locator("#orders-rows tr")
+    expect(rows).to_have_count(3)
+    mine = sorted(purchases[w]["number"] for w in ("ann", "bob", "cat"))
+    assert numbers(page) == mine[::-1]  # newest first
+    expect(page.locator(f"#orders-rows tr[data-number='{purchases['bob']['number']}'] td[data-column='payment_status']")
+           ).to_have_text("paid")
+
+    page.select_option("#sort", "number")
+    expect(rows.first).to_have_attribute("data-number", str(mine[0]))
+    assert numbers(page) == mine
+    page.select_option("#sort", "-total")
+    expect(page.locator("#sort")).to_have_value("-total")
+
+    page.click(".filter-panel summary")
+    page.select_option("#filter-payment_status", "paid")
+    page.click("#filters button[type=submit]")
+    expect(rows).to_have_count(1)
+    assert numbers(page) == [purchases["bob"]["number"]]
+    assert "payment_status=paid" in page.url
+
+    page.click("#clear-filters")
+    expect(rows).to_have_count(3)
+    page.fill("#search", purchases["cat"]["email"])
+    page.click("#search-form button")
+    expect(rows).to_have_count(1)
+    assert numbers(page) == [purchases["cat"]["number"]]
+
+
+def test_a_chosen_column_stays_chosen_after_a_reload(page, purchases):
+    from playwright.sync_api import expect
+
+    sign_in_as_demo_owner(page, f"#/orders?q={purchases['run']}")
+    email_header = page.locator("#orders thead th[data-column='email']")
+    expect(email_header).to_have_count(0)
+    page.click("#columns summary")
+    page.check("#column-email")
+    expect(email_header).to_have_text("Email")
+    expect(page.locator("#orders-rows td[data-column='email']").first).to_contain_text(purchases["run"])
+    page.reload()
+    expect(page.locator("#orders-rows tr")).to_have_count(3)
+    expect(email_header).to_have_text("Email")
+
+
+def test_load_more_fetches_the_next_page(page, purchases):
+    from playwright.sync_api import expect
+
+    sign_in_as_demo_owner(page, f"#/orders?q={purchases['run']}&limit=2")
+    rows = page.locator("#orders-rows tr")
+    expect(rows).to_have_count(2)
+    page.click("#load-more")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#load-more")).to_be_hidden()
+    assert len(set(numbers(page))) == 3
+
+
+def test_the_csv_download_holds_the_filtered_rows(page, purchases):
+    from playwright.sync_api import expect
+
+    sign_in_as_demo_owner(page, f"#/orders?q={purchases['run']}&payment_status=not_paid")
+    expect(page.locator(f"#orders-rows tr[data-number='{purchases['ann']['number']}']")).to_be_visible()
+    with page.expect_download() as downloading:
+        page.click("#export")
+    download = downloading.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert purchases["ann"]["email"] in text and purchases["cat"]["email"] in text
+    assert purchases["bob"]["email"] not in text
+
+
+def test_the_order_card_shows_its_blocks_with_the_right_figures(page, stack, purchases):
+    from playwright.sync_api import expect
+
+    ann = purchases["ann"]
+    sign_in_as_demo_owner(page, f"#/orders?q={purchases['run']}")
+    page.click(f"#orders-rows tr[data-number='{ann['number']}'] a")
+    expect(page.locator("#card-number")).to_have_text(f"Order №{ann['number']}")
+    total = f"{stack['offer_total']} {stack['offer_currency']}"
+    expect(page.locator("#card-header")).to_contain_text("Sales")
+    expect(page.locator("#card-header")).to_contain_text("New")
+    expect(page.locator("#card-payment-status")).to_have_text("not paid")
+    expect(page.locator("#contact")).to_contain_text(ann["email"])
+    expect(page.locator("#card-total")).to_have_text(total)
+    expect(page.locator("#card-paid")).to_have_text(f"0.00 {stack['offer_currency']}")
+    expect(page.locator("#card-due")).to_have_text(total)
+    line = page.locator("#lines .line")
+    expect(line).to_have_count(1)
+    expect(line).to_contain_text("Python from scratch")
+    expect(line.locator(".offer")).to_contain_text("Python from scratch: Standard")
+    expect(line).to_contain_text("After the first payment")
+    payment = page.locator("#payments tr[data-status='unpaid']")
+    expect(payment.locator(".amount")).to_have_text(total)
+    expect(payment.locator(".payment-link")).to_have_text(ann["payment_url"])
+    expect(page.locator("#history li").first).to_be_visible()
+    expect(page.locator("#emails tr[data-template='payment_link'] .delivery")).to_have_text("sent")
+
+
+def test_mark_paid_with_a_comment_changes_the_payment_and_the_card(page, stack, purchases):
+    from playwright.sync_api import expect
+
+    dan = purchases["dan"]
+    sign_in_as_demo_owner(page, f"#/orders/{dan['number']}")
+    payment = page.locator("#payments tr[data-status='unpaid']")
+    payment.locator(".mark-paid").click()
+    form = page.locator(".mark-paid-form")
+    # The API's own limit, and its words on the field it names.
+    form.locator("textarea").fill("x" * 2001)
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".field-error").first).to_be_visible()
+    expect(form.locator(".field-error").first).to_contain_text("2000")
+    form.locator("textarea").fill("paid in cash at the front desk")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#card-payment-status")).to_have_text("paid")
+    expect(page.locator("#card-paid")).to_have_text(f"{stack['offer_total']} {stack['offer_currency']}")
+    paid = page.locator("#payments tr[data-status='paid']")
+    expect(paid.locator(".payment-comment")).to_have_text("paid in cash at the front desk")
+    expect(page.locator("#payments .mark-paid")).to_have_count(0)
+
+
+def test_a_viewer_sees_the_same_card_with_mark_paid_disabled(page, stack, purchases):
+    from playwright.sync_api import expect
+
+    cat = purchases["cat"]
+    secret = os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET)
+    viewer = mint(secret, account_id=stack["account_id"], user_id="e2e-viewer", role="viewer")
+    sign_in_with(page, viewer, f"#/orders/{cat['number']}")
+    expect(page.locator("#role")).to_have_text("viewer")
+    expect(page.locator("#card-number")).to_have_text(f"Order №{cat['number']}")
+    expect(page.locator("#card-total")).to_have_text(f"{stack['offer_total']} {stack['offer_currency']}")
+    expect(page.locator("#contact")).to_contain_text(cat["email"])
+    expect(page.locator("#payments .mark-paid")).to_be_disabled()
+
+
+def test_a_request_the_api_refuses_shows_its_problem(page, purchases):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, "not-a-crm-token", f"#/orders?q={purchases['run']}")
+    expect(page.locator("#problem")).to_be_visible()
+    expect(page.locator("#problem")).to_contain_text("Unauthorized")
+    expect(page.locator("#problem")).to_contain_text("the bearer token is not valid")
