@@ -2,12 +2,14 @@
 
 Chromium (the machine's own, never one Playwright downloads) opens the console the gateway
 serves, signs in with the demo button or a pasted token, and works the orders list and the order
-card of a few purchases made through the public API here, as a school's team would.
+card of a few purchases made through the public API here, as a school's team would; then its
+writes, each on an order of its own made through the CRM API.
 """
 
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -288,3 +290,112 @@ def test_a_request_the_api_refuses_shows_its_problem(page, purchases):
     expect(page.locator("#problem")).to_be_visible()
     expect(page.locator("#problem")).to_contain_text("Unauthorized")
     expect(page.locator("#problem")).to_contain_text("the bearer token is not valid")
+
+
+# The console's writes: orders of their own, made through the API per test, so no test depends on
+# what another changed.
+
+@pytest.fixture(scope="module")
+def api(stack) -> httpx.Client:
+    return httpx.Client(base_url=f"{stack['gateway']}/api/v1", timeout=10,
+                        headers={"Authorization": f"Bearer {stack['token']}"})
+
+
+@pytest.fixture(scope="module")
+def product(stack, api) -> dict[str, Any]:
+    """The demo offer's product and price, for manual orders."""
+    offer = api.get(f"/offers/{stack['offer_id']}").raise_for_status().json()
+    return {"id": offer["items"][0]["product_id"], "title": offer["items"][0]["product_title"],
+            "price": offer["items"][0]["price"], "currency": offer["currency"]}
+
+
+@pytest.fixture
+def order(api, product, eventually) -> dict[str, Any]:
+    """A manual order of its own, with one unpaid payment that payments already holds."""
+    run = time.time_ns()
+    due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    made = api.post("/orders", headers={"Idempotency-Key": f"edit-{run}"}, json={
+        "contact": {"name": f"Eve Edit{run}", "email": f"eve-{run}@example.com"},
+        "currency": product["currency"], "lines": [{"product_id": product["id"], "price": product["price"]}],
+        "payments": [{"amount": product["price"], "due_at": due}]})
+    assert made.status_code == 201, made.text
+    card = made.json()
+
+    def payment_known() -> bool:
+        """payments holds the order's unpaid payment"""
+        got = api.get(f"/orders/{card['number']}/payments")
+        return got.status_code == 200 and any(p["status"] == "unpaid" for p in got.json()["items"])
+
+    eventually(payment_known)
+    return card
+
+
+def viewer_token(stack) -> str:
+    secret = os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET)
+    return mint(secret, account_id=stack["account_id"], user_id="e2e-viewer", role="viewer")
+
+
+def test_the_card_saves_stage_type_managers_tags_and_comment(page, api, order):
+    from playwright.sync_api import expect
+
+    sign_in_as_demo_owner(page, f"#/orders/{order['number']}")
+    expect(page.locator("#card-number")).to_have_text(f"Order №{order['number']}")
+    stages = page.locator("#edit-stage option")
+    expect(stages.first).to_be_attached()
+    second = stages.nth(1)
+    stage_name = second.text_content()
+    page.select_option("#edit-stage", second.get_attribute("value"))
+    page.select_option("#edit-type", "upsell")
+    page.fill("#edit-managers", "anna, boris")
+    page.fill("#edit-tags", "vip,  spring ")
+    page.fill("#edit-comment", "called twice, wants the evening group")
+    page.click("#edit-save")
+    expect(page.locator("#card-header")).to_contain_text("anna, boris")
+    header = page.locator("#card-header")
+    expect(header).to_contain_text(stage_name)
+    expect(header).to_contain_text("upsell")
+    expect(header).to_contain_text("vip, spring")
+    expect(page.locator("#card-comment")).to_have_text("called twice, wants the evening group")
+    saved = api.get(f"/orders/{order['number']}").json()
+    assert saved["managers"] == ["anna", "boris"] and saved["tags"] == ["vip", "spring"]
+    assert saved["type"] == "upsell" and saved["version"] > order["version"]
+
+    page.click("#cancel-order")
+    expect(page.locator("#reopen-order")).to_be_visible()
+    assert api.get(f"/orders/{order['number']}").json()["status"] == "cancelled"
+    page.click("#reopen-order")
+    expect(page.locator("#cancel-order")).to_be_visible()
+    assert api.get(f"/orders/{order['number']}").json()["status"] == "active"
+
+
+def test_an_order_changed_meanwhile_says_so_and_keeps_what_was_typed(page, api, order):
+    from playwright.sync_api import expect
+
+    sign_in_as_demo_owner(page, f"#/orders/{order['number']}")
+    expect(page.locator("#edit-comment")).to_be_editable()
+    # Someone else changes the order between the card's loading and this save.
+    changed = api.patch(f"/orders/{order['number']}", headers={"If-Match": f'"{order["version"]}"'},
+                        json={"tags": ["changed-elsewhere"]})
+    assert changed.status_code == 200, changed.text
+    page.fill("#edit-comment", "my note")
+    page.click("#edit-save")
+    expect(page.locator(".conflict-text")).to_have_text("Someone changed this order; reload")
+    expect(page.locator("#edit-comment")).to_have_value("my note")
+    assert api.get(f"/orders/{order['number']}").json()["comment"] in (None, "")
+    page.click(".conflict .reload")
+    expect(page.locator("#card-header")).to_contain_text("changed-elsewhere")
+    expect(page.locator("#draft-kept")).to_be_visible()
+    expect(page.locator("#edit-comment")).to_have_value("my note")
+    page.click("#edit-save")
+    expect(page.locator("#card-comment")).to_have_text("my note")
+    assert api.get(f"/orders/{order['number']}").json()["tags"] == ["changed-elsewhere"]
+
+
+def test_a_viewer_cannot_edit_the_card(page, stack, order):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, viewer_token(stack), f"#/orders/{order['number']}")
+    expect(page.locator("#role")).to_have_text("viewer")
+    for control in ("#edit-stage", "#edit-type", "#edit-managers", "#edit-tags", "#edit-comment",
+                    "#edit-save", "#cancel-order"):
+        expect(page.locator(control)).to_be_disabled()

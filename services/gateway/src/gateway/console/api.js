@@ -16,6 +16,11 @@ import { token } from "./session.js";
 /** @typedef {import("./types.js").PipelineList} PipelineList */
 /** @typedef {import("./types.js").ProductList} ProductList */
 /** @typedef {import("./types.js").OfferList} OfferList */
+/** @typedef {import("./types.js").OrderChanges} OrderChanges */
+/** @typedef {import("./types.js").PaymentPatch} PaymentPatch */
+/** @typedef {import("./types.js").NewPaymentBody} NewPaymentBody */
+/** @typedef {import("./types.js").NewOrder} NewOrder */
+/** @typedef {import("./types.js").ContactPage} ContactPage */
 /** @typedef {Record<string, string | number | boolean | null | undefined>} Query */
 
 export class ApiError extends Error {
@@ -44,12 +49,12 @@ function search(query = {}) {
 
 /**
  * @param {string} path
- * @param {{ method?: string, query?: Query, body?: unknown, accept?: string }} [options]
+ * @param {{ method?: string, query?: Query, body?: unknown, accept?: string, extra?: Record<string, string> }} [options]
  * @returns {Promise<Response>}
  */
-async function send(path, { method = "GET", query, body, accept = "application/json" } = {}) {
+async function send(path, { method = "GET", query, body, accept = "application/json", extra = {} } = {}) {
   /** @type {Record<string, string>} */
-  const headers = { Accept: `${accept}, application/problem+json` };
+  const headers = { ...extra, Accept: `${accept}, application/problem+json` };
   const bearer = token();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -121,3 +126,35 @@ export const listProducts = () => json("/products");
 
 /** @returns {Promise<OfferList>} */
 export const listOffers = () => json("/offers");
+
+/**
+ * A change to the order, made on the version the card showed: sent as If-Match (the card's
+ * ETag), so an order someone changed meanwhile is a 409 rather than their edit overwritten.
+ * @param {string | number} order @param {number} version @param {OrderChanges} changes @returns {Promise<OrderCard>}
+ */
+export const patchOrder = (order, version, changes) =>
+  json(`/orders/${ref(order)}`, { method: "PATCH", body: changes, extra: { "If-Match": `"${version}"` } });
+
+/** @param {string} paymentId @returns {Promise<PaymentCard>} */
+export const sendLink = (paymentId) => json(`/payments/${encodeURIComponent(paymentId)}/send-link`, { method: "POST" });
+
+/** @param {string} paymentId @returns {Promise<PaymentCard>} */
+export const sendReminder = (paymentId) => json(`/payments/${encodeURIComponent(paymentId)}/reminders`, { method: "POST" });
+
+/** The planned date, or `{ status: "cancelled" }`. @param {string} paymentId @param {PaymentPatch} changes @returns {Promise<PaymentCard>} */
+export const patchPayment = (paymentId, changes) =>
+  json(`/payments/${encodeURIComponent(paymentId)}`, { method: "PATCH", body: changes });
+
+/**
+ * A payment added to the order; the key is made once per form, so a second click (or a retry
+ * after a lost answer) adds the same payment rather than another.
+ * @param {string | number} order @param {NewPaymentBody} body @param {string} key @returns {Promise<PaymentCard>}
+ */
+export const addPayment = (order, body, key) =>
+  json(`/orders/${ref(order)}/payments`, { method: "POST", body, extra: { "Idempotency-Key": key } });
+
+/** A manual order; the key is made once per form, so a double click makes one order. @param {NewOrder} body @param {string} key @returns {Promise<OrderCard>} */
+export const createOrder = (body, key) => json("/orders", { method: "POST", body, extra: { "Idempotency-Key": key } });
+
+/** @param {string} q @returns {Promise<ContactPage>} */
+export const searchContacts = (q) => json("/contacts", { query: { q, limit: 10 } });

@@ -3,9 +3,10 @@
 // the payments, the history and the emails, each from its own API call so one that is not
 // there yet (a service still catching up) leaves the rest shown.
 
-import { getHistory, getNotifications, getOrder, getPayments } from "./api.js";
+import { getHistory, getNotifications, getOrder, getPayments, listPipelines } from "./api.js";
 import { el } from "./dom.js";
 import { dateTime, list, money, words } from "./format.js";
+import { editBlock } from "./order-edit.js";
 import { paymentsBlock } from "./payments-block.js";
 import { clearProblem, showProblem } from "./problem.js";
 
@@ -21,11 +22,14 @@ const fact = (term, value) => [el("dt", {}, term), el("dd", {}, value)];
 /** @param {string} id @param {string} title @param {...(Node | string | null)} content */
 const block = (id, title, ...content) => el("section", { class: "block", id }, el("h2", {}, title), ...content);
 
-/** @param {HTMLElement} view @param {string} order its number or id */
-export async function renderCard(view, order) {
+/**
+ * @param {HTMLElement} view @param {string} order its number or id
+ * @param {import("./order-edit.js").Draft} [draft] edits typed before a 409, put back in the form
+ */
+export async function renderCard(view, order, draft) {
   view.replaceChildren(el("p", { class: "muted" }, "Loading…"));
-  const [card, payments, history, emails] = await Promise.allSettled(
-    [getOrder(order), getPayments(order), getHistory(order), getNotifications(order)]);
+  const [card, payments, history, emails, pipelines] = await Promise.allSettled(
+    [getOrder(order), getPayments(order), getHistory(order), getNotifications(order), listPipelines()]);
   if (card.status === "rejected") {
     view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, "← Orders")));
     showProblem(card.reason);
@@ -34,11 +38,14 @@ export async function renderCard(view, order) {
   clearProblem();
   const found = card.value;
   const reload = () => refreshAfterWrite(view, order, found.version);
+  // The stages to choose from are those of the order's own pipeline.
+  const pipeline = pipelines.status === "fulfilled" ? pipelines.value.items.find((p) => p.id === found.pipeline.id) : undefined;
+  const edit = editBlock(found, pipeline, { saved: () => renderCard(view, order), reload: (kept) => renderCard(view, order, kept), draft });
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/orders" }, "← Orders")),
     header(found),
     el("div", { class: "columns-2" },
-      el("div", {}, contactBlock(found), pricingBlock(found), linesBlock(found)),
+      el("div", {}, edit, contactBlock(found), pricingBlock(found), linesBlock(found)),
       el("div", {},
         payments.status === "fulfilled" ? paymentsBlock(payments.value.items, reload) : unavailable("payments", "Payments", payments.reason),
         emails.status === "fulfilled" ? emailsBlock(emails.value.items) : unavailable("emails", "Emails", emails.reason),

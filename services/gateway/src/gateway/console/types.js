@@ -19,6 +19,17 @@
 /** @typedef {Schemas["PipelineList"]} PipelineList */
 /** @typedef {Schemas["ProductList"]} ProductList */
 /** @typedef {Schemas["OfferList"]} OfferList */
+/** @typedef {Schemas["PipelineView"]} PipelineView */
+/** @typedef {Schemas["OrderChanges"]} OrderChanges */
+/** @typedef {Schemas["PaymentPatch"]} PaymentPatch */
+/** @typedef {Schemas["NewPaymentBody"]} NewPaymentBody */
+/** @typedef {Schemas["NewOrder"]} NewOrder */
+/** @typedef {Schemas["LineFields"]} LineFields */
+/** @typedef {Schemas["PaymentFields"]} PaymentFields */
+/** @typedef {Schemas["ContactPage"]} ContactPage */
+/** @typedef {Schemas["ContactCard"]} ContactCard */
+/** @typedef {Schemas["ProductCard"]} ProductCard */
+/** @typedef {Schemas["OfferCard"]} OfferCard */
 /** @typedef {NonNullable<Paths["/api/v1/orders"]["get"]["parameters"]["query"]>} OrderFilters */
 
 export {};

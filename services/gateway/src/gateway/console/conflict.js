@@ -1,0 +1,18 @@
+// What a 409 on a versioned write looks like wherever the console saves an order: the order
+// changed after it was shown, so the console says so and offers the fresh one, never retrying
+// on its own (that would overwrite the other person's change).
+
+import { ApiError } from "./api.js";
+import { el } from "./dom.js";
+
+export const CONFLICT_TEXT = "Someone changed this order; reload";
+
+/** @param {unknown} error */
+export const isConflict = (error) => error instanceof ApiError && error.status === 409;
+
+/** The message and its Reload button. @param {() => void} reload */
+export function conflictNotice(reload) {
+  const button = el("button", { type: "button", class: "reload" }, "Reload");
+  button.addEventListener("click", reload);
+  return el("div", { class: "conflict", role: "alert" }, el("span", { class: "conflict-text" }, CONFLICT_TEXT), " ", button);
+}
