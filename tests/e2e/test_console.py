@@ -399,3 +399,53 @@ def test_a_viewer_cannot_edit_the_card(page, stack, order):
     for control in ("#edit-stage", "#edit-type", "#edit-managers", "#edit-tags", "#edit-comment",
                     "#edit-save", "#cancel-order"):
         expect(page.locator(control)).to_be_disabled()
+
+
+def test_the_payments_block_sends_reminds_replans_adds_and_cancels(page, api, order, product):
+    from playwright.sync_api import expect
+
+    sign_in_as_demo_owner(page, f"#/orders/{order['number']}")
+    unpaid = page.locator("#payments tr[data-status='unpaid']")
+    expect(unpaid).to_have_count(1)
+    payment_id = unpaid.get_attribute("data-payment")
+    notice = page.locator("#payments-notice")
+
+    unpaid.locator(".send-link").click()
+    expect(notice).to_contain_text("is on its way again")
+    page.locator("#payments tr[data-status='unpaid'] .send-reminder").click()
+    expect(notice).to_contain_text("A reminder of payment")
+    expect(page.locator("#problem")).to_be_hidden()
+
+    page.locator("#payments tr[data-status='unpaid'] .change-date").click()
+    page.locator(".due-date-form input[type=date]").fill("2027-03-15")
+    page.locator(".due-date-form button[type=submit]").click()
+    expect(notice).to_contain_text("now planned for 2027-03-15")
+    assert api.get(f"/payments/{payment_id}").json()["due_at"][:7] in ("2027-03", "2027-02")
+
+    # The API's problem on the field it names, then a paid payment that the card follows.
+    page.click("#add-payment-panel summary")
+    page.fill("#new-payment-amount", "-5")
+    page.click("#new-payment-save")
+    expect(page.locator("#new-payment-amount-error")).to_be_visible()
+    page.fill("#new-payment-amount", "100.00")
+    page.select_option("#new-payment-status", "paid")
+    page.select_option("#new-payment-method", "cash")
+    page.click("#new-payment-save")
+    expect(notice).to_contain_text("is added")
+    expect(page.locator("#card-paid")).to_have_text(f"100.00 {product['currency']}")
+    expect(page.locator("#payments tr[data-status='paid'] .amount")).to_have_text(f"100.00 {product['currency']}")
+
+    page.locator(f"#payments tr[data-payment='{payment_id}'] .cancel-payment").click()
+    expect(page.locator(f"#payments tr[data-payment='{payment_id}']")).to_have_attribute("data-status", "cancelled")
+    expect(notice).to_contain_text("is cancelled")
+
+
+def test_a_viewer_cannot_use_the_payments_actions(page, stack, order):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, viewer_token(stack), f"#/orders/{order['number']}")
+    unpaid = page.locator("#payments tr[data-status='unpaid']")
+    for action in (".mark-paid", ".send-link", ".send-reminder", ".change-date", ".cancel-payment"):
+        expect(unpaid.locator(action)).to_be_disabled()
+    expect(page.locator("#new-payment-save")).to_be_disabled()
+    expect(page.locator("#new-payment-amount")).to_be_disabled()

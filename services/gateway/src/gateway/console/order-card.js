@@ -24,9 +24,10 @@ const block = (id, title, ...content) => el("section", { class: "block", id }, e
 
 /**
  * @param {HTMLElement} view @param {string} order its number or id
- * @param {import("./order-edit.js").Draft} [draft] edits typed before a 409, put back in the form
+ * @param {{ draft?: import("./order-edit.js").Draft, notice?: string }} [shown] edits typed before a
+ *   409, put back in the form; what a payment action just did
  */
-export async function renderCard(view, order, draft) {
+export async function renderCard(view, order, { draft, notice } = {}) {
   view.replaceChildren(el("p", { class: "muted" }, "Loading…"));
   const [card, payments, history, emails, pipelines] = await Promise.allSettled(
     [getOrder(order), getPayments(order), getHistory(order), getNotifications(order), listPipelines()]);
@@ -37,17 +38,21 @@ export async function renderCard(view, order, draft) {
   }
   clearProblem();
   const found = card.value;
-  const reload = () => refreshAfterWrite(view, order, found.version);
+  /** @type {import("./payments-block.js").Reload} */
+  const reload = ({ follows = true, notice: done } = {}) => {
+    if (follows) refreshAfterWrite(view, order, found.version, done);
+    else renderCard(view, order, { notice: done });
+  };
   // The stages to choose from are those of the order's own pipeline.
   const pipeline = pipelines.status === "fulfilled" ? pipelines.value.items.find((p) => p.id === found.pipeline.id) : undefined;
-  const edit = editBlock(found, pipeline, { saved: () => renderCard(view, order), reload: (kept) => renderCard(view, order, kept), draft });
+  const edit = editBlock(found, pipeline, { saved: () => renderCard(view, order), reload: (kept) => renderCard(view, order, { draft: kept }), draft });
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/orders" }, "← Orders")),
     header(found),
     el("div", { class: "columns-2" },
       el("div", {}, edit, contactBlock(found), pricingBlock(found), linesBlock(found)),
       el("div", {},
-        payments.status === "fulfilled" ? paymentsBlock(payments.value.items, reload) : unavailable("payments", "Payments", payments.reason),
+        payments.status === "fulfilled" ? paymentsBlock(payments.value.items, { order: String(found.number), currency: found.currency, notice }, reload) : unavailable("payments", "Payments", payments.reason),
         emails.status === "fulfilled" ? emailsBlock(emails.value.items) : unavailable("emails", "Emails", emails.reason),
         history.status === "fulfilled" ? historyBlock(history.value.items) : unavailable("history", "History", history.reason))),
   );
@@ -56,9 +61,9 @@ export async function renderCard(view, order, draft) {
 /**
  * After a write the order follows a moment later, through the services' events: the card is
  * fetched again until its version moves (a few seconds at most), then shown as it is.
- * @param {HTMLElement} view @param {string} order @param {number} version
+ * @param {HTMLElement} view @param {string} order @param {number} version @param {string} [notice]
  */
-async function refreshAfterWrite(view, order, version) {
+async function refreshAfterWrite(view, order, version, notice) {
   for (let tries = 0; tries < 20; tries += 1) {
     try {
       if ((await getOrder(order)).version !== version) break;
@@ -67,7 +72,7 @@ async function refreshAfterWrite(view, order, version) {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  await renderCard(view, order);
+  await renderCard(view, order, { notice });
 }
 
 /** @param {string} id @param {string} title @param {unknown} reason */

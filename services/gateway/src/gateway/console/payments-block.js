@@ -1,29 +1,59 @@
 // The card's payments: each with its number, when, how, through which provider, its tries, its
-// amount and status, the team's comment and the link (with a copy button), and for an unpaid
-// one "Mark paid": the one write of this console, refused by the API as it sees fit and its
-// answer shown on the field it names.
+// amount and status, the team's comment and the link (with a copy button); for an unpaid one
+// "Mark paid", "Send the link again", "Send a reminder", "Change the date" and "Cancel", and
+// under the table "Add a payment". Each goes through its own API route, the API's problem shown
+// on the field it names, and the card is shown again afterwards.
 
-import { ApiError, markPaid } from "./api.js";
+import { addPayment, ApiError, markPaid, patchPayment, sendLink, sendReminder } from "./api.js";
+import { dayOf, dayStart } from "./dates.js";
 import { el } from "./dom.js";
+import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { dateTime, money, words } from "./format.js";
+import { newKey } from "./keys.js";
 import { canWrite } from "./session.js";
 
 /** @typedef {import("./types.js").PaymentCard} PaymentCard */
+/** @typedef {import("./types.js").NewPaymentBody} NewPaymentBody */
+/**
+ * How the card is shown again: `follows` when the order changes through the payments' events
+ * (the card is awaited until its version moves), `notice` to say what was done.
+ * @typedef {(after?: { follows?: boolean, notice?: string }) => void} Reload
+ */
 
 const VIEWER_NOTE = "A viewer sees the order and changes nothing";
+/** @type {PaymentCard["method"][]} */
+const METHODS = ["cash", "bank_transfer", "cashless", "other"];
 
-/** @param {PaymentCard[]} payments @param {() => void} reload */
-export function paymentsBlock(payments, reload) {
+/** @param {HTMLButtonElement} button */
+function viewerOnly(button) {
+  if (!canWrite()) {
+    button.disabled = true;
+    button.title = VIEWER_NOTE;
+  }
+  return button;
+}
+
+/** @param {string} className @param {string} text */
+const actionButton = (className, text) => viewerOnly(/** @type {HTMLButtonElement} */ (el("button", { type: "button", class: className }, text)));
+
+/**
+ * @param {PaymentCard[]} payments
+ * @param {{ order: string, currency: string, notice?: string }} about the order's number or id, its currency, what was just done
+ * @param {Reload} reload
+ */
+export function paymentsBlock(payments, about, reload) {
   const headings = ["№", "Date and time", "Method", "Provider", "Tries", "Amount", "Status", "Comment", "Link", ""];
   const rows = payments.map((payment) => paymentRow(payment, reload));
   return el("section", { class: "block", id: "payments" }, el("h2", {}, "Payments"),
+    about.notice ? el("p", { class: "notice", id: "payments-notice", role: "status" }, about.notice) : null,
     payments.length ? el("table", { class: "payments" },
       el("thead", {}, el("tr", {}, ...headings.map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, ...rows.flat()))
-      : el("p", { class: "muted" }, "No payments yet."));
+      : el("p", { class: "muted" }, "No payments yet."),
+    addPaymentForm(about, reload));
 }
 
-/** @param {PaymentCard} payment @param {() => void} reload @returns {HTMLElement[]} */
+/** @param {PaymentCard} payment @param {Reload} reload @returns {HTMLElement[]} */
 function paymentRow(payment, reload) {
   const row = el("tr", { "data-payment": payment.id, "data-status": payment.status },
     el("td", {}, String(payment.number)),
@@ -37,19 +67,123 @@ function paymentRow(payment, reload) {
     el("td", {}, linkCell(payment)),
     el("td", {}));
   if (payment.status !== "unpaid") return [row];
+  const problem = el("p", { class: "field-error payment-problem", hidden: true });
   const form = markPaidForm(payment, reload);
-  const button = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "mark-paid" }, "Mark paid"));
-  if (!canWrite()) {
-    button.disabled = true;
-    button.title = VIEWER_NOTE;
-  }
-  button.addEventListener("click", () => {
-    form.hidden = false;
-    form.querySelector("textarea")?.focus();
+  const dateForm = dueDateForm(payment, reload);
+  const open = (/** @type {HTMLFormElement} */ shown) => {
+    for (const f of [form, dateForm]) f.hidden = f !== shown;
+    /** @type {HTMLElement | null} */ (shown.querySelector("textarea, input"))?.focus();
+  };
+  const button = actionButton("mark-paid", "Mark paid");
+  button.addEventListener("click", () => open(form));
+  const dateButton = actionButton("change-date", "Change the date");
+  dateButton.addEventListener("click", () => open(dateForm));
+
+  /** One click, one request: its problem is shown on the row. @param {HTMLButtonElement} trigger @param {() => Promise<unknown>} call @param {{ follows?: boolean, notice?: string }} after */
+  const act = (trigger, call, after) => trigger.addEventListener("click", async () => {
+    problem.hidden = true;
+    trigger.disabled = true;
+    try {
+      await call();
+      reload(after);
+    } catch (error) {
+      problem.textContent = error instanceof Error ? error.message : String(error);
+      problem.hidden = false;
+      trigger.disabled = false;
+    }
   });
-  row.lastElementChild?.append(button);
-  const formRow = el("tr", { class: "mark-paid-row" }, el("td", { colspan: "10" }, form));
+  const linkButton = actionButton("send-link", "Send the link again");
+  act(linkButton, () => sendLink(payment.id), { follows: false, notice: `The link to payment №${payment.number} is on its way again.` });
+  const reminderButton = actionButton("send-reminder", "Send a reminder");
+  act(reminderButton, () => sendReminder(payment.id), { follows: false, notice: `A reminder of payment №${payment.number} is on its way.` });
+  const cancelButton = actionButton("cancel-payment", "Cancel the payment");
+  act(cancelButton, () => patchPayment(payment.id, { status: "cancelled" }), { follows: false, notice: `Payment №${payment.number} is cancelled.` });
+  row.lastElementChild?.append(el("div", { class: "payment-actions" }, button, linkButton, reminderButton, dateButton, cancelButton));
+  const formRow = el("tr", { class: "mark-paid-row" }, el("td", { colspan: "10" }, problem, form, dateForm));
   return [row, formRow];
+}
+
+/** @param {PaymentCard} payment @param {Reload} reload */
+function dueDateForm(payment, reload) {
+  const id = `due-${payment.id}`;
+  const due = /** @type {HTMLInputElement} */ (el("input", { type: "date", id: `${id}-date`, name: "due_at", required: true, value: dayOf(payment.due_at) }));
+  const dueError = el("p", { class: "field-error", hidden: true });
+  const formError = el("p", { class: "field-error form-error", hidden: true });
+  const save = viewerOnly(/** @type {HTMLButtonElement} */ (el("button", { type: "submit" }, "Save the date")));
+  const cancel = el("button", { type: "button" }, "Cancel");
+  const form = /** @type {HTMLFormElement} */ (el("form", { class: "payment-form due-date-form", hidden: true, "data-payment": payment.id },
+    el("label", { for: due.id }, `Planned date of payment №${payment.number}`), due, dueError,
+    el("div", { class: "actions" }, save, cancel), formError));
+  const slots = { due_at: { input: due, error: dueError } };
+  cancel.addEventListener("click", () => { form.hidden = true; });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFieldErrors(slots, formError);
+    save.disabled = true;
+    try {
+      await patchPayment(payment.id, { due_at: dayStart(due.value) });
+      reload({ follows: false, notice: `Payment №${payment.number} is now planned for ${due.value}.` });
+    } catch (error) {
+      showFieldErrors(error, slots, formError);
+      save.disabled = false;
+    }
+  });
+  return form;
+}
+
+/** @param {{ order: string, currency: string }} about @param {Reload} reload */
+function addPaymentForm(about, reload) {
+  // Made with the form: a second click sends the same key, so the API adds one payment.
+  const key = newKey();
+  const amount = /** @type {HTMLInputElement} */ (el("input", { id: "new-payment-amount", name: "amount", inputmode: "decimal", required: true, placeholder: "0.00" }));
+  /** @type {NewPaymentBody["type"][]} */
+  const types = ["regular", "prepayment", "surcharge"];
+  const type = /** @type {HTMLSelectElement} */ (el("select", { id: "new-payment-type", name: "type" }, ...types.map((t) => el("option", { value: t }, words(t)))));
+  const due = /** @type {HTMLInputElement} */ (el("input", { type: "date", id: "new-payment-due", name: "due_at" }));
+  const status = /** @type {HTMLSelectElement} */ (el("select", { id: "new-payment-status", name: "status" },
+    el("option", { value: "unpaid" }, "unpaid"), el("option", { value: "paid" }, "paid")));
+  const method = /** @type {HTMLSelectElement} */ (el("select", { id: "new-payment-method", name: "method" },
+    ...["cashless", ...METHODS.filter((m) => m !== "cashless")].map((m) => el("option", { value: m }, words(m)))));
+  const comment = /** @type {HTMLInputElement} */ (el("input", { id: "new-payment-comment", name: "comment" }));
+  /** @type {Record<string, import("./field-errors.js").FieldSlot>} */
+  const slots = {};
+  const field = (/** @type {string} */ name, /** @type {HTMLElement} */ input, /** @type {string} */ label) => {
+    const error = el("p", { class: "field-error", id: `${input.id}-error`, hidden: true });
+    slots[name] = { input, error };
+    if (!canWrite()) /** @type {HTMLInputElement} */ (input).disabled = true;
+    return el("div", { class: "field" }, el("label", { for: input.id }, label), input, error);
+  };
+  const save = viewerOnly(/** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "new-payment-save" }, "Add the payment")));
+  const formError = el("p", { class: "field-error form-error", hidden: true });
+  const form = /** @type {HTMLFormElement} */ (el("form", { id: "add-payment", class: "filters" },
+    field("amount", amount, `Amount (${about.currency})`), field("type", type, "Type"), field("due_at", due, "Planned date"),
+    field("status", status, "Paid or unpaid"), field("method", method, "Method"), field("comment", comment, "Comment"),
+    el("div", { class: "actions" }, save), formError));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFieldErrors(slots, formError);
+    save.disabled = true;
+    const paid = status.value === "paid";
+    /** @type {NewPaymentBody} */
+    const body = {
+      // The amount goes as the text typed: the API reads it as a decimal, never a float.
+      amount: amount.value.trim(),
+      type: types.find((t) => t === type.value) ?? "regular",
+      status: paid ? "paid" : "unpaid",
+      method: METHODS.find((m) => m === method.value) ?? "cashless",
+      due_at: dayStart(due.value),
+      ...(comment.value.trim() ? { comment: comment.value.trim() } : {}),
+    };
+    try {
+      const added = await addPayment(about.order, body, key);
+      // A paid payment moves the order's figures, which follow through the payments' events.
+      reload({ follows: paid, notice: `Payment №${added.number} is added.` });
+    } catch (error) {
+      showFieldErrors(error, slots, formError);
+      save.disabled = false;
+    }
+  });
+  return el("details", { class: "add-payment", id: "add-payment-panel" }, el("summary", {}, "Add a payment"), form);
 }
 
 /** @param {PaymentCard} payment */
@@ -68,14 +202,13 @@ function linkCell(payment) {
   return el("span", { class: "link" }, el("a", { href: url, rel: "noreferrer noopener", target: "_blank", class: "payment-link" }, url), " ", copy);
 }
 
-/** @param {PaymentCard} payment @param {() => void} reload */
+/** @param {PaymentCard} payment @param {Reload} reload */
 function markPaidForm(payment, reload) {
   const id = `mark-paid-${payment.id}`;
   // No maxlength of the console's own: the API says what it takes, and the form shows its answer.
   const comment = /** @type {HTMLTextAreaElement} */ (el("textarea", { id: `${id}-comment`, name: "comment", required: true, rows: "2" }));
   const commentError = el("p", { class: "field-error", id: `${id}-comment-error`, hidden: true });
-  /** @type {PaymentCard["method"][]} */
-  const methods = ["cash", "bank_transfer", "cashless", "other"];
+  const methods = METHODS;
   // Left as it is, the payment keeps the method it was planned with.
   const method = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-method`, name: "method" },
     el("option", { value: "" }, `as planned (${words(payment.method)})`),
