@@ -449,3 +449,66 @@ def test_a_viewer_cannot_use_the_payments_actions(page, stack, order):
         expect(unpaid.locator(action)).to_be_disabled()
     expect(page.locator("#new-payment-save")).to_be_disabled()
     expect(page.locator("#new-payment-amount")).to_be_disabled()
+
+
+def board_card(page: Any, stage_id: str, number: int) -> Any:
+    return page.locator(f".board-column[data-stage='{stage_id}'] .board-card[data-number='{number}']")
+
+
+def test_the_board_moves_an_order_by_its_menu_and_by_drag_and_drop(page, api, order):
+    from playwright.sync_api import expect
+
+    stages = next(p for p in api.get("/pipelines").json()["items"] if p["id"] == order["pipeline"]["id"])["stages"]
+    first, second, third = (s["id"] for s in stages[:3])
+    name = order["contact"]["name"].split()[1]
+    sign_in_as_demo_owner(page, f"#/orders?q={name}")
+    page.click("#view-board")
+    expect(page.locator(".board-column")).to_have_count(len(stages))
+    expect(board_card(page, first, order["number"])).to_be_visible()
+    assert "view=board" in page.url
+
+    board_card(page, first, order["number"]).locator(".move-to").select_option(second)
+    expect(board_card(page, second, order["number"])).to_be_visible()
+    expect(page.locator(f".board-column[data-stage='{second}'] .board-card[data-number='{order['number']}'] .move-to")
+           ).to_be_enabled()
+    assert api.get(f"/orders/{order['number']}").json()["stage"]["id"] == second
+
+    board_card(page, second, order["number"]).drag_to(page.locator(f".board-column[data-stage='{third}']"))
+    expect(board_card(page, third, order["number"])).to_be_visible()
+    expect(board_card(page, third, order["number"]).locator(".move-to")).to_be_enabled()
+    assert api.get(f"/orders/{order['number']}").json()["stage"]["id"] == third
+
+    page.click("#view-list")
+    expect(page.locator("#orders-rows tr")).to_have_count(1)
+
+
+def test_a_board_move_of_an_order_changed_meanwhile_puts_the_card_back(page, api, order):
+    from playwright.sync_api import expect
+
+    stages = next(p for p in api.get("/pipelines").json()["items"] if p["id"] == order["pipeline"]["id"])["stages"]
+    first, second = stages[0]["id"], stages[1]["id"]
+    sign_in_as_demo_owner(page, f"#/orders?view=board&q={order['contact']['name'].split()[1]}")
+    expect(board_card(page, first, order["number"])).to_be_visible()
+    changed = api.patch(f"/orders/{order['number']}", headers={"If-Match": f'"{order["version"]}"'},
+                        json={"tags": ["moved-elsewhere"]})
+    assert changed.status_code == 200, changed.text
+    board_card(page, first, order["number"]).locator(".move-to").select_option(second)
+    expect(page.locator("#board-notice .conflict-text")).to_have_text("Someone changed this order; reload")
+    expect(board_card(page, first, order["number"])).to_be_visible()
+    expect(board_card(page, second, order["number"])).to_have_count(0)
+    assert api.get(f"/orders/{order['number']}").json()["stage"]["id"] == first
+    page.click("#board-notice .reload")
+    expect(page.locator("#board-notice .conflict")).to_have_count(0)
+    board_card(page, first, order["number"]).locator(".move-to").select_option(second)
+    expect(board_card(page, second, order["number"])).to_be_visible()
+    expect(board_card(page, second, order["number"]).locator(".move-to")).to_be_enabled()
+    assert api.get(f"/orders/{order['number']}").json()["stage"]["id"] == second
+
+
+def test_a_viewer_cannot_move_board_cards(page, stack, order):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, viewer_token(stack), f"#/orders?view=board&q={order['contact']['name'].split()[1]}")
+    card = page.locator(f".board-card[data-number='{order['number']}']")
+    expect(card.locator(".move-to")).to_be_disabled()
+    expect(card).to_have_attribute("draggable", "false")

@@ -68,7 +68,7 @@ export const FILTERS = [
   { name: "status", label: "Status", kind: "select", options: async () => named(STATUSES) },
 ];
 // What the address may hold besides the filters.
-const OTHERS = ["q", "sort", "limit"];
+const OTHERS = ["q", "sort", "limit", "view"];
 
 /** The form's fields for the filters, filled from the address. @param {URLSearchParams} params */
 export function filterFields(params) {

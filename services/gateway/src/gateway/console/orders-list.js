@@ -2,11 +2,13 @@
 // API's cursor), the columns the user chose, and the same filter's CSV export as a download.
 
 import { ApiError, exportOrders, listOrders } from "./api.js";
+import { renderBoard } from "./board.js";
 import { chooseColumns, chosenColumns, COLUMNS } from "./columns.js";
 import { el } from "./dom.js";
 import { apiFilters, DEFAULT_SORT, FILTERS, filterFields, paramsFromForm, SORTS } from "./orders-filters.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { claims } from "./session.js";
+import { viewToggle } from "./view-toggle.js";
 
 /** @typedef {import("./types.js").OrderSummary} OrderSummary */
 
@@ -18,6 +20,10 @@ function go(params) {
 
 /** @param {HTMLElement} view @param {URLSearchParams} params */
 export function renderOrders(view, params) {
+  if (params.get("view") === "board") {
+    renderBoard(view, params);
+    return;
+  }
   const who = claims();
   const columns = chosenColumns(who);
   const filters = apiFilters(params);
@@ -57,7 +63,7 @@ export function renderOrders(view, params) {
   filterForm.addEventListener("reset", (event) => {
     event.preventDefault();
     const next = new URLSearchParams();
-    for (const name of ["q", "sort", "limit"]) { const v = params.get(name); if (v) next.set(name, v); }
+    for (const name of ["q", "sort", "limit", "view"]) { const v = params.get(name); if (v) next.set(name, v); }
     go(next);
   });
 
@@ -81,7 +87,7 @@ export function renderOrders(view, params) {
 
   view.replaceChildren(
     el("h1", {}, "Orders"),
-    el("div", { class: "toolbar" }, searchForm, el("label", { class: "inline" }, "Sort ", sort), chooser, exportButton),
+    el("div", { class: "toolbar" }, viewToggle(params, "list"), searchForm, el("label", { class: "inline" }, "Sort ", sort), chooser, exportButton),
     el("details", { class: "filter-panel", open: FILTERS.some((f) => params.has(f.name)) },
       el("summary", {}, "Filters"), filterForm),
     table, count, more,
