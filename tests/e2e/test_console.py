@@ -512,3 +512,80 @@ def test_a_viewer_cannot_move_board_cards(page, stack, order):
     card = page.locator(f".board-card[data-number='{order['number']}']")
     expect(card.locator(".move-to")).to_be_disabled()
     expect(card).to_have_attribute("draggable", "false")
+
+
+def test_a_new_order_with_a_found_contact_shows_problems_on_their_fields_and_a_double_click_makes_one(
+        page, api, product):
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    contact = api.post("/contacts", json={"name": f"Fay Found{run}", "email": f"fay-{run}@example.com"})
+    assert contact.status_code == 201, contact.text
+    sign_in_as_demo_owner(page, "#/orders")
+    page.click("#new-order")
+    default = next(p for p in api.get("/pipelines").json()["items"] if p["is_default"])
+    expect(page.locator("#order-pipeline")).to_have_value(default["id"])
+    expect(page.locator("#order-stage")).to_have_value(default["stages"][0]["id"])
+    page.fill("#contact-search", f"Found{run}")
+    page.click("#contact-find")
+    page.click(f".choose-contact[data-contact='{contact.json()['id']}']")
+    expect(page.locator("#contact-chosen")).to_contain_text(f"Fay Found{run}")
+    page.select_option("#order-type", "renewal")
+    page.fill("#order-managers", "anna")
+    page.fill("#order-comment", "by phone")
+    page.select_option("#line-0-product", product["id"])
+    expect(page.locator("#line-0-price")).to_have_value(product["price"])
+    page.fill("#line-0-price", "not a price")
+    page.select_option("#line-0-end", "after_period")
+    page.fill("#line-0-end-count", "6")
+    page.click("#add-order-payment")
+    page.fill("#payment-0-amount", product["price"])
+    page.fill("#payment-0-due", "2027-01-20")
+    page.click("#order-save")
+    # The API names `lines.0.price`: the message is on the first line's price.
+    expect(page.locator("#line-0-price-error")).to_be_visible()
+    expect(page.locator("#line-0-price")).to_have_attribute("aria-invalid", "true")
+    page.fill("#line-0-price", product["price"])
+    page.dblclick("#order-save")
+    expect(page.locator("#card-number")).to_be_visible()
+    expect(page.locator("#contact")).to_contain_text(f"fay-{run}@example.com")
+    expect(page.locator("#card-header")).to_contain_text("renewal")
+    expect(page.locator("#card-comment")).to_have_text("by phone")
+    expect(page.locator("#lines .line")).to_contain_text("6 months after the start")
+    orders = api.get(f"/contacts/{contact.json()['id']}/orders").json()["items"]
+    assert len(orders) == 1
+
+
+def test_a_new_order_with_a_typed_in_contact_sent_twice_is_one_order(page, api, product):
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    sign_in_as_demo_owner(page, "#/orders/new")
+    page.fill("#contact-name", f"Gus Typed{run}")
+    page.fill("#contact-email", "not-an-email")
+    page.select_option("#line-0-product", product["id"])
+    page.fill("#line-0-price", product["price"])
+    page.click("#order-save")
+    expect(page.locator("#contact-email-error")).to_be_visible()
+    page.fill("#contact-email", f"gus-{run}@example.com")
+    page.click("#add-order-payment")
+    page.fill("#payment-0-amount", product["price"])
+    page.check("#payment-0-paid")
+    page.select_option("#payment-0-method", "cash")
+    page.uncheck("#order-send-link")
+    # Two submits of the same form, as a double click on a slow line would send them.
+    page.evaluate("() => { const form = document.getElementById('new-order'); form.requestSubmit(); form.requestSubmit(); }")
+    expect(page.locator("#card-number")).to_be_visible()
+    expect(page.locator("#card-payment-status")).to_have_text("paid")
+    items = api.get("/orders", params={"q": f"gus-{run}@example.com"}).json()["items"]
+    assert len(items) == 1
+
+
+def test_a_viewer_cannot_make_an_order(page, stack):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, viewer_token(stack), "#/orders")
+    expect(page.locator("#new-order")).to_be_disabled()
+    page.goto("/console/#/orders/new")
+    expect(page.locator("#order-save")).to_be_disabled()
+    expect(page.locator("#contact-name")).to_be_disabled()

@@ -1,8 +1,9 @@
-// The console's entry: which screen the address names (#/orders, #/orders/<number>), behind the
-// sign-in, and who is signed in, in the bar.
+// The console's entry: which screen the address names (#/orders, #/orders/new,
+// #/orders/<number>), behind the sign-in, and who is signed in, in the bar.
 
 import { byId, el } from "./dom.js";
-import { renderCard } from "./order-card.js";
+import { renderNewOrder } from "./new-order.js";
+import { refreshAfterWrite, renderCard } from "./order-card.js";
 import { renderOrders } from "./orders-list.js";
 import { clearProblem } from "./problem.js";
 import { renderSignIn } from "./sign-in.js";
@@ -36,7 +37,13 @@ function route() {
   showWho();
   const [path, query = ""] = (location.hash.slice(1) || "/orders").split("?");
   const card = /^\/orders\/([0-9]+|[0-9a-fA-F-]{36})$/.exec(path);
-  if (card) renderCard(view, card[1]);
+  if (path === "/orders/new") renderNewOrder(view);
+  else if (card) {
+    // `after=<version>`: a new order with paid payments, whose figures follow through events.
+    const after = Number(new URLSearchParams(query).get("after"));
+    if (Number.isInteger(after) && after > 0) refreshAfterWrite(view, card[1], after);
+    else renderCard(view, card[1]);
+  }
   else renderOrders(view, new URLSearchParams(query));
 }
 

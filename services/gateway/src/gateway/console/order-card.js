@@ -63,7 +63,7 @@ export async function renderCard(view, order, { draft, notice } = {}) {
  * fetched again until its version moves (a few seconds at most), then shown as it is.
  * @param {HTMLElement} view @param {string} order @param {number} version @param {string} [notice]
  */
-async function refreshAfterWrite(view, order, version, notice) {
+export async function refreshAfterWrite(view, order, version, notice) {
   for (let tries = 0; tries < 20; tries += 1) {
     try {
       if ((await getOrder(order)).version !== version) break;

@@ -7,7 +7,7 @@ import { chooseColumns, chosenColumns, COLUMNS } from "./columns.js";
 import { el } from "./dom.js";
 import { apiFilters, DEFAULT_SORT, FILTERS, filterFields, paramsFromForm, SORTS } from "./orders-filters.js";
 import { clearProblem, showProblem } from "./problem.js";
-import { claims } from "./session.js";
+import { canWrite, claims } from "./session.js";
 import { viewToggle } from "./view-toggle.js";
 
 /** @typedef {import("./types.js").OrderSummary} OrderSummary */
@@ -49,6 +49,12 @@ export function renderOrders(view, params) {
     go(next);
   });
 
+  const newOrder = /** @type {HTMLButtonElement} */ (el("button", { id: "new-order", type: "button" }, "+ Order"));
+  newOrder.addEventListener("click", () => { location.hash = "#/orders/new"; });
+  if (!canWrite()) {
+    newOrder.disabled = true;
+    newOrder.title = "A viewer sees the orders and changes nothing";
+  }
   const exportButton = /** @type {HTMLButtonElement} */ (el("button", { id: "export", type: "button" }, "Export CSV"));
   exportButton.addEventListener("click", () => download(filters, exportButton));
 
@@ -87,7 +93,7 @@ export function renderOrders(view, params) {
 
   view.replaceChildren(
     el("h1", {}, "Orders"),
-    el("div", { class: "toolbar" }, viewToggle(params, "list"), searchForm, el("label", { class: "inline" }, "Sort ", sort), chooser, exportButton),
+    el("div", { class: "toolbar" }, viewToggle(params, "list"), newOrder, searchForm, el("label", { class: "inline" }, "Sort ", sort), chooser, exportButton),
     el("details", { class: "filter-panel", open: FILTERS.some((f) => params.has(f.name)) },
       el("summary", {}, "Filters"), filterForm),
     table, count, more,

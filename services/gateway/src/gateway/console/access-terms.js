@@ -1,0 +1,49 @@
+// A product line's access terms as the order form takes them: when access starts (after the
+// first payment, on a date, or a period after the first payment) and when it ends (never, on a
+// date, or a period after the start). Dates go as the days typed: the API reads a date alone in
+// the school's own time zone.
+
+import { el } from "./dom.js";
+
+/** @typedef {import("./types.js").Schemas} Schemas */
+/** @typedef {Schemas["AccessInput"]} AccessInput */
+/** @typedef {import("./field-errors.js").FieldSlot} FieldSlot */
+
+/**
+ * One edge of the window (start or end): its kind, and the date or period that kind needs.
+ * @param {string} id @param {string} label @param {[string, string][]} kinds value and label
+ */
+function edge(id, label, kinds) {
+  const kind = /** @type {HTMLSelectElement} */ (el("select", { id, class: "terms-kind" }, ...kinds.map(([v, l]) => el("option", { value: v }, l))));
+  const at = /** @type {HTMLInputElement} */ (el("input", { type: "date", id: `${id}-at`, "aria-label": `${label}: date`, hidden: true }));
+  const count = /** @type {HTMLInputElement} */ (el("input", { type: "number", min: "1", step: "1", id: `${id}-count`, value: "1", "aria-label": `${label}: how many`, hidden: true }));
+  const unit = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-unit`, "aria-label": `${label}: days or months`, hidden: true },
+    el("option", { value: "months" }, "months"), el("option", { value: "days" }, "days")));
+  const show = () => {
+    at.hidden = kind.value !== "at_date";
+    count.hidden = unit.hidden = kind.value !== "after_period";
+  };
+  kind.addEventListener("change", show);
+  const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
+  const node = el("div", { class: "field" }, el("label", { for: id }, label), el("div", { class: "inline-fields" }, kind, at, count, unit), error);
+  const value = () => ({
+    kind: kind.value,
+    ...(kind.value === "at_date" ? { at: at.value || null } : {}),
+    ...(kind.value === "after_period" ? { period: { count: Number(count.value), unit: unit.value === "days" ? "days" : "months" } } : {}),
+  });
+  return { node, value, slot: { input: kind, error }, controls: [kind, at, count, unit] };
+}
+
+/** @param {string} id the line's id prefix */
+export function accessTermsFields(id) {
+  const start = edge(`${id}-start`, "Access starts", [["after_payment", "after the first payment"], ["at_date", "on a date"], ["after_period", "a period after the first payment"]]);
+  const end = edge(`${id}-end`, "Access ends", [["never", "never"], ["at_date", "on a date"], ["after_period", "a period after the start"]]);
+  return {
+    nodes: [start.node, end.node],
+    controls: [...start.controls, ...end.controls],
+    /** @returns {AccessInput} */
+    value: () => /** @type {AccessInput} */ ({ start: start.value(), end: end.value() }),
+    /** Under the line's API path (`lines.0`). @param {string} path @returns {Record<string, FieldSlot>} */
+    slots: (path) => ({ [`${path}.access.start`]: start.slot, [`${path}.access.end`]: end.slot, [`${path}.access`]: start.slot }),
+  };
+}

@@ -1,0 +1,283 @@
+// "+ Order": a manual order typed in by the team. Pipeline (the default preselected) and stage,
+// type, managers, comment; the contact found by search or typed in; the currency; product lines
+// from the catalog with their price and access terms; the payments, paid or not; whether to send
+// the payment link and a confirmation. The Idempotency-Key is made once with the form, so a
+// double click (or a retry after a lost answer) makes one order. The API's problems are shown on
+// the input their field names (`lines.0.price` is the first line's price).
+
+import { createOrder, listOffers, listPipelines, listProducts, searchContacts } from "./api.js";
+import { accessTermsFields } from "./access-terms.js";
+import { el } from "./dom.js";
+import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
+import { words } from "./format.js";
+import { newKey } from "./keys.js";
+import { clearProblem, showProblem } from "./problem.js";
+import { canWrite } from "./session.js";
+
+/** @typedef {import("./types.js").NewOrder} NewOrder */
+/** @typedef {import("./types.js").LineFields} LineFields */
+/** @typedef {import("./types.js").PaymentFields} PaymentFields */
+/** @typedef {import("./types.js").ContactCard} ContactCard */
+/** @typedef {import("./types.js").ProductCard} ProductCard */
+/** @typedef {import("./types.js").OfferCard} OfferCard */
+/** @typedef {import("./field-errors.js").FieldSlot} FieldSlot */
+
+/** @type {NewOrder["type"][]} */
+const TYPES = ["regular", "renewal", "upsell", "gift"];
+/** @type {PaymentFields["method"][]} */
+const METHODS = ["cashless", "cash", "bank_transfer", "other"];
+
+/** "a, b ,, c" → ["a", "b", "c"]. @param {string} text */
+const items = (text) => text.split(",").map((item) => item.trim()).filter(Boolean);
+
+/** An input with its label and the place for the API's word on it. @param {HTMLElement} input @param {string} label */
+function field(input, label) {
+  const error = el("p", { class: "field-error", id: `${input.id}-error`, hidden: true });
+  return { node: el("div", { class: "field" }, el("label", { for: input.id }, label), input, error), slot: { input, error } };
+}
+
+/** @param {HTMLElement} view */
+export async function renderNewOrder(view) {
+  view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, "← Orders")), el("p", { class: "muted" }, "Loading…"));
+  let pipelines, products, offers;
+  try {
+    [pipelines, products, offers] = await Promise.all([listPipelines(), listProducts(), listOffers()]);
+  } catch (error) {
+    showProblem(error);
+    return;
+  }
+  clearProblem();
+  const key = newKey();
+  // The form does not validate on its own (novalidate): the API says what it takes, on the field.
+  /** @type {Record<string, FieldSlot>} */
+  const slots = {};
+  /** @type {HTMLElement[]} */
+  const controls = [];
+  const add = (/** @type {string} */ path, /** @type {ReturnType<typeof field>} */ made) => {
+    slots[path] = made.slot;
+    controls.push(made.slot.input);
+    return made.node;
+  };
+
+  // What the order is.
+  const pipeline = /** @type {HTMLSelectElement} */ (el("select", { id: "order-pipeline" },
+    ...pipelines.items.map((p) => el("option", { value: p.id }, p.name))));
+  pipeline.value = (pipelines.items.find((p) => p.is_default) ?? pipelines.items[0])?.id ?? "";
+  const stage = /** @type {HTMLSelectElement} */ (el("select", { id: "order-stage" }));
+  const stages = () => {
+    const chosen = pipelines.items.find((p) => p.id === pipeline.value);
+    stage.replaceChildren(...(chosen?.stages ?? []).map((s) => el("option", { value: s.id }, s.name)));
+  };
+  stages();
+  pipeline.addEventListener("change", stages);
+  const type = /** @type {HTMLSelectElement} */ (el("select", { id: "order-type" }, ...TYPES.map((t) => el("option", { value: t }, words(t)))));
+  const managers = /** @type {HTMLInputElement} */ (el("input", { id: "order-managers", placeholder: "comma-separated" }));
+  const comment = /** @type {HTMLTextAreaElement} */ (el("textarea", { id: "order-comment", rows: "2" }));
+  const currency = /** @type {HTMLInputElement} */ (el("input", { id: "order-currency", required: true, maxlength: "3",
+    value: offers.items[0]?.currency ?? "", placeholder: "UAH" }));
+
+  // The contact: one the school has, found by search, or a new one typed in.
+  /** @type {ContactCard | null} */
+  let chosen = null;
+  const search = /** @type {HTMLInputElement} */ (el("input", { id: "contact-search", type: "search", placeholder: "Name, email or phone" }));
+  const find = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: "contact-find" }, "Find"));
+  const results = el("ul", { id: "contact-results", class: "contact-results" });
+  const chosenNote = el("p", { id: "contact-chosen", hidden: true });
+  const name = /** @type {HTMLInputElement} */ (el("input", { id: "contact-name", maxlength: "200" }));
+  const email = /** @type {HTMLInputElement} */ (el("input", { id: "contact-email", type: "email" }));
+  const phone = /** @type {HTMLInputElement} */ (el("input", { id: "contact-phone", type: "tel" }));
+  const typedIn = el("div", { class: "filters", id: "contact-new" },
+    add("contact.name", field(name, "Name")), add("contact.email", field(email, "Email")), add("contact.phone", field(phone, "Phone")));
+  const choose = (/** @type {ContactCard | null} */ contact) => {
+    chosen = contact;
+    chosenNote.hidden = !contact;
+    typedIn.hidden = Boolean(contact);
+    results.replaceChildren();
+    if (contact) {
+      const clear = el("button", { type: "button", id: "contact-clear" }, "Another contact");
+      clear.addEventListener("click", () => choose(null));
+      chosenNote.replaceChildren(el("strong", {}, contact.name), ` ${contact.email} `, clear);
+    }
+  };
+  const findContacts = async () => {
+    find.disabled = true;
+    try {
+      const page = await searchContacts(search.value.trim());
+      results.replaceChildren(...(page.items.length ? page.items.map((contact) => {
+        const pick = el("button", { type: "button", class: "choose-contact", "data-contact": contact.id }, `${contact.name} <${contact.email}>`);
+        pick.addEventListener("click", () => choose(contact));
+        return el("li", {}, pick);
+      }) : [el("li", { class: "muted" }, "No contact found: type a new one below.")]));
+    } catch (error) {
+      showProblem(error);
+    } finally {
+      find.disabled = false;
+    }
+  };
+  find.addEventListener("click", findContacts);
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      findContacts();
+    }
+  });
+  const contactError = el("p", { class: "field-error", id: "contact-error", hidden: true });
+  slots.contact = slots.contact_id = { input: search, error: contactError };
+
+  // The product lines.
+  const lines = el("div", { id: "order-lines" });
+  /** @type {{ node: HTMLElement, value: () => LineFields, slots: (path: string) => Record<string, FieldSlot> }[]} */
+  let lineRows = [];
+  let made = 0;
+  const addLine = () => {
+    const id = `line-${made++}`;
+    const product = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-product`, class: "line-product" },
+      el("option", { value: "" }, "Choose a product"), ...products.items.map((p) => el("option", { value: p.id }, p.title))));
+    const price = /** @type {HTMLInputElement} */ (el("input", { id: `${id}-price`, class: "line-price", inputmode: "decimal", placeholder: "0.00" }));
+    // An offer of this product in the order's currency suggests its price; the team may change it.
+    product.addEventListener("change", () => {
+      const offered = offers.items.filter((o) => o.currency === currency.value.trim())
+        .flatMap((o) => o.items).find((i) => i.product_id === product.value);
+      if (offered && !price.value) price.value = offered.price;
+    });
+    const terms = accessTermsFields(id);
+    const productField = field(product, "Product");
+    const priceField = field(price, `Price`);
+    const remove = el("button", { type: "button", class: "line-remove" }, "Remove");
+    const node = el("fieldset", { class: "order-line filters", "data-line": id }, el("legend", {}, "Product"),
+      productField.node, priceField.node, ...terms.nodes, el("div", { class: "actions" }, remove));
+    const row = {
+      node,
+      /** @returns {LineFields} */
+      // The price goes as the text typed: the API reads it as a decimal, never a float.
+      value: () => ({ product_id: product.value, price: price.value.trim(), access: terms.value() }),
+      /** @param {string} path */
+      slots: (path) => ({ [`${path}.product_id`]: productField.slot, [`${path}.price`]: priceField.slot, [path]: priceField.slot, ...terms.slots(path) }),
+    };
+    remove.addEventListener("click", () => {
+      lineRows = lineRows.filter((r) => r !== row);
+      node.remove();
+    });
+    for (const control of [product, price, remove, ...terms.controls]) controls.push(control);
+    lineRows.push(row);
+    lines.append(node);
+    if (!canWrite()) for (const control of controls) /** @type {HTMLInputElement} */ (control).disabled = true;
+  };
+  const addLineButton = el("button", { type: "button", id: "add-line" }, "+ Product");
+  addLineButton.addEventListener("click", addLine);
+  const linesError = el("p", { class: "field-error", id: "lines-error", hidden: true });
+  slots.lines = { input: lines, error: linesError };
+  addLine();
+
+  // The payments; none means one payment of the total, as the API plans it.
+  const paymentsList = el("div", { id: "order-payments" });
+  /** @type {{ value: () => PaymentFields, slots: (path: string) => Record<string, FieldSlot> }[]} */
+  let paymentRows = [];
+  let planned = 0;
+  const addPaymentRow = () => {
+    const id = `payment-${planned++}`;
+    const amount = /** @type {HTMLInputElement} */ (el("input", { id: `${id}-amount`, class: "payment-amount", inputmode: "decimal", placeholder: "0.00" }));
+    const due = /** @type {HTMLInputElement} */ (el("input", { id: `${id}-due`, type: "date" }));
+    const paid = /** @type {HTMLInputElement} */ (el("input", { id: `${id}-paid`, type: "checkbox", class: "payment-paid" }));
+    const method = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-method` }, ...METHODS.map((m) => el("option", { value: m }, words(m)))));
+    const amountField = field(amount, "Amount");
+    const dueField = field(due, "Planned date");
+    const paidField = field(paid, "Paid already");
+    const methodField = field(method, "Method");
+    const remove = el("button", { type: "button", class: "payment-remove" }, "Remove");
+    const node = el("fieldset", { class: "order-payment filters" }, el("legend", {}, "Payment"),
+      amountField.node, dueField.node, paidField.node, methodField.node, el("div", { class: "actions" }, remove));
+    const today = () => new Date().toLocaleDateString("en-CA");
+    const row = {
+      /** @returns {PaymentFields} */
+      value: () => ({
+        amount: amount.value.trim(),
+        // A date alone: the API reads it in the school's own time zone.
+        due_at: due.value || null,
+        method: METHODS.find((m) => m === method.value) ?? "cashless",
+        ...(paid.checked ? { paid_at: due.value || today() } : {}),
+      }),
+      /** @param {string} path */
+      slots: (path) => ({ [`${path}.amount`]: amountField.slot, [path]: amountField.slot, [`${path}.due_at`]: dueField.slot,
+        [`${path}.paid_at`]: paidField.slot, [`${path}.method`]: methodField.slot }),
+    };
+    remove.addEventListener("click", () => {
+      paymentRows = paymentRows.filter((r) => r !== row);
+      node.remove();
+    });
+    for (const control of [amount, due, paid, method, remove]) controls.push(control);
+    paymentRows.push(row);
+    paymentsList.append(node);
+    if (!canWrite()) for (const control of controls) /** @type {HTMLInputElement} */ (control).disabled = true;
+  };
+  const addPaymentButton = el("button", { type: "button", id: "add-order-payment" }, "+ Payment");
+  addPaymentButton.addEventListener("click", addPaymentRow);
+  const paymentsError = el("p", { class: "field-error", id: "payments-error", hidden: true });
+  slots.payments = { input: paymentsList, error: paymentsError };
+
+  const sendLink = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: "order-send-link", checked: true }));
+  const sendConfirmation = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: "order-send-confirmation" }));
+  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "order-save" }, "Create the order"));
+  const formError = el("p", { class: "field-error form-error", id: "order-form-error", hidden: true });
+  const form = /** @type {HTMLFormElement} */ (el("form", { id: "new-order", class: "new-order", novalidate: true },
+    el("section", { class: "block" }, el("h2", {}, "Order"), el("div", { class: "filters" },
+      add("pipeline_id", field(pipeline, "Pipeline")), add("stage_id", field(stage, "Stage")),
+      add("type", field(type, "Type")), add("managers", field(managers, "Managers")), add("currency", field(currency, "Currency"))),
+    add("comment", field(comment, "Internal comment"))),
+    el("section", { class: "block", id: "order-contact" }, el("h2", {}, "Contact"),
+      el("div", { class: "search" }, search, find), contactError, results, chosenNote,
+      el("p", { class: "muted" }, "Or a new contact:"), typedIn),
+    el("section", { class: "block" }, el("h2", {}, "Products"), lines, linesError, addLineButton),
+    el("section", { class: "block" }, el("h2", {}, "Payments"),
+      el("p", { class: "muted" }, "None: one payment of the total."), paymentsList, paymentsError, addPaymentButton),
+    el("section", { class: "block" },
+      el("label", { for: sendLink.id }, sendLink, " Send the payment link"), " ",
+      el("label", { for: sendConfirmation.id }, sendConfirmation, " Send a confirmation"),
+      el("div", { class: "actions" }, save), formError)));
+  controls.push(pipeline, stage, type, managers, comment, currency, search, find, name, email, phone,
+    addLineButton, addPaymentButton, sendLink, sendConfirmation, save);
+  if (!canWrite()) {
+    for (const control of controls) {
+      /** @type {HTMLInputElement} */ (control).disabled = true;
+      control.title = "A viewer sees the orders and changes nothing";
+    }
+  }
+
+  /** @returns {NewOrder} */
+  function body() {
+    const contact = chosen ? { contact_id: chosen.id }
+      : { contact: { name: name.value.trim(), email: email.value.trim(), ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) } };
+    return {
+      pipeline_id: pipeline.value || null, stage_id: stage.value || null,
+      type: TYPES.find((t) => t === type.value) ?? "regular",
+      managers: items(managers.value),
+      ...(comment.value.trim() ? { comment: comment.value } : {}),
+      ...contact,
+      currency: currency.value.trim().toUpperCase(),
+      lines: lineRows.map((row) => row.value()),
+      payments: paymentRows.map((row) => row.value()),
+      send_payment_link: sendLink.checked, send_confirmation: sendConfirmation.checked,
+    };
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    // The rows as sent now are the indexes the API's problems name.
+    const all = { ...slots, ...Object.assign({}, ...lineRows.map((row, i) => row.slots(`lines.${i}`)),
+      ...paymentRows.map((row, i) => row.slots(`payments.${i}`))) };
+    clearFieldErrors(all, formError);
+    save.disabled = true;
+    try {
+      const sent = body();
+      const card = await createOrder(sent, key);
+      // Paid payments count once the payments service confirms them: the card waits for that.
+      const paid = (sent.payments ?? []).some((payment) => payment.paid_at);
+      location.hash = paid ? `#/orders/${card.number}?after=${card.version}` : `#/orders/${card.number}`;
+    } catch (error) {
+      showFieldErrors(error, all, formError);
+      save.disabled = false;
+    }
+  });
+
+  view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, "← Orders")), el("h1", {}, "New order"), form);
+}
