@@ -574,7 +574,8 @@ def test_a_new_order_with_a_typed_in_contact_sent_twice_is_one_order(page, api, 
     page.select_option("#payment-0-method", "cash")
     page.uncheck("#order-send-link")
     # Two submits of the same form, as a double click on a slow line would send them.
-    page.evaluate("() => { const form = document.getElementById('new-order'); form.requestSubmit(); form.requestSubmit(); }")
+    page.evaluate("() => { const form = document.getElementById('new-order'); "
+                  "form.requestSubmit(); form.requestSubmit(); }")
     expect(page.locator("#card-number")).to_be_visible()
     expect(page.locator("#card-payment-status")).to_have_text("paid")
     items = api.get("/orders", params={"q": f"gus-{run}@example.com"}).json()["items"]

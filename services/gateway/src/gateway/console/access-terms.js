@@ -16,7 +16,8 @@ import { el } from "./dom.js";
 function edge(id, label, kinds) {
   const kind = /** @type {HTMLSelectElement} */ (el("select", { id, class: "terms-kind" }, ...kinds.map(([v, l]) => el("option", { value: v }, l))));
   const at = /** @type {HTMLInputElement} */ (el("input", { type: "date", id: `${id}-at`, "aria-label": `${label}: date`, hidden: true }));
-  const count = /** @type {HTMLInputElement} */ (el("input", { type: "number", min: "1", step: "1", id: `${id}-count`, value: "1", "aria-label": `${label}: how many`, hidden: true }));
+  const count = /** @type {HTMLInputElement} */ (el("input", { type: "number", min: "1", step: "1", id: `${id}-count`,
+    value: "1", "aria-label": `${label}: how many`, hidden: true }));
   const unit = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-unit`, "aria-label": `${label}: days or months`, hidden: true },
     el("option", { value: "months" }, "months"), el("option", { value: "days" }, "days")));
   const show = () => {
@@ -25,7 +26,8 @@ function edge(id, label, kinds) {
   };
   kind.addEventListener("change", show);
   const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
-  const node = el("div", { class: "field" }, el("label", { for: id }, label), el("div", { class: "inline-fields" }, kind, at, count, unit), error);
+  const node = el("div", { class: "field" }, el("label", { for: id }, label),
+    el("div", { class: "inline-fields" }, kind, at, count, unit), error);
   const value = () => ({
     kind: kind.value,
     ...(kind.value === "at_date" ? { at: at.value || null } : {}),
@@ -36,8 +38,10 @@ function edge(id, label, kinds) {
 
 /** @param {string} id the line's id prefix */
 export function accessTermsFields(id) {
-  const start = edge(`${id}-start`, "Access starts", [["after_payment", "after the first payment"], ["at_date", "on a date"], ["after_period", "a period after the first payment"]]);
-  const end = edge(`${id}-end`, "Access ends", [["never", "never"], ["at_date", "on a date"], ["after_period", "a period after the start"]]);
+  const start = edge(`${id}-start`, "Access starts",
+    [["after_payment", "after the first payment"], ["at_date", "on a date"], ["after_period", "a period after the first payment"]]);
+  const end = edge(`${id}-end`, "Access ends",
+    [["never", "never"], ["at_date", "on a date"], ["after_period", "a period after the start"]]);
   return {
     nodes: [start.node, end.node],
     controls: [...start.controls, ...end.controls],

@@ -153,7 +153,10 @@ export const patchPayment = (paymentId, changes) =>
 export const addPayment = (order, body, key) =>
   json(`/orders/${ref(order)}/payments`, { method: "POST", body, extra: { "Idempotency-Key": key } });
 
-/** A manual order; the key is made once per form, so a double click makes one order. @param {NewOrder} body @param {string} key @returns {Promise<OrderCard>} */
+/**
+ * A manual order; the key is made once per form, so a double click makes one order.
+ * @param {NewOrder} body @param {string} key @returns {Promise<OrderCard>}
+ */
 export const createOrder = (body, key) => json("/orders", { method: "POST", body, extra: { "Idempotency-Key": key } });
 
 /** @param {string} q @returns {Promise<ContactPage>} */

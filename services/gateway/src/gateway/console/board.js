@@ -143,7 +143,7 @@ export async function renderBoard(view, params) {
         clearProblem();
       } catch (error) {
         from?.prepend(node);
-        if (isConflict(error)) notice.replaceChildren(conflictNotice(() => renderBoard(view, params)));
+        if (isConflict(error)) notice.replaceChildren(conflictNotice(() => renderBoard(view, params), error));
         else showProblem(error);
       } finally {
         move.disabled = !canWrite();

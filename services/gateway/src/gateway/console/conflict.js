@@ -10,9 +10,15 @@ export const CONFLICT_TEXT = "Someone changed this order; reload";
 /** @param {unknown} error */
 export const isConflict = (error) => error instanceof ApiError && error.status === 409;
 
-/** The message and its Reload button. @param {() => void} reload */
-export function conflictNotice(reload) {
+/**
+ * The message and its Reload button, with the API's own words under them (a 409 may also say
+ * the order's state does not allow the change, as for reopening an order that is not cancelled).
+ * @param {() => void} reload @param {unknown} [error]
+ */
+export function conflictNotice(reload, error) {
   const button = el("button", { type: "button", class: "reload" }, "Reload");
   button.addEventListener("click", reload);
-  return el("div", { class: "conflict", role: "alert" }, el("span", { class: "conflict-text" }, CONFLICT_TEXT), " ", button);
+  const detail = error instanceof ApiError ? error.problem.detail : null;
+  return el("div", { class: "conflict", role: "alert" }, el("span", { class: "conflict-text" }, CONFLICT_TEXT), " ", button,
+    detail ? el("div", { class: "muted conflict-detail" }, detail) : null);
 }

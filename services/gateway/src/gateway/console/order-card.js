@@ -45,14 +45,17 @@ export async function renderCard(view, order, { draft, notice } = {}) {
   };
   // The stages to choose from are those of the order's own pipeline.
   const pipeline = pipelines.status === "fulfilled" ? pipelines.value.items.find((p) => p.id === found.pipeline.id) : undefined;
-  const edit = editBlock(found, pipeline, { saved: () => renderCard(view, order), reload: (kept) => renderCard(view, order, { draft: kept }), draft });
+  const edit = editBlock(found, pipeline,
+    { saved: () => renderCard(view, order), reload: (kept) => renderCard(view, order, { draft: kept }), draft });
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/orders" }, "← Orders")),
     header(found),
     el("div", { class: "columns-2" },
       el("div", {}, edit, contactBlock(found), pricingBlock(found), linesBlock(found)),
       el("div", {},
-        payments.status === "fulfilled" ? paymentsBlock(payments.value.items, { order: String(found.number), currency: found.currency, notice }, reload) : unavailable("payments", "Payments", payments.reason),
+        payments.status === "fulfilled"
+          ? paymentsBlock(payments.value.items, { order: String(found.number), currency: found.currency, notice }, reload)
+          : unavailable("payments", "Payments", payments.reason),
         emails.status === "fulfilled" ? emailsBlock(emails.value.items) : unavailable("emails", "Emails", emails.reason),
         history.status === "fulfilled" ? historyBlock(history.value.items) : unavailable("history", "History", history.reason))),
   );

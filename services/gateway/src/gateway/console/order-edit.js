@@ -107,7 +107,7 @@ export function editBlock(card, pipeline, then) {
     } catch (error) {
       button.disabled = false;
       if (isConflict(error)) {
-        notice.replaceChildren(conflictNotice(() => then.reload(typed())));
+        notice.replaceChildren(conflictNotice(() => then.reload(typed()), error));
         return;
       }
       showOn(error);

@@ -79,7 +79,10 @@ function paymentRow(payment, reload) {
   const dateButton = actionButton("change-date", "Change the date");
   dateButton.addEventListener("click", () => open(dateForm));
 
-  /** One click, one request: its problem is shown on the row. @param {HTMLButtonElement} trigger @param {() => Promise<unknown>} call @param {{ follows?: boolean, notice?: string }} after */
+  /**
+   * One click, one request: its problem is shown on the row.
+   * @param {HTMLButtonElement} trigger @param {() => Promise<unknown>} call @param {{ follows?: boolean, notice?: string }} after
+   */
   const act = (trigger, call, after) => trigger.addEventListener("click", async () => {
     problem.hidden = true;
     trigger.disabled = true;
