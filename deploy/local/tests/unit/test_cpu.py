@@ -1,0 +1,76 @@
+"""Reading the stack's processor time from /proc, and what it comes to per purchase."""
+
+from pathlib import Path
+
+import pytest
+
+from localstack import cpu
+
+# Field 4 is the parent, 14 and 15 the user and system ticks (proc(5)).
+STAT = "{pid} ({comm}) S {ppid} 1 1 0 -1 4194560 100 0 0 0 {utime} {stime} 0 0 20 0 4 0 1000 1 1 1\n"
+
+
+def stat(pid: int, ppid: int, utime: int, stime: int, comm: str = "python") -> str:
+    return STAT.format(pid=pid, comm=comm, ppid=ppid, utime=utime, stime=stime)
+
+
+def fake_proc(root: Path, *lines: str) -> Path:
+    for line in lines:
+        folder = root / line.split()[0]
+        folder.mkdir(parents=True)
+        (folder / "stat").write_text(line)
+    (root / "self").mkdir()  # not a process: skipped
+    return root
+
+
+def test_user_and_system_ticks_are_summed_and_the_parent_read() -> None:
+    assert cpu.parse_stat(stat(42, 7, utime=120, stime=30)) == cpu.ProcStat(pid=42, ppid=7, ticks=150)
+
+
+def test_a_command_name_with_spaces_and_parentheses_does_not_shift_the_fields() -> None:
+    parsed = cpu.parse_stat(stat(9, 1, utime=5, stime=6, comm="postgres: bench (1) idle"))
+    assert parsed == cpu.ProcStat(pid=9, ppid=1, ticks=11)
+
+
+def test_postgresql_is_its_postmaster_and_every_process_it_started(tmp_path: Path) -> None:
+    proc = fake_proc(tmp_path, stat(100, 1, 10, 5), stat(101, 100, 7, 3), stat(102, 100, 1, 1),
+                     stat(103, 101, 50, 50), stat(200, 1, 30, 0))
+    ticks = cpu.sample({cpu.POSTGRES: 100, "orders": 200, "gone": 999}, proc)
+    # The grandchild 103 is not PostgreSQL's: only the postmaster's own children are.
+    assert ticks == {cpu.POSTGRES: 15 + 10 + 2, "orders": 30, "gone": None}
+
+
+def test_seconds_come_from_clock_ticks_and_a_replaced_or_gone_process_has_none() -> None:
+    before = {"orders": 100, "offers": 500, "mailbox": None, "gateway": 10}
+    after = {"orders": 350, "offers": 20, "mailbox": 40, "gateway": None}
+    assert cpu.seconds_used(before, after, clock_ticks=100) == {
+        "orders": 2.5, "offers": None, "mailbox": None, "gateway": None}
+
+
+def test_milliseconds_per_purchase() -> None:
+    assert cpu.ms_per_purchase(3.0, 200) == pytest.approx(15.0)
+    assert cpu.ms_per_purchase(None, 200) is None
+    assert cpu.ms_per_purchase(3.0, 0) is None
+
+
+def test_the_stack_pids_come_from_the_supervisors_list_and_the_bench_adds_itself(tmp_path: Path) -> None:
+    listed = tmp_path / "processes.json"
+    listed.write_text('{"PostgreSQL": {"pid": 11, "restarts": 0}, "orders": {"pid": 12, "restarts": 1},'
+                      ' "mailbox": {"pid": null, "restarts": 0}}')
+    assert cpu.stack_pids(listed, own_pid=99) == {"PostgreSQL": 11, "orders": 12, cpu.LOAD_GENERATOR: 99}
+    assert cpu.stack_pids(tmp_path / "absent.json", own_pid=99) == {cpu.LOAD_GENERATOR: 99}
+
+
+def test_the_table_lists_each_process_per_purchase_and_the_total() -> None:
+    window = {"gateway": 2.0, "orders": 4.0, cpu.POSTGRES: 1.0, "mailbox": None}
+    idle = {"gateway": 0.03, "orders": 0.06, cpu.POSTGRES: 0.0, "mailbox": 0.0}
+    lines = cpu.table(window, completed=200, window_seconds=20.0, idle=idle, idle_seconds=3.0,
+                      marks={"orders": " (profiled)"})
+    rows = {line.split("  ")[1].strip(): line.split()[-4:] for line in lines[1:]}
+    # Listed in the stack's order, services first; a process gone at either end is a dash.
+    assert [line.split("  ")[1].strip() for line in lines[1:]] == [
+        "orders (profiled)", "gateway", "PostgreSQL", "mailbox", "total"]
+    assert rows["orders (profiled)"] == ["4.00", "20.0", "20.0", "20.0"]
+    assert rows["gateway"] == ["2.00", "10.0", "10.0", "10.0"]
+    assert rows["mailbox"] == ["—", "—", "—", "0.0"]
+    assert rows["total"] == ["7.00", "35.0", "35.0", "30.0"]

@@ -1,0 +1,36 @@
+"""The profiler switch of a service process: which processes it applies to, and what it writes."""
+
+import pstats
+from pathlib import Path
+
+import pytest
+
+from localstack.config import PROFILABLE, profiled_names
+from localstack.profiled import Switch
+
+
+def test_stack_profile_names_services_or_all_and_refuses_anything_else() -> None:
+    assert profiled_names("") == frozenset()
+    assert profiled_names(" orders, gateway ") == {"orders", "gateway"}
+    assert profiled_names("all") == set(PROFILABLE)
+    with pytest.raises(ValueError, match="mailbox"):
+        profiled_names("orders,mailbox")
+
+
+def busy() -> int:
+    return sum(i * i for i in range(20_000))
+
+
+def test_a_profile_is_written_with_both_orders_and_its_stats_kept(tmp_path: Path) -> None:
+    switch = Switch(tmp_path / "profiles", "orders")
+    assert switch.stop() is None  # never started: nothing to write
+    switch.start()
+    busy()
+    report = switch.stop()
+    assert report is not None and report.parent == tmp_path / "profiles" and report.name.startswith("orders-")
+    text = report.read_text()
+    assert "top 40 by cumulative time" in text and "top 40 by own time" in text and "busy" in text
+    stats = pstats.Stats(str(report.with_suffix(".pstats")))
+    assert any(name == "busy" for (_, _, name) in stats.stats)  # type: ignore[attr-defined]
+    assert not list((tmp_path / "profiles").glob("*.partial"))
+    assert switch.stop() is None  # written once
