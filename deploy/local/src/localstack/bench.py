@@ -367,7 +367,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=5, help="seconds to wait for the last receipts")
     parser.add_argument("--state", default=".local/stack.json", help="written by `make run`")
     parser.add_argument("--out", default=None, help="also write the figures as JSON here")
-    parser.add_argument("--idle", type=float, default=3, help="seconds of idle CPU sampled before the opens (0: none)")
+    parser.add_argument("--idle", type=float, default=5, help="seconds of idle CPU sampled before the opens (0: none)")
     parser.add_argument("--profile", default=None, metavar="SERVICE",
                         help="profile this service (or the gateway) over the window; needs STACK_PROFILE at `make run`")
     args = parser.parse_args()

@@ -96,6 +96,15 @@ def ms_per_purchase(seconds: float | None, completed: int) -> float | None:
     return seconds * 1000 / completed
 
 
+def net_of_idle(seconds: float | None, idle: float | None, idle_seconds: float,
+                window_seconds: float) -> float | None:
+    """The window's CPU less what the process would have used idle over as long: the broker's
+    consumers' polls, the relays' and the workers' rounds go on whether purchases come or not."""
+    if seconds is None or idle is None or idle_seconds <= 0:
+        return None
+    return seconds - idle / idle_seconds * window_seconds
+
+
 def total(seconds: Mapping[str, float | None]) -> float:
     return sum(s for s in seconds.values() if s is not None)
 
@@ -104,7 +113,8 @@ def table(window: Mapping[str, float | None], completed: int, window_seconds: fl
           idle: Mapping[str, float | None] | None = None, idle_seconds: float = 0.0,
           marks: Mapping[str, str] | None = None) -> list[str]:
     """The lines the bench prints: CPU seconds in the window, ms per completed purchase, and,
-    when an idle stretch was sampled first, what each process uses per second doing nothing."""
+    when an idle stretch was sampled first, what each process uses per second doing nothing and
+    the ms per purchase left once that is taken off (noisy: a clock tick is 10 ms)."""
     idle = idle or {}
     marks = marks or {}
     names = [n for n in ORDER if n in window] + sorted(n for n in window if n not in ORDER)
@@ -116,15 +126,20 @@ def table(window: Mapping[str, float | None], completed: int, window_seconds: fl
         value = idle.get(name)
         return None if value is None or idle_seconds <= 0 else value * 1000 / idle_seconds
 
-    lines = [f"  {'process':30s} {'CPU s':>8s} {'ms/purchase':>12s} {'% of a core':>12s} {'idle ms/s':>10s}"]
+    def net(seconds: float | None, idle_used: float | None) -> float | None:
+        return ms_per_purchase(net_of_idle(seconds, idle_used, idle_seconds, window_seconds), completed)
+
+    lines = [f"  {'process':30s} {'CPU s':>8s} {'ms/purchase':>12s} {'% of a core':>12s} {'idle ms/s':>10s} "
+             f"{'net ms/purchase':>16s}"]
     for name in names:
         share = None if window[name] is None or window_seconds <= 0 else window[name] / window_seconds * 100
         lines.append(f"  {name + marks.get(name, ''):30s} {cell(window[name], '8.2f')} "
                      f"{cell(ms_per_purchase(window[name], completed), '12.1f')} {cell(share, '12.1f')} "
-                     f"{cell(idle_rate(name), '10.1f')}")
+                     f"{cell(idle_rate(name), '10.1f')} {cell(net(window[name], idle.get(name)), '16.1f')}")
     all_seconds = total(window)
-    idle_total = total(idle) * 1000 / idle_seconds if idle and idle_seconds > 0 else None
+    idle_total = total(idle) if idle else None
     lines.append(f"  {'total':30s} {all_seconds:8.2f} {cell(ms_per_purchase(all_seconds, completed), '12.1f')} "
                  f"{cell(all_seconds / window_seconds * 100 if window_seconds > 0 else None, '12.1f')} "
-                 f"{cell(idle_total, '10.1f')}")
+                 f"{cell(None if idle_total is None or idle_seconds <= 0 else idle_total * 1000 / idle_seconds, '10.1f')} "
+                 f"{cell(net(all_seconds, idle_total), '16.1f')}")
     return lines

@@ -66,11 +66,18 @@ def test_the_table_lists_each_process_per_purchase_and_the_total() -> None:
     idle = {"gateway": 0.03, "orders": 0.06, cpu.POSTGRES: 0.0, "mailbox": 0.0}
     lines = cpu.table(window, completed=200, window_seconds=20.0, idle=idle, idle_seconds=3.0,
                       marks={"orders": " (profiled)"})
-    rows = {line.split("  ")[1].strip(): line.split()[-4:] for line in lines[1:]}
+    rows = {line.split("  ")[1].strip(): line.split()[-5:] for line in lines[1:]}
     # Listed in the stack's order, services first; a process gone at either end is a dash.
     assert [line.split("  ")[1].strip() for line in lines[1:]] == [
         "orders (profiled)", "gateway", "PostgreSQL", "mailbox", "total"]
-    assert rows["orders (profiled)"] == ["4.00", "20.0", "20.0", "20.0"]
-    assert rows["gateway"] == ["2.00", "10.0", "10.0", "10.0"]
-    assert rows["mailbox"] == ["—", "—", "—", "0.0"]
-    assert rows["total"] == ["7.00", "35.0", "35.0", "30.0"]
+    # Net: orders idles at 20 ms/s, 0.4 s over the 20 s window, so (4.0 - 0.4) s over 200 purchases.
+    assert rows["orders (profiled)"] == ["4.00", "20.0", "20.0", "20.0", "18.0"]
+    assert rows["gateway"] == ["2.00", "10.0", "10.0", "10.0", "9.0"]
+    assert rows["mailbox"] == ["—", "—", "—", "0.0", "—"]
+    assert rows["total"] == ["7.00", "35.0", "35.0", "30.0", "32.0"]
+
+
+def test_what_a_process_uses_idle_is_taken_off_for_as_long_as_the_window() -> None:
+    assert cpu.net_of_idle(10.0, idle=0.5, idle_seconds=5, window_seconds=30) == pytest.approx(7.0)
+    assert cpu.net_of_idle(10.0, idle=None, idle_seconds=5, window_seconds=30) is None
+    assert cpu.net_of_idle(10.0, idle=0.5, idle_seconds=0, window_seconds=30) is None

@@ -1,12 +1,14 @@
 """The profiler switch of a service process: which processes it applies to, and what it writes."""
 
 import pstats
+import sys
 from pathlib import Path
 
 import pytest
 
-from localstack.config import PROFILABLE, profiled_names
+from localstack.config import PROFILABLE, StackConfig, profiled_names
 from localstack.profiled import Switch
+from localstack.stack import Stack
 
 
 def test_stack_profile_names_services_or_all_and_refuses_anything_else() -> None:
@@ -34,3 +36,10 @@ def test_a_profile_is_written_with_both_orders_and_its_stats_kept(tmp_path: Path
     assert any(name == "busy" for (_, _, name) in stats.stats)  # type: ignore[attr-defined]
     assert not list((tmp_path / "profiles").glob("*.partial"))
     assert switch.stop() is None  # written once
+
+
+def test_only_the_named_services_are_started_under_the_switch(tmp_path: Path) -> None:
+    stack = Stack(StackConfig(data_dir=tmp_path, profile=frozenset({"orders"})))
+    assert stack.service_argv("orders") == [sys.executable, "-m", "localstack.profiled",
+                                            str(tmp_path.resolve() / "profiles"), "orders", "serve"]
+    assert stack.service_argv("offers") == [sys.executable, "-m", "offers", "serve"]
