@@ -3,8 +3,9 @@
 The bench reads every process's user and system time at the start and at the end of its
 measured window: a service, the gateway, the broker and the mailbox are one process each
 (threads included); PostgreSQL is its postmaster and every process whose parent it is (the
-backends, the checkpointer, the WAL writer...). A backend that ends inside the window takes its
-time with it, which is why the figures are taken while the services' pools stay connected.
+backends, the checkpointer, the WAL writer...). A backend that ends inside the window is not
+lost: once the postmaster has reaped it, its time is in the postmaster's own count of its
+children's time (cutime and cstime), which is added too.
 """
 
 import json
@@ -28,6 +29,7 @@ class ProcStat:
     pid: int
     ppid: int
     ticks: int  # utime + stime, in clock ticks
+    children_ticks: int = 0  # cutime + cstime: of its children that ended and were waited for
 
 
 def parse_stat(text: str) -> ProcStat:
@@ -35,8 +37,9 @@ def parse_stat(text: str) -> ProcStat:
     parentheses, so the fields are counted from the last ')'."""
     pid = int(text[: text.index("(")])
     fields = text[text.rindex(")") + 1:].split()
-    # fields[0] is the state (field 3 of proc(5)); ppid is field 4, utime 14 and stime 15.
-    return ProcStat(pid=pid, ppid=int(fields[1]), ticks=int(fields[11]) + int(fields[12]))
+    # fields[0] is the state (field 3 of proc(5)); ppid is field 4, utime 14, stime 15, cutime 16, cstime 17.
+    return ProcStat(pid=pid, ppid=int(fields[1]), ticks=int(fields[11]) + int(fields[12]),
+                    children_ticks=int(fields[13]) + int(fields[14]))
 
 
 def read_stat(pid: int, proc: Path = PROC) -> ProcStat | None:
@@ -55,13 +58,14 @@ def all_stats(proc: Path = PROC) -> list[ProcStat]:
 
 
 def ticks_of(name: str, pid: int, stats: Mapping[int, ProcStat]) -> int | None:
-    """A process's ticks; PostgreSQL's with those of every process whose parent is its postmaster."""
+    """A process's ticks; PostgreSQL's with those of every process whose parent is its postmaster,
+    running or ended, so that the sum never goes down while the server runs."""
     own = stats.get(pid)
     if own is None:
         return None
     if name != POSTGRES:
         return own.ticks
-    return own.ticks + sum(s.ticks for s in stats.values() if s.ppid == pid)
+    return own.ticks + own.children_ticks + sum(s.ticks for s in stats.values() if s.ppid == pid)
 
 
 def stack_pids(processes_file: Path, own_pid: int | None = None) -> dict[str, int]:
@@ -120,7 +124,7 @@ def table(window: Mapping[str, float | None], completed: int, window_seconds: fl
     names = [n for n in ORDER if n in window] + sorted(n for n in window if n not in ORDER)
 
     def cell(value: float | None, fmt: str) -> str:
-        return "—" if value is None else format(value, fmt)
+        return format("—", f">{fmt.split('.')[0]}") if value is None else format(value, fmt)
 
     def idle_rate(name: str) -> float | None:
         value = idle.get(name)

@@ -6,12 +6,12 @@ import pytest
 
 from localstack import cpu
 
-# Field 4 is the parent, 14 and 15 the user and system ticks (proc(5)).
-STAT = "{pid} ({comm}) S {ppid} 1 1 0 -1 4194560 100 0 0 0 {utime} {stime} 0 0 20 0 4 0 1000 1 1 1\n"
+# Field 4 is the parent, 14 and 15 the user and system ticks, 16 and 17 those of ended children (proc(5)).
+STAT = "{pid} ({comm}) S {ppid} 1 1 0 -1 4194560 100 0 0 0 {utime} {stime} {cutime} {cstime} 20 0 4 0 1000 1 1 1\n"
 
 
-def stat(pid: int, ppid: int, utime: int, stime: int, comm: str = "python") -> str:
-    return STAT.format(pid=pid, comm=comm, ppid=ppid, utime=utime, stime=stime)
+def stat(pid: int, ppid: int, utime: int, stime: int, comm: str = "python", cutime: int = 0, cstime: int = 0) -> str:
+    return STAT.format(pid=pid, comm=comm, ppid=ppid, utime=utime, stime=stime, cutime=cutime, cstime=cstime)
 
 
 def fake_proc(root: Path, *lines: str) -> Path:
@@ -24,7 +24,8 @@ def fake_proc(root: Path, *lines: str) -> Path:
 
 
 def test_user_and_system_ticks_are_summed_and_the_parent_read() -> None:
-    assert cpu.parse_stat(stat(42, 7, utime=120, stime=30)) == cpu.ProcStat(pid=42, ppid=7, ticks=150)
+    assert cpu.parse_stat(stat(42, 7, utime=120, stime=30, cutime=4, cstime=1)) == cpu.ProcStat(
+        pid=42, ppid=7, ticks=150, children_ticks=5)
 
 
 def test_a_command_name_with_spaces_and_parentheses_does_not_shift_the_fields() -> None:
@@ -33,11 +34,19 @@ def test_a_command_name_with_spaces_and_parentheses_does_not_shift_the_fields() 
 
 
 def test_postgresql_is_its_postmaster_and_every_process_it_started(tmp_path: Path) -> None:
-    proc = fake_proc(tmp_path, stat(100, 1, 10, 5), stat(101, 100, 7, 3), stat(102, 100, 1, 1),
-                     stat(103, 101, 50, 50), stat(200, 1, 30, 0))
+    proc = fake_proc(tmp_path, stat(100, 1, 10, 5, cutime=40, cstime=2), stat(101, 100, 7, 3),
+                     stat(102, 100, 1, 1), stat(103, 101, 50, 50), stat(200, 1, 30, 0, cutime=9))
     ticks = cpu.sample({cpu.POSTGRES: 100, "orders": 200, "gone": 999}, proc)
-    # The grandchild 103 is not PostgreSQL's: only the postmaster's own children are.
-    assert ticks == {cpu.POSTGRES: 15 + 10 + 2, "orders": 30, "gone": None}
+    # Backends that ended are in the postmaster's cutime and cstime; the grandchild 103 is not
+    # PostgreSQL's: only the postmaster's own children are. A service is its own time alone.
+    assert ticks == {cpu.POSTGRES: 15 + 42 + 10 + 2, "orders": 30, "gone": None}
+
+
+def test_a_backend_that_ends_keeps_its_time_in_the_postgresql_sum(tmp_path: Path) -> None:
+    before = cpu.sample({cpu.POSTGRES: 100}, fake_proc(tmp_path / "a", stat(100, 1, 10, 0), stat(101, 100, 30, 0)))
+    # 101 worked 5 more ticks, ended and was reaped: its 35 now count as the postmaster's children's.
+    after = cpu.sample({cpu.POSTGRES: 100}, fake_proc(tmp_path / "b", stat(100, 1, 12, 0, cutime=35)))
+    assert cpu.seconds_used(before, after, clock_ticks=100) == {cpu.POSTGRES: pytest.approx(0.07)}
 
 
 def test_seconds_come_from_clock_ticks_and_a_replaced_or_gone_process_has_none() -> None:
@@ -74,6 +83,7 @@ def test_the_table_lists_each_process_per_purchase_and_the_total() -> None:
     assert rows["orders (profiled)"] == ["4.00", "20.0", "20.0", "20.0", "18.0"]
     assert rows["gateway"] == ["2.00", "10.0", "10.0", "10.0", "9.0"]
     assert rows["mailbox"] == ["—", "—", "—", "0.0", "—"]
+    assert len({len(line) for line in lines}) == 1  # a dash takes its column's width
     assert rows["total"] == ["7.00", "35.0", "35.0", "30.0", "32.0"]
 
 
