@@ -1,11 +1,13 @@
 """The profiler switch of a service process: which processes it applies to, and what it writes."""
 
+import os
 import pstats
 import sys
 from pathlib import Path
 
 import pytest
 
+from localstack.bench import profiled_pid
 from localstack.config import PROFILABLE, StackConfig, profiled_names
 from localstack.profiled import Switch
 from localstack.stack import Stack
@@ -43,3 +45,13 @@ def test_only_the_named_services_are_started_under_the_switch(tmp_path: Path) ->
     assert stack.service_argv("orders") == [sys.executable, "-m", "localstack.profiled",
                                             str(tmp_path.resolve() / "profiles"), "orders", "serve"]
     assert stack.service_argv("offers") == [sys.executable, "-m", "offers", "serve"]
+
+
+def test_the_bench_signals_only_a_process_started_under_the_switch(tmp_path: Path) -> None:
+    processes = tmp_path / "processes.json"
+    # This test's own process is not under the switch: SIGUSR1 would end it, so it is refused.
+    processes.write_text(f'{{"orders": {{"pid": {os.getpid()}, "restarts": 0}}}}')
+    with pytest.raises(SystemExit, match="STACK_PROFILE=orders"):
+        profiled_pid({"profilable": []}, processes, "orders")
+    with pytest.raises(SystemExit, match="not running under the profiler switch"):
+        profiled_pid({"profilable": ["orders"]}, processes, "orders")
