@@ -285,19 +285,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         window.start()
         if profile_pid:
             os.kill(profile_pid, profiled.START)
-        started = time.monotonic()
-        tasks = []
-        for n, p in enumerate(purchases):
-            delay = started + n / args.rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(purchase(client, state, p)))
-        await asyncio.gather(*tasks)
-        await asyncio.sleep(args.settle)
-        used = window.stop()
-        if profile_pid:
-            profile_asked = time.time() - 1  # the report's mtime, with a second for coarse clocks
-            os.kill(profile_pid, profiled.STOP)
+        try:
+            started = time.monotonic()
+            tasks = []
+            for n, p in enumerate(purchases):
+                delay = started + n / args.rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(purchase(client, state, p)))
+            await asyncio.gather(*tasks)
+            await asyncio.sleep(args.settle)
+            used = window.stop()
+        finally:
+            # Also when the run is cut short: a profile left on would run into the next one.
+            if profile_pid:
+                profile_asked = time.time() - 1  # the report's mtime, with a second for coarse clocks
+                os.kill(profile_pid, profiled.STOP)
         await receipts(client, state["token"], clock, purchases)
     await clock.stop()
 
