@@ -59,6 +59,8 @@ openapi: $(STAMP)
 api-types:
 	cd clients/typescript && npm ci --no-audit --no-fund --silent && npm run -s types && npm run -s check
 
+# Purchases through the running stack: hop times, the machine's limits, CPU per process per purchase.
+# ARGS="--profile orders" profiles that service over the window (the stack started with STACK_PROFILE=all).
 bench: $(STAMP)
 	$(PY) -m localstack.bench $(ARGS)
 
