@@ -264,17 +264,20 @@ class OutboxRelay:
         return answers
 
     async def _partition_counts(self, topics: set[str]) -> dict[str, int]:
-        # Learnt once per topic, and again whenever the relay checks the broker (verify): a
-        # topic made again may have another count, and until it is known again its rows share
-        # one lane, which only costs speed.
+        # Learnt once per topic, and again after any failure or a topic made again (verify). A
+        # count that is out of date only groups rows into lanes otherwise: a key still keeps
+        # one lane, so its rows still go one after another.
         if unknown := topics - self._partitions.keys():
             self._partitions.update(await self._topics.partitions(unknown))
         return self._partitions
 
     async def verify(self) -> int:
         """Create missing topics and queue again the rows the broker no longer holds; returns how many."""
-        await self._topics.ensure(extra={topic for topic, _ in self._placed})
-        self._partitions = await self._topics.partitions(self._partitions.keys())
+        created = await self._topics.ensure(extra={topic for topic, _ in self._placed})
+        if self._suspect or created:
+            # A topic made again may have another partition count; otherwise counts stand, and
+            # the check every second asks the broker nothing more than it did.
+            self._partitions = await self._topics.partitions(self._partitions.keys())
         reach = await self._topics.reach(self._placed)
         lost = {tp: end for tp, end in reach.items() if end <= self._placed[tp]}
         requeued = await self._mark([], lost=lost) if lost else 0
