@@ -1,14 +1,15 @@
 """Benchmark of the outbox relay: how fast it empties an outbox of 10,000 rows onto the broker.
 
     python libs/servicekit/bench/relay_throughput.py [--rows 10000] [--batch-size 500] [--repeat 3]
-        [--keys 1000] [--postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
+        [--keys 1000] [--topics 1] [--postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
         [--kafka-bootstrap 127.0.0.1:9092]
 
 Starts an embedded PostgreSQL and a Tansu broker (or uses the ones given), makes a fresh
 database with the kit's outbox table, and starts the kit's relay (servicekit.relay.OutboxRelay
 with the kit's producer, servicekit.messaging.make_broker) in this process. Each run writes
 `--rows` rows in one transaction (event-sized payloads of about 700 bytes, `--keys` keys, so
-the topic's three partitions all take part) and times from that commit, which wakes the relay,
+every partition takes part, spread over `--topics` topics of three partitions each, as a
+service's outbox holds several events' topics) and times from that commit, which wakes the relay,
 to the last row marked published. It reports rows per second and the processor time the relay's
 process spent (this process: the relay is the only thing working in it while it is timed), the
 broker's and PostgreSQL's beside it.
@@ -32,19 +33,20 @@ from localstack.broker import TansuBroker, create_topics
 from localstack.ports import free_port
 from localstack.postgres import EmbeddedPostgres, create_databases, database_url
 from servicekit.messaging import make_broker
-from servicekit.metrics import OUTBOX_PUBLISHED
+from servicekit.metrics import OUTBOX_PUBLISHED, OUTBOX_REQUEUED
 from servicekit.outbox import outbox_table
 from servicekit.relay import OutboxRelay
 from servicekit.topics import ServiceTopics, TopicLayout
 
-TOPIC = "RelayBenchmarked"
+TOPIC = "RelayBenchmarked"  # and RelayBenchmarked2, 3 ... with --topics
 SERVICE = "relay-bench"
 
 # One row as add_to_outbox writes it: the event's JSON and the outbox's headers. The payload is
 # about the size of an OrderCreated with one line (envelope, contact, a line, totals).
 FILL = """
 INSERT INTO outbox (topic, key, payload, headers)
-SELECT CAST(:topic AS text), 'key-' || (n % CAST(:keys AS int)),
+SELECT CAST(:topic AS text) || CASE WHEN n % CAST(:topics AS int) = 0 THEN ''
+                                   ELSE (n % CAST(:topics AS int) + 1)::text END, 'key-' || (n % CAST(:keys AS int)),
        jsonb_build_object(
            'event_id', md5(CAST(:salt AS text) || n::text)::uuid, 'event_type', CAST(:topic AS text), 'schema_version', 1,
            'occurred_at', '2026-12-01T10:00:00Z', 'account_id', md5(CAST(:salt AS text) || 'account')::uuid,
@@ -97,8 +99,8 @@ async def one_run(engine: AsyncEngine, relay: OutboxRelay, args: argparse.Namesp
     # Filled with the relay stopped, then woken by one commit: what is timed is publishing alone.
     await relay.stop()
     async with engine.begin() as conn:
-        await conn.execute(text(FILL), {"topic": TOPIC, "keys": args.keys, "rows": args.rows,
-                                        "salt": uuid.uuid4().hex})
+        await conn.execute(text(FILL), {"topic": TOPIC, "topics": args.topics, "keys": args.keys,
+                                        "rows": args.rows, "salt": uuid.uuid4().hex})
     before = (time.perf_counter(), cpu_of(me), cpu_of(broker_process), cpu_of(postgres_process, True))
     await relay.start()
     # The relay counts what it marked published; watching that costs this process nothing to speak of.
@@ -108,6 +110,8 @@ async def one_run(engine: AsyncEngine, relay: OutboxRelay, args: argparse.Namesp
     async with engine.connect() as conn:
         left = await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
     assert left == 0, f"{left} rows left unpublished"
+    # A relay that took the broker's answers for a lost log would have published rows twice.
+    assert not OUTBOX_REQUEUED.labels(SERVICE)._value.get(), "the relay queued published rows again"
     return Run(*(b - a for a, b in zip(before, after)))
 
 
@@ -120,10 +124,11 @@ async def bench(args: argparse.Namespace, admin_url: str, kafka: str,
     outbox_table(metadata)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    await create_topics(kafka, [TOPIC])
+    names = [TOPIC, *(f"{TOPIC}{i}" for i in range(2, args.topics + 1))]
+    await create_topics(kafka, names)
     producer = make_broker(kafka, client_id=SERVICE)
     await producer.start()
-    topics = ServiceTopics(kafka, [TOPIC], TopicLayout(partitions=3))
+    topics = ServiceTopics(kafka, names, TopicLayout(partitions=3))
     relay = OutboxRelay(engine, producer, service=SERVICE, topics=topics, batch_size=args.batch_size)
     await relay.start()
     try:
@@ -180,6 +185,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000, help="outbox rows per run")
     parser.add_argument("--batch-size", type=int, default=500, help="rows the relay takes at a time")
     parser.add_argument("--keys", type=int, default=1_000, help="distinct keys among the rows")
+    parser.add_argument("--topics", type=int, default=1, help="topics the rows are spread over")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs")
     parser.add_argument("--warmup", type=int, default=1, help="runs before the timed ones")
     parser.add_argument("--postgres-url", help="admin URL of a PostgreSQL server to use instead of an embedded one")
