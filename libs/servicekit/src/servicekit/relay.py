@@ -183,32 +183,50 @@ class OutboxRelay:
         if not rows:
             return 0
         answers = await self._send_all(rows)
+        lost = self._regressions(rows, answers)
         done: list[tuple[int, int, int]] = []
-        lost: dict[Partition, int] = {}
-        # In id order, up to the first row the broker did not take: nothing after it is marked,
-        # even where the broker acknowledged it, so all of that goes out again after it.
+        # In id order, up to the first row the broker did not take, or the first it placed on a
+        # log that lost what it held: nothing after it is marked, even where the broker
+        # acknowledged it, so all of that goes out again after it.
         for row, placed in zip(rows, answers):
             if not isinstance(placed, RecordMetadata):
                 failed, error = next((r, a) for r, a in zip(rows, answers) if isinstance(a, BaseException))
-                await self._mark(done, failed=failed.id, error=repr(error))
+                await self._mark(done, failed=failed.id, error=repr(error), lost=lost)
                 raise error
             tp = (row.topic, placed.partition)
             done.append((row.id, placed.partition, placed.offset))
-            if placed.offset <= self._placed.get(tp, -1):
-                # Offsets only grow on a broker that keeps its log: this one lost what it held
-                # there from this offset on. This row goes out again too, after the lost ones:
-                # a consumer still at its old position there may skip this copy. Nothing after
-                # it is marked either; check every partition before publishing more.
-                lost[tp] = placed.offset
-                self._suspect = True
-            self._placed[tp] = placed.offset
-            if lost:
+            self._placed[tp] = max(self._placed.get(tp, -1), placed.offset)
+            if tp in lost and placed.offset >= lost[tp]:
                 break
         await self._mark(done, lost=lost)
         if lost:
             self._wake.set()  # what was queued again goes out once held back enough, not after a poll
         OUTBOX_PUBLISHED.labels(self._service).inc(len(done))
         return len(done)
+
+    def _regressions(self, rows: Sequence[Row[Any]],
+                     answers: Sequence[RecordMetadata | BaseException | None]) -> dict[Partition, int]:
+        """Each partition where the broker handed out an offset at or below one it had already
+        given, from that offset: offsets only grow on a broker that keeps its log, so this one
+        lost what it held there from then on. The rows placed there from that offset go out
+        again too, after the lost ones: a consumer still at its old position may skip them.
+
+        Looked for in every answer of the batch, not only up to the first: each partition's
+        lane may have had a row in flight when the broker restarted, and a row on the new log
+        is the only sign left there (its end offset would read as a log that kept its start).
+        """
+        lost: dict[Partition, int] = {}
+        top = dict(self._placed)
+        for row, placed in zip(rows, answers):
+            if not isinstance(placed, RecordMetadata):
+                continue
+            tp = (row.topic, placed.partition)
+            if tp not in lost and placed.offset <= top.get(tp, -1):
+                lost[tp] = placed.offset
+            top[tp] = placed.offset
+        if lost:
+            self._suspect = True  # check every partition before publishing more
+        return lost
 
     async def _send_all(self, rows: Sequence[Row[Any]]) -> list[RecordMetadata | BaseException | None]:
         """Publish the rows, each partition's in id order, all partitions at once; the broker's
