@@ -6,17 +6,20 @@ import asyncio
 import json
 import uuid
 from collections import defaultdict
+from pathlib import Path
 from typing import Literal
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import MessageSizeTooLargeError
 from contracts import Event, dlq_topic
-from localstack.broker import create_topics
+from localstack.broker import TansuBroker, create_topics
+from localstack.ports import free_port
 from servicekit.messaging import make_broker
+from servicekit.metrics import OUTBOX_REQUEUED
 from servicekit.outbox import add_to_outbox, outbox_table
 from servicekit.relay import OutboxRelay
-from servicekit.topics import ServiceTopics
+from servicekit.topics import ServiceTopics, TopicLayout
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -176,3 +179,57 @@ async def test_a_row_the_producer_refuses_stops_the_marking_there_and_nothing_is
     placed = {(r.kafka_partition, r.kafka_offset) for r in rows}
     assert placed <= {(r.partition, r.offset) for r in records}
 
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path):
+    """A broker of this test's own, so it can be killed; started again on the same port, empty."""
+    tansu = TansuBroker(free_port(), tmp_path / "broker.log")
+    tansu.start()
+    yield tansu
+    tansu.stop()
+
+
+async def test_a_broker_killed_in_the_middle_of_the_batches_loses_nothing(engine, own_broker):
+    # As many partitions as the embedded broker gives a topic it makes on its own: whoever makes
+    # it again after the restart, each key stays on its partition.
+    topics = ServiceTopics(own_broker.bootstrap, [TOPIC, dlq_topic(TOPIC)], TopicLayout(partitions=4))
+    await topics.ensure()
+    broker = make_broker(own_broker.bootstrap, client_id="batches")
+    await broker.start()
+    relay = OutboxRelay(engine, broker, service="batches", topics=topics, settle=0.5)
+    keys = [f"order-{uuid.uuid4()}" for _ in range(10)]
+    await book(engine, [seat(keys[n % 10], n) for n in range(3000)])
+    await relay.start()
+    try:
+        async def some_published() -> bool:
+            rows = await outbox_rows(engine)
+            return any(r.published_at is not None for r in rows)
+
+        async with asyncio.timeout(30):
+            while not await some_published():
+                await asyncio.sleep(0.01)
+        assert own_broker.process is not None
+        requeued = OUTBOX_REQUEUED.labels("batches")._value.get()
+        own_broker.process.kill()  # mid-way: sends in flight, batches left
+        own_broker.process.wait()
+        assert any(r.published_at is None for r in await outbox_rows(engine))
+        own_broker.start()
+        # The launcher makes the topics again as it starts the broker (the relay would too, a
+        # moment later).
+        await create_topics(own_broker.bootstrap, [TOPIC, dlq_topic(TOPIC)], partitions=4)
+
+        async with asyncio.timeout(90):
+            while any(r.published_at is None for r in await outbox_rows(engine)):
+                await asyncio.sleep(0.2)
+        # What had been published before the kill was lost with the broker, and noticed.
+        assert OUTBOX_REQUEUED.labels("batches")._value.get() > requeued
+    finally:
+        await relay.stop()
+        await broker.stop()
+    records = await records_for(own_broker.bootstrap, set(keys), 3000, timeout=60)
+    # Every row is on the broker that came back, each where the outbox says it is.
+    on_broker = {(r.partition, r.offset): json.loads(r.value)["n"] for r in records}
+    rows = await outbox_rows(engine)
+    assert sorted(set(on_broker.values())) == list(range(3000))
+    assert all(on_broker[(r.kafka_partition, r.kafka_offset)] == r.n for r in rows)
