@@ -1,6 +1,7 @@
 """The relay publishes a batch at a time, on real PostgreSQL and the real broker: each key's rows
-in id order, the batch marked in one statement, and a row the broker never took stops the
-marking there, losing nothing once it can go."""
+in id order, the batch marked in one statement, a row the broker never took stops the marking
+there, losing nothing once it can go, and a broker killed in the middle of the batches loses
+nothing either."""
 
 import asyncio
 import json
