@@ -69,7 +69,7 @@ def build_app(
                            TopicLayout(settings.kafka_topic_partitions, settings.kafka_topic_replication_factor))
     # After a broker lost its log, consumers need up to a session to learn their group is gone
     # and rejoin; twice that before the relay refills a partition (see rewind.py).
-    relay = OutboxRelay(engine, broker, service=name, topics=topics,
+    relay = OutboxRelay(engine, broker, service=name, topics=topics, batch_size=settings.outbox_batch_size,
                         settle=2 * settings.kafka_session_timeout_ms / 1000)
     # Only consumers can be left past the end of a log the broker lost.
     rewinder = Rewinder(broker, topics) if subscribers is not None else None

@@ -38,3 +38,7 @@ class ServiceSettings(BaseSettings):
     # How long an Idempotency-Key is honoured (servicekit.idempotency; see docs/decisions.md):
     # a repeat within it gets the first result, the same key after it is a new request.
     idempotency_retention_hours: int = Field(default=48, ge=1, le=24 * 366)
+    # Outbox rows the relay takes at a time: it sends them all, then awaits the broker's
+    # acknowledgements, then marks them in one statement (see relay.py). Larger batches cost
+    # fewer round trips per row; a batch is also what is sent again if the relay dies mid-way.
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)

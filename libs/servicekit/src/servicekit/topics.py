@@ -112,6 +112,15 @@ class ServiceTopics:
         reach.update({(tp.topic, tp.partition): offset for tp, offset in ends.items()})
         return reach
 
+    async def partitions(self, names: Iterable[str]) -> dict[str, int]:
+        """How many partitions each topic has; a topic the broker lacks is left out."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        described = await self._call(lambda admin, _: admin.describe_topics(wanted))
+        return {topic["topic"]: len(topic["partitions"]) for topic in described
+                if not topic["error_code"] and topic["partitions"]}
+
     async def close(self) -> None:
         async with self._lock:
             await self._drop()
