@@ -186,7 +186,7 @@ class BatchConsumer:
         outcome = await self._apply(route, records, retry)
         if outcome.retry is None:
             self._retries.pop(tp, None)
-        else:
+        elif tp in self.consumer.assignment():  # taken away meanwhile: its next owner starts from the commit
             self._retries[tp] = outcome.retry
             # Back to the failing record once resumed; whatever else was fetched for it is dropped.
             self.consumer.seek(tp, outcome.retry.offset)
@@ -227,6 +227,7 @@ class BatchConsumer:
         topic = route.event.topic
         for index, (record, event, invalid) in enumerate(events):
             if event is None:
+                correlation_id.set(None)
                 await self._park(record, "invalid", invalid or ValueError("unreadable"), route)
                 continue
             correlation_id.set(str(event.correlation_id))
