@@ -8,13 +8,15 @@ import uuid
 from typing import Literal
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from contracts import Event, dlq_topic
 from localstack.broker import create_topics
 from servicekit.batches import batch_consumer_of
 from servicekit.errors import NotYet, Rejected
 from servicekit.inbox import inbox_table, record_if_new
-from servicekit.messaging import ConsumerGroup, ConsumerMode, RetryPolicy, consume, make_broker, subscribe
+from servicekit.messaging import (
+    ConsumerGroup, ConsumerMode, RetryPolicy, consume, make_broker, subscribe, topic_group,
+)
 from servicekit.outbox import add_to_outbox, outbox_table
 from servicekit.relay import OutboxRelay
 from servicekit.topics import ServiceTopics
@@ -241,3 +243,43 @@ async def test_a_unit_of_work_records_the_event_with_its_effect(engine, infra, m
                 break
             await asyncio.sleep(0.1)
     assert notes == ["1", "2"]
+
+
+async def test_an_offset_is_committed_only_after_its_transaction(engine, infra, mode):
+    key = str(uuid.uuid4())
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def handler(conn: AsyncConnection, event: KitProbed) -> None:
+        await conn.execute(insert(effects).values(key=event.key, note=str(event.n)))
+        if event.key == key:
+            entered.set()
+            await release.wait()  # applied, not committed yet
+
+    group = ConsumerGroup(f"g-{key}", 2000, mode)
+    broker = make_broker(infra.kafka_bootstrap, client_id="t")
+    consume(broker, {KitProbed: handler}, engine=engine, group=group, service="kit-commit")
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    placed = await producer.send_and_wait(KitProbed.topic, probe(key, 1).model_dump_json().encode(), key=key.encode())
+    await producer.stop()
+    tp = TopicPartition(KitProbed.topic, placed.partition)
+    looker = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, enable_auto_commit=False,
+                              group_id=group.id if mode == "batch" else topic_group(group.id, KitProbed.topic))
+    await looker.start()
+    try:
+        async with consuming(broker):
+            await asyncio.wait_for(entered.wait(), 30)
+            await asyncio.sleep(0.5)  # time enough for a commit that would come too early
+            assert (await looker.committed(tp) or 0) <= placed.offset
+            release.set()
+            async with asyncio.timeout(20):
+                while (await looker.committed(tp) or 0) <= placed.offset:
+                    await asyncio.sleep(0.1)
+    finally:
+        await looker.stop()
+    assert await notes_of(engine, key) == ["1"]
+
+
+async def notes_of(engine, key: str) -> list[str]:
+    async with engine.connect() as conn:
+        return list((await conn.scalars(select(effects.c.note).where(effects.c.key == key))).all())
