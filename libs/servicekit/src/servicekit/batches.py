@@ -95,6 +95,8 @@ class _Stop(Exception):
 
 
 class BatchConsumer:
+    """The process's one consumer of every topic registered with it (see the module's docstring)."""
+
     def __init__(self, broker: KafkaBroker, group: ConsumerGroup, *, poll_timeout_ms: int = POLL_TIMEOUT_MS) -> None:
         self.broker = broker
         self.group = group
@@ -106,7 +108,7 @@ class BatchConsumer:
         self.consumer: AIOKafkaConsumer | None = None
         self._retries: dict[TopicPartition, Retry] = {}
         self._task: asyncio.Task[None] | None = None
-        # Transactions committed: what the tests and the benchmark count.
+        # Transactions committed: what the benchmark counts.
         self.transactions = 0
 
     def add(self, event_type: type[Event], handler: Handler[Any], *, engine: AsyncEngine, service: str,
