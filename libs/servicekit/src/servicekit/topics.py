@@ -18,6 +18,8 @@ from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionErro
 from contracts import dlq_topic
 from faststream.kafka import KafkaBroker
 
+from .channels import channels_of
+
 log = logging.getLogger("servicekit.topics")
 
 # Every question to the broker is bounded: readiness answers within its probe's timeout, and a
@@ -28,6 +30,7 @@ BROKER_TIMEOUT_S = 2.0
 def service_topics(broker: KafkaBroker) -> list[str]:
     """The topics a service's broker consumes and publishes (as declared on it), with their dead-letter topics."""
     names = {t.name for s in broker.subscribers for t in s.topics}
+    names |= set(channels_of(broker).consumed)  # the batch consumer's, which FastStream does not know
     names |= {p.topic for p in broker.publishers}
     return sorted(names | {dlq_topic(n) for n in names})
 
