@@ -59,6 +59,8 @@ openapi: $(STAMP)
 api-types:
 	cd clients/typescript && npm ci --no-audit --no-fund --silent && npm run -s types && npm run -s check
 
+# Purchases through the running stack: hop times, the machine's limits, CPU per process per purchase.
+# ARGS="--profile orders" profiles that service over the window (the stack started with STACK_PROFILE=all).
 bench: $(STAMP)
 	$(PY) -m localstack.bench $(ARGS)
 
@@ -79,7 +81,9 @@ token: $(STAMP)
 # versions on) and re-pins uv; commit the result as its own reviewed change.
 lock: $(UV)
 	$(UV) lock $(ARGS)
-	echo "uv==$(UV_VERSION)" | $(UV) pip compile - --universal --generate-hashes --no-header --quiet -o requirements-uv.txt
+	# The file's own comment lines are kept: uv writes only the pins and their hashes.
+	{ grep '^#' requirements-uv.txt; echo "uv==$(UV_VERSION)" | $(UV) pip compile - --universal --generate-hashes \
+		--no-header --quiet; } > requirements-uv.txt.new && mv requirements-uv.txt.new requirements-uv.txt
 
 # A fresh clone of what is committed, in a new private folder, installed from the lock alone;
 # every service must import and the local stack's own tests must pass there.

@@ -46,6 +46,9 @@ def run() -> int:
             # Providers' webhooks and the payer's pages: the only part of payments the outside reaches.
             "payments_public": config.url("payments-public"),
             "logs": str(stack.logs),
+            # Started under the profiler switch: `make bench ARGS="--profile <name>"` may profile these.
+            "profilable": sorted(config.profile),
+            "profiles": str(stack.data / "profiles"),
         }
         write_state(stack.data / "stack.json", state)
         print(

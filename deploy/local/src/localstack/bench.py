@@ -1,19 +1,30 @@
 """Benchmark of whole purchases through the running local stack (`make run` first).
 
-    python -m localstack.bench [--rate 50] [--duration 20] [--state .local/stack.json]
+    python -m localstack.bench [--rate 50] [--duration 20] [--state .local/stack.json] [--profile orders]
 
 Visitors open the demo offer at a fixed rate (open loop), wait for the payment link, pay on
 the sandbox page, and the receipt is sent. Hop times come from one clock: the bench's own
 requests, the moment each event reaches a bench consumer on the broker, and the receipt's
 `sent_at` in the delivery log. The machine's own limits are measured in the same run:
-PostgreSQL commits per second on the stack's server and the broker's produce-to-consume
-round trip.
+PostgreSQL commits per second on the stack's server, the broker's produce-to-consume
+round trip, and a loopback TCP round trip between two sockets of this process.
+
+Where the processor goes: every process of the stack (the services, the gateway, PostgreSQL
+with all its backends, the broker, the mailbox) and the bench itself are read from /proc at
+the start and the end of the measured window (see cpu.py), and once over an idle stretch
+before it, and printed as CPU seconds and milliseconds per completed purchase. With
+`--profile <service>` the bench also switches that service's profiler on for the window (the
+stack must have been started with STACK_PROFILE naming it; see profiled.py) and prints the
+report it writes into .local/profiles/.
 """
 
 import argparse
 import asyncio
 import json
+import os
+import socket
 import statistics
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +36,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from . import cpu, profiled
 from .broker import create_topics
 
 EVENTS = ("OrderCreated", "PaymentLinkIssued", "PaymentSucceeded")
@@ -134,6 +146,83 @@ async def broker_round_trip(bootstrap: str, messages: int = 200) -> list[float]:
     return times
 
 
+def loopback_round_trip(round_trips: int = 2000) -> tuple[list[float], float]:
+    """One byte there and back between two TCP sockets on 127.0.0.1, the echoing end in a thread:
+    wall time of each round trip, and this process's CPU per round trip (both ends are ours)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        client = socket.create_connection(listener.getsockname())
+        server, _ = listener.accept()
+    for end in (client, server):
+        end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def echo() -> None:
+        while data := server.recv(1):
+            server.sendall(data)
+
+    echoing = threading.Thread(target=echo, daemon=True)
+    echoing.start()
+    times = []
+    cpu_started = time.process_time()
+    try:
+        for _ in range(round_trips):
+            sent = time.perf_counter()
+            client.sendall(b"x")
+            client.recv(1)
+            times.append(time.perf_counter() - sent)
+    finally:
+        cpu_used = time.process_time() - cpu_started
+        client.close()
+        echoing.join(5)
+        server.close()
+    return times, cpu_used / round_trips
+
+
+class CpuWindow:
+    """The stack's processes read from /proc at the start and the end of a stretch of time."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.before: dict[str, int | None] = {}
+        self.started = 0.0
+        self.seconds = 0.0
+
+    def start(self) -> None:
+        self.before, self.started = cpu.sample(self.pids), time.monotonic()
+
+    def stop(self) -> dict[str, float | None]:
+        after = cpu.sample(self.pids)
+        self.seconds = time.monotonic() - self.started
+        return cpu.seconds_used(self.before, after)
+
+
+def profiled_pid(state: dict[str, Any], processes: Path, name: str) -> int:
+    """The pid of a service started under the profiler switch, or why it cannot be profiled."""
+    if name not in state.get("profilable", []):
+        raise SystemExit(f"{name} was not started under the profiler: restart the stack with "
+                         f"STACK_PROFILE={name} (or all) make run")
+    pid = cpu.stack_pids(processes).get(name)
+    try:
+        command = (cpu.PROC / str(pid) / "cmdline").read_bytes() if pid else b""
+    except OSError:
+        command = b""
+    # Never signal a process that does not listen for it: SIGUSR1 would end it.
+    if profiled.MARKER.encode() not in command:
+        raise SystemExit(f"{name} (pid {pid}) is not running under the profiler switch")
+    return pid  # type: ignore[return-value]
+
+
+async def wait_for_report(directory: Path, name: str, since: float, timeout: float = 60) -> Path | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reports = [p for p in directory.glob(f"{name}-*.txt") if p.stat().st_mtime >= since]
+        if reports:
+            return max(reports, key=lambda p: p.stat().st_mtime)
+        await asyncio.sleep(0.2)
+    return None
+
+
 async def purchase(client: httpx.AsyncClient, state: dict[str, Any], p: Purchase) -> None:
     try:
         p.opened_at = time.time()
@@ -172,25 +261,46 @@ async def receipts(client: httpx.AsyncClient, token: str, clock: EventClock, pur
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     state = json.loads(Path(args.state).read_text())
+    processes = Path(args.state).parent / "processes.json"
+    profile_pid = profiled_pid(state, processes, args.profile) if args.profile else None
     print(f"machine limits on {state['postgres_url'].split('@')[-1]} and {state['kafka']} ...", flush=True)
     commits = await postgres_commits_per_second(state["postgres_url"])
     rtt = await broker_round_trip(state["kafka"])
+    loopback, loopback_cpu = await asyncio.to_thread(loopback_round_trip)
     clock = EventClock(state["kafka"])
     await clock.start()
+    window = CpuWindow(cpu.stack_pids(processes))
+    idle: dict[str, float | None] = {}
+    if args.idle > 0:
+        print(f"{args.idle:g} s idle ...", flush=True)
+        window.start()
+        await asyncio.sleep(args.idle)
+        idle = window.stop()
+    idle_seconds = window.seconds
     limits = httpx.Limits(max_connections=args.rate * 4, max_keepalive_connections=args.rate * 4)
     total = int(args.rate * args.duration)
     purchases = [Purchase(email=f"bench-{uuid.uuid4().hex[:12]}@example.com") for _ in range(total)]
     print(f"{total} purchases at {args.rate}/s for {args.duration}s ...", flush=True)
     async with httpx.AsyncClient(base_url=state["gateway"], timeout=30, limits=limits) as client:
-        started = time.monotonic()
-        tasks = []
-        for n, p in enumerate(purchases):
-            delay = started + n / args.rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(purchase(client, state, p)))
-        await asyncio.gather(*tasks)
-        await asyncio.sleep(args.settle)
+        window.start()
+        if profile_pid:
+            os.kill(profile_pid, profiled.START)
+        try:
+            started = time.monotonic()
+            tasks = []
+            for n, p in enumerate(purchases):
+                delay = started + n / args.rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(purchase(client, state, p)))
+            await asyncio.gather(*tasks)
+            await asyncio.sleep(args.settle)
+            used = window.stop()
+        finally:
+            # Also when the run is cut short: a profile left on would run into the next one.
+            if profile_pid:
+                profile_asked = time.time() - 1  # the report's mtime, with a second for coarse clocks
+                os.kill(profile_pid, profiled.STOP)
         await receipts(client, state["token"], clock, purchases)
     await clock.stop()
 
@@ -220,6 +330,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
           f" at {args.rate} opens/s; errors: {sum(1 for p in purchases if p.error)}")
     for name, values in hops.items():
         print(f"  {name:38s} {ms(values)}")
+    print(f"loopback TCP round trip (two sockets of this process) p50 {pct(loopback, 0.5) * 1e6:.0f} µs   "
+          f"p99 {pct(loopback, 0.99) * 1e6:.0f} µs, {loopback_cpu * 1e6:.0f} µs of CPU each (n={len(loopback)})")
+    print(f"\nCPU in the measured window ({window.seconds:.1f} s from the first open to the end of the settle, "
+          f"{len(done)} purchases completed; idle column: {idle_seconds:.1f} s before the opens):")
+    marks = {args.profile: " (profiled)"} if args.profile else {}
+    print(*cpu.table(used, len(done), window.seconds, idle, idle_seconds, marks), sep="\n")
+    report = None
+    if profile_pid:
+        report = await wait_for_report(Path(state["profiles"]), args.profile, profile_asked)
+        if report is None:
+            print(f"\nno profile of {args.profile} appeared in {state['profiles']}")
+        else:
+            print(f"\nprofile of {args.profile}: {report} (and {report.with_suffix('.pstats').name})\n")
+            print(report.read_text())
     errors = [p.error for p in purchases if p.error][:3]
     if errors:
         print("first errors:", *errors, sep="\n  ")
@@ -228,6 +352,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "completed_per_second": len(done) / max(last - first, 1e-9),
         "postgres_commits_per_second": commits,
         "broker_round_trip_ms": {"p50": pct(rtt, 0.5) * 1000, "p99": pct(rtt, 0.99) * 1000},
+        "loopback_round_trip_ms": {"p50": pct(loopback, 0.5) * 1000, "p99": pct(loopback, 0.99) * 1000,
+                                   "cpu_us": loopback_cpu * 1e6},
+        "cpu_seconds": used, "cpu_window_seconds": window.seconds,
+        "cpu_ms_per_purchase": {name: cpu.ms_per_purchase(s, len(done)) for name, s in used.items()},
+        "idle_cpu_seconds": idle, "idle_seconds": idle_seconds,
+        "profile": str(report) if report else None,
         "hops_ms": {k: {"p50": pct(v, 0.5) * 1000, "p99": pct(v, 0.99) * 1000, "n": len(v),
                         "mean": statistics.fmean(v) * 1000 if v else None} for k, v in hops.items()},
     }
@@ -240,6 +370,9 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=5, help="seconds to wait for the last receipts")
     parser.add_argument("--state", default=".local/stack.json", help="written by `make run`")
     parser.add_argument("--out", default=None, help="also write the figures as JSON here")
+    parser.add_argument("--idle", type=float, default=5, help="seconds of idle CPU sampled before the opens (0: none)")
+    parser.add_argument("--profile", default=None, metavar="SERVICE",
+                        help="profile this service (or the gateway) over the window; needs STACK_PROFILE at `make run`")
     args = parser.parse_args()
     if not Path(args.state).exists():
         raise SystemExit(f"{args.state} not found: start the stack with `make run` first")

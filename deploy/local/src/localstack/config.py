@@ -11,8 +11,21 @@ SERVICES = ("offers", "orders", "payments", "notifications")
 # Every listener on the port base and after it: the gateway, the services, payments' public one.
 LISTENERS = ("gateway", *SERVICES, "payments-public")
 DATABASES = SERVICES
+# What STACK_PROFILE may name: the processes that run our own code.
+PROFILABLE = (*SERVICES, "gateway")
 # The demo school is the same on every start, so its data and token survive restarts.
 DEMO_ACCOUNT = uuid.uuid5(uuid.NAMESPACE_URL, "https://demo.school.local")
+
+
+def profiled_names(value: str) -> frozenset[str]:
+    """STACK_PROFILE: a comma-separated list of the services and the gateway, or "all"."""
+    names = {n.strip() for n in value.split(",") if n.strip()}
+    if "all" in names:
+        return frozenset(PROFILABLE)
+    unknown = names - set(PROFILABLE)
+    if unknown:
+        raise ValueError(f"STACK_PROFILE names {', '.join(sorted(unknown))}; it takes {', '.join(PROFILABLE)} or all")
+    return frozenset(names)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -34,6 +47,8 @@ class StackConfig:
     port_base: int = field(default_factory=lambda: _env_int("STACK_PORT_BASE", 8000))
     host: str = "127.0.0.1"
     jwt_secret: str = field(default_factory=lambda: os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET))
+    # Services (or "all") started under the profiler switch, for `make bench ARGS="--profile <name>"`.
+    profile: frozenset[str] = field(default_factory=lambda: profiled_names(os.environ.get("STACK_PROFILE", "")))
 
     def port(self, name: str) -> int:
         return self.port_base + LISTENERS.index(name)

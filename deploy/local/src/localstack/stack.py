@@ -165,9 +165,15 @@ class Stack:
 
     def start_services(self) -> None:
         for name in (*SERVICES, "gateway"):
-            self._start(Process(name, [sys.executable, "-m", name, "serve"], self.service_env(name),
+            self._start(Process(name, self.service_argv(name), self.service_env(name),
                                 self.logs / f"{name}.log", ready=self._ready_check(name)))
         self.wait_ready()
+
+    def service_argv(self, name: str) -> list[str]:
+        """`python -m <name> serve`; under the profiler switch (profiled.py) when STACK_PROFILE names it."""
+        if name in self.config.profile:
+            return [sys.executable, "-m", "localstack.profiled", str(self.data / "profiles"), name, "serve"]
+        return [sys.executable, "-m", name, "serve"]
 
     def _ready_check(self, name: str) -> Callable[[], bool]:
         """Whether the service answers /ready: the supervisor asks after restarting it."""

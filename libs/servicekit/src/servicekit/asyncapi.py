@@ -24,6 +24,7 @@ from contracts.compat import schema_of
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
+from .batches import batch_consumer_of
 from .channels import Consumer, channels_of
 from .messaging import DEAD_LETTER_REASONS
 
@@ -40,6 +41,14 @@ def document(broker: KafkaBroker, *, title: str, version: str) -> dict[str, Any]
     components = doc.setdefault("components", {})
     components.setdefault("messages", {})
     components.setdefault("schemas", {})
+    batch = batch_consumer_of(broker)
+    if batch is not None:
+        # The batch consumer is no FastStream subscriber: its topics come from its document broker.
+        shadow = json.loads(AsyncAPI(batch.schema, title=title, version=version).to_specification().to_json())
+        for part in ("channels", "operations"):
+            doc.setdefault(part, {}).update(shadow.get(part, {}))
+        for part in ("messages", "schemas"):
+            components[part].update(shadow.get("components", {}).get(part, {}))
     declared = channels_of(broker)
     placed: set[str] = set()
     for op_name, operation in list(doc.get("operations", {}).items()):

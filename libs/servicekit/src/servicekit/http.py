@@ -211,7 +211,7 @@ def current_correlation_id() -> UUID:
         return uuid.uuid5(uuid.NAMESPACE_URL, cid)
 
 
-def _caller(request: Request) -> Caller:
+async def _caller(request: Request) -> Caller:
     """The caller as the gateway's proof names it; a viewer may only read."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -235,14 +235,14 @@ def refuse_viewer_writes(caller: Caller, method: str) -> None:
 CurrentCaller = Annotated[Caller, Depends(_caller)]
 
 
-def _account(caller: CurrentCaller) -> UUID:
+async def _account(caller: CurrentCaller) -> UUID:
     return caller.account_id
 
 
 AccountId = Annotated[UUID, Depends(_account)]
 
 
-def _owner(caller: CurrentCaller) -> Caller:
+async def _owner(caller: CurrentCaller) -> Caller:
     if caller.role != "owner":
         raise Problem(403, "Forbidden", "only the school's owner can do this")
     return caller

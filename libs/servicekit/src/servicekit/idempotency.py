@@ -94,7 +94,7 @@ def _bad_key(message: str) -> Problem:
                    errors=[{"field": HEADER, "message": message}])
 
 
-def read_key(
+async def read_key(
     request: Request,
     value: Annotated[str | None, Header(
         alias=HEADER,

@@ -1,5 +1,6 @@
 """Inbox: the record of events a consumer has already applied, so a redelivery changes nothing."""
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, text
@@ -30,3 +31,30 @@ async def record_if_new(conn: AsyncConnection, consumer: str, event_id: UUID) ->
         {"consumer": consumer, "event_id": event_id},
     )
     return result.first() is not None
+
+
+async def claim_new(conn: AsyncConnection, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]:
+    """Record a batch of events for this consumer in one statement; the ids that were new.
+
+    As record_if_new, must run in the transaction that applies their effects.
+    """
+    if not event_ids:
+        return set()
+    result = await conn.execute(
+        text(
+            "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:event_ids AS uuid[])) "
+            "ON CONFLICT DO NOTHING RETURNING event_id"
+        ),
+        {"consumer": consumer, "event_ids": list(dict.fromkeys(event_ids))},
+    )
+    return set(result.scalars())
+
+
+async def release(conn: AsyncConnection, consumer: str, event_ids: Sequence[UUID]) -> None:
+    """Take back claims made in this transaction for events it did not apply, so a later delivery
+    applies them (what rolling back record_if_new's transaction does on the per-message path)."""
+    if event_ids:
+        await conn.execute(
+            text("DELETE FROM inbox WHERE consumer = :consumer AND event_id = ANY(CAST(:event_ids AS uuid[]))"),
+            {"consumer": consumer, "event_ids": list(event_ids)},
+        )

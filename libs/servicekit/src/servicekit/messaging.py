@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, Protocol, TypeVar, get_args
 from uuid import UUID
 
@@ -51,6 +52,13 @@ class Claiming(Protocol):
 
 # Opens a unit of work on the engine: one transaction, committed when the block ends.
 UnitOfWorkFactory = Callable[[AsyncEngine], AbstractAsyncContextManager[Claiming]]
+# Makes a unit of work on a connection whose transaction is already open (a unit of work's class,
+# `SqlUnitOfWork(conn)`): the batch consumer applies each event in a savepoint of its batch's
+# transaction, its claim already made.
+JoinedUnitOfWork = Callable[[AsyncConnection], Any]
+
+# How a service's consumers read: one FastStream subscriber per topic, or one batch consumer (batches.py).
+ConsumerMode = Literal["per-topic", "batch"]
 
 # Why a message was parked on its dead-letter topic (its `x-reason` header): it could not be read,
 # the handler refused it, a fact it waited for never came, or it kept failing.
@@ -66,11 +74,39 @@ class ConsumerGroup:
 
     id: str
     session_timeout_ms: int = 10_000
+    mode: ConsumerMode = "per-topic"
+    # The batch consumer's bound on one poll's records.
+    batch_size: int = 500
 
     def options(self) -> dict[str, int]:
         # Heartbeats a third of the session apart, as Kafka's clients do by default.
         return {"session_timeout_ms": self.session_timeout_ms,
                 "heartbeat_interval_ms": max(self.session_timeout_ms // 3, 100)}
+
+
+class Delivered(Protocol):
+    """Where a consumed record came from (aiokafka's ConsumerRecord)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+
+
+async def dead_letter(broker: KafkaBroker, raw: bytes, record: Delivered, reason: DeadLetterReason,
+                      exc: BaseException, *, group_id: str, service: str) -> None:
+    """Park a consumed message on `<topic>.dlq`, the error and where it came from in its headers."""
+    headers = {
+        "x-original-topic": record.topic,
+        "x-consumer-group": group_id,
+        "x-reason": reason,
+        "x-error": f"{type(exc).__name__}: {exc}"[:4000],
+        "x-partition": str(record.partition),
+        "x-offset": str(record.offset),
+    }
+    await broker.publish(raw, dlq_topic(record.topic), key=record.key, headers=headers)
+    MESSAGES.labels(service, record.topic, "dead_lettered").inc()
+    log.error("message on %s dead-lettered (%s): %s", record.topic, reason, headers["x-error"])
 
 
 def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
@@ -119,9 +155,12 @@ def consume(
     service: str,
     retry: RetryPolicy | None = None,
     unit_of_work: UnitOfWorkFactory | None = None,
+    joined_unit_of_work: JoinedUnitOfWork | None = None,
 ) -> None:
     """Register `handler(conn, event)` per event type under the consumer policy; with
     `unit_of_work`, `handler(uow, event)`, the unit of work recording the event in its transaction.
+    A group in batch mode registers them with the process's batch consumer instead (batches.py),
+    which needs `joined_unit_of_work` for handlers on a unit of work.
 
     Each topic gets its own consumer in its own group, `<group id>.<topic>`: a retry waiting
     on one topic never holds up another (an email waiting for its OrderCreated must not block
@@ -129,6 +168,17 @@ def consume(
     small and quick.
     """
     policy = retry or RetryPolicy()
+    if group.mode == "batch":
+        # Imported here: the batch consumer is built on this module's policy.
+        from .batches import batch_consumer
+
+        if unit_of_work is not None and joined_unit_of_work is None:
+            raise ValueError("the batch consumer needs joined_unit_of_work to give handlers their unit of work")
+        batches = batch_consumer(broker, group)
+        for event_type, handler in handlers.items():
+            batches.add(event_type, handler, engine=engine, service=service, policy=policy,
+                        unit_of_work=joined_unit_of_work if unit_of_work is not None else None)
+        return
     for event_type, handler in handlers.items():
         _consume_topic(broker, event_type, handler, engine=engine, group_id=topic_group(group.id, event_type.topic),
                        options=group.options(), service=service, policy=policy, unit_of_work=unit_of_work)
@@ -168,18 +218,7 @@ def _consume_topic(
             await handler(conn, event)
         return True
 
-    async def dead_letter(raw: bytes, msg: KafkaMessage, reason: DeadLetterReason, exc: BaseException) -> None:
-        headers = {
-            "x-original-topic": topic,
-            "x-consumer-group": group_id,
-            "x-reason": reason,
-            "x-error": f"{type(exc).__name__}: {exc}"[:4000],
-            "x-partition": str(msg.raw_message.partition),
-            "x-offset": str(msg.raw_message.offset),
-        }
-        await broker.publish(raw, dlq_topic(topic), key=msg.raw_message.key, headers=headers)
-        MESSAGES.labels(service, topic, "dead_lettered").inc()
-        log.error("message on %s dead-lettered (%s): %s", topic, reason, headers["x-error"])
+    park = partial(dead_letter, broker, group_id=group_id, service=service)
 
     # FastStream sees only bytes on this consumer: the AsyncAPI document takes the event from here.
     declare_consumer(broker, event_type, group_id=group_id, service=service)
@@ -199,7 +238,7 @@ def _consume_topic(
         try:
             event = event_type.model_validate(json.loads(raw))
         except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
-            await dead_letter(raw, msg, "invalid", exc)
+            await park(raw, msg.raw_message, "invalid", exc)
             return
         correlation_id.set(str(event.correlation_id))
         attempt = 0
@@ -211,16 +250,16 @@ def _consume_topic(
             except asyncio.CancelledError:
                 raise
             except Rejected as exc:
-                await dead_letter(raw, msg, "rejected", exc)
+                await park(raw, msg.raw_message, "rejected", exc)
                 return
             except Exception as exc:
                 transient = _is_transient(exc)
                 if isinstance(exc, NotYet) and time.perf_counter() - started > policy.max_not_yet:
-                    await dead_letter(raw, msg, "waited-too-long", exc)
+                    await park(raw, msg.raw_message, "waited-too-long", exc)
                     return
                 if not transient and attempt >= policy.max_unexpected:
                     log.error("giving up on %s after %d attempts:\n%s", topic, attempt, traceback.format_exc())
-                    await dead_letter(raw, msg, "failed", exc)
+                    await park(raw, msg.raw_message, "failed", exc)
                     return
                 MESSAGES.labels(service, topic, "retried").inc()
                 delay = policy.delay(attempt)

@@ -14,10 +14,12 @@ is read twice. The relay holds back a partition it has to refill for a consumer 
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from aiokafka import TopicPartition
 from faststream.kafka import KafkaBroker
 
+from .batches import batch_consumer_of
 from .topics import ServiceTopics
 
 log = logging.getLogger("servicekit.rewind")
@@ -49,13 +51,17 @@ class Rewinder:
             except Exception as exc:  # the broker is away or busy: the next round tries again
                 log.debug("consumer positions not checked: %r", exc)
 
+    def _consumers(self) -> list[Any]:
+        """The per-topic subscribers' consumers, and the batch consumer's (batches.py) if it runs."""
+        consumers = [getattr(subscriber, "consumer", None) for subscriber in self._broker.subscribers]
+        batch = batch_consumer_of(self._broker)
+        consumers.append(batch.consumer if batch is not None else None)
+        return [consumer for consumer in consumers if consumer is not None]
+
     async def check(self) -> int:
         """Move every position that lies past its partition's end to the beginning; returns how many moved."""
         positions: list[tuple[object, TopicPartition, int]] = []
-        for subscriber in self._broker.subscribers:
-            consumer = getattr(subscriber, "consumer", None)
-            if consumer is None:
-                continue
+        for consumer in self._consumers():
             for tp in consumer.assignment():
                 with contextlib.suppress(Exception):  # not known yet (being reset): nothing to compare
                     positions.append((consumer, tp, await asyncio.wait_for(consumer.position(tp), 0.2)))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import health
 from .api import install_problem_schema
+from .batches import batch_consumer_of
 from .caller import ProofVerifier
 from .channels import declare_publishers
 from .db import create_engine
@@ -63,13 +64,16 @@ def build_app(
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     broker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
     if subscribers is not None:
-        subscribers(broker, engine, ConsumerGroup(settings.consumer_group or name, settings.kafka_session_timeout_ms))
+        subscribers(broker, engine, ConsumerGroup(settings.consumer_group or name, settings.kafka_session_timeout_ms,
+                                                  settings.consumer_mode, settings.consumer_batch_size))
+    # In batch mode the subscribers registered with one consumer of the process's own (batches.py).
+    batches = batch_consumer_of(broker)
     declare_publishers(broker, name, publishes)
     topics = ServiceTopics(settings.kafka_bootstrap_servers, service_topics(broker),
                            TopicLayout(settings.kafka_topic_partitions, settings.kafka_topic_replication_factor))
     # After a broker lost its log, consumers need up to a session to learn their group is gone
     # and rejoin; twice that before the relay refills a partition (see rewind.py).
-    relay = OutboxRelay(engine, broker, service=name, topics=topics,
+    relay = OutboxRelay(engine, broker, service=name, topics=topics, batch_size=settings.outbox_batch_size,
                         settle=2 * settings.kafka_session_timeout_ms / 1000)
     # Only consumers can be left past the end of a log the broker lost.
     rewinder = Rewinder(broker, topics) if subscribers is not None else None
@@ -87,6 +91,8 @@ def build_app(
         except Exception as exc:
             log.warning("could not create the topics at start, the relay will: %r", exc)
         await broker.start()
+        if batches is not None:
+            await batches.start()
         await relay.start()
         if rewinder is not None:
             await rewinder.start()
@@ -102,6 +108,8 @@ def build_app(
             if rewinder is not None:
                 await rewinder.stop()
             await relay.stop()
+            if batches is not None:
+                await batches.stop()
             await broker.stop()
             await topics.close()
             await engine.dispose()
@@ -110,6 +118,7 @@ def build_app(
     app.state.engine = engine
     app.state.broker = broker
     app.state.relay = relay
+    app.state.batches = batches
     app.state.topics = topics
     app.state.workers = extra
     app.state.notices = notices

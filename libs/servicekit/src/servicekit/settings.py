@@ -1,5 +1,7 @@
 """Settings every service has; each service subclasses with its own env prefix."""
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +24,12 @@ class ServiceSettings(BaseSettings):
     max_in_flight: int = Field(default=32, ge=1)
     # Kafka consumer group; defaults to the service's name. Replicas of a service share it.
     consumer_group: str | None = None
+    # How the service's consumers read (messaging.py): one consumer and group per topic, or one
+    # consumer for all its topics applying each poll's records in a transaction per partition
+    # (batches.py). Per-topic until the fault suite passes on the batch consumer.
+    consumer_mode: Literal["per-topic", "batch"] = "per-topic"
+    # The most records the batch consumer takes in one poll (all partitions together).
+    consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
     # How long the broker waits for a silent consumer before it takes its partitions away. Kafka's
     # brokers accept 6 s and up (10 s is the client's default); the embedded broker of the local
     # stack and the tests also makes every new member wait half of it before its first
@@ -38,3 +46,7 @@ class ServiceSettings(BaseSettings):
     # How long an Idempotency-Key is honoured (servicekit.idempotency; see docs/decisions.md):
     # a repeat within it gets the first result, the same key after it is a new request.
     idempotency_retention_hours: int = Field(default=48, ge=1, le=24 * 366)
+    # Outbox rows the relay takes at a time: it sends them all, then awaits the broker's
+    # acknowledgements, then marks them in one statement (see relay.py). Larger batches cost
+    # fewer round trips per row; a batch is also what is sent again if the relay dies mid-way.
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)

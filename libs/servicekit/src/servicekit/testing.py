@@ -112,13 +112,14 @@ async def fresh_group_after_published(bootstrap: str) -> str:
     from .messaging import topic_group
 
     group = fresh_group()
-    for topic in ALL_TOPICS:
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=topic_group(group, topic),
-                                    enable_auto_commit=False)
+    # Each topic's group (per-topic consumers), and the group itself for all of them (the batch consumer).
+    for group_id, topics in [*((topic_group(group, topic), [topic]) for topic in ALL_TOPICS), (group, ALL_TOPICS)]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False)
         await consumer.start()
         try:
             await consumer.topics()  # loads the metadata partitions_for_topic reads
-            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            partitions = [TopicPartition(topic, p) for topic in topics
+                          for p in sorted(consumer.partitions_for_topic(topic) or ())]
             if partitions:
                 consumer.assign(partitions)
                 ends = await consumer.end_offsets(partitions)

@@ -18,6 +18,8 @@ from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionErro
 from contracts import dlq_topic
 from faststream.kafka import KafkaBroker
 
+from .channels import channels_of
+
 log = logging.getLogger("servicekit.topics")
 
 # Every question to the broker is bounded: readiness answers within its probe's timeout, and a
@@ -28,6 +30,7 @@ BROKER_TIMEOUT_S = 2.0
 def service_topics(broker: KafkaBroker) -> list[str]:
     """The topics a service's broker consumes and publishes (as declared on it), with their dead-letter topics."""
     names = {t.name for s in broker.subscribers for t in s.topics}
+    names |= set(channels_of(broker).consumed)  # the batch consumer's, which FastStream does not know
     names |= {p.topic for p in broker.publishers}
     return sorted(names | {dlq_topic(n) for n in names})
 
@@ -111,6 +114,15 @@ class ServiceTopics:
         reach = {tp: 0 for tp in wanted}
         reach.update({(tp.topic, tp.partition): offset for tp, offset in ends.items()})
         return reach
+
+    async def partitions(self, names: Iterable[str]) -> dict[str, int]:
+        """How many partitions each topic has; a topic the broker lacks is left out."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        described = await self._call(lambda admin, _: admin.describe_topics(wanted))
+        return {topic["topic"]: len(topic["partitions"]) for topic in described
+                if not topic["error_code"] and topic["partitions"]}
 
     async def close(self) -> None:
         async with self._lock:

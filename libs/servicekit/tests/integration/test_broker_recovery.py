@@ -20,7 +20,7 @@ from localstack.broker import TansuBroker, create_topics
 from localstack.ports import free_port
 from servicekit.errors import NotYet
 from servicekit.inbox import inbox_table
-from servicekit.messaging import ConsumerGroup, RetryPolicy, make_broker, subscribe, topic_group
+from servicekit.messaging import ConsumerGroup, ConsumerMode, RetryPolicy, make_broker, subscribe, topic_group
 from servicekit.outbox import add_to_outbox, outbox_table
 from servicekit.relay import OutboxRelay
 from servicekit.runtime import build_app
@@ -85,7 +85,7 @@ class Hold:
         self.seen: list[int] = []
 
 
-def service(url: str, bootstrap: str, hold: Hold):
+def service(url: str, bootstrap: str, hold: Hold, mode: ConsumerMode = "per-topic"):
     """A small service on the real runtime: it publishes LessonBooked and consumes it itself."""
 
     async def apply(conn: AsyncConnection, event: LessonBooked) -> None:
@@ -99,7 +99,8 @@ def service(url: str, bootstrap: str, hold: Hold):
                   retry=RetryPolicy(first=0.05, cap=0.2))
 
     settings = ServiceSettings(database_url=url, kafka_bootstrap_servers=bootstrap, log_json=False,
-                               consumer_group=f"recovery-{uuid.uuid4().hex[:8]}", kafka_session_timeout_ms=2000)
+                               consumer_group=f"recovery-{uuid.uuid4().hex[:8]}", kafka_session_timeout_ms=2000,
+                               consumer_mode=mode)
     return build_app(name="recovery", settings=settings, subscribers=subscribers, publishes=[LessonBooked])
 
 
@@ -145,10 +146,11 @@ async def topic_records(bootstrap: str, topic: str) -> list:
         await consumer.stop()
 
 
-async def test_broker_restarted_empty_loses_nothing(database, broker):
+@pytest.mark.parametrize("mode", ["per-topic", "batch"])
+async def test_broker_restarted_empty_loses_nothing(database, broker, mode):
     url, engine = database
     hold = Hold()
-    app = service(url, broker.bootstrap, hold)
+    app = service(url, broker.bootstrap, hold, mode)
     async with running(app) as client:
         # The service made its topics itself at start.
         assert (await client.get("/ready")).json() == {
@@ -214,11 +216,14 @@ async def test_ready_says_not_ready_while_the_broker_lacks_the_topics(database, 
         await eventually(lambda: _ready_answer(client, lambda a: a["status"] == "ready"))
 
 
-async def test_a_consumer_committed_past_the_end_starts_from_the_beginning(database, broker):
+@pytest.mark.parametrize("mode", ["per-topic", "batch"])
+async def test_a_consumer_committed_past_the_end_starts_from_the_beginning(database, broker, mode):
     """Committed offsets that the partition no longer reaches: read it all again, apply each event once."""
     url, engine = database
-    app = service(url, broker.bootstrap, Hold())
-    group = topic_group(app.state.settings.consumer_group, LessonBooked.topic)
+    app = service(url, broker.bootstrap, Hold(), mode)
+    group = app.state.settings.consumer_group
+    if mode == "per-topic":
+        group = topic_group(group, LessonBooked.topic)
     await create_topics(broker.bootstrap, TOPICS)
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
     await producer.start()

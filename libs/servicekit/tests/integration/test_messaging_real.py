@@ -1,4 +1,5 @@
-"""The outbox relay and the consumer policy on real PostgreSQL and the real broker."""
+"""The outbox relay and the consumer policy on real PostgreSQL and the real broker; the consumer
+cases in both consumer modes (one subscriber per topic, and the batch consumer)."""
 
 import asyncio
 import contextlib
@@ -7,12 +8,15 @@ import uuid
 from typing import Literal
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from contracts import Event, dlq_topic
 from localstack.broker import create_topics
+from servicekit.batches import batch_consumer_of
 from servicekit.errors import NotYet, Rejected
 from servicekit.inbox import inbox_table, record_if_new
-from servicekit.messaging import ConsumerGroup, RetryPolicy, consume, make_broker, subscribe
+from servicekit.messaging import (
+    ConsumerGroup, ConsumerMode, RetryPolicy, consume, make_broker, subscribe, topic_group,
+)
 from servicekit.outbox import add_to_outbox, outbox_table
 from servicekit.relay import OutboxRelay
 from servicekit.topics import ServiceTopics
@@ -48,6 +52,26 @@ async def engine(infra):
     await create_topics(infra.kafka_bootstrap, [KitProbed.topic, dlq_topic(KitProbed.topic)])
     yield eng
     await eng.dispose()
+
+
+@pytest.fixture(params=["per-topic", "batch"])
+def mode(request) -> ConsumerMode:
+    return request.param
+
+
+@contextlib.asynccontextmanager
+async def consuming(broker):
+    """The broker and, in batch mode, its batch consumer, running (as a service's lifespan does)."""
+    await broker.start()
+    batches = batch_consumer_of(broker)
+    try:
+        if batches is not None:
+            await batches.start()
+        yield
+    finally:
+        if batches is not None:
+            await batches.stop()
+        await broker.stop()
 
 
 async def records_for_key(bootstrap: str, topic: str, key: str, want: int, timeout: float = 20) -> list:
@@ -127,7 +151,7 @@ async def test_only_one_relay_publishes_and_a_standby_takes_over(engine, infra):
     assert len(await records_for_key(infra.kafka_bootstrap, KitProbed.topic, key, 1)) == 1
 
 
-async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine, infra):
+async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine, infra, mode):
     key = str(uuid.uuid4())
     attempts: dict[int, int] = {}
 
@@ -142,7 +166,7 @@ async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine,
         await conn.execute(insert(effects).values(key=event.key, note=str(event.n)))
 
     broker = make_broker(infra.kafka_bootstrap, client_id="t")
-    subscribe(broker, KitProbed, handler, engine=engine, group=ConsumerGroup(f"g-{key}"), service="kit",
+    subscribe(broker, KitProbed, handler, engine=engine, group=ConsumerGroup(f"g-{key}", mode=mode), service="kit",
               retry=RetryPolicy(first=0.01, cap=0.05, max_not_yet=0.5))
     first = probe(key, 1)
     raw = [
@@ -160,17 +184,13 @@ async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine,
     for body in raw:
         await producer.send_and_wait(KitProbed.topic, body, key=key.encode())
     await producer.stop()
-    await broker.start()
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                async with engine.connect() as conn:
-                    notes = (await conn.scalars(select(effects.c.note).where(effects.c.key == key))).all()
-                if "4" in notes:
-                    break
-                await asyncio.sleep(0.1)
-    finally:
-        await broker.stop()
+    async with consuming(broker), asyncio.timeout(30):
+        while True:
+            async with engine.connect() as conn:
+                notes = (await conn.scalars(select(effects.c.note).where(effects.c.key == key))).all()
+            if "4" in notes:
+                break
+            await asyncio.sleep(0.1)
     assert notes == ["1", "3", "4"]
     assert attempts[3] >= 3  # retried until its fact arrived (a rebalance may redeliver it once more)
     dead = await records_for_key(infra.kafka_bootstrap, dlq_topic(KitProbed.topic), key, 4)
@@ -195,7 +215,7 @@ class _Work:
         return await record_if_new(self.conn, consumer, event_id)
 
 
-async def test_a_unit_of_work_records_the_event_with_its_effect(engine, infra):
+async def test_a_unit_of_work_records_the_event_with_its_effect(engine, infra, mode):
     key = str(uuid.uuid4())
     attempts: dict[int, int] = {}
 
@@ -206,23 +226,60 @@ async def test_a_unit_of_work_records_the_event_with_its_effect(engine, infra):
             raise NotYet("rolled back with its claim, so the retry applies it")
 
     broker = make_broker(infra.kafka_bootstrap, client_id="t")
-    consume(broker, {KitProbed: handler}, engine=engine, group=ConsumerGroup(f"g-{key}"), service="kit-uow",
-            retry=RetryPolicy(first=0.01, cap=0.05), unit_of_work=_Work.begin)
+    consume(broker, {KitProbed: handler}, engine=engine, group=ConsumerGroup(f"g-{key}", mode=mode),
+            service="kit-uow", retry=RetryPolicy(first=0.01, cap=0.05), unit_of_work=_Work.begin,
+            joined_unit_of_work=_Work)
     first = probe(key, 1, "not-yet")
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
     await producer.start()
     for body in (first, first, probe(key, 2)):
         await producer.send_and_wait(KitProbed.topic, body.model_dump_json().encode(), key=key.encode())
     await producer.stop()
-    await broker.start()
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                async with engine.connect() as conn:
-                    notes = (await conn.scalars(select(effects.c.note).where(effects.c.key == key))).all()
-                if "2" in notes:
-                    break
-                await asyncio.sleep(0.1)
-    finally:
-        await broker.stop()
+    async with consuming(broker), asyncio.timeout(30):
+        while True:
+            async with engine.connect() as conn:
+                notes = (await conn.scalars(select(effects.c.note).where(effects.c.key == key))).all()
+            if "2" in notes:
+                break
+            await asyncio.sleep(0.1)
     assert notes == ["1", "2"]
+
+
+async def test_an_offset_is_committed_only_after_its_transaction(engine, infra, mode):
+    key = str(uuid.uuid4())
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def handler(conn: AsyncConnection, event: KitProbed) -> None:
+        await conn.execute(insert(effects).values(key=event.key, note=str(event.n)))
+        if event.key == key:
+            entered.set()
+            await release.wait()  # applied, not committed yet
+
+    group = ConsumerGroup(f"g-{key}", 2000, mode)
+    broker = make_broker(infra.kafka_bootstrap, client_id="t")
+    consume(broker, {KitProbed: handler}, engine=engine, group=group, service="kit-commit")
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    placed = await producer.send_and_wait(KitProbed.topic, probe(key, 1).model_dump_json().encode(), key=key.encode())
+    await producer.stop()
+    tp = TopicPartition(KitProbed.topic, placed.partition)
+    looker = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, enable_auto_commit=False,
+                              group_id=group.id if mode == "batch" else topic_group(group.id, KitProbed.topic))
+    await looker.start()
+    try:
+        async with consuming(broker):
+            await asyncio.wait_for(entered.wait(), 30)
+            await asyncio.sleep(0.5)  # time enough for a commit that would come too early
+            assert (await looker.committed(tp) or 0) <= placed.offset
+            release.set()
+            async with asyncio.timeout(20):
+                while (await looker.committed(tp) or 0) <= placed.offset:
+                    await asyncio.sleep(0.1)
+    finally:
+        await looker.stop()
+    assert await notes_of(engine, key) == ["1"]
+
+
+async def notes_of(engine, key: str) -> list[str]:
+    async with engine.connect() as conn:
+        return list((await conn.scalars(select(effects.c.note).where(effects.c.key == key))).all())

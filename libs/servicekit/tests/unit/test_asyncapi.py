@@ -10,12 +10,13 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import httpx
+import pytest
 from contracts import Event, dlq_topic
 from contracts.compat import schema_of
 from fastapi import FastAPI
 from pydantic import BaseModel
 from servicekit.asyncapi import document, message_payload
-from servicekit.messaging import DEAD_LETTER_REASONS, ConsumerGroup, consume
+from servicekit.messaging import DEAD_LETTER_REASONS, ConsumerGroup, ConsumerMode, consume
 from servicekit.outbox import event_headers
 from servicekit.runtime import build_app
 from servicekit.settings import ServiceSettings
@@ -52,15 +53,15 @@ async def _ignore(conn: Any, event: Event) -> None:
     return None
 
 
-def _app(*, raw_topic: str | None = None) -> FastAPI:
+def _app(*, raw_topic: str | None = None, mode: ConsumerMode = "per-topic") -> FastAPI:
     def subscribers(broker, engine, group: ConsumerGroup) -> None:  # noqa: ANN001
         consume(broker, {LessonBooked: _ignore}, engine=engine, group=group, service="lessons")
         if raw_topic is not None:
             # A consumer registered past the kit: nothing says which event it reads.
             broker.subscriber(raw_topic, group_id="raw")(_raw_handler)
 
-    return build_app(name="lessons", settings=ServiceSettings(log_json=False), subscribers=subscribers,
-                     publishes=[LessonMoved])
+    return build_app(name="lessons", settings=ServiceSettings(log_json=False, consumer_mode=mode),
+                     subscribers=subscribers, publishes=[LessonMoved])
 
 
 async def _raw_handler(body: bytes) -> None:
@@ -86,8 +87,13 @@ def _messages(doc: dict[str, Any], channel: dict[str, Any]) -> list[dict[str, An
     return [doc["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]] for ref in channel["messages"].values()]
 
 
-def test_a_consumed_event_carries_the_contracts_schema_its_key_and_its_headers() -> None:
-    doc = _document(_app())
+# The batch consumer is no FastStream subscriber: its topics must be in the document all the same.
+MODES = pytest.mark.parametrize("mode", ["per-topic", "batch"])
+
+
+@MODES
+def test_a_consumed_event_carries_the_contracts_schema_its_key_and_its_headers(mode: ConsumerMode) -> None:
+    doc = _document(_app(mode=mode))
     operation, channel = _operation(doc, "receive", LessonBooked.topic)
     [message] = _messages(doc, channel)
     assert message["name"] == "LessonBooked" and message["contentType"] == "application/json"
@@ -98,11 +104,12 @@ def test_a_consumed_event_carries_the_contracts_schema_its_key_and_its_headers()
     sample = LessonBooked(account_id=uuid.uuid4(), correlation_id=uuid.uuid4(), lesson_id=uuid.uuid4(),
                           room=Room(name="A", seats=3), price=Decimal("1.50"))
     assert set(message["headers"]["properties"]) == set(event_headers(sample))
-    assert operation["x-consumer-group"] == f"lessons.{LessonBooked.topic}"
+    assert operation["x-consumer-group"] == (f"lessons.{LessonBooked.topic}" if mode == "per-topic" else "lessons")
 
 
-def test_a_consumed_channel_names_its_dead_letter_topic_which_is_in_the_document() -> None:
-    doc = _document(_app())
+@MODES
+def test_a_consumed_channel_names_its_dead_letter_topic_which_is_in_the_document(mode: ConsumerMode) -> None:
+    doc = _document(_app(mode=mode))
     _, channel = _operation(doc, "receive", LessonBooked.topic)
     assert channel["x-dead-letter-topic"] == dlq_topic(LessonBooked.topic)
     _, parked = _operation(doc, "send", dlq_topic(LessonBooked.topic))
@@ -110,6 +117,11 @@ def test_a_consumed_channel_names_its_dead_letter_topic_which_is_in_the_document
     [message] = _messages(doc, parked)
     assert message["headers"]["properties"]["x-reason"]["enum"] == list(DEAD_LETTER_REASONS)
     assert message["bindings"]["kafka"]["key"]["x-partition-by"] == ["lesson_id"]
+
+
+def test_the_batch_consumers_topics_are_the_services_topics() -> None:
+    topics = _app(mode="batch").state.topics.names
+    assert LessonBooked.topic in topics and dlq_topic(LessonBooked.topic) in topics
 
 
 def test_a_published_event_carries_the_contracts_schema_and_its_key() -> None:

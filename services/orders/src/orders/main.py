@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         routers=[http.router, http_crm.router],
         problems=PROBLEMS,
-        subscribers=partial(subscribers.register, unit_of_work=SqlUnitOfWork.begin),
+        subscribers=partial(subscribers.register, unit_of_work=SqlUnitOfWork.begin, joined_unit_of_work=SqlUnitOfWork),
         publishes=[OrderCreated, OrderUpdated, AccessChanged, OfferCopyRequested],
         workers=[clock.ClockWorker],
         description="Contacts, orders, pipelines and order history.",

@@ -16,14 +16,14 @@ from ..service import Actor
 from ..service.unit_of_work import UnitOfWork as UnitOfWorkPort
 
 
-def _actor(caller: CurrentCaller) -> Actor:
+async def _actor(caller: CurrentCaller) -> Actor:
     return Actor(caller.account_id, caller.user_id, current_correlation_id())
 
 
 CurrentActor = Annotated[Actor, Depends(_actor)]
 
 
-def _default_zone(request: Request) -> tzinfo:
+async def _default_zone(request: Request) -> tzinfo:
     return ZoneInfo(request.app.state.settings.default_time_zone)  # checked by Settings at start
 
 
@@ -31,7 +31,7 @@ def _default_zone(request: Request) -> tzinfo:
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWorkPort]]
 
 
-def _unit_of_work(request: Request) -> UnitOfWorkFactory:
+async def _unit_of_work(request: Request) -> UnitOfWorkFactory:
     return partial(request.app.state.unit_of_work, request.app.state.engine)
 
 

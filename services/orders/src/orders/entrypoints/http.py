@@ -37,7 +37,7 @@ EDIT_PROBLEMS = problem_responses(403, 404, 409, 428)
 PAYMENT_STATUSES = one_of(PaymentStatus)
 
 
-def _filters(
+async def _filters(
     q: Annotated[str | None, Query(max_length=200)] = None,
     pipeline_id: UUID | None = None,
     stage_id: UUID | None = None,

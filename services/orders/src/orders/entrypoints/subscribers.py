@@ -6,7 +6,7 @@ from contracts import (
     SchoolUpdated,
 )
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import ConsumerGroup, UnitOfWorkFactory, consume
+from servicekit.messaging import ConsumerGroup, JoinedUnitOfWork, UnitOfWorkFactory, consume
 from servicekit.providers import on_providers_updated
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,7 +15,10 @@ from ..service import catalog, intake, notifications, payments
 SERVICE = "orders"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, unit_of_work: UnitOfWorkFactory) -> None:
+def register(
+    broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, unit_of_work: UnitOfWorkFactory,
+    joined_unit_of_work: JoinedUnitOfWork,
+) -> None:
     # Use cases on the unit of work: each in one that claims the event in its transaction.
     consume(broker, {
         OfferOpened: intake.open_order_from_offer,
@@ -30,7 +33,8 @@ def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, 
         PaymentLinkIssued: payments.note_payment_link,
         NotificationSent: notifications.note_email_sent,
         NotificationFailed: notifications.note_email_failed,
-    }, engine=engine, group=group, service=SERVICE, unit_of_work=unit_of_work)
+    }, engine=engine, group=group, service=SERVICE, unit_of_work=unit_of_work,
+       joined_unit_of_work=joined_unit_of_work)
     # The school's payment providers, kept by servicekit's handler that offers shares: on a bare
     # connection, the inbox claim made in its transaction.
     consume(broker, {

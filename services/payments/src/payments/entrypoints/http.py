@@ -32,7 +32,7 @@ sandbox = APIRouter(prefix="/sandbox", tags=["sandbox"], responses=problem_respo
 thanks = APIRouter(tags=["sandbox"])
 
 
-def _user(caller: CurrentCaller) -> str:
+async def _user(caller: CurrentCaller) -> str:
     return caller.user_id
 
 
@@ -47,7 +47,7 @@ def _parts(bodies: list[PartBody] | None) -> list[PaymentPart] | None:
     return [PaymentPart(method=p.method, amount=p.amount, reference=p.reference) for p in bodies]
 
 
-def _providers(request: Request) -> service.Providers:
+async def _providers(request: Request) -> service.Providers:
     return request.app.state.providers
 
 

@@ -1,0 +1,321 @@
+"""The batch consumer: one aiokafka consumer per process for every topic the service consumes.
+
+The same policy as the per-topic consumers (messaging.py), paid per poll instead of per message:
+
+- one consumer in one group, `<group id>` (the per-topic groups are `<group id>.<topic>`, so the
+  two never share offsets), polling up to `batch_size` records at a time;
+- per partition of a poll: the events are decoded (an unreadable one is dead-lettered where it
+  stands), claimed in the inbox in one statement, and applied in one transaction, each in its
+  own savepoint, so one that fails rolls back alone;
+- a Rejected event is dead-lettered and its claim taken back, as the per-message path's rollback
+  does; an unexpected error is retried a bounded number of times before it is dead-lettered;
+- a transient error or NotYet commits what came before it and pauses that partition alone for the
+  retry policy's backoff, at the failing offset: every other partition and topic goes on, as each
+  topic's own group gives the per-topic path;
+- the offsets of what was applied are committed once per partition and poll, only after the
+  transaction committed; a crash between the two redelivers, and the inbox absorbs it.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+from weakref import WeakKeyDictionary
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from contracts import Event
+from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .channels import declare_consumer
+from .errors import NotYet, Rejected
+from .inbox import claim_new, release
+from .logging import correlation_id
+from .messaging import (
+    ConsumerGroup, DeadLetterReason, Handler, JoinedUnitOfWork, RetryPolicy, _is_transient, dead_letter,
+)
+from .metrics import HANDLE_SECONDS, MESSAGES
+
+log = logging.getLogger("servicekit.batches")
+
+# How long a poll waits for records when there are none: also how late a paused partition resumes.
+POLL_TIMEOUT_MS = 100
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the batch consumer does with one topic's events."""
+
+    event: type[Event]
+    handler: Handler[Any]
+    engine: AsyncEngine
+    service: str
+    policy: RetryPolicy
+    unit_of_work: JoinedUnitOfWork | None
+
+    @property
+    def inbox(self) -> str:
+        # The per-topic path's inbox name: switching modes never applies an event twice.
+        return f"{self.service}:{self.event.topic}"
+
+
+@dataclass
+class Retry:
+    """A partition waiting to try its record at `offset` again."""
+
+    offset: int
+    attempt: int
+    started: float
+    resume_at: float = 0.0
+
+
+@dataclass
+class Outcome:
+    """How far a partition's records got: the next offset to commit, and whether it must wait."""
+
+    next_offset: int | None = None
+    retry: Retry | None = None
+
+
+class _Stop(Exception):
+    """The record at `index` must be tried again later; those before it stand."""
+
+    def __init__(self, index: int, exc: BaseException) -> None:
+        super().__init__(str(exc))
+        self.index = index
+        self.exc = exc
+
+
+class BatchConsumer:
+    """The process's one consumer of every topic registered with it (see the module's docstring)."""
+
+    def __init__(self, broker: KafkaBroker, group: ConsumerGroup, *, poll_timeout_ms: int = POLL_TIMEOUT_MS) -> None:
+        self.broker = broker
+        self.group = group
+        self.poll_timeout_ms = poll_timeout_ms
+        self.routes: dict[str, Route] = {}
+        # FastStream's document lists a broker's subscribers; this one never starts, so the batch
+        # consumer's topics appear in the service's AsyncAPI document as the per-topic ones do.
+        self.schema = KafkaBroker()
+        self.consumer: AIOKafkaConsumer | None = None
+        self._retries: dict[TopicPartition, Retry] = {}
+        self._task: asyncio.Task[None] | None = None
+        # Transactions committed: what the benchmark counts.
+        self.transactions = 0
+
+    def add(self, event_type: type[Event], handler: Handler[Any], *, engine: AsyncEngine, service: str,
+            policy: RetryPolicy, unit_of_work: JoinedUnitOfWork | None) -> None:
+        topic = event_type.topic
+        self.routes[topic] = Route(event_type, handler, engine, service, policy, unit_of_work)
+        declare_consumer(self.broker, event_type, group_id=self.group.id, service=service)
+
+        @self.schema.subscriber(topic, group_id=self.group.id, title=f"{self.group.id}/{topic}",
+                                description=f"{event_type.__doc__ or topic} Consumed by {service}.")
+        async def documented(raw: bytes) -> None:  # pragma: no cover - never started
+            raise AssertionError("the batch consumer's document subscribers never run")
+
+    async def start(self) -> None:
+        # FastStream's consumer builder: the same client settings as the per-topic consumers.
+        builder = self.broker.config.broker_config.builder
+        self.consumer = builder(group_id=self.group.id, enable_auto_commit=False, auto_offset_reset="earliest",
+                                max_poll_records=self.group.batch_size, **self.group.options())
+        await self.consumer.start()
+        self.consumer.subscribe(sorted(self.routes), listener=_Forget(self._retries))
+        self._task = asyncio.create_task(self._run(), name="batch-consumer")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self.consumer is not None:
+            await self.consumer.stop()
+            self.consumer = None
+
+    async def _run(self) -> None:
+        assert self.consumer is not None
+        while True:
+            try:
+                self._resume_due()
+                polled = await self.consumer.getmany(timeout_ms=self.poll_timeout_ms,
+                                                     max_records=self.group.batch_size)
+                applied: dict[TopicPartition, int] = {}
+                for tp, records in polled.items():
+                    upto = await self._partition(tp, records)
+                    if upto is not None:
+                        applied[tp] = upto
+                if applied:
+                    await self._commit(applied)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker is away: the client reconnects, the next poll tries again
+                log.warning("batch consumer poll failed: %r", exc)
+                await asyncio.sleep(0.5)
+
+    def _resume_due(self) -> None:
+        assert self.consumer is not None
+        now = time.monotonic()
+        paused = self.consumer.paused()
+        for tp, retry in self._retries.items():
+            if tp in paused and retry.resume_at <= now:
+                self.consumer.resume(tp)
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        """The poll's offsets in one request, each after its transaction committed. Refused during a
+        rebalance (or lost in a crash before it), the records come again and the inbox absorbs them."""
+        assert self.consumer is not None
+        try:
+            await self.consumer.commit(offsets)
+        except Exception as exc:
+            log.warning("offsets not committed, their records will come again: %r", exc)
+
+    async def _partition(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> int | None:
+        """Apply one partition's records; the offset to commit for it, if any got through."""
+        assert self.consumer is not None
+        route = self.routes[tp.topic]
+        retry = self._retries.get(tp)
+        if retry is not None and records and records[0].offset != retry.offset:
+            retry = None  # moved on (a rewind, a rebalance): a fresh count for what comes
+        outcome = await self._apply(route, records, retry)
+        if outcome.retry is None:
+            self._retries.pop(tp, None)
+        elif tp in self.consumer.assignment():  # taken away meanwhile: its next owner starts from the commit
+            self._retries[tp] = outcome.retry
+            # Back to the failing record once resumed; whatever else was fetched for it is dropped.
+            self.consumer.seek(tp, outcome.retry.offset)
+            self.consumer.pause(tp)
+        return outcome.next_offset
+
+    async def _apply(self, route: Route, records: Sequence[ConsumerRecord], retry: Retry | None) -> Outcome:
+        """Apply one partition's records in one transaction; how far it got."""
+        events: list[tuple[ConsumerRecord, Event | None, BaseException | None]] = list(_decode(route, records))
+        try:
+            async with route.engine.begin() as conn:
+                fresh = await claim_new(conn, route.inbox, [e.event_id for _, e, _ in events if e is not None])
+                stop = await self._each(conn, route, events, fresh, retry)
+            self.transactions += 1
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the transaction itself failed (the database went away): all of it again
+            stop = _Stop(0, exc)
+            if not _is_transient(exc):
+                log.error("batch on %s failed:\n%s", route.event.topic, traceback.format_exc())
+        if stop is None:
+            return Outcome(records[-1].offset + 1)
+        failing = records[stop.index]
+        same = retry is not None and retry.offset == failing.offset
+        attempt = retry.attempt + 1 if same and retry else 1
+        started = retry.started if same and retry else time.monotonic()
+        delay = route.policy.delay(attempt)
+        MESSAGES.labels(route.service, route.event.topic, "retried").inc()
+        log.warning("retrying %s[%d]@%d in %.2fs (attempt %d): %r", failing.topic, failing.partition,
+                    failing.offset, delay, attempt, stop.exc)
+        return Outcome(failing.offset if stop.index else None,
+                       Retry(failing.offset, attempt, started, time.monotonic() + delay))
+
+    async def _each(self, conn: AsyncConnection, route: Route,
+                    events: list[tuple[ConsumerRecord, Event | None, BaseException | None]],
+                    fresh: set[UUID], retry: Retry | None) -> _Stop | None:
+        """Each record in its savepoint; the first that must wait stops the rest (their claims taken back)."""
+        topic = route.event.topic
+        for index, (record, event, invalid) in enumerate(events):
+            if event is None:
+                correlation_id.set(None)
+                await self._park(record, "invalid", invalid or ValueError("unreadable"), route)
+                continue
+            correlation_id.set(str(event.correlation_id))
+            if event.event_id not in fresh:
+                MESSAGES.labels(route.service, topic, "duplicate").inc()
+                continue
+            fresh.discard(event.event_id)  # the same event twice in one poll: the second is a duplicate
+            started = time.perf_counter()
+            try:
+                async with conn.begin_nested():
+                    await route.handler(conn if route.unit_of_work is None else route.unit_of_work(conn), event)
+            except asyncio.CancelledError:
+                raise
+            except Rejected as exc:
+                await release(conn, route.inbox, [event.event_id])
+                await self._park(record, "rejected", exc, route)
+                continue
+            except Exception as exc:
+                parked = self._gives_up(route, record, exc, retry)
+                if parked is None:
+                    await release(conn, route.inbox, [event.event_id, *_later(events[index + 1:], fresh)])
+                    return _Stop(index, exc)
+                await release(conn, route.inbox, [event.event_id])
+                await self._park(record, parked, exc, route)
+                continue
+            MESSAGES.labels(route.service, topic, "applied").inc()
+            HANDLE_SECONDS.labels(route.service, topic).observe(time.perf_counter() - started)
+        return None
+
+    def _gives_up(self, route: Route, record: ConsumerRecord, exc: Exception,
+                  retry: Retry | None) -> DeadLetterReason | None:
+        """Why to dead-letter a record that failed, or None to try it again later (messaging.py's rules)."""
+        same = retry is not None and retry.offset == record.offset
+        attempt = (retry.attempt if same and retry else 0) + 1
+        waited = time.monotonic() - retry.started if same and retry else 0.0
+        if isinstance(exc, NotYet) and waited > route.policy.max_not_yet:
+            return "waited-too-long"
+        if not _is_transient(exc) and attempt >= route.policy.max_unexpected:
+            log.error("giving up on %s after %d attempts:\n%s", record.topic, attempt, traceback.format_exc())
+            return "failed"
+        return None
+
+    async def _park(self, record: ConsumerRecord, reason: DeadLetterReason, exc: BaseException, route: Route) -> None:
+        await dead_letter(self.broker, record.value or b"", record, reason, exc, group_id=self.group.id,
+                          service=route.service)
+
+
+def _decode(route: Route, records: Sequence[ConsumerRecord]) -> Iterator[tuple[ConsumerRecord, Event | None,
+                                                                               BaseException | None]]:
+    for record in records:
+        try:
+            yield record, route.event.model_validate(json.loads(record.value or b"")), None
+        except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
+            yield record, None, exc
+
+
+def _later(events: list[tuple[ConsumerRecord, Event | None, BaseException | None]], fresh: set[UUID]) -> list[UUID]:
+    """The claims made for records not reached yet (they are tried again with the failing one)."""
+    return [e.event_id for _, e, _ in events if e is not None and e.event_id in fresh]
+
+
+class _Forget(ConsumerRebalanceListener):
+    """A partition taken away forgets its retry: its next owner starts from the committed offset."""
+
+    def __init__(self, retries: dict[TopicPartition, Retry]) -> None:
+        self._retries = retries
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        for tp in revoked:
+            self._retries.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        pass
+
+
+# Weak: a broker built by a test and dropped takes its batch consumer with it.
+_CONSUMERS: WeakKeyDictionary[KafkaBroker, BatchConsumer] = WeakKeyDictionary()
+
+
+def batch_consumer(broker: KafkaBroker, group: ConsumerGroup) -> BatchConsumer:
+    """The batch consumer of `broker`'s process, made on first use."""
+    if broker not in _CONSUMERS:
+        _CONSUMERS[broker] = BatchConsumer(broker, group)
+    return _CONSUMERS[broker]
+
+
+def batch_consumer_of(broker: KafkaBroker) -> BatchConsumer | None:
+    """The batch consumer registered on `broker`, if its consumers run in batch mode."""
+    return _CONSUMERS.get(broker)

@@ -1,0 +1,266 @@
+"""What only the batch consumer has to show, on real PostgreSQL and the real broker: a poll applied
+in few transactions, one bad event failing alone, a waiting topic not holding up another, and a
+crash between the transaction and the offset commit absorbed by the inbox."""
+
+import asyncio
+import contextlib
+import uuid
+from typing import Literal
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from contracts import Event, dlq_topic
+from localstack.broker import create_topics
+from servicekit.batches import BatchConsumer, batch_consumer_of
+from servicekit.errors import NotYet, Rejected
+from servicekit.inbox import inbox_table
+from servicekit.messaging import ConsumerGroup, RetryPolicy, consume, make_broker
+from servicekit.metrics import MESSAGES
+from sqlalchemy import BigInteger, Column, MetaData, Table, Text, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+metadata = MetaData()
+inbox_table(metadata)
+effects = Table("batch_effects", metadata, Column("key", Text), Column("note", Text), Column("tx", BigInteger))
+
+
+class _Probe(Event):
+    key: str
+    n: int
+    behaviour: str = "ok"
+
+    def partition_key(self) -> str:
+        return self.key
+
+
+class BatchProbedA(_Probe):
+    event_type: Literal["BatchProbedA"] = "BatchProbedA"
+
+
+class BatchProbedB(_Probe):
+    event_type: Literal["BatchProbedB"] = "BatchProbedB"
+
+
+class BatchProbedC(_Probe):
+    event_type: Literal["BatchProbedC"] = "BatchProbedC"
+
+
+KINDS: list[type[_Probe]] = [BatchProbedA, BatchProbedB, BatchProbedC]
+
+
+@pytest.fixture(scope="module")
+async def engine(infra):
+    url = await asyncio.to_thread(infra.new_database, "batches")
+    eng = create_async_engine(url)
+    async with eng.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    await create_topics(infra.kafka_bootstrap, [t for k in KINDS for t in (k.topic, dlq_topic(k.topic))])
+    yield eng
+    await eng.dispose()
+
+
+def probe(kind: type[_Probe], key: str, n: int, behaviour: str = "ok") -> _Probe:
+    return kind(account_id=uuid.uuid4(), correlation_id=uuid.uuid4(), key=key, n=n, behaviour=behaviour)
+
+
+async def record(conn: AsyncConnection, event: _Probe) -> None:
+    """The effect, with the transaction it was applied in (a savepoint shares its top transaction's id)."""
+    await conn.execute(insert(effects).values(key=event.key, note=f"{event.topic}:{event.n}",
+                                              tx=select(func.txid_current()).scalar_subquery()))
+
+
+async def publish(bootstrap: str, events: list[Event | tuple[str, bytes, str]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await producer.start()
+    try:
+        sent = []
+        for event in events:
+            topic, body, key = (event.topic, event.model_dump_json().encode(), event.partition_key()) \
+                if isinstance(event, Event) else event
+            sent.append(await producer.send(topic, body, key=key.encode()))
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+def batch(bootstrap: str, engine, group: str, handler, *, service: str, retry: RetryPolicy | None = None,
+          kinds: list[type[_Probe]] = KINDS) -> tuple:
+    broker = make_broker(bootstrap, client_id="t")
+    consume(broker, dict.fromkeys(kinds, handler), engine=engine, group=ConsumerGroup(group, 2000, "batch"),
+            service=service, retry=retry)
+    return broker, batch_consumer_of(broker)
+
+
+@contextlib.asynccontextmanager
+async def running(broker, batches: BatchConsumer):
+    await broker.start()
+    await batches.start()
+    try:
+        yield
+    finally:
+        await batches.stop()
+        await broker.stop()
+
+
+async def notes(engine, key: str) -> list[str]:
+    async with engine.connect() as conn:
+        return list((await conn.scalars(select(effects.c.note).where(effects.c.key == key))).all())
+
+
+async def until(check, timeout: float = 30) -> None:
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.05)
+
+
+async def test_two_hundred_events_on_three_topics_are_applied_in_few_transactions(engine, infra):
+    key = str(uuid.uuid4())
+    events = [probe(KINDS[n % 3], f"{key}", n) for n in range(200)]
+    await publish(infra.kafka_bootstrap, events)
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", record, service="kit-batch")
+
+    async def all_there() -> bool:
+        return len(await notes(engine, key)) >= 200
+
+    async with running(broker, batches):
+        await until(all_there)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(effects.c.note, effects.c.tx).where(effects.c.key == key))).all()
+    assert sorted(note for note, _ in rows) == sorted(f"{e.topic}:{e.n}" for e in events)
+    # One key: one partition per topic. Per-message consumers would have run 200 transactions.
+    assert len({tx for _, tx in rows}) <= 20
+
+
+async def test_one_rejected_event_among_fifty_is_dead_lettered_alone(engine, infra):
+    key = str(uuid.uuid4())
+    events = [probe(BatchProbedA, key, n, "reject" if n == 25 else "ok") for n in range(50)]
+    await publish(infra.kafka_bootstrap, events)
+
+    async def handler(conn: AsyncConnection, event: _Probe) -> None:
+        await record(conn, event)  # written, then rolled back with its savepoint
+        if event.behaviour == "reject":
+            raise Rejected("no such thing")
+
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", handler, service="kit-batch",
+                            kinds=[BatchProbedA])
+
+    async def forty_nine() -> bool:
+        return len(await notes(engine, key)) >= 49
+
+    async with running(broker, batches):
+        await until(forty_nine)
+        dead = await dead_letters(infra.kafka_bootstrap, BatchProbedA.topic, key, 1)
+    assert sorted(await notes(engine, key)) == sorted(f"{BatchProbedA.topic}:{n}" for n in range(50) if n != 25)
+    assert [dict(r.headers)["x-reason"] for r in dead] == [b"rejected"]
+    assert dict(dead[0].headers)["x-consumer-group"] == f"g-{key}".encode()
+    # As on the per-message path, where the claim rolls back with the transaction: not marked applied.
+    async with engine.connect() as conn:
+        claimed = await conn.scalar(text("SELECT count(*) FROM inbox WHERE consumer = :c AND event_id = :e"),
+                                    {"c": f"kit-batch:{BatchProbedA.topic}", "e": events[25].event_id})
+    assert claimed == 0
+
+
+async def test_an_event_waiting_on_one_topic_does_not_hold_up_another(engine, infra):
+    key = str(uuid.uuid4())
+    held = {"on": True}
+
+    async def handler(conn: AsyncConnection, event: _Probe) -> None:
+        if event.behaviour == "wait" and held["on"]:
+            raise NotYet("its fact is not here yet")
+        await record(conn, event)
+
+    await publish(infra.kafka_bootstrap, [probe(BatchProbedA, key, 0, "wait"), probe(BatchProbedA, key, 1)]
+                  + [probe(BatchProbedB, key, n) for n in range(20)])
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", handler, service="kit-batch",
+                            retry=RetryPolicy(first=0.05, cap=0.2))
+
+    async def others_applied() -> bool:
+        return len(await notes(engine, key)) >= 20
+
+    async with running(broker, batches):
+        await until(others_applied)
+        got = await notes(engine, key)
+        # Every B applied while A's first event waits, and A's second waits behind it, in order.
+        assert sorted(got) == sorted(f"{BatchProbedB.topic}:{n}" for n in range(20))
+        await asyncio.sleep(0.5)
+        assert len(await notes(engine, key)) == 20
+        held["on"] = False
+
+        async def all_applied() -> bool:
+            return len(await notes(engine, key)) >= 22
+
+        await until(all_applied)
+    got = await notes(engine, key)
+    a = BatchProbedA.topic
+    assert [n for n in got if n.startswith(a)] == [f"{a}:0", f"{a}:1"]
+
+
+async def test_a_crash_between_the_transaction_and_the_offset_commit_redelivers_and_changes_nothing(engine, infra):
+    key = str(uuid.uuid4())
+    service = f"kit-crash-{key[:8]}"
+    calls: list[tuple[str, int]] = []
+
+    async def handler(conn: AsyncConnection, event: _Probe) -> None:
+        calls.append((event.key, event.n))
+        await record(conn, event)
+
+    await publish(infra.kafka_bootstrap, [probe(BatchProbedC, key, n) for n in range(10)])
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", handler, service=service,
+                            kinds=[BatchProbedC])
+    committed = asyncio.Event()
+
+    commit = batches._commit
+
+    async def crash_before_committing(offsets) -> None:
+        if sorted(n for k, n in calls if k == key) != list(range(10)):
+            return await commit(offsets)
+        committed.set()
+        await asyncio.Event().wait()  # the process dies here: the offsets never reach the broker
+
+    batches._commit = crash_before_committing  # type: ignore[method-assign]
+    await broker.start()
+    await batches.start()
+    await until(lambda: _is_set(committed))
+    await asyncio.sleep(0.2)
+    # Abruptly: the poll loop cancelled mid-commit, the client closed without committing.
+    await batches.stop()
+    await broker.stop()
+    applied = len(calls)
+    assert sorted(n for k, n in calls if k == key) == list(range(10))
+
+    again, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", handler, service=service,
+                           kinds=[BatchProbedC])
+    async with running(again, batches):
+        await until(lambda: _caught_up(batches))
+    assert len(calls) == applied  # the inbox absorbed every redelivery
+    assert MESSAGES.labels(service, BatchProbedC.topic, "duplicate")._value.get() >= 10
+    assert len(await notes(engine, key)) == 10
+
+
+async def _caught_up(batches: BatchConsumer) -> bool:
+    """The group has committed the end of every partition of the topic."""
+    consumer = batches.consumer
+    assignment = consumer.assignment() if consumer is not None else set()
+    if not assignment:
+        return False
+    ends = await consumer.end_offsets(list(assignment))
+    return all([(await consumer.committed(tp) or 0) >= end for tp, end in ends.items()])
+
+
+async def _is_set(event: asyncio.Event) -> bool:
+    return event.is_set()
+
+
+async def dead_letters(bootstrap: str, topic: str, key: str, want: int, timeout: float = 20) -> list:
+    consumer = AIOKafkaConsumer(dlq_topic(topic), bootstrap_servers=bootstrap, group_id=f"t-{uuid.uuid4()}",
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    got: list = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(got) < want:
+                polled = await consumer.getmany(timeout_ms=200)
+                got.extend(r for rs in polled.values() for r in rs if r.key == key.encode())
+    finally:
+        await consumer.stop()
+    return got
