@@ -590,3 +590,84 @@ def test_a_viewer_cannot_make_an_order(page, stack):
     page.goto("/console/#/orders/new")
     expect(page.locator("#order-save")).to_be_disabled()
     expect(page.locator("#contact-name")).to_be_disabled()
+
+
+# CRM → Contacts: the list and its search, the contact card edited, its orders and emails, and
+# "+ Order" from the card.
+
+def test_the_contacts_search_finds_them_and_load_more_fetches_the_next_page(page, api):
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    for who in ("ann", "bob", "cat"):
+        made = api.post("/contacts", json={"name": f"{who.title()} Listed{run}", "email": f"{who}-{run}@example.com"})
+        assert made.status_code == 201, made.text
+    sign_in_as_demo_owner(page, "#/contacts")
+    expect(page.locator("h1")).to_have_text("Contacts")
+    expect(page.locator("#nav a.current")).to_have_text("Contacts")
+    page.fill("#contact-q", f"Listed{run}")
+    page.click("#contacts-search button")
+    rows = page.locator("#contacts-rows tr")
+    expect(rows).to_have_count(3)
+    page.goto(f"/console/#/contacts?q=Listed{run}&limit=2")
+    expect(rows).to_have_count(2)
+    page.click("#load-more")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#load-more")).to_be_hidden()
+    page.fill("#contact-q", f"bob-{run}@example.com")
+    page.click("#contacts-search button")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"Bob Listed{run}")
+
+
+def test_the_contact_card_saves_an_edit_and_shows_a_field_error_where_the_api_names_it(page, api):
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    contact = api.post("/contacts", json={"name": f"Ida Edit{run}", "email": f"ida-{run}@example.com"}).json()
+    sign_in_as_demo_owner(page, f"#/contacts/{contact['id']}")
+    expect(page.locator("#contact-title")).to_have_text(f"Ida Edit{run}")
+    page.fill("#contact-edit-email", "not-an-email")
+    page.click("#contact-save")
+    expect(page.locator("#contact-edit-email-error")).to_be_visible()
+    expect(page.locator("#contact-edit-email")).to_have_attribute("aria-invalid", "true")
+    page.fill("#contact-edit-name", f"Ida Edited{run}")
+    page.fill("#contact-edit-email", f"ida2-{run}@example.com")
+    page.select_option("#contact-edit-locale", "uk")
+    page.click("#contact-save")
+    expect(page.locator("#contact-notice")).to_have_text("Saved.")
+    page.reload()
+    expect(page.locator("#contact-title")).to_have_text(f"Ida Edited{run}")
+    expect(page.locator("#contact-edit-email")).to_have_value(f"ida2-{run}@example.com")
+    expect(page.locator("#contact-edit-locale")).to_have_value("uk")
+    assert api.get(f"/contacts/{contact['id']}").json()["locale"] == "uk"
+
+
+def test_the_contact_card_lists_orders_and_emails_and_makes_an_order_for_the_contact(page, api, purchases):
+    from playwright.sync_api import expect
+
+    ann = api.get(f"/orders/{purchases['ann']['number']}").json()
+    sign_in_as_demo_owner(page, f"#/contacts/{ann['contact']['id']}")
+    link = page.locator(f"#contact-orders-rows tr[data-number='{ann['number']}'] a")
+    expect(link).to_have_text(f"#{ann['number']}")
+    page.click("#tab-emails")
+    expect(page.locator("#contact-emails-rows tr[data-template='payment_link']").first).to_contain_text("sent")
+    page.click("#tab-orders")
+    link.click()
+    expect(page.locator("#card-number")).to_be_visible()
+    page.go_back()
+    page.click("#contact-new-order")
+    expect(page.locator("#contact-chosen")).to_contain_text(ann["contact"]["name"])
+    expect(page.locator("#contact-new")).to_be_hidden()
+
+
+def test_a_viewer_sees_the_contact_card_with_its_controls_disabled(page, stack, api):
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    contact = api.post("/contacts", json={"name": f"Jon View{run}", "email": f"jon-{run}@example.com"}).json()
+    sign_in_with(page, viewer_token(stack), f"#/contacts/{contact['id']}")
+    expect(page.locator("#contact-title")).to_have_text(f"Jon View{run}")
+    expect(page.locator("#contact-edit-name")).to_be_disabled()
+    expect(page.locator("#contact-save")).to_be_disabled()
+    expect(page.locator("#contact-new-order")).to_be_disabled()

@@ -21,6 +21,8 @@ import { token } from "./session.js";
 /** @typedef {import("./types.js").NewPaymentBody} NewPaymentBody */
 /** @typedef {import("./types.js").NewOrder} NewOrder */
 /** @typedef {import("./types.js").ContactPage} ContactPage */
+/** @typedef {import("./types.js").ContactCard} ContactCard */
+/** @typedef {import("./types.js").ContactChanges} ContactChanges */
 /** @typedef {Record<string, string | number | boolean | null | undefined>} Query */
 
 export class ApiError extends Error {
@@ -161,3 +163,24 @@ export const createOrder = (body, key) => json("/orders", { method: "POST", body
 
 /** @param {string} q @returns {Promise<ContactPage>} */
 export const searchContacts = (q) => json("/contacts", { query: { q, limit: 10 } });
+
+/**
+ * The contacts by name, a page at a time (`cursor` from the page before).
+ * @param {{ q?: string, cursor?: string | null, limit?: number }} query @returns {Promise<ContactPage>}
+ */
+export const listContacts = (query) => json("/contacts", { query });
+
+/** @param {string} contact @returns {Promise<ContactCard>} */
+export const getContact = (contact) => json(`/contacts/${encodeURIComponent(contact)}`);
+
+/** Only the fields that changed. @param {string} contact @param {ContactChanges} changes @returns {Promise<ContactCard>} */
+export const patchContact = (contact, changes) =>
+  json(`/contacts/${encodeURIComponent(contact)}`, { method: "PATCH", body: changes });
+
+/** @param {string} contact @param {string | null} [cursor] @returns {Promise<OrderPage>} */
+export const getContactOrders = (contact, cursor) =>
+  json(`/contacts/${encodeURIComponent(contact)}/orders`, { query: { cursor, limit: 50 } });
+
+/** @param {string} contact @returns {Promise<NotificationPage>} */
+export const getContactNotifications = (contact) =>
+  json(`/contacts/${encodeURIComponent(contact)}/notifications`, { query: { limit: 100 } });

@@ -1,6 +1,9 @@
 // The console's entry: which screen the address names (#/orders, #/orders/new,
-// #/orders/<number>), behind the sign-in, and who is signed in, in the bar.
+// #/orders/<number>, #/contacts, #/contacts/<id>), behind the sign-in, and who is signed in and
+// the sections, in the bar.
 
+import { renderContact } from "./contact-card.js";
+import { renderContacts } from "./contacts-list.js";
 import { byId, el } from "./dom.js";
 import { renderNewOrder } from "./new-order.js";
 import { refreshAfterWrite, renderCard } from "./order-card.js";
@@ -12,6 +15,7 @@ import { claims, signOut, token } from "./session.js";
 const view = byId("view", HTMLElement);
 const who = byId("who", HTMLElement);
 const signOutButton = byId("sign-out", HTMLButtonElement);
+const nav = byId("nav", HTMLElement);
 
 signOutButton.addEventListener("click", () => {
   signOut();
@@ -30,14 +34,20 @@ function showWho() {
 function route() {
   clearProblem();
   if (!token()) {
-    who.hidden = signOutButton.hidden = true;
+    who.hidden = signOutButton.hidden = nav.hidden = true;
     renderSignIn(view, route);
     return;
   }
   showWho();
   const [path, query = ""] = (location.hash.slice(1) || "/orders").split("?");
+  nav.hidden = false;
+  const section = path.split("/")[1];
+  for (const link of nav.querySelectorAll("a")) link.classList.toggle("current", link.dataset.section === section);
   const card = /^\/orders\/([0-9]+|[0-9a-fA-F-]{36})$/.exec(path);
-  if (path === "/orders/new") renderNewOrder(view);
+  const contact = /^\/contacts\/([0-9a-fA-F-]{36})$/.exec(path);
+  if (path === "/orders/new") renderNewOrder(view, new URLSearchParams(query).get("contact"));
+  else if (path === "/contacts") renderContacts(view, new URLSearchParams(query));
+  else if (contact) renderContact(view, contact[1]);
   else if (card) {
     // `after=<version>`: a new order with paid payments, whose figures follow through events.
     const after = Number(new URLSearchParams(query).get("after"));

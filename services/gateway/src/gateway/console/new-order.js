@@ -5,7 +5,7 @@
 // double click (or a retry after a lost answer) makes one order. The API's problems are shown on
 // the input their field names (`lines.0.price` is the first line's price).
 
-import { createOrder, listOffers, listPipelines, listProducts, searchContacts } from "./api.js";
+import { createOrder, getContact, listOffers, listPipelines, listProducts, searchContacts } from "./api.js";
 import { accessTermsFields } from "./access-terms.js";
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
@@ -36,12 +36,16 @@ function field(input, label) {
   return { node: el("div", { class: "field" }, el("label", { for: input.id }, label), input, error), slot: { input, error } };
 }
 
-/** @param {HTMLElement} view */
-export async function renderNewOrder(view) {
+/**
+ * @param {HTMLElement} view
+ * @param {string | null} [contactId] the contact chosen already ("+ Order" on a contact's card)
+ */
+export async function renderNewOrder(view, contactId = null) {
   view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, "← Orders")), el("p", { class: "muted" }, "Loading…"));
-  let pipelines, products, offers;
+  let pipelines, products, offers, given;
   try {
-    [pipelines, products, offers] = await Promise.all([listPipelines(), listProducts(), listOffers()]);
+    [pipelines, products, offers, given] = await Promise.all([listPipelines(), listProducts(), listOffers(),
+      contactId ? getContact(contactId) : Promise.resolve(null)]);
   } catch (error) {
     showProblem(error);
     return;
@@ -123,6 +127,7 @@ export async function renderNewOrder(view) {
   });
   const contactError = el("p", { class: "field-error", id: "contact-error", hidden: true });
   slots.contact = slots.contact_id = { input: search, error: contactError };
+  if (given) choose(given);
 
   // The product lines.
   const lines = el("div", { id: "order-lines" });

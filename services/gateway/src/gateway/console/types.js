@@ -30,6 +30,7 @@
 /** @typedef {Schemas["ContactCard"]} ContactCard */
 /** @typedef {Schemas["ProductCard"]} ProductCard */
 /** @typedef {Schemas["OfferCard"]} OfferCard */
+/** @typedef {Schemas["ContactChanges"]} ContactChanges */
 /** @typedef {NonNullable<Paths["/api/v1/orders"]["get"]["parameters"]["query"]>} OrderFilters */
 
 export {};
