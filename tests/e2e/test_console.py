@@ -8,6 +8,7 @@ writes, each on an order of its own made through the CRM API.
 
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -671,3 +672,137 @@ def test_a_viewer_sees_the_contact_card_with_its_controls_disabled(page, stack, 
     expect(page.locator("#contact-edit-name")).to_be_disabled()
     expect(page.locator("#contact-save")).to_be_disabled()
     expect(page.locator("#contact-new-order")).to_be_disabled()
+
+
+# Settings: the school's profile and CRM settings, the pipelines, the payment providers and the
+# reminder schedule. What the demo school's other tests rely on is put back afterwards; the
+# providers and the reminders are set on a school of the test's own.
+
+def token_for(account_id: str, role: str) -> str:
+    secret = os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET)
+    return mint(secret, account_id=account_id, user_id=f"e2e-{role}", role=role)
+
+
+def test_the_school_and_its_crm_settings_are_saved_and_a_field_error_is_shown(page, api):
+    from playwright.sync_api import expect
+
+    school, settings = api.get("/school").json(), api.get("/settings").json()
+    run = time.time_ns()
+    try:
+        sign_in_as_demo_owner(page, "#/settings")
+        expect(page.locator("#nav a.current")).to_have_text("Settings")
+        page.fill("#school-name", f"Demo School {run}")
+        page.select_option("#school-locale", "pl")
+        page.click("#school-save")
+        expect(page.locator("#school-notice")).to_have_text("Saved.")
+        page.fill("#settings-phone-region", "U1")
+        page.click("#settings-save")
+        expect(page.locator("#settings-phone-region-error")).to_be_visible()
+        expect(page.locator("#settings-phone-region")).to_have_attribute("aria-invalid", "true")
+        page.fill("#settings-phone-region", "PL")
+        page.fill("#settings-expiry-days", "9")
+        page.click("#settings-save")
+        expect(page.locator("#settings-notice")).to_have_text("Saved.")
+        page.reload()
+        expect(page.locator("#school-name")).to_have_value(f"Demo School {run}")
+        expect(page.locator("#school-locale")).to_have_value("pl")
+        expect(page.locator("#settings-expiry-days")).to_have_value("9")
+        expect(page.locator("#settings-phone-region")).to_have_value("PL")
+    finally:
+        api.put("/school", json=school).raise_for_status()
+        api.put("/settings", json=settings).raise_for_status()
+
+
+def test_a_pipeline_is_added_its_stages_edited_and_one_with_orders_is_not_deleted(page, api, order):
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    sign_in_as_demo_owner(page, "#/settings")
+    new = "#pipeline-new"
+    page.fill(f"{new}-name", f"Webinars {run}")
+    page.fill(f"{new}-stage-0-name", "Lead")
+    page.click(f"{new}-add-stage")
+    page.fill(f"{new}-stage-1-name", "Won")
+    page.check(f"{new}-stage-1-paid")
+    page.click(f"{new}-add-stage")
+    page.fill(f"{new}-stage-2-name", "Lost")
+    page.check(f"{new}-stage-2-cancel")
+    page.click(f"{new}-save")
+    expect(page.locator("#pipelines-notice")).to_have_text(f"Added Webinars {run}.")
+    made = next(p for p in api.get("/pipelines").json()["items"] if p["name"] == f"Webinars {run}")
+    try:
+        assert [(s["name"], s["on_full_payment"], s["on_cancel"]) for s in made["stages"]] == [
+            ("Lead", False, False), ("Won", True, False), ("Lost", False, True)]
+        form = page.locator(f"form[data-pipeline='{made['id']}']")
+        prefix = form.get_attribute("id").removesuffix("-form")
+        page.fill(f"#{prefix}-stage-0-name", "Enquiry")
+        page.click(f"#{prefix}-stage-2-up")  # Lost before Won
+        page.click(f"#{prefix}-add-stage")
+        page.fill(f"#{prefix}-stage-3-name", "Later")
+        page.click(f"#{prefix}-stage-3-up")
+        page.click(f"#{prefix}-stage-1-remove")  # Lost goes
+        page.click(f"#{prefix}-save")
+        expect(page.locator("#pipelines-notice")).to_have_text(f"Saved Webinars {run}.")
+        page.reload()
+        form = page.locator(f"form[data-pipeline='{made['id']}']")
+        expect(form.locator(".stage input[type=text], .stage input:not([type])")).to_have_count(3)
+        names = form.locator(".stage input:not([type=radio])").evaluate_all("inputs => inputs.map(i => i.value)")
+        assert names == ["Enquiry", "Later", "Won"]
+        stages = next(p for p in api.get("/pipelines").json()["items"] if p["id"] == made["id"])["stages"]
+        assert [s["id"] for s in stages][::2] == [made["stages"][0]["id"], made["stages"][1]["id"]]
+        # The order's pipeline holds it: the API refuses, with a 409 shown in its words.
+        holding = page.locator(f"form[data-pipeline='{order['pipeline']['id']}']")
+        holding.locator("button[id$='-delete']").click()
+        expect(holding.locator("p[id$='-form-error']")).to_be_visible()
+        assert any(p["id"] == order["pipeline"]["id"] for p in api.get("/pipelines").json()["items"])
+        form.locator("button[id$='-delete']").click()
+        expect(page.locator("#pipelines-notice")).to_have_text(f"Deleted Webinars {run}.")
+        expect(page.locator(f"form[data-pipeline='{made['id']}']")).to_have_count(0)
+    finally:
+        api.delete(f"/pipelines/{made['id']}")
+
+
+def test_a_providers_secrets_are_sent_when_typed_and_never_shown_back(page, stack):
+    from playwright.sync_api import expect
+
+    school = str(uuid.uuid4())
+    secret = f"sk_test_console{time.time_ns()}"
+    sign_in_with(page, token_for(school, "owner"), "#/settings")
+    expect(page.locator("#provider-stripe-configured")).to_have_text("not configured")
+    expect(page.locator("#provider-stripe-secret_key-state")).to_have_text("not set")
+    page.fill("#provider-stripe-secret_key", secret)
+    page.fill("#provider-stripe-webhook_secret", "whsec_console")
+    page.fill("#provider-stripe-success_url", "https://school.example/thanks")
+    page.click("#provider-stripe-save")
+    expect(page.locator("#provider-stripe-notice")).to_have_text("Saved.")
+    page.reload()
+    expect(page.locator("#provider-stripe-configured")).to_have_text("configured")
+    expect(page.locator("#provider-stripe-secret_key-state")).to_have_text("set")
+    expect(page.locator("#provider-stripe-secret_key")).to_have_value("")
+    expect(page.locator("#provider-stripe-success_url")).to_have_value("https://school.example/thanks")
+    assert secret not in page.content()
+    # A save without the secrets typed sends none; the API names the ones it needs.
+    page.fill("#provider-stripe-cancel_url", "https://school.example/back")
+    page.click("#provider-stripe-save")
+    expect(page.locator("#provider-stripe-secret_key-error")).to_be_visible()
+    page.fill("#reminder-offsets", "-24, 48")
+    page.click("#reminders-save")
+    expect(page.locator("#reminders-notice")).to_have_text("Saved.")
+    page.reload()
+    expect(page.locator("#reminder-offsets")).to_have_value("-24, 48")
+
+
+def test_a_manager_sees_the_providers_read_only_and_a_viewer_every_setting(page, stack):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, token_for(str(uuid.uuid4()), "manager"), "#/settings")
+    expect(page.locator("#providers-owner-only")).to_be_visible()
+    expect(page.locator("#provider-stripe-secret_key")).to_be_disabled()
+    expect(page.locator("#provider-wayforpay-save")).to_be_disabled()
+    expect(page.locator("#reminders-save")).to_be_enabled()
+    page.click("#sign-out")
+    sign_in_with(page, viewer_token(stack), "#/settings")
+    expect(page.locator("#role")).to_have_text("viewer")
+    for control in ("#school-save", "#settings-save", "#pipeline-0-save", "#pipeline-0-delete", "#pipeline-new-save",
+                    "#pipeline-new-add-stage", "#provider-stripe-save", "#reminders-save", "#reminder-offsets"):
+        expect(page.locator(control)).to_be_disabled()

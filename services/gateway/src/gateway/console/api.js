@@ -23,6 +23,15 @@ import { token } from "./session.js";
 /** @typedef {import("./types.js").ContactPage} ContactPage */
 /** @typedef {import("./types.js").ContactCard} ContactCard */
 /** @typedef {import("./types.js").ContactChanges} ContactChanges */
+/** @typedef {import("./types.js").SchoolCard} SchoolCard */
+/** @typedef {import("./types.js").SchoolIn} SchoolIn */
+/** @typedef {import("./types.js").SchoolSettingsView} SchoolSettingsView */
+/** @typedef {import("./types.js").SchoolSettings} SchoolSettings */
+/** @typedef {import("./types.js").PipelineView} PipelineView */
+/** @typedef {import("./types.js").NewPipeline} NewPipeline */
+/** @typedef {import("./types.js").PipelineChanges} PipelineChanges */
+/** @typedef {import("./types.js").ProviderSettingsView} ProviderSettingsView */
+/** @typedef {import("./types.js").ReminderSchedule} ReminderSchedule */
 /** @typedef {Record<string, string | number | boolean | null | undefined>} Query */
 
 export class ApiError extends Error {
@@ -184,3 +193,39 @@ export const getContactOrders = (contact, cursor) =>
 /** @param {string} contact @returns {Promise<NotificationPage>} */
 export const getContactNotifications = (contact) =>
   json(`/contacts/${encodeURIComponent(contact)}/notifications`, { query: { limit: 100 } });
+
+/** @returns {Promise<SchoolCard>} */
+export const getSchool = () => json("/school");
+
+/** @param {SchoolIn} body @returns {Promise<SchoolCard>} */
+export const putSchool = (body) => json("/school", { method: "PUT", body });
+
+/** @returns {Promise<SchoolSettingsView>} */
+export const getSettings = () => json("/settings");
+
+/** Only the fields present change; null puts one back to its default. @param {SchoolSettings} body @returns {Promise<SchoolSettingsView>} */
+export const putSettings = (body) => json("/settings", { method: "PUT", body });
+
+/** @param {NewPipeline} body @returns {Promise<PipelineView>} */
+export const createPipeline = (body) => json("/pipelines", { method: "POST", body });
+
+/** @param {string} pipeline @param {PipelineChanges} changes @returns {Promise<PipelineView>} */
+export const patchPipeline = (pipeline, changes) =>
+  json(`/pipelines/${encodeURIComponent(pipeline)}`, { method: "PATCH", body: changes });
+
+/** Refused with a 409 while the pipeline holds orders. @param {string} pipeline */
+export async function deletePipeline(pipeline) {
+  await send(`/pipelines/${encodeURIComponent(pipeline)}`, { method: "DELETE" });
+}
+
+/** A provider's settings; its secrets only named, never returned. @param {string} provider @returns {Promise<ProviderSettingsView>} */
+export const getProvider = (provider) => json(`/providers/${encodeURIComponent(provider)}`);
+
+/** @param {string} provider @param {Record<string, string>} body @returns {Promise<ProviderSettingsView>} */
+export const putProvider = (provider, body) => json(`/providers/${encodeURIComponent(provider)}`, { method: "PUT", body });
+
+/** @returns {Promise<ReminderSchedule>} */
+export const getReminderSchedule = () => json("/reminder-schedule");
+
+/** @param {number[]} offsets hours around the planned date (negative: before it) @returns {Promise<ReminderSchedule>} */
+export const putReminderSchedule = (offsets) => json("/reminder-schedule", { method: "PUT", body: { offsets_hours: offsets } });

@@ -1,5 +1,5 @@
 // The console's entry: which screen the address names (#/orders, #/orders/new,
-// #/orders/<number>, #/contacts, #/contacts/<id>), behind the sign-in, and who is signed in and
+// #/orders/<number>, #/contacts, #/contacts/<id>, #/settings), behind the sign-in, and who is signed in and
 // the sections, in the bar.
 
 import { renderContact } from "./contact-card.js";
@@ -9,6 +9,7 @@ import { renderNewOrder } from "./new-order.js";
 import { refreshAfterWrite, renderCard } from "./order-card.js";
 import { renderOrders } from "./orders-list.js";
 import { clearProblem } from "./problem.js";
+import { renderSettings } from "./settings.js";
 import { renderSignIn } from "./sign-in.js";
 import { claims, signOut, token } from "./session.js";
 
@@ -48,6 +49,7 @@ function route() {
   if (path === "/orders/new") renderNewOrder(view, new URLSearchParams(query).get("contact"));
   else if (path === "/contacts") renderContacts(view, new URLSearchParams(query));
   else if (contact) renderContact(view, contact[1]);
+  else if (path === "/settings") renderSettings(view);
   else if (card) {
     // `after=<version>`: a new order with paid payments, whose figures follow through events.
     const after = Number(new URLSearchParams(query).get("after"));

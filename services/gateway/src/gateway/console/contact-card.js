@@ -7,6 +7,7 @@ import { getContact, getContactNotifications, getContactOrders, patchContact } f
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { dateTime, money, words } from "./format.js";
+import { LANGUAGES } from "./languages.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { canWrite } from "./session.js";
 
@@ -15,9 +16,6 @@ import { canWrite } from "./session.js";
 /** @typedef {import("./types.js").OrderSummary} OrderSummary */
 /** @typedef {import("./types.js").NotificationSummary} NotificationSummary */
 /** @typedef {import("./field-errors.js").FieldSlot} FieldSlot */
-
-// The languages the school's emails are written in (the API's own list).
-export const LANGUAGES = ["en", "uk", "ru", "pl", "de", "it", "fr"];
 
 /** @param {HTMLElement} input @param {string} label */
 function field(input, label) {

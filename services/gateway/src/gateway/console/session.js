@@ -62,3 +62,8 @@ export async function signInAsDemoOwner() {
   const answer = /** @type {{ token: string }} */ (await response.json());
   signIn(answer.token);
 }
+
+/** Only the owner sets the payment providers' credentials (the API refuses anyone else). */
+export function isOwner() {
+  return claims()?.role === "owner";
+}

@@ -31,6 +31,16 @@
 /** @typedef {Schemas["ProductCard"]} ProductCard */
 /** @typedef {Schemas["OfferCard"]} OfferCard */
 /** @typedef {Schemas["ContactChanges"]} ContactChanges */
+/** @typedef {Schemas["SchoolCard"]} SchoolCard */
+/** @typedef {Schemas["SchoolIn"]} SchoolIn */
+/** @typedef {Schemas["SchoolSettingsView"]} SchoolSettingsView */
+/** @typedef {Schemas["SchoolSettings"]} SchoolSettings */
+/** @typedef {Schemas["StageView"]} StageView */
+/** @typedef {Schemas["StageFields"]} StageFields */
+/** @typedef {Schemas["NewPipeline"]} NewPipeline */
+/** @typedef {Schemas["PipelineChanges"]} PipelineChanges */
+/** @typedef {Schemas["ProviderSettingsView"]} ProviderSettingsView */
+/** @typedef {Schemas["ReminderSchedule"]} ReminderSchedule */
 /** @typedef {NonNullable<Paths["/api/v1/orders"]["get"]["parameters"]["query"]>} OrderFilters */
 
 export {};

@@ -1,0 +1,102 @@
+// Settings → payment providers (Stripe, WayForPay): the settings shown, the secrets write-only.
+// The API names which secrets are stored and never returns one, so a secret's input is always
+// empty and says whether one is set; a secret goes out only when one is typed. Only the owner
+// sets them (the API refuses anyone else): for the rest the form is read-only.
+
+import { getProvider, putProvider } from "./api.js";
+import { el } from "./dom.js";
+import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
+import { field, lockUnless, textInput } from "./fields.js";
+import { saveRow, section, why } from "./school-settings.js";
+import { isOwner } from "./session.js";
+
+/** @typedef {import("./field-errors.js").FieldSlot} FieldSlot */
+/** @typedef {import("./types.js").ProviderSettingsView} ProviderSettingsView */
+
+/** @typedef {{ name: string, label: string, secret?: boolean }} ProviderField */
+
+/** Each provider's fields, as its settings model in the API document has them. @type {Record<string, { title: string, fields: ProviderField[] }>} */
+const PROVIDERS = {
+  stripe: { title: "Stripe", fields: [
+    { name: "secret_key", label: "Secret key", secret: true },
+    { name: "webhook_secret", label: "Webhook signing secret", secret: true },
+    { name: "success_url", label: "Success URL" },
+    { name: "cancel_url", label: "Cancel URL" }] },
+  wayforpay: { title: "WayForPay", fields: [
+    { name: "merchant_account", label: "Merchant account" },
+    { name: "secret_key", label: "Secret key", secret: true },
+    { name: "merchant_domain_name", label: "Merchant domain" },
+    { name: "return_url", label: "Return URL" }] },
+};
+
+export async function providersSection() {
+  const holder = section("providers", "Payment providers",
+    isOwner() ? null : el("p", { class: "muted", id: "providers-owner-only" }, "Only the school's owner changes these."));
+  for (const provider of Object.keys(PROVIDERS)) {
+    const block = el("div", { class: "provider", id: `provider-${provider}` }, el("p", { class: "muted" }, "Loading…"));
+    holder.append(block);
+    show(block, provider);
+  }
+  return holder;
+}
+
+/** @param {HTMLElement} block @param {string} provider @param {string} [notice] */
+async function show(block, provider, notice) {
+  try {
+    block.replaceChildren(form(await getProvider(provider), block, notice));
+  } catch (error) {
+    block.replaceChildren(el("h3", {}, PROVIDERS[provider].title), el("p", { class: "problem-inline" }, why(error)));
+  }
+}
+
+/** @param {ProviderSettingsView} view @param {HTMLElement} block @param {string} [notice] */
+function form(view, block, notice) {
+  const { title, fields } = PROVIDERS[view.provider];
+  const prefix = `provider-${view.provider}`;
+  /** @type {Record<string, FieldSlot>} */
+  const slots = {};
+  /** @type {Record<string, HTMLInputElement>} */
+  const inputs = {};
+  const nodes = fields.map((f) => {
+    const set = view.secrets_set.includes(f.name);
+    // A secret's input never holds the stored one: it only says whether one is set.
+    const input = f.secret
+      ? textInput(`${prefix}-${f.name}`, "", { type: "password", autocomplete: "new-password",
+        placeholder: set ? "set: type a new one to replace it" : "not set" })
+      : textInput(`${prefix}-${f.name}`, view.settings[f.name]);
+    inputs[f.name] = input;
+    const made = field(input, f.label);
+    slots[f.name] = made.slot;
+    if (f.secret) made.node.append(el("span", { class: "muted secret-state", id: `${prefix}-${f.name}-state` }, set ? "set" : "not set"));
+    return made.node;
+  });
+  const row = saveRow(prefix);
+  if (notice) row.said(notice);
+  const node = el("form", { id: `${prefix}-form`, class: "edit-form", novalidate: true, autocomplete: "off" },
+    el("h3", {}, title, " ", el("span", { class: "muted", id: `${prefix}-configured` }, view.configured ? "configured" : "not configured")),
+    ...nodes,
+    el("p", { class: "muted" }, "Webhook URL: ", el("code", { id: `${prefix}-webhook` }, view.webhook_url)),
+    row.node, row.formError);
+  lockUnless(isOwner(), [...Object.values(inputs), row.save]);
+  node.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFieldErrors(slots, row.formError);
+    row.notice.hidden = true;
+    row.save.disabled = true;
+    /** @type {Record<string, string>} */
+    const body = {};
+    for (const f of fields) {
+      // A secret only when typed; a setting left empty is left out (the API's default).
+      const value = f.secret ? inputs[f.name].value : inputs[f.name].value.trim();
+      if (value) body[f.name] = value;
+    }
+    try {
+      await putProvider(view.provider, body);
+      show(block, view.provider, "Saved.");
+    } catch (error) {
+      showFieldErrors(error, slots, row.formError);
+      row.save.disabled = false;
+    }
+  });
+  return node;
+}
