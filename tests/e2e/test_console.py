@@ -806,3 +806,50 @@ def test_a_manager_sees_the_providers_read_only_and_a_viewer_every_setting(page,
     for control in ("#school-save", "#settings-save", "#pipeline-0-save", "#pipeline-0-delete", "#pipeline-new-save",
                     "#pipeline-new-add-stage", "#provider-stripe-save", "#reminders-save", "#reminder-offsets"):
         expect(page.locator(control)).to_be_disabled()
+
+
+# Settings → email templates, on a school of the test's own so the demo school's emails keep
+# their standard wording.
+
+def test_a_template_is_saved_previewed_as_text_and_put_back_to_the_standard_wording(page):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, token_for(str(uuid.uuid4()), "owner"), "#/settings")
+    page.click("#to-templates")
+    page.click("#templates-rows tr[data-template='payment_link'] a[data-locale='en']")
+    expect(page.locator("#template-state")).to_contain_text("standard wording")
+    expect(page.locator("#template-standard")).to_be_disabled()
+    page.fill("#template-subject", "Pay for {{ no_such_value }}")
+    page.fill("#template-html", "<p>Hello <b>there</b></p><script>parent.document.title = 'taken'</script>")
+    page.fill("#template-text", "Hello there")
+    page.click("#template-save")
+    # Checked when saved: the API names the subject, and the message is on it.
+    expect(page.locator("#template-subject-error")).to_be_visible()
+    expect(page.locator("#template-subject")).to_have_attribute("aria-invalid", "true")
+    page.fill("#template-subject", "Your payment link")
+    page.click("#template-save")
+    expect(page.locator("#template-notice")).to_have_text("Saved.")
+    page.reload()
+    expect(page.locator("#template-state")).to_contain_text("own wording")
+    expect(page.locator("#template-subject")).to_have_value("Your payment link")
+    expect(page.locator("#template-preview-subject")).to_have_text("Your payment link")
+    # The letter's markup is shown as text: nothing of it is parsed into the console's page.
+    expect(page.locator("#template-preview-html")).to_contain_text("<p>Hello <b>there</b></p>")
+    expect(page.locator("#template-preview-html b")).to_have_count(0)
+    expect(page.locator("#template-preview-text")).to_have_text("Hello there")
+    assert page.title() == "Orders CRM"  # the letter's script never ran
+    page.click("#template-standard")
+    expect(page.locator("#template-notice")).to_have_text("Back to the standard wording.")
+    expect(page.locator("#template-state")).to_contain_text("standard wording")
+    expect(page.locator("#template-subject")).to_have_value("")
+    page.click("text=← Email templates")
+    expect(page.locator("#templates-rows tr[data-template='payment_link'] a.overridden")).to_have_count(0)
+
+
+def test_a_viewer_cannot_change_a_template(page, stack):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, viewer_token(stack), "#/settings/templates/reminder/en")
+    expect(page.locator("#template-title")).to_contain_text("reminder")
+    for control in ("#template-subject", "#template-html", "#template-text", "#template-save", "#template-standard"):
+        expect(page.locator(control)).to_be_disabled()

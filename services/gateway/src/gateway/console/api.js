@@ -32,6 +32,9 @@ import { token } from "./session.js";
 /** @typedef {import("./types.js").PipelineChanges} PipelineChanges */
 /** @typedef {import("./types.js").ProviderSettingsView} ProviderSettingsView */
 /** @typedef {import("./types.js").ReminderSchedule} ReminderSchedule */
+/** @typedef {import("./types.js").TemplateList} TemplateList */
+/** @typedef {import("./types.js").TemplateView} TemplateView */
+/** @typedef {import("./types.js").OverrideBody} OverrideBody */
 /** @typedef {Record<string, string | number | boolean | null | undefined>} Query */
 
 export class ApiError extends Error {
@@ -229,3 +232,20 @@ export const getReminderSchedule = () => json("/reminder-schedule");
 
 /** @param {number[]} offsets hours around the planned date (negative: before it) @returns {Promise<ReminderSchedule>} */
 export const putReminderSchedule = (offsets) => json("/reminder-schedule", { method: "PUT", body: { offsets_hours: offsets } });
+
+/** @returns {Promise<TemplateList>} */
+export const listTemplates = () => json("/templates");
+
+/** @param {string} template @param {string} locale */
+const templatePath = (template, locale) => `/templates/${encodeURIComponent(template)}/${encodeURIComponent(locale)}`;
+
+/** The school's wording (if any) and a preview of the wording in use. @param {string} template @param {string} locale @returns {Promise<TemplateView>} */
+export const getTemplate = (template, locale) => json(templatePath(template, locale));
+
+/** The school's own wording, checked when saved. @param {string} template @param {string} locale @param {OverrideBody} body @returns {Promise<TemplateView>} */
+export const putTemplate = (template, locale, body) => json(templatePath(template, locale), { method: "PUT", body });
+
+/** Back to the standard wording. @param {string} template @param {string} locale */
+export async function deleteTemplate(template, locale) {
+  await send(templatePath(template, locale), { method: "DELETE" });
+}

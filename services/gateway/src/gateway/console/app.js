@@ -1,5 +1,6 @@
 // The console's entry: which screen the address names (#/orders, #/orders/new,
-// #/orders/<number>, #/contacts, #/contacts/<id>, #/settings), behind the sign-in, and who is signed in and
+// #/orders/<number>, #/contacts, #/contacts/<id>, #/settings, #/settings/templates and
+// #/settings/templates/<template>/<language>), behind the sign-in, and who is signed in and
 // the sections, in the bar.
 
 import { renderContact } from "./contact-card.js";
@@ -11,6 +12,8 @@ import { renderOrders } from "./orders-list.js";
 import { clearProblem } from "./problem.js";
 import { renderSettings } from "./settings.js";
 import { renderSignIn } from "./sign-in.js";
+import { renderTemplate } from "./template-editor.js";
+import { renderTemplates } from "./templates-list.js";
 import { claims, signOut, token } from "./session.js";
 
 const view = byId("view", HTMLElement);
@@ -46,10 +49,13 @@ function route() {
   for (const link of nav.querySelectorAll("a")) link.classList.toggle("current", link.dataset.section === section);
   const card = /^\/orders\/([0-9]+|[0-9a-fA-F-]{36})$/.exec(path);
   const contact = /^\/contacts\/([0-9a-fA-F-]{36})$/.exec(path);
+  const template = /^\/settings\/templates\/([a-z_]+)\/([A-Za-z0-9_-]+)$/.exec(path);
   if (path === "/orders/new") renderNewOrder(view, new URLSearchParams(query).get("contact"));
   else if (path === "/contacts") renderContacts(view, new URLSearchParams(query));
   else if (contact) renderContact(view, contact[1]);
   else if (path === "/settings") renderSettings(view);
+  else if (path === "/settings/templates") renderTemplates(view);
+  else if (template) renderTemplate(view, template[1], template[2]);
   else if (card) {
     // `after=<version>`: a new order with paid payments, whose figures follow through events.
     const after = Number(new URLSearchParams(query).get("after"));

@@ -1,5 +1,5 @@
 // Settings: the school's profile, its CRM settings, the pipelines, the payment providers and
-// the reminder schedule, each a section of its own that loads and saves on its own, so one the
+// the reminder schedule (and the way to the email templates), each a section of its own that loads and saves on its own, so one the
 // API cannot give leaves the others shown.
 
 import { el } from "./dom.js";
@@ -15,5 +15,6 @@ export async function renderSettings(view) {
   view.replaceChildren(el("h1", {}, "Settings"), el("p", { class: "muted" }, "Loading…"));
   const sections = await Promise.all([schoolSection(), crmSettingsSection(), pipelinesSection(), providersSection(), reminderSection()]);
   view.replaceChildren(el("h1", {}, "Settings"),
+    el("p", {}, el("a", { href: "#/settings/templates", id: "to-templates" }, "Email templates →")),
     el("div", { class: "columns-2" }, el("div", {}, sections[0], sections[1], sections[4]), el("div", {}, sections[2], sections[3])));
 }

@@ -41,6 +41,10 @@
 /** @typedef {Schemas["PipelineChanges"]} PipelineChanges */
 /** @typedef {Schemas["ProviderSettingsView"]} ProviderSettingsView */
 /** @typedef {Schemas["ReminderSchedule"]} ReminderSchedule */
+/** @typedef {Schemas["TemplateList"]} TemplateList */
+/** @typedef {Schemas["TemplateSummary"]} TemplateSummary */
+/** @typedef {Schemas["TemplateView"]} TemplateView */
+/** @typedef {Schemas["OverrideBody"]} OverrideBody */
 /** @typedef {NonNullable<Paths["/api/v1/orders"]["get"]["parameters"]["query"]>} OrderFilters */
 
 export {};
