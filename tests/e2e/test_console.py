@@ -853,3 +853,61 @@ def test_a_viewer_cannot_change_a_template(page, stack):
     expect(page.locator("#template-title")).to_contain_text("reminder")
     for control in ("#template-subject", "#template-html", "#template-text", "#template-save", "#template-standard"):
         expect(page.locator(control)).to_be_disabled()
+
+
+# Catalog: the products and the offers listed, a product made with its modules and lessons and
+# edited.
+
+def test_a_product_is_made_with_modules_and_lessons_and_edited(page, api, stack):
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    sign_in_as_demo_owner(page, "#/catalog")
+    expect(page.locator("#nav a.current")).to_have_text("Catalog")
+    expect(page.locator(f"#offers-rows tr[data-offer='{stack['offer_id']}']")).to_be_visible()
+    page.click("#new-product")
+    page.fill("#product-title", f"Course {run}")
+    page.select_option("#product-kind", "group")
+    page.click("#add-module")
+    page.fill("#module-0-title", "Basics")
+    page.click("#module-0-add-lesson")
+    page.click("#module-0-add-lesson")
+    page.fill("#module-0-lesson-1-title", "Second")
+    page.click("#product-save")
+    # The first lesson has no title: the API names `modules.0.lessons.0.title`, the message is on it.
+    expect(page.locator("#module-0-lesson-0-title-error")).to_be_visible()
+    expect(page.locator("#module-0-lesson-0-title")).to_have_attribute("aria-invalid", "true")
+    page.fill("#module-0-lesson-0-title", "First")
+    page.click("#add-module")
+    page.fill("#module-1-title", "Practice")
+    page.dblclick("#product-save")
+    expect(page.locator("#product-heading")).to_have_text(f"Course {run}")
+    made = [p for p in api.get("/products").json()["items"] if p["title"] == f"Course {run}"]
+    assert len(made) == 1  # one product for the double click
+    first = made[0]["modules"][0]["lessons"][0]["id"]
+    page.fill("#module-0-lesson-0-title", "First steps")
+    page.click("#module-0-lesson-1-remove")
+    page.click("#module-1-add-lesson")
+    page.fill("#module-1-lesson-0-title", "Drill")
+    page.click("#product-save")
+    expect(page.locator("#product-notice")).to_have_text("Saved.")
+    page.reload()
+    expect(page.locator("#module-0-lesson-0-title")).to_have_value("First steps")
+    expect(page.locator("#module-0-lessons li")).to_have_count(1)
+    expect(page.locator("#module-1-lesson-0-title")).to_have_value("Drill")
+    expect(page.locator("#product-kind")).to_have_value("group")
+    card = api.get(f"/products/{made[0]['id']}").json()
+    assert card["modules"][0]["lessons"][0]["id"] == first  # renamed, the same lesson
+    page.click("text=← Catalog")
+    expect(page.locator(f"#products-rows tr[data-product='{made[0]['id']}']")).to_contain_text(f"Course {run}")
+
+
+def test_a_viewer_cannot_change_the_catalog(page, stack, product):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, viewer_token(stack), "#/catalog")
+    expect(page.locator("#new-product")).to_be_disabled()
+    page.goto(f"/console/#/catalog/products/{product['id']}")
+    expect(page.locator("#product-title")).to_be_disabled()
+    expect(page.locator("#product-save")).to_be_disabled()
+    expect(page.locator("#add-module")).to_be_disabled()

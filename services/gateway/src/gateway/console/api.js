@@ -35,6 +35,9 @@ import { token } from "./session.js";
 /** @typedef {import("./types.js").TemplateList} TemplateList */
 /** @typedef {import("./types.js").TemplateView} TemplateView */
 /** @typedef {import("./types.js").OverrideBody} OverrideBody */
+/** @typedef {import("./types.js").ProductCard} ProductCard */
+/** @typedef {import("./types.js").ProductIn} ProductIn */
+/** @typedef {import("./types.js").ProductPatch} ProductPatch */
 /** @typedef {Record<string, string | number | boolean | null | undefined>} Query */
 
 export class ApiError extends Error {
@@ -249,3 +252,16 @@ export const putTemplate = (template, locale, body) => json(templatePath(templat
 export async function deleteTemplate(template, locale) {
   await send(templatePath(template, locale), { method: "DELETE" });
 }
+
+/** @param {string} product @returns {Promise<ProductCard>} */
+export const getProduct = (product) => json(`/products/${encodeURIComponent(product)}`);
+
+/**
+ * A new product; the key is made once per form, so a double click makes one product.
+ * @param {ProductIn} body @param {string} key @returns {Promise<ProductCard>}
+ */
+export const createProduct = (body, key) => json("/products", { method: "POST", body, extra: { "Idempotency-Key": key } });
+
+/** @param {string} product @param {ProductPatch} changes @returns {Promise<ProductCard>} */
+export const patchProduct = (product, changes) =>
+  json(`/products/${encodeURIComponent(product)}`, { method: "PATCH", body: changes });

@@ -1,14 +1,17 @@
 // The console's entry: which screen the address names (#/orders, #/orders/new,
 // #/orders/<number>, #/contacts, #/contacts/<id>, #/settings, #/settings/templates and
-// #/settings/templates/<template>/<language>), behind the sign-in, and who is signed in and
+// #/settings/templates/<template>/<language>, #/catalog, #/catalog/products/new and
+// #/catalog/products/<id>), behind the sign-in, and who is signed in and
 // the sections, in the bar.
 
+import { renderCatalog } from "./catalog.js";
 import { renderContact } from "./contact-card.js";
 import { renderContacts } from "./contacts-list.js";
 import { byId, el } from "./dom.js";
 import { renderNewOrder } from "./new-order.js";
 import { refreshAfterWrite, renderCard } from "./order-card.js";
 import { renderOrders } from "./orders-list.js";
+import { renderProduct } from "./product-editor.js";
 import { clearProblem } from "./problem.js";
 import { renderSettings } from "./settings.js";
 import { renderSignIn } from "./sign-in.js";
@@ -49,6 +52,7 @@ function route() {
   for (const link of nav.querySelectorAll("a")) link.classList.toggle("current", link.dataset.section === section);
   const card = /^\/orders\/([0-9]+|[0-9a-fA-F-]{36})$/.exec(path);
   const contact = /^\/contacts\/([0-9a-fA-F-]{36})$/.exec(path);
+  const product = /^\/catalog\/products\/([0-9a-fA-F-]{36}|new)$/.exec(path);
   const template = /^\/settings\/templates\/([a-z_]+)\/([A-Za-z0-9_-]+)$/.exec(path);
   if (path === "/orders/new") renderNewOrder(view, new URLSearchParams(query).get("contact"));
   else if (path === "/contacts") renderContacts(view, new URLSearchParams(query));
@@ -56,6 +60,8 @@ function route() {
   else if (path === "/settings") renderSettings(view);
   else if (path === "/settings/templates") renderTemplates(view);
   else if (template) renderTemplate(view, template[1], template[2]);
+  else if (path === "/catalog") renderCatalog(view);
+  else if (product) renderProduct(view, product[1] === "new" ? null : product[1]);
   else if (card) {
     // `after=<version>`: a new order with paid payments, whose figures follow through events.
     const after = Number(new URLSearchParams(query).get("after"));

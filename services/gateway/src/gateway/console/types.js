@@ -45,6 +45,9 @@
 /** @typedef {Schemas["TemplateSummary"]} TemplateSummary */
 /** @typedef {Schemas["TemplateView"]} TemplateView */
 /** @typedef {Schemas["OverrideBody"]} OverrideBody */
+/** @typedef {Schemas["ProductIn"]} ProductIn */
+/** @typedef {Schemas["ProductPatch"]} ProductPatch */
+/** @typedef {Schemas["ModuleIn"]} ModuleIn */
 /** @typedef {NonNullable<Paths["/api/v1/orders"]["get"]["parameters"]["query"]>} OrderFilters */
 
 export {};
