@@ -856,7 +856,7 @@ def test_a_viewer_cannot_change_a_template(page, stack):
 
 
 # Catalog: the products and the offers listed, a product made with its modules and lessons and
-# edited.
+# edited, an offer edited on its version.
 
 def test_a_product_is_made_with_modules_and_lessons_and_edited(page, api, stack):
     from playwright.sync_api import expect
@@ -911,3 +911,44 @@ def test_a_viewer_cannot_change_the_catalog(page, stack, product):
     expect(page.locator("#product-title")).to_be_disabled()
     expect(page.locator("#product-save")).to_be_disabled()
     expect(page.locator("#add-module")).to_be_disabled()
+    page.goto(f"/console/#/catalog/offers/{stack['offer_id']}")
+    expect(page.locator("#offer-title")).to_be_disabled()
+    expect(page.locator("#offer-save")).to_be_disabled()
+
+
+def test_an_offer_is_edited_on_its_version_and_a_change_made_meanwhile_is_a_409_shown(page, api, product):
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    made = api.post("/offers", headers={"Idempotency-Key": f"offer-{run}"}, json={
+        "title": f"Offer {run}", "currency": product["currency"],
+        "items": [{"product_id": product["id"], "price": "100.00"}]})
+    assert made.status_code == 201, made.text
+    offer = made.json()
+    sign_in_as_demo_owner(page, "#/catalog")
+    page.click(f"#offers-rows tr[data-offer='{offer['id']}'] a")
+    expect(page.locator("#offer-heading")).to_have_text(f"Offer {run}")
+    page.fill("#offer-line-0-price", "not a price")
+    page.click("#offer-save")
+    expect(page.locator("#offer-line-0-price-error")).to_be_visible()
+    page.fill("#offer-title", f"Offer {run} spring")
+    page.fill("#offer-line-0-price", "200.00")
+    page.select_option("#offer-discount-kind", "percent")
+    page.fill("#offer-discount", "10")
+    page.click("#offer-save")
+    expect(page.locator("#offer-notice")).to_have_text("Saved.")
+    page.reload()
+    expect(page.locator("#offer-title")).to_have_value(f"Offer {run} spring")
+    expect(page.locator("#offer-line-0-price")).to_have_value("200.00")
+    expect(page.locator("#offer-total")).to_have_text(f"180.00 {product['currency']}")
+    # Someone else changes it meanwhile: the save made on the page's version is refused.
+    current = api.get(f"/offers/{offer['id']}").json()
+    other = api.patch(f"/offers/{offer['id']}", json={"title": f"Offer {run} other"},
+                      headers={"If-Match": f'"{current["version"]}"'})
+    assert other.status_code == 200, other.text
+    page.fill("#offer-title", f"Offer {run} mine")
+    page.click("#offer-save")
+    expect(page.locator("#offer-conflict")).to_contain_text("Someone changed this offer; reload")
+    assert api.get(f"/offers/{offer['id']}").json()["title"] == f"Offer {run} other"
+    page.click("#offer-reload")
+    expect(page.locator("#offer-title")).to_have_value(f"Offer {run} other")

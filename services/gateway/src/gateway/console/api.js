@@ -38,6 +38,8 @@ import { token } from "./session.js";
 /** @typedef {import("./types.js").ProductCard} ProductCard */
 /** @typedef {import("./types.js").ProductIn} ProductIn */
 /** @typedef {import("./types.js").ProductPatch} ProductPatch */
+/** @typedef {import("./types.js").OfferCard} OfferCard */
+/** @typedef {import("./types.js").OfferPatch} OfferPatch */
 /** @typedef {Record<string, string | number | boolean | null | undefined>} Query */
 
 export class ApiError extends Error {
@@ -265,3 +267,14 @@ export const createProduct = (body, key) => json("/products", { method: "POST", 
 /** @param {string} product @param {ProductPatch} changes @returns {Promise<ProductCard>} */
 export const patchProduct = (product, changes) =>
   json(`/products/${encodeURIComponent(product)}`, { method: "PATCH", body: changes });
+
+/** @param {string} offer @returns {Promise<OfferCard>} */
+export const getOffer = (offer) => json(`/offers/${encodeURIComponent(offer)}`);
+
+/**
+ * A change to the offer made on the version the page showed (If-Match), so an offer someone
+ * changed meanwhile is a 409 rather than their change overwritten.
+ * @param {string} offer @param {number} version @param {OfferPatch} changes @returns {Promise<OfferCard>}
+ */
+export const patchOffer = (offer, version, changes) =>
+  json(`/offers/${encodeURIComponent(offer)}`, { method: "PATCH", body: changes, extra: { "If-Match": `"${version}"` } });

@@ -1,5 +1,5 @@
 // Catalog: the school's products (each a link to its editor, and "+ Product") and its offers
-// with their totals, as the API lists them.
+// with their totals (each a link to its editor), as the API lists them.
 
 import { listOffers, listProducts } from "./api.js";
 import { el } from "./dom.js";
@@ -34,7 +34,7 @@ export async function renderCatalog(view) {
     el("section", { class: "block", id: "offers" }, el("h2", {}, "Offers"),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Title"), el("th", {}, "Status"), el("th", {}, "Products"), el("th", {}, "Total"))),
         el("tbody", { id: "offers-rows" }, ...offers.items.map((o) => el("tr", { "data-offer": o.id },
-          el("td", {}, o.title),
+          el("td", {}, el("a", { href: `#/catalog/offers/${o.id}` }, o.title)),
           el("td", {}, words(o.status)),
           el("td", {}, o.items.map((line) => line.product_title).join(", ")),
           el("td", { class: "amount" }, money(o.total, o.currency))))))));

@@ -48,6 +48,8 @@
 /** @typedef {Schemas["ProductIn"]} ProductIn */
 /** @typedef {Schemas["ProductPatch"]} ProductPatch */
 /** @typedef {Schemas["ModuleIn"]} ModuleIn */
+/** @typedef {Schemas["OfferPatch"]} OfferPatch */
+/** @typedef {Schemas["PlanPaymentIn"]} PlanPaymentIn */
 /** @typedef {NonNullable<Paths["/api/v1/orders"]["get"]["parameters"]["query"]>} OrderFilters */
 
 export {};
