@@ -23,6 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from localstack.ports import free_port
 from localstack.postgres import EmbeddedPostgres, create_databases, database_url
@@ -89,7 +90,7 @@ async def run(args: argparse.Namespace) -> None:
     pg = None
     smtp_port = free_port()
     tls: list[str] = []
-    over: dict[str, object] = {}
+    over: dict[str, Any] = {}
     if args.starttls:
         cert, key = workdir / "cert.pem", workdir / "key.pem"
         subprocess.run(
@@ -120,7 +121,7 @@ async def run(args: argparse.Namespace) -> None:
         try:
             ids = await record(engine, args.emails)
             sender = email_sender(engine, Settings(
-                database_url=url, smtp_port=smtp_port, send_concurrency=args.concurrency, **over,  # type: ignore[arg-type]
+                database_url=url, smtp_port=smtp_port, send_concurrency=args.concurrency, **over,
             ))
             cpu, wall = time.process_time(), time.perf_counter()
             await sender.start()

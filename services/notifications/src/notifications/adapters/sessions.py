@@ -39,7 +39,6 @@ class Sessions:
         self._idle_timeout = idle_timeout
         self._idle: list[Session] = []
         self._goodbyes: set[asyncio.Task[None]] = set()
-        self.opened = 0  # sessions opened so far (for tests and measurements)
 
     async def take(self) -> Session:
         """The most recently used idle session that is still open, else a new one."""
@@ -54,7 +53,6 @@ class Sessions:
 
     async def open(self) -> Session:
         client = self._connect()
-        self.opened += 1
         await client.connect()
         return Session(client)
 
