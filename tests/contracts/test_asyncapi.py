@@ -107,7 +107,9 @@ def test_what_the_code_builds_is_what_main_declares(service) -> None:
 
 def test_every_consumed_event_is_typed_and_names_its_dead_letter_topic(service) -> None:
     name, app, doc = service
-    topics = {topic.name for subscriber in app.state.broker.subscribers for topic in subscriber.topics}
+    # In batch mode the consumers are one process-wide consumer, documented on a broker of its own.
+    brokers = [app.state.broker] + ([app.state.batches.schema] if app.state.batches is not None else [])
+    topics = {topic.name for broker in brokers for subscriber in broker.subscribers for topic in subscriber.topics}
     assert topics, f"{name} consumes nothing?"
     for topic in sorted(topics):
         assert topic in BY_TOPIC, f"{name} consumes {topic}, which is no contract's topic"

@@ -21,6 +21,9 @@ class Settings(ServiceSettings):
     # A PEM bundle of authorities to trust instead of the system's (a private mail relay's CA).
     smtp_ca_file: str | None = None
     smtp_timeout: float = 10
+    # Seconds an SMTP session stays open with no email to send before the sender says goodbye;
+    # within it the next email goes over the same session (0: a new connection per email).
+    smtp_idle_timeout: float = 30
     mail_from: str = "Online school <no-reply@school.local>"
     # The IANA zone of dates and times in emails of a school that has not named its own.
     default_time_zone: str = "UTC"

@@ -1,9 +1,9 @@
 """Hands rendered emails to the mail server (aiosmtplib) and says whether a failure is final, or unknown."""
 
 import asyncio
-import contextlib
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -13,6 +13,7 @@ import aiosmtplib
 from aiosmtplib.email import flatten_message
 
 from ..domain.delivery import Outgoing
+from .sessions import Session, Sessions
 
 
 class SendFailed(Exception):
@@ -60,6 +61,7 @@ class SmtpMailer:
         ca_file: str | None = None,
         timeout: float = 10,
         idempotency_header: str | None = None,
+        idle_timeout: float = 30,
     ) -> None:
         self._host = host
         self._port = port
@@ -72,6 +74,7 @@ class SmtpMailer:
         self._timeout = timeout
         self._idempotency_header = idempotency_header
         self._domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+        self._sessions = Sessions(self._connect, idle_timeout=idle_timeout)
 
     @property
     def timeout(self) -> float:
@@ -87,6 +90,19 @@ class SmtpMailer:
     def drops_repeats(self) -> bool:
         """Whether the server drops a second copy of a message (it honours our idempotency key)."""
         return bool(self._idempotency_header)  # an empty value is no key
+
+    def _connect(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
+            hostname=self._host,
+            port=self._port,
+            username=self._username,
+            password=self._password,
+            use_tls=self._tls == "tls",
+            start_tls=self._tls == "starttls",
+            validate_certs=self._validate_certs,
+            cert_bundle=self._ca_file,
+            timeout=self._timeout,
+        )
 
     def compose(self, email: Outgoing) -> EmailMessage:
         message = EmailMessage()
@@ -116,11 +132,23 @@ class SmtpMailer:
         "." the server holds nothing it may deliver: a try stopped earlier, however it stops,
         leaves no email behind. From the "." on the server may own the message, so a missing
         answer is Unconfirmed, never a failure worth a blind retry.
+
+        The message goes over an open session when one is idle (sessions.py). A kept session the
+        server has closed meanwhile (a 421, a dropped connection) is noticed at the latest by this
+        message's first commands: before its handover was even asked for, the server holds nothing
+        of it, so the message is sent once more on a new session. Never after: from the handover on
+        a failure is this try's, as it is on a new session.
         """
-        ended = [False]
+        progress = _Progress()
         try:
             async with asyncio.timeout(self.deadline):
-                await self._transaction(email, handing_over, ended)
+                session = await self._sessions.take()
+                try:
+                    await self._transaction(session, email, handing_over, progress)
+                except Exception as exc:
+                    if not (session.reused and not progress.handing and _session_gone(exc)):
+                        raise
+                    await self._transaction(await self._sessions.open(), email, handing_over, progress)
         except (NotHandedOver, Unconfirmed):
             raise
         except aiosmtplib.SMTPRecipientsRefused as exc:
@@ -136,27 +164,21 @@ class SmtpMailer:
         except aiosmtplib.SMTPResponseException as exc:
             raise SendFailed(f"{type(exc).__name__}: {exc.code} {exc.message}", permanent=False) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            if ended[0]:  # the server may have the message and said nothing we heard
+            if progress.ended:  # the server may have the message and said nothing we heard
                 raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
             raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
         except Exception as exc:
-            if ended[0]:  # even a bug of ours after the end must not turn into a second copy
+            if progress.ended:  # even a bug of ours after the end must not turn into a second copy
                 raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
             raise
 
-    async def _transaction(self, email: Outgoing, handing_over: HandingOver, ended: list[bool]) -> None:
-        client = aiosmtplib.SMTP(
-            hostname=self._host,
-            port=self._port,
-            username=self._username,
-            password=self._password,
-            use_tls=self._tls == "tls",
-            start_tls=self._tls == "starttls",
-            validate_certs=self._validate_certs,
-            cert_bundle=self._ca_file,
-            timeout=self._timeout,
-        )
-        await client.connect()
+    async def close(self) -> None:
+        """Say goodbye on the idle sessions (a stopping sender); a later send opens a new one."""
+        await self._sessions.close()
+
+    async def _transaction(self, session: Session, email: Outgoing, handing_over: HandingOver,
+                           progress: "_Progress") -> None:
+        client = session.client
         done = False
         try:
             message = self.compose(email)
@@ -184,11 +206,12 @@ class SmtpMailer:
                 # come before read_response is awaited: expect it first (as its own commands do).
                 protocol._response_pending = True
                 protocol.write(b".\r\n")
-                ended[0] = True
+                progress.ended = True
 
+            progress.handing = True
             if not await handing_over(end_of_data):
                 raise NotHandedOver(f"delivery {email.id} is no longer this try's to send")
-            if not ended[0]:
+            if not progress.ended:
                 raise RuntimeError("handing_over said yes without ending the message")
             answer = await protocol.read_response(timeout=self._timeout)
             if answer.code != 250:
@@ -196,11 +219,26 @@ class SmtpMailer:
             done = True
         finally:
             if done:
-                # The server has the message; a failed goodbye changes nothing about it.
-                with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
-                    await client.quit()
-            # Otherwise drop the connection: mid-DATA that is the only way to withdraw the message.
-            client.close()
+                # The server has the message and the session is between transactions: the next
+                # message may go over it (a failed goodbye later changes nothing about this one).
+                self._sessions.give_back(session)
+            else:
+                # Drop the connection: mid-DATA that is the only way to withdraw the message, and
+                # a session in an unknown state must carry no other message.
+                session.client.close()
+
+
+@dataclass
+class _Progress:
+    handing: bool = False  # handing_over was asked: from here a failure is this try's, never resent
+    ended: bool = False  # the "." was written: the server may have the message
+
+
+def _session_gone(exc: BaseException) -> bool:
+    """Whether a kept session turned out closed by the server (not a refusal of this message)."""
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected | ConnectionError | BrokenPipeError):
+        return True
+    return isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == 421
 
 
 def _dot_stuffed(message: bytes) -> bytes:

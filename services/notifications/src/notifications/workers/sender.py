@@ -10,6 +10,10 @@
   fenced by its number (handovers.py: the sends in flight share that commit, and their
   ends are written the moment it returns). A try whose lease was lost (or whose email was
   cancelled) stops there, and the server, which never saw the end, keeps nothing.
+- The emails go over SMTP sessions kept open between them (adapters/sessions.py): one
+  transaction per email, a new session only when none is idle, the server closed it, or the last
+  email on it failed. A session lost before an email's handover is replaced for that email;
+  from its handover on, a failure is that try's alone, as on a new session.
 - A delivery handed over whose try died before the mark is counted as sent, not sent
   again (at most once for that window, see docs/reliability.md), unless the server drops
   repeats by an idempotency key: then it is simply tried again.
@@ -72,6 +76,7 @@ class EmailSender(PollingWorker):
     async def stop(self) -> None:
         await super().stop()
         await self._leases.stop()
+        await self._mailer.close()  # its idle sessions: the server need not wait out their timeout
 
     async def run_once(self) -> int:
         return await self.send_due()
@@ -152,6 +157,7 @@ def email_sender(engine: AsyncEngine, settings: ServiceSettings, notices: Notice
         ca_file=settings.smtp_ca_file,
         timeout=settings.smtp_timeout,
         idempotency_header=settings.smtp_idempotency_header,
+        idle_timeout=settings.smtp_idle_timeout,
     )
     policy = RetryPolicy(
         first=settings.send_retry_first, cap=settings.send_retry_cap, max_attempts=settings.send_max_attempts
