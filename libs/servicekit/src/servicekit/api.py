@@ -7,6 +7,7 @@ puts the schema into the app's OpenAPI document in place of FastAPI's own 422, w
 a body the services never send.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -120,13 +121,24 @@ def with_problem_schema(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def install_problem_schema(app: FastAPI) -> None:
-    """The app's OpenAPI document describes its errors as the Problem it really answers."""
+def amend_openapi(app: FastAPI, amend: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Apply `amend` to the app's OpenAPI document once, the first time it is asked for.
 
+    What an app says of itself that FastAPI cannot read off its routes goes through here, so
+    the document is built and amended once, not again on every request for it.
+    """
     built = app.openapi
+    amended: dict[str, Any] | None = None
 
-    # FastAPI caches the document it builds; rewriting it in place keeps that cache.
     def openapi() -> dict[str, Any]:
-        return with_problem_schema(built())
+        nonlocal amended
+        if amended is None:
+            amended = amend(built())
+        return amended
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def install_problem_schema(app: FastAPI) -> None:
+    """The app's OpenAPI document describes its errors as the Problem it really answers."""
+    amend_openapi(app, with_problem_schema)

@@ -5,7 +5,7 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
-from servicekit.api import problem_responses
+from servicekit.api import amend_openapi, problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, CurrentCaller, OwnerCaller, Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
@@ -294,11 +294,9 @@ def install_provider_bodies(app: FastAPI, providers: service.Providers) -> None:
     The route reads the body itself, since which model applies depends on the path; without this
     its document would say only "an object".
     """
-    built = app.openapi
     models = {name: p.settings_model for name, p in sorted(providers.items()) if p.settings_model is not None}
 
-    def openapi() -> dict[str, Any]:
-        document = built()
+    def amend(document: dict[str, Any]) -> dict[str, Any]:
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         refs = []
         for model in models.values():
@@ -311,4 +309,4 @@ def install_provider_bodies(app: FastAPI, providers: service.Providers) -> None:
         body["schema"] = {"oneOf": refs, "description": "The settings of the provider the path names"}
         return document
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    amend_openapi(app, amend)
