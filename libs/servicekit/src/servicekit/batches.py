@@ -17,7 +17,6 @@ The same policy as the per-topic consumers (messaging.py), paid per poll instead
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -43,6 +42,7 @@ from .messaging import (
     ConsumerGroup, DeadLetterReason, Handler, JoinedUnitOfWork, RetryPolicy, _is_transient, dead_letter,
 )
 from .metrics import HANDLE_SECONDS, MESSAGES
+from .tasks import cancel_and_wait
 
 log = logging.getLogger("servicekit.batches")
 
@@ -132,11 +132,8 @@ class BatchConsumer:
         self._task = asyncio.create_task(self._run(), name="batch-consumer")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self.consumer is not None:
             await self.consumer.stop()
             self.consumer = None

@@ -18,6 +18,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
+from .tasks import cancel_and_wait
+
 log = logging.getLogger("servicekit.leases")
 
 K = TypeVar("K", bound=Hashable)
@@ -65,8 +67,5 @@ class LeaseKeeper(Generic[K]):
                 log.warning("%s: could not renew %d lease(s): %r", self._name, len(held), exc)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None

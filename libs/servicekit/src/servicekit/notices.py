@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .db import asyncpg_dsn
 from .backoff import Backoff
+from .tasks import cancel_and_wait
 
 log = logging.getLogger("servicekit.notices")
 
@@ -74,11 +75,8 @@ class Notices:
             self._task = asyncio.create_task(self._keep_listening(), name="notices")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         await self._drop()
 
     def _channels(self) -> set[str]:

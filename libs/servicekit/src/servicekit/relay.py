@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .db import asyncpg_dsn
 from .metrics import OUTBOX_FAILURES, OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_REQUEUED
 from .outbox import NOTIFY_CHANNEL
+from .tasks import cancel_and_wait
 from .topics import ServiceTopics
 
 log = logging.getLogger("servicekit.relay")
@@ -88,10 +89,8 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
+        self._task = None
         await self._drop_listener()
         await self._topics.close()
 

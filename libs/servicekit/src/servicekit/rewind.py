@@ -20,6 +20,7 @@ from aiokafka import TopicPartition
 from faststream.kafka import KafkaBroker
 
 from .batches import batch_consumer_of
+from .tasks import cancel_and_wait
 from .topics import ServiceTopics
 
 log = logging.getLogger("servicekit.rewind")
@@ -36,10 +37,8 @@ class Rewinder:
         self._task = asyncio.create_task(self._run(), name="consumer-rewind")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

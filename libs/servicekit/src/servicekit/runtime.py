@@ -32,15 +32,24 @@ from .relay import OutboxRelay
 from .rewind import Rewinder
 from .settings import ServiceSettings
 from .shedding import install_load_shedding
+from .tasks import stop_within
 from .topics import ServiceTopics, TopicLayout, service_topics
 
 log = logging.getLogger("servicekit.runtime")
+
+# The longest one step of the shutdown may take (a worker also gets its grace). A shutdown takes
+# well under a second; a step still going after this is stuck, and is abandoned.
+STOP_STEP_S = 10.0
 
 Subscribers = Callable[[KafkaBroker, AsyncEngine, ConsumerGroup], None]
 
 
 class Worker(Protocol):
     """A background task of a service (the relay, an email sender...)."""
+
+    name: str
+    # How long a pass in progress may go on after stop() is called.
+    grace: float
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
@@ -102,17 +111,18 @@ def build_app(
         try:
             yield
         finally:
+            # Each step bounded (tasks.py): one that is stuck never keeps the process from exiting.
             for worker in reversed(extra):
-                await worker.stop()
-            await notices.stop()
+                await stop_within(STOP_STEP_S + worker.grace, f"the worker {worker.name}", worker.stop())
+            await stop_within(STOP_STEP_S, "the notices connection", notices.stop())
             if rewinder is not None:
-                await rewinder.stop()
-            await relay.stop()
+                await stop_within(STOP_STEP_S, "the rewinder", rewinder.stop())
+            await stop_within(STOP_STEP_S, "the outbox relay", relay.stop())
             if batches is not None:
-                await batches.stop()
-            await broker.stop()
-            await topics.close()
-            await engine.dispose()
+                await stop_within(STOP_STEP_S, "the batch consumer", batches.stop())
+            await stop_within(STOP_STEP_S, "the broker's clients", broker.stop())
+            await stop_within(STOP_STEP_S, "the topics' admin client", topics.close())
+            await stop_within(STOP_STEP_S, "the database pool", engine.dispose())
 
     app = FastAPI(title=f"{name} service", version="0.1.0", description=description, lifespan=lifespan)
     app.state.engine = engine

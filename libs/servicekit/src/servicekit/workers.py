@@ -11,12 +11,12 @@ should end, not wait out its lease), then cancels it.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable
 
 from .backoff import Backoff
 from .notices import Notices
+from .tasks import cancel_and_wait
 
 log = logging.getLogger("servicekit.workers")
 
@@ -60,9 +60,7 @@ class PollingWorker:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), self.grace)
             except TimeoutError:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+                await cancel_and_wait(self._task)
             self._task = None
         if self._owned is not None:
             await self._owned.stop()
