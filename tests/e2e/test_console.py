@@ -6,55 +6,16 @@ card of a few purchases made through the public API here, as a school's team wou
 writes, each on an order of its own made through the CRM API.
 """
 
-import os
 import time
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from gateway.auth import mint
-from gateway.settings import DEV_SECRET
+from localstack.browser import sign_in_as_demo_owner, sign_in_with, token_for
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
-# The browser waits this long for what the page shows next (the stack answers in well under it).
-WAIT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file() or not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"no Chromium at {CHROMIUM}: the console's browser tests need one. Run `make install` "
-            "(on Debian as root it installs the distribution's chromium package), or install Chromium "
-            "yourself and set TEST_CHROMIUM to its path.", pytrace=False)
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=WAIT_MS)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, stack) -> Iterator[Any]:
-    """A new browser profile per test (its own sessionStorage and localStorage); no page may break
-    the console's Content-Security-Policy."""
-    context = browser.new_context(base_url=stack["gateway"], accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(WAIT_MS)
-    refused: list[str] = []
-    opened.on("console", lambda message: refused.append(message.text)
-              if "Content Security Policy" in message.text else None)
-    yield opened
-    context.close()
-    assert not refused, refused
 
 
 @pytest.fixture(scope="module")
@@ -105,20 +66,6 @@ def purchases(stack, eventually) -> dict[str, Any]:
 
     eventually(link_sent)
     return {"run": run, **bought}
-
-
-def sign_in_as_demo_owner(page: Any, where: str = "") -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"/console/{where}")
-    page.click("#demo-sign-in")
-    expect(page.locator("#role")).to_have_text("owner")
-
-
-def sign_in_with(page: Any, token: str, where: str = "") -> None:
-    page.goto(f"/console/{where}")
-    page.fill("#token", token)
-    page.click("#sign-in button[type=submit]")
 
 
 def numbers(page: Any) -> list[int]:
@@ -274,8 +221,7 @@ def test_a_viewer_sees_the_same_card_with_mark_paid_disabled(page, stack, purcha
     from playwright.sync_api import expect
 
     cat = purchases["cat"]
-    secret = os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET)
-    viewer = mint(secret, account_id=stack["account_id"], user_id="e2e-viewer", role="viewer")
+    viewer = viewer_token(stack)
     sign_in_with(page, viewer, f"#/orders/{cat['number']}")
     expect(page.locator("#role")).to_have_text("viewer")
     expect(page.locator("#card-number")).to_have_text(f"Order №{cat['number']}")
@@ -293,47 +239,11 @@ def test_a_request_the_api_refuses_shows_its_problem(page, purchases):
     expect(page.locator("#problem")).to_contain_text("the bearer token is not valid")
 
 
-# The console's writes: orders of their own, made through the API per test, so no test depends on
+# The console's writes, each on an order of its own (conftest's `order`), so no test depends on
 # what another changed.
 
-@pytest.fixture(scope="module")
-def api(stack) -> httpx.Client:
-    return httpx.Client(base_url=f"{stack['gateway']}/api/v1", timeout=10,
-                        headers={"Authorization": f"Bearer {stack['token']}"})
-
-
-@pytest.fixture(scope="module")
-def product(stack, api) -> dict[str, Any]:
-    """The demo offer's product and price, for manual orders."""
-    offer = api.get(f"/offers/{stack['offer_id']}").raise_for_status().json()
-    return {"id": offer["items"][0]["product_id"], "title": offer["items"][0]["product_title"],
-            "price": offer["items"][0]["price"], "currency": offer["currency"]}
-
-
-@pytest.fixture
-def order(api, product, eventually) -> dict[str, Any]:
-    """A manual order of its own, with one unpaid payment that payments already holds."""
-    run = time.time_ns()
-    due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
-    made = api.post("/orders", headers={"Idempotency-Key": f"edit-{run}"}, json={
-        "contact": {"name": f"Eve Edit{run}", "email": f"eve-{run}@example.com"},
-        "currency": product["currency"], "lines": [{"product_id": product["id"], "price": product["price"]}],
-        "payments": [{"amount": product["price"], "due_at": due}]})
-    assert made.status_code == 201, made.text
-    card = made.json()
-
-    def payment_known() -> bool:
-        """payments holds the order's unpaid payment"""
-        got = api.get(f"/orders/{card['number']}/payments")
-        return got.status_code == 200 and any(p["status"] == "unpaid" for p in got.json()["items"])
-
-    eventually(payment_known)
-    return card
-
-
 def viewer_token(stack) -> str:
-    secret = os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET)
-    return mint(secret, account_id=stack["account_id"], user_id="e2e-viewer", role="viewer")
+    return token_for(stack["account_id"], "viewer")
 
 
 def test_the_card_saves_stage_type_managers_tags_and_comment(page, api, order):
@@ -677,11 +587,6 @@ def test_a_viewer_sees_the_contact_card_with_its_controls_disabled(page, stack, 
 # Settings: the school's profile and CRM settings, the pipelines, the payment providers and the
 # reminder schedule. What the demo school's other tests rely on is put back afterwards; the
 # providers and the reminders are set on a school of the test's own.
-
-def token_for(account_id: str, role: str) -> str:
-    secret = os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET)
-    return mint(secret, account_id=account_id, user_id=f"e2e-{role}", role=role)
-
 
 def test_the_school_and_its_crm_settings_are_saved_and_a_field_error_is_shown(page, api):
     from playwright.sync_api import expect
