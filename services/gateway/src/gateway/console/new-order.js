@@ -1,6 +1,7 @@
 // "+ Order": a manual order typed in by the team. Pipeline (the default preselected) and stage,
 // type, managers, comment; the contact found by search or typed in; the currency; product lines
-// from the catalog with their price and access terms; the payments, paid or not; whether to send
+// from the catalog with their price and all their access terms (access-terms.js), a discount on
+// the order (an amount or a percent); the payments, paid or not; whether to send
 // the payment link and a confirmation. The Idempotency-Key is made once with the form, so a
 // double click (or a retry after a lost answer) makes one order. The API's problems are shown on
 // the input their field names (`lines.0.price` is the first line's price).
@@ -145,7 +146,9 @@ export async function renderNewOrder(view, contactId = null) {
         .flatMap((o) => o.items).find((i) => i.product_id === product.value);
       if (offered && !price.value) price.value = offered.price;
     });
-    const terms = accessTermsFields(id);
+    const terms = accessTermsFields(id, { writable: canWrite() });
+    // The line's lessons are its product's: the terms name them.
+    product.addEventListener("change", () => terms.setProduct(products.items.find((p) => p.id === product.value) ?? null));
     const productField = field(product, "Product");
     const priceField = field(price, `Price`);
     const remove = el("button", { type: "button", class: "line-remove" }, "Remove");
@@ -173,6 +176,15 @@ export async function renderNewOrder(view, contactId = null) {
   const linesError = el("p", { class: "field-error", id: "lines-error", hidden: true });
   slots.lines = { input: lines, error: linesError };
   addLine();
+
+  // A discount on the whole order: an amount off, or a percent of the lines' sum.
+  const discountKind = /** @type {HTMLSelectElement} */ (el("select", { id: "order-discount-kind", "aria-label": "Discount kind" },
+    el("option", { value: "amount" }, "amount off"), el("option", { value: "percent" }, "percent")));
+  const discountValue = /** @type {HTMLInputElement} */ (el("input", { id: "order-discount", inputmode: "decimal", placeholder: "0" }));
+  const discountField = field(discountValue, "Discount");
+  slots.discount = slots["discount.value"] = discountField.slot;
+  slots["discount.kind"] = { input: discountKind, error: discountField.slot.error };
+  controls.push(discountKind, discountValue);
 
   // The payments; none means one payment of the total, as the API plans it.
   const paymentsList = el("div", { id: "order-payments" });
@@ -232,7 +244,8 @@ export async function renderNewOrder(view, contactId = null) {
     el("section", { class: "block", id: "order-contact" }, el("h2", {}, "Contact"),
       el("div", { class: "search" }, search, find), contactError, results, chosenNote,
       el("p", { class: "muted" }, "Or a new contact:"), typedIn),
-    el("section", { class: "block" }, el("h2", {}, "Products"), lines, linesError, addLineButton),
+    el("section", { class: "block" }, el("h2", {}, "Products"), lines, linesError, addLineButton,
+      el("div", { class: "inline-fields discount-fields", id: "order-discount-fields" }, discountKind, discountField.node)),
     el("section", { class: "block" }, el("h2", {}, "Payments"),
       el("p", { class: "muted" }, "None: one payment of the total."), paymentsList, paymentsError, addPaymentButton),
     el("section", { class: "block" },
@@ -260,6 +273,8 @@ export async function renderNewOrder(view, contactId = null) {
       ...contact,
       currency: currency.value.trim().toUpperCase(),
       lines: lineRows.map((row) => row.value()),
+      // The discount goes as the text typed, never through a float.
+      discount: { kind: discountKind.value === "percent" ? "percent" : "amount", value: discountValue.value.trim() || "0" },
       payments: paymentRows.map((row) => row.value()),
       send_payment_link: sendLink.checked, send_confirmation: sendConfirmation.checked,
     };
