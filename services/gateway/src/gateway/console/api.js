@@ -40,6 +40,7 @@ import { token } from "./session.js";
 /** @typedef {import("./types.js").ProductPatch} ProductPatch */
 /** @typedef {import("./types.js").OfferCard} OfferCard */
 /** @typedef {import("./types.js").OfferPatch} OfferPatch */
+/** @typedef {import("./types.js").OfferIn} OfferIn */
 /** @typedef {Record<string, string | number | boolean | null | undefined>} Query */
 
 export class ApiError extends Error {
@@ -278,3 +279,9 @@ export const getOffer = (offer) => json(`/offers/${encodeURIComponent(offer)}`);
  */
 export const patchOffer = (offer, version, changes) =>
   json(`/offers/${encodeURIComponent(offer)}`, { method: "PATCH", body: changes, extra: { "If-Match": `"${version}"` } });
+
+/**
+ * A new offer; the key is made once per form, so a double click makes one offer.
+ * @param {OfferIn} body @param {string} key @returns {Promise<OfferCard>}
+ */
+export const createOffer = (body, key) => json("/offers", { method: "POST", body, extra: { "Idempotency-Key": key } });

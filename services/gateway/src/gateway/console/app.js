@@ -1,7 +1,7 @@
 // The console's entry: which screen the address names (#/orders, #/orders/new,
 // #/orders/<number>, #/contacts, #/contacts/<id>, #/settings, #/settings/templates and
 // #/settings/templates/<template>/<language>, #/catalog, #/catalog/products/new and
-// #/catalog/products/<id>, #/catalog/offers/<id>), behind the sign-in, and who is signed in and
+// #/catalog/products/<id>, #/catalog/offers/new and #/catalog/offers/<id>), behind the sign-in, and who is signed in and
 // the sections, in the bar.
 
 import { renderCatalog } from "./catalog.js";
@@ -54,7 +54,7 @@ function route() {
   const card = /^\/orders\/([0-9]+|[0-9a-fA-F-]{36})$/.exec(path);
   const contact = /^\/contacts\/([0-9a-fA-F-]{36})$/.exec(path);
   const product = /^\/catalog\/products\/([0-9a-fA-F-]{36}|new)$/.exec(path);
-  const offer = /^\/catalog\/offers\/([0-9a-fA-F-]{36})$/.exec(path);
+  const offer = /^\/catalog\/offers\/([0-9a-fA-F-]{36}|new)$/.exec(path);
   const template = /^\/settings\/templates\/([a-z_]+)\/([A-Za-z0-9_-]+)$/.exec(path);
   if (path === "/orders/new") renderNewOrder(view, new URLSearchParams(query).get("contact"));
   else if (path === "/contacts") renderContacts(view, new URLSearchParams(query));
@@ -63,7 +63,7 @@ function route() {
   else if (path === "/settings/templates") renderTemplates(view);
   else if (template) renderTemplate(view, template[1], template[2]);
   else if (path === "/catalog") renderCatalog(view);
-  else if (offer) renderOffer(view, offer[1]);
+  else if (offer) renderOffer(view, offer[1] === "new" ? null : offer[1]);
   else if (product) renderProduct(view, product[1] === "new" ? null : product[1]);
   else if (card) {
     // `after=<version>`: a new order with paid payments, whose figures follow through events.

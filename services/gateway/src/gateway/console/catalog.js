@@ -1,5 +1,5 @@
 // Catalog: the school's products (each a link to its editor, and "+ Product") and its offers
-// with their totals (each a link to its editor), as the API lists them.
+// with their totals (each a link to its editor, and "+ Offer"), as the API lists them.
 
 import { listOffers, listProducts } from "./api.js";
 import { el } from "./dom.js";
@@ -21,6 +21,9 @@ export async function renderCatalog(view) {
   const add = canWrite()
     ? el("a", { href: "#/catalog/products/new", id: "new-product", class: "button" }, "+ Product")
     : el("button", { type: "button", id: "new-product", disabled: true }, "+ Product");
+  const addOffer = canWrite()
+    ? el("a", { href: "#/catalog/offers/new", id: "new-offer", class: "button" }, "+ Offer")
+    : el("button", { type: "button", id: "new-offer", disabled: true }, "+ Offer");
   view.replaceChildren(
     el("h1", {}, "Catalog"),
     el("section", { class: "block", id: "products" },
@@ -31,7 +34,7 @@ export async function renderCatalog(view) {
           el("td", {}, words(p.kind)),
           el("td", {}, p.modules.length),
           el("td", {}, p.modules.reduce((n, m) => n + (m.lessons ?? []).length, 0))))))),
-    el("section", { class: "block", id: "offers" }, el("h2", {}, "Offers"),
+    el("section", { class: "block", id: "offers" }, el("div", { class: "toolbar" }, el("h2", {}, "Offers"), addOffer),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Title"), el("th", {}, "Status"), el("th", {}, "Products"), el("th", {}, "Total"))),
         el("tbody", { id: "offers-rows" }, ...offers.items.map((o) => el("tr", { "data-offer": o.id },
           el("td", {}, el("a", { href: `#/catalog/offers/${o.id}` }, o.title)),

@@ -49,6 +49,8 @@
 /** @typedef {Schemas["ProductPatch"]} ProductPatch */
 /** @typedef {Schemas["ModuleIn"]} ModuleIn */
 /** @typedef {Schemas["OfferPatch"]} OfferPatch */
+/** @typedef {Schemas["OfferIn"]} OfferIn */
+/** @typedef {Schemas["OfferItemIn"]} OfferItemIn */
 /** @typedef {Schemas["PlanPaymentIn"]} PlanPaymentIn */
 /** @typedef {NonNullable<Paths["/api/v1/orders"]["get"]["parameters"]["query"]>} OrderFilters */
 
