@@ -4,6 +4,7 @@ access terms edited and a line removed on its version, all of it read-only for a
 """
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -162,6 +163,33 @@ def test_a_lines_access_terms_are_edited_and_a_line_removed_on_the_offers_versio
     page.click("#offer-save")
     expect(page.locator("#offer-conflict")).to_contain_text("Someone changed this offer; reload")
     assert api.get(f"/offers/{offer['id']}").json()["items"][0]["access"]["comments"] is False
+
+
+def test_terms_left_as_shown_are_saved_as_they_came(page, api, product, courses):
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    module = courses[0]["modules"][0]["id"]
+    made = api.post("/offers", headers={"Idempotency-Key": f"kept-{run}"}, json={
+        "title": f"Kept {run}", "currency": product["currency"],
+        "items": [{"product_id": courses[0]["id"], "price": "100.00", "access": {
+            "start": {"kind": "at_date", "at": "2027-02-01T10:30:00+00:00"}, "module_ids": [module]}}]})
+    assert made.status_code == 201, made.text
+    offer = made.json()
+    sign_in_as_demo_owner(page, f"#/catalog/offers/{offer['id']}")
+    # A module named alone shows as its lessons chosen.
+    expect(page.locator("#offer-line-0-lessons")).to_have_value("chosen")
+    expect(page.locator("#offer-line-0-lesson-0-included")).to_be_checked()
+    expect(page.locator("#offer-line-0-lesson-2-included")).not_to_be_checked()
+    page.fill("#offer-line-0-price", "120.00")
+    page.click("#offer-save")
+    expect(page.locator("#offer-notice")).to_have_text("Saved.")
+    saved = api.get(f"/offers/{offer['id']}").json()
+    access = saved["items"][0]["access"]
+    assert saved["items"][0]["price"] == "120.00"
+    # The module stays named alone (so its lessons added later open too), the start keeps its moment.
+    assert (access["module_ids"], access["lesson_ids"]) == ([module], None)
+    assert datetime.fromisoformat(access["start"]["at"]) == datetime(2027, 2, 1, 10, 30, tzinfo=UTC)
 
 
 def test_a_viewer_sees_an_offer_and_a_new_order_read_only(page, stack, api, product, courses):

@@ -47,7 +47,9 @@ function edge(id, label, kinds, given, dates) {
   const error = el("p", { class: "field-error", id: `${id}-error`, hidden: true });
   const node = el("div", { class: "field" }, el("label", { for: id }, label),
     el("div", { class: "inline-fields" }, kind, at, count, unit), error);
-  const day = () => (dates === "moment" ? dayStart(at.value) : at.value || null);
+  // The day shown unchanged keeps the moment it came as (an offer's may not be a midnight here).
+  const shownDay = at.value;
+  const day = () => (given?.at && at.value === shownDay ? given.at : dates === "moment" ? dayStart(at.value) : at.value || null);
   const value = () => ({
     kind: kind.value,
     ...(kind.value === "at_date" ? { at: day() } : {}),
@@ -104,6 +106,9 @@ export function accessTermsFields(id, { terms = null, product = null, dates = "d
   // Each lesson's choices, by its id: kept when the product is chosen again or the list redrawn.
   /** @type {Map<string, LessonChoice>} */
   const chosen = new Map();
+  // Until the lessons are chosen here, the terms keep the modules and lessons they came with
+  // (modules named alone open the lessons those modules gain later, too).
+  let narrowedNow = !terms;
   /** @type {ProductCard | null} */
   let current = null;
   const lessonList = el("ul", { id: `${id}-lesson-list`, class: "terms-lessons" });
@@ -140,7 +145,10 @@ export function accessTermsFields(id, { terms = null, product = null, dates = "d
     lessonList.replaceChildren(...everyLesson().map(({ module, lesson }, k) => {
       const state = chosen.get(lesson.id ?? "") ?? { included: true, delay: "", practice: false };
       const included = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: `${id}-lesson-${k}-included`, checked: state.included }));
-      included.addEventListener("change", () => { state.included = included.checked; });
+      included.addEventListener("change", () => {
+        state.included = included.checked;
+        narrowedNow = true;
+      });
       const delay = /** @type {HTMLInputElement} */ (el("input", { type: "number", min: "0", step: "1", id: `${id}-lesson-${k}-delay`,
         value: state.delay, placeholder: "as in the course", "aria-label": `${lesson.title}: days after the start` }));
       delay.addEventListener("input", () => { state.delay = delay.value; });
@@ -162,6 +170,7 @@ export function accessTermsFields(id, { terms = null, product = null, dates = "d
     draw();
   };
   for (const select of [lessons.input, delays.input, practice.input, certificate.input]) select.addEventListener("change", show);
+  lessons.input.addEventListener("change", () => { narrowedNow = true; });
   setProduct(product);
 
   const termsError = el("p", { class: "field-error", id: `${id}-terms-error`, hidden: true });
@@ -179,10 +188,11 @@ export function accessTermsFields(id, { terms = null, product = null, dates = "d
     /** @returns {AccessInput} */
     value: () => {
       const all = everyLesson().map(({ lesson }) => ({ id: lesson.id ?? "", state: chosen.get(lesson.id ?? "") }));
+      const opened = narrowedNow
+        ? { module_ids: null, lesson_ids: lessons.input.value === "chosen" ? all.filter((l) => l.state?.included).map((l) => l.id) : null }
+        : { module_ids: given.module_ids ?? null, lesson_ids: given.lesson_ids ?? null };
       return /** @type {AccessInput} */ ({
-        start: start.value(), end: end.value(),
-        module_ids: null,
-        lesson_ids: lessons.input.value === "chosen" ? all.filter((l) => l.state?.included).map((l) => l.id) : null,
+        start: start.value(), end: end.value(), ...opened,
         lesson_delays: delays.input.value,
         delay_overrides: delays.input.value === "custom"
           ? all.filter((l) => l.state?.delay.trim()).map((l) => ({ lesson_id: l.id, days: wholeNumber(l.state?.delay ?? "") })) : [],
