@@ -36,7 +36,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from . import cpu, profiled
+from . import cpu, profiled, statement_counts
 from .broker import create_topics
 
 EVENTS = ("OrderCreated", "PaymentLinkIssued", "PaymentSucceeded")
@@ -282,6 +282,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     purchases = [Purchase(email=f"bench-{uuid.uuid4().hex[:12]}@example.com") for _ in range(total)]
     print(f"{total} purchases at {args.rate}/s for {args.duration}s ...", flush=True)
     async with httpx.AsyncClient(base_url=state["gateway"], timeout=30, limits=limits) as client:
+        statements_before = await statement_counts.sample(state["services"])
         window.start()
         if profile_pid:
             os.kill(profile_pid, profiled.START)
@@ -296,6 +297,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.gather(*tasks)
             await asyncio.sleep(args.settle)
             used = window.stop()
+            statements_after = await statement_counts.sample(state["services"])
         finally:
             # Also when the run is cut short: a profile left on would run into the next one.
             if profile_pid:
@@ -336,6 +338,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
           f"{len(done)} purchases completed; idle column: {idle_seconds:.1f} s before the opens):")
     marks = {args.profile: " (profiled)"} if args.profile else {}
     print(*cpu.table(used, len(done), window.seconds, idle, idle_seconds, marks), sep="\n")
+    print("\nSQL statements per completed purchase (BEGIN and COMMIT not counted), by service and work:")
+    print(*statement_counts.table(statements_before, statements_after, len(done)), sep="\n")
     report = None
     if profile_pid:
         report = await wait_for_report(Path(state["profiles"]), args.profile, profile_asked)
@@ -357,6 +361,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_seconds": used, "cpu_window_seconds": window.seconds,
         "cpu_ms_per_purchase": {name: cpu.ms_per_purchase(s, len(done)) for name, s in used.items()},
         "idle_cpu_seconds": idle, "idle_seconds": idle_seconds,
+        "statements_per_purchase": statement_counts.per_purchase(statements_before, statements_after, len(done)),
         "profile": str(report) if report else None,
         "hops_ms": {k: {"p50": pct(v, 0.5) * 1000, "p99": pct(v, 0.99) * 1000, "n": len(v),
                         "mean": statistics.fmean(v) * 1000 if v else None} for k, v in hops.items()},

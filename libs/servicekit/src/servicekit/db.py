@@ -6,11 +6,14 @@ from fastapi import Depends, Request
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from .statements import count_statements
+
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # No pre-ping: it costs a round trip per transaction. A connection broken by a database
     # restart fails once; consumers retry that as transient, HTTP callers get a 500 and retry.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return count_statements(engine)
 
 
 def asyncpg_dsn(url: str) -> str:

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .caller import Caller, InvalidProof, ProofVerifier
 from .logging import correlation_id
 from .metrics import HTTP_REQUESTS
+from .statements import tallied
 
 log = logging.getLogger("servicekit.http")
 
@@ -191,11 +192,13 @@ def install_request_context(app: FastAPI, service: str) -> None:
         cid = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
         token = correlation_id.set(cid)
         started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            correlation_id.reset(token)
-        route = request.scope.get("route")
+        with tallied("unmatched") as statements:
+            try:
+                response = await call_next(request)
+            finally:
+                correlation_id.reset(token)
+                route = request.scope.get("route")
+                statements.work = f"{request.method} {getattr(route, 'path', 'unmatched')}"
         HTTP_REQUESTS.labels(
             service, request.method, getattr(route, "path", "unmatched"), str(response.status_code)
         ).observe(time.perf_counter() - started)

@@ -18,18 +18,20 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+# Made once: a statement built on every call costs its parsing every time.
+_RECORD = text("INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id) "
+               "ON CONFLICT DO NOTHING RETURNING 1")
+_CLAIM = text("INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:event_ids AS uuid[])) "
+              "ON CONFLICT DO NOTHING RETURNING event_id")
+_RELEASE = text("DELETE FROM inbox WHERE consumer = :consumer AND event_id = ANY(CAST(:event_ids AS uuid[]))")
+
+
 async def record_if_new(conn: AsyncConnection, consumer: str, event_id: UUID) -> bool:
     """Record the event for this consumer; False if it was already applied.
 
     Must run in the transaction that applies the event's effect.
     """
-    result = await conn.execute(
-        text(
-            "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id) "
-            "ON CONFLICT DO NOTHING RETURNING 1"
-        ),
-        {"consumer": consumer, "event_id": event_id},
-    )
+    result = await conn.execute(_RECORD, {"consumer": consumer, "event_id": event_id})
     return result.first() is not None
 
 
@@ -40,13 +42,7 @@ async def claim_new(conn: AsyncConnection, consumer: str, event_ids: Sequence[UU
     """
     if not event_ids:
         return set()
-    result = await conn.execute(
-        text(
-            "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:event_ids AS uuid[])) "
-            "ON CONFLICT DO NOTHING RETURNING event_id"
-        ),
-        {"consumer": consumer, "event_ids": list(dict.fromkeys(event_ids))},
-    )
+    result = await conn.execute(_CLAIM, {"consumer": consumer, "event_ids": list(dict.fromkeys(event_ids))})
     return set(result.scalars())
 
 
@@ -54,7 +50,4 @@ async def release(conn: AsyncConnection, consumer: str, event_ids: Sequence[UUID
     """Take back claims made in this transaction for events it did not apply, so a later delivery
     applies them (what rolling back record_if_new's transaction does on the per-message path)."""
     if event_ids:
-        await conn.execute(
-            text("DELETE FROM inbox WHERE consumer = :consumer AND event_id = ANY(CAST(:event_ids AS uuid[]))"),
-            {"consumer": consumer, "event_ids": list(event_ids)},
-        )
+        await conn.execute(_RELEASE, {"consumer": consumer, "event_ids": list(event_ids)})

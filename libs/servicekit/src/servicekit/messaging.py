@@ -37,6 +37,7 @@ from .errors import NotYet, Rejected
 from .inbox import record_if_new
 from .logging import correlation_id
 from .metrics import HANDLE_SECONDS, MESSAGES
+from .statements import tallied
 
 log = logging.getLogger("servicekit.messaging")
 
@@ -209,17 +210,18 @@ def _consume_topic(
     consumer = f"{service}:{topic}"
 
     async def apply(event: Event) -> bool:
-        if unit_of_work is not None:
-            async with unit_of_work(engine) as uow:
-                if not await uow.record_if_new(consumer, event.event_id):
+        with tallied(f"event {topic}"):
+            if unit_of_work is not None:
+                async with unit_of_work(engine) as uow:
+                    if not await uow.record_if_new(consumer, event.event_id):
+                        return False
+                    await handler(uow, event)
+                return True
+            async with engine.begin() as conn:
+                if not await record_if_new(conn, consumer, event.event_id):
                     return False
-                await handler(uow, event)
+                await handler(conn, event)
             return True
-        async with engine.begin() as conn:
-            if not await record_if_new(conn, consumer, event.event_id):
-                return False
-            await handler(conn, event)
-        return True
 
     park = partial(dead_letter, broker, group_id=group_id, service=service)
 

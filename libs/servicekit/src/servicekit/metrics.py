@@ -42,3 +42,7 @@ EVENT_LOOP_LAG = Gauge(
     "event_loop_lag_seconds", "How late the event loop ran a timer lately (while requests arrive)", ["service"],
     registry=REGISTRY,
 )
+DB_STATEMENTS = Counter(
+    "db_statements_total", "SQL statements sent, by the work they were sent for (statements.py)", ["work"],
+    registry=REGISTRY,
+)

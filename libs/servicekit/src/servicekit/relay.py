@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .db import asyncpg_dsn
 from .metrics import OUTBOX_FAILURES, OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_REQUEUED
 from .outbox import NOTIFY_CHANNEL
+from .statements import tallied
 from .tasks import cancel_and_wait
 from .topics import ServiceTopics
 
@@ -110,14 +111,15 @@ class OutboxRelay:
                     await self.verify()
                 if (hold := self._hold_until - time.monotonic()) > 0:
                     await asyncio.sleep(hold)
-                published = await self.publish_pending()
-                backoff = 0.1
-                if time.monotonic() - last_prune > 600:
-                    await self._prune()
-                    last_prune = time.monotonic()
-                if time.monotonic() - last_lag > 5:
-                    await self._measure_lag()
-                    last_lag = time.monotonic()
+                with tallied("relay"):
+                    published = await self.publish_pending()
+                    backoff = 0.1
+                    if time.monotonic() - last_prune > 600:
+                        await self._prune()
+                        last_prune = time.monotonic()
+                    if time.monotonic() - last_lag > 5:
+                        await self._measure_lag()
+                        last_lag = time.monotonic()
                 if published < self._batch_size:
                     await self._wait_for_work()
             except asyncio.CancelledError:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from .backoff import Backoff
 from .notices import Notices
+from .statements import tallied
 from .tasks import cancel_and_wait
 
 log = logging.getLogger("servicekit.workers")
@@ -69,7 +70,8 @@ class PollingWorker:
         failures = 0
         while not self.stopping:
             try:
-                done = await self.run_once()
+                with tallied(f"worker {self.name}"):
+                    done = await self.run_once()
                 failures = 0
                 if done < self.full_batch:  # a full batch: there may be more due, look again at once
                     await self._pause(self.poll)

@@ -15,7 +15,8 @@ from servicekit.batches import BatchConsumer, batch_consumer_of
 from servicekit.errors import NotYet, Rejected
 from servicekit.inbox import inbox_table
 from servicekit.messaging import ConsumerGroup, RetryPolicy, consume, make_broker
-from servicekit.metrics import MESSAGES
+from servicekit.db import create_engine
+from servicekit.metrics import MESSAGES, REGISTRY
 from sqlalchemy import BigInteger, Column, MetaData, Table, Text, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -129,6 +130,30 @@ async def test_two_hundred_events_on_three_topics_are_applied_in_few_transaction
     assert sorted(note for note, _ in rows) == sorted(f"{e.topic}:{e.n}" for e in events)
     # One key: one partition per topic. Per-message consumers would have run 200 transactions.
     assert len({tx for _, tx in rows}) <= 20
+
+
+async def test_a_batch_that_applies_whole_sends_no_savepoint(engine, infra):
+    """Each event's statements are its handler's own (one insert here): no SAVEPOINT and RELEASE
+    around each, which a batch needs only once one of its events fails."""
+    counted = create_engine(engine.url.render_as_string(hide_password=False), pool_size=2)
+    key = str(uuid.uuid4())
+    events = [probe(BatchProbedC, key, n) for n in range(40)]
+    before = REGISTRY.get_sample_value("db_statements_total", {"work": f"event {BatchProbedC.topic}"}) or 0.0
+    await publish(infra.kafka_bootstrap, events)
+    broker, batches = batch(infra.kafka_bootstrap, counted, f"g-{key}", record, service="kit-batch",
+                            kinds=[BatchProbedC])
+
+    async def all_there() -> bool:
+        return len(await notes(engine, key)) >= 40
+
+    try:
+        async with running(broker, batches):
+            await until(all_there)
+    finally:
+        await counted.dispose()
+    after = REGISTRY.get_sample_value("db_statements_total", {"work": f"event {BatchProbedC.topic}"})
+    assert after - before == 40
+    assert sorted(await notes(engine, key)) == sorted(f"{BatchProbedC.topic}:{n}" for n in range(40))
 
 
 async def test_one_rejected_event_among_fifty_is_dead_lettered_alone(engine, infra):

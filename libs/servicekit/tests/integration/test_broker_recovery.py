@@ -185,7 +185,9 @@ async def test_broker_restarted_empty_loses_nothing(database, broker, mode):
         await asyncio.sleep(3)  # let any late duplicate arrive: it must change nothing
         # Every booking applied exactly once, whatever was redelivered.
         assert await applied_numbers(engine) == list(range(25))
-        assert await unpublished(engine) == 0
+        # What the broker lost goes out again once held back for the consumers' session (the
+        # relay's settle): on a busy machine that may end after the consumers caught up.
+        await eventually(lambda: _none_unpublished(engine), timeout=60)
     # The topics came back (made again by the service) and hold every row the outbox still has.
     on_broker = await topic_records(broker.bootstrap, LessonBooked.topic)
     assert sorted(json.loads(r.value)["n"] for r in on_broker) == list(range(10, 25))
