@@ -1,5 +1,6 @@
 """PATCH /providers/{provider}: some settings changed, the rest (secrets above all) kept, still sealed."""
 
+import asyncio
 import json
 import uuid
 
@@ -113,3 +114,17 @@ async def test_an_unknown_provider_and_a_body_not_json_are_refused_clearly(clien
     broken = await client.patch("/providers/stripe", content=b"{not json", headers={
         **as_account(account), "Content-Type": "application/json"})
     assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == "body"
+
+
+async def test_two_changes_made_at_once_each_keep_the_others(client_app, configure) -> None:
+    client, app = client_app
+    account = uuid.uuid4()
+    await configure(account, "stripe")
+    first, second = await asyncio.gather(
+        client.patch("/providers/stripe", json={"success_url": "https://school.example/ok"}, headers=as_account(account)),
+        client.patch("/providers/stripe", json={"cancel_url": "https://school.example/back"}, headers=as_account(account)),
+    )
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    assert await _stored(app, account, "stripe") == {
+        "secret_key": STRIPE_KEY, "webhook_secret": STRIPE_WEBHOOK_SECRET,
+        "success_url": "https://school.example/ok", "cancel_url": "https://school.example/back"}
