@@ -198,6 +198,8 @@ def test_the_providers_form_changes_a_setting_without_the_secrets(page, api, sta
     expect(domain).to_have_value("old.example.org")
     expect(page.locator("#provider-wayforpay-secret_key")).to_have_value("")
     expect(page.locator("#provider-wayforpay-secret_key-state")).to_have_text("set")
+    page.click("#provider-wayforpay-save")  # nothing changed: nothing is sent
+    expect(page.locator("#provider-wayforpay-notice")).to_have_text("Nothing to save.")
     domain.fill("new.example.org")
     with page.expect_request(lambda r: r.method == "PATCH" and r.url.endswith("/api/v1/providers/wayforpay")) as sent:
         page.click("#provider-wayforpay-save")

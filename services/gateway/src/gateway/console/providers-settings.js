@@ -108,9 +108,14 @@ function form(view, block, notice) {
     event.preventDefault();
     clearFieldErrors(slots, row.formError);
     row.notice.hidden = true;
+    const changed = view.configured ? changes() : null;
+    if (changed && !Object.keys(changed).length) {
+      row.said("Nothing to save.");
+      return;
+    }
     row.save.disabled = true;
     try {
-      if (view.configured) await patchProvider(view.provider, changes());
+      if (changed) await patchProvider(view.provider, changed);
       else await putProvider(view.provider, whole());
       show(block, view.provider, "Saved.");
     } catch (error) {
