@@ -111,8 +111,11 @@ async def test_a_notification_lands_in_the_history_of_a_known_order_only(uow, sc
                                 order_id=order_id, template="receipt", recipient="olena@example.com", locale="uk",
                                 subject="Receipt", attempts=1, sent_at=datetime.now(UTC))
 
-    await notifications.note_email_sent(uow, sent(order.id))
+    known = sent(order.id)
+    await notifications.note_email_sent(uow, known)
     await notifications.note_email_sent(uow, sent(None))
     with pytest.raises(Rejected):
         await notifications.note_email_sent(uow, sent(uuid.uuid4()))
     assert [(h[1], h[2]) for h in uow.orders.history] == [("system", "email_sent")]
+    # The entry names its delivery: the card opens that email and sends it again.
+    assert uow.orders.history[0][3]["delivery_id"] == known.delivery_id

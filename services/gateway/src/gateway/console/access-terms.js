@@ -6,7 +6,8 @@
 // (none, on completion, or on conditions written out). The lessons are the line's product's, so
 // the form follows the product chosen. A date goes as the day typed where the API reads it in the
 // school's own time zone (an order), or as the moment that day begins here where it takes a
-// moment (an offer).
+// moment (an offer). Terms shown for editing start from what the line has: a date left as shown
+// goes back as the moment the API gave, so an untouched edge never moves.
 
 import { dayOf, dayStart } from "./dates.js";
 import { el } from "./dom.js";
@@ -191,29 +192,39 @@ export function accessTermsFields(id, { terms = null, product = null, dates = "d
       const opened = narrowedNow
         ? { module_ids: null, lesson_ids: lessons.input.value === "chosen" ? all.filter((l) => l.state?.included).map((l) => l.id) : null }
         : { module_ids: given.module_ids ?? null, lesson_ids: given.lesson_ids ?? null };
+      // The product's lessons not known (yet): the days and practice per lesson go back as they came.
+      const delayOverrides = current
+        ? all.filter((l) => l.state?.delay.trim()).map((l) => ({ lesson_id: l.id, days: wholeNumber(l.state?.delay ?? "") }))
+        : given.delay_overrides ?? [];
+      const practised = current ? all.filter((l) => l.state?.practice).map((l) => l.id) : given.practice_lesson_ids ?? [];
       return /** @type {AccessInput} */ ({
         start: start.value(), end: end.value(), ...opened,
         lesson_delays: delays.input.value,
-        delay_overrides: delays.input.value === "custom"
-          ? all.filter((l) => l.state?.delay.trim()).map((l) => ({ lesson_id: l.id, days: wholeNumber(l.state?.delay ?? "") })) : [],
+        delay_overrides: delays.input.value === "custom" ? delayOverrides : [],
         checkpoints: checkpoints.input.checked,
         practice: practice.input.value,
-        practice_lesson_ids: practice.input.value === "custom" ? all.filter((l) => l.state?.practice).map((l) => l.id) : [],
+        practice_lesson_ids: practice.input.value === "custom" ? practised : [],
         comments: comments.input.checked,
         certificate: certificate.input.value,
         certificate_conditions: certificate.input.value === "conditional" ? conditions.value.trim() || null : null,
       });
     },
-    /** Under the line's API path (`lines.0`, `items.0`). @param {string} path @returns {Record<string, FieldSlot>} */
-    slots: (path) => ({
-      [`${path}.access`]: { input: box_, error: termsError },
-      [`${path}.access.start`]: start.slot, [`${path}.access.end`]: end.slot,
-      [`${path}.access.module_ids`]: lessons.slot, [`${path}.access.lesson_ids`]: lessons.slot,
-      [`${path}.access.lesson_delays`]: delays.slot, [`${path}.access.delay_overrides`]: delays.slot,
-      [`${path}.access.practice`]: practice.slot, [`${path}.access.practice_lesson_ids`]: practice.slot,
-      [`${path}.access.checkpoints`]: checkpoints.slot, [`${path}.access.comments`]: comments.slot,
-      [`${path}.access.certificate`]: certificate.slot,
-      [`${path}.access.certificate_conditions`]: { input: conditions, error: conditionsError },
-    }),
+    /**
+     * Under the line's API path (`lines.0`, `items.0`; "" for a body that is the line itself).
+     * @param {string} path @returns {Record<string, FieldSlot>}
+     */
+    slots: (path) => {
+      const access = path ? `${path}.access` : "access";
+      return {
+        [access]: { input: box_, error: termsError },
+        [`${access}.start`]: start.slot, [`${access}.end`]: end.slot,
+        [`${access}.module_ids`]: lessons.slot, [`${access}.lesson_ids`]: lessons.slot,
+        [`${access}.lesson_delays`]: delays.slot, [`${access}.delay_overrides`]: delays.slot,
+        [`${access}.practice`]: practice.slot, [`${access}.practice_lesson_ids`]: practice.slot,
+        [`${access}.checkpoints`]: checkpoints.slot, [`${access}.comments`]: comments.slot,
+        [`${access}.certificate`]: certificate.slot,
+        [`${access}.certificate_conditions`]: { input: conditions, error: conditionsError },
+      };
+    },
   };
 }

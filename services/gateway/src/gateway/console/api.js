@@ -41,6 +41,9 @@ import { token } from "./session.js";
 /** @typedef {import("./types.js").OfferCard} OfferCard */
 /** @typedef {import("./types.js").OfferPatch} OfferPatch */
 /** @typedef {import("./types.js").OfferIn} OfferIn */
+/** @typedef {import("./types.js").LineChanges} LineChanges */
+/** @typedef {import("./types.js").NewLine} NewLine */
+/** @typedef {import("./types.js").NotificationCard} NotificationCard */
 /** @typedef {Record<string, string | number | boolean | null | undefined>} Query */
 
 export class ApiError extends Error {
@@ -144,8 +147,8 @@ export const listPipelines = () => json("/pipelines");
 /** @returns {Promise<ProductList>} */
 export const listProducts = () => json("/products");
 
-/** @returns {Promise<OfferList>} */
-export const listOffers = () => json("/offers");
+/** The school's offers; with `systemCopies`, the copies made for customised orders too. @param {boolean} [systemCopies] @returns {Promise<OfferList>} */
+export const listOffers = (systemCopies = false) => json("/offers", { query: { include_system_copies: systemCopies || null } });
 
 /**
  * A change to the order, made on the version the card showed: sent as If-Match (the card's
@@ -154,6 +157,33 @@ export const listOffers = () => json("/offers");
  */
 export const patchOrder = (order, version, changes) =>
   json(`/orders/${ref(order)}`, { method: "PATCH", body: changes, extra: { "If-Match": `"${version}"` } });
+
+/**
+ * A line's title, price or access terms changed on the version the card showed (If-Match).
+ * @param {string | number} order @param {string} lineId @param {number} version @param {LineChanges} changes @returns {Promise<OrderCard>}
+ */
+export const patchLine = (order, lineId, version, changes) =>
+  json(`/orders/${ref(order)}/lines/${encodeURIComponent(lineId)}`, { method: "PATCH", body: changes, extra: { "If-Match": `"${version}"` } });
+
+/** A line added on the version the card showed. @param {string | number} order @param {number} version @param {NewLine} line @returns {Promise<OrderCard>} */
+export const addLine = (order, version, line) =>
+  json(`/orders/${ref(order)}/lines`, { method: "POST", body: line, extra: { "If-Match": `"${version}"` } });
+
+/** A line removed on the version the card showed. @param {string | number} order @param {string} lineId @param {number} version @returns {Promise<OrderCard>} */
+export const removeLine = (order, lineId, version) =>
+  json(`/orders/${ref(order)}/lines/${encodeURIComponent(lineId)}`, { method: "DELETE", extra: { "If-Match": `"${version}"` } });
+
+/** One delivery with its rendered message. @param {string} id @returns {Promise<NotificationCard>} */
+export const getNotification = (id) => json(`/notifications/${encodeURIComponent(id)}`);
+
+/**
+ * The same message sent again as a new delivery; the key is made once per email shown, so a
+ * double click sends one. `toRefused`: the address was refused for good and the user confirmed.
+ * @param {string} id @param {string} key @param {boolean} [toRefused] @returns {Promise<NotificationCard>}
+ */
+export const resendNotification = (id, key, toRefused = false) =>
+  json(`/notifications/${encodeURIComponent(id)}/resend`, { method: "POST", query: { to_refused_address: toRefused || null },
+    extra: { "Idempotency-Key": key } });
 
 /** @param {string} paymentId @returns {Promise<PaymentCard>} */
 export const sendLink = (paymentId) => json(`/payments/${encodeURIComponent(paymentId)}/send-link`, { method: "POST" });
@@ -232,6 +262,14 @@ export const getProvider = (provider) => json(`/providers/${encodeURIComponent(p
 
 /** @param {string} provider @param {Record<string, string>} body @returns {Promise<ProviderSettingsView>} */
 export const putProvider = (provider, body) => json(`/providers/${encodeURIComponent(provider)}`, { method: "PUT", body });
+
+/**
+ * Some of a provider's settings (null clears an optional one); what is not sent, its secrets
+ * above all, is kept. A provider never set up is a 409: its first settings go through putProvider.
+ * @param {string} provider @param {Record<string, string | null>} changes @returns {Promise<ProviderSettingsView>}
+ */
+export const patchProvider = (provider, changes) =>
+  json(`/providers/${encodeURIComponent(provider)}`, { method: "PATCH", body: changes });
 
 /** @returns {Promise<ReminderSchedule>} */
 export const getReminderSchedule = () => json("/reminder-schedule");

@@ -1,11 +1,14 @@
 // The order card: what the order is (number, pipeline and stage, payment status, managers, tags,
-// the team's comment), who bought it, what it costs, each product line's access, and beside it
-// the payments, the history and the emails, each from its own API call so one that is not
-// there yet (a service still catching up) leaves the rest shown.
+// the team's comment), who bought it, what it costs, each product line's access (its terms
+// changed, a line added or removed, line-edit.js), and beside it the payments, the history and
+// the emails (each opened and resent, email-actions.js), each from its own API call so one
+// that is not there yet (a service still catching up) leaves the rest shown.
 
-import { getHistory, getNotifications, getOrder, getPayments, listPipelines } from "./api.js";
+import { getHistory, getNotifications, getOrder, getPayments, listOffers, listPipelines } from "./api.js";
 import { el } from "./dom.js";
+import { emailActions } from "./email-actions.js";
 import { dateTime, list, money, words } from "./format.js";
+import { addLineForm, lineEditor } from "./line-edit.js";
 import { editBlock } from "./order-edit.js";
 import { paymentsBlock } from "./payments-block.js";
 import { clearProblem, showProblem } from "./problem.js";
@@ -47,18 +50,77 @@ export async function renderCard(view, order, { draft, notice } = {}) {
   const pipeline = pipelines.status === "fulfilled" ? pipelines.value.items.find((p) => p.id === found.pipeline.id) : undefined;
   const edit = editBlock(found, pipeline,
     { saved: () => renderCard(view, order), reload: (kept) => renderCard(view, order, { draft: kept }), draft });
+  const lineThen = { saved: () => renderCard(view, order), reload: () => renderCard(view, order) };
+  const emailCount = history.status === "fulfilled" ? emailEntries(history.value.items) : 0;
+  // A resent email reaches the history once it is sent (a moment later, through the services' events).
+  const resent = () => followHistory(view, order, emailCount);
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/orders" }, "← Orders")),
     header(found),
     el("div", { class: "columns-2" },
-      el("div", {}, edit, contactBlock(found), pricingBlock(found), linesBlock(found)),
+      el("div", {}, edit, contactBlock(found), pricingBlock(found), linesBlock(found, lineThen)),
       el("div", {},
         payments.status === "fulfilled"
           ? paymentsBlock(payments.value.items, { order: String(found.number), currency: found.currency, notice }, reload)
           : unavailable("payments", "Payments", payments.reason),
-        emails.status === "fulfilled" ? emailsBlock(emails.value.items) : unavailable("emails", "Emails", emails.reason),
-        history.status === "fulfilled" ? historyBlock(history.value.items) : unavailable("history", "History", history.reason))),
+        emails.status === "fulfilled" ? emailsBlock(emails.value.items, resent) : unavailable("emails", "Emails", emails.reason),
+        history.status === "fulfilled" ? historyBlock(history.value.items, resent) : unavailable("history", "History", history.reason))),
   );
+  showOfferCopies(view, found);
+}
+
+/** How many of the history's entries are emails. @param {HistoryEntry[]} entries */
+const emailEntries = (entries) => entries.filter((entry) => EMAIL_KINDS.includes(entry.kind)).length;
+const EMAIL_KINDS = ["email_sent", "email_failed"];
+
+/**
+ * After a resend: the history is fetched again until it holds one more email (a few seconds at
+ * most), then the card is shown as it is.
+ * @param {HTMLElement} view @param {string} order @param {number} count the emails the history held
+ */
+async function followHistory(view, order, count) {
+  for (let tries = 0; tries < 30; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      if (emailEntries((await getHistory(order)).items) > count) break;
+    } catch {
+      break; // renderCard shows the problem
+    }
+  }
+  if (view.isConnected) await renderCard(view, order);
+}
+
+/**
+ * A line whose terms were changed for this order points at the offer's copy made for it; the
+ * offers service makes that copy a moment later. Until it is there the card says it is being
+ * made; then it names the copy, as the catalog holds it, with the offer it was made from.
+ * @param {HTMLElement} view @param {OrderCard} card
+ */
+async function showOfferCopies(view, card) {
+  const wanted = card.lines.filter((line) => line.offer?.system_copy);
+  for (let tries = 0; wanted.length && tries < 20; tries += 1) {
+    let offers;
+    try {
+      offers = (await listOffers(true)).items;
+    } catch {
+      return; // the lines keep saying the copy is being made
+    }
+    let missing = 0;
+    for (const line of wanted) {
+      const place = view.querySelector(`article[data-line="${line.id}"] .offer-copy-state`);
+      if (!place) return; // another card is shown by now
+      const copy = offers.find((o) => o.id === line.offer?.id);
+      if (!copy) {
+        missing += 1;
+        continue;
+      }
+      const source = offers.find((o) => o.id === copy.source_offer_id);
+      place.replaceChildren(el("a", { href: `#/catalog/offers/${copy.id}`, class: "offer-copy" }, copy.title),
+        source ? ` (made from ${source.title} for this order's terms)` : " (made for this order's terms)");
+    }
+    if (!missing) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /**
@@ -120,9 +182,19 @@ function pricingBlock(card) {
     ...fact("Due", el("span", { id: "card-due" }, m(card.due)))));
 }
 
-/** @param {OrderCard} card */
-function linesBlock(card) {
-  return block("lines", "Products", ...card.lines.map((line) => lineBlock(line, card.currency)));
+/** @param {OrderCard} card @param {import("./line-edit.js").Then} then */
+function linesBlock(card, then) {
+  return block("lines", "Products", ...card.lines.map((line, n) => lineBlock(card, line, n, then)), addLineForm(card, then));
+}
+
+/** The offer the line came from, or the copy of it made for this order. @param {LineView} line */
+function appliedOffer(line) {
+  if (!line.offer) return null;
+  if (!line.offer.system_copy) {
+    return el("p", { class: "offer muted" }, "Applied offer: ", el("span", { class: "offer-title" }, line.offer.title ?? "—"));
+  }
+  return el("p", { class: "offer muted" }, "Applied offer: ",
+    el("span", { class: "offer-copy-state" }, el("span", { class: "offer-title" }, line.offer.title ?? "—"), " (the copy is being made)"));
 }
 
 /** @param {Schemas["Period"] | null | undefined} period */
@@ -153,14 +225,15 @@ function lessonsText(line) {
   return `${lessons}, ${delays[line.access.lesson_delays ?? "course"]}`;
 }
 
-/** @param {LineView} line @param {string} currency */
-function lineBlock(line, currency) {
+/** @param {OrderCard} card @param {LineView} line @param {number} n @param {import("./line-edit.js").Then} then */
+function lineBlock(card, line, n, then) {
+  const currency = card.currency;
   const a = line.access;
   const window = line.window;
   const yes = (/** @type {boolean | undefined} */ on) => (on === false ? "off" : "on");
   return el("article", { class: "line", "data-line": line.id },
-    line.offer ? el("p", { class: "offer muted" }, `Offer: ${line.offer.title ?? "—"}${line.offer.system_copy ? " (terms of this order)" : ""}`) : null,
-    el("h3", {}, line.product_title),
+    appliedOffer(line),
+    el("h3", { class: "line-title" }, line.product_title),
     el("dl", {},
       ...fact("Price", money(line.price, currency)),
       ...fact("Access", window ? el("span", { class: `window ${window.status}` }, words(window.status)) : "not opened yet"),
@@ -170,28 +243,35 @@ function lineBlock(line, currency) {
       ...fact("Practice", words(a.practice ?? "course")), ...fact("Checkpoints", yes(a.checkpoints)),
       ...fact("Comments", yes(a.comments)),
       ...fact("Certificate", a.certificate_conditions ? `${words(a.certificate ?? "none")}: ${a.certificate_conditions}` : words(a.certificate ?? "none")),
-      ...(line.customised ? fact("Terms", "changed for this order") : [])));
+      ...(line.customised ? fact("Terms", "changed for this order") : [])),
+    lineEditor(card, line, n, then));
 }
 
-/** @param {HistoryEntry[]} entries */
-function historyBlock(entries) {
+/** @param {HistoryEntry[]} entries @param {() => void} resent */
+function historyBlock(entries, resent) {
   return block("history", "History", entries.length ? el("ol", { class: "timeline" },
-    ...entries.map((entry) => el("li", { "data-kind": entry.kind },
-      el("time", { datetime: entry.at }, dateTime(entry.at)), " ",
-      el("strong", {}, words(entry.kind)), ` by ${entry.actor}`,
-      Object.keys(entry.details).length ? el("code", { class: "details" }, JSON.stringify(entry.details)) : null)))
+    ...entries.map((entry) => {
+      // An email's entry names its delivery: that email is opened and resent from here.
+      const delivery = EMAIL_KINDS.includes(entry.kind) && typeof entry.details.delivery_id === "string" ? entry.details.delivery_id : null;
+      return el("li", { "data-kind": entry.kind, "data-delivery": delivery },
+        el("time", { datetime: entry.at }, dateTime(entry.at)), " ",
+        el("strong", {}, words(entry.kind)), ` by ${entry.actor}`,
+        Object.keys(entry.details).length ? el("code", { class: "details" }, JSON.stringify(entry.details)) : null,
+        delivery ? emailActions(delivery, resent) : null);
+    }))
     : el("p", { class: "muted" }, "Nothing yet."));
 }
 
-/** @param {NotificationSummary[]} emails */
-function emailsBlock(emails) {
+/** @param {NotificationSummary[]} emails @param {() => void} resent */
+function emailsBlock(emails, resent) {
   return block("emails", "Emails", emails.length ? el("table", {},
-    el("thead", {}, el("tr", {}, ...["Created", "Email", "To", "Subject", "Status", "Tries", "Sent"].map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", {}, ...emails.map((m) => el("tr", { "data-template": m.template },
+    el("thead", {}, el("tr", {}, ...["Created", "Email", "To", "Subject", "Status", "Tries", "Sent", ""].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, ...emails.map((m) => el("tr", { "data-template": m.template, "data-delivery": m.id },
       el("td", {}, dateTime(m.created_at)), el("td", {}, words(m.template)), el("td", {}, m.recipient),
       el("td", {}, m.subject),
       el("td", { class: `delivery ${m.status}` }, m.refused ? `${words(m.status)} (refused)` : words(m.status),
         m.last_error ? el("div", { class: "muted" }, m.last_error) : null),
-      el("td", {}, String(m.attempts)), el("td", {}, dateTime(m.sent_at))))))
+      el("td", {}, String(m.attempts)), el("td", {}, dateTime(m.sent_at)),
+      el("td", {}, m.status === "sent" || m.status === "failed" ? emailActions(m.id, resent) : null)))))
     : el("p", { class: "muted" }, "No emails yet."));
 }

@@ -1,9 +1,11 @@
 // Settings → payment providers (Stripe, WayForPay): the settings shown, the secrets write-only.
 // The API names which secrets are stored and never returns one, so a secret's input is always
-// empty and says whether one is set; a secret goes out only when one is typed. Only the owner
-// sets them (the API refuses anyone else): for the rest the form is read-only.
+// empty and says whether one is set; a secret goes out only when one is typed. A provider set up
+// before is changed in part (PATCH): only the settings that changed go, so the merchant domain
+// changes without the secrets typed again; the first set-up (PUT) needs them all. Only the
+// owner sets them (the API refuses anyone else): for the rest the form is read-only.
 
-import { getProvider, putProvider } from "./api.js";
+import { getProvider, patchProvider, putProvider } from "./api.js";
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
@@ -78,20 +80,43 @@ function form(view, block, notice) {
     el("p", { class: "muted" }, "Webhook URL: ", el("code", { id: `${prefix}-webhook` }, view.webhook_url)),
     row.node, row.formError);
   lockUnless(isOwner(), [...Object.values(inputs), row.save]);
+
+  /** The first set-up: every setting typed, a setting left empty left out (the API's default). */
+  function whole() {
+    /** @type {Record<string, string>} */
+    const body = {};
+    for (const f of fields) {
+      const value = f.secret ? inputs[f.name].value : inputs[f.name].value.trim();
+      if (value) body[f.name] = value;
+    }
+    return body;
+  }
+
+  /** What differs from the stored settings: a secret only when typed, a setting emptied as null. */
+  function changes() {
+    /** @type {Record<string, string | null>} */
+    const body = {};
+    for (const f of fields) {
+      const value = f.secret ? inputs[f.name].value : inputs[f.name].value.trim();
+      if (f.secret) {
+        if (value) body[f.name] = value;
+      } else if (value !== String(view.settings[f.name] ?? "")) body[f.name] = value || null;
+    }
+    return body;
+  }
   node.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearFieldErrors(slots, row.formError);
     row.notice.hidden = true;
-    row.save.disabled = true;
-    /** @type {Record<string, string>} */
-    const body = {};
-    for (const f of fields) {
-      // A secret only when typed; a setting left empty is left out (the API's default).
-      const value = f.secret ? inputs[f.name].value : inputs[f.name].value.trim();
-      if (value) body[f.name] = value;
+    const changed = view.configured ? changes() : null;
+    if (changed && !Object.keys(changed).length) {
+      row.said("Nothing to save.");
+      return;
     }
+    row.save.disabled = true;
     try {
-      await putProvider(view.provider, body);
+      if (changed) await patchProvider(view.provider, changed);
+      else await putProvider(view.provider, whole());
       show(block, view.provider, "Saved.");
     } catch (error) {
       showFieldErrors(error, slots, row.formError);

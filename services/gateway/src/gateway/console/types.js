@@ -25,6 +25,9 @@
 /** @typedef {Schemas["NewPaymentBody"]} NewPaymentBody */
 /** @typedef {Schemas["NewOrder"]} NewOrder */
 /** @typedef {Schemas["LineFields"]} LineFields */
+/** @typedef {Schemas["LineChanges"]} LineChanges */
+/** @typedef {Schemas["NewLine"]} NewLine */
+/** @typedef {Schemas["NotificationCard"]} NotificationCard */
 /** @typedef {Schemas["PaymentFields"]} PaymentFields */
 /** @typedef {Schemas["ContactPage"]} ContactPage */
 /** @typedef {Schemas["ContactCard"]} ContactCard */

@@ -48,6 +48,8 @@ async def reminders(payment_id: UUID, request: Request, who: CurrentPrincipal) -
 @router.get("/providers/{provider}", summary="The school's settings for a payment provider (no secrets)")
 @router.put("/providers/{provider}", openapi_extra=JSON_BODY,
             summary="Set the school's credentials for a payment provider (one payments has a module for)")
+@router.patch("/providers/{provider}", openapi_extra=JSON_BODY,
+              summary="Change some of a provider's settings; those not sent, secrets included, are kept")
 async def provider(provider: ProviderName, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "payments", f"/providers/{provider}", who)
 

@@ -1,4 +1,5 @@
-"""Facts from notifications: what was sent to the order's contact, and what could not be."""
+"""Facts from notifications: what was sent to the order's contact, and what could not be; each entry
+names its delivery, so the card opens that email and sends it again."""
 
 from contracts import NotificationFailed, NotificationSent
 from servicekit.errors import Rejected
@@ -13,7 +14,7 @@ async def note_email_sent(uow: UnitOfWork, event: NotificationSent) -> None:
     if not await uow.orders.lock(event.account_id, event.order_id):
         raise Rejected(f"no order {event.order_id} in account {event.account_id}")
     await uow.history(event.order_id, event.account_id, SYSTEM, "email_sent", {
-        "template": event.template, "recipient": event.recipient, "subject": event.subject,
+        "delivery_id": event.delivery_id, "template": event.template, "recipient": event.recipient, "subject": event.subject,
         "attempts": event.attempts})
 
 
@@ -23,5 +24,5 @@ async def note_email_failed(uow: UnitOfWork, event: NotificationFailed) -> None:
     if not await uow.orders.lock(event.account_id, event.order_id):
         raise Rejected(f"no order {event.order_id} in account {event.account_id}")
     await uow.history(event.order_id, event.account_id, SYSTEM, "email_failed", {
-        "template": event.template, "recipient": event.recipient, "error": event.error,
+        "delivery_id": event.delivery_id, "template": event.template, "recipient": event.recipient, "error": event.error,
         "attempts": event.attempts})

@@ -356,12 +356,15 @@ async def wake_link_requests(conn: AsyncConnection, account_id: UUID, provider: 
 
 
 async def provider_settings(
-    conn: AsyncConnection, sealer: Sealer, account_id: UUID, provider: str
+    conn: AsyncConnection, sealer: Sealer, account_id: UUID, provider: str, *, for_update: bool = False
 ) -> dict[str, Any] | None:
-    stored = await conn.scalar(
+    """The settings as stored, opened; `for_update` holds the row until the transaction ends, so
+    two changes made at once each keep the other's fields."""
+    query = (
         select(provider_accounts.c.settings)
         .where(provider_accounts.c.account_id == account_id, provider_accounts.c.provider == provider)
     )
+    stored = await conn.scalar(query.with_for_update() if for_update else query)
     return None if stored is None else sealer.open(stored, account_id, provider)
 
 

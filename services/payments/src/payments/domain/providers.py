@@ -68,3 +68,19 @@ class PaymentProvider(Protocol):
 def webhook_path(provider: str, account_id: UUID) -> str:
     """Where a provider sends one school's notifications, below the public base URL."""
     return f"/webhooks/{provider}/{account_id}"
+
+
+class ProviderNotSetUp(Exception):
+    """A change to settings the school never set: there is nothing to keep, so all of them come first."""
+
+
+def changed_settings(stored: Mapping[str, Any] | None, changes: Mapping[str, Any], provider: str) -> dict[str, Any]:
+    """A school's settings after a partial change: a field sent replaces the stored one, a null
+    clears it, and a field not sent (a secret above all) is kept as it was."""
+    if stored is None:
+        raise ProviderNotSetUp(
+            f"{provider} is not set up for the school yet: set all of its settings first "
+            f"(PUT /api/v1/providers/{provider}); a change keeps what is stored, and nothing is"
+        )
+    merged = {**stored, **changes}
+    return {name: value for name, value in merged.items() if value is not None}

@@ -1,6 +1,7 @@
 """Request bodies of the payments API, and the sandbox page's forms."""
 
-from typing import Literal, TypeVar
+from functools import cache
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qsl
 from uuid import uuid4
 
@@ -8,7 +9,8 @@ from contracts import Amount, CurrencyCode
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from contracts.events import PaymentMethod, PaymentType
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError, create_model, model_validator
+from pydantic.fields import FieldInfo
 from servicekit.http import Problem
 from servicekit.inputs import Input
 
@@ -121,7 +123,24 @@ async def parse_json_body(request: Request, model: type[F]) -> F:
     try:
         return model.model_validate_json(body or b"{}")
     except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} if e["type"] != "json_invalid" else {**e, "loc": ("body",)}
-             for e in exc.errors()]
-        ) from None
+        raise body_problem(exc) from None
+
+
+def body_problem(exc: ValidationError) -> RequestValidationError:
+    """A body's refusal as the 422 naming its fields, wherever in the route it was checked."""
+    return RequestValidationError(
+        [{**e, "loc": ("body", *e["loc"])} if e["type"] != "json_invalid" else {**e, "loc": ("body",)}
+         for e in exc.errors()]
+    )
+
+
+@cache
+def changes_model(model: type[F]) -> type[BaseModel]:
+    """`model` with every field optional and none defaulted: the body of a partial change, each
+    field sent checked by the same rules, each field left out left out of the result."""
+    fields: dict[str, Any] = {
+        name: (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))
+        for name, info in model.model_fields.items()
+    }
+    return create_model(f"{model.__name__}Changes", __base__=model, __doc__=(
+        f"Some of {model.__name__}: the fields sent change, null clears an optional one, the rest are kept"), **fields)

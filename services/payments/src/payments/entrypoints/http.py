@@ -5,6 +5,7 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 from servicekit.api import amend_openapi, problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, CurrentCaller, OwnerCaller, Problem, current_correlation_id
@@ -21,7 +22,7 @@ from . import pages
 from .answers import OrderPayments, PaymentCard, ProviderSettingsView, ReminderSchedule
 from .bodies import (
     MarkPaidBody, NewPaymentBody, PartBody, PaymentPatch, ReminderScheduleBody,
-    SandboxDeclined, SandboxSucceeded, parse_json_body, read_form,
+    SandboxDeclined, SandboxSucceeded, body_problem, changes_model, parse_json_body, read_form,
 )
 
 # Every CRM route can answer these before its own code runs: no proof, a path or query the input
@@ -210,6 +211,28 @@ async def put_provider(
     return _settings_view(request, account, found, settings)
 
 
+@crm.patch("/providers/{provider}", response_model=ProviderSettingsView,
+           responses=problem_responses(403, 404, 409, 413),
+           summary="Change some of the school's settings for a provider; those not sent, secrets included, are kept",
+           openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}},
+                                          "required": True}})
+async def patch_provider(
+    provider: str, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    _: OwnerCaller,
+) -> dict[str, Any]:
+    found = _configurable(providers, provider)
+    assert found.settings_model is not None
+    body = await parse_json_body(request, changes_model(found.settings_model))
+    try:
+        async with engine.begin() as conn:
+            settings = await service.change_credentials(
+                conn, request.app.state.sealer, account, found, body.model_dump(exclude_unset=True),
+                correlation_id=current_correlation_id())
+    except ValidationError as exc:  # what the change leaves is not a whole set of settings
+        raise body_problem(exc) from None
+    return _settings_view(request, account, found, settings)
+
+
 @crm.get("/reminder-schedule", response_model=ReminderSchedule,
          summary="When scheduled reminders go out, in hours around the planned date")
 async def get_reminder_schedule(account: AccountId, engine: EngineDep) -> dict[str, Any]:
@@ -289,7 +312,7 @@ async def sandbox_decline(payment_id: UUID, request: Request, engine: EngineDep)
 
 
 def install_provider_bodies(app: FastAPI, providers: service.Providers) -> None:
-    """Document PUT /providers/{provider}'s body as one of the configurable providers' settings models.
+    """Document the bodies of PUT and PATCH /providers/{provider} as the configurable providers' settings models.
 
     The route reads the body itself, since which model applies depends on the path; without this
     its document would say only "an object".
@@ -298,15 +321,19 @@ def install_provider_bodies(app: FastAPI, providers: service.Providers) -> None:
 
     def amend(document: dict[str, Any]) -> dict[str, Any]:
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        refs = []
-        for model in models.values():
-            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            schemas.update(schema.pop("$defs", {}))
-            schemas[model.__name__] = schema
-            refs.append({"$ref": f"#/components/schemas/{model.__name__}"})
-        operation = document["paths"]["/providers/{provider}"]["put"]
-        body = operation["requestBody"]["content"]["application/json"]
-        body["schema"] = {"oneOf": refs, "description": "The settings of the provider the path names"}
+        for method, of, description in (
+            ("put", lambda m: m, "The settings of the provider the path names"),
+            ("patch", changes_model, "Some settings of the provider the path names; those left out are kept"),
+        ):
+            refs = []
+            for model in map(of, models.values()):
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(schema.pop("$defs", {}))
+                schemas[model.__name__] = schema
+                refs.append({"$ref": f"#/components/schemas/{model.__name__}"})
+            operation = document["paths"]["/providers/{provider}"][method]
+            body = operation["requestBody"]["content"]["application/json"]
+            body["schema"] = {"oneOf": refs, "description": description}
         return document
 
     amend_openapi(app, amend)

@@ -7,6 +7,7 @@ The webhooks answer a provider, in its terms, and catch what they refuse themsel
 from servicekit.http import ProblemTable
 
 from ..domain.payment import AmountMismatch, NotEditable, NotPayable, PaymentNotFound, PlanInvalid, UnknownProvider
+from ..domain.providers import ProviderNotSetUp
 from ..domain.reminders import ScheduleInvalid
 from ..service import OrderClosed, OrderNotFound
 
@@ -20,4 +21,5 @@ PROBLEMS: ProblemTable = {
     NotEditable: (409, "Payment cannot change"),
     NotPayable: (409, "Payment cannot do that"),
     OrderClosed: (409, "Order closed"),
+    ProviderNotSetUp: (409, "Provider not set up"),
 }

@@ -3,7 +3,7 @@
 from .commands import (
     NewPayment, OrderClosed, OrderNotFound, add_payment, edit_payment, mark_paid, remind, send_link,
 )
-from .credentials import announce_all, set_credentials
+from .credentials import announce_all, change_credentials, set_credentials
 from .links import Providers, complete_link, issue_pending_links, request_link
 from .orders import apply_order_update, create_order_payments, find_order
 from .provider_events import apply_report, confirm_payment, decline_payment, expire_link, refund_payment
@@ -11,7 +11,7 @@ from .schedule import mark_overdue, plan_reminders, send_due_reminders, set_remi
 
 __all__ = [
     "NewPayment", "OrderClosed", "OrderNotFound", "Providers", "add_payment", "find_order", "announce_all", "apply_order_update",
-    "apply_report", "complete_link", "confirm_payment", "create_order_payments", "decline_payment", "edit_payment",
+    "apply_report", "change_credentials", "complete_link", "confirm_payment", "create_order_payments", "decline_payment", "edit_payment",
     "expire_link", "issue_pending_links", "mark_overdue", "mark_paid", "plan_reminders", "refund_payment", "remind",
     "request_link", "send_due_reminders", "send_link", "set_credentials", "set_reminder_schedule",
 ]

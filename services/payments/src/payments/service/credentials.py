@@ -11,6 +11,7 @@ from ..adapters import repository as repo
 from ..adapters.sealing import Sealer
 from ..adapters.tables import outbox
 from ..domain.payment import PlanInvalid
+from ..domain.providers import PaymentProvider, changed_settings
 
 
 async def set_credentials(
@@ -25,6 +26,22 @@ async def set_credentials(
         providers=await repo.configured_providers(conn, account_id),
     ))
     await repo.wake_link_requests(conn, account_id, provider)
+
+
+async def change_credentials(
+    conn: AsyncConnection, sealer: Sealer, account_id: UUID, provider: PaymentProvider, changes: dict[str, Any], *,
+    correlation_id: UUID,
+) -> dict[str, Any]:
+    """Some of a school's settings changed, the rest (its secrets unless new ones are sent) kept:
+    the whole is checked as the provider's settings and sealed again as set_credentials seals it.
+    Raises ProviderNotSetUp when there is nothing stored to keep, and pydantic's ValidationError
+    when what the change leaves is not a whole set of settings."""
+    assert provider.settings_model is not None
+    stored = await repo.provider_settings(conn, sealer, account_id, provider.name, for_update=True)
+    merged = changed_settings(stored, changes, provider.name)
+    settings = provider.settings_model.model_validate(merged).model_dump(exclude_none=True)
+    await set_credentials(conn, sealer, account_id, provider.name, settings, correlation_id=correlation_id)
+    return settings
 
 
 async def announce_all(conn: AsyncConnection, *, correlation_id: UUID) -> int:

@@ -1,0 +1,82 @@
+// An email on the card (a history entry, a row of the emails): opened, it shows the message as
+// it was rendered for the contact; resent, the same message goes again as a new delivery. The
+// Idempotency-Key is made once with the entry, so a double click (or a retry after a lost
+// answer) sends one. A delivery the mail server refused for good is sent again only when the
+// user confirms it, with to_refused_address=true under a key of its own.
+
+import { ApiError, getNotification, resendNotification } from "./api.js";
+import { el } from "./dom.js";
+import { newKey } from "./keys.js";
+import { canWrite } from "./session.js";
+
+/** @typedef {import("./types.js").NotificationCard} NotificationCard */
+
+const VIEWER_NOTE = "A viewer sees the emails and sends nothing";
+
+/** @param {unknown} error */
+const said = (error) => (error instanceof ApiError ? error.problem.detail || error.problem.title : String(error));
+
+/**
+ * @param {string} id the delivery
+ * @param {(sent: NotificationCard) => void} resent after a new delivery was made (the card follows it)
+ */
+export function emailActions(id, resent) {
+  const key = newKey();
+  const message = el("div", { class: "email-message", hidden: true });
+  const open = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-open" }, "Open"));
+  const resend = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-resend" }, "Resend"));
+  const notice = el("div", { class: "email-notice", role: "status" });
+  if (!canWrite()) {
+    resend.disabled = true;
+    resend.title = VIEWER_NOTE;
+  }
+
+  open.addEventListener("click", async () => {
+    if (!message.hidden) {
+      message.hidden = true;
+      open.textContent = "Open";
+      return;
+    }
+    open.disabled = true;
+    try {
+      const card = await getNotification(id);
+      // The text body, as text: nothing the message holds becomes markup on the console.
+      message.replaceChildren(el("p", {}, el("strong", { class: "email-subject" }, card.subject), ` to ${card.recipient}`),
+        el("pre", { class: "email-body" }, card.text_body));
+      message.hidden = false;
+      open.textContent = "Close";
+    } catch (error) {
+      notice.replaceChildren(el("p", { class: "problem-inline" }, said(error)));
+    } finally {
+      open.disabled = false;
+    }
+  });
+
+  /** @param {string} sendKey @param {boolean} toRefused @param {HTMLButtonElement} button */
+  async function send(sendKey, toRefused, button) {
+    button.disabled = true;
+    try {
+      const sent = await resendNotification(id, sendKey, toRefused);
+      notice.replaceChildren(el("p", { class: "notice email-resent" }, `Sent again to ${sent.recipient}: the new delivery follows in the history.`));
+      resent(sent);
+    } catch (error) {
+      button.disabled = false;
+      if (!toRefused && error instanceof ApiError && error.status === 409 && "refusal" in error.problem) confirmRefused(error);
+      else notice.replaceChildren(el("p", { class: "problem-inline" }, said(error)));
+    }
+  }
+
+  /** The mail server refused the address for good: sent again only when the user says so. @param {ApiError} error */
+  function confirmRefused(error) {
+    const confirmKey = newKey();
+    const anyway = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-resend-anyway" }, "Send anyway"));
+    const keep = el("button", { type: "button", class: "email-resend-keep" }, "Don't send");
+    anyway.addEventListener("click", () => send(confirmKey, true, anyway));
+    keep.addEventListener("click", () => notice.replaceChildren());
+    notice.replaceChildren(el("div", { class: "conflict email-refused", role: "alert" },
+      el("span", {}, said(error)), " ", anyway, " ", keep));
+  }
+
+  resend.addEventListener("click", () => send(key, false, resend));
+  return el("div", { class: "email-actions", "data-delivery": id }, el("div", { class: "actions" }, open, resend), notice, message);
+}
