@@ -1,16 +1,15 @@
 // One email template in one language: the school's subject, HTML and text, edited and checked
 // by the API when saved (its errors shown on the part they name), the preview the API renders on
-// a sample letter, and "Back to the standard wording". The preview's HTML is shown as text,
-// never as markup: a sandboxed srcdoc frame would take the console's Content-Security-Policy
-// with it, which refuses the letter's inline styles (so it would show the letter unstyled and
-// the browser would report each refusal), and the page itself must never parse the school's
-// markup. The text version and the subject are shown as they are.
+// a sample letter, and "Back to the standard wording". The preview's HTML is shown as the
+// reader sees it, in a sandboxed frame of its own (letter-frame.js: the page itself never parses
+// the school's markup), and as its source; the text version and the subject as they are.
 
 import { deleteTemplate, getTemplate, putTemplate } from "./api.js";
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
 import { words } from "./format.js";
+import { letterFrame } from "./letter-frame.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { saveRow } from "./school-settings.js";
 import { canWrite } from "./session.js";
@@ -92,7 +91,9 @@ function preview(found) {
   return el("section", { class: "block", id: "template-preview" }, el("h2", {}, "Preview"),
     el("p", {}, el("strong", {}, "Subject: "), el("span", { id: "template-preview-subject" }, found.preview.subject)),
     el("h3", {}, "HTML"),
-    el("pre", { id: "template-preview-html", class: "preview-text" }, found.preview.html),
+    letterFrame("template-preview-letter", found.preview.html, `${words(found.template)}: the letter as its reader sees it`),
+    el("details", {}, el("summary", {}, "HTML source"),
+      el("pre", { id: "template-preview-html", class: "preview-text" }, found.preview.html)),
     el("h3", {}, "Text"),
     el("pre", { id: "template-preview-text", class: "preview-text" }, found.preview.text));
 }
