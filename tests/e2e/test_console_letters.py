@@ -50,3 +50,39 @@ def test_the_letter_frame_is_refused_to_anything_but_the_consoles_own_frames(pag
     }""")
     expect(page.locator("body")).to_contain_text("only in a frame of the console")
     expect(page.locator("h1")).to_have_count(0)
+
+
+def test_the_preview_follows_the_wording_as_it_is_typed_and_nothing_is_saved_until_save(page, stack):
+    from playwright.sync_api import expect
+
+    school = str(uuid.uuid4())
+    sign_in_with(page, token_for(school, "owner"), "#/settings/templates/payment_link/en")
+    expect(page.locator("#template-state")).to_contain_text("standard wording")
+    page.fill("#template-subject", "Pay {{ school_name }} for №{{ order_number }}")
+    page.fill("#template-html", "<h2 style=\"color: rgb(0, 90, 0)\">Hi {{ contact_name }}</h2>")
+    page.fill("#template-text", "Hi {{ contact_name }}")
+    expect(page.locator("#template-preview-state")).to_contain_text("not saved yet")
+    expect(page.locator("#template-preview-subject")).to_contain_text("for №")
+    letter = page.frame_locator("#template-preview-letter")
+    expect(letter.locator("h2")).to_have_css("color", "rgb(0, 90, 0)")
+    expect(page.locator("#template-preview-text")).to_contain_text("Hi ")
+    # A value the template does not have: said on its part while typing, before any save.
+    page.fill("#template-subject", "Pay {{ manager_name }}")
+    expect(page.locator("#template-subject-error")).to_be_visible()
+    expect(page.locator("#template-preview-state")).to_contain_text("does not render yet")
+    page.fill("#template-subject", "Pay now")
+    expect(page.locator("#template-subject-error")).to_be_hidden()
+    expect(page.locator("#template-preview-subject")).to_have_text("Pay now")
+    # Nothing of it was stored: a reload shows the standard wording again.
+    page.reload()
+    expect(page.locator("#template-state")).to_contain_text("standard wording")
+    expect(page.locator("#template-subject")).to_have_value("")
+
+
+def test_a_viewer_sees_the_preview_but_it_does_not_follow_anything(page, stack):
+    from playwright.sync_api import expect
+
+    sign_in_with(page, token_for(stack["account_id"], "viewer"), "#/settings/templates/receipt/en")
+    expect(page.locator("#template-subject")).to_be_disabled()
+    expect(page.frame_locator("#template-preview-letter").locator("body")).to_have_css(
+        "background-color", "rgb(244, 244, 246)")
