@@ -102,3 +102,42 @@ def test_the_console_is_not_part_of_the_public_contract() -> None:
     document = create_app(Settings(jwt_secret=DEV_SECRET, development=True, log_json=False,
                                    demo_account=str(DEMO))).state.route_document()
     assert not [path for path in document["paths"] if path.startswith("/console")]
+
+
+FRAME = {"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "same-origin",
+         "Content-Type": "application/x-www-form-urlencoded"}
+
+
+async def test_a_letter_posted_by_a_console_frame_comes_back_under_a_policy_of_its_own(production):
+    response = await production.post("/console/letter", content=b"html=%3Cp%20style%3D%22color%3Ared%22%3Ehi%3C%2Fp%3E",
+                                     headers=FRAME)
+    assert response.status_code == 200, response.text
+    assert response.text == '<p style="color:red">hi</p>'
+    assert response.headers["content-type"].startswith("text/html")
+    policy = response.headers["content-security-policy"]
+    # No script, a unique origin, framed only by the console; the letter's styles may apply.
+    assert policy.startswith("sandbox;") and "default-src 'none'" in policy and "script-src" not in policy
+    assert "frame-ancestors 'self'" in policy and "form-action 'none'" in policy
+    assert "style-src 'unsafe-inline'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({}, 403),                                                        # no browser said where it goes
+    ({**FRAME, "Sec-Fetch-Dest": "document"}, 403),                   # the top of a tab
+    ({**FRAME, "Sec-Fetch-Site": "cross-site"}, 403),                 # another site's frame
+    ({**FRAME, "Content-Type": "application/json"}, 415),
+])
+async def test_a_letter_is_refused_to_anything_but_a_frame_of_the_console(production, headers, status):
+    response = await production.post("/console/letter", content=b"html=%3Ch1%3Ex%3C%2Fh1%3E", headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("body, status", [
+    (b"markup=x", 422), (b"html=a&html=b", 422), (b"html=" + b"x" * 1_000_001, 413), (b"html=%ff%fe", 400),
+])
+async def test_a_letter_form_that_is_not_one_letter_is_refused(production, body, status):
+    response = await production.post("/console/letter", content=body, headers=FRAME)
+    assert response.status_code == status, response.text

@@ -30,7 +30,7 @@ from .domain.delivery import (
 )
 from .domain.letters import Letter, LetterRefused, Override, TemplateName
 from .domain.recipient import OrderRecipient, School
-from .rendering import check_override, render
+from .rendering import Rendered, check_override, render, sample_letters
 
 log = logging.getLogger("notifications.service")
 
@@ -272,6 +272,13 @@ async def save_override(
     if not errors:
         await repo.put_override(conn, account_id, template, locale, override)
     return errors
+
+
+def preview_override(template: TemplateName, locale: str, override: Override) -> Rendered | list[dict[str, str]]:
+    """A school's wording as it would read, on the same sample letter the template's view shows,
+    without storing it; or what is wrong with it, as a save would say."""
+    errors = check_override(template, locale, override)
+    return errors or render(sample_letters(template, locale)[0], override)
 
 
 async def remove_override(conn: AsyncConnection, account_id: UUID, template: TemplateName, locale: str) -> bool:

@@ -642,6 +642,33 @@ async def test_a_contacts_emails_across_orders(stack, mailbox, eventually):
     assert other.json() == {"items": [], "next_cursor": None}
 
 
+async def test_a_wording_is_previewed_on_the_sample_letter_without_being_saved(stack):
+    account = uuid.uuid4()
+    mine = as_account(account, role="manager")
+    path = "/templates/payment_link/uk"
+    wording = {"subject": "{{ school_name }}: №{{ order_number }}",
+               "html": "<p style=\"color:#c00\">{{ contact_name }}: <a href=\"{{ url }}\">сплатити</a></p>",
+               "text": "{{ contact_name }}: {{ url }}"}
+    shown = await stack.client.post(f"{path}/preview", json=wording, headers=mine)
+    assert shown.status_code == 200, shown.text
+    preview = shown.json()
+    assert set(preview) == {"subject", "html", "text"}
+    # The same sample letter the template's own view renders.
+    assert preview["subject"] == "School: №1042"
+    assert preview["html"].startswith('<p style="color:#c00">') and "https://" in preview["html"]
+    assert (await stack.client.get(path, headers=mine)).json()["overridden"] is False  # nothing stored
+    # Refused as a save would be, on the part it names.
+    broken = await stack.client.post(f"{path}/preview", json={**wording, "subject": "{{ manager_name }}"},
+                                     headers=mine)
+    assert broken.status_code == 422 and broken.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in broken.json()["errors"]] == ["subject"]
+    assert (await stack.client.post("/templates/nope/uk/preview", json=wording, headers=mine)).status_code == 422
+    # A viewer cannot write a wording, so it has nothing to preview; without the proof, nothing.
+    viewer = await stack.client.post(f"{path}/preview", json=wording, headers=as_account(account, role="viewer"))
+    assert viewer.status_code == 403
+    assert (await stack.client.post(f"{path}/preview", json=wording)).status_code == 401
+
+
 async def test_a_schools_own_template_is_checked_when_saved_and_used_when_sent(stack, mailbox, eventually):
     account = uuid.uuid4()
     mine = as_account(account)

@@ -34,6 +34,7 @@ import { token } from "./session.js";
 /** @typedef {import("./types.js").ReminderSchedule} ReminderSchedule */
 /** @typedef {import("./types.js").TemplateList} TemplateList */
 /** @typedef {import("./types.js").TemplateView} TemplateView */
+/** @typedef {import("./types.js").LetterPreview} LetterPreview */
 /** @typedef {import("./types.js").OverrideBody} OverrideBody */
 /** @typedef {import("./types.js").ProductCard} ProductCard */
 /** @typedef {import("./types.js").ProductIn} ProductIn */
@@ -288,6 +289,10 @@ export const getTemplate = (template, locale) => json(templatePath(template, loc
 
 /** The school's own wording, checked when saved. @param {string} template @param {string} locale @param {OverrideBody} body @returns {Promise<TemplateView>} */
 export const putTemplate = (template, locale, body) => json(templatePath(template, locale), { method: "PUT", body });
+
+/** A wording on the sample letter, not saved (checked as a save is). @param {string} template @param {string} locale @param {OverrideBody} body @returns {Promise<LetterPreview>} */
+export const previewTemplate = (template, locale, body) =>
+  json(`${templatePath(template, locale)}/preview`, { method: "POST", body });
 
 /** Back to the standard wording. @param {string} template @param {string} locale */
 export async function deleteTemplate(template, locale) {

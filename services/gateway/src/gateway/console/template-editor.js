@@ -1,21 +1,23 @@
 // One email template in one language: the school's subject, HTML and text, edited and checked
 // by the API when saved (its errors shown on the part they name), the preview the API renders on
-// a sample letter, and "Back to the standard wording". The preview's HTML is shown as text,
-// never as markup: a sandboxed srcdoc frame would take the console's Content-Security-Policy
-// with it, which refuses the letter's inline styles (so it would show the letter unstyled and
-// the browser would report each refusal), and the page itself must never parse the school's
-// markup. The text version and the subject are shown as they are.
+// a sample letter, and "Back to the standard wording". The preview's HTML is shown as the
+// reader sees it, in a sandboxed frame of its own (letter-frame.js: the page itself never parses
+// the school's markup), and as its source; the text version and the subject as they are. While
+// someone who may change the wording types, the preview follows: the API renders the unsaved
+// wording on the same sample letter and checks it as a save would, its errors on their parts.
 
-import { deleteTemplate, getTemplate, putTemplate } from "./api.js";
+import { deleteTemplate, getTemplate, previewTemplate, putTemplate } from "./api.js";
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
 import { words } from "./format.js";
+import { letterFrame } from "./letter-frame.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { saveRow } from "./school-settings.js";
 import { canWrite } from "./session.js";
 
 /** @typedef {import("./types.js").TemplateView} TemplateView */
+/** @typedef {import("./types.js").LetterPreview} LetterPreview */
 /** @typedef {import("./field-errors.js").FieldSlot} FieldSlot */
 
 /** @param {HTMLElement} view @param {string} template @param {string} locale @param {{ notice?: string }} [shown] */
@@ -32,16 +34,23 @@ export async function renderTemplate(view, template, locale, { notice } = {}) {
   }
   clearProblem();
   const again = (/** @type {string} */ done) => renderTemplate(view, template, locale, { notice: done });
+  const shown = preview(found);
   view.replaceChildren(back,
     el("h1", { id: "template-title" }, `${words(found.template)} (${found.locale})`),
     el("p", { class: "muted", id: "template-state" }, found.overridden
       ? "The school's own wording is in use."
       : "The standard wording is in use; write the school's own below to replace it."),
-    el("div", { class: "columns-2" }, editor(found, again, notice), preview(found)));
+    el("div", { class: "columns-2" }, editor(found, again, notice, shown), shown.node));
 }
 
-/** @param {TemplateView} found @param {(notice: string) => void} again @param {string} [notice] */
-function editor(found, again, notice) {
+// How long typing pauses before the preview follows it.
+const PREVIEW_AFTER_MS = 400;
+
+/**
+ * @param {TemplateView} found @param {(notice: string) => void} again @param {string | undefined} notice
+ * @param {ReturnType<typeof preview>} shown
+ */
+function editor(found, again, notice, shown) {
   const subject = textInput("template-subject", found.subject, { maxlength: "500" });
   const html = /** @type {HTMLTextAreaElement} */ (el("textarea", { id: "template-html", rows: "14", spellcheck: "false" }));
   html.value = found.html ?? "";
@@ -60,8 +69,34 @@ function editor(found, again, notice) {
     el("p", { class: "muted", id: "template-variables" }, "Values it may use: ", found.variables.join(", ") || "none"),
     row.node, row.formError);
   lockUnless(canWrite(), [subject, html, text, row.save, standard]);
+  // Only the newest wording's answer is shown: one that comes back late is dropped.
+  let asked = 0;
+  /** @type {number | undefined} */
+  let pending;
+  const follow = async () => {
+    const mine = ++asked;
+    try {
+      const letter = await previewTemplate(found.template, found.locale, { subject: subject.value, html: html.value, text: text.value });
+      if (mine !== asked) return;
+      clearFieldErrors(slots, row.formError);
+      shown.show(letter, "The wording typed, not saved yet, on a sample letter.");
+    } catch (error) {
+      if (mine !== asked) return;
+      clearFieldErrors(slots, row.formError);
+      showFieldErrors(error, slots, row.formError);
+      shown.stale("The wording typed does not render yet; the preview is of the last one that did.");
+    }
+  };
+  if (canWrite()) {
+    form.addEventListener("input", () => {
+      window.clearTimeout(pending);
+      pending = window.setTimeout(follow, PREVIEW_AFTER_MS);
+    });
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    window.clearTimeout(pending);
+    asked += 1;  // a preview still on its way is of a wording the save replaces
     clearFieldErrors(slots, row.formError);
     row.save.disabled = true;
     try {
@@ -87,12 +122,33 @@ function editor(found, again, notice) {
   return el("section", { class: "block", id: "template-edit" }, el("h2", {}, "Wording"), form);
 }
 
-/** The wording in use on the API's sample letter. @param {TemplateView} found */
+/**
+ * The wording in use on the API's sample letter, and later the one being typed.
+ * @param {TemplateView} found
+ */
 function preview(found) {
-  return el("section", { class: "block", id: "template-preview" }, el("h2", {}, "Preview"),
-    el("p", {}, el("strong", {}, "Subject: "), el("span", { id: "template-preview-subject" }, found.preview.subject)),
-    el("h3", {}, "HTML"),
-    el("pre", { id: "template-preview-html", class: "preview-text" }, found.preview.html),
-    el("h3", {}, "Text"),
-    el("pre", { id: "template-preview-text", class: "preview-text" }, found.preview.text));
+  const subject = el("span", { id: "template-preview-subject" }, found.preview.subject);
+  const state = el("p", { class: "muted", id: "template-preview-state" }, "The wording in use, on a sample letter.");
+  const title = `${words(found.template)}: the letter as its reader sees it`;
+  const letter = el("div", { id: "template-preview-holder" }, letterFrame("template-preview-letter", found.preview.html, title));
+  const source = el("pre", { id: "template-preview-html", class: "preview-text" }, found.preview.html);
+  const text = el("pre", { id: "template-preview-text", class: "preview-text" }, found.preview.text);
+  const node = el("section", { class: "block", id: "template-preview" }, el("h2", {}, "Preview"), state,
+    el("p", {}, el("strong", {}, "Subject: "), subject),
+    el("h3", {}, "HTML"), letter,
+    el("details", {}, el("summary", {}, "HTML source"), source),
+    el("h3", {}, "Text"), text);
+  return {
+    node,
+    /** @param {LetterPreview} shown @param {string} said */
+    show(shown, said) {
+      state.textContent = said;
+      subject.textContent = shown.subject;
+      letter.replaceChildren(letterFrame("template-preview-letter", shown.html, title));
+      source.textContent = shown.html;
+      text.textContent = shown.text;
+    },
+    /** @param {string} said */
+    stale(said) { state.textContent = said; },
+  };
 }

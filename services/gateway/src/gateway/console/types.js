@@ -47,6 +47,7 @@
 /** @typedef {Schemas["TemplateList"]} TemplateList */
 /** @typedef {Schemas["TemplateSummary"]} TemplateSummary */
 /** @typedef {Schemas["TemplateView"]} TemplateView */
+/** @typedef {Schemas["Preview"]} LetterPreview */
 /** @typedef {Schemas["OverrideBody"]} OverrideBody */
 /** @typedef {Schemas["ProductIn"]} ProductIn */
 /** @typedef {Schemas["ProductPatch"]} ProductPatch */

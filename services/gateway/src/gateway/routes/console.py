@@ -8,6 +8,7 @@ the console's own files to run: no inline script, no eval, no framing, no referr
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
@@ -57,6 +58,42 @@ async def console_root() -> RedirectResponse:
 @pages.get("/console/")
 async def console_index() -> Response:
     return console_file("index.html")
+
+
+# A letter the console shows (a template's preview, a sent email): the school's own markup, so
+# it is never parsed by the console's page. The page posts it into a sandboxed frame, and this
+# answers it back as a document of its own with a policy of its own: the letter's inline styles
+# and images may load; no script, no form, no link out of the frame, no framing by anything but
+# the console, and a unique origin (`sandbox`) that reaches none of the console's storage. Only
+# a frame of the console's own pages may ask (the browser's Sec-Fetch headers say so), so no
+# other site can make the gateway show markup of its choosing, framed or at the top.
+LETTER_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; "
+                               "font-src data: https:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+MAX_LETTER = 1_000_000
+
+
+@pages.post("/console/letter")
+async def console_letter(request: Request) -> Response:
+    if request.headers.get("sec-fetch-dest") != "iframe" or request.headers.get("sec-fetch-site") != "same-origin":
+        raise Problem(403, "Forbidden", "a letter is shown only in a frame of the console's own pages")
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        raise Problem(415, "Unsupported Media Type", "a letter comes as a form (application/x-www-form-urlencoded)")
+    body = await request.body()
+    if len(body) > MAX_LETTER:
+        raise Problem(413, "Request too large", f"a letter is limited to {MAX_LETTER} bytes")
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise Problem(400, "Bad Request", "the form is not UTF-8") from None
+    html = fields.get("html")
+    if html is None or len(html) != 1:
+        raise Problem(422, "Unprocessable Content", "the form needs one field `html`, the letter's markup")
+    return Response(html[0], media_type="text/html; charset=utf-8", headers=LETTER_HEADERS)
 
 
 @pages.get("/console/{name}")

@@ -55,3 +55,9 @@ async def templates(request: Request, who: CurrentPrincipal) -> Response:
 @router.delete("/templates/{template}/{locale}", status_code=204, summary="Back to the standard wording")
 async def template(template: TemplateName, locale: Locale, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "notifications", f"/templates/{template}/{locale}", who)
+
+
+@router.post("/templates/{template}/{locale}/preview", openapi_extra=JSON_BODY,
+             summary="A wording rendered on the template's sample letter, without saving it (checked as a save is)")
+async def template_preview(template: TemplateName, locale: Locale, request: Request, who: CurrentPrincipal) -> Response:
+    return await forward(request, "notifications", f"/templates/{template}/{locale}/preview", who)

@@ -7,14 +7,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from servicekit.api import problem_responses
 from servicekit.db import EngineDep
-from servicekit.http import AccountId, Problem, current_correlation_id
+from servicekit.http import AccountId, CurrentCaller, Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 from servicekit.inputs import OrderRef
 from servicekit.pagination import BadCursor
 
 from .. import service, views
 from ..domain.letters import Locale, Override, TemplateName
-from .answers import NotificationCard, NotificationPage, TemplateList, TemplateView
+from .answers import NotificationCard, NotificationPage, Preview, TemplateList, TemplateView
 from .bodies import OverrideBody
 
 # Every route can answer these before its own code runs: no proof, a path, query or header the
@@ -113,10 +113,27 @@ async def put_template(
     async with engine.begin() as conn:
         errors = await service.save_override(conn, account, template, locale, override)
     if errors:
-        fields = ", ".join(sorted({e["field"] for e in errors}))
-        raise Problem(422, "Template does not render", f"Check these fields: {fields}", errors=errors)
+        raise _does_not_render(errors)
     async with engine.connect() as conn:
         return await views.template(conn, account, template, locale)
+
+
+@crm.post("/templates/{template}/{locale}/preview", response_model=Preview, responses=problem_responses(403),
+          summary="A wording rendered on the template's sample letter, without saving it (checked as a save is)")
+async def preview_template(template: TemplateName, locale: Locale, body: OverrideBody,
+                           caller: CurrentCaller) -> dict[str, str]:
+    # The caller's proof is checked (a viewer's is a 403: it cannot save a wording either); the
+    # wording is rendered on the sample letter, so nothing of the school's is read.
+    previewed = service.preview_override(template, locale, Override(subject=body.subject, html=body.html,
+                                                                    text=body.text))
+    if isinstance(previewed, list):
+        raise _does_not_render(previewed)
+    return {"subject": previewed.subject, "html": previewed.html, "text": previewed.text}
+
+
+def _does_not_render(errors: list[dict[str, str]]) -> Problem:
+    fields = ", ".join(sorted({e["field"] for e in errors}))
+    return Problem(422, "Template does not render", f"Check these fields: {fields}", errors=errors)
 
 
 @crm.delete("/templates/{template}/{locale}", status_code=204, responses=problem_responses(403, 404),
