@@ -147,6 +147,10 @@ def test_an_email_of_the_history_is_opened_and_resent_once_on_a_double_click(pag
     original = api.get(f"/notifications/{bought['delivery_id']}").json()
     expect(entry.locator(".email-subject")).to_have_text(original["subject"])
     expect(entry.locator(".email-body")).to_contain_text(original["text_body"].strip().splitlines()[0])
+    # The HTML as the contact saw it: styled, in a sandboxed frame, never parsed into the card.
+    letter = page.frame_locator(f"#email-letter-{bought['delivery_id']}")
+    expect(letter.locator("body")).to_have_css("background-color", "rgb(244, 244, 246)")
+    expect(letter.locator("a").first).to_be_visible()
 
     entry.locator(".email-resend").dblclick()
     expect(page.locator("#history li[data-kind='email_sent']")).to_have_count(2, timeout=20_000)

@@ -6,6 +6,7 @@
 
 import { ApiError, getNotification, resendNotification } from "./api.js";
 import { el } from "./dom.js";
+import { letterFrame } from "./letter-frame.js";
 import { newKey } from "./keys.js";
 import { canWrite } from "./session.js";
 
@@ -40,8 +41,10 @@ export function emailActions(id, resent) {
     open.disabled = true;
     try {
       const card = await getNotification(id);
-      // The text body, as text: nothing the message holds becomes markup on the console.
+      // The HTML as the contact saw it, in a sandboxed frame of its own (letter-frame.js), and the
+      // text body as text: nothing the message holds becomes markup on the console's page.
       message.replaceChildren(el("p", {}, el("strong", { class: "email-subject" }, card.subject), ` to ${card.recipient}`),
+        ...(card.html_body ? [letterFrame(`email-letter-${id}`, card.html_body, `The email "${card.subject}" as it was sent`)] : []),
         el("pre", { class: "email-body" }, card.text_body));
       message.hidden = false;
       open.textContent = "Close";
