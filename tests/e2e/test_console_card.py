@@ -8,6 +8,7 @@ changes a setting that is not a secret without the secrets typed again.
 """
 
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -186,18 +187,22 @@ def test_a_viewer_sees_the_lines_and_emails_and_can_change_none_of_them(page, st
 
     page.goto("/console/#/settings")
     expect(page.locator("#providers-owner-only")).to_be_visible()
-    for control in ("#provider-wayforpay-merchant_domain_name", "#provider-wayforpay-secret_key", "#provider-wayforpay-save"):
+    for control in ("#provider-wayforpay-merchant_domain_name", "#provider-wayforpay-secret_key",
+                    "#provider-wayforpay-save"):
         expect(page.locator(control)).to_be_disabled()
 
 
-def test_the_providers_form_changes_a_setting_without_the_secrets(page, api, stack):
+def test_the_providers_form_changes_a_setting_without_the_secrets(page, stack):
     from playwright.sync_api import expect
 
-    run = time.time_ns()
+    # A school of its own: the demo school must stay without WayForPay for the purchase tests.
+    run, school = time.time_ns(), str(uuid.uuid4())
+    token = token_for(school, "owner")
+    api = httpx.Client(base_url=f"{stack['gateway']}/api/v1", timeout=10, headers={"Authorization": f"Bearer {token}"})
     put = api.put("/providers/wayforpay", json={"merchant_account": f"school_{run}", "secret_key": f"secret-{run}",
                                                 "merchant_domain_name": "old.example.org"})
     assert put.status_code == 200, put.text
-    sign_in_as_demo_owner(page, "#/settings")
+    sign_in_with(page, token, "#/settings")
     domain = page.locator("#provider-wayforpay-merchant_domain_name")
     expect(domain).to_have_value("old.example.org")
     expect(page.locator("#provider-wayforpay-secret_key")).to_have_value("")
