@@ -166,10 +166,11 @@ async def withdraw_handover(conn: AsyncConnection, tries: list[Outgoing]) -> Non
     await repo.withdraw_handover(conn, tries)
 
 
-async def record_sent(conn: AsyncConnection, delivery: Outgoing) -> None:
-    row = await repo.mark_sent(conn, delivery)
-    if row is not None:
-        await _published_sent(conn, row)
+async def record_sent(conn: AsyncConnection, *deliveries: Outgoing) -> None:
+    """These tries' messages were taken by the server: marked sent, and NotificationSent for each
+    that was still its try's to decide; two statements however many there are."""
+    rows = await repo.mark_sent_many(conn, deliveries)
+    await add_to_outbox(conn, outbox, *(event for row in rows if (event := _sent_event(row)) is not None))
 
 
 async def record_unconfirmed(
@@ -201,10 +202,22 @@ async def settle_unconfirmed(conn: AsyncConnection, limit: int, *, retry: bool) 
 
 
 async def _published_sent(conn: AsyncConnection, row: Any) -> None:
-    await _publish(conn, row, lambda: NotificationSent(
+    await _publish(conn, row, lambda: _sent(row))
+
+
+def _sent(row: Any) -> NotificationSent:
+    return NotificationSent(
         **_envelope(row), delivery_id=row.id, order_id=row.order_id, template=row.template,
         recipient=row.recipient, locale=row.locale, subject=row.subject, attempts=row.attempts, sent_at=row.sent_at,
-    ))
+    )
+
+
+def _sent_event(row: Any) -> NotificationSent | None:
+    try:
+        return _sent(row)
+    except ValidationError:  # as _publish: the email's fate is recorded either way
+        log.exception("delivery %s: its outcome could not be published", row.id)
+        return None
 
 
 async def record_failure(
