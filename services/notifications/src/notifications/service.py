@@ -123,11 +123,11 @@ async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None
 
 
 async def _order_of(conn: AsyncConnection, order_id: UUID, *, hold: bool = False) -> OrderRecipient:
-    order = await repo.get_recipient(conn, order_id, hold=hold)
+    order = await repo.get_recipient(conn, order_id, hold=hold, at_school=True)
     if order is None:
         # Topics are not ordered with each other: OrderCreated may still be on its way.
         raise NotYet(f"order {order_id} is not known here yet")
-    return order.at_school(await repo.get_school(conn, order.account_id))
+    return order
 
 
 def _compose(build: Callable[[OrderRecipient, E], Letter | None], order: OrderRecipient, event: E) -> Letter | None:
@@ -142,8 +142,8 @@ async def _record(conn: AsyncConnection, letter: Letter | None, cancelled: str |
     if letter is None:
         return
     override = await repo.get_override(conn, letter.account_id, letter.template, letter.locale)
-    if await repo.add_delivery(conn, letter, render(letter, override), cancel_reason=cancelled) and not cancelled:
-        await repo.wake_sender(conn)
+    # A pending delivery wakes the sender when this transaction commits (the table's trigger).
+    await repo.add_delivery(conn, letter, render(letter, override), cancel_reason=cancelled)
 
 
 async def claim_due(
@@ -273,7 +273,6 @@ async def resend(
                         original.last_error), to_refused_address=to_refused_address)
     new_id = await repo.add_resend(conn, original, correlation_id)
     await remember(conn, idempotent_requests, str(account_id), idempotency, new_id)
-    await repo.wake_sender(conn)
     return new_id
 
 
