@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import asyncpg
 import pytest
 from notifications import service
 from notifications.workers.marks import SentMarks
@@ -151,3 +152,27 @@ async def test_sends_that_end_together_are_marked_sent_in_one_statement(database
             "AND (payload->>'delivery_id')::uuid = ANY(:ids)"), {"ids": list(ids)}))
     assert status == {t.id: "pending" if t is stale else "sent" for t in tries}
     assert announced == {t.id for t in tries[1:]}
+
+
+async def test_a_pending_delivery_wakes_the_sender_on_commit_and_a_cancelled_one_does_not(database):
+    url, engine = database
+    heard: list[str] = []
+    listener = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await listener.add_listener("deliveries", lambda *args: heard.append(args[2]))
+        order = await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com")
+        async with asyncio.timeout(10):
+            while not heard:
+                await asyncio.sleep(0.02)
+        assert await statuses(engine, [order]) == ["pending"]
+        heard.clear()
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO deliveries (id, account_id, order_id, event_id, template, recipient, locale, subject, "
+                "text_body, html_body, status, cancel_reason) VALUES (:id, :a, :o, :e, 'payment_link', "
+                "'x@example.com', 'en', 's', 't', 'h', 'cancelled', 'order_cancelled')"
+            ), {"id": uuid.uuid4(), "a": uuid.uuid4(), "o": uuid.uuid4(), "e": uuid.uuid4()})
+        await asyncio.sleep(0.5)
+        assert heard == []
+    finally:
+        await listener.close()
