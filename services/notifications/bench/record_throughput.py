@@ -1,6 +1,7 @@
 """What the consumers of one purchase's emails cost: CPU and SQL statements per event.
 
-    python services/notifications/bench/record_throughput.py [--orders 500] [--warmup 20] [--batch 1] [--profile record.pstats]
+    python services/notifications/bench/record_throughput.py [--orders 500] [--warmup 20] [--batch 1]
+        [--profile record.pstats]
         [--postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
 Starts an embedded PostgreSQL (or uses the server given) with a fresh notifications database and
@@ -49,7 +50,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 def purchase(index: int, accounts: list[uuid.UUID]) -> tuple[OrderCreated, list[Event]]:
     """An order as the shop makes it, and the three events that email its contact."""
     account = accounts[index % len(accounts)]
-    line = OrderLine(line_id=uuid.uuid4(), product_id=uuid.uuid4(), product_title="Python for data analysis", price="1547.36")
+    line = OrderLine(line_id=uuid.uuid4(), product_id=uuid.uuid4(), product_title="Python for data analysis",
+                     price="1547.36")
     order = OrderCreated(
         account_id=account, correlation_id=uuid.uuid4(), order_id=uuid.uuid4(), order_number=1000 + index,
         school_name="Kyiv Code School", contact_id=uuid.uuid4(),
