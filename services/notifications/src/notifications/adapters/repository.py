@@ -9,8 +9,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import CURRENCY_EXPONENTS, OrderCreated
-from sqlalchemy import ColumnElement, bindparam, case, delete, func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import ARRAY, ColumnElement, Text, any_, bindparam, case, delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import JSONB, insert as pg_insert
 from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -73,40 +73,58 @@ async def update_recipient(conn: AsyncConnection, order: OrderRecipient) -> bool
     return bool(result.rowcount)
 
 
-# The order with its school's current name, language, zone and address, in one statement.
-_AT_SCHOOL = (
+async def get_recipient(conn: AsyncConnection, order_id: UUID, *, hold: bool = False) -> OrderRecipient | None:
+    """The order; with `hold`, its row stays shared-locked to the end of the transaction, so an
+    OrderUpdated closing it waits for (and so sees) the email being recorded, or comes first."""
+    query = select(order_recipients).where(order_recipients.c.order_id == order_id)
+    if hold:
+        query = query.with_for_update(read=True)
+    row = (await conn.execute(query)).first()
+    return None if row is None else _recipient(row)
+
+
+# A school's own wordings, by (template, locale).
+Overrides = dict[tuple[str, str], Override]
+
+# The order with its school's current name, language, zone and address, and the school's own
+# wordings of the templates asked for, in one statement. Built once: every email's event runs it
+# (a statement built per call costs SQLAlchemy more than running it, docs/performance.md).
+_WORDINGS = (
+    select(func.jsonb_agg(func.jsonb_build_array(
+        template_overrides.c.template, template_overrides.c.locale, template_overrides.c.subject,
+        template_overrides.c.html, template_overrides.c.text,
+    ), type_=JSONB))
+    .where(template_overrides.c.account_id == order_recipients.c.account_id,
+           template_overrides.c.template == any_(bindparam("templates", type_=ARRAY(Text))))
+    .scalar_subquery()
+)
+_FOR_EMAIL = (
     select(order_recipients, schools.c.account_id.label("school_account_id"), schools.c.name.label("school_name_now"),
            schools.c.default_locale.label("school_default_locale"), schools.c.time_zone.label("school_time_zone"),
-           schools.c.reply_to.label("school_reply_to"))
+           schools.c.reply_to.label("school_reply_to"), _WORDINGS.label("wordings"))
     .select_from(order_recipients.outerjoin(schools, schools.c.account_id == order_recipients.c.account_id))
     .where(order_recipients.c.order_id == bindparam("order_id"))
 )
-# Built once: every email's event runs one of them (a statement built per call costs SQLAlchemy
-# more than running it, docs/performance.md).
-_AT_SCHOOL_READ = _AT_SCHOOL
-_AT_SCHOOL_HELD = _AT_SCHOOL.with_for_update(read=True, of=order_recipients)
+_FOR_EMAIL_HELD = _FOR_EMAIL.with_for_update(read=True, of=order_recipients)
 
 
-async def get_recipient(
-    conn: AsyncConnection, order_id: UUID, *, hold: bool = False, at_school: bool = False
-) -> OrderRecipient | None:
-    """The order; with `hold`, its row stays shared-locked to the end of the transaction, so an
-    OrderUpdated closing it waits for (and so sees) the email being recorded, or comes first.
-    With `at_school`, as its school is now (OrderRecipient.at_school), read in the same statement."""
-    if at_school:
-        row = (await conn.execute(_AT_SCHOOL_HELD if hold else _AT_SCHOOL_READ, {"order_id": order_id})).first()
-    else:
-        query = select(order_recipients).where(order_recipients.c.order_id == order_id)
-        if hold:
-            query = query.with_for_update(read=True)
-        row = (await conn.execute(query)).first()
+async def get_recipient_for_email(
+    conn: AsyncConnection, order_id: UUID, templates: Sequence[str], *, hold: bool = False
+) -> tuple[OrderRecipient, Overrides] | None:
+    """The order as its school is now (OrderRecipient.at_school), and the school's own wordings of
+    `templates`; `hold` as get_recipient's."""
+    row = (await conn.execute(
+        _FOR_EMAIL_HELD if hold else _FOR_EMAIL, {"order_id": order_id, "templates": list(templates)}
+    )).first()
     if row is None:
         return None
     order = _recipient(row)
-    if at_school and row.school_account_id is not None:
+    if row.school_account_id is not None:
         order = order.at_school(School(row.school_account_id, row.school_name_now, row.school_default_locale,
                                        row.school_time_zone, row.school_reply_to))
-    return order
+    wordings = {(t, locale): Override(subject=subject, html=html, text=text)
+                for t, locale, subject, html, text in row.wordings or ()}
+    return order, wordings
 
 
 def _recipient(row: Any) -> OrderRecipient:
