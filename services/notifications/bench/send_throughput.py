@@ -2,20 +2,25 @@
 
     python services/notifications/bench/send_throughput.py [--emails 1000] [--concurrency 8]
         [--idle-timeout 30] [--starttls] [--postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
+        [--profile send.pstats]
 
 Starts an embedded PostgreSQL (or uses the server given) with a fresh notifications database, and
 an aiosmtpd server in a process of its own (so that its work is not counted as the sender's) that
 accepts every message and counts the connections opened (their first EHLO). Records `--emails` emails as
 the consumers do, then starts one sender in this process and times it until every delivery is
 sent: emails per second (wall clock) and the CPU seconds this process spent (the sender: claiming,
-composing, SMTP, marking; PostgreSQL and the mail server run elsewhere). `--idle-timeout 0` sends
+composing, SMTP, marking; PostgreSQL and the mail server run elsewhere), and the SQL statements
+the sender sent meanwhile (a `before_cursor_execute` listener; the script's own polls for the end
+go over an engine of their own and are not counted). `--idle-timeout 0` sends
 each email on its own connection, as the sender did before sessions were kept open. `--starttls`
 makes the server require STARTTLS (a self-signed certificate the sender trusts by SMTP_CA_FILE), as
-a real relay does.
+a real relay does. `--profile FILE` writes a cProfile of the timed window, on the CPU clock (the
+profiler's own cost included: read its shares, not its seconds).
 """
 
 import argparse
 import asyncio
+import cProfile
 import shutil
 import subprocess
 import sys
@@ -31,8 +36,8 @@ from notifications.main import MIGRATIONS
 from notifications.settings import Settings
 from notifications.workers.sender import email_sender
 from servicekit.migrations import upgrade
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "integration"))
@@ -85,6 +90,17 @@ async def all_sent(engine, ids: list[uuid.UUID]) -> bool:
     return left == 0
 
 
+class Statements:
+    """Counts the SQL statements sent on the engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+
 async def run(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="send-throughput-"))
     pg = None
@@ -118,21 +134,32 @@ async def run(args: argparse.Namespace) -> None:
         url = database_url(admin, name)
         await asyncio.to_thread(upgrade, MIGRATIONS, url)
         engine = create_async_engine(url)
+        watcher = create_async_engine(url)  # its polls for the end are not counted with the sender's statements
         try:
             ids = await record(engine, args.emails)
             sender = email_sender(engine, Settings(
                 database_url=url, smtp_port=smtp_port, send_concurrency=args.concurrency, **over,
             ))
+            statements = Statements(engine)
+            profile = cProfile.Profile(time.process_time) if args.profile else None
             cpu, wall = time.process_time(), time.perf_counter()
+            if profile is not None:
+                profile.enable()
             await sender.start()
             try:
-                while not await all_sent(engine, ids):
+                while not await all_sent(watcher, ids):
                     await asyncio.sleep(0.02)
             finally:
                 await sender.stop()
+            if profile is not None:
+                profile.disable()
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            sql = statements.count
+            if profile is not None:
+                profile.dump_stats(args.profile)
         finally:
             await engine.dispose()
+            await watcher.dispose()
     finally:
         if server.returncode is None:
             server.terminate()
@@ -146,6 +173,7 @@ async def run(args: argparse.Namespace) -> None:
           f"{wall:.2f} s, {args.emails / wall:.0f} emails/s")
     print(f"CPU of the sender's process {cpu:.2f} s ({cpu / args.emails * 1000:.2f} ms per email); "
           f"the server saw {sessions} SMTP connections and {messages} messages")
+    print(f"the sender's SQL statements: {sql} ({sql / args.emails:.2f} per email)")
 
 
 def main() -> None:
@@ -156,6 +184,8 @@ def main() -> None:
                         help="SMTP_IDLE_TIMEOUT of the sender (0: a connection per email); its default if left out")
     parser.add_argument("--starttls", action="store_true", help="the server requires STARTTLS")
     parser.add_argument("--postgres-url", default=None, help="an admin URL of a server to use instead")
+    parser.add_argument("--profile", metavar="FILE", default=None,
+                        help="write a cProfile of the sending (on the CPU clock) to FILE (.pstats)")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -98,6 +98,7 @@ def environment(locale: str) -> Environment:
     """One environment per locale: translations and filters are bound to it, never swapped per message."""
     env = Environment(
         loader=PackageLoader("notifications", "templates"),
+        auto_reload=False,  # the templates ship with the code: no file checks on every email
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -75,25 +75,25 @@ async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued
     await _remember_link(conn, event)
     if not event.send_email:
         return  # before looking the order up: no email means nothing to wait for
-    order = await _order_of(conn, event.order_id, hold=True)
+    order, overrides = await _order_of(conn, event.order_id, ("payment_link", "order_confirmation"), hold=True)
     held = await repo.take_held_confirmation(conn, event.order_id)
     if held is not None:
         letter = _compose(lambda o, e: letters.order_confirmation(o, held, link=e), order, event)
     else:
         letter = _compose(letters.payment_link, order, event)
-    await _record(conn, letter, cancel_reason(order.status))
+    await _record(conn, letter, cancel_reason(order.status), overrides=overrides)
 
 
 async def on_payment_succeeded(conn: AsyncConnection, event: PaymentSucceeded) -> None:
     # Who marked it paid by hand stays in the CRM: the receipt is the contact's, whoever recorded it.
-    order = await _order_of(conn, event.order_id)
-    await _record(conn, _compose(letters.receipt, order, event))
+    order, overrides = await _order_of(conn, event.order_id, ("receipt",))
+    await _record(conn, _compose(letters.receipt, order, event), overrides=overrides)
 
 
 async def on_reminder_requested(conn: AsyncConnection, event: ReminderRequested) -> None:
     await _remember_link(conn, event)
-    order = await _order_of(conn, event.order_id, hold=True)
-    await _record(conn, _compose(letters.reminder, order, event), cancel_reason(order.status))
+    order, overrides = await _order_of(conn, event.order_id, ("reminder",), hold=True)
+    await _record(conn, _compose(letters.reminder, order, event), cancel_reason(order.status), overrides=overrides)
 
 
 async def _remember_link(conn: AsyncConnection, event: PaymentLinkIssued | ReminderRequested) -> None:
@@ -105,7 +105,7 @@ async def _remember_link(conn: AsyncConnection, event: PaymentLinkIssued | Remin
 
 
 async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None:
-    order = await _order_of(conn, event.order_id)
+    order, overrides = await _order_of(conn, event.order_id, ("access_opened", "access_suspended"))
     known = await repo.get_access_state(conn, event.order_id, event.line_id)
     if known is not None and known.occurred_at > event.occurred_at:
         return  # an older change arriving late: the contact already heard of a newer one
@@ -119,15 +119,18 @@ async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None
     await repo.save_access_state(
         conn, event.order_id, event.line_id, repo.AccessState(event.status, event.occurred_at)
     )
-    await _record(conn, letter)
+    await _record(conn, letter, overrides=overrides)
 
 
-async def _order_of(conn: AsyncConnection, order_id: UUID, *, hold: bool = False) -> OrderRecipient:
-    order = await repo.get_recipient(conn, order_id, hold=hold)
-    if order is None:
+async def _order_of(
+    conn: AsyncConnection, order_id: UUID, templates: tuple[TemplateName, ...], *, hold: bool = False
+) -> tuple[OrderRecipient, repo.Overrides]:
+    """The order as its school is now, and the school's own wording of these templates (one query)."""
+    found = await repo.get_recipient_for_email(conn, order_id, templates, hold=hold)
+    if found is None:
         # Topics are not ordered with each other: OrderCreated may still be on its way.
         raise NotYet(f"order {order_id} is not known here yet")
-    return order.at_school(await repo.get_school(conn, order.account_id))
+    return found
 
 
 def _compose(build: Callable[[OrderRecipient, E], Letter | None], order: OrderRecipient, event: E) -> Letter | None:
@@ -137,13 +140,18 @@ def _compose(build: Callable[[OrderRecipient, E], Letter | None], order: OrderRe
         raise Rejected(str(exc)) from exc
 
 
-async def _record(conn: AsyncConnection, letter: Letter | None, cancelled: str | None = None) -> None:
-    """Record the email; with a reason it is recorded as cancelled, so the log shows what was not sent and why."""
+async def _record(conn: AsyncConnection, letter: Letter | None, cancelled: str | None = None, *,
+                  overrides: repo.Overrides | None = None) -> None:
+    """Record the email; with a reason it is recorded as cancelled, so the log shows what was not sent and why.
+    `overrides`: the school's wordings read with the order, else looked up here."""
     if letter is None:
         return
-    override = await repo.get_override(conn, letter.account_id, letter.template, letter.locale)
-    if await repo.add_delivery(conn, letter, render(letter, override), cancel_reason=cancelled) and not cancelled:
-        await repo.wake_sender(conn)
+    if overrides is None:
+        override = await repo.get_override(conn, letter.account_id, letter.template, letter.locale)
+    else:
+        override = overrides.get((letter.template, letter.locale))
+    # A pending delivery wakes the sender when this transaction commits (the table's trigger).
+    await repo.add_delivery(conn, letter, render(letter, override), cancel_reason=cancelled)
 
 
 async def claim_due(
@@ -166,10 +174,11 @@ async def withdraw_handover(conn: AsyncConnection, tries: list[Outgoing]) -> Non
     await repo.withdraw_handover(conn, tries)
 
 
-async def record_sent(conn: AsyncConnection, delivery: Outgoing) -> None:
-    row = await repo.mark_sent(conn, delivery)
-    if row is not None:
-        await _published_sent(conn, row)
+async def record_sent(conn: AsyncConnection, *deliveries: Outgoing) -> None:
+    """These tries' messages were taken by the server: marked sent, and NotificationSent for each
+    that was still its try's to decide; two statements however many there are."""
+    rows = await repo.mark_sent_many(conn, deliveries)
+    await add_to_outbox(conn, outbox, *(event for row in rows if (event := _sent_event(row)) is not None))
 
 
 async def record_unconfirmed(
@@ -201,10 +210,22 @@ async def settle_unconfirmed(conn: AsyncConnection, limit: int, *, retry: bool) 
 
 
 async def _published_sent(conn: AsyncConnection, row: Any) -> None:
-    await _publish(conn, row, lambda: NotificationSent(
+    await _publish(conn, row, lambda: _sent(row))
+
+
+def _sent(row: Any) -> NotificationSent:
+    return NotificationSent(
         **_envelope(row), delivery_id=row.id, order_id=row.order_id, template=row.template,
         recipient=row.recipient, locale=row.locale, subject=row.subject, attempts=row.attempts, sent_at=row.sent_at,
-    ))
+    )
+
+
+def _sent_event(row: Any) -> NotificationSent | None:
+    try:
+        return _sent(row)
+    except ValidationError:  # as _publish: the email's fate is recorded either way
+        log.exception("delivery %s: its outcome could not be published", row.id)
+        return None
 
 
 async def record_failure(
@@ -260,7 +281,6 @@ async def resend(
                         original.last_error), to_refused_address=to_refused_address)
     new_id = await repo.add_resend(conn, original, correlation_id)
     await remember(conn, idempotent_requests, str(account_id), idempotency, new_id)
-    await repo.wake_sender(conn)
     return new_id
 
 

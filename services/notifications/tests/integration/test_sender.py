@@ -4,13 +4,15 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import asyncpg
 import pytest
 from notifications import service
+from notifications.workers.marks import SentMarks
 from notifications.workers.sender import email_sender
 from notifications.main import MIGRATIONS
 from notifications.settings import Settings
 from servicekit.testing import migrated_database
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from .conftest import record_link_email
@@ -116,3 +118,61 @@ async def test_the_sends_in_flight_hand_over_in_one_commit_and_end_their_message
             text("SELECT handed_over_at FROM deliveries WHERE id = ANY(:ids)"), {"ids": list(mine)}
         ))
     assert len(moments) == 1, "one transaction"
+
+
+async def test_sends_that_end_together_are_marked_sent_in_one_statement(database):
+    _, engine = database
+    orders = [await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com") for _ in range(5)]
+    ids = {await delivery_id(engine, order) for order in orders}
+    async with engine.begin() as conn:
+        tries = [d for d in await service.claim_due(conn, 100, timedelta(minutes=5)) if d.id in ids]
+    assert len(tries) == 5
+    stale = tries[0]
+    # Another try of the first took it over meanwhile: the old one no longer decides it.
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE deliveries SET attempts = attempts + 1 WHERE id = :id"), {"id": stale.id})
+    marks: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("UPDATE deliveries SET status"):
+            marks.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        marker = SentMarks(engine)
+        await asyncio.gather(*(marker.mark(t) for t in tries))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert len(marks) == 1
+    async with engine.connect() as conn:
+        status = dict((await conn.execute(
+            text("SELECT id, status FROM deliveries WHERE id = ANY(:ids)"), {"ids": list(ids)})).all())
+        announced = set(await conn.scalars(text(
+            "SELECT (payload->>'delivery_id')::uuid FROM outbox WHERE payload->>'event_type' = 'NotificationSent' "
+            "AND (payload->>'delivery_id')::uuid = ANY(:ids)"), {"ids": list(ids)}))
+    assert status == {t.id: "pending" if t is stale else "sent" for t in tries}
+    assert announced == {t.id for t in tries[1:]}
+
+
+async def test_a_pending_delivery_wakes_the_sender_on_commit_and_a_cancelled_one_does_not(database):
+    url, engine = database
+    heard: list[str] = []
+    listener = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await listener.add_listener("deliveries", lambda *args: heard.append(args[2]))
+        order = await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com")
+        async with asyncio.timeout(10):
+            while not heard:
+                await asyncio.sleep(0.02)
+        assert await statuses(engine, [order]) == ["pending"]
+        heard.clear()
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO deliveries (id, account_id, order_id, event_id, template, recipient, locale, subject, "
+                "text_body, html_body, status, cancel_reason) VALUES (:id, :a, :o, :e, 'payment_link', "
+                "'x@example.com', 'en', 's', 't', 'h', 'cancelled', 'order_cancelled')"
+            ), {"id": uuid.uuid4(), "a": uuid.uuid4(), "o": uuid.uuid4(), "e": uuid.uuid4()})
+        await asyncio.sleep(0.5)
+        assert heard == []
+    finally:
+        await listener.close()

@@ -1,6 +1,7 @@
 """SQL of the notifications service."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -8,8 +9,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import CURRENCY_EXPONENTS, OrderCreated
-from sqlalchemy import ColumnElement, case, delete, func, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import ARRAY, ColumnElement, Text, any_, bindparam, case, delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import JSONB, insert as pg_insert
 from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,7 +21,8 @@ from .tables import (
     access_states, deliveries, held_confirmations, order_recipients, payment_links, schools, template_overrides,
 )
 
-# The sender LISTENs here; a NOTIFY is delivered only when the transaction commits.
+# The sender LISTENs here: the deliveries table's trigger notifies it of each pending delivery
+# inserted (migration 0013), delivered only when the transaction commits.
 DELIVERIES_CHANNEL = "deliveries"
 
 
@@ -78,8 +80,54 @@ async def get_recipient(conn: AsyncConnection, order_id: UUID, *, hold: bool = F
     if hold:
         query = query.with_for_update(read=True)
     row = (await conn.execute(query)).first()
+    return None if row is None else _recipient(row)
+
+
+# A school's own wordings, by (template, locale).
+Overrides = dict[tuple[str, str], Override]
+
+# The order with its school's current name, language, zone and address, and the school's own
+# wordings of the templates asked for, in one statement. Built once: every email's event runs it
+# (a statement built per call costs SQLAlchemy more than running it, docs/performance.md).
+_WORDINGS = (
+    select(func.jsonb_agg(func.jsonb_build_array(
+        template_overrides.c.template, template_overrides.c.locale, template_overrides.c.subject,
+        template_overrides.c.html, template_overrides.c.text,
+    ), type_=JSONB))
+    .where(template_overrides.c.account_id == order_recipients.c.account_id,
+           template_overrides.c.template == any_(bindparam("templates", type_=ARRAY(Text))))
+    .scalar_subquery()
+)
+_FOR_EMAIL = (
+    select(order_recipients, schools.c.account_id.label("school_account_id"), schools.c.name.label("school_name_now"),
+           schools.c.default_locale.label("school_default_locale"), schools.c.time_zone.label("school_time_zone"),
+           schools.c.reply_to.label("school_reply_to"), _WORDINGS.label("wordings"))
+    .select_from(order_recipients.outerjoin(schools, schools.c.account_id == order_recipients.c.account_id))
+    .where(order_recipients.c.order_id == bindparam("order_id"))
+)
+_FOR_EMAIL_HELD = _FOR_EMAIL.with_for_update(read=True, of=order_recipients)
+
+
+async def get_recipient_for_email(
+    conn: AsyncConnection, order_id: UUID, templates: Sequence[str], *, hold: bool = False
+) -> tuple[OrderRecipient, Overrides] | None:
+    """The order as its school is now (OrderRecipient.at_school), and the school's own wordings of
+    `templates`; `hold` as get_recipient's."""
+    row = (await conn.execute(
+        _FOR_EMAIL_HELD if hold else _FOR_EMAIL, {"order_id": order_id, "templates": list(templates)}
+    )).first()
     if row is None:
         return None
+    order = _recipient(row)
+    if row.school_account_id is not None:
+        order = order.at_school(School(row.school_account_id, row.school_name_now, row.school_default_locale,
+                                       row.school_time_zone, row.school_reply_to))
+    wordings = {(t, locale): Override(subject=subject, html=html, text=text)
+                for t, locale, subject, html, text in row.wordings or ()}
+    return order, wordings
+
+
+def _recipient(row: Any) -> OrderRecipient:
     return OrderRecipient(
         order_id=row.order_id,
         account_id=row.account_id,
@@ -119,37 +167,53 @@ class AccessState:
     occurred_at: datetime
 
 
+_GET_ACCESS_STATE = (
+    select(access_states.c.status, access_states.c.occurred_at)
+    .where(access_states.c.order_id == bindparam("order_id"), access_states.c.line_id == bindparam("line_id"))
+    .with_for_update()
+)
+_access_row = pg_insert(access_states).values(
+    {name: bindparam(name) for name in ("order_id", "line_id", "status", "occurred_at")}
+)
+_SAVE_ACCESS_STATE = _access_row.on_conflict_do_update(
+    constraint="access_states_pkey",
+    set_={"status": _access_row.excluded.status, "occurred_at": _access_row.excluded.occurred_at},
+    where=access_states.c.occurred_at <= _access_row.excluded.occurred_at,
+)
+
+
 async def get_access_state(conn: AsyncConnection, order_id: UUID, line_id: UUID) -> AccessState | None:
-    row = (await conn.execute(
-        select(access_states.c.status, access_states.c.occurred_at)
-        .where(access_states.c.order_id == order_id, access_states.c.line_id == line_id)
-        .with_for_update()
-    )).first()
+    row = (await conn.execute(_GET_ACCESS_STATE, {"order_id": order_id, "line_id": line_id})).first()
     return None if row is None else AccessState(row.status, row.occurred_at)
 
 
 async def save_access_state(conn: AsyncConnection, order_id: UUID, line_id: UUID, state: AccessState) -> None:
-    values = {"status": state.status, "occurred_at": state.occurred_at}
-    stmt = pg_insert(access_states).values(order_id=order_id, line_id=line_id, **values)
-    await conn.execute(stmt.on_conflict_do_update(
-        constraint="access_states_pkey", set_=values,
-        where=access_states.c.occurred_at <= stmt.excluded.occurred_at,
-    ))
+    await conn.execute(_SAVE_ACCESS_STATE, {
+        "order_id": order_id, "line_id": line_id, "status": state.status, "occurred_at": state.occurred_at,
+    })
+
+
+_link_row = pg_insert(payment_links).values(
+    {name: bindparam(name) for name in ("payment_id", "account_id", "order_id", "url", "occurred_at")}
+)
+_SAVE_PAYMENT_LINK = _link_row.on_conflict_do_update(
+    index_elements=[payment_links.c.payment_id],
+    set_={name: _link_row.excluded[name] for name in ("account_id", "order_id", "url", "occurred_at")},
+    # A payment id never moves to another account or order, whatever an event claims.
+    where=(payment_links.c.occurred_at <= _link_row.excluded.occurred_at)
+    & (payment_links.c.account_id == _link_row.excluded.account_id)
+    & (payment_links.c.order_id == _link_row.excluded.order_id),
+)
 
 
 async def save_payment_link(
     conn: AsyncConnection, account_id: UUID, order_id: UUID, payment_id: UUID, url: str, occurred_at: datetime
 ) -> None:
     """The payment's link, unless a newer one is known already."""
-    values = {"account_id": account_id, "order_id": order_id, "url": url, "occurred_at": occurred_at}
-    stmt = pg_insert(payment_links).values(payment_id=payment_id, **values)
-    await conn.execute(stmt.on_conflict_do_update(
-        index_elements=[payment_links.c.payment_id], set_=values,
-        # A payment id never moves to another account or order, whatever an event claims.
-        where=(payment_links.c.occurred_at <= stmt.excluded.occurred_at)
-        & (payment_links.c.account_id == stmt.excluded.account_id)
-        & (payment_links.c.order_id == stmt.excluded.order_id),
-    ))
+    await conn.execute(_SAVE_PAYMENT_LINK, {
+        "payment_id": payment_id, "account_id": account_id, "order_id": order_id, "url": url,
+        "occurred_at": occurred_at,
+    })
 
 
 async def get_payment_link(conn: AsyncConnection, account_id: UUID, order_id: UUID, payment_id: UUID) -> str | None:
@@ -163,34 +227,41 @@ def _money(value: Decimal, currency: str) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
 
 
+_DELIVERY_VALUES = (
+    "id", "account_id", "order_id", "contact_id", "event_id", "correlation_id", "template", "recipient", "locale",
+    "subject", "text_body", "html_body", "sender_name", "reply_to", "status", "cancel_reason",
+)
+_ADD_DELIVERY = (
+    pg_insert(deliveries)
+    .values({name: bindparam(name) for name in _DELIVERY_VALUES})
+    .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
+    .returning(deliveries.c.id)
+)
+
+
 async def add_delivery(
     conn: AsyncConnection, letter: Letter, rendered: Rendered, *, cancel_reason: str | None = None
 ) -> UUID | None:
     """Record the email to send (or, with a reason, as cancelled: never to be sent); None if this
     event already produced it for this address."""
-    stmt = (
-        pg_insert(deliveries)
-        .values(
-            id=uuid4(),
-            account_id=letter.account_id,
-            order_id=letter.order_id,
-            contact_id=letter.contact_id,
-            event_id=letter.event_id,
-            correlation_id=letter.correlation_id,
-            template=letter.template,
-            recipient=letter.to,
-            locale=letter.locale,
-            subject=rendered.subject,
-            text_body=rendered.text,
-            html_body=rendered.html,
-            sender_name=letter.school_name,
-            reply_to=letter.reply_to,
-            **({"status": "cancelled", "cancel_reason": cancel_reason} if cancel_reason else {}),
-        )
-        .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
-        .returning(deliveries.c.id)
-    )
-    return (await conn.execute(stmt)).scalar()
+    return (await conn.execute(_ADD_DELIVERY, {
+        "id": uuid4(),
+        "account_id": letter.account_id,
+        "order_id": letter.order_id,
+        "contact_id": letter.contact_id,
+        "event_id": letter.event_id,
+        "correlation_id": letter.correlation_id,
+        "template": letter.template,
+        "recipient": letter.to,
+        "locale": letter.locale,
+        "subject": rendered.subject,
+        "text_body": rendered.text,
+        "html_body": rendered.html,
+        "sender_name": letter.school_name,
+        "reply_to": letter.reply_to,
+        "status": "cancelled" if cancel_reason else "pending",
+        "cancel_reason": cancel_reason,
+    })).scalar()
 
 
 async def cancel_unsent(conn: AsyncConnection, account_id: UUID, order_id: UUID, templates: tuple[str, ...],
@@ -225,10 +296,6 @@ async def add_resend(conn: AsyncConnection, row: Any, correlation_id: UUID) -> U
         sender_name=row.sender_name, reply_to=row.reply_to, resend_of=row.id,
     ))
     return new_id
-
-
-async def wake_sender(conn: AsyncConnection) -> None:
-    await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": DELIVERIES_CHANNEL})
 
 
 # The deliveries due to be tried, each leased to one sender at a time (its try numbered by attempts).
@@ -328,6 +395,20 @@ async def mark_sent(
     return (await conn.execute(query.values(**values).returning(*_OUTCOME))).first()
 
 
+async def mark_sent_many(conn: AsyncConnection, tries: Sequence[Outgoing]) -> list[Any]:
+    """Each of these tries' deliveries as sent, in one statement; the rows of those the try still
+    decided (as mark_sent, for many at once)."""
+    if not tries:
+        return []
+    return list(await conn.execute(
+        update(deliveries)
+        .where(tuple_(deliveries.c.id, deliveries.c.attempts).in_([(t.id, t.attempts) for t in tries]), _OPEN)
+        # An earlier try's error no longer describes the delivery: the log would show a sent email as failing.
+        .values(status="sent", sent_at=func.now(), cancel_reason=None, last_error=None)
+        .returning(*_OUTCOME)
+    ))
+
+
 async def settle_unconfirmed(conn: AsyncConnection, limit: int, note: str, *, pending_too: bool) -> list[Any]:
     """Deliveries whose try handed the message over and then stopped renewing its lease (its sender
     died between the end of the data and the mark): counted as sent, with `note`.
@@ -371,11 +452,16 @@ async def mark_failed_try(
     )).first()
 
 
+_GET_OVERRIDE = select(template_overrides.c.subject, template_overrides.c.html, template_overrides.c.text).where(
+    template_overrides.c.account_id == bindparam("account_id"), template_overrides.c.template == bindparam("template"),
+    template_overrides.c.locale == bindparam("locale"),
+)
+
+
 async def get_override(conn: AsyncConnection, account_id: UUID, template: str, locale: str) -> Override | None:
-    row = (await conn.execute(select(template_overrides).where(
-        template_overrides.c.account_id == account_id, template_overrides.c.template == template,
-        template_overrides.c.locale == locale,
-    ))).first()
+    row = (await conn.execute(
+        _GET_OVERRIDE, {"account_id": account_id, "template": template, "locale": locale}
+    )).first()
     return None if row is None else Override(subject=row.subject, html=row.html, text=row.text)
 
 
@@ -407,10 +493,13 @@ async def hold_confirmation(conn: AsyncConnection, event: OrderCreated) -> None:
     ).on_conflict_do_nothing(index_elements=[held_confirmations.c.order_id]))
 
 
+_TAKE_HELD = (
+    delete(held_confirmations).where(held_confirmations.c.order_id == bindparam("order_id"))
+    .returning(held_confirmations.c.event)
+)
+
+
 async def take_held_confirmation(conn: AsyncConnection, order_id: UUID) -> OrderCreated | None:
     """The order's confirmation that waited for its link, now taken (it goes out with the link)."""
-    found = await conn.scalar(
-        delete(held_confirmations).where(held_confirmations.c.order_id == order_id)
-        .returning(held_confirmations.c.event)
-    )
+    found = await conn.scalar(_TAKE_HELD, {"order_id": order_id})
     return None if found is None else OrderCreated.model_validate(found)

@@ -4,15 +4,13 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import parseaddr
 from typing import Literal
 
 import aiosmtplib
-from aiosmtplib.email import flatten_message
 
 from ..domain.delivery import Outgoing
+from . import mime
 from .sessions import Session, Sessions
 
 
@@ -73,7 +71,8 @@ class SmtpMailer:
         self._ca_file = ca_file
         self._timeout = timeout
         self._idempotency_header = idempotency_header
-        self._domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+        self._sender_name, self._sender_address = parseaddr(sender)
+        self._domain = self._sender_address.rpartition("@")[2] or "localhost"
         self._sessions = Sessions(self._connect, idle_timeout=idle_timeout)
 
     @property
@@ -104,25 +103,19 @@ class SmtpMailer:
             timeout=self._timeout,
         )
 
-    def compose(self, email: Outgoing) -> EmailMessage:
-        message = EmailMessage()
+    def compose(self, email: Outgoing, *, eight_bit: bool = True) -> bytes:
+        """The message's bytes (mime.py), CRLF line ends, before DATA's dot-stuffing."""
         # The school's name before the platform's address: the envelope and the address stay the
         # platform's, so SPF and DKIM still hold; replies go to the school when it gave an address.
-        name, address = parseaddr(self._sender)
-        message["From"] = Address(display_name=email.sender_name or name, addr_spec=address)
-        if email.reply_to:
-            message["Reply-To"] = email.reply_to
-        message["To"] = email.recipient
-        message["Subject"] = email.subject
-        message["Date"] = formatdate(localtime=False)
-        # The same on every try, so a mail client can fold a rare duplicate into one.
-        message["Message-ID"] = f"<{email.id}@{self._domain}>"
-        if self._idempotency_header:
-            # A provider that honours such a key sends one email per key, however often it is handed over.
-            message[self._idempotency_header] = str(email.id)
-        message.set_content(email.text_body)
-        message.add_alternative(email.html_body, subtype="html")
-        return message
+        # A provider that honours an idempotency key sends one email per key, however often it is handed over.
+        extra = ((self._idempotency_header, str(email.id)),) if self._idempotency_header else ()
+        return mime.compose(
+            # The same on every try, so a mail client can fold a rare duplicate into one.
+            message_id=f"<{email.id}@{self._domain}>",
+            sender_name=email.sender_name or self._sender_name, sender_address=self._sender_address,
+            to=email.recipient, reply_to=email.reply_to, subject=email.subject,
+            text=email.text_body, html=email.html_body, extra=extra, eight_bit=eight_bit,
+        )
 
     async def send(self, email: Outgoing, handing_over: HandingOver = _go_ahead) -> None:
         """Deliver one email to the mail server, or raise SendFailed, Unconfirmed or NotHandedOver.
@@ -181,13 +174,13 @@ class SmtpMailer:
         client = session.client
         done = False
         try:
-            message = self.compose(email)
-            sender, recipient = parseaddr(self._sender)[1], email.recipient
-            utf8 = not (sender + recipient).isascii()
+            sender, recipient = self._sender_address, email.recipient
+            # An address in UTF-8 (RFC 6531) goes as it is, in the envelope and in the headers.
+            utf8 = not (sender + recipient + (email.reply_to or "")).isascii()
             if utf8 and not client.supports_extension("smtputf8"):
                 raise aiosmtplib.SMTPNotSupported("the recipient's address needs SMTPUTF8, which the server lacks")
             eight_bit = client.supports_extension("8bitmime")
-            data = _dot_stuffed(flatten_message(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit"))
+            data = _dot_stuffed(self.compose(email, eight_bit=eight_bit))
             options = [f"SIZE={len(data) + 3}"] if client.supports_extension("size") else []
             options += ["SMTPUTF8"] if utf8 else []
             options += ["BODY=8BITMIME"] if eight_bit else []

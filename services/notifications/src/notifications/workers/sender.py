@@ -14,6 +14,8 @@
   transaction per email, a new session only when none is idle, the server closed it, or the last
   email on it failed. A session lost before an email's handover is replaced for that email;
   from its handover on, a failure is that try's alone, as on a new session.
+- The sends that hear back from the server together are marked sent in one transaction
+  (marks.py), with their NotificationSent events.
 - A delivery handed over whose try died before the mark is counted as sent, not sent
   again (at most once for that window, see docs/reliability.md), unless the server drops
   repeats by an idempotency key: then it is simply tried again.
@@ -38,6 +40,7 @@ from ..adapters.smtp import NotHandedOver, SendFailed, SmtpMailer, Unconfirmed
 from ..domain.delivery import Outgoing, RetryPolicy
 from ..settings import Settings
 from .handovers import Handovers
+from .marks import SentMarks
 
 log = logging.getLogger("notifications.sender")
 
@@ -71,6 +74,7 @@ class EmailSender(PollingWorker):
         self._lease = timedelta(seconds=seconds)
         self._leases: LeaseKeeper[tuple[UUID, int]] = LeaseKeeper(self._renew, every=seconds / 3, name="email-sender")
         self._handovers = Handovers(engine, self._lease)
+        self._marks = SentMarks(engine)
         self._retry_unconfirmed = mailer.drops_repeats
 
     async def stop(self) -> None:
@@ -117,7 +121,7 @@ class EmailSender(PollingWorker):
                 log.exception("delivery %s could not be handed over", delivery.id)
                 await self._failed(delivery, f"{type(exc).__name__}: {exc}", permanent=False)
                 return
-            await self._record(delivery, lambda conn: service.record_sent(conn, delivery))
+            await self._record(delivery, marked=self._marks.mark)
 
     async def _failed(self, delivery: Outgoing, error: str, *, permanent: bool) -> None:
         log.warning("delivery %s not sent (try %d, %s): %s", delivery.id, delivery.attempts,
@@ -127,13 +131,20 @@ class EmailSender(PollingWorker):
             lambda conn: service.record_failure(conn, delivery, error, permanent=permanent, policy=self._policy),
         )
 
-    async def _record(self, delivery: Outgoing, outcome: Callable[[AsyncConnection], Awaitable[None]]) -> None:
+    async def _record(self, delivery: Outgoing, outcome: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+                      *, marked: Callable[[Outgoing], Awaitable[None]] | None = None) -> None:
+        """Record the try's outcome in a transaction of its own, or with `marked` (the sends that
+        ended together, marks.py)."""
         # The try is over: a database blip must not turn it into another try after the lease.
         delay = 0.1
         for attempt in range(1, 6):
             try:
-                async with self._engine.begin() as conn:
-                    await outcome(conn)
+                if marked is not None:
+                    await marked(delivery)
+                else:
+                    assert outcome is not None
+                    async with self._engine.begin() as conn:
+                        await outcome(conn)
                 return
             except Exception as exc:
                 if attempt == 5:
