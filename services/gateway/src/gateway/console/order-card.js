@@ -96,6 +96,10 @@ export async function renderCard(view, order, { draft, notice, quiet = false } =
   showOfferCopies(view, found);
   // Kept current: drawn again as it changes, unless that would throw away what is being typed.
   const busy = editsIn(page);
+  // One notice at a time: a form's own 409 says the same, with its own Reload that keeps the draft.
+  const others = () => [...page.querySelectorAll(".conflict")].some((notice) => !live.contains(notice));
+  new MutationObserver(() => { if (live.childElementCount && others()) live.replaceChildren(); })
+    .observe(page, { childList: true, subtree: true });
   follow(page, [
     { etag: card.etag, check: (etag) => orderIfChanged(order, etag) },
     { etag: payments.ok ? payments.etag : null, check: (etag) => paymentsIfChanged(order, etag) },
@@ -103,7 +107,7 @@ export async function renderCard(view, order, { draft, notice, quiet = false } =
     { etag: emails.ok ? emails.etag : null, check: (etag) => notificationsIfChanged(order, etag) },
   ], () => {
     if (busy()) {
-      if (!live.childElementCount) live.append(conflictNotice(() => renderCard(view, order)));
+      if (!live.childElementCount && !others()) live.append(conflictNotice(() => renderCard(view, order)));
     } else {
       renderCard(view, order, { quiet: true });
     }
