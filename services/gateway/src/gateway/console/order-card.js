@@ -51,20 +51,20 @@ function got(result) {
  */
 export async function renderCard(view, order, { draft, notice, quiet = false } = {}) {
   if (!quiet) view.replaceChildren(el("p", { class: "muted" }, "Loading…"));
-  const settled = await Promise.allSettled([orderIfChanged(order, null), paymentsIfChanged(order, null),
-    historyIfChanged(order, null), notificationsIfChanged(order, null)]);
-  const pipelines = await Promise.allSettled([listPipelines()]).then(([p]) => p);
-  const card = got(settled[0]);
-  const payments = got(/** @type {PromiseSettledResult<import("./api.js").Tagged<import("./types.js").OrderPayments> | null>} */ (settled[1]));
-  const history = got(/** @type {PromiseSettledResult<import("./api.js").Tagged<import("./types.js").OrderHistory> | null>} */ (settled[2]));
-  const emails = got(/** @type {PromiseSettledResult<import("./api.js").Tagged<import("./types.js").NotificationPage> | null>} */ (settled[3]));
+  const [asked, ...blocks] = await Promise.allSettled([orderIfChanged(order, null), paymentsIfChanged(order, null),
+    historyIfChanged(order, null), notificationsIfChanged(order, null), listPipelines()]);
+  const [paid, logged, mailed, pipelines] = blocks;
+  const card = got(asked);
+  const payments = got(paid);
+  const history = got(logged);
+  const emails = got(mailed);
   if (!card.ok) {
     view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, "← Orders")));
     showProblem(card.reason);
     return;
   }
   clearProblem();
-  const found = /** @type {OrderCard} */ (card.value);
+  const found = card.value;
   /** @type {import("./payments-block.js").Reload} */
   const reload = ({ follows = true, notice: done } = {}) => {
     if (follows) refreshAfterWrite(view, order, found.version, done);
