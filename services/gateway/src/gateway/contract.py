@@ -30,7 +30,7 @@ BEARER = "crmToken"
 METHODS = ("get", "put", "post", "patch", "delete")
 # The headers a caller may send that the gateway passes on (proxy.PASSED_HEADERS): only these of a
 # service's declared header parameters belong to the public contract.
-PUBLIC_HEADERS = frozenset({"idempotency-key", "if-match"})
+PUBLIC_HEADERS = frozenset({"idempotency-key", "if-match", "if-none-match"})
 
 
 @dataclass(frozen=True)

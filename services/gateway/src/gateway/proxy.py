@@ -18,7 +18,7 @@ from .auth import Principal
 log = logging.getLogger("gateway.proxy")
 
 MAX_BODY = 1_000_000
-PASSED_HEADERS = ("content-type", "idempotency-key", "accept", "if-match")
+PASSED_HEADERS = ("content-type", "idempotency-key", "accept", "if-match", "if-none-match")
 RETURNED_HEADERS = ("content-type", "content-disposition", "location", "etag", "retry-after")
 # Only these may be sent again when a pooled connection turns out to be dead before any answer:
 # repeating anything else could do it twice.

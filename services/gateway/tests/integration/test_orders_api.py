@@ -203,3 +203,23 @@ async def test_phone_region_and_reopening_through_the_gateway(api):
     assert reopened.json()["history"][-1]["actor"] == "manager-7"
     viewer = await api.put("/api/v1/settings", json={"phone_region": "PL"}, headers=bearer(account, "viewer"))
     assert viewer.status_code == 403
+
+
+async def test_if_none_match_goes_to_the_service_and_its_304_comes_back(api):
+    account = await api.new_school()
+    me = bearer(account)
+    created = await api.post("/api/v1/orders", json=new_order(), headers=me)
+    assert created.status_code == 201, created.text
+    order = created.json()
+    for url in (f"/api/v1/orders/{order['number']}", f"/api/v1/orders/{order['id']}/history", "/api/v1/orders"):
+        first = await api.get(url, headers=me)
+        assert first.status_code == 200, first.text
+        tag = first.headers["etag"]
+        same = await api.get(url, headers={**me, "If-None-Match": tag})
+        assert (same.status_code, same.content, same.headers["etag"]) == (304, b"", tag), url
+        assert (await api.get(url, headers={**me, "If-None-Match": "not an etag"})).status_code == 200
+    edited = await api.patch(f"/api/v1/orders/{order['id']}", json={"comment": "now"},
+                             headers={**me, "If-Match": created.headers["etag"]})
+    assert edited.status_code == 200, edited.text
+    moved = await api.get(f"/api/v1/orders/{order['id']}", headers={**me, "If-None-Match": created.headers["etag"]})
+    assert moved.status_code == 200 and moved.headers["etag"] == edited.headers["etag"] != created.headers["etag"]

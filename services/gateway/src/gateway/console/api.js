@@ -91,7 +91,8 @@ async function send(path, { method = "GET", query, body, accept = "application/j
   } catch (cause) {
     throw new ApiError({ title: "The CRM cannot be reached", status: 0, detail: String(cause) });
   }
-  if (!response.ok) throw new ApiError(await problemOf(response));
+  // 304 answers only a conditional GET (If-None-Match, sent by `tagged` alone): not a failure.
+  if (!response.ok && response.status !== 304) throw new ApiError(await problemOf(response));
   return response;
 }
 
@@ -116,6 +117,37 @@ async function json(path, options) {
 
 /** @param {string | number} order */
 const ref = (order) => encodeURIComponent(String(order));
+
+/**
+ * An answer with the ETag it came with, for asking again with If-None-Match (live.js).
+ * @template T @typedef {{ etag: string | null, value: T }} Tagged
+ */
+
+/**
+ * A GET that is conditional when an ETag is given: null when the answer is still that one (304).
+ * @template T @param {string} path @param {string | null} etag @param {Query} [query]
+ * @returns {Promise<Tagged<T> | null>}
+ */
+async function tagged(path, etag, query) {
+  const response = await send(path, { query, extra: etag ? { "If-None-Match": etag } : {} });
+  if (response.status === 304) return null;
+  return { etag: response.headers.get("etag"), value: /** @type {T} */ (await response.json()) };
+}
+
+/** @param {string | number} order @param {string | null} etag @returns {Promise<Tagged<OrderCard> | null>} */
+export const orderIfChanged = (order, etag) => tagged(`/orders/${ref(order)}`, etag);
+
+/** @param {string | number} order @param {string | null} etag @returns {Promise<Tagged<OrderPayments> | null>} */
+export const paymentsIfChanged = (order, etag) => tagged(`/orders/${ref(order)}/payments`, etag);
+
+/** @param {string | number} order @param {string | null} etag @returns {Promise<Tagged<OrderHistory> | null>} */
+export const historyIfChanged = (order, etag) => tagged(`/orders/${ref(order)}/history`, etag);
+
+/** @param {string | number} order @param {string | null} etag @returns {Promise<Tagged<NotificationPage> | null>} */
+export const notificationsIfChanged = (order, etag) => tagged(`/orders/${ref(order)}/notifications`, etag, { limit: 100 });
+
+/** @param {OrderFilters} filters @param {string | null} etag @returns {Promise<Tagged<OrderPage> | null>} */
+export const ordersIfChanged = (filters, etag) => tagged("/orders", etag, filters);
 
 /** @param {OrderFilters} filters @returns {Promise<OrderPage>} */
 export const listOrders = (filters) => json("/orders", { query: filters });

@@ -2,12 +2,15 @@
 // stage (the list API filtered by pipeline and stage, with the list's other filters and search).
 // A card goes to another stage by drag and drop, or by its "Move to…" choice (the same move, for
 // a keyboard and for tests), saved with PATCH stage_id on the version the board showed; a 409
-// puts the card back and offers a reload.
+// puts the card back and offers a reload. Each column's first page stays current (live.js): a move
+// or an order made elsewhere shows up without a reload (a column's "Load more" then goes back to
+// its first page).
 
-import { listOrders, listPipelines, patchOrder } from "./api.js";
+import { listOrders, listPipelines, ordersIfChanged, patchOrder } from "./api.js";
 import { conflictNotice, isConflict } from "./conflict.js";
 import { el } from "./dom.js";
 import { money, words } from "./format.js";
+import { follow } from "./live.js";
 import { apiFilters } from "./orders-filters.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { canWrite } from "./session.js";
@@ -84,20 +87,45 @@ export async function renderBoard(view, params) {
       const card = board.querySelector(`.board-card[data-number="${CSS.escape(number)}"]`);
       if (card instanceof HTMLElement) card.dispatchEvent(new CustomEvent("move", { detail: stage.id }));
     });
+    const filters = { ...apiFilters(params), pipeline_id: pipeline.id, stage_id: stage.id };
+    /** @param {import("./types.js").OrderPage} page */
+    function draw(page) {
+      for (const order of page.items) cards.append(card(order));
+      more.hidden = !page.next_cursor;
+      more.onclick = () => load(page.next_cursor ?? null);
+    }
     /** @param {string | null} cursor */
     async function load(cursor) {
       more.disabled = true;
       try {
-        const filters = { ...apiFilters(params), pipeline_id: pipeline.id, stage_id: stage.id };
-        const page = await listOrders(cursor ? { ...filters, cursor } : filters);
-        for (const order of page.items) cards.append(card(order));
-        more.hidden = !page.next_cursor;
-        more.onclick = () => load(page.next_cursor ?? null);
+        if (cursor) {
+          draw(await listOrders({ ...filters, cursor }));
+        } else {
+          const first = await ordersIfChanged(filters, null);
+          if (first) {
+            draw(first.value);
+            keepCurrent(first.etag);
+          }
+        }
       } catch (error) {
         showProblem(error);
       } finally {
         more.disabled = false;
       }
+    }
+    /** The column's first page asked for again; when it changed, its cards are drawn from it. @param {string | null} etag */
+    function keepCurrent(etag) {
+      /** @type {import("./types.js").OrderPage | null} */
+      let latest = null;
+      follow(section, [{ etag, check: async (since) => {
+        const answer = await ordersIfChanged(filters, since);
+        if (answer) latest = answer.value;
+        return answer;
+      } }], () => {
+        if (!latest) return;
+        cards.replaceChildren();
+        draw(latest);
+      });
     }
     load(null);
     return section;

@@ -2,13 +2,20 @@
 // the team's comment), who bought it, what it costs, each product line's access (its terms
 // changed, a line added or removed, line-edit.js), and beside it the payments, the history and
 // the emails (each opened and resent, email-actions.js), each from its own API call so one
-// that is not there yet (a service still catching up) leaves the rest shown.
+// that is not there yet (a service still catching up) leaves the rest shown. While it is shown it
+// stays current (live.js): a payment, a stage move or an email made elsewhere is drawn again,
+// unless someone is at work in one of its forms, who is told instead (conflict.js).
 
-import { getHistory, getNotifications, getOrder, getPayments, listOffers, listPipelines } from "./api.js";
+import {
+  getHistory, getOrder, historyIfChanged, listOffers, listPipelines, notificationsIfChanged, orderIfChanged,
+  paymentsIfChanged,
+} from "./api.js";
+import { conflictNotice } from "./conflict.js";
 import { el } from "./dom.js";
 import { emailActions } from "./email-actions.js";
 import { dateTime, list, money, words } from "./format.js";
 import { addLineForm, lineEditor } from "./line-edit.js";
+import { editsIn, follow } from "./live.js";
 import { editBlock } from "./order-edit.js";
 import { paymentsBlock } from "./payments-block.js";
 import { clearProblem, showProblem } from "./problem.js";
@@ -26,15 +33,32 @@ const fact = (term, value) => [el("dt", {}, term), el("dd", {}, value)];
 const block = (id, title, ...content) => el("section", { class: "block", id }, el("h2", {}, title), ...content);
 
 /**
- * @param {HTMLElement} view @param {string} order its number or id
- * @param {{ draft?: import("./order-edit.js").Draft, notice?: string }} [shown] edits typed before a
- *   409, put back in the form; what a payment action just did
+ * What one of the card's calls gave: its answer and ETag, or why it is not there.
+ * @template T @param {PromiseSettledResult<import("./api.js").Tagged<T> | null>} result
+ * @returns {{ ok: true, value: T, etag: string | null } | { ok: false, reason: unknown }}
  */
-export async function renderCard(view, order, { draft, notice } = {}) {
-  view.replaceChildren(el("p", { class: "muted" }, "Loading…"));
-  const [card, payments, history, emails, pipelines] = await Promise.allSettled(
-    [getOrder(order), getPayments(order), getHistory(order), getNotifications(order), listPipelines()]);
-  if (card.status === "rejected") {
+function got(result) {
+  if (result.status === "rejected") return { ok: false, reason: result.reason };
+  if (!result.value) return { ok: false, reason: new Error("no answer") }; // asked without an ETag: never a 304
+  return { ok: true, value: result.value.value, etag: result.value.etag };
+}
+
+/**
+ * @param {HTMLElement} view @param {string} order its number or id
+ * @param {{ draft?: import("./order-edit.js").Draft, notice?: string, quiet?: boolean }} [shown] edits typed
+ *   before a 409, put back in the form; what a payment action just did; quiet: drawn again as it
+ *   changed, in place, without "Loading…" (the page keeps its scroll)
+ */
+export async function renderCard(view, order, { draft, notice, quiet = false } = {}) {
+  if (!quiet) view.replaceChildren(el("p", { class: "muted" }, "Loading…"));
+  const [asked, ...blocks] = await Promise.allSettled([orderIfChanged(order, null), paymentsIfChanged(order, null),
+    historyIfChanged(order, null), notificationsIfChanged(order, null), listPipelines()]);
+  const [paid, logged, mailed, pipelines] = blocks;
+  const card = got(asked);
+  const payments = got(paid);
+  const history = got(logged);
+  const emails = got(mailed);
+  if (!card.ok) {
     view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, "← Orders")));
     showProblem(card.reason);
     return;
@@ -51,22 +75,43 @@ export async function renderCard(view, order, { draft, notice } = {}) {
   const edit = editBlock(found, pipeline,
     { saved: () => renderCard(view, order), reload: (kept) => renderCard(view, order, { draft: kept }), draft });
   const lineThen = { saved: () => renderCard(view, order), reload: () => renderCard(view, order) };
-  const emailCount = history.status === "fulfilled" ? emailEntries(history.value.items) : 0;
+  const emailCount = history.ok ? emailEntries(history.value.items) : 0;
   // A resent email reaches the history once it is sent (a moment later, through the services' events).
   const resent = () => followHistory(view, order, emailCount);
-  view.replaceChildren(
+  const live = el("div", { id: "live-notice" });
+  const page = el("div", { class: "card-page", "data-version": String(found.version) },
     el("p", {}, el("a", { href: "#/orders" }, "← Orders")),
+    live,
     header(found),
     el("div", { class: "columns-2" },
       el("div", {}, edit, contactBlock(found), pricingBlock(found), linesBlock(found, lineThen)),
       el("div", {},
-        payments.status === "fulfilled"
+        payments.ok
           ? paymentsBlock(payments.value.items, { order: String(found.number), currency: found.currency, notice }, reload)
           : unavailable("payments", "Payments", payments.reason),
-        emails.status === "fulfilled" ? emailsBlock(emails.value.items, resent) : unavailable("emails", "Emails", emails.reason),
-        history.status === "fulfilled" ? historyBlock(history.value.items, resent) : unavailable("history", "History", history.reason))),
+        emails.ok ? emailsBlock(emails.value.items, resent) : unavailable("emails", "Emails", emails.reason),
+        history.ok ? historyBlock(history.value.items, resent) : unavailable("history", "History", history.reason))),
   );
+  view.replaceChildren(page);
   showOfferCopies(view, found);
+  // Kept current: drawn again as it changes, unless that would throw away what is being typed.
+  const busy = editsIn(page);
+  // One notice at a time: a form's own 409 says the same, with its own Reload that keeps the draft.
+  const others = () => [...page.querySelectorAll(".conflict")].some((notice) => !live.contains(notice));
+  new MutationObserver(() => { if (live.childElementCount && others()) live.replaceChildren(); })
+    .observe(page, { childList: true, subtree: true });
+  follow(page, [
+    { etag: card.etag, check: (etag) => orderIfChanged(order, etag) },
+    { etag: payments.ok ? payments.etag : null, check: (etag) => paymentsIfChanged(order, etag) },
+    { etag: history.ok ? history.etag : null, check: (etag) => historyIfChanged(order, etag) },
+    { etag: emails.ok ? emails.etag : null, check: (etag) => notificationsIfChanged(order, etag) },
+  ], () => {
+    if (busy()) {
+      if (!live.childElementCount && !others()) live.append(conflictNotice(() => renderCard(view, order)));
+    } else {
+      renderCard(view, order, { quiet: true });
+    }
+  });
 }
 
 /** How many of the history's entries are emails. @param {HistoryEntry[]} entries */

@@ -1,11 +1,14 @@
 // CRM → Orders: the filtered, searched and sorted list, a page at a time ("Load more" follows the
 // API's cursor), the columns the user chose, and the same filter's CSV export as a download.
+// The first page stays current (live.js): an order made or changed elsewhere shows up without a
+// reload, the filters, sort and columns kept; pages loaded with "Load more" then go back to the first.
 
-import { ApiError, exportOrders, listOrders } from "./api.js";
+import { ApiError, exportOrders, listOrders, ordersIfChanged } from "./api.js";
 import { renderBoard } from "./board.js";
 import { chooseColumns, chosenColumns, COLUMNS } from "./columns.js";
 import { el } from "./dom.js";
 import { apiFilters, DEFAULT_SORT, FILTERS, filterFields, paramsFromForm, SORTS } from "./orders-filters.js";
+import { follow } from "./live.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { canWrite, claims } from "./session.js";
 import { viewToggle } from "./view-toggle.js";
@@ -100,22 +103,50 @@ export function renderOrders(view, params) {
   );
 
   let shown = 0;
+  /** @param {import("./types.js").OrderPage} page */
+  function draw(page) {
+    for (const order of page.items) body.append(row(order));
+    shown += page.items.length;
+    count.textContent = shown ? `${shown} shown` : "No orders match.";
+    more.hidden = !page.next_cursor;
+    more.onclick = () => load(page.next_cursor ?? null);
+  }
+
   /** @param {string | null} cursor */
   async function load(cursor) {
     more.disabled = true;
     try {
-      const page = await listOrders(cursor ? { ...filters, cursor } : filters);
-      for (const order of page.items) body.append(row(order));
-      shown += page.items.length;
-      count.textContent = shown ? `${shown} shown` : "No orders match.";
-      more.hidden = !page.next_cursor;
-      more.onclick = () => load(page.next_cursor ?? null);
+      if (cursor) {
+        draw(await listOrders({ ...filters, cursor }));
+      } else {
+        const first = await ordersIfChanged(filters, null);
+        if (first) {
+          draw(first.value);
+          keepCurrent(first.etag);
+        }
+      }
       clearProblem();
     } catch (error) {
       showProblem(error);
     } finally {
       more.disabled = false;
     }
+  }
+
+  /** The first page asked for again; when it changed, the list is drawn from it. @param {string | null} etag */
+  function keepCurrent(etag) {
+    /** @type {import("./types.js").OrderPage | null} */
+    let latest = null;
+    follow(table, [{ etag, check: async (since) => {
+      const answer = await ordersIfChanged(filters, since);
+      if (answer) latest = answer.value;
+      return answer;
+    } }], () => {
+      if (!latest) return;
+      body.replaceChildren();
+      shown = 0;
+      draw(latest);
+    });
   }
 
   /** @param {OrderSummary} order */

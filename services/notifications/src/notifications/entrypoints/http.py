@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from servicekit.api import problem_responses
+from servicekit.conditional import NOT_MODIFIED, IfNoneMatch, conditional_json
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, CurrentCaller, Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
@@ -34,16 +35,19 @@ async def _log_page(read: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, 
                       errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
 
 
-@crm.get("/orders/{order}/notifications", response_model=NotificationPage, responses=problem_responses(404),
-         summary="Emails about one order (by its id or number), newest first, a page at a time")
+@crm.get("/orders/{order}/notifications", response_model=NotificationPage,
+         responses={**NOT_MODIFIED, **problem_responses(404)},
+         summary="Emails about one order (by its id or number), newest first, a page at a time (ETag: the page's hash)")
 async def order_notifications(
     order: OrderRef, account: AccountId, engine: EngineDep, limit: Limit = 100, cursor: Cursor = None,
-) -> dict[str, Any]:
+    if_none_match: IfNoneMatch = None,
+) -> Response:
     async with engine.connect() as conn:
         order_id = await views.order_id_of(conn, account, order)
         if order_id is None:
             raise Problem(404, "Not found", f"no order {order}")
-        return await _log_page(lambda: views.order_deliveries(conn, account, order_id, limit=limit, cursor=cursor))
+        page = await _log_page(lambda: views.order_deliveries(conn, account, order_id, limit=limit, cursor=cursor))
+    return conditional_json(NotificationPage, page, if_none_match)
 
 
 @crm.get("/contacts/{contact_id}/notifications", response_model=NotificationPage,

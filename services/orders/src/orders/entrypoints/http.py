@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from contracts import Amount, OrderSource, OrderStatus
 from servicekit.api import problem_responses
+from servicekit.conditional import NOT_MODIFIED, IfNoneMatch, conditional_json
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
@@ -85,13 +86,13 @@ async def page_of_orders(
                           errors=[{"field": "cursor", "message": "unknown cursor"}]) from None
 
 
-@router.get("/orders", response_model=OrderPage,
-            summary="The school's orders, filtered and sorted, a page at a time")
+@router.get("/orders", response_model=OrderPage, responses=NOT_MODIFIED,
+            summary="The school's orders, filtered and sorted, a page at a time (ETag: the page's hash)")
 async def list_orders(
     account: AccountId, engine: EngineDep, filters: Filters, cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
-    return await page_of_orders(engine, account, filters, limit, cursor)
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, if_none_match: IfNoneMatch = None,
+) -> Response:
+    return conditional_json(OrderPage, await page_of_orders(engine, account, filters, limit, cursor), if_none_match)
 
 
 @router.post("/orders", status_code=201, response_model=OrderCard, responses=problem_responses(403),
@@ -171,12 +172,12 @@ async def _card_answer(
     return card
 
 
-@router.get("/orders/{id_or_number}", response_model=OrderCard, responses=problem_responses(404),
+@router.get("/orders/{id_or_number}", response_model=OrderCard, responses={**NOT_MODIFIED, **problem_responses(404)},
             summary="An order's card, by its id or its number; its ETag is its version")
-async def get_order(id_or_number: str, account: AccountId, engine: EngineDep, response: Response) -> dict[str, Any]:
+async def get_order(id_or_number: str, account: AccountId, engine: EngineDep, if_none_match: IfNoneMatch = None
+                    ) -> Response:
     card = await _card(engine, account, id_or_number)
-    response.headers["ETag"] = etag(card["version"])
-    return card
+    return conditional_json(OrderCard, card, if_none_match, etag=etag(card["version"]))
 
 
 @router.patch("/orders/{id_or_number}", response_model=OrderCard, responses=EDIT_PROBLEMS,
@@ -237,9 +238,11 @@ async def remove_line(
     return await _card_answer(engine, actor.account_id, order_id, response)
 
 
-@router.get("/orders/{id_or_number}/history", response_model=OrderHistory, responses=problem_responses(404),
-            summary="An order's changes, oldest first")
-async def get_history(id_or_number: str, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+@router.get("/orders/{id_or_number}/history", response_model=OrderHistory,
+            responses={**NOT_MODIFIED, **problem_responses(404)},
+            summary="An order's changes, oldest first (ETag: the history's hash)")
+async def get_history(id_or_number: str, account: AccountId, engine: EngineDep, if_none_match: IfNoneMatch = None
+                      ) -> Response:
     card = await _card(engine, account, id_or_number)
-    return {"items": card["history"]}
+    return conditional_json(OrderHistory, {"items": card["history"]}, if_none_match)
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from servicekit.api import amend_openapi, problem_responses
+from servicekit.conditional import NOT_MODIFIED, IfNoneMatch, conditional_json
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, CurrentCaller, OwnerCaller, Problem, current_correlation_id
 from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
@@ -67,12 +68,15 @@ async def _view(engine: AsyncEngine, account: UUID, payment_id: UUID) -> dict[st
     return found
 
 
-@crm.get("/orders/{order}/payments", response_model=OrderPayments, responses=problem_responses(404),
-         summary="An order's payments, by its id or number")
-async def order_payments(order: OrderRef, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+@crm.get("/orders/{order}/payments", response_model=OrderPayments,
+         responses={**NOT_MODIFIED, **problem_responses(404)},
+         summary="An order's payments, by its id or number (ETag: the list's hash)")
+async def order_payments(order: OrderRef, account: AccountId, engine: EngineDep, if_none_match: IfNoneMatch = None
+                         ) -> Response:
     async with engine.connect() as conn:
         order_id = await service.find_order(conn, account, order)
-        return {"items": await views.order_payments(conn, account, order_id)}
+        items = await views.order_payments(conn, account, order_id)
+    return conditional_json(OrderPayments, {"items": items}, if_none_match)
 
 
 @crm.get("/payments/{payment_id}", response_model=PaymentCard, responses=problem_responses(404))
