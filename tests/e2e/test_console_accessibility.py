@@ -3,7 +3,8 @@ axe-playwright-python package ships, nothing fetched) scans every main screen, t
 the board, the order card, "+ Order", the contact card, the settings and the offer editor, for an
 owner and for a viewer, and any serious or critical violation fails with its rule and the
 elements it found. A small task is done with the keyboard alone: a search typed, an order
-opened from the list, its comment saved, all without the mouse.
+opened from the list, its comment saved, all without the mouse; the contact card's tabs switch
+with Space and Enter; a control reached with Tab shows a focus ring.
 """
 
 import time
@@ -134,3 +135,20 @@ def test_the_focused_control_shows_a_focus_ring(page):
     ring = page.evaluate("() => { const s = getComputedStyle(document.activeElement); "
                          "return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
     assert ring[0] != "none" and ring[1] >= 2, ring
+
+
+def test_the_contact_cards_tabs_switch_with_the_keyboard(page, contact):
+    from playwright.sync_api import expect
+
+    sign_in_as_demo_owner(page, f"#/contacts/{contact['id']}")
+    expect(page.locator("#contact-title")).to_have_text(contact["name"])
+    tab_to(page, "#tab-emails")
+    page.keyboard.press("Space")
+    expect(page.locator("#contact-emails")).to_be_visible()
+    expect(page.locator("#contact-orders")).to_be_hidden()
+    expect(page.locator("#tab-emails")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("#tab-orders")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#contact-orders")).to_be_visible()
+    expect(page.locator("#tab-orders")).to_have_attribute("aria-selected", "true")

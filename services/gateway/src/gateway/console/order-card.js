@@ -265,7 +265,8 @@ function historyBlock(entries, resent) {
 /** @param {NotificationSummary[]} emails @param {() => void} resent */
 function emailsBlock(emails, resent) {
   return block("emails", "Emails", emails.length ? el("table", {},
-    el("thead", {}, el("tr", {}, ...["Created", "Email", "To", "Subject", "Status", "Tries", "Sent", ""].map((h) => el("th", { scope: "col" }, h || spoken("Actions"))))),
+    el("thead", {}, el("tr", {}, ...["Created", "Email", "To", "Subject", "Status", "Tries", "Sent", ""]
+      .map((h) => el("th", { scope: "col" }, h || spoken("Actions"))))),
     el("tbody", {}, ...emails.map((m) => el("tr", { "data-template": m.template, "data-delivery": m.id },
       el("td", {}, dateTime(m.created_at)), el("td", {}, words(m.template)), el("td", {}, m.recipient),
       el("td", {}, m.subject),
