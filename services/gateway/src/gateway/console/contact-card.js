@@ -97,10 +97,14 @@ function editForm(view, contact, notice) {
 
 /** The Orders and Emails tabs; each loads its own list, so one that fails leaves the other. @param {string} id */
 function tabs(id) {
-  const ordersPanel = el("div", { id: "contact-orders", role: "tabpanel" }, el("p", { class: "muted" }, "Loading…"));
-  const emailsPanel = el("div", { id: "contact-emails", role: "tabpanel", hidden: true }, el("p", { class: "muted" }, "Loading…"));
-  const ordersTab = el("button", { type: "button", role: "tab", id: "tab-orders", class: "tab current", "aria-selected": "true" }, "Orders");
-  const emailsTab = el("button", { type: "button", role: "tab", id: "tab-emails", class: "tab", "aria-selected": "false" }, "Emails");
+  const ordersPanel = el("div", { id: "contact-orders", role: "tabpanel", "aria-labelledby": "tab-orders" },
+    el("p", { class: "muted" }, "Loading…"));
+  const emailsPanel = el("div", { id: "contact-emails", role: "tabpanel", "aria-labelledby": "tab-emails", hidden: true },
+    el("p", { class: "muted" }, "Loading…"));
+  const ordersTab = el("button", { type: "button", role: "tab", id: "tab-orders", class: "tab current",
+    "aria-selected": "true", "aria-controls": "contact-orders" }, "Orders");
+  const emailsTab = el("button", { type: "button", role: "tab", id: "tab-emails", class: "tab",
+    "aria-selected": "false", "aria-controls": "contact-emails" }, "Emails");
   const pick = (/** @type {boolean} */ orders) => {
     ordersPanel.hidden = !orders;
     emailsPanel.hidden = orders;

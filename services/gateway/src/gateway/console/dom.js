@@ -33,6 +33,11 @@ export function byId(id, kind) {
   return found;
 }
 
+/** Text a screen reader reads and the screen does not show (a name for a column of buttons). @param {string} text */
+export function spoken(text) {
+  return el("span", { class: "visually-hidden" }, text);
+}
+
 /** @param {Element} node @param {...(Node | string)} children */
 export function replace(node, ...children) {
   node.replaceChildren(...children);

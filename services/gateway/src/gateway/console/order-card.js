@@ -11,7 +11,7 @@ import {
   paymentsIfChanged,
 } from "./api.js";
 import { conflictNotice } from "./conflict.js";
-import { el } from "./dom.js";
+import { el, spoken } from "./dom.js";
 import { emailActions } from "./email-actions.js";
 import { dateTime, list, money, words } from "./format.js";
 import { addLineForm, lineEditor } from "./line-edit.js";
@@ -201,7 +201,7 @@ function header(card) {
       ...fact("Status", words(card.status)), ...fact("Type", words(card.type)), ...fact("Source", words(card.source)),
       ...fact("Created", dateTime(card.created_at)),
       ...fact("Managers", list(card.managers)), ...fact("Tags", list(card.tags))),
-    el("h3", {}, "Internal comment"),
+    el("h2", {}, "Internal comment"),
     el("p", { id: "card-comment", class: "comment" }, card.comment || "—"));
 }
 
@@ -310,7 +310,8 @@ function historyBlock(entries, resent) {
 /** @param {NotificationSummary[]} emails @param {() => void} resent */
 function emailsBlock(emails, resent) {
   return block("emails", "Emails", emails.length ? el("table", {},
-    el("thead", {}, el("tr", {}, ...["Created", "Email", "To", "Subject", "Status", "Tries", "Sent", ""].map((h) => el("th", { scope: "col" }, h)))),
+    el("thead", {}, el("tr", {}, ...["Created", "Email", "To", "Subject", "Status", "Tries", "Sent", ""]
+      .map((h) => el("th", { scope: "col" }, h || spoken("Actions"))))),
     el("tbody", {}, ...emails.map((m) => el("tr", { "data-template": m.template, "data-delivery": m.id },
       el("td", {}, dateTime(m.created_at)), el("td", {}, words(m.template)), el("td", {}, m.recipient),
       el("td", {}, m.subject),

@@ -99,7 +99,7 @@ export function renderOrders(view, params) {
     el("div", { class: "toolbar" }, viewToggle(params, "list"), newOrder, searchForm, el("label", { class: "inline" }, "Sort ", sort), chooser, exportButton),
     el("details", { class: "filter-panel", open: FILTERS.some((f) => params.has(f.name)) },
       el("summary", {}, "Filters"), filterForm),
-    table, count, more,
+    el("div", { class: "table-scroll" }, table), count, more,
   );
 
   let shown = 0;

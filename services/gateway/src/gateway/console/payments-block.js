@@ -6,7 +6,7 @@
 
 import { addPayment, ApiError, markPaid, patchPayment, sendLink, sendReminder } from "./api.js";
 import { dayOf, dayStart } from "./dates.js";
-import { el } from "./dom.js";
+import { el, spoken } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { dateTime, money, words } from "./format.js";
 import { newKey } from "./keys.js";
@@ -47,7 +47,7 @@ export function paymentsBlock(payments, about, reload) {
   return el("section", { class: "block", id: "payments" }, el("h2", {}, "Payments"),
     about.notice ? el("p", { class: "notice", id: "payments-notice", role: "status" }, about.notice) : null,
     payments.length ? el("table", { class: "payments" },
-      el("thead", {}, el("tr", {}, ...headings.map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ...headings.map((h) => el("th", { scope: "col" }, h || spoken("Actions"))))),
       el("tbody", {}, ...rows.flat()))
       : el("p", { class: "muted" }, "No payments yet."),
     addPaymentForm(about, reload));
