@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from localstack.browser import sign_in_as_demo_owner, sign_in_with, token_for
+from localstack.browser import live_updates_held, sign_in_as_demo_owner, sign_in_with, token_for
 
 pytestmark = pytest.mark.e2e
 
@@ -284,13 +284,14 @@ def test_an_order_changed_meanwhile_says_so_and_keeps_what_was_typed(page, api, 
 
     sign_in_as_demo_owner(page, f"#/orders/{order['number']}")
     expect(page.locator("#edit-comment")).to_be_editable()
-    # Someone else changes the order between the card's loading and this save.
-    changed = api.patch(f"/orders/{order['number']}", headers={"If-Match": f'"{order["version"]}"'},
-                        json={"tags": ["changed-elsewhere"]})
-    assert changed.status_code == 200, changed.text
-    page.fill("#edit-comment", "my note")
-    page.click("#edit-save")
-    expect(page.locator(".conflict-text")).to_have_text("Someone changed this order; reload")
+    with live_updates_held(page):
+        # Someone else changes the order between the card's loading and this save.
+        changed = api.patch(f"/orders/{order['number']}", headers={"If-Match": f'"{order["version"]}"'},
+                            json={"tags": ["changed-elsewhere"]})
+        assert changed.status_code == 200, changed.text
+        page.fill("#edit-comment", "my note")
+        page.click("#edit-save")
+        expect(page.locator(".conflict-text")).to_have_text("Someone changed this order; reload")
     expect(page.locator("#edit-comment")).to_have_value("my note")
     assert api.get(f"/orders/{order['number']}").json()["comment"] in (None, "")
     page.click(".conflict .reload")
@@ -400,11 +401,12 @@ def test_a_board_move_of_an_order_changed_meanwhile_puts_the_card_back(page, api
     first, second = stages[0]["id"], stages[1]["id"]
     sign_in_as_demo_owner(page, f"#/orders?view=board&q={order['contact']['name'].split()[1]}")
     expect(board_card(page, first, order["number"])).to_be_visible()
-    changed = api.patch(f"/orders/{order['number']}", headers={"If-Match": f'"{order["version"]}"'},
-                        json={"tags": ["moved-elsewhere"]})
-    assert changed.status_code == 200, changed.text
-    board_card(page, first, order["number"]).locator(".move-to").select_option(second)
-    expect(page.locator("#board-notice .conflict-text")).to_have_text("Someone changed this order; reload")
+    with live_updates_held(page):
+        changed = api.patch(f"/orders/{order['number']}", headers={"If-Match": f'"{order["version"]}"'},
+                            json={"tags": ["moved-elsewhere"]})
+        assert changed.status_code == 200, changed.text
+        board_card(page, first, order["number"]).locator(".move-to").select_option(second)
+        expect(page.locator("#board-notice .conflict-text")).to_have_text("Someone changed this order; reload")
     expect(board_card(page, first, order["number"])).to_be_visible()
     expect(board_card(page, second, order["number"])).to_have_count(0)
     assert api.get(f"/orders/{order['number']}").json()["stage"]["id"] == first

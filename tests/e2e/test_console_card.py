@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from localstack.browser import sign_in_as_demo_owner, sign_in_with, token_for
+from localstack.browser import live_updates_held, sign_in_as_demo_owner, sign_in_with, token_for
 
 pytestmark = pytest.mark.e2e
 
@@ -78,12 +78,13 @@ def test_a_line_changed_meanwhile_says_so_and_saves_nothing(page, api, order):
 
     sign_in_as_demo_owner(page, f"#/orders/{order['number']}")
     page.click("#card-line-0-edit summary")
-    changed = api.patch(f"/orders/{order['number']}", headers={"If-Match": f'"{order["version"]}"'},
-                        json={"tags": ["changed-elsewhere"]})
-    assert changed.status_code == 200, changed.text
-    page.fill("#card-line-0-price", "12.00")
-    page.click("#card-line-0-save")
-    expect(page.locator("#lines .conflict-text")).to_have_text("Someone changed this order; reload")
+    with live_updates_held(page):
+        changed = api.patch(f"/orders/{order['number']}", headers={"If-Match": f'"{order["version"]}"'},
+                            json={"tags": ["changed-elsewhere"]})
+        assert changed.status_code == 200, changed.text
+        page.fill("#card-line-0-price", "12.00")
+        page.click("#card-line-0-save")
+        expect(page.locator("#lines .conflict-text")).to_have_text("Someone changed this order; reload")
     assert api.get(f"/orders/{order['number']}").json()["lines"][0]["price"] == order["lines"][0]["price"]
     page.click("#lines .conflict .reload")
     expect(page.locator("#card-header")).to_contain_text("changed-elsewhere")

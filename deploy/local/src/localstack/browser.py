@@ -71,3 +71,22 @@ def token_for(account_id: str, role: str) -> str:
     """A CRM token of the local stack's signing secret for a user with `role` in that school."""
     secret = os.environ.get("GATEWAY_JWT_SECRET", DEV_SECRET)
     return mint(secret, account_id=account_id, user_id=f"e2e-{role}", role=role)
+
+
+@contextlib.contextmanager
+def live_updates_held(page: Any) -> Iterator[None]:
+    """The console's polls (conditional GETs, If-None-Match) answered "not modified" inside the
+    block: the page keeps the version it shows, as when someone else's change lands between two
+    polls; a test of what a stale page does then is not raced by the next poll."""
+
+    def answer(route: Any) -> None:
+        if "if-none-match" in route.request.headers:
+            route.fulfill(status=304)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/**", answer)
+    try:
+        yield
+    finally:
+        page.unroute("**/api/v1/**", answer)
