@@ -35,9 +35,17 @@ def _lessons(product: dict[str, Any]) -> list[str]:
 
 def _order(api: httpx.Client, course: dict[str, Any], currency: str, access: dict[str, Any]) -> dict[str, Any]:
     run = time.time_ns()
-    made = api.post("/orders", headers={"Idempotency-Key": f"card-terms-{run}"}, json={
-        "contact": {"name": f"Tia Terms{run}", "email": f"tia-{run}@example.com"}, "currency": currency,
-        "lines": [{"product_id": course["id"], "price": "300.00", "access": access}]})
+    # A product made a moment ago reaches orders' catalog through an event: until it has, orders
+    # says so (a 422 on the line's product, "try again"), as it would to a manager.
+    deadline = time.monotonic() + 30
+    while True:
+        made = api.post("/orders", headers={"Idempotency-Key": f"card-terms-{run}"}, json={
+            "contact": {"name": f"Tia Terms{run}", "email": f"tia-{run}@example.com"}, "currency": currency,
+            "lines": [{"product_id": course["id"], "price": "300.00", "access": access}]})
+        arriving = made.status_code == 422 and "take a moment to arrive" in made.text
+        if not arriving or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert made.status_code == 201, made.text
     return made.json()
 
