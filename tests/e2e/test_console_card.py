@@ -168,6 +168,35 @@ def test_an_email_of_the_history_is_opened_and_resent_once_on_a_double_click(pag
     expect(page.locator(f"#history li[data-delivery='{again['id']}']")).to_have_count(1)
 
 
+def test_the_same_email_resent_from_the_history_and_the_emails_table_goes_once(page, api, bought, eventually):
+    """Both buttons of one email carry one Idempotency-Key until it has been resent: held until
+    both were clicked, the two requests are the same request, and one delivery comes of them."""
+    from playwright.sync_api import expect
+
+    def resends() -> list[dict[str, Any]]:
+        items = api.get(f"/orders/{bought['number']}/notifications").json()["items"]
+        return [m for m in items if m["resend_of"] == bought["delivery_id"]]
+
+    before = len(resends())
+    held: list[Any] = []
+    page.route("**/api/v1/notifications/*/resend*", lambda route: held.append(route))
+    sign_in_as_demo_owner(page, f"#/orders/{bought['number']}")
+    buttons = page.locator(f".email-actions[data-delivery='{bought['delivery_id']}'] .email-resend")
+    expect(buttons).to_have_count(2)  # the history's entry and the emails table's row
+    buttons.nth(0).click()
+    buttons.nth(1).click()
+    deadline = time.monotonic() + 10
+    while len(held) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert len(held) == 2
+    assert len({route.request.headers["idempotency-key"] for route in held}) == 1
+    for route in held:
+        route.continue_()
+    eventually(lambda: len(resends()) > before)
+    time.sleep(1.0)  # a second delivery, had the two clicks made two, would be there by now
+    assert len(resends()) == before + 1
+
+
 def test_a_viewer_sees_the_lines_and_emails_and_can_change_none_of_them(page, stack, bought):
     from playwright.sync_api import expect
 

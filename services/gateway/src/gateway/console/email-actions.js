@@ -1,7 +1,8 @@
 // An email on the card (a history entry, a row of the emails): opened, it shows the message as
 // it was rendered for the contact; resent, the same message goes again as a new delivery. The
-// Idempotency-Key is made once with the entry, so a double click (or a retry after a lost
-// answer) sends one. A delivery the mail server refused for good is sent again only when the
+// Idempotency-Key is made once per delivery until it has been resent, so a double click, a retry
+// after a lost answer, the same email's button in the history and in the emails table, or a
+// redraw of the card in between, send it once. A delivery the mail server refused for good is sent again only when the
 // user confirms it, with to_refused_address=true under a key of its own.
 
 import { ApiError, getNotification, resendNotification } from "./api.js";
@@ -14,6 +15,18 @@ import { canWrite } from "./session.js";
 
 const VIEWER_NOTE = "A viewer sees the emails and sends nothing";
 
+/** @type {Map<string, string>} the key of each delivery not resent yet */
+const keys = new Map();
+
+/** @param {string} id */
+function keyFor(id) {
+  const known = keys.get(id);
+  if (known) return known;
+  const made = newKey();
+  keys.set(id, made);
+  return made;
+}
+
 /** @param {unknown} error */
 const said = (error) => (error instanceof ApiError ? error.problem.detail || error.problem.title : String(error));
 
@@ -22,7 +35,6 @@ const said = (error) => (error instanceof ApiError ? error.problem.detail || err
  * @param {(sent: NotificationCard) => void} resent after a new delivery was made (the card follows it)
  */
 export function emailActions(id, resent) {
-  const key = newKey();
   const message = el("div", { class: "email-message", hidden: true });
   const open = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-open" }, "Open"));
   const resend = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-resend" }, "Resend"));
@@ -60,6 +72,7 @@ export function emailActions(id, resent) {
     button.disabled = true;
     try {
       const sent = await resendNotification(id, sendKey, toRefused);
+      if (!toRefused) keys.delete(id);  // sent: a later, deliberate resend is another one
       notice.replaceChildren(el("p", { class: "notice email-resent" }, `Sent again to ${sent.recipient}: the new delivery follows in the history.`));
       resent(sent);
     } catch (error) {
@@ -80,6 +93,6 @@ export function emailActions(id, resent) {
       el("span", {}, said(error)), " ", anyway, " ", keep));
   }
 
-  resend.addEventListener("click", () => send(key, false, resend));
+  resend.addEventListener("click", () => send(keyFor(id), false, resend));
   return el("div", { class: "email-actions", "data-delivery": id }, el("div", { class: "actions" }, open, resend), notice, message);
 }
