@@ -197,6 +197,48 @@ def test_the_same_email_resent_from_the_history_and_the_emails_table_goes_once(p
     assert len(resends()) == before + 1
 
 
+def test_an_email_refused_for_good_is_sent_again_only_once_the_user_confirms(page, api, product, eventually):
+    """The local mailbox refuses every address at refused.example.com for good, as a server
+    refuses a mailbox that does not exist."""
+    from playwright.sync_api import expect
+
+    run = time.time_ns()
+    made = api.post("/orders", headers={"Idempotency-Key": f"refused-{run}"}, json={
+        "contact": {"name": f"Rex Refused{run}", "email": f"rex-{run}@refused.example.com"},
+        "currency": product["currency"], "lines": [{"product_id": product["id"], "price": product["price"]}],
+        "send_confirmation": True})
+    assert made.status_code == 201, made.text
+    number = made.json()["number"]
+
+    def failed() -> list[dict[str, Any]] | None:
+        """the confirmation was refused and the order's history says so"""
+        history = api.get(f"/orders/{number}/history").json().get("items", [])
+        return [e for e in history if e["kind"] == "email_failed" and e["details"].get("delivery_id")] or None
+
+    delivery = eventually(failed)[0]["details"]["delivery_id"]
+
+    def resends() -> list[dict[str, Any]]:
+        items = api.get(f"/orders/{number}/notifications").json()["items"]
+        return [m for m in items if m["resend_of"] == delivery]
+
+    sign_in_as_demo_owner(page, f"#/orders/{number}")
+    entry = page.locator(f"#history li[data-kind='email_failed'][data-delivery='{delivery}']")
+    entry.locator(".email-resend").click()
+    # The API's 409: the address was refused for good; nothing goes until the user says so.
+    expect(entry.locator(".email-refused")).to_be_visible()
+    assert resends() == []
+    entry.locator(".email-resend-keep").click()
+    expect(entry.locator(".email-refused")).to_have_count(0)
+    assert resends() == []
+    entry.locator(".email-resend").click()
+    with page.expect_request(lambda r: r.method == "POST" and "/resend" in r.url) as sent:
+        entry.locator(".email-resend-anyway").click()
+    assert "to_refused_address=true" in sent.value.url
+    expect(entry.locator(".email-resent")).to_be_visible()
+    [again] = eventually(resends)
+    assert again["recipient"] == f"rex-{run}@refused.example.com"
+
+
 def test_a_viewer_sees_the_lines_and_emails_and_can_change_none_of_them(page, stack, bought):
     from playwright.sync_api import expect
 

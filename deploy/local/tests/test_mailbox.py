@@ -144,3 +144,13 @@ async def test_messages_survive_a_restart_and_delete_empties_the_mailbox(tmp_pat
     fresh = Mailbox(tmp_path / "mail", smtp_port=free_port(), http_port=free_port())
     with fresh:
         assert await _api(fresh) == []
+
+
+async def test_a_recipient_at_the_refused_domain_is_refused_for_good_and_nothing_is_kept(mailbox: Mailbox) -> None:
+    with pytest.raises(aiosmtplib.SMTPRecipientsRefused) as refused:
+        await _send(mailbox, _message("nobody@refused.example.com"))
+    [recipient] = refused.value.recipients
+    assert recipient.code == 550
+    assert await _api(mailbox) == []
+    await _send(mailbox, _message("somebody@example.com"))  # everyone else still gets theirs
+    assert [m["to"] for m in await _api(mailbox)] == [["somebody@example.com"]]

@@ -11,6 +11,10 @@ that names sort by arrival; the messages therefore survive a restart. A small HT
 - `GET /api/messages/<id>`  JSON, one message
 - `DELETE /api/messages`    empty the mailbox (`DELETE /api/messages/<id>` removes one)
 
+Every recipient is accepted but those at `refused.example.com`, which are refused for good at
+RCPT (`550 5.1.1`), as a real server refuses a mailbox that does not exist: what the CRM does with
+such an address (the delivery refused, "Send anyway" on the card) can be tried locally.
+
 Run it on its own with `python -m localstack.mailbox --dir D --smtp-port 1025 --http-port 8025`.
 """
 
@@ -157,11 +161,22 @@ def _summary(message_id: str, raw: bytes) -> dict[str, Any]:
     }
 
 
+# Recipients here are refused for good, as a mailbox that does not exist is.
+REFUSED_DOMAIN = "refused.example.com"
+
+
 class _Handler:
-    """aiosmtpd handler: accept every recipient, store every message."""
+    """aiosmtpd handler: accept every recipient (but those at REFUSED_DOMAIN), store every message."""
 
     def __init__(self, store: _Store) -> None:
         self.store = store
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.rpartition("@")[2].lower() == REFUSED_DOMAIN:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
