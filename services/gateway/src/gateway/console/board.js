@@ -10,7 +10,7 @@ import { listOrders, listPipelines, ordersIfChanged, patchOrder } from "./api.js
 import { conflictNotice, isConflict } from "./conflict.js";
 import { el } from "./dom.js";
 import { money, words } from "./format.js";
-import { follow } from "./live.js";
+import { followOrders } from "./live.js";
 import { apiFilters } from "./orders-filters.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { canWrite } from "./session.js";
@@ -115,14 +115,7 @@ export async function renderBoard(view, params) {
     }
     /** The column's first page asked for again; when it changed, its cards are drawn from it. @param {string | null} etag */
     function keepCurrent(etag) {
-      /** @type {import("./types.js").OrderPage | null} */
-      let latest = null;
-      follow(section, [{ etag, check: async (since) => {
-        const answer = await ordersIfChanged(filters, since);
-        if (answer) latest = answer.value;
-        return answer;
-      } }], () => {
-        if (!latest) return;
+      followOrders(section, filters, etag, (latest) => {
         cards.replaceChildren();
         draw(latest);
       });

@@ -6,6 +6,11 @@
 // The same public API and HTTP caching as every other call: no long-lived connection to hold
 // open through the gateway (docs/decisions.md).
 
+import { ordersIfChanged } from "./api.js";
+
+/** @typedef {import("./types.js").OrderFilters} OrderFilters */
+/** @typedef {import("./types.js").OrderPage} OrderPage */
+
 /** How often a shown screen asks whether what it shows changed. */
 export const POLL_INTERVAL_MS = 3000;
 
@@ -66,4 +71,22 @@ export function editsIn(root) {
       || (focused !== null && root.contains(focused) && focused.closest("form") !== null
         && ["INPUT", "TEXTAREA", "SELECT"].includes(focused.tagName));
   };
+}
+
+/**
+ * A first page of orders (the list's, a board column's) asked for again with its filters;
+ * `redraw` is given the new page when it changed.
+ * @param {Element} shown @param {OrderFilters} filters @param {string | null} etag
+ * @param {(page: OrderPage) => void} redraw
+ */
+export function followOrders(shown, filters, etag, redraw) {
+  /** @type {OrderPage | null} */
+  let latest = null;
+  follow(shown, [{ etag, check: async (since) => {
+    const answer = await ordersIfChanged(filters, since);
+    if (answer) latest = answer.value;
+    return answer;
+  } }], () => {
+    if (latest) redraw(latest);
+  });
 }

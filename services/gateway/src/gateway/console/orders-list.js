@@ -8,7 +8,7 @@ import { renderBoard } from "./board.js";
 import { chooseColumns, chosenColumns, COLUMNS } from "./columns.js";
 import { el } from "./dom.js";
 import { apiFilters, DEFAULT_SORT, FILTERS, filterFields, paramsFromForm, SORTS } from "./orders-filters.js";
-import { follow } from "./live.js";
+import { followOrders } from "./live.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { canWrite, claims } from "./session.js";
 import { viewToggle } from "./view-toggle.js";
@@ -135,14 +135,7 @@ export function renderOrders(view, params) {
 
   /** The first page asked for again; when it changed, the list is drawn from it. @param {string | null} etag */
   function keepCurrent(etag) {
-    /** @type {import("./types.js").OrderPage | null} */
-    let latest = null;
-    follow(table, [{ etag, check: async (since) => {
-      const answer = await ordersIfChanged(filters, since);
-      if (answer) latest = answer.value;
-      return answer;
-    } }], () => {
-      if (!latest) return;
+    followOrders(table, filters, etag, (latest) => {
       body.replaceChildren();
       shown = 0;
       draw(latest);
