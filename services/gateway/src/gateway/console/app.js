@@ -19,11 +19,23 @@ import { renderSignIn } from "./sign-in.js";
 import { renderTemplate } from "./template-editor.js";
 import { renderTemplates } from "./templates-list.js";
 import { claims, signOut, token } from "./session.js";
+import { CONSOLE_LANGUAGES, chooseLanguage, language, t } from "./i18n.js";
 
 const view = byId("view", HTMLElement);
 const who = byId("who", HTMLElement);
 const signOutButton = byId("sign-out", HTMLButtonElement);
 const nav = byId("nav", HTMLElement);
+const languages = byId("language", HTMLSelectElement);
+
+// The page's fixed words (the bar) in the chosen language, and the chooser of languages.
+for (const fixed of document.querySelectorAll("[data-words]")) {
+  if (fixed instanceof HTMLElement && fixed.dataset.words) fixed.textContent = t(`common:${fixed.dataset.words}`);
+}
+document.title = t("common:bar.brand");
+languages.setAttribute("aria-label", t("common:bar.language"));
+languages.replaceChildren(...Object.entries(CONSOLE_LANGUAGES).map(([tag, name]) =>
+  el("option", { value: tag, lang: tag, selected: tag === language() }, name)));
+languages.addEventListener("change", () => chooseLanguage(languages.value));
 
 signOutButton.addEventListener("click", () => {
   signOut();
@@ -35,8 +47,13 @@ function showWho() {
   const signedIn = claims();
   who.hidden = signOutButton.hidden = !token();
   who.replaceChildren(...(signedIn
-    ? [signedIn.user, " ", el("span", { class: `role ${signedIn.role}`, id: "role" }, signedIn.role)]
-    : ["a token that is not a JWT"]));
+    ? [signedIn.user, " ", el("span", { class: `role ${signedIn.role}`, id: "role" }, roleName(signedIn.role))]
+    : [t("common:bar.notJwt")]));
+}
+
+/** @param {string} role */
+function roleName(role) {
+  return ["viewer", "manager", "owner"].includes(role) ? t(`common:role.${role}`) : role;
 }
 
 function route() {

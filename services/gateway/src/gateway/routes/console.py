@@ -40,9 +40,10 @@ DEMO_USER = "demo-owner"
 
 
 def _files() -> dict[str, tuple[bytes, str]]:
-    # Read once: a fixed set of names, so no path a caller sends can reach another file.
-    return {path.name: (path.read_bytes(), CONTENT_TYPES[path.suffix])
-            for path in sorted(CONSOLE_DIR.iterdir()) if path.is_file() and path.suffix in CONTENT_TYPES}
+    # Read once: a fixed set of names (`app.js`, `locales/uk/card.js`, `vendor/i18next.js`), so no
+    # path a caller sends can reach another file.
+    return {path.relative_to(CONSOLE_DIR).as_posix(): (path.read_bytes(), CONTENT_TYPES[path.suffix])
+            for path in sorted(CONSOLE_DIR.rglob("*")) if path.is_file() and path.suffix in CONTENT_TYPES}
 
 
 FILES = _files()
@@ -96,7 +97,7 @@ async def console_letter(request: Request) -> Response:
     return Response(html[0], media_type="text/html; charset=utf-8", headers=LETTER_HEADERS)
 
 
-@pages.get("/console/{name}")
+@pages.get("/console/{name:path}")
 async def console_asset(name: str) -> Response:
     return console_file(name)
 

@@ -1,0 +1,4 @@
+// The contacts' words: contacts-list.js, contact-card.js.
+
+export default {
+};

@@ -1,0 +1,4 @@
+// The catalog's words: catalog.js, product-editor.js, offer-editor.js.
+
+export default {
+};
