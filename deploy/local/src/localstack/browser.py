@@ -37,10 +37,11 @@ def launched_chromium() -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def console_page(browser: Any, base_url: str) -> Iterator[Any]:
-    """A new browser profile (its own sessionStorage and localStorage); no page may break the
-    console's Content-Security-Policy."""
-    context = browser.new_context(base_url=base_url, accept_downloads=True)
+def console_page(browser: Any, base_url: str, locale: str = "en-US") -> Iterator[Any]:
+    """A new browser profile (its own sessionStorage and localStorage) whose browser speaks
+    `locale` (the console's first language unless one is chosen); no page may break the console's
+    Content-Security-Policy."""
+    context = browser.new_context(base_url=base_url, accept_downloads=True, locale=locale)
     opened = context.new_page()
     opened.set_default_timeout(WAIT_MS)
     refused: list[str] = []
