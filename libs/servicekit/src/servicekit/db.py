@@ -1,12 +1,14 @@
 """Database engine and connection helpers (asyncpg under SQLAlchemy Core)."""
 
-from typing import Annotated
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from .statements import count_statements
+from .statements import count_one, count_statements
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -28,3 +30,51 @@ async def _engine(request: Request) -> AsyncEngine:
 # Routes open their own transaction (`async with engine.begin()`), so a 2xx is only
 # ever sent after the commit.
 EngineDep = Annotated[AsyncEngine, Depends(_engine)]
+
+
+
+class Driver:
+    """The few asyncpg calls the hot statements use, each counted as a statement."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        count_one()
+        return await self._conn.fetch(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        count_one()
+        return await self._conn.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        count_one()
+        return await self._conn.execute(query, *args)
+
+    async def executemany(self, query: str, args: Iterable[Sequence[Any]]) -> None:
+        count_one()
+        await self._conn.executemany(query, args)
+
+
+async def driver_connection(conn: AsyncConnection) -> Driver:
+    """The asyncpg connection under `conn`, inside `conn`'s transaction, for the hottest statements.
+
+    A statement sent here skips SQLAlchemy's execution path (several times asyncpg's own CPU per
+    statement: `libs/servicekit/bench/statement_cost.py`) and is a prepared statement asyncpg keeps
+    per connection. SQLAlchemy sends BEGIN with its first statement, so this sends it first when
+    nothing has been yet: a statement here is always part of the transaction (and the savepoint)
+    it is written in. On a connection that has begun nothing (`engine.connect()`) it begins the
+    transaction SQLAlchemy's first statement would have (its "autobegin"), for the caller to
+    commit as it would have had to. Errors are asyncpg's own, not SQLAlchemy's.
+    """
+    if not conn.in_transaction():
+        await conn.begin()
+    fairy = await conn.get_raw_connection()
+    adapted: Any = fairy.dbapi_connection
+    if adapted._transaction is None and not adapted.autocommit:
+        async with adapted._execute_mutex:
+            if adapted._transaction is None:
+                await adapted._start_transaction()
+    return Driver(adapted._connection)

@@ -3,9 +3,11 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, text
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .db import driver_connection
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -18,12 +20,12 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
-# Made once: a statement built on every call costs its parsing every time.
-_RECORD = text("INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id) "
-               "ON CONFLICT DO NOTHING RETURNING 1")
-_CLAIM = text("INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:event_ids AS uuid[])) "
-              "ON CONFLICT DO NOTHING RETURNING event_id")
-_RELEASE = text("DELETE FROM inbox WHERE consumer = :consumer AND event_id = ANY(CAST(:event_ids AS uuid[]))")
+# Every consumed event sends one of these: straight to asyncpg, prepared once per connection
+# (db.driver_connection), in the transaction that applies the event.
+_RECORD = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
+_CLAIM = ("INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
+          "ON CONFLICT DO NOTHING RETURNING event_id")
+_RELEASE = "DELETE FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])"
 
 
 async def record_if_new(conn: AsyncConnection, consumer: str, event_id: UUID) -> bool:
@@ -31,8 +33,7 @@ async def record_if_new(conn: AsyncConnection, consumer: str, event_id: UUID) ->
 
     Must run in the transaction that applies the event's effect.
     """
-    result = await conn.execute(_RECORD, {"consumer": consumer, "event_id": event_id})
-    return result.first() is not None
+    return await (await driver_connection(conn)).fetchval(_RECORD, consumer, event_id) is not None
 
 
 async def claim_new(conn: AsyncConnection, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]:
@@ -42,12 +43,12 @@ async def claim_new(conn: AsyncConnection, consumer: str, event_ids: Sequence[UU
     """
     if not event_ids:
         return set()
-    result = await conn.execute(_CLAIM, {"consumer": consumer, "event_ids": list(dict.fromkeys(event_ids))})
-    return set(result.scalars())
+    rows = await (await driver_connection(conn)).fetch(_CLAIM, consumer, list(dict.fromkeys(event_ids)))
+    return {row[0] for row in rows}
 
 
 async def release(conn: AsyncConnection, consumer: str, event_ids: Sequence[UUID]) -> None:
     """Take back claims made in this transaction for events it did not apply, so a later delivery
     applies them (what rolling back record_if_new's transaction does on the per-message path)."""
     if event_ids:
-        await conn.execute(_RELEASE, {"consumer": consumer, "event_ids": list(event_ids)})
+        await (await driver_connection(conn)).execute(_RELEASE, consumer, list(event_ids))

@@ -17,6 +17,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import driver_connection
+
 NOTIFY_CHANNEL = "outbox"
 
 # The relay wakes on commit: a statement trigger notifies once per inserting statement, and
@@ -91,12 +93,19 @@ async def add_to_outbox(conn: AsyncConnection, table: Table, *events: Event) -> 
     """Queue events for publishing; they leave only if the surrounding transaction commits."""
     if not events:
         return
-    # The event's own JSON as it is (not parsed and dumped again), in a statement made once.
-    await conn.execute(_INSERT if table.name == "outbox" else _insert_into(table.name), [
-        {"topic": e.topic, "key": e.partition_key(), "payload": e.model_dump_json(),
-         "headers": json.dumps(event_headers(e))}
-        for e in events
-    ])
+    # The event's own JSON as it is (not parsed and dumped again), straight to asyncpg in the
+    # use case's transaction (db.driver_connection): every use case that announces sends one.
+    await (await driver_connection(conn)).executemany(
+        _RAW_INSERT if table.name == "outbox" else _raw_insert_into(table.name),
+        [(e.topic, e.partition_key(), e.model_dump_json(), json.dumps(event_headers(e))) for e in events])
+
+
+def _raw_insert_into(name: str) -> str:
+    return (f"INSERT INTO {name} (topic, key, payload, headers) "  # noqa: S608 - a table name of ours
+            "VALUES ($1, $2, $3::jsonb, $4::jsonb)")
+
+
+_RAW_INSERT = _raw_insert_into("outbox")
 
 
 def _insert_into(name: str) -> TextClause:

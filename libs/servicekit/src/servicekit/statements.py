@@ -41,6 +41,11 @@ def count_statements(engine: AsyncEngine) -> AsyncEngine:
 
 
 def _counted(*_: Any) -> None:
+    count_one()
+
+
+def count_one() -> None:
+    """One statement sent outside SQLAlchemy (`db.driver_connection`), counted as SQLAlchemy's are."""
     tally = _current.get()
     if tally is None:
         _unattributed.inc()
