@@ -13,5 +13,20 @@ export default defineConfig({
     environment: "happy-dom",
     globals: true,
     fsModuleCachePath: fileURLToPath(new URL("node_modules/.vitest-cache", import.meta.url)),
+    // The same answers on every machine: days and moments in one time zone that has summer time
+    // (so a test sees a 23- and a 25-hour day), whatever the machine's own zone is.
+    env: { TZ: "Europe/Kyiv" },
+    // Each file in a fresh page of its own (its storage, its modules' state), said outright so
+    // Vitest does not suggest sharing workers; tests in their written order; a stubbed global
+    // (fetch) and a spy put back after each test, so no test leans on the one before.
+    isolate: true,
+    // Child processes (Vitest's default, named so it does not suggest others): the zone above
+    // is each one's own, and a test file cannot leave anything behind in the next one.
+    pool: "forks",
+    sequence: { shuffle: false },
+    unstubGlobals: true,
+    restoreMocks: true,
+    // A test that takes a second is a test waiting for something that never comes.
+    testTimeout: 5000,
   },
 });
