@@ -20,9 +20,10 @@ export default defineConfig({
     // Vitest does not suggest sharing workers; tests in their written order; a stubbed global
     // (fetch) and a spy put back after each test, so no test leans on the one before.
     isolate: true,
-    // Child processes (Vitest's default, named so it does not suggest others): the zone above
-    // is each one's own, and a test file cannot leave anything behind in the next one.
-    pool: "forks",
+    // Child processes, each file in a VM context of its own (its page, storage and modules
+    // fresh) while the simulated DOM is set up once per process: the run takes a third of the
+    // time it takes with a process per file, and the zone above is each process's own.
+    pool: "vmForks",
     sequence: { shuffle: false },
     unstubGlobals: true,
     restoreMocks: true,
