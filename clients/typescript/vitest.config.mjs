@@ -27,7 +27,7 @@ export default defineConfig({
     sequence: { shuffle: false },
     unstubGlobals: true,
     restoreMocks: true,
-    // A test that takes a second is a test waiting for something that never comes.
+    // A test still running after five seconds is waiting for something that never comes.
     testTimeout: 5000,
   },
 });
