@@ -57,10 +57,13 @@ chromium:
 run: $(STAMP)
 	$(PY) -m localstack run
 
+# The console's unit tests report in colour on a terminal alone: a CI log or a file gets plain text.
+PLAIN_UNLESS_TTY = [ -t 1 ] || export NO_COLOR=1;
+
 # First the console's own checks (its types against the API document, then its unit tests), then
 # every Python test (the console's browser tests among them).
 test: $(STAMP) $(NODE_STAMP) chromium
-	cd clients/typescript && $(NPM) run -s types && $(NPM) run -s check && $(NPM) run -s test
+	cd clients/typescript && $(NPM) run -s types && $(NPM) run -s check && { $(PLAIN_UNLESS_TTY) $(NPM) run -s test; }
 	$(PY) -m pytest
 
 # The gateway's OpenAPI document, built from the services' own (a test fails when it is stale).
@@ -75,7 +78,7 @@ api-types: $(NODE_STAMP)
 
 # The console's unit tests alone (Vitest; services/gateway/tests/console).
 console-test: $(NODE_STAMP)
-	cd clients/typescript && $(NPM) run -s test
+	cd clients/typescript && { $(PLAIN_UNLESS_TTY) $(NPM) run -s test; }
 
 # Purchases through the running stack: hop times, the machine's limits, CPU per process per purchase.
 # ARGS="--profile orders" profiles that service over the window (the stack started with STACK_PROFILE=all).

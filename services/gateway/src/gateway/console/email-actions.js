@@ -17,13 +17,15 @@ const VIEWER_NOTE = "A viewer sees the emails and sends nothing";
 
 /** @type {Map<string, string>} the key of each delivery not resent yet */
 const keys = new Map();
+/** @type {Map<string, string>} the key of each delivery whose confirmed "Send anyway" has not gone yet */
+const refusedKeys = new Map();
 
 /** @param {string} id */
-function keyFor(id) {
-  const known = keys.get(id);
+function keyFor(id, kept = keys) {
+  const known = kept.get(id);
   if (known) return known;
   const made = newKey();
-  keys.set(id, made);
+  kept.set(id, made);
   return made;
 }
 
@@ -72,7 +74,7 @@ export function emailActions(id, resent) {
     button.disabled = true;
     try {
       const sent = await resendNotification(id, sendKey, toRefused);
-      if (!toRefused) keys.delete(id);  // sent: a later, deliberate resend is another one
+      (toRefused ? refusedKeys : keys).delete(id);  // sent: a later, deliberate resend is another one
       notice.replaceChildren(el("p", { class: "notice email-resent" }, `Sent again to ${sent.recipient}: the new delivery follows in the history.`));
       resent(sent);
     } catch (error) {
@@ -84,7 +86,8 @@ export function emailActions(id, resent) {
 
   /** The mail server refused the address for good: sent again only when the user says so. @param {ApiError} error */
   function confirmRefused(error) {
-    const confirmKey = newKey();
+    // Kept until it has gone, as the resend's own: confirmed again after a lost answer, it is the same send.
+    const confirmKey = keyFor(id, refusedKeys);
     const anyway = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-resend-anyway" }, "Send anyway"));
     const keep = el("button", { type: "button", class: "email-resend-keep" }, "Don't send");
     anyway.addEventListener("click", () => send(confirmKey, true, anyway));
