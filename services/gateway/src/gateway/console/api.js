@@ -2,6 +2,7 @@
 // token as `Authorization: Bearer`, and turns an answer that is not a success into an ApiError
 // carrying the API's problem details (RFC 9457), so every screen shows the API's own words.
 
+import { t } from "./i18n.js";
 import { token } from "./session.js";
 
 /** @typedef {import("./types.js").Problem} Problem */
@@ -89,7 +90,7 @@ async function send(path, { method = "GET", query, body, accept = "application/j
       credentials: "omit", cache: "no-store",
     });
   } catch (cause) {
-    throw new ApiError({ title: "The CRM cannot be reached", status: 0, detail: String(cause) });
+    throw new ApiError({ title: t("common:problem.unreachable"), status: 0, detail: String(cause) });
   }
   // 304 answers only a conditional GET (If-None-Match, sent by `tagged` alone): not a failure.
   if (!response.ok && response.status !== 304) throw new ApiError(await problemOf(response));
@@ -107,7 +108,7 @@ async function problemOf(response) {
       // not JSON after all: described below by its status
     }
   }
-  return { title: response.statusText || "Request refused", status: response.status };
+  return { title: response.statusText || t("common:problem.refused"), status: response.status };
 }
 
 /** @template T @param {string} path @param {Parameters<typeof send>[1]} [options] @returns {Promise<T>} */

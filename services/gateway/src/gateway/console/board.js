@@ -10,6 +10,7 @@ import { listOrders, listPipelines, ordersIfChanged, patchOrder } from "./api.js
 import { conflictNotice, isConflict } from "./conflict.js";
 import { el } from "./dom.js";
 import { money, words } from "./format.js";
+import { t } from "./i18n.js";
 import { followOrders } from "./live.js";
 import { apiFilters } from "./orders-filters.js";
 import { clearProblem, showProblem } from "./problem.js";
@@ -30,7 +31,7 @@ function go(params) {
 
 /** @param {HTMLElement} view @param {URLSearchParams} params */
 export async function renderBoard(view, params) {
-  view.replaceChildren(el("h1", {}, "Orders"), el("p", { class: "muted" }, "Loading…"));
+  view.replaceChildren(el("h1", {}, t("orders:title")), el("p", { class: "muted" }, t("common:loading")));
   let pipelines;
   try {
     pipelines = (await listPipelines()).items;
@@ -40,10 +41,10 @@ export async function renderBoard(view, params) {
   }
   const pipeline = pipelines.find((p) => p.id === params.get("pipeline_id")) ?? pipelines.find((p) => p.is_default) ?? pipelines[0];
   if (!pipeline) {
-    view.replaceChildren(el("h1", {}, "Orders"), el("p", { class: "muted" }, "The school has no pipeline."));
+    view.replaceChildren(el("h1", {}, t("orders:title")), el("p", { class: "muted" }, t("orders:board.noPipeline")));
     return;
   }
-  const chooser = /** @type {HTMLSelectElement} */ (el("select", { id: "board-pipeline", "aria-label": "Pipeline" },
+  const chooser = /** @type {HTMLSelectElement} */ (el("select", { id: "board-pipeline", "aria-label": t("orders:board.pipeline") },
     ...pipelines.map((p) => el("option", { value: p.id }, p.name))));
   chooser.value = pipeline.id;
   chooser.addEventListener("change", () => {
@@ -59,9 +60,9 @@ export async function renderBoard(view, params) {
     ...pipeline.stages.map((stage) => column(stage)));
   const filtered = [...params.keys()].some((name) => !["view", "pipeline_id", "sort", "limit"].includes(name));
   view.replaceChildren(
-    el("h1", {}, "Orders"),
-    el("div", { class: "toolbar" }, viewToggle(params, "board"), el("label", { class: "inline" }, "Pipeline ", chooser),
-      filtered ? el("span", { class: "muted" }, "Filtered as the list is") : null),
+    el("h1", {}, t("orders:title")),
+    el("div", { class: "toolbar" }, viewToggle(params, "board"), el("label", { class: "inline" }, `${t("orders:board.pipeline")} `, chooser),
+      filtered ? el("span", { class: "muted" }, t("orders:board.filtered")) : null),
     notice, board);
   clearProblem();
 
@@ -69,7 +70,7 @@ export async function renderBoard(view, params) {
   function column(stage) {
     const cards = el("div", { class: "board-cards", "data-stage": stage.id });
     lists.set(stage.id, cards);
-    const more = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "column-more", hidden: true }, "Load more"));
+    const more = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "column-more", hidden: true }, t("orders:board.loadMore")));
     const section = el("section", { class: "board-column", "data-stage": stage.id, "aria-label": stage.name },
       el("h2", {}, stage.name), cards, more);
     section.addEventListener("dragover", (event) => {
@@ -127,21 +128,21 @@ export async function renderBoard(view, params) {
   /** @param {OrderSummary} order */
   function card(order) {
     let shown = order;
-    const move = /** @type {HTMLSelectElement} */ (el("select", { class: "move-to", "aria-label": `Move №${order.number} to…` }));
+    const move = /** @type {HTMLSelectElement} */ (el("select", { class: "move-to", "aria-label": t("orders:board.moveLabel", { number: order.number }) }));
     const node = el("article", { class: "board-card", "data-number": String(order.number), draggable: canWrite() ? "true" : "false" },
       el("a", { href: `#/orders/${order.number}`, class: "order-link" }, `№${order.number}`),
       el("div", {}, order.contact.name),
       el("div", { class: "muted" }, `${money(order.total, order.currency)} · ${words(order.payment_status)}`),
       move);
     const options = () => {
-      move.replaceChildren(el("option", { value: "" }, "Move to…"),
+      move.replaceChildren(el("option", { value: "" }, t("orders:board.moveTo")),
         ...pipeline.stages.filter((s) => s.id !== shown.stage.id).map((s) => el("option", { value: s.id }, s.name)));
       move.value = "";
     };
     options();
     if (!canWrite()) {
       move.disabled = true;
-      move.title = "A viewer sees the orders and changes nothing";
+      move.title = t("common:viewerOnly");
     }
     move.addEventListener("change", () => { if (move.value) node.dispatchEvent(new CustomEvent("move", { detail: move.value })); });
     node.addEventListener("dragstart", (event) => {

@@ -3,29 +3,30 @@
 
 import { el } from "./dom.js";
 import { dateTime, list, money, words } from "./format.js";
+import { t } from "./i18n.js";
 
 /** @typedef {import("./types.js").OrderSummary} OrderSummary */
 /** @typedef {{ id: string, label: string, cell: (order: OrderSummary) => Node | string }} Column */
 
 /** @type {Column[]} */
 export const COLUMNS = [
-  { id: "number", label: "Number", cell: (o) => el("a", { href: `#/orders/${o.number}`, class: "order-link" }, `№${o.number}`) },
-  { id: "created_at", label: "Created", cell: (o) => dateTime(o.created_at) },
-  { id: "contact", label: "Contact", cell: (o) => o.contact.name },
-  { id: "email", label: "Email", cell: (o) => o.contact.email },
-  { id: "phone", label: "Phone", cell: (o) => o.contact.phone ?? "—" },
-  { id: "pipeline", label: "Pipeline", cell: (o) => o.pipeline.name },
-  { id: "stage", label: "Stage", cell: (o) => o.stage.name },
-  { id: "payment_status", label: "Payment status", cell: (o) => words(o.payment_status) },
-  { id: "status", label: "Status", cell: (o) => words(o.status) },
-  { id: "type", label: "Type", cell: (o) => words(o.type) },
-  { id: "source", label: "Source", cell: (o) => words(o.source) },
-  { id: "total", label: "Total", cell: (o) => money(o.total, o.currency) },
-  { id: "paid", label: "Paid", cell: (o) => money(o.paid, o.currency) },
-  { id: "due", label: "Due", cell: (o) => money(o.due, o.currency) },
-  { id: "paid_at", label: "Paid at", cell: (o) => dateTime(o.paid_at) },
-  { id: "managers", label: "Managers", cell: (o) => list(o.managers) },
-  { id: "tags", label: "Tags", cell: (o) => list(o.tags) },
+  { id: "number", label: t("orders:columns.number"), cell: (o) => el("a", { href: `#/orders/${o.number}`, class: "order-link" }, `№${o.number}`) },
+  { id: "created_at", label: t("orders:columns.createdAt"), cell: (o) => dateTime(o.created_at) },
+  { id: "contact", label: t("orders:columns.contact"), cell: (o) => o.contact.name },
+  { id: "email", label: t("orders:columns.email"), cell: (o) => o.contact.email },
+  { id: "phone", label: t("orders:columns.phone"), cell: (o) => o.contact.phone ?? t("common:none") },
+  { id: "pipeline", label: t("orders:columns.pipeline"), cell: (o) => o.pipeline.name },
+  { id: "stage", label: t("orders:columns.stage"), cell: (o) => o.stage.name },
+  { id: "payment_status", label: t("orders:columns.paymentStatus"), cell: (o) => words(o.payment_status) },
+  { id: "status", label: t("orders:columns.status"), cell: (o) => words(o.status) },
+  { id: "type", label: t("orders:columns.type"), cell: (o) => words(o.type) },
+  { id: "source", label: t("orders:columns.source"), cell: (o) => words(o.source) },
+  { id: "total", label: t("orders:columns.total"), cell: (o) => money(o.total, o.currency) },
+  { id: "paid", label: t("orders:columns.paid"), cell: (o) => money(o.paid, o.currency) },
+  { id: "due", label: t("orders:columns.due"), cell: (o) => money(o.due, o.currency) },
+  { id: "paid_at", label: t("orders:columns.paidAt"), cell: (o) => dateTime(o.paid_at) },
+  { id: "managers", label: t("orders:columns.managers"), cell: (o) => list(o.managers) },
+  { id: "tags", label: t("orders:columns.tags"), cell: (o) => list(o.tags) },
 ];
 const DEFAULT = ["number", "created_at", "contact", "stage", "payment_status", "total", "paid"];
 

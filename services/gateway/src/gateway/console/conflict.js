@@ -4,8 +4,9 @@
 
 import { ApiError } from "./api.js";
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 
-export const CONFLICT_TEXT = "Someone changed this order; reload";
+export const CONFLICT_TEXT = t("common:conflict.order");
 
 /** @param {unknown} error */
 export const isConflict = (error) => error instanceof ApiError && error.status === 409;
@@ -16,7 +17,7 @@ export const isConflict = (error) => error instanceof ApiError && error.status =
  * @param {() => void} reload @param {unknown} [error]
  */
 export function conflictNotice(reload, error) {
-  const button = el("button", { type: "button", class: "reload" }, "Reload");
+  const button = el("button", { type: "button", class: "reload" }, t("common:conflict.reload"));
   button.addEventListener("click", reload);
   const detail = error instanceof ApiError ? error.problem.detail : null;
   return el("div", { class: "conflict", role: "alert" }, el("span", { class: "conflict-text" }, CONFLICT_TEXT), " ", button,

@@ -7,7 +7,8 @@ import { getContact, getContactNotifications, getContactOrders, patchContact } f
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { dateTime, money, words } from "./format.js";
-import { LANGUAGES } from "./languages.js";
+import { t } from "./i18n.js";
+import { LANGUAGES, languageName } from "./languages.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { canWrite } from "./session.js";
 
@@ -25,21 +26,21 @@ function field(input, label) {
 
 /** @param {HTMLElement} view @param {string} id @param {{ notice?: string }} [shown] */
 export async function renderContact(view, id, { notice } = {}) {
-  view.replaceChildren(el("p", { class: "muted" }, "Loading…"));
+  view.replaceChildren(el("p", { class: "muted" }, t("common:loading")));
   let contact;
   try {
     contact = await getContact(id);
   } catch (error) {
-    view.replaceChildren(el("p", {}, el("a", { href: "#/contacts" }, "← Contacts")));
+    view.replaceChildren(el("p", {}, el("a", { href: "#/contacts" }, t("contacts:card.back"))));
     showProblem(error);
     return;
   }
   clearProblem();
   const newOrder = canWrite()
-    ? el("a", { href: `#/orders/new?contact=${contact.id}`, id: "contact-new-order", class: "button" }, "+ Order")
-    : el("button", { type: "button", id: "contact-new-order", disabled: true }, "+ Order");
+    ? el("a", { href: `#/orders/new?contact=${contact.id}`, id: "contact-new-order", class: "button" }, t("contacts:card.newOrder"))
+    : el("button", { type: "button", id: "contact-new-order", disabled: true }, t("contacts:card.newOrder"));
   view.replaceChildren(
-    el("p", {}, el("a", { href: "#/contacts" }, "← Contacts")),
+    el("p", {}, el("a", { href: "#/contacts" }, t("contacts:card.back"))),
     el("div", { class: "toolbar" }, el("h1", { id: "contact-title" }, contact.name), newOrder),
     el("div", { class: "columns-2" },
       el("div", {}, editForm(view, contact, notice)),
@@ -54,13 +55,14 @@ function editForm(view, contact, notice) {
   const locale = /** @type {HTMLSelectElement} */ (el("select", { id: "contact-edit-locale" },
     ...(contact.locale && !LANGUAGES.includes(contact.locale) ? [contact.locale] : [])
       .concat(contact.locale ? [] : [""]).concat(LANGUAGES)
-      .map((code) => el("option", { value: code }, code || "—"))));
+      .map((code) => el("option", { value: code }, code ? languageName(code) : t("common:none")))));
   locale.value = contact.locale ?? "";
   /** @type {Record<string, FieldSlot>} */
   const slots = {};
-  const made = [field(name, "Name"), field(email, "Email"), field(phone, "Phone"), field(locale, "Language")];
+  const made = [field(name, t("contacts:card.name")), field(email, t("contacts:card.email")), field(phone, t("contacts:card.phone")),
+    field(locale, t("contacts:card.language"))];
   ["name", "email", "phone", "locale"].forEach((path, i) => { slots[path] = made[i].slot; });
-  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "contact-save" }, "Save"));
+  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "contact-save" }, t("contacts:card.save")));
   const formError = el("p", { class: "field-error", id: "contact-form-error", hidden: true });
   const done = el("p", { class: "notice", id: "contact-notice", hidden: !notice }, notice ?? "");
   const form = el("form", { id: "contact-edit", class: "edit-form", novalidate: true },
@@ -78,33 +80,33 @@ function editForm(view, contact, notice) {
     if (phone.value.trim() !== (contact.phone ?? "")) changes.phone = phone.value.trim();
     if (locale.value !== (contact.locale ?? "")) changes.locale = locale.value;
     if (!Object.keys(changes).length) {
-      done.textContent = "Nothing changed.";
+      done.textContent = t("contacts:card.unchanged");
       done.hidden = false;
       return;
     }
     save.disabled = true;
     try {
       await patchContact(contact.id, changes);
-      renderContact(view, contact.id, { notice: "Saved." });
+      renderContact(view, contact.id, { notice: t("contacts:card.saved") });
     } catch (error) {
       showFieldErrors(error, slots, formError);
       save.disabled = false;
     }
   });
-  return el("section", { class: "block", id: "contact-details" }, el("h2", {}, "Contact"), form,
-    el("p", { class: "muted" }, `Added ${dateTime(contact.created_at)}`));
+  return el("section", { class: "block", id: "contact-details" }, el("h2", {}, t("contacts:card.details")), form,
+    el("p", { class: "muted" }, t("contacts:card.added", { date: dateTime(contact.created_at) })));
 }
 
 /** The Orders and Emails tabs; each loads its own list, so one that fails leaves the other. @param {string} id */
 function tabs(id) {
   const ordersPanel = el("div", { id: "contact-orders", role: "tabpanel", "aria-labelledby": "tab-orders" },
-    el("p", { class: "muted" }, "Loading…"));
+    el("p", { class: "muted" }, t("common:loading")));
   const emailsPanel = el("div", { id: "contact-emails", role: "tabpanel", "aria-labelledby": "tab-emails", hidden: true },
-    el("p", { class: "muted" }, "Loading…"));
+    el("p", { class: "muted" }, t("common:loading")));
   const ordersTab = el("button", { type: "button", role: "tab", id: "tab-orders", class: "tab current",
-    "aria-selected": "true", "aria-controls": "contact-orders" }, "Orders");
+    "aria-selected": "true", "aria-controls": "contact-orders" }, t("contacts:card.orders"));
   const emailsTab = el("button", { type: "button", role: "tab", id: "tab-emails", class: "tab",
-    "aria-selected": "false", "aria-controls": "contact-emails" }, "Emails");
+    "aria-selected": "false", "aria-controls": "contact-emails" }, t("contacts:card.emails"));
   const pick = (/** @type {boolean} */ orders) => {
     ordersPanel.hidden = !orders;
     emailsPanel.hidden = orders;
@@ -117,13 +119,13 @@ function tabs(id) {
   emailsTab.addEventListener("click", () => pick(false));
   loadOrders(id, ordersPanel);
   loadEmails(id, emailsPanel);
-  return el("section", { class: "block" }, el("div", { class: "tabs", role: "tablist" }, ordersTab, emailsTab), ordersPanel, emailsPanel);
+  return el("section", { class: "block" }, el("div", { class: "tabs", role: "tablist", "aria-label": t("contacts:card.tabs") }, ordersTab, emailsTab), ordersPanel, emailsPanel);
 }
 
 /** @param {string} id @param {HTMLElement} panel */
 async function loadOrders(id, panel) {
   const rows = el("tbody", { id: "contact-orders-rows" });
-  const more = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: "contact-orders-more", hidden: true }, "Load more"));
+  const more = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: "contact-orders-more", hidden: true }, t("contacts:card.loadMore")));
   /** @param {string | null} cursor */
   const load = async (cursor) => {
     more.disabled = true;
@@ -131,8 +133,9 @@ async function loadOrders(id, panel) {
       const page = await getContactOrders(id, cursor);
       if (cursor === null) {
         panel.replaceChildren(page.items.length
-          ? el("table", {}, el("thead", {}, el("tr", {}, ...["Order", "Created", "Stage", "Payment", "Total"].map((t) => el("th", {}, t)))), rows)
-          : el("p", { class: "muted" }, "No orders yet."), more);
+          ? el("table", {}, el("thead", {}, el("tr", {}, ...[t("contacts:card.order"), t("contacts:card.created"), t("contacts:card.stage"), t("contacts:card.payment"),
+            t("contacts:card.total")].map((heading) => el("th", { scope: "col" }, heading)))), rows)
+          : el("p", { class: "muted" }, t("contacts:card.noOrders")), more);
       }
       rows.append(...page.items.map(orderRow));
       more.hidden = !page.next_cursor;
@@ -159,9 +162,10 @@ async function loadEmails(id, panel) {
   try {
     const page = await getContactNotifications(id);
     panel.replaceChildren(page.items.length
-      ? el("table", {}, el("thead", {}, el("tr", {}, ...["Email", "Subject", "Status", "Sent"].map((t) => el("th", {}, t)))),
+      ? el("table", {}, el("thead", {}, el("tr", {}, ...[t("contacts:card.emailKind"), t("contacts:card.subject"), t("contacts:card.status"), t("contacts:card.sent")]
+        .map((heading) => el("th", { scope: "col" }, heading)))),
         el("tbody", { id: "contact-emails-rows" }, ...page.items.map(emailRow)))
-      : el("p", { class: "muted" }, "No emails yet."));
+      : el("p", { class: "muted" }, t("contacts:card.noEmails")));
   } catch (error) {
     panel.replaceChildren(el("p", { class: "problem-inline" }, error instanceof Error ? error.message : String(error)));
   }

@@ -11,6 +11,7 @@ import { accessTermsFields } from "./access-terms.js";
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { words } from "./format.js";
+import { t } from "./i18n.js";
 import { newKey } from "./keys.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { canWrite } from "./session.js";
@@ -42,7 +43,7 @@ function field(input, label) {
  * @param {string | null} [contactId] the contact chosen already ("+ Order" on a contact's card)
  */
 export async function renderNewOrder(view, contactId = null) {
-  view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, "← Orders")), el("p", { class: "muted" }, "Loading…"));
+  view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, t("orders:new.back"))), el("p", { class: "muted" }, t("common:loading")));
   let pipelines, products, offers, given;
   try {
     [pipelines, products, offers, given] = await Promise.all([listPipelines(), listProducts(), listOffers(),
@@ -75,8 +76,8 @@ export async function renderNewOrder(view, contactId = null) {
   };
   stages();
   pipeline.addEventListener("change", stages);
-  const type = /** @type {HTMLSelectElement} */ (el("select", { id: "order-type" }, ...TYPES.map((t) => el("option", { value: t }, words(t)))));
-  const managers = /** @type {HTMLInputElement} */ (el("input", { id: "order-managers", placeholder: "comma-separated" }));
+  const type = /** @type {HTMLSelectElement} */ (el("select", { id: "order-type" }, ...TYPES.map((name) => el("option", { value: name }, words(name)))));
+  const managers = /** @type {HTMLInputElement} */ (el("input", { id: "order-managers", placeholder: t("orders:new.managersPlaceholder") }));
   const comment = /** @type {HTMLTextAreaElement} */ (el("textarea", { id: "order-comment", rows: "2" }));
   const currency = /** @type {HTMLInputElement} */ (el("input", { id: "order-currency", required: true, maxlength: "3",
     value: offers.items[0]?.currency ?? "", placeholder: "UAH" }));
@@ -84,22 +85,22 @@ export async function renderNewOrder(view, contactId = null) {
   // The contact: one the school has, found by search, or a new one typed in.
   /** @type {ContactCard | null} */
   let chosen = null;
-  const search = /** @type {HTMLInputElement} */ (el("input", { id: "contact-search", type: "search", placeholder: "Name, email or phone" }));
-  const find = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: "contact-find" }, "Find"));
+  const search = /** @type {HTMLInputElement} */ (el("input", { id: "contact-search", type: "search", placeholder: t("orders:new.contactPlaceholder") }));
+  const find = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: "contact-find" }, t("orders:new.find")));
   const results = el("ul", { id: "contact-results", class: "contact-results" });
   const chosenNote = el("p", { id: "contact-chosen", hidden: true });
   const name = /** @type {HTMLInputElement} */ (el("input", { id: "contact-name", maxlength: "200" }));
   const email = /** @type {HTMLInputElement} */ (el("input", { id: "contact-email", type: "email" }));
   const phone = /** @type {HTMLInputElement} */ (el("input", { id: "contact-phone", type: "tel" }));
   const typedIn = el("div", { class: "filters", id: "contact-new" },
-    add("contact.name", field(name, "Name")), add("contact.email", field(email, "Email")), add("contact.phone", field(phone, "Phone")));
+    add("contact.name", field(name, t("orders:new.name"))), add("contact.email", field(email, t("orders:new.email"))), add("contact.phone", field(phone, t("orders:new.phone"))));
   const choose = (/** @type {ContactCard | null} */ contact) => {
     chosen = contact;
     chosenNote.hidden = !contact;
     typedIn.hidden = Boolean(contact);
     results.replaceChildren();
     if (contact) {
-      const clear = el("button", { type: "button", id: "contact-clear" }, "Another contact");
+      const clear = el("button", { type: "button", id: "contact-clear" }, t("orders:new.anotherContact"));
       clear.addEventListener("click", () => choose(null));
       chosenNote.replaceChildren(el("strong", {}, contact.name), ` ${contact.email} `, clear);
     }
@@ -112,7 +113,7 @@ export async function renderNewOrder(view, contactId = null) {
         const pick = el("button", { type: "button", class: "choose-contact", "data-contact": contact.id }, `${contact.name} <${contact.email}>`);
         pick.addEventListener("click", () => choose(contact));
         return el("li", {}, pick);
-      }) : [el("li", { class: "muted" }, "No contact found: type a new one below.")]));
+      }) : [el("li", { class: "muted" }, t("orders:new.noContact"))]));
     } catch (error) {
       showProblem(error);
     } finally {
@@ -138,7 +139,7 @@ export async function renderNewOrder(view, contactId = null) {
   const addLine = () => {
     const id = `line-${made++}`;
     const product = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-product`, class: "line-product" },
-      el("option", { value: "" }, "Choose a product"), ...products.items.map((p) => el("option", { value: p.id }, p.title))));
+      el("option", { value: "" }, t("orders:new.chooseProduct")), ...products.items.map((p) => el("option", { value: p.id }, p.title))));
     const price = /** @type {HTMLInputElement} */ (el("input", { id: `${id}-price`, class: "line-price", inputmode: "decimal", placeholder: "0.00" }));
     // An offer of this product in the order's currency suggests its price; the team may change it.
     product.addEventListener("change", () => {
@@ -149,10 +150,10 @@ export async function renderNewOrder(view, contactId = null) {
     const terms = accessTermsFields(id, { writable: canWrite() });
     // The line's lessons are its product's: the terms name them.
     product.addEventListener("change", () => terms.setProduct(products.items.find((p) => p.id === product.value) ?? null));
-    const productField = field(product, "Product");
-    const priceField = field(price, `Price`);
-    const remove = el("button", { type: "button", class: "line-remove" }, "Remove");
-    const node = el("fieldset", { class: "order-line filters", "data-line": id }, el("legend", {}, "Product"),
+    const productField = field(product, t("orders:new.product"));
+    const priceField = field(price, t("orders:new.price"));
+    const remove = el("button", { type: "button", class: "line-remove" }, t("orders:new.remove"));
+    const node = el("fieldset", { class: "order-line filters", "data-line": id }, el("legend", {}, t("orders:new.product")),
       productField.node, priceField.node, ...terms.nodes, el("div", { class: "actions" }, remove));
     const row = {
       node,
@@ -171,17 +172,17 @@ export async function renderNewOrder(view, contactId = null) {
     lines.append(node);
     if (!canWrite()) for (const control of controls) /** @type {HTMLInputElement} */ (control).disabled = true;
   };
-  const addLineButton = el("button", { type: "button", id: "add-line" }, "+ Product");
+  const addLineButton = el("button", { type: "button", id: "add-line" }, t("orders:new.addProduct"));
   addLineButton.addEventListener("click", addLine);
   const linesError = el("p", { class: "field-error", id: "lines-error", hidden: true });
   slots.lines = { input: lines, error: linesError };
   addLine();
 
   // A discount on the whole order: an amount off, or a percent of the lines' sum.
-  const discountKind = /** @type {HTMLSelectElement} */ (el("select", { id: "order-discount-kind", "aria-label": "Discount kind" },
-    el("option", { value: "amount" }, "amount off"), el("option", { value: "percent" }, "percent")));
+  const discountKind = /** @type {HTMLSelectElement} */ (el("select", { id: "order-discount-kind", "aria-label": t("orders:new.discountKind") },
+    el("option", { value: "amount" }, t("orders:new.amountOff")), el("option", { value: "percent" }, t("orders:new.percent"))));
   const discountValue = /** @type {HTMLInputElement} */ (el("input", { id: "order-discount", inputmode: "decimal", placeholder: "0" }));
-  const discountField = field(discountValue, "Discount");
+  const discountField = field(discountValue, t("orders:new.discount"));
   slots.discount = slots["discount.value"] = discountField.slot;
   slots["discount.kind"] = { input: discountKind, error: discountField.slot.error };
   controls.push(discountKind, discountValue);
@@ -197,12 +198,12 @@ export async function renderNewOrder(view, contactId = null) {
     const due = /** @type {HTMLInputElement} */ (el("input", { id: `${id}-due`, type: "date" }));
     const paid = /** @type {HTMLInputElement} */ (el("input", { id: `${id}-paid`, type: "checkbox", class: "payment-paid" }));
     const method = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-method` }, ...METHODS.map((m) => el("option", { value: m }, words(m)))));
-    const amountField = field(amount, "Amount");
-    const dueField = field(due, "Planned date");
-    const paidField = field(paid, "Paid already");
-    const methodField = field(method, "Method");
-    const remove = el("button", { type: "button", class: "payment-remove" }, "Remove");
-    const node = el("fieldset", { class: "order-payment filters" }, el("legend", {}, "Payment"),
+    const amountField = field(amount, t("orders:new.amount"));
+    const dueField = field(due, t("orders:new.plannedDate"));
+    const paidField = field(paid, t("orders:new.paidAlready"));
+    const methodField = field(method, t("orders:new.method"));
+    const remove = el("button", { type: "button", class: "payment-remove" }, t("orders:new.remove"));
+    const node = el("fieldset", { class: "order-payment filters" }, el("legend", {}, t("orders:new.payment")),
       amountField.node, dueField.node, paidField.node, methodField.node, el("div", { class: "actions" }, remove));
     const today = () => new Date().toLocaleDateString("en-CA");
     const row = {
@@ -227,38 +228,38 @@ export async function renderNewOrder(view, contactId = null) {
     paymentsList.append(node);
     if (!canWrite()) for (const control of controls) /** @type {HTMLInputElement} */ (control).disabled = true;
   };
-  const addPaymentButton = el("button", { type: "button", id: "add-order-payment" }, "+ Payment");
+  const addPaymentButton = el("button", { type: "button", id: "add-order-payment" }, t("orders:new.addPayment"));
   addPaymentButton.addEventListener("click", addPaymentRow);
   const paymentsError = el("p", { class: "field-error", id: "payments-error", hidden: true });
   slots.payments = { input: paymentsList, error: paymentsError };
 
   const sendLink = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: "order-send-link", checked: true }));
   const sendConfirmation = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: "order-send-confirmation" }));
-  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "order-save" }, "Create the order"));
+  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "order-save" }, t("orders:new.save")));
   const formError = el("p", { class: "field-error form-error", id: "order-form-error", hidden: true });
   const form = /** @type {HTMLFormElement} */ (el("form", { id: "new-order", class: "new-order", novalidate: true },
-    el("section", { class: "block" }, el("h2", {}, "Order"), el("div", { class: "filters" },
-      add("pipeline_id", field(pipeline, "Pipeline")), add("stage_id", field(stage, "Stage")),
-      add("type", field(type, "Type")), add("managers", field(managers, "Managers")), add("currency", field(currency, "Currency"))),
-    add("comment", field(comment, "Internal comment"))),
-    el("section", { class: "block", id: "order-contact" }, el("h2", {}, "Contact"),
-      el("div", { class: "field" }, el("label", { for: search.id }, "A contact of the school"),
+    el("section", { class: "block" }, el("h2", {}, t("orders:new.order")), el("div", { class: "filters" },
+      add("pipeline_id", field(pipeline, t("orders:new.pipeline"))), add("stage_id", field(stage, t("orders:new.stage"))),
+      add("type", field(type, t("orders:new.type"))), add("managers", field(managers, t("orders:new.managers"))), add("currency", field(currency, t("orders:new.currency")))),
+    add("comment", field(comment, t("orders:new.comment")))),
+    el("section", { class: "block", id: "order-contact" }, el("h2", {}, t("orders:new.contact")),
+      el("div", { class: "field" }, el("label", { for: search.id }, t("orders:new.schoolContact")),
         el("div", { class: "search" }, search, find)), contactError, results, chosenNote,
-      el("p", { class: "muted" }, "Or a new contact:"), typedIn),
-    el("section", { class: "block" }, el("h2", {}, "Products"), lines, linesError, addLineButton,
+      el("p", { class: "muted" }, t("orders:new.orNewContact")), typedIn),
+    el("section", { class: "block" }, el("h2", {}, t("orders:new.products")), lines, linesError, addLineButton,
       el("div", { class: "inline-fields discount-fields", id: "order-discount-fields" }, discountKind, discountField.node)),
-    el("section", { class: "block" }, el("h2", {}, "Payments"),
-      el("p", { class: "muted" }, "None: one payment of the total."), paymentsList, paymentsError, addPaymentButton),
+    el("section", { class: "block" }, el("h2", {}, t("orders:new.payments")),
+      el("p", { class: "muted" }, t("orders:new.noPayments")), paymentsList, paymentsError, addPaymentButton),
     el("section", { class: "block" },
-      el("label", { for: sendLink.id }, sendLink, " Send the payment link"), " ",
-      el("label", { for: sendConfirmation.id }, sendConfirmation, " Send a confirmation"),
+      el("label", { for: sendLink.id }, sendLink, ` ${t("orders:new.sendLink")}`), " ",
+      el("label", { for: sendConfirmation.id }, sendConfirmation, ` ${t("orders:new.sendConfirmation")}`),
       el("div", { class: "actions" }, save), formError)));
   controls.push(pipeline, stage, type, managers, comment, currency, search, find, name, email, phone,
     addLineButton, addPaymentButton, sendLink, sendConfirmation, save);
   if (!canWrite()) {
     for (const control of controls) {
       /** @type {HTMLInputElement} */ (control).disabled = true;
-      control.title = "A viewer sees the orders and changes nothing";
+      control.title = t("common:viewerOnly");
     }
   }
 
@@ -268,7 +269,7 @@ export async function renderNewOrder(view, contactId = null) {
       : { contact: { name: name.value.trim(), email: email.value.trim(), ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) } };
     return {
       pipeline_id: pipeline.value || null, stage_id: stage.value || null,
-      type: TYPES.find((t) => t === type.value) ?? "regular",
+      type: TYPES.find((name) => name === type.value) ?? "regular",
       managers: items(managers.value),
       ...(comment.value.trim() ? { comment: comment.value } : {}),
       ...contact,
@@ -300,5 +301,5 @@ export async function renderNewOrder(view, contactId = null) {
     }
   });
 
-  view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, "← Orders")), el("h1", {}, "New order"), form);
+  view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, t("orders:new.back"))), el("h1", {}, t("orders:new.title")), form);
 }

@@ -4,6 +4,7 @@
 
 import { el } from "./dom.js";
 import { words } from "./format.js";
+import { t } from "./i18n.js";
 import { listOffers, listPipelines, listProducts } from "./api.js";
 
 /** @typedef {import("./types.js").OrderFilters} OrderFilters */
@@ -24,9 +25,9 @@ const named = (values) => values.map((value) => ({ value, label: words(value) })
 
 // The sorts the API takes, newest first by default (as the API does).
 export const SORTS = [
-  { value: "-created_at", label: "Newest first" }, { value: "created_at", label: "Oldest first" },
-  { value: "-number", label: "Number, high to low" }, { value: "number", label: "Number, low to high" },
-  { value: "-total", label: "Total, high to low" }, { value: "total", label: "Total, low to high" },
+  { value: "-created_at", label: t("orders:sort.newest") }, { value: "created_at", label: t("orders:sort.oldest") },
+  { value: "-number", label: t("orders:sort.numberDown") }, { value: "number", label: t("orders:sort.numberUp") },
+  { value: "-total", label: t("orders:sort.totalDown") }, { value: "total", label: t("orders:sort.totalUp") },
 ];
 export const DEFAULT_SORT = "-created_at";
 export const PAGE_SIZE = 50;
@@ -50,22 +51,22 @@ function loadChoices() {
 
 /** @type {Filter[]} */
 export const FILTERS = [
-  { name: "pipeline_id", label: "Pipeline", kind: "select", options: async () => (await loadChoices()).pipelines },
-  { name: "stage_id", label: "Stage", kind: "select", options: async () => (await loadChoices()).stages },
-  { name: "payment_status", label: "Payment status", kind: "select", options: async () => named(PAYMENT_STATUSES) },
-  { name: "type", label: "Type", kind: "select", options: async () => named(TYPES) },
-  { name: "product_id", label: "Product", kind: "select", options: async () => (await loadChoices()).products },
-  { name: "offer_id", label: "Offer", kind: "select", options: async () => (await loadChoices()).offers },
-  { name: "manager", label: "Manager", kind: "text" },
-  { name: "tag", label: "Tag", kind: "text" },
-  { name: "created_from", label: "Created from", kind: "date" },
-  { name: "created_to", label: "Created to", kind: "date" },
-  { name: "paid_from", label: "Paid from", kind: "date" },
-  { name: "paid_to", label: "Paid to", kind: "date" },
-  { name: "total_min", label: "Total from", kind: "amount" },
-  { name: "total_max", label: "Total to", kind: "amount" },
-  { name: "source", label: "Source", kind: "select", options: async () => named(SOURCES) },
-  { name: "status", label: "Status", kind: "select", options: async () => named(STATUSES) },
+  { name: "pipeline_id", label: t("orders:filters.pipeline"), kind: "select", options: async () => (await loadChoices()).pipelines },
+  { name: "stage_id", label: t("orders:filters.stage"), kind: "select", options: async () => (await loadChoices()).stages },
+  { name: "payment_status", label: t("orders:filters.paymentStatus"), kind: "select", options: async () => named(PAYMENT_STATUSES) },
+  { name: "type", label: t("orders:filters.type"), kind: "select", options: async () => named(TYPES) },
+  { name: "product_id", label: t("orders:filters.product"), kind: "select", options: async () => (await loadChoices()).products },
+  { name: "offer_id", label: t("orders:filters.offer"), kind: "select", options: async () => (await loadChoices()).offers },
+  { name: "manager", label: t("orders:filters.manager"), kind: "text" },
+  { name: "tag", label: t("orders:filters.tag"), kind: "text" },
+  { name: "created_from", label: t("orders:filters.createdFrom"), kind: "date" },
+  { name: "created_to", label: t("orders:filters.createdTo"), kind: "date" },
+  { name: "paid_from", label: t("orders:filters.paidFrom"), kind: "date" },
+  { name: "paid_to", label: t("orders:filters.paidTo"), kind: "date" },
+  { name: "total_min", label: t("orders:filters.totalFrom"), kind: "amount" },
+  { name: "total_max", label: t("orders:filters.totalTo"), kind: "amount" },
+  { name: "source", label: t("orders:filters.source"), kind: "select", options: async () => named(SOURCES) },
+  { name: "status", label: t("orders:filters.status"), kind: "select", options: async () => named(STATUSES) },
 ];
 // What the address may hold besides the filters.
 const OTHERS = ["q", "sort", "limit", "view"];
@@ -78,7 +79,7 @@ export function filterFields(params) {
     /** @type {HTMLElement} */
     let input;
     if (filter.kind === "select") {
-      const select = /** @type {HTMLSelectElement} */ (el("select", { id, name: filter.name }, el("option", { value: "" }, "Any")));
+      const select = /** @type {HTMLSelectElement} */ (el("select", { id, name: filter.name }, el("option", { value: "" }, t("orders:filters.any"))));
       filter.options?.().then((options) => {
         for (const option of options) select.append(el("option", { value: option.value }, option.label));
         select.value = value;

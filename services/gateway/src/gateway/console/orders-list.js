@@ -8,6 +8,7 @@ import { renderBoard } from "./board.js";
 import { chooseColumns, chosenColumns, COLUMNS } from "./columns.js";
 import { el } from "./dom.js";
 import { apiFilters, DEFAULT_SORT, FILTERS, filterFields, paramsFromForm, SORTS } from "./orders-filters.js";
+import { language, t } from "./i18n.js";
 import { followOrders } from "./live.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { canWrite, claims } from "./session.js";
@@ -33,9 +34,9 @@ export function renderOrders(view, params) {
 
   const search = /** @type {HTMLInputElement} */ (el("input", {
     id: "search", name: "q", type: "search", value: params.get("q") ?? "", maxlength: "200",
-    placeholder: "Number, name, email or phone", "aria-label": "Search orders",
+    placeholder: t("orders:list.searchPlaceholder"), "aria-label": t("orders:list.searchLabel"),
   }));
-  const searchForm = el("form", { id: "search-form", class: "search" }, search, el("button", { type: "submit" }, "Search"));
+  const searchForm = el("form", { id: "search-form", class: "search" }, search, el("button", { type: "submit" }, t("orders:list.search")));
   searchForm.addEventListener("submit", (event) => {
     event.preventDefault();
     const next = new URLSearchParams(params);
@@ -43,7 +44,7 @@ export function renderOrders(view, params) {
     go(next);
   });
 
-  const sort = /** @type {HTMLSelectElement} */ (el("select", { id: "sort", "aria-label": "Sort" },
+  const sort = /** @type {HTMLSelectElement} */ (el("select", { id: "sort", "aria-label": t("orders:list.sort") },
     ...SORTS.map((s) => el("option", { value: s.value }, s.label))));
   sort.value = params.get("sort") || DEFAULT_SORT;
   sort.addEventListener("change", () => {
@@ -52,19 +53,19 @@ export function renderOrders(view, params) {
     go(next);
   });
 
-  const newOrder = /** @type {HTMLButtonElement} */ (el("button", { id: "new-order", type: "button" }, "+ Order"));
+  const newOrder = /** @type {HTMLButtonElement} */ (el("button", { id: "new-order", type: "button" }, t("orders:list.newOrder")));
   newOrder.addEventListener("click", () => { location.hash = "#/orders/new"; });
   if (!canWrite()) {
     newOrder.disabled = true;
-    newOrder.title = "A viewer sees the orders and changes nothing";
+    newOrder.title = t("common:viewerOnly");
   }
-  const exportButton = /** @type {HTMLButtonElement} */ (el("button", { id: "export", type: "button" }, "Export CSV"));
+  const exportButton = /** @type {HTMLButtonElement} */ (el("button", { id: "export", type: "button" }, t("orders:list.export")));
   exportButton.addEventListener("click", () => download(filters, exportButton));
 
   const filterForm = /** @type {HTMLFormElement} */ (el("form", { id: "filters", class: "filters" },
     ...filterFields(params),
-    el("div", { class: "actions" }, el("button", { type: "submit" }, "Apply filters"),
-      el("button", { type: "reset", id: "clear-filters" }, "Clear"))));
+    el("div", { class: "actions" }, el("button", { type: "submit" }, t("orders:list.applyFilters")),
+      el("button", { type: "reset", id: "clear-filters" }, t("orders:list.clearFilters")))));
   filterForm.addEventListener("submit", (event) => {
     event.preventDefault();
     go(paramsFromForm(filterForm, params));
@@ -76,7 +77,7 @@ export function renderOrders(view, params) {
     go(next);
   });
 
-  const chooser = el("details", { class: "columns", id: "columns" }, el("summary", {}, "Columns"),
+  const chooser = el("details", { class: "columns", id: "columns" }, el("summary", {}, t("orders:list.columns")),
     ...COLUMNS.map((column) => {
       const box = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", value: column.id, name: "column",
         id: `column-${column.id}`, checked: columns.includes(column) }));
@@ -91,14 +92,14 @@ export function renderOrders(view, params) {
   const body = el("tbody", { id: "orders-rows" });
   const table = el("table", { class: "orders", id: "orders" },
     el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { scope: "col", "data-column": c.id }, c.label)))), body);
-  const more = /** @type {HTMLButtonElement} */ (el("button", { id: "load-more", type: "button", hidden: true }, "Load more"));
+  const more = /** @type {HTMLButtonElement} */ (el("button", { id: "load-more", type: "button", hidden: true }, t("orders:list.loadMore")));
   const count = el("p", { id: "orders-count", class: "muted" });
 
   view.replaceChildren(
-    el("h1", {}, "Orders"),
-    el("div", { class: "toolbar" }, viewToggle(params, "list"), newOrder, searchForm, el("label", { class: "inline" }, "Sort ", sort), chooser, exportButton),
+    el("h1", {}, t("orders:title")),
+    el("div", { class: "toolbar" }, viewToggle(params, "list"), newOrder, searchForm, el("label", { class: "inline" }, `${t("orders:list.sort")} `, sort), chooser, exportButton),
     el("details", { class: "filter-panel", open: FILTERS.some((f) => params.has(f.name)) },
-      el("summary", {}, "Filters"), filterForm),
+      el("summary", {}, t("orders:list.filters")), filterForm),
     el("div", { class: "table-scroll" }, table), count, more,
   );
 
@@ -107,7 +108,9 @@ export function renderOrders(view, params) {
   function draw(page) {
     for (const order of page.items) body.append(row(order));
     shown += page.items.length;
-    count.textContent = shown ? `${shown} shown` : "No orders match.";
+    count.textContent = shown
+      ? t("orders:list.shown", { count: shown, number: new Intl.NumberFormat(language()).format(shown) })
+      : t("orders:list.noneMatch");
     more.hidden = !page.next_cursor;
     more.onclick = () => load(page.next_cursor ?? null);
   }
@@ -163,7 +166,7 @@ async function download(filters, button) {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   } catch (error) {
-    showProblem(error instanceof ApiError ? error : new ApiError({ title: "The export failed", status: 0, detail: String(error) }));
+    showProblem(error instanceof ApiError ? error : new ApiError({ title: t("orders:list.exportFailed"), status: 0, detail: String(error) }));
   } finally {
     button.disabled = false;
   }

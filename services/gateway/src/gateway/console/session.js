@@ -2,6 +2,8 @@
 // URL or localStorage), and what its claims say, read here for display alone: the API checks
 // the token on every call and refuses what the role may not do.
 
+import { t } from "./i18n.js";
+
 const KEY = "orders-crm-console.token";
 
 /** @typedef {{ account: string, user: string, role: string, expires: Date | null }} Claims */
@@ -58,7 +60,7 @@ export async function demoOffered() {
 /** Signs in as the demo school's owner with a short-lived token the local gateway mints. */
 export async function signInAsDemoOwner() {
   const response = await fetch("/console/demo/token", { method: "POST", credentials: "omit", cache: "no-store" });
-  if (!response.ok) throw new Error(`the demo sign-in was refused (${response.status})`);
+  if (!response.ok) throw new Error(t("common:signIn.demoRefused", { status: response.status }));
   const answer = /** @type {{ token: string }} */ (await response.json());
   signIn(answer.token);
 }

@@ -2,6 +2,7 @@
 // stack runs, one click as the demo school's owner.
 
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 import { showProblem } from "./problem.js";
 import { demoOffered, signIn, signInAsDemoOwner } from "./session.js";
 
@@ -12,10 +13,10 @@ export function renderSignIn(view, done) {
     placeholder: "eyJhbGciOi…",
   }));
   const form = el("form", { id: "sign-in", class: "block" },
-    el("h1", {}, "Sign in to the orders CRM"),
-    el("label", { for: "token" }, "Your CRM token"), pasted,
-    el("p", { class: "muted" }, "It is kept in this tab only, and forgotten when the tab closes."),
-    el("div", { class: "actions" }, el("button", { type: "submit" }, "Sign in")));
+    el("h1", {}, t("common:signIn.title")),
+    el("label", { for: "token" }, t("common:signIn.token")), pasted,
+    el("p", { class: "muted" }, t("common:signIn.kept")),
+    el("div", { class: "actions" }, el("button", { type: "submit" }, t("common:signIn.submit"))));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!pasted.value.trim()) return;
@@ -23,7 +24,7 @@ export function renderSignIn(view, done) {
     done();
   });
   const demo = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: "demo-sign-in", hidden: true },
-    "Sign in as the demo school's owner"));
+    t("common:signIn.demo")));
   demo.addEventListener("click", async () => {
     demo.disabled = true;
     try {

@@ -2,6 +2,7 @@
 // filters, so a reload or a shared link keeps it.
 
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** @param {URLSearchParams} params @param {"list" | "board"} current */
 export function viewToggle(params, current) {
@@ -12,5 +13,6 @@ export function viewToggle(params, current) {
     return el("a", { href: text ? `#/orders?${text}` : "#/orders", id: `view-${to}`, class: to === current ? "toggle current" : "toggle",
       "aria-current": to === current ? "page" : null }, label);
   };
-  return el("nav", { class: "view-toggle", "aria-label": "Show the orders as" }, link("list", "List"), link("board", "Board"));
+  return el("nav", { class: "view-toggle", "aria-label": t("orders:view.label") },
+    link("list", t("orders:view.list")), link("board", t("orders:view.board")));
 }
