@@ -26,7 +26,7 @@ export default {
   pipelines: {
     heading: "Воронки",
     new: "Нова воронка",
-    newStage: "Нове",
+    newStage: "Нові",
     name: "Назва",
     stage: "Етап {{number}}",
     moveUp: "Перемістити вище",
