@@ -97,6 +97,7 @@ def test_the_card_speaks_ukrainian_and_marks_a_payment_paid(uk_page, api, hryvni
     expect(line).to_contain_text("Доступ")
     expect(line).to_contain_text("Після першої оплати")
     expect(line).to_contain_text("Чекпоінти")
+    expect(line).to_contain_text("як у курсі")
     page.click("#card-line-0-edit summary")
     expect(page.locator("#card-line-0-edit summary")).to_have_text("Змінити умови цього продукту")
     terms = page.locator("#card-line-0-terms")

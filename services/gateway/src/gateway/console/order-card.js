@@ -14,7 +14,7 @@ import { conflictNotice } from "./conflict.js";
 import { el, spoken } from "./dom.js";
 import { emailActions } from "./email-actions.js";
 import { dateTime, list, money, words } from "./format.js";
-import { language, t } from "./i18n.js";
+import { known, language, t } from "./i18n.js";
 import { addLineForm, lineEditor } from "./line-edit.js";
 import { editsIn, follow } from "./live.js";
 import { editBlock } from "./order-edit.js";
@@ -275,6 +275,13 @@ function lessonsText(line) {
   return t("card:lessons.summary", { lessons, delays: t(`card:lessons.delays.${line.access.lesson_delays ?? "course"}`) });
 }
 
+/**
+ * A line's practice or certificate as the card words it (the course's practice is not the course);
+ * a name the catalogs do not have is shown as the API's.
+ * @param {"practiceIs" | "certificateIs"} term @param {string} name
+ */
+const termWords = (term, name) => (known(`card:line.${term}.${name}`) ? t(`card:line.${term}.${name}`) : words(name));
+
 /** @param {OrderCard} card @param {LineView} line @param {number} n @param {import("./line-edit.js").Then} then */
 function lineBlock(card, line, n, then) {
   const currency = card.currency;
@@ -291,11 +298,11 @@ function lineBlock(card, line, n, then) {
         { from: dateTime(window.starts_at), to: window.ends_at ? dateTime(window.ends_at) : t("card:line.noEnd") })) : []),
       ...fact(t("card:line.starts"), startText(a)), ...fact(t("card:line.ends"), endText(a)),
       ...fact(t("card:line.lessons"), lessonsText(line)),
-      ...fact(t("card:line.practice"), words(a.practice ?? "course")), ...fact(t("card:line.checkpoints"), yes(a.checkpoints)),
+      ...fact(t("card:line.practice"), termWords("practiceIs", a.practice ?? "course")), ...fact(t("card:line.checkpoints"), yes(a.checkpoints)),
       ...fact(t("card:line.comments"), yes(a.comments)),
       ...fact(t("card:line.certificate"), a.certificate_conditions
-        ? t("card:line.certificateOn", { certificate: words(a.certificate ?? "none"), conditions: a.certificate_conditions })
-        : words(a.certificate ?? "none")),
+        ? t("card:line.certificateOn", { certificate: termWords("certificateIs", a.certificate ?? "none"), conditions: a.certificate_conditions })
+        : termWords("certificateIs", a.certificate ?? "none")),
       ...(line.customised ? fact(t("card:line.terms"), t("card:line.changed")) : [])),
     lineEditor(card, line, n, then));
 }

@@ -34,6 +34,8 @@ export default {
     noEnd: "no end", starts: "Starts", ends: "Ends", lessons: "Lessons", practice: "Practice", checkpoints: "Checkpoints",
     comments: "Comments", certificate: "Certificate", certificateOn: "{{certificate}}: {{conditions}}", terms: "Terms",
     changed: "changed for this order", on: "on", off: "off",
+    practiceIs: { course: "course", none: "none", custom: "custom" },
+    certificateIs: { none: "none", on_completion: "on completion", conditional: "conditional" },
   },
   start: {
     afterPayment: "After the first payment", onDate: "On {{date}}", afterPeriod: "{{period}} after the first payment",

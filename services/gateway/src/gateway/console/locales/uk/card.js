@@ -18,7 +18,7 @@ export default {
     number: "Замовлення №{{number}}", pipeline: "Воронка", stage: "Етап", paymentStatus: "Статус оплати", status: "Статус",
     type: "Тип", source: "Джерело", created: "Створено", managers: "Менеджери", tags: "Теги", comment: "Внутрішній коментар",
   },
-  contact: { name: "Ім'я", email: "Email", phone: "Телефон", language: "Мова" },
+  contact: { name: "Ім'я", email: "Ел. пошта", phone: "Телефон", language: "Мова" },
   pricing: {
     currency: "Валюта", subtotal: "Сума без знижки", discount: "Знижка", discountPercent: "{{amount}} ({{percent}}%)",
     total: "Разом", paid: "Сплачено", refunded: "Повернено", due: "До сплати",
@@ -34,6 +34,8 @@ export default {
     noEnd: "без кінця", starts: "Початок", ends: "Кінець", lessons: "Уроки", practice: "Практика", checkpoints: "Чекпоінти",
     comments: "Коментарі", certificate: "Сертифікат", certificateOn: "{{certificate}}: {{conditions}}", terms: "Умови",
     changed: "змінено для цього замовлення", on: "увімкнено", off: "вимкнено",
+    practiceIs: { course: "як у курсі", none: "немає", custom: "вибрані уроки" },
+    certificateIs: { none: "немає", on_completion: "після завершення", conditional: "за умовами" },
   },
   start: {
     afterPayment: "Після першої оплати", onDate: "З {{date}}", afterPeriod: "Через {{period}} після першої оплати",
