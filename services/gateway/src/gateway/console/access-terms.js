@@ -12,6 +12,7 @@
 import { dayOf, dayStart } from "./dates.js";
 import { el } from "./dom.js";
 import { wholeNumber } from "./fields.js";
+import { t } from "./i18n.js";
 
 /** @typedef {import("./types.js").Schemas} Schemas */
 /** @typedef {Schemas["AccessInput"]} AccessInput */
@@ -28,11 +29,11 @@ import { wholeNumber } from "./fields.js";
  */
 function edge(id, label, kinds, given, dates) {
   const kind = /** @type {HTMLSelectElement} */ (el("select", { id, class: "terms-kind" }, ...kinds.map(([v, l]) => el("option", { value: v }, l))));
-  const at = /** @type {HTMLInputElement} */ (el("input", { type: "date", id: `${id}-at`, "aria-label": `${label}: date`, hidden: true }));
+  const at = /** @type {HTMLInputElement} */ (el("input", { type: "date", id: `${id}-at`, "aria-label": t("card:terms.date", { label }), hidden: true }));
   const count = /** @type {HTMLInputElement} */ (el("input", { type: "number", min: "1", step: "1", id: `${id}-count`,
-    value: "1", "aria-label": `${label}: how many`, hidden: true }));
-  const unit = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-unit`, "aria-label": `${label}: days or months`, hidden: true },
-    el("option", { value: "months" }, "months"), el("option", { value: "days" }, "days")));
+    value: "1", "aria-label": t("card:terms.howMany", { label }), hidden: true }));
+  const unit = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-unit`, "aria-label": t("card:terms.daysOrMonths", { label }), hidden: true },
+    el("option", { value: "months" }, t("card:terms.months")), el("option", { value: "days" }, t("card:terms.days"))));
   if (given?.kind) kind.value = given.kind;
   if (given?.at) at.value = dates === "moment" ? dayOf(given.at) : given.at.slice(0, 10);
   if (given?.period) {
@@ -83,26 +84,27 @@ function box(id, label, checked) {
  *   the terms shown first (the defaults when none), the product whose lessons they name, how dates go
  */
 export function accessTermsFields(id, { terms = null, product = null, dates = "day", writable = true } = {}) {
-  const start = edge(`${id}-start`, "Access starts",
-    [["after_payment", "after the first payment"], ["at_date", "on a date"], ["after_period", "a period after the first payment"]],
+  const start = edge(`${id}-start`, t("card:terms.starts"),
+    [["after_payment", t("card:terms.startAfterPayment")], ["at_date", t("card:terms.onDate")], ["after_period", t("card:terms.startAfterPeriod")]],
     terms?.start, dates);
-  const end = edge(`${id}-end`, "Access ends",
-    [["never", "never"], ["at_date", "on a date"], ["after_period", "a period after the start"]], terms?.end, dates);
+  const end = edge(`${id}-end`, t("card:terms.ends"),
+    [["never", t("card:terms.never")], ["at_date", t("card:terms.onDate")], ["after_period", t("card:terms.endAfterPeriod")]], terms?.end, dates);
   const given = /** @type {Partial<AccessTerms>} */ (terms ?? {});
   const narrowed = Boolean(given.lesson_ids || given.module_ids);
-  const lessons = choice(`${id}-lessons`, "Lessons", [["all", "the whole course"], ["chosen", "chosen lessons"]], narrowed ? "chosen" : "all");
-  const delays = choice(`${id}-delays`, "Lesson delays",
-    [["course", "as in the course"], ["none", "none: every lesson at once"], ["custom", "days of its own per lesson"]], given.lesson_delays);
-  const practice = choice(`${id}-practice`, "Practice",
-    [["course", "as in the course"], ["none", "none"], ["custom", "chosen lessons"]], given.practice);
-  const checkpoints = box(`${id}-checkpoints`, "Checkpoints", given.checkpoints ?? true);
-  const comments = box(`${id}-comments`, "Comments", given.comments ?? true);
-  const certificate = choice(`${id}-certificate`, "Certificate",
-    [["none", "none"], ["on_completion", "on completion"], ["conditional", "on conditions"]], given.certificate);
+  const lessons = choice(`${id}-lessons`, t("card:terms.lessons"),
+    [["all", t("card:terms.wholeCourse")], ["chosen", t("card:terms.chosenLessons")]], narrowed ? "chosen" : "all");
+  const delays = choice(`${id}-delays`, t("card:terms.delays"),
+    [["course", t("card:terms.asInCourse")], ["none", t("card:terms.noDelays")], ["custom", t("card:terms.ownDelays")]], given.lesson_delays);
+  const practice = choice(`${id}-practice`, t("card:terms.practice"),
+    [["course", t("card:terms.asInCourse")], ["none", t("card:terms.none")], ["custom", t("card:terms.chosenLessons")]], given.practice);
+  const checkpoints = box(`${id}-checkpoints`, t("card:terms.checkpoints"), given.checkpoints ?? true);
+  const comments = box(`${id}-comments`, t("card:terms.comments"), given.comments ?? true);
+  const certificate = choice(`${id}-certificate`, t("card:terms.certificate"),
+    [["none", t("card:terms.none")], ["on_completion", t("card:terms.onCompletion")], ["conditional", t("card:terms.onConditions")]], given.certificate);
   const conditions = /** @type {HTMLTextAreaElement} */ (el("textarea", { id: `${id}-certificate-conditions`, rows: "2", maxlength: "2000" }));
   conditions.value = given.certificate_conditions ?? "";
   const conditionsError = el("p", { class: "field-error", id: `${id}-certificate-conditions-error`, hidden: true });
-  const conditionsNode = el("div", { class: "field" }, el("label", { for: conditions.id }, "Certificate conditions"), conditions, conditionsError);
+  const conditionsNode = el("div", { class: "field" }, el("label", { for: conditions.id }, t("card:terms.conditions")), conditions, conditionsError);
 
   // Each lesson's choices, by its id: kept when the product is chosen again or the list redrawn.
   /** @type {Map<string, LessonChoice>} */
@@ -113,7 +115,7 @@ export function accessTermsFields(id, { terms = null, product = null, dates = "d
   /** @type {ProductCard | null} */
   let current = null;
   const lessonList = el("ul", { id: `${id}-lesson-list`, class: "terms-lessons" });
-  const noLessons = el("p", { class: "muted", id: `${id}-no-lessons`, hidden: true }, "The product has no lessons yet.");
+  const noLessons = el("p", { class: "muted", id: `${id}-no-lessons`, hidden: true }, t("card:terms.noLessons"));
   /** @type {HTMLElement[]} */
   let lessonControls = [];
   const everyLesson = () => (current?.modules ?? []).flatMap((m) => (m.lessons ?? []).map((l) => ({ module: m, lesson: l })));
@@ -151,16 +153,17 @@ export function accessTermsFields(id, { terms = null, product = null, dates = "d
         narrowedNow = true;
       });
       const delay = /** @type {HTMLInputElement} */ (el("input", { type: "number", min: "0", step: "1", id: `${id}-lesson-${k}-delay`,
-        value: state.delay, placeholder: "as in the course", "aria-label": `${lesson.title}: days after the start` }));
+        value: state.delay, placeholder: t("card:terms.asInCourse"),
+        "aria-label": t("card:terms.daysAfterStart", { lesson: lesson.title }) }));
       delay.addEventListener("input", () => { state.delay = delay.value; });
       const practised = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: `${id}-lesson-${k}-practice`, checked: state.practice }));
       practised.addEventListener("change", () => { state.practice = practised.checked; });
       lessonControls.push(included, delay, practised);
       if (!writable) for (const control of [included, delay, practised]) control.disabled = true;
       return el("li", { "data-lesson": lesson.id ?? "" }, el("span", { class: "muted" }, `${module.title}: `), lesson.title, " ",
-        el("label", { for: included.id, "data-part": "included" }, included, " opened"), " ",
-        el("span", { "data-part": "delay" }, delay, " days"), " ",
-        el("label", { for: practised.id, "data-part": "practice" }, practised, " practice"));
+        el("label", { for: included.id, "data-part": "included" }, included, t("card:terms.opened")), " ",
+        el("span", { "data-part": "delay" }, delay, t("card:terms.lessonDays")), " ",
+        el("label", { for: practised.id, "data-part": "practice" }, practised, t("card:terms.lessonPractice")));
     }));
     show();
   };
@@ -175,7 +178,7 @@ export function accessTermsFields(id, { terms = null, product = null, dates = "d
   setProduct(product);
 
   const termsError = el("p", { class: "field-error", id: `${id}-terms-error`, hidden: true });
-  const box_ = el("fieldset", { class: "access-terms", id: `${id}-terms` }, el("legend", {}, "Access"),
+  const box_ = el("fieldset", { class: "access-terms", id: `${id}-terms` }, el("legend", {}, t("card:terms.access")),
     el("div", { class: "filters" }, start.node, end.node, lessons.node, delays.node, practice.node,
       checkpoints.node, comments.node, certificate.node, conditionsNode),
     lessonList, noLessons, termsError);

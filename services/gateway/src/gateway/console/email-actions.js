@@ -8,12 +8,13 @@
 import { ApiError, getNotification, resendNotification } from "./api.js";
 import { el } from "./dom.js";
 import { letterFrame } from "./letter-frame.js";
+import { t } from "./i18n.js";
 import { newKey } from "./keys.js";
 import { canWrite } from "./session.js";
 
 /** @typedef {import("./types.js").NotificationCard} NotificationCard */
 
-const VIEWER_NOTE = "A viewer sees the emails and sends nothing";
+const VIEWER_NOTE = t("card:email.viewerNote");
 
 /** @type {Map<string, string>} the key of each delivery not resent yet */
 const keys = new Map();
@@ -38,8 +39,8 @@ const said = (error) => (error instanceof ApiError ? error.problem.detail || err
  */
 export function emailActions(id, resent) {
   const message = el("div", { class: "email-message", hidden: true });
-  const open = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-open" }, "Open"));
-  const resend = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-resend" }, "Resend"));
+  const open = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-open" }, t("card:email.open")));
+  const resend = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-resend" }, t("card:email.resend")));
   const notice = el("div", { class: "email-notice", role: "status" });
   if (!canWrite()) {
     resend.disabled = true;
@@ -49,7 +50,7 @@ export function emailActions(id, resent) {
   open.addEventListener("click", async () => {
     if (!message.hidden) {
       message.hidden = true;
-      open.textContent = "Open";
+      open.textContent = t("card:email.open");
       return;
     }
     open.disabled = true;
@@ -57,11 +58,11 @@ export function emailActions(id, resent) {
       const card = await getNotification(id);
       // The HTML as the contact saw it, in a sandboxed frame of its own (letter-frame.js), and the
       // text body as text: nothing the message holds becomes markup on the console's page.
-      message.replaceChildren(el("p", {}, el("strong", { class: "email-subject" }, card.subject), ` to ${card.recipient}`),
-        ...(card.html_body ? [letterFrame(`email-letter-${id}`, card.html_body, `The email "${card.subject}" as it was sent`)] : []),
+      message.replaceChildren(el("p", {}, el("strong", { class: "email-subject" }, card.subject), t("card:email.to", { recipient: card.recipient })),
+        ...(card.html_body ? [letterFrame(`email-letter-${id}`, card.html_body, t("card:email.asSent", { subject: card.subject }))] : []),
         el("pre", { class: "email-body" }, card.text_body));
       message.hidden = false;
-      open.textContent = "Close";
+      open.textContent = t("card:email.close");
     } catch (error) {
       notice.replaceChildren(el("p", { class: "problem-inline" }, said(error)));
     } finally {
@@ -75,7 +76,7 @@ export function emailActions(id, resent) {
     try {
       const sent = await resendNotification(id, sendKey, toRefused);
       (toRefused ? refusedKeys : keys).delete(id);  // sent: a later, deliberate resend is another one
-      notice.replaceChildren(el("p", { class: "notice email-resent" }, `Sent again to ${sent.recipient}: the new delivery follows in the history.`));
+      notice.replaceChildren(el("p", { class: "notice email-resent" }, t("card:email.sentAgain", { recipient: sent.recipient })));
       resent(sent);
     } catch (error) {
       button.disabled = false;
@@ -88,8 +89,8 @@ export function emailActions(id, resent) {
   function confirmRefused(error) {
     // Kept until it has gone, as the resend's own: confirmed again after a lost answer, it is the same send.
     const confirmKey = keyFor(id, refusedKeys);
-    const anyway = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-resend-anyway" }, "Send anyway"));
-    const keep = el("button", { type: "button", class: "email-resend-keep" }, "Don't send");
+    const anyway = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "email-resend-anyway" }, t("card:email.sendAnyway")));
+    const keep = el("button", { type: "button", class: "email-resend-keep" }, t("card:email.dontSend"));
     anyway.addEventListener("click", () => send(confirmKey, true, anyway));
     keep.addEventListener("click", () => notice.replaceChildren());
     notice.replaceChildren(el("div", { class: "conflict email-refused", role: "alert" },

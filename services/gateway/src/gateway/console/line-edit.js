@@ -11,6 +11,7 @@ import { conflictNotice, isConflict } from "./conflict.js";
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
+import { t } from "./i18n.js";
 import { saveRow } from "./school-settings.js";
 import { canWrite } from "./session.js";
 
@@ -20,7 +21,7 @@ import { canWrite } from "./session.js";
 /** @typedef {import("./field-errors.js").FieldSlot} FieldSlot */
 /** @typedef {{ saved: () => void, reload: () => void }} Then */
 
-const VIEWER_NOTE = "A viewer sees the order and changes nothing";
+const VIEWER_NOTE = t("card:viewerNote");
 
 /** @param {HTMLElement[]} controls */
 function lockForViewer(controls) {
@@ -39,7 +40,7 @@ export function lineEditor(card, line, n, then) {
   // An order takes a day alone (read in the school's time zone); the lessons are the product's,
   // fetched when the editor is first opened.
   const terms = accessTermsFields(id, { terms: line.access, dates: "day", writable: canWrite() });
-  const made = { product_title: field(title, "Title"), price: field(price, `Price (${card.currency})`) };
+  const made = { product_title: field(title, t("card:lineEdit.title")), price: field(price, t("card:lineEdit.price", { currency: card.currency })) };
   /** @type {Record<string, FieldSlot>} */
   const slots = { product_title: made.product_title.slot, price: made.price.slot, ...terms.slots("") };
   // Access is sent only when one of its inputs was touched: otherwise the terms stay as they are.
@@ -53,7 +54,7 @@ export function lineEditor(card, line, n, then) {
   const conflict = el("div", { class: "line-conflict" });
   const form = el("form", { id: `${id}-form`, class: "edit-form line-form", novalidate: true },
     made.product_title.node, made.price.node, ...terms.nodes, row.node, row.formError, conflict);
-  const remove = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: `${id}-remove`, class: "line-remove" }, "Remove this product"));
+  const remove = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: `${id}-remove`, class: "line-remove" }, t("card:lineEdit.removeProduct")));
   lockForViewer([title, price, ...terms.controls, row.save, remove]);
 
   /** @returns {LineChanges} */
@@ -78,7 +79,7 @@ export function lineEditor(card, line, n, then) {
     conflict.replaceChildren();
     const body = changes();
     if (!Object.keys(body).length) {
-      row.said("Nothing to save.");
+      row.said(t("card:nothingToSave"));
       return;
     }
     row.save.disabled = true;
@@ -103,7 +104,7 @@ export function lineEditor(card, line, n, then) {
     }
   });
   const panel = /** @type {HTMLDetailsElement} */ (el("details", { class: "line-edit", id: `${id}-edit` },
-    el("summary", {}, "Change this product's terms"), form, el("div", { class: "actions" }, remove)));
+    el("summary", {}, t("card:lineEdit.changeTerms")), form, el("div", { class: "actions" }, remove)));
   let loaded = false;
   panel.addEventListener("toggle", async () => {
     if (!panel.open || loaded) return;
@@ -126,21 +127,21 @@ export function lineEditor(card, line, n, then) {
  */
 export function addLineForm(card, then) {
   const id = "card-new-line";
-  const product = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-product` }, el("option", { value: "" }, "Choose a product")));
-  const title = textInput(`${id}-title`, "", { maxlength: "300", placeholder: "the product's own" });
+  const product = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-product` }, el("option", { value: "" }, t("card:lineEdit.chooseProduct"))));
+  const title = textInput(`${id}-title`, "", { maxlength: "300", placeholder: t("card:lineEdit.productsOwn") });
   const price = textInput(`${id}-price`, "", { inputmode: "decimal", placeholder: "0.00" });
   const terms = accessTermsFields(id, { dates: "day", writable: canWrite() });
-  const made = { product_id: field(product, "Product"), product_title: field(title, "Title on the order"),
-    price: field(price, `Price (${card.currency})`) };
+  const made = { product_id: field(product, t("card:lineEdit.product")), product_title: field(title, t("card:lineEdit.titleOnOrder")),
+    price: field(price, t("card:lineEdit.price", { currency: card.currency })) };
   /** @type {Record<string, FieldSlot>} */
   const slots = { product_id: made.product_id.slot, product_title: made.product_title.slot, price: made.price.slot, ...terms.slots("") };
   const row = saveRow(id);
-  row.save.textContent = "Add";
+  row.save.textContent = t("card:lineEdit.add");
   const conflict = el("div", { class: "line-conflict" });
   const form = el("form", { id: `${id}-form`, class: "edit-form", novalidate: true },
     made.product_id.node, made.product_title.node, made.price.node, ...terms.nodes, row.node, row.formError, conflict);
   lockForViewer([product, title, price, ...terms.controls, row.save]);
-  const panel = /** @type {HTMLDetailsElement} */ (el("details", { id: `${id}-panel`, class: "add-line" }, el("summary", {}, "+ Product"), form));
+  const panel = /** @type {HTMLDetailsElement} */ (el("details", { id: `${id}-panel`, class: "add-line" }, el("summary", {}, t("card:lineEdit.addProduct")), form));
   /** @type {import("./types.js").ProductCard[]} */
   let products = [];
   // The line's lessons are its product's: the terms name them.

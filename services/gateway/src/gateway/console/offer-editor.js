@@ -16,6 +16,7 @@ import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
 import { money, words } from "./format.js";
+import { language, t } from "./i18n.js";
 import { newKey } from "./keys.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { saveRow } from "./school-settings.js";
@@ -31,7 +32,7 @@ import { canWrite } from "./session.js";
 /** @typedef {{ node: HTMLElement, value: () => OfferItemIn, slots: (path: string) => Record<string, FieldSlot> }} LineRow */
 /** @typedef {{ node: HTMLElement, type: HTMLSelectElement, value: () => PlanPaymentIn, slots: (path: string) => Record<string, FieldSlot> }} PlanRow */
 
-export const OFFER_CONFLICT_TEXT = "Someone changed this offer; reload";
+export const OFFER_CONFLICT_TEXT = t("catalog:offer.conflict");
 
 /** @type {PlanPaymentIn["type"][]} */
 const PLAN_TYPES = ["regular", "prepayment", "surcharge"];
@@ -41,8 +42,8 @@ const items = (text) => text.split(",").map((item) => item.trim()).filter(Boolea
 
 /** @param {HTMLElement} view @param {string | null} id null: a new offer @param {{ notice?: string }} [shown] */
 export async function renderOffer(view, id, { notice } = {}) {
-  const back = el("p", {}, el("a", { href: "#/catalog" }, "← Catalog"));
-  view.replaceChildren(back, el("p", { class: "muted" }, "Loading…"));
+  const back = el("p", {}, el("a", { href: "#/catalog" }, t("catalog:back")));
+  view.replaceChildren(back, el("p", { class: "muted" }, t("catalog:loading")));
   /** @type {OfferCard | null} */
   let found = null;
   let products;
@@ -66,13 +67,14 @@ export async function renderOffer(view, id, { notice } = {}) {
   const status = /** @type {HTMLSelectElement} */ (el("select", { id: "offer-status" },
     ...["active", "archived"].map((s) => el("option", { value: s }, words(s)))));
   status.value = offer?.status ?? "active";
-  const discountKind = /** @type {HTMLSelectElement} */ (el("select", { id: "offer-discount-kind", "aria-label": "Discount kind" },
-    el("option", { value: "amount" }, "amount off"), el("option", { value: "percent" }, "percent")));
+  const discountKind = /** @type {HTMLSelectElement} */ (el("select", { id: "offer-discount-kind", "aria-label": t("catalog:offer.discountKind") },
+    el("option", { value: "amount" }, t("catalog:offer.amountOff")), el("option", { value: "percent" }, t("catalog:offer.percent"))));
   discountKind.value = offer?.discount_rule.kind ?? "amount";
   const discountValue = textInput("offer-discount", offer?.discount_rule.value ?? "", { inputmode: "decimal", placeholder: "0" });
-  const curators = textInput("offer-curators", (offer?.curators ?? []).join(", "), { placeholder: "comma-separated" });
-  const made = { title: field(title, "Title"), currency: field(currency, "Currency"), status: field(status, "Status"),
-    discount: field(discountValue, "Discount"), curators: field(curators, "Curators") };
+  const curators = textInput("offer-curators", (offer?.curators ?? []).join(", "), { placeholder: t("catalog:offer.commaSeparated") });
+  const made = { title: field(title, t("catalog:offer.title")), currency: field(currency, t("catalog:offer.currency")),
+    status: field(status, t("catalog:offer.status")), discount: field(discountValue, t("catalog:offer.discount")),
+    curators: field(curators, t("catalog:offer.curators")) };
   controls.push(title, currency, status, discountKind, discountValue, curators);
   /** @type {Record<string, FieldSlot>} */
   const slots = {
@@ -89,7 +91,7 @@ export async function renderOffer(view, id, { notice } = {}) {
   const addLine = (line) => {
     const id = `offer-line-${drawn++}`;
     const product = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-product`, class: "line-product" },
-      el("option", { value: "" }, "Choose a product"), ...products.map((p) => el("option", { value: p.id }, p.title))));
+      el("option", { value: "" }, t("catalog:offer.chooseProduct")), ...products.map((p) => el("option", { value: p.id }, p.title))));
     if (line) {
       if (!products.some((p) => p.id === line.product_id)) product.append(el("option", { value: line.product_id }, line.product_title));
       product.value = line.product_id;
@@ -100,10 +102,10 @@ export async function renderOffer(view, id, { notice } = {}) {
     const productOf = () => products.find((p) => p.id === product.value) ?? null;
     const terms = accessTermsFields(id, { terms: line?.access ?? null, product: productOf(), dates: "moment", writable });
     product.addEventListener("change", () => terms.setProduct(productOf()));
-    const productField = field(product, "Product");
-    const priceField = field(price, `Price${offer ? ` (${offer.currency})` : ""}`);
-    const remove = el("button", { type: "button", id: `${id}-remove`, class: "line-remove" }, "Remove the line");
-    const node = el("fieldset", { class: "order-line", "data-line": line?.product_id ?? "" }, el("legend", {}, line?.product_title ?? "New line"),
+    const productField = field(product, t("catalog:offer.product"));
+    const priceField = field(price, offer ? t("catalog:offer.priceIn", { currency: offer.currency }) : t("catalog:offer.price"));
+    const remove = el("button", { type: "button", id: `${id}-remove`, class: "line-remove" }, t("catalog:offer.removeLine"));
+    const node = el("fieldset", { class: "order-line", "data-line": line?.product_id ?? "" }, el("legend", {}, line?.product_title ?? t("catalog:offer.newLine")),
       el("div", { class: "filters" }, productField.node, priceField.node), ...terms.nodes, el("div", { class: "actions" }, remove));
     /** @type {LineRow} */
     const row = {
@@ -123,7 +125,7 @@ export async function renderOffer(view, id, { notice } = {}) {
   };
   for (const line of offer?.items ?? []) addLine(line);
   if (!offer) addLine(null);
-  const addLineButton = el("button", { type: "button", id: "offer-add-line" }, "+ Line");
+  const addLineButton = el("button", { type: "button", id: "offer-add-line" }, t("catalog:offer.addLine"));
   addLineButton.addEventListener("click", () => addLine(null));
   const linesError = el("p", { class: "field-error", id: "offer-lines-error", hidden: true });
   slots.items = { input: lines, error: linesError };
@@ -136,24 +138,26 @@ export async function renderOffer(view, id, { notice } = {}) {
   /** @param {Schemas["PlannedPaymentView"] | null} payment */
   const addPayment = (payment) => {
     const id = `offer-plan-${planned++}`;
-    const type = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-type` }, ...PLAN_TYPES.map((t) => el("option", { value: t }, words(t)))));
+    const type = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-type` }, ...PLAN_TYPES.map((name) => el("option", { value: name }, words(name)))));
     type.value = payment?.type ?? (planRows.length ? "surcharge" : "regular");
     // A plan of several payments starts with a prepayment: the first row follows the second.
     if (!payment && planRows.length === 1 && planRows[0].type.value === "regular") planRows[0].type.value = "prepayment";
     const amount = textInput(`${id}-amount`, payment?.amount ?? "", { inputmode: "decimal", placeholder: "0.00" });
     const due = textInput(`${id}-due`, dayOf(payment?.due_at), { type: "date" });
     const closes = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: `${id}-closes`, checked: payment?.closes_access ?? false }));
-    const typeField = field(type, "Type");
-    const amountField = field(amount, `Amount${payment ? ` (${words(payment.type)}${payment.due_at ? `, due ${new Date(payment.due_at).toLocaleDateString()}` : ", at once"})` : ""}`);
-    const dueField = field(due, "Due (empty: at once)");
-    const closesField = field(closes, "Access waits for it");
-    const remove = el("button", { type: "button", id: `${id}-remove`, class: "payment-remove" }, "Remove");
-    const node = el("fieldset", { class: "order-payment filters" }, el("legend", {}, "Payment"),
+    const typeField = field(type, t("catalog:offer.type"));
+    const amountField = field(amount, !payment ? t("catalog:offer.amount") : payment.due_at
+      ? t("catalog:offer.amountDue", { type: words(payment.type), date: new Intl.DateTimeFormat(language()).format(new Date(payment.due_at)) })
+      : t("catalog:offer.amountAtOnce", { type: words(payment.type) }));
+    const dueField = field(due, t("catalog:offer.due"));
+    const closesField = field(closes, t("catalog:offer.closesAccess"));
+    const remove = el("button", { type: "button", id: `${id}-remove`, class: "payment-remove" }, t("catalog:remove"));
+    const node = el("fieldset", { class: "order-payment filters" }, el("legend", {}, t("catalog:offer.payment")),
       typeField.node, amountField.node, dueField.node, closesField.node, el("div", { class: "actions" }, remove));
     /** @type {PlanRow} */
     const row = {
       node, type,
-      value: () => ({ type: PLAN_TYPES.find((t) => t === type.value) ?? "regular", amount: amount.value.trim(),
+      value: () => ({ type: PLAN_TYPES.find((name) => name === type.value) ?? "regular", amount: amount.value.trim(),
         due_at: dayStart(due.value), closes_access: closes.checked }),
       slots: (path) => ({ [path]: amountField.slot, [`${path}.amount`]: amountField.slot, [`${path}.type`]: typeField.slot,
         [`${path}.due_at`]: dueField.slot, [`${path}.closes_access`]: closesField.slot }),
@@ -171,20 +175,20 @@ export async function renderOffer(view, id, { notice } = {}) {
   const plan = offer?.payment_plan ?? [];
   const split = plan.length > 1 || plan.some((p) => p.due_at || p.closes_access);
   if (split) for (const payment of plan) addPayment(payment);
-  const addPaymentButton = el("button", { type: "button", id: "offer-add-payment" }, "+ Payment");
+  const addPaymentButton = el("button", { type: "button", id: "offer-add-payment" }, t("catalog:offer.addPayment"));
   addPaymentButton.addEventListener("click", () => addPayment(null));
   const planError = el("p", { class: "field-error", id: "offer-plan-error", hidden: true });
   slots.payment_plan = { input: planList, error: planError };
 
   const row = saveRow("offer");
-  if (!offer) row.save.textContent = "Add the offer";
+  if (!offer) row.save.textContent = t("catalog:offer.addSave");
   if (notice) row.said(notice);
   const conflict = el("div", { id: "offer-conflict", hidden: true });
   const form = el("form", { id: "offer-form", class: "offer-form", novalidate: true },
     el("div", { class: "filters" }, made.title.node, made.currency.node, made.status.node, made.curators.node),
-    el("h2", {}, "Lines"), lines, linesError, addLineButton,
-    el("h2", {}, "Discount"), el("div", { class: "inline-fields discount-fields" }, discountKind, made.discount.node),
-    el("h2", {}, "Payment plan"), el("p", { class: "muted" }, "None: one payment of the total, at once."), planList, planError, addPaymentButton,
+    el("h2", {}, t("catalog:offer.lines")), lines, linesError, addLineButton,
+    el("h2", {}, t("catalog:offer.discountHeading")), el("div", { class: "inline-fields discount-fields" }, discountKind, made.discount.node),
+    el("h2", {}, t("catalog:offer.plan")), el("p", { class: "muted" }, t("catalog:offer.noPlan")), planList, planError, addPaymentButton,
     row.node, row.formError, conflict);
   controls.push(addLineButton, addPaymentButton, row.save);
   lock();
@@ -210,7 +214,7 @@ export async function renderOffer(view, id, { notice } = {}) {
     try {
       if (offer) {
         await patchOffer(offer.id, offer.version, body());
-        renderOffer(view, offer.id, { notice: "Saved." });
+        renderOffer(view, offer.id, { notice: t("catalog:saved") });
       } else {
         const saved = await createOffer(body(), key);
         location.hash = `#/catalog/offers/${saved.id}`;
@@ -218,7 +222,7 @@ export async function renderOffer(view, id, { notice } = {}) {
     } catch (error) {
       row.save.disabled = false;
       if (offer && error instanceof ApiError && error.status === 409) {
-        const reload = el("button", { type: "button", id: "offer-reload" }, "Reload");
+        const reload = el("button", { type: "button", id: "offer-reload" }, t("catalog:offer.reload"));
         reload.addEventListener("click", () => renderOffer(view, offer.id));
         conflict.replaceChildren(el("div", { class: "conflict", role: "alert" },
           el("span", { class: "conflict-text" }, OFFER_CONFLICT_TEXT), " ", reload,
@@ -227,8 +231,8 @@ export async function renderOffer(view, id, { notice } = {}) {
       } else showFieldErrors(error, all, row.formError);
     }
   });
-  const figures = offer ? [el("p", { class: "muted" }, `Version ${offer.version} · subtotal ${money(offer.subtotal, offer.currency)} · discount `,
-      money(offer.discount, offer.currency), " · total ", el("strong", { id: "offer-total" }, money(offer.total, offer.currency)))] : [];
-  view.replaceChildren(back, el("h1", { id: "offer-heading" }, offer ? offer.title : "New offer"), ...figures,
+  const figures = offer ? [el("p", { class: "muted" }, t("catalog:offer.figures", { version: offer.version, subtotal: money(offer.subtotal, offer.currency) }),
+      money(offer.discount, offer.currency), t("catalog:offer.total"), el("strong", { id: "offer-total" }, money(offer.total, offer.currency)))] : [];
+  view.replaceChildren(back, el("h1", { id: "offer-heading" }, offer ? offer.title : t("catalog:offer.new")), ...figures,
     el("section", { class: "block" }, form));
 }

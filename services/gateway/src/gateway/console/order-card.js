@@ -14,6 +14,7 @@ import { conflictNotice } from "./conflict.js";
 import { el, spoken } from "./dom.js";
 import { emailActions } from "./email-actions.js";
 import { dateTime, list, money, words } from "./format.js";
+import { known, language, t } from "./i18n.js";
 import { addLineForm, lineEditor } from "./line-edit.js";
 import { editsIn, follow } from "./live.js";
 import { editBlock } from "./order-edit.js";
@@ -50,7 +51,7 @@ function got(result) {
  *   changed, in place, without "Loading…" (the page keeps its scroll)
  */
 export async function renderCard(view, order, { draft, notice, quiet = false } = {}) {
-  if (!quiet) view.replaceChildren(el("p", { class: "muted" }, "Loading…"));
+  if (!quiet) view.replaceChildren(el("p", { class: "muted" }, t("card:loading")));
   const [asked, ...blocks] = await Promise.allSettled([orderIfChanged(order, null), paymentsIfChanged(order, null),
     historyIfChanged(order, null), notificationsIfChanged(order, null), listPipelines()]);
   const [paid, logged, mailed, pipelines] = blocks;
@@ -59,7 +60,7 @@ export async function renderCard(view, order, { draft, notice, quiet = false } =
   const history = got(logged);
   const emails = got(mailed);
   if (!card.ok) {
-    view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, "← Orders")));
+    view.replaceChildren(el("p", {}, el("a", { href: "#/orders" }, t("card:back"))));
     showProblem(card.reason);
     return;
   }
@@ -80,7 +81,7 @@ export async function renderCard(view, order, { draft, notice, quiet = false } =
   const resent = () => followHistory(view, order, emailCount);
   const live = el("div", { id: "live-notice" });
   const page = el("div", { class: "card-page", "data-version": String(found.version) },
-    el("p", {}, el("a", { href: "#/orders" }, "← Orders")),
+    el("p", {}, el("a", { href: "#/orders" }, t("card:back"))),
     live,
     header(found),
     el("div", { class: "columns-2" },
@@ -88,9 +89,9 @@ export async function renderCard(view, order, { draft, notice, quiet = false } =
       el("div", {},
         payments.ok
           ? paymentsBlock(payments.value.items, { order: String(found.number), currency: found.currency, notice }, reload)
-          : unavailable("payments", "Payments", payments.reason),
-        emails.ok ? emailsBlock(emails.value.items, resent) : unavailable("emails", "Emails", emails.reason),
-        history.ok ? historyBlock(history.value.items, resent) : unavailable("history", "History", history.reason))),
+          : unavailable("payments", t("card:block.payments"), payments.reason),
+        emails.ok ? emailsBlock(emails.value.items, resent) : unavailable("emails", t("card:block.emails"), emails.reason),
+        history.ok ? historyBlock(history.value.items, resent) : unavailable("history", t("card:block.history"), history.reason))),
   );
   view.replaceChildren(page);
   showOfferCopies(view, found);
@@ -161,7 +162,7 @@ async function showOfferCopies(view, card) {
       }
       const source = offers.find((o) => o.id === copy.source_offer_id);
       place.replaceChildren(el("a", { href: `#/catalog/offers/${copy.id}`, class: "offer-copy" }, copy.title),
-        source ? ` (made from ${source.title} for this order's terms)` : " (made for this order's terms)");
+        source ? t("card:offer.madeFrom", { source: source.title }) : t("card:offer.madeForOrder"));
     }
     if (!missing) return;
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -194,130 +195,144 @@ function unavailable(id, title, reason) {
 /** @param {OrderCard} card */
 function header(card) {
   return el("section", { class: "block card-header", id: "card-header" },
-    el("h1", { id: "card-number" }, `Order №${card.number}`),
+    el("h1", { id: "card-number" }, t("card:header.number", { number: card.number })),
     el("dl", {},
-      ...fact("Pipeline", card.pipeline.name), ...fact("Stage", card.stage.name),
-      ...fact("Payment status", el("span", { id: "card-payment-status", class: `status ${card.payment_status}` }, words(card.payment_status))),
-      ...fact("Status", words(card.status)), ...fact("Type", words(card.type)), ...fact("Source", words(card.source)),
-      ...fact("Created", dateTime(card.created_at)),
-      ...fact("Managers", list(card.managers)), ...fact("Tags", list(card.tags))),
-    el("h2", {}, "Internal comment"),
-    el("p", { id: "card-comment", class: "comment" }, card.comment || "—"));
+      ...fact(t("card:header.pipeline"), card.pipeline.name), ...fact(t("card:header.stage"), card.stage.name),
+      ...fact(t("card:header.paymentStatus"), el("span", { id: "card-payment-status", class: `status ${card.payment_status}` }, words(card.payment_status))),
+      ...fact(t("card:header.status"), words(card.status)), ...fact(t("card:header.type"), words(card.type)),
+      ...fact(t("card:header.source"), words(card.source)),
+      ...fact(t("card:header.created"), dateTime(card.created_at)),
+      ...fact(t("card:header.managers"), list(card.managers)), ...fact(t("card:header.tags"), list(card.tags))),
+    el("h2", {}, t("card:header.comment")),
+    el("p", { id: "card-comment", class: "comment" }, card.comment || t("common:none")));
 }
 
 /** @param {OrderCard} card */
 function contactBlock(card) {
   const c = card.contact;
-  return block("contact", "Contact", el("dl", {},
-    ...fact("Name", c.name), ...fact("Email", el("a", { href: `mailto:${c.email}` }, c.email)),
-    ...fact("Phone", c.phone ?? "—"), ...fact("Language", c.locale ?? "—")));
+  return block("contact", t("card:block.contact"), el("dl", {},
+    ...fact(t("card:contact.name"), c.name), ...fact(t("card:contact.email"), el("a", { href: `mailto:${c.email}` }, c.email)),
+    ...fact(t("card:contact.phone"), c.phone ?? t("common:none")), ...fact(t("card:contact.language"), c.locale ?? t("common:none"))));
 }
+
+/** A percent as the API gives it ("12.5"), in the console's language, as the decimal it spells. @param {string | number} value */
+const percent = (value) => new Intl.NumberFormat(language(), { maximumFractionDigits: 20 }).format(/** @type {any} */ (value));
 
 /** @param {OrderCard} card */
 function pricingBlock(card) {
   const m = (/** @type {string} */ amount) => money(amount, card.currency);
-  const discount = card.discount_percent ? `${m(card.discount)} (${card.discount_percent}%)` : m(card.discount);
-  return block("pricing", "Pricing", el("dl", {},
-    ...fact("Currency", card.currency),
+  const discount = card.discount_percent
+    ? t("card:pricing.discountPercent", { amount: m(card.discount), percent: percent(card.discount_percent) }) : m(card.discount);
+  return block("pricing", t("card:block.pricing"), el("dl", {},
+    ...fact(t("card:pricing.currency"), card.currency),
     ...card.lines.flatMap((line) => fact(line.product_title, m(line.price))),
-    ...fact("Subtotal", m(card.subtotal)), ...fact("Discount", discount),
-    ...fact("Total", el("span", { id: "card-total" }, m(card.total))),
-    ...fact("Paid", el("span", { id: "card-paid" }, m(card.paid))),
-    ...(card.refunded !== "0.00" && card.refunded !== "0" ? fact("Refunded", m(card.refunded)) : []),
-    ...fact("Due", el("span", { id: "card-due" }, m(card.due)))));
+    ...fact(t("card:pricing.subtotal"), m(card.subtotal)), ...fact(t("card:pricing.discount"), discount),
+    ...fact(t("card:pricing.total"), el("span", { id: "card-total" }, m(card.total))),
+    ...fact(t("card:pricing.paid"), el("span", { id: "card-paid" }, m(card.paid))),
+    ...(card.refunded !== "0.00" && card.refunded !== "0" ? fact(t("card:pricing.refunded"), m(card.refunded)) : []),
+    ...fact(t("card:pricing.due"), el("span", { id: "card-due" }, m(card.due)))));
 }
 
 /** @param {OrderCard} card @param {import("./line-edit.js").Then} then */
 function linesBlock(card, then) {
-  return block("lines", "Products", ...card.lines.map((line, n) => lineBlock(card, line, n, then)), addLineForm(card, then));
+  return block("lines", t("card:block.products"), ...card.lines.map((line, n) => lineBlock(card, line, n, then)), addLineForm(card, then));
 }
 
 /** The offer the line came from, or the copy of it made for this order. @param {LineView} line */
 function appliedOffer(line) {
   if (!line.offer) return null;
   if (!line.offer.system_copy) {
-    return el("p", { class: "offer muted" }, "Applied offer: ", el("span", { class: "offer-title" }, line.offer.title ?? "—"));
+    return el("p", { class: "offer muted" }, t("card:offer.applied"), el("span", { class: "offer-title" }, line.offer.title ?? t("common:none")));
   }
-  return el("p", { class: "offer muted" }, "Applied offer: ",
-    el("span", { class: "offer-copy-state" }, el("span", { class: "offer-title" }, line.offer.title ?? "—"), " (the copy is being made)"));
+  return el("p", { class: "offer muted" }, t("card:offer.applied"),
+    el("span", { class: "offer-copy-state" }, el("span", { class: "offer-title" }, line.offer.title ?? t("common:none")), t("card:offer.beingMade")));
 }
 
 /** @param {Schemas["Period"] | null | undefined} period */
-const span = (period) => (period ? `${period.count} ${period.unit}` : "");
+const span = (period) => (period ? t(`card:period.${period.unit === "days" ? "days" : "months"}`, { count: period.count }) : "");
 
 /** @param {Schemas["AccessTerms"]} access */
 function startText(access) {
   const start = access.start;
-  if (!start || start.kind === "after_payment") return "After the first payment";
-  if (start.kind === "at_date") return `On ${dateTime(start.at)}`;
-  return `${span(start.period)} after the first payment`;
+  if (!start || start.kind === "after_payment") return t("card:start.afterPayment");
+  if (start.kind === "at_date") return t("card:start.onDate", { date: dateTime(start.at) });
+  return t("card:start.afterPeriod", { period: span(start.period) });
 }
 
 /** @param {Schemas["AccessTerms"]} access */
 function endText(access) {
   const end = access.end;
-  if (!end || end.kind === "never") return "Never ends";
-  if (end.kind === "at_date") return `On ${dateTime(end.at)}`;
-  return `${span(end.period)} after the start`;
+  if (!end || end.kind === "never") return t("card:end.never");
+  if (end.kind === "at_date") return t("card:end.onDate", { date: dateTime(end.at) });
+  return t("card:end.afterPeriod", { period: span(end.period) });
 }
 
 /** @param {LineView} line */
 function lessonsText(line) {
   const granted = line.granted.lesson_ids;
   // null: the course's every lesson, as it grows; a list: those lessons only.
-  const lessons = !granted ? "Every lesson" : granted.length ? `${granted.length} lesson${granted.length === 1 ? "" : "s"}` : "No lessons";
-  const delays = { course: "the course's delays", none: "no delays", custom: "delays of its own" };
-  return `${lessons}, ${delays[line.access.lesson_delays ?? "course"]}`;
+  const lessons = !granted ? t("card:lessons.every") : granted.length ? t("card:lessons.count", { count: granted.length }) : t("card:lessons.none");
+  return t("card:lessons.summary", { lessons, delays: t(`card:lessons.delays.${line.access.lesson_delays ?? "course"}`) });
 }
+
+/**
+ * A line's practice or certificate as the card words it (the course's practice is not the course);
+ * a name the catalogs do not have is shown as the API's.
+ * @param {"practiceIs" | "certificateIs"} term @param {string} name
+ */
+const termWords = (term, name) => (known(`card:line.${term}.${name}`) ? t(`card:line.${term}.${name}`) : words(name));
 
 /** @param {OrderCard} card @param {LineView} line @param {number} n @param {import("./line-edit.js").Then} then */
 function lineBlock(card, line, n, then) {
   const currency = card.currency;
   const a = line.access;
   const window = line.window;
-  const yes = (/** @type {boolean | undefined} */ on) => (on === false ? "off" : "on");
+  const yes = (/** @type {boolean | undefined} */ on) => (on === false ? t("card:line.off") : t("card:line.on"));
   return el("article", { class: "line", "data-line": line.id },
     appliedOffer(line),
     el("h3", { class: "line-title" }, line.product_title),
     el("dl", {},
-      ...fact("Price", money(line.price, currency)),
-      ...fact("Access", window ? el("span", { class: `window ${window.status}` }, words(window.status)) : "not opened yet"),
-      ...(window ? fact("Window", `${dateTime(window.starts_at)} – ${window.ends_at ? dateTime(window.ends_at) : "no end"}`) : []),
-      ...fact("Starts", startText(a)), ...fact("Ends", endText(a)),
-      ...fact("Lessons", lessonsText(line)),
-      ...fact("Practice", words(a.practice ?? "course")), ...fact("Checkpoints", yes(a.checkpoints)),
-      ...fact("Comments", yes(a.comments)),
-      ...fact("Certificate", a.certificate_conditions ? `${words(a.certificate ?? "none")}: ${a.certificate_conditions}` : words(a.certificate ?? "none")),
-      ...(line.customised ? fact("Terms", "changed for this order") : [])),
+      ...fact(t("card:line.price"), money(line.price, currency)),
+      ...fact(t("card:line.access"), window ? el("span", { class: `window ${window.status}` }, words(window.status)) : t("card:line.notOpened")),
+      ...(window ? fact(t("card:line.window"), t("card:line.windowSpan",
+        { from: dateTime(window.starts_at), to: window.ends_at ? dateTime(window.ends_at) : t("card:line.noEnd") })) : []),
+      ...fact(t("card:line.starts"), startText(a)), ...fact(t("card:line.ends"), endText(a)),
+      ...fact(t("card:line.lessons"), lessonsText(line)),
+      ...fact(t("card:line.practice"), termWords("practiceIs", a.practice ?? "course")), ...fact(t("card:line.checkpoints"), yes(a.checkpoints)),
+      ...fact(t("card:line.comments"), yes(a.comments)),
+      ...fact(t("card:line.certificate"), a.certificate_conditions
+        ? t("card:line.certificateOn", { certificate: termWords("certificateIs", a.certificate ?? "none"), conditions: a.certificate_conditions })
+        : termWords("certificateIs", a.certificate ?? "none")),
+      ...(line.customised ? fact(t("card:line.terms"), t("card:line.changed")) : [])),
     lineEditor(card, line, n, then));
 }
 
 /** @param {HistoryEntry[]} entries @param {() => void} resent */
 function historyBlock(entries, resent) {
-  return block("history", "History", entries.length ? el("ol", { class: "timeline" },
+  return block("history", t("card:block.history"), entries.length ? el("ol", { class: "timeline" },
     ...entries.map((entry) => {
       // An email's entry names its delivery: that email is opened and resent from here.
       const delivery = EMAIL_KINDS.includes(entry.kind) && typeof entry.details.delivery_id === "string" ? entry.details.delivery_id : null;
       return el("li", { "data-kind": entry.kind, "data-delivery": delivery },
         el("time", { datetime: entry.at }, dateTime(entry.at)), " ",
-        el("strong", {}, words(entry.kind)), ` by ${entry.actor}`,
+        el("strong", {}, words(entry.kind)), t("card:history.by", { actor: entry.actor }),
         Object.keys(entry.details).length ? el("code", { class: "details" }, JSON.stringify(entry.details)) : null,
         delivery ? emailActions(delivery, resent) : null);
     }))
-    : el("p", { class: "muted" }, "Nothing yet."));
+    : el("p", { class: "muted" }, t("card:history.empty")));
 }
 
 /** @param {NotificationSummary[]} emails @param {() => void} resent */
 function emailsBlock(emails, resent) {
-  return block("emails", "Emails", emails.length ? el("table", {},
-    el("thead", {}, el("tr", {}, ...["Created", "Email", "To", "Subject", "Status", "Tries", "Sent", ""]
-      .map((h) => el("th", { scope: "col" }, h || spoken("Actions"))))),
+  return block("emails", t("card:block.emails"), emails.length ? el("table", {},
+    el("thead", {}, el("tr", {}, ...["created", "email", "to", "subject", "status", "tries", "sent"]
+      .map((h) => el("th", { scope: "col" }, t(`card:emails.${h}`))), el("th", { scope: "col" }, spoken(t("card:actions"))))),
     el("tbody", {}, ...emails.map((m) => el("tr", { "data-template": m.template, "data-delivery": m.id },
       el("td", {}, dateTime(m.created_at)), el("td", {}, words(m.template)), el("td", {}, m.recipient),
       el("td", {}, m.subject),
-      el("td", { class: `delivery ${m.status}` }, m.refused ? `${words(m.status)} (refused)` : words(m.status),
+      el("td", { class: `delivery ${m.status}` }, m.refused ? t("card:emails.refused", { status: words(m.status) }) : words(m.status),
         m.last_error ? el("div", { class: "muted" }, m.last_error) : null),
       el("td", {}, String(m.attempts)), el("td", {}, dateTime(m.sent_at)),
       el("td", {}, m.status === "sent" || m.status === "failed" ? emailActions(m.id, resent) : null)))))
-    : el("p", { class: "muted" }, "No emails yet."));
+    : el("p", { class: "muted" }, t("card:emails.empty")));
 }

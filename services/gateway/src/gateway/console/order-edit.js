@@ -7,6 +7,7 @@ import { ApiError, patchOrder } from "./api.js";
 import { conflictNotice, isConflict } from "./conflict.js";
 import { el } from "./dom.js";
 import { words } from "./format.js";
+import { t } from "./i18n.js";
 import { canWrite } from "./session.js";
 
 /** @typedef {import("./types.js").OrderCard} OrderCard */
@@ -14,7 +15,7 @@ import { canWrite } from "./session.js";
 /** @typedef {import("./types.js").PipelineView} PipelineView */
 /** @typedef {{ stage_id?: string, type?: string, managers?: string, tags?: string, comment?: string }} Draft */
 
-const VIEWER_NOTE = "A viewer sees the order and changes nothing";
+const VIEWER_NOTE = t("card:viewerNote");
 /** @type {NonNullable<OrderChanges["type"]>[]} */
 const TYPES = ["regular", "renewal", "upsell", "gift"];
 
@@ -34,12 +35,12 @@ export function editBlock(card, pipeline, then) {
     ...stages.map((s) => el("option", { value: s.id }, s.name))));
   stage.value = draft.stage_id ?? card.stage.id;
   const type = /** @type {HTMLSelectElement} */ (el("select", { id: "edit-type", name: "type" },
-    ...TYPES.map((t) => el("option", { value: t }, words(t)))));
+    ...TYPES.map((name) => el("option", { value: name }, words(name)))));
   type.value = draft.type ?? card.type;
   const managers = /** @type {HTMLInputElement} */ (el("input", { id: "edit-managers", name: "managers",
-    value: draft.managers ?? card.managers.join(", "), placeholder: "comma-separated" }));
+    value: draft.managers ?? card.managers.join(", "), placeholder: t("card:commaSeparated") }));
   const tags = /** @type {HTMLInputElement} */ (el("input", { id: "edit-tags", name: "tags",
-    value: draft.tags ?? card.tags.join(", "), placeholder: "comma-separated" }));
+    value: draft.tags ?? card.tags.join(", "), placeholder: t("card:commaSeparated") }));
   const comment = /** @type {HTMLTextAreaElement} */ (el("textarea", { id: "edit-comment", name: "comment", rows: "3" }));
   comment.value = draft.comment ?? card.comment ?? "";
   const inputs = { stage_id: stage, type, managers, tags, comment };
@@ -50,17 +51,17 @@ export function editBlock(card, pipeline, then) {
     errors[name] = el("p", { class: "field-error", id: `edit-${name}-error`, hidden: true });
     return el("div", { class: "field" }, el("label", { for: inputs[name].id }, label), inputs[name], errors[name]);
   };
-  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "edit-save" }, "Save"));
+  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "edit-save" }, t("card:save")));
   const cancelled = card.status === "cancelled";
   const status = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: cancelled ? "reopen-order" : "cancel-order" },
-    cancelled ? "Reopen the order" : "Cancel the order"));
+    cancelled ? t("card:edit.reopen") : t("card:edit.cancelOrder")));
   const notice = el("div", { id: "edit-notice" });
   if (Object.keys(draft).length) {
-    notice.append(el("p", { class: "muted", id: "draft-kept" }, "Your unsaved changes are kept below: check them against the order and save again."));
+    notice.append(el("p", { class: "muted", id: "draft-kept" }, t("card:edit.draftKept")));
   }
   const form = /** @type {HTMLFormElement} */ (el("form", { id: "order-edit", class: "edit-form" },
-    field("stage_id", "Stage"), field("type", "Type"), field("managers", "Managers"), field("tags", "Tags"),
-    field("comment", "Internal comment"),
+    field("stage_id", t("card:edit.stage")), field("type", t("card:edit.type")), field("managers", t("card:edit.managers")),
+    field("tags", t("card:edit.tags")), field("comment", t("card:edit.comment")),
     el("div", { class: "actions" }, save, status), notice));
   if (!writable) {
     for (const control of [...Object.values(inputs), save, status]) {
@@ -74,7 +75,7 @@ export function editBlock(card, pipeline, then) {
     /** @type {OrderChanges} */
     const changed = {};
     if (stage.value !== card.stage.id) changed.stage_id = stage.value;
-    const chosen = TYPES.find((t) => t === type.value);
+    const chosen = TYPES.find((name) => name === type.value);
     if (chosen && chosen !== card.type) changed.type = chosen;
     if (items(managers.value).join("\n") !== card.managers.join("\n")) changed.managers = items(managers.value);
     if (items(tags.value).join("\n") !== card.tags.join("\n")) changed.tags = items(tags.value);
@@ -135,11 +136,11 @@ export function editBlock(card, pipeline, then) {
     event.preventDefault();
     const body = changes();
     if (!Object.keys(body).length) {
-      notice.replaceChildren(el("p", { class: "muted" }, "Nothing to save."));
+      notice.replaceChildren(el("p", { class: "muted" }, t("card:nothingToSave")));
       return;
     }
     submit(body, save);
   });
   status.addEventListener("click", () => submit({ status: cancelled ? "active" : "cancelled" }, status));
-  return el("section", { class: "block", id: "edit" }, el("h2", {}, "Edit"), form);
+  return el("section", { class: "block", id: "edit" }, el("h2", {}, t("card:block.edit")), form);
 }

@@ -9,6 +9,7 @@ import { dayOf, dayStart } from "./dates.js";
 import { el, spoken } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { dateTime, money, words } from "./format.js";
+import { language, t } from "./i18n.js";
 import { newKey } from "./keys.js";
 import { canWrite } from "./session.js";
 
@@ -20,9 +21,12 @@ import { canWrite } from "./session.js";
  * @typedef {(after?: { follows?: boolean, notice?: string }) => void} Reload
  */
 
-const VIEWER_NOTE = "A viewer sees the order and changes nothing";
+const VIEWER_NOTE = t("card:viewerNote");
 /** @type {PaymentCard["method"][]} */
 const METHODS = ["cash", "bank_transfer", "cashless", "other"];
+
+/** A day typed ("2027-03-15") in the console's language. @param {string} day */
+const dayWords = (day) => new Intl.DateTimeFormat(language(), { dateStyle: "long" }).format(new Date(`${day}T00:00`));
 
 /** @param {HTMLButtonElement} button */
 function viewerOnly(button) {
@@ -42,14 +46,15 @@ const actionButton = (className, text) => viewerOnly(/** @type {HTMLButtonElemen
  * @param {Reload} reload
  */
 export function paymentsBlock(payments, about, reload) {
-  const headings = ["№", "Date and time", "Method", "Provider", "Tries", "Amount", "Status", "Comment", "Link", ""];
+  const headings = ["number", "date", "method", "provider", "tries", "amount", "status", "comment", "link"];
   const rows = payments.map((payment) => paymentRow(payment, reload));
-  return el("section", { class: "block", id: "payments" }, el("h2", {}, "Payments"),
+  return el("section", { class: "block", id: "payments" }, el("h2", {}, t("card:block.payments")),
     about.notice ? el("p", { class: "notice", id: "payments-notice", role: "status" }, about.notice) : null,
     payments.length ? el("table", { class: "payments" },
-      el("thead", {}, el("tr", {}, ...headings.map((h) => el("th", { scope: "col" }, h || spoken("Actions"))))),
+      el("thead", {}, el("tr", {}, ...headings.map((h) => el("th", { scope: "col" }, t(`card:payments.heading.${h}`))),
+        el("th", { scope: "col" }, spoken(t("card:actions"))))),
       el("tbody", {}, ...rows.flat()))
-      : el("p", { class: "muted" }, "No payments yet."),
+      : el("p", { class: "muted" }, t("card:payments.empty")),
     addPaymentForm(about, reload));
 }
 
@@ -74,9 +79,9 @@ function paymentRow(payment, reload) {
     for (const f of [form, dateForm]) f.hidden = f !== shown;
     /** @type {HTMLElement | null} */ (shown.querySelector("textarea, input"))?.focus();
   };
-  const button = actionButton("mark-paid", "Mark paid");
+  const button = actionButton("mark-paid", t("card:payments.markPaid"));
   button.addEventListener("click", () => open(form));
-  const dateButton = actionButton("change-date", "Change the date");
+  const dateButton = actionButton("change-date", t("card:payments.changeDate"));
   dateButton.addEventListener("click", () => open(dateForm));
 
   /**
@@ -95,12 +100,13 @@ function paymentRow(payment, reload) {
       trigger.disabled = false;
     }
   });
-  const linkButton = actionButton("send-link", "Send the link again");
-  act(linkButton, () => sendLink(payment.id), { follows: false, notice: `The link to payment №${payment.number} is on its way again.` });
-  const reminderButton = actionButton("send-reminder", "Send a reminder");
-  act(reminderButton, () => sendReminder(payment.id), { follows: false, notice: `A reminder of payment №${payment.number} is on its way.` });
-  const cancelButton = actionButton("cancel-payment", "Cancel the payment");
-  act(cancelButton, () => patchPayment(payment.id, { status: "cancelled" }), { follows: false, notice: `Payment №${payment.number} is cancelled.` });
+  const linkButton = actionButton("send-link", t("card:payments.sendLink"));
+  act(linkButton, () => sendLink(payment.id), { follows: false, notice: t("card:payments.linkSent", { number: payment.number }) });
+  const reminderButton = actionButton("send-reminder", t("card:payments.sendReminder"));
+  act(reminderButton, () => sendReminder(payment.id), { follows: false, notice: t("card:payments.reminderSent", { number: payment.number }) });
+  const cancelButton = actionButton("cancel-payment", t("card:payments.cancelPayment"));
+  act(cancelButton, () => patchPayment(payment.id, { status: "cancelled" }), { follows: false,
+    notice: t("card:payments.cancelled", { number: payment.number }) });
   row.lastElementChild?.append(el("div", { class: "payment-actions" }, button, linkButton, reminderButton, dateButton, cancelButton));
   const formRow = el("tr", { class: "mark-paid-row" }, el("td", { colspan: "10" }, problem, form, dateForm));
   return [row, formRow];
@@ -112,10 +118,10 @@ function dueDateForm(payment, reload) {
   const due = /** @type {HTMLInputElement} */ (el("input", { type: "date", id: `${id}-date`, name: "due_at", required: true, value: dayOf(payment.due_at) }));
   const dueError = el("p", { class: "field-error", hidden: true });
   const formError = el("p", { class: "field-error form-error", hidden: true });
-  const save = viewerOnly(/** @type {HTMLButtonElement} */ (el("button", { type: "submit" }, "Save the date")));
-  const cancel = el("button", { type: "button" }, "Cancel");
+  const save = viewerOnly(/** @type {HTMLButtonElement} */ (el("button", { type: "submit" }, t("card:payments.saveDate"))));
+  const cancel = el("button", { type: "button" }, t("card:cancel"));
   const form = /** @type {HTMLFormElement} */ (el("form", { class: "payment-form due-date-form", hidden: true, "data-payment": payment.id },
-    el("label", { for: due.id }, `Planned date of payment №${payment.number}`), due, dueError,
+    el("label", { for: due.id }, t("card:payments.plannedDateOf", { number: payment.number })), due, dueError,
     el("div", { class: "actions" }, save, cancel), formError));
   const slots = { due_at: { input: due, error: dueError } };
   cancel.addEventListener("click", () => { form.hidden = true; });
@@ -125,7 +131,7 @@ function dueDateForm(payment, reload) {
     save.disabled = true;
     try {
       await patchPayment(payment.id, { due_at: dayStart(due.value) });
-      reload({ follows: false, notice: `Payment №${payment.number} is now planned for ${due.value}.` });
+      reload({ follows: false, notice: t("card:payments.plannedFor", { number: payment.number, day: due.value, date: dayWords(due.value) }) });
     } catch (error) {
       showFieldErrors(error, slots, formError);
       save.disabled = false;
@@ -141,10 +147,11 @@ function addPaymentForm(about, reload) {
   const amount = /** @type {HTMLInputElement} */ (el("input", { id: "new-payment-amount", name: "amount", inputmode: "decimal", required: true, placeholder: "0.00" }));
   /** @type {NewPaymentBody["type"][]} */
   const types = ["regular", "prepayment", "surcharge"];
-  const type = /** @type {HTMLSelectElement} */ (el("select", { id: "new-payment-type", name: "type" }, ...types.map((t) => el("option", { value: t }, words(t)))));
+  const type = /** @type {HTMLSelectElement} */ (el("select", { id: "new-payment-type", name: "type" },
+    ...types.map((name) => el("option", { value: name }, words(name)))));
   const due = /** @type {HTMLInputElement} */ (el("input", { type: "date", id: "new-payment-due", name: "due_at" }));
   const status = /** @type {HTMLSelectElement} */ (el("select", { id: "new-payment-status", name: "status" },
-    el("option", { value: "unpaid" }, "unpaid"), el("option", { value: "paid" }, "paid")));
+    el("option", { value: "unpaid" }, t("card:payments.unpaid")), el("option", { value: "paid" }, t("card:payments.paid"))));
   const method = /** @type {HTMLSelectElement} */ (el("select", { id: "new-payment-method", name: "method" },
     ...["cashless", ...METHODS.filter((m) => m !== "cashless")].map((m) => el("option", { value: m }, words(m)))));
   const comment = /** @type {HTMLInputElement} */ (el("input", { id: "new-payment-comment", name: "comment" }));
@@ -156,11 +163,12 @@ function addPaymentForm(about, reload) {
     if (!canWrite()) /** @type {HTMLInputElement} */ (input).disabled = true;
     return el("div", { class: "field" }, el("label", { for: input.id }, label), input, error);
   };
-  const save = viewerOnly(/** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "new-payment-save" }, "Add the payment")));
+  const save = viewerOnly(/** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: "new-payment-save" }, t("card:payments.addSave"))));
   const formError = el("p", { class: "field-error form-error", hidden: true });
   const form = /** @type {HTMLFormElement} */ (el("form", { id: "add-payment", class: "filters" },
-    field("amount", amount, `Amount (${about.currency})`), field("type", type, "Type"), field("due_at", due, "Planned date"),
-    field("status", status, "Paid or unpaid"), field("method", method, "Method"), field("comment", comment, "Comment"),
+    field("amount", amount, t("card:payments.amount", { currency: about.currency })), field("type", type, t("card:payments.type")),
+    field("due_at", due, t("card:payments.plannedDate")), field("status", status, t("card:payments.paidOrUnpaid")),
+    field("method", method, t("card:payments.method")), field("comment", comment, t("card:payments.comment")),
     el("div", { class: "actions" }, save), formError));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -171,7 +179,7 @@ function addPaymentForm(about, reload) {
     const body = {
       // The amount goes as the text typed: the API reads it as a decimal, never a float.
       amount: amount.value.trim(),
-      type: types.find((t) => t === type.value) ?? "regular",
+      type: types.find((name) => name === type.value) ?? "regular",
       status: paid ? "paid" : "unpaid",
       method: METHODS.find((m) => m === method.value) ?? "cashless",
       due_at: dayStart(due.value),
@@ -180,26 +188,26 @@ function addPaymentForm(about, reload) {
     try {
       const added = await addPayment(about.order, body, key);
       // A paid payment moves the order's figures, which follow through the payments' events.
-      reload({ follows: paid, notice: `Payment №${added.number} is added.` });
+      reload({ follows: paid, notice: t("card:payments.added", { number: added.number }) });
     } catch (error) {
       showFieldErrors(error, slots, formError);
       save.disabled = false;
     }
   });
-  return el("details", { class: "add-payment", id: "add-payment-panel" }, el("summary", {}, "Add a payment"), form);
+  return el("details", { class: "add-payment", id: "add-payment-panel" }, el("summary", {}, t("card:payments.add")), form);
 }
 
 /** @param {PaymentCard} payment */
 function linkCell(payment) {
-  if (!payment.link_url) return payment.link_error ? el("span", { class: "muted" }, payment.link_error) : "—";
+  if (!payment.link_url) return payment.link_error ? el("span", { class: "muted" }, payment.link_error) : t("common:none");
   const url = payment.link_url;
-  const copy = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "copy-link" }, "Copy"));
+  const copy = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: "copy-link" }, t("card:payments.copy")));
   copy.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(url);
-      copy.textContent = "Copied";
+      copy.textContent = t("card:payments.copied");
     } catch {
-      copy.textContent = "Select and copy";
+      copy.textContent = t("card:payments.selectAndCopy");
     }
   });
   return el("span", { class: "link" }, el("a", { href: url, rel: "noreferrer noopener", target: "_blank", class: "payment-link" }, url), " ", copy);
@@ -214,20 +222,20 @@ function markPaidForm(payment, reload) {
   const methods = METHODS;
   // Left as it is, the payment keeps the method it was planned with.
   const method = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-method`, name: "method" },
-    el("option", { value: "" }, `as planned (${words(payment.method)})`),
+    el("option", { value: "" }, t("card:payments.asPlanned", { method: words(payment.method) })),
     ...methods.map((m) => el("option", { value: m }, words(m)))));
   const formError = el("p", { class: "field-error form-error", hidden: true });
-  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit" }, "Mark paid"));
-  const cancel = el("button", { type: "button" }, "Cancel");
+  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit" }, t("card:payments.markPaid")));
+  const cancel = el("button", { type: "button" }, t("card:cancel"));
   if (!canWrite()) {
     save.disabled = true;
     comment.disabled = true;
     method.disabled = true;
   }
   const form = /** @type {HTMLFormElement} */ (el("form", { class: "mark-paid-form", hidden: true, "data-payment": payment.id },
-    el("label", { for: comment.id }, `Comment on payment №${payment.number} (${money(payment.amount, payment.currency)})`),
+    el("label", { for: comment.id }, t("card:payments.commentOn", { number: payment.number, amount: money(payment.amount, payment.currency) })),
     comment, commentError,
-    el("label", { for: method.id }, "Method "), method,
+    el("label", { for: method.id }, t("card:payments.methodLabel")), method,
     el("div", { class: "actions" }, save, cancel), formError));
   cancel.addEventListener("click", () => { form.hidden = true; });
   form.addEventListener("submit", async (event) => {

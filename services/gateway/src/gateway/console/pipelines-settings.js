@@ -8,6 +8,7 @@ import { createPipeline, deletePipeline, listPipelines, patchPipeline } from "./
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
+import { t } from "./i18n.js";
 import { saveRow, section, why } from "./school-settings.js";
 import { canWrite } from "./session.js";
 
@@ -16,7 +17,7 @@ import { canWrite } from "./session.js";
 /** @typedef {import("./types.js").StageFields} StageFields */
 
 export async function pipelinesSection() {
-  const holder = section("pipelines", "Pipelines", el("p", { class: "muted" }, "Loading…"));
+  const holder = section("pipelines", t("settings:pipelines.heading"), el("p", { class: "muted" }, t("settings:loading")));
   await fill(holder);
   return holder;
 }
@@ -27,14 +28,14 @@ async function fill(holder, notice) {
   try {
     pipelines = (await listPipelines()).items;
   } catch (error) {
-    holder.replaceChildren(el("h2", {}, "Pipelines"), el("p", { class: "problem-inline" }, why(error)));
+    holder.replaceChildren(el("h2", {}, t("settings:pipelines.heading")), el("p", { class: "problem-inline" }, why(error)));
     return;
   }
   const again = (/** @type {string} */ done) => fill(holder, done);
-  holder.replaceChildren(el("h2", {}, "Pipelines"),
+  holder.replaceChildren(el("h2", {}, t("settings:pipelines.heading")),
     notice ? el("p", { class: "notice", id: "pipelines-notice" }, notice) : "",
     ...pipelines.map((p, i) => editor(p, `pipeline-${i}`, again)),
-    el("h3", {}, "New pipeline"),
+    el("h3", {}, t("settings:pipelines.new")),
     editor(null, "pipeline-new", again));
 }
 
@@ -47,10 +48,10 @@ function editor(pipeline, prefix, again) {
   /** @type {StageFields[]} */
   let stages = pipeline
     ? pipeline.stages.map((s) => ({ id: s.id, name: s.name, on_full_payment: s.on_full_payment, on_cancel: s.on_cancel }))
-    : [{ name: "New" }];
+    : [{ name: t("settings:pipelines.newStage") }];
   const writable = canWrite();
   const name = textInput(`${prefix}-name`, pipeline?.name ?? "", { maxlength: "200" });
-  const nameField = field(name, "Name");
+  const nameField = field(name, t("settings:pipelines.name"));
   const isDefault = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: `${prefix}-default` }));
   isDefault.checked = pipeline?.is_default ?? false;
   // The API sets a default and never unsets one: another pipeline becoming it is how that changes.
@@ -63,7 +64,7 @@ function editor(pipeline, prefix, again) {
   const draw = () => {
     slots = { name: nameField.slot };
     rows.replaceChildren(...stages.map((stage, i) => {
-      const stageName = textInput(`${prefix}-stage-${i}-name`, stage.name, { maxlength: "200", "aria-label": `Stage ${i + 1}` });
+      const stageName = textInput(`${prefix}-stage-${i}-name`, stage.name, { maxlength: "200", "aria-label": t("settings:pipelines.stage", { number: i + 1 }) });
       stageName.addEventListener("input", () => { stage.name = stageName.value; });
       const paid = /** @type {HTMLInputElement} */ (el("input", { type: "radio", name: `${prefix}-paid`, id: `${prefix}-stage-${i}-paid` }));
       paid.checked = Boolean(stage.on_full_payment);
@@ -71,11 +72,11 @@ function editor(pipeline, prefix, again) {
       const cancel = /** @type {HTMLInputElement} */ (el("input", { type: "radio", name: `${prefix}-cancel`, id: `${prefix}-stage-${i}-cancel` }));
       cancel.checked = Boolean(stage.on_cancel);
       cancel.addEventListener("change", () => { stages.forEach((s) => { s.on_cancel = s === stage; }); });
-      const up = el("button", { type: "button", class: "stage-up", id: `${prefix}-stage-${i}-up`, disabled: i === 0, "aria-label": "Move up" }, "↑");
+      const up = el("button", { type: "button", class: "stage-up", id: `${prefix}-stage-${i}-up`, disabled: i === 0, "aria-label": t("settings:pipelines.moveUp") }, "↑");
       const down = el("button", { type: "button", class: "stage-down", id: `${prefix}-stage-${i}-down`,
-        disabled: i === stages.length - 1, "aria-label": "Move down" }, "↓");
+        disabled: i === stages.length - 1, "aria-label": t("settings:pipelines.moveDown") }, "↓");
       const remove = el("button", { type: "button", class: "stage-remove", id: `${prefix}-stage-${i}-remove`,
-        disabled: stages.length === 1 }, "Remove");
+        disabled: stages.length === 1 }, t("settings:remove"));
       const swap = (/** @type {number} */ j) => {
         [stages[i], stages[j]] = [stages[j], stages[i]];
         draw();
@@ -91,22 +92,22 @@ function editor(pipeline, prefix, again) {
       const controls = [stageName, paid, cancel, up, down, remove];
       lockUnless(writable, controls);
       return el("li", { class: "stage", "data-stage": stage.id ?? "" }, el("div", { class: "inline-fields" }, stageName,
-        el("label", {}, paid, " paid"), el("label", {}, cancel, " cancelled"), up, down, remove), error);
+        el("label", {}, paid, t("settings:pipelines.paid")), el("label", {}, cancel, t("settings:pipelines.cancelled")), up, down, remove), error);
     }));
   };
   draw();
 
-  const addStage = el("button", { type: "button", id: `${prefix}-add-stage` }, "+ Stage");
+  const addStage = el("button", { type: "button", id: `${prefix}-add-stage` }, t("settings:pipelines.addStage"));
   addStage.addEventListener("click", () => {
     stages.push({ name: "" });
     draw();
   });
-  const remove = pipeline ? el("button", { type: "button", id: `${prefix}-delete`, class: "danger" }, "Delete the pipeline") : null;
+  const remove = pipeline ? el("button", { type: "button", id: `${prefix}-delete`, class: "danger" }, t("settings:pipelines.delete")) : null;
   const form = el("form", { id: `${prefix}-form`, class: "pipeline-form", novalidate: true, "data-pipeline": pipeline?.id ?? "" },
-    nameField.node, el("p", { class: "muted" }, "Stages, in their order; the paid and cancelled marks name where such orders move:"),
-    rows, addStage, el("label", {}, isDefault, " the default pipeline (new orders go here unless one is chosen)"),
+    nameField.node, el("p", { class: "muted" }, t("settings:pipelines.stagesNote")),
+    rows, addStage, el("label", {}, isDefault, t("settings:pipelines.isDefault")),
     el("div", { class: "actions" }, row.save, remove, row.notice), row.formError);
-  if (!pipeline) row.save.textContent = "Add the pipeline";
+  if (!pipeline) row.save.textContent = t("settings:pipelines.addSave");
   lockUnless(writable, [name, isDefault, addStage, row.save, ...(remove ? [remove] : [])]);
 
   form.addEventListener("submit", async (event) => {
@@ -117,7 +118,7 @@ function editor(pipeline, prefix, again) {
     try {
       if (pipeline) await patchPipeline(pipeline.id, { ...body, ...(isDefault.checked && !pipeline.is_default ? { is_default: true } : {}) });
       else await createPipeline({ ...body, is_default: isDefault.checked });
-      again(pipeline ? `Saved ${body.name}.` : `Added ${body.name}.`);
+      again(t(pipeline ? "settings:pipelines.saved" : "settings:pipelines.added", { name: body.name }));
     } catch (error) {
       showFieldErrors(error, slots, row.formError);
       row.save.disabled = false;
@@ -128,7 +129,7 @@ function editor(pipeline, prefix, again) {
     clearFieldErrors(slots, row.formError);
     try {
       await deletePipeline(pipeline.id);
-      again(`Deleted ${pipeline.name}.`);
+      again(t("settings:pipelines.deleted", { name: pipeline.name }));
     } catch (error) {
       // A pipeline that holds orders: the API's 409 says so, in its own words.
       showFieldErrors(error, {}, row.formError);

@@ -9,6 +9,7 @@ import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
 import { words } from "./format.js";
+import { t } from "./i18n.js";
 import { newKey } from "./keys.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { saveRow } from "./school-settings.js";
@@ -23,11 +24,11 @@ const KINDS = ["course", "group", "consultation", "other"];
 
 /** @param {HTMLElement} view @param {string | null} id null: a new product @param {{ notice?: string }} [shown] */
 export async function renderProduct(view, id, { notice } = {}) {
-  const back = el("p", {}, el("a", { href: "#/catalog" }, "← Catalog"));
+  const back = el("p", {}, el("a", { href: "#/catalog" }, t("catalog:back")));
   /** @type {ProductCard | null} */
   let product = null;
   if (id) {
-    view.replaceChildren(back, el("p", { class: "muted" }, "Loading…"));
+    view.replaceChildren(back, el("p", { class: "muted" }, t("catalog:loading")));
     try {
       product = await getProduct(id);
     } catch (error) {
@@ -45,7 +46,7 @@ export async function renderProduct(view, id, { notice } = {}) {
   const title = textInput("product-title", product?.title ?? "", { maxlength: "300" });
   const kind = /** @type {HTMLSelectElement} */ (el("select", { id: "product-kind" }, ...KINDS.map((k) => el("option", { value: k }, words(k)))));
   kind.value = product?.kind ?? "course";
-  const made = { title: field(title, "Title"), kind: field(kind, "Kind") };
+  const made = { title: field(title, t("catalog:product.title")), kind: field(kind, t("catalog:product.kind")) };
   const list = el("ol", { id: "product-modules", class: "modules" });
   /** @type {Record<string, FieldSlot>} */
   let slots = {};
@@ -68,20 +69,20 @@ export async function renderProduct(view, id, { notice } = {}) {
   const draw = () => {
     slots = { title: made.title.slot, kind: made.kind.slot };
     list.replaceChildren(...modules.map((module, i) => {
-      const { input, error } = titled(`modules.${i}.title`, `module-${i}-title`, module, `Module ${i + 1}`);
-      const remove = el("button", { type: "button", id: `module-${i}-remove` }, "Remove the module");
+      const { input, error } = titled(`modules.${i}.title`, `module-${i}-title`, module, t("catalog:product.module", { number: i + 1 }));
+      const remove = el("button", { type: "button", id: `module-${i}-remove` }, t("catalog:product.removeModule"));
       remove.addEventListener("click", () => {
         modules = modules.filter((m) => m !== module);
         draw();
       });
-      const addLesson = el("button", { type: "button", id: `module-${i}-add-lesson` }, "+ Lesson");
+      const addLesson = el("button", { type: "button", id: `module-${i}-add-lesson` }, t("catalog:product.addLesson"));
       addLesson.addEventListener("click", () => {
         (module.lessons ??= []).push({ title: "" });
         draw();
       });
       const lessons = el("ol", { class: "lessons", id: `module-${i}-lessons` }, ...(module.lessons ?? []).map((lesson, j) => {
-        const made = titled(`modules.${i}.lessons.${j}.title`, `module-${i}-lesson-${j}-title`, lesson, `Lesson ${j + 1}`);
-        const drop = el("button", { type: "button", id: `module-${i}-lesson-${j}-remove` }, "Remove");
+        const made = titled(`modules.${i}.lessons.${j}.title`, `module-${i}-lesson-${j}-title`, lesson, t("catalog:product.lesson", { number: j + 1 }));
+        const drop = el("button", { type: "button", id: `module-${i}-lesson-${j}-remove` }, t("catalog:remove"));
         drop.addEventListener("click", () => {
           module.lessons = (module.lessons ?? []).filter((l) => l !== lesson);
           draw();
@@ -94,14 +95,14 @@ export async function renderProduct(view, id, { notice } = {}) {
     }));
   };
   draw();
-  const addModule = el("button", { type: "button", id: "add-module" }, "+ Module");
+  const addModule = el("button", { type: "button", id: "add-module" }, t("catalog:product.addModule"));
   addModule.addEventListener("click", () => {
     modules.push({ title: "", lessons: [] });
     draw();
   });
-  if (!product) row.save.textContent = "Add the product";
+  if (!product) row.save.textContent = t("catalog:product.addSave");
   const form = el("form", { id: "product-form", class: "product-form", novalidate: true },
-    made.title.node, made.kind.node, el("h2", {}, "Modules and lessons"), list, addModule, row.node, row.formError);
+    made.title.node, made.kind.node, el("h2", {}, t("catalog:product.structure")), list, addModule, row.node, row.formError);
   lockUnless(writable, [title, kind, addModule, row.save]);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -111,13 +112,13 @@ export async function renderProduct(view, id, { notice } = {}) {
       modules: modules.map((m) => ({ ...m, title: m.title.trim(), lessons: (m.lessons ?? []).map((l) => ({ ...l, title: l.title.trim() })) })) };
     try {
       const saved = product ? await patchProduct(product.id, body) : await createProduct(body, key);
-      if (product) renderProduct(view, saved.id, { notice: "Saved." });
+      if (product) renderProduct(view, saved.id, { notice: t("catalog:saved") });
       else location.hash = `#/catalog/products/${saved.id}`;
     } catch (error) {
       showFieldErrors(error, slots, row.formError);
       row.save.disabled = false;
     }
   });
-  view.replaceChildren(back, el("h1", { id: "product-heading" }, product ? product.title : "New product"),
+  view.replaceChildren(back, el("h1", { id: "product-heading" }, product ? product.title : t("catalog:product.new")),
     el("section", { class: "block" }, form));
 }

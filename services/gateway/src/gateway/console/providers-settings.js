@@ -9,6 +9,7 @@ import { getProvider, patchProvider, putProvider } from "./api.js";
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
+import { t } from "./i18n.js";
 import { saveRow, section, why } from "./school-settings.js";
 import { isOwner } from "./session.js";
 
@@ -20,22 +21,22 @@ import { isOwner } from "./session.js";
 /** Each provider's fields, as its settings model in the API document has them. @type {Record<string, { title: string, fields: ProviderField[] }>} */
 const PROVIDERS = {
   stripe: { title: "Stripe", fields: [
-    { name: "secret_key", label: "Secret key", secret: true },
-    { name: "webhook_secret", label: "Webhook signing secret", secret: true },
-    { name: "success_url", label: "Success URL" },
-    { name: "cancel_url", label: "Cancel URL" }] },
+    { name: "secret_key", label: t("settings:providers.secretKey"), secret: true },
+    { name: "webhook_secret", label: t("settings:providers.webhookSecret"), secret: true },
+    { name: "success_url", label: t("settings:providers.successUrl") },
+    { name: "cancel_url", label: t("settings:providers.cancelUrl") }] },
   wayforpay: { title: "WayForPay", fields: [
-    { name: "merchant_account", label: "Merchant account" },
-    { name: "secret_key", label: "Secret key", secret: true },
-    { name: "merchant_domain_name", label: "Merchant domain" },
-    { name: "return_url", label: "Return URL" }] },
+    { name: "merchant_account", label: t("settings:providers.merchantAccount") },
+    { name: "secret_key", label: t("settings:providers.secretKey"), secret: true },
+    { name: "merchant_domain_name", label: t("settings:providers.merchantDomain") },
+    { name: "return_url", label: t("settings:providers.returnUrl") }] },
 };
 
 export async function providersSection() {
-  const holder = section("providers", "Payment providers",
-    isOwner() ? null : el("p", { class: "muted", id: "providers-owner-only" }, "Only the school's owner changes these."));
+  const holder = section("providers", t("settings:providers.heading"),
+    isOwner() ? null : el("p", { class: "muted", id: "providers-owner-only" }, t("settings:providers.ownerOnly")));
   for (const provider of Object.keys(PROVIDERS)) {
-    const block = el("div", { class: "provider", id: `provider-${provider}` }, el("p", { class: "muted" }, "Loading…"));
+    const block = el("div", { class: "provider", id: `provider-${provider}` }, el("p", { class: "muted" }, t("settings:loading")));
     holder.append(block);
     show(block, provider);
   }
@@ -64,20 +65,20 @@ function form(view, block, notice) {
     // A secret's input never holds the stored one: it only says whether one is set.
     const input = f.secret
       ? textInput(`${prefix}-${f.name}`, "", { type: "password", autocomplete: "new-password",
-        placeholder: set ? "set: type a new one to replace it" : "not set" })
+        placeholder: set ? t("settings:providers.replaceSecret") : t("settings:providers.notSet") })
       : textInput(`${prefix}-${f.name}`, view.settings[f.name]);
     inputs[f.name] = input;
     const made = field(input, f.label);
     slots[f.name] = made.slot;
-    if (f.secret) made.node.append(el("span", { class: "muted secret-state", id: `${prefix}-${f.name}-state` }, set ? "set" : "not set"));
+    if (f.secret) made.node.append(el("span", { class: "muted secret-state", id: `${prefix}-${f.name}-state` }, set ? t("settings:providers.set") : t("settings:providers.notSet")));
     return made.node;
   });
   const row = saveRow(prefix);
   if (notice) row.said(notice);
   const node = el("form", { id: `${prefix}-form`, class: "edit-form", novalidate: true, autocomplete: "off" },
-    el("h3", {}, title, " ", el("span", { class: "muted", id: `${prefix}-configured` }, view.configured ? "configured" : "not configured")),
+    el("h3", {}, title, " ", el("span", { class: "muted", id: `${prefix}-configured` }, view.configured ? t("settings:providers.configured") : t("settings:providers.notConfigured"))),
     ...nodes,
-    el("p", { class: "muted" }, "Webhook URL: ", el("code", { id: `${prefix}-webhook` }, view.webhook_url)),
+    el("p", { class: "muted" }, t("settings:providers.webhookUrl"), el("code", { id: `${prefix}-webhook` }, view.webhook_url)),
     row.node, row.formError);
   lockUnless(isOwner(), [...Object.values(inputs), row.save]);
 
@@ -110,14 +111,14 @@ function form(view, block, notice) {
     row.notice.hidden = true;
     const changed = view.configured ? changes() : null;
     if (changed && !Object.keys(changed).length) {
-      row.said("Nothing to save.");
+      row.said(t("settings:nothingToSave"));
       return;
     }
     row.save.disabled = true;
     try {
       if (changed) await patchProvider(view.provider, changed);
       else await putProvider(view.provider, whole());
-      show(block, view.provider, "Saved.");
+      show(block, view.provider, t("settings:saved"));
     } catch (error) {
       showFieldErrors(error, slots, row.formError);
       row.save.disabled = false;

@@ -6,6 +6,7 @@ import { getSchool, getSettings, putSchool, putSettings } from "./api.js";
 import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput, wholeNumber } from "./fields.js";
+import { t } from "./i18n.js";
 import { LANGUAGES } from "./languages.js";
 import { canWrite } from "./session.js";
 
@@ -24,7 +25,7 @@ export const why = (error) => (error instanceof Error ? error.message : String(e
 
 /** A form's Save, its place for what names no field, and its notice. @param {string} prefix */
 export function saveRow(prefix) {
-  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: `${prefix}-save` }, "Save"));
+  const save = /** @type {HTMLButtonElement} */ (el("button", { type: "submit", id: `${prefix}-save` }, t("settings:save")));
   const formError = el("p", { class: "field-error", id: `${prefix}-form-error`, hidden: true });
   const notice = el("p", { class: "notice", id: `${prefix}-notice`, hidden: true });
   return { save, formError, notice, node: el("div", { class: "actions" }, save, notice), said: (/** @type {string} */ text) => {
@@ -34,11 +35,11 @@ export function saveRow(prefix) {
 }
 
 export async function schoolSection() {
-  const holder = section("school", "School", el("p", { class: "muted" }, "Loading…"));
+  const holder = section("school", t("settings:school.heading"), el("p", { class: "muted" }, t("settings:loading")));
   try {
-    holder.replaceChildren(el("h2", {}, "School"), schoolForm(await getSchool(), holder));
+    holder.replaceChildren(el("h2", {}, t("settings:school.heading")), schoolForm(await getSchool(), holder));
   } catch (error) {
-    holder.replaceChildren(el("h2", {}, "School"), failed(why(error)));
+    holder.replaceChildren(el("h2", {}, t("settings:school.heading")), failed(why(error)));
   }
   return holder;
 }
@@ -49,10 +50,10 @@ function schoolForm(school, holder, notice) {
   const locale = /** @type {HTMLSelectElement} */ (el("select", { id: "school-locale" },
     ...[...new Set([school.default_locale, ...LANGUAGES])].map((code) => el("option", { value: code }, code))));
   locale.value = school.default_locale;
-  const zone = textInput("school-time-zone", school.time_zone, { placeholder: "the deployment's default" });
-  const replyTo = textInput("school-reply-to", school.reply_to, { type: "email", placeholder: "the platform's sender" });
-  const made = { name: field(name, "Name"), default_locale: field(locale, "Default language"),
-    time_zone: field(zone, "Time zone"), reply_to: field(replyTo, "Reply-to") };
+  const zone = textInput("school-time-zone", school.time_zone, { placeholder: t("settings:school.theDefault") });
+  const replyTo = textInput("school-reply-to", school.reply_to, { type: "email", placeholder: t("settings:school.platformSender") });
+  const made = { name: field(name, t("settings:school.name")), default_locale: field(locale, t("settings:school.defaultLanguage")),
+    time_zone: field(zone, t("settings:school.timeZone")), reply_to: field(replyTo, t("settings:school.replyTo")) };
   /** @type {Record<string, FieldSlot>} */
   const slots = Object.fromEntries(Object.entries(made).map(([path, m]) => [path, m.slot]));
   const row = saveRow("school");
@@ -68,7 +69,7 @@ function schoolForm(school, holder, notice) {
     try {
       const saved = await putSchool({ name: name.value.trim(), default_locale: locale.value,
         time_zone: zone.value.trim() || null, reply_to: replyTo.value.trim() || null });
-      holder.replaceChildren(el("h2", {}, "School"), schoolForm(saved, holder, "Saved."));
+      holder.replaceChildren(el("h2", {}, t("settings:school.heading")), schoolForm(saved, holder, t("settings:saved")));
     } catch (error) {
       showFieldErrors(error, slots, row.formError);
       row.save.disabled = false;
@@ -78,11 +79,11 @@ function schoolForm(school, holder, notice) {
 }
 
 export async function crmSettingsSection() {
-  const holder = section("crm-settings", "CRM settings", el("p", { class: "muted" }, "Loading…"));
+  const holder = section("crm-settings", t("settings:crm.heading"), el("p", { class: "muted" }, t("settings:loading")));
   try {
-    holder.replaceChildren(el("h2", {}, "CRM settings"), settingsForm(await getSettings(), holder));
+    holder.replaceChildren(el("h2", {}, t("settings:crm.heading")), settingsForm(await getSettings(), holder));
   } catch (error) {
-    holder.replaceChildren(el("h2", {}, "CRM settings"), failed(why(error)));
+    holder.replaceChildren(el("h2", {}, t("settings:crm.heading")), failed(why(error)));
   }
   return holder;
 }
@@ -91,14 +92,14 @@ export async function crmSettingsSection() {
 function settingsForm(settings, holder, notice) {
   const days = textInput("settings-expiry-days", String(settings.unpaid_expiry_days), { inputmode: "numeric" });
   const region = textInput("settings-phone-region", settings.phone_region, { maxlength: "2", placeholder: "UA" });
-  const made = { unpaid_expiry_days: field(days, "Unpaid orders expire after (days)"), phone_region: field(region, "Phone region") };
+  const made = { unpaid_expiry_days: field(days, t("settings:crm.expiryDays")), phone_region: field(region, t("settings:crm.phoneRegion")) };
   /** @type {Record<string, FieldSlot>} */
   const slots = Object.fromEntries(Object.entries(made).map(([path, m]) => [path, m.slot]));
   const row = saveRow("settings");
   if (notice) row.said(notice);
   const form = el("form", { id: "settings-form", class: "edit-form", novalidate: true },
     ...Object.values(made).map((m) => m.node),
-    el("p", { class: "muted" }, "An empty field puts the default back."), row.node, row.formError);
+    el("p", { class: "muted" }, t("settings:crm.emptyDefault")), row.node, row.formError);
   lockUnless(canWrite(), [days, region, row.save]);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -108,7 +109,7 @@ function settingsForm(settings, holder, notice) {
     try {
       const saved = await putSettings({ unpaid_expiry_days: days.value.trim() ? wholeNumber(days.value) : null,
         phone_region: region.value.trim() || null });
-      holder.replaceChildren(el("h2", {}, "CRM settings"), settingsForm(saved, holder, "Saved."));
+      holder.replaceChildren(el("h2", {}, t("settings:crm.heading")), settingsForm(saved, holder, t("settings:saved")));
     } catch (error) {
       showFieldErrors(error, slots, row.formError);
       row.save.disabled = false;

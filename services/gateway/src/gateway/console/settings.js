@@ -3,6 +3,7 @@
 // API cannot give leaves the others shown.
 
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 import { pipelinesSection } from "./pipelines-settings.js";
 import { clearProblem } from "./problem.js";
 import { providersSection } from "./providers-settings.js";
@@ -12,9 +13,9 @@ import { crmSettingsSection, schoolSection } from "./school-settings.js";
 /** @param {HTMLElement} view */
 export async function renderSettings(view) {
   clearProblem();
-  view.replaceChildren(el("h1", {}, "Settings"), el("p", { class: "muted" }, "Loading…"));
+  view.replaceChildren(el("h1", {}, t("settings:heading")), el("p", { class: "muted" }, t("settings:loading")));
   const sections = await Promise.all([schoolSection(), crmSettingsSection(), pipelinesSection(), providersSection(), reminderSection()]);
-  view.replaceChildren(el("h1", {}, "Settings"),
-    el("p", {}, el("a", { href: "#/settings/templates", id: "to-templates" }, "Email templates →")),
+  view.replaceChildren(el("h1", {}, t("settings:heading")),
+    el("p", {}, el("a", { href: "#/settings/templates", id: "to-templates" }, t("settings:toTemplates"))),
     el("div", { class: "columns-2" }, el("div", {}, sections[0], sections[1], sections[4]), el("div", {}, sections[2], sections[3])));
 }

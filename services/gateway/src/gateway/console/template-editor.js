@@ -11,6 +11,7 @@ import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
 import { words } from "./format.js";
+import { t } from "./i18n.js";
 import { letterFrame } from "./letter-frame.js";
 import { clearProblem, showProblem } from "./problem.js";
 import { saveRow } from "./school-settings.js";
@@ -22,8 +23,8 @@ import { canWrite } from "./session.js";
 
 /** @param {HTMLElement} view @param {string} template @param {string} locale @param {{ notice?: string }} [shown] */
 export async function renderTemplate(view, template, locale, { notice } = {}) {
-  const back = el("p", {}, el("a", { href: "#/settings/templates" }, "← Email templates"));
-  view.replaceChildren(back, el("p", { class: "muted" }, "Loading…"));
+  const back = el("p", {}, el("a", { href: "#/settings/templates" }, t("settings:template.back")));
+  view.replaceChildren(back, el("p", { class: "muted" }, t("settings:loading")));
   let found;
   try {
     found = await getTemplate(template, locale);
@@ -36,10 +37,10 @@ export async function renderTemplate(view, template, locale, { notice } = {}) {
   const again = (/** @type {string} */ done) => renderTemplate(view, template, locale, { notice: done });
   const shown = preview(found);
   view.replaceChildren(back,
-    el("h1", { id: "template-title" }, `${words(found.template)} (${found.locale})`),
+    el("h1", { id: "template-title" }, t("settings:template.title", { template: words(found.template), locale: found.locale })),
     el("p", { class: "muted", id: "template-state" }, found.overridden
-      ? "The school's own wording is in use."
-      : "The standard wording is in use; write the school's own below to replace it."),
+      ? t("settings:template.ownInUse")
+      : t("settings:template.standardInUse")),
     el("div", { class: "columns-2" }, editor(found, again, notice, shown), shown.node));
 }
 
@@ -56,17 +57,18 @@ function editor(found, again, notice, shown) {
   html.value = found.html ?? "";
   const text = /** @type {HTMLTextAreaElement} */ (el("textarea", { id: "template-text", rows: "8" }));
   text.value = found.text ?? "";
-  const made = { subject: field(subject, "Subject"), html: field(html, "HTML"), text: field(text, "Text") };
+  const made = { subject: field(subject, t("settings:template.subject")), html: field(html, t("settings:template.html")),
+    text: field(text, t("settings:template.text")) };
   /** @type {Record<string, FieldSlot>} */
   const slots = Object.fromEntries(Object.entries(made).map(([path, m]) => [path, m.slot]));
   const row = saveRow("template");
   if (notice) row.said(notice);
   const standard = /** @type {HTMLButtonElement} */ (el("button", { type: "button", id: "template-standard",
-    disabled: !found.overridden }, "Back to the standard wording"));
+    disabled: !found.overridden }, t("settings:template.backToStandard")));
   row.node.append(standard);
   const form = el("form", { id: "template-form", class: "template-form", novalidate: true },
     ...Object.values(made).map((m) => m.node),
-    el("p", { class: "muted", id: "template-variables" }, "Values it may use: ", found.variables.join(", ") || "none"),
+    el("p", { class: "muted", id: "template-variables" }, t("settings:template.valuesItMayUse"), found.variables.join(", ") || t("settings:template.noValues")),
     row.node, row.formError);
   lockUnless(canWrite(), [subject, html, text, row.save, standard]);
   // Only the newest wording's answer is shown: one that comes back late is dropped.
@@ -79,12 +81,12 @@ function editor(found, again, notice, shown) {
       const letter = await previewTemplate(found.template, found.locale, { subject: subject.value, html: html.value, text: text.value });
       if (mine !== asked) return;
       clearFieldErrors(slots, row.formError);
-      shown.show(letter, "The wording typed, not saved yet, on a sample letter.");
+      shown.show(letter, t("settings:template.typedPreview"));
     } catch (error) {
       if (mine !== asked) return;
       clearFieldErrors(slots, row.formError);
       showFieldErrors(error, slots, row.formError);
-      shown.stale("The wording typed does not render yet; the preview is of the last one that did.");
+      shown.stale(t("settings:template.doesNotRender"));
     }
   };
   if (canWrite()) {
@@ -101,7 +103,7 @@ function editor(found, again, notice, shown) {
     row.save.disabled = true;
     try {
       await putTemplate(found.template, found.locale, { subject: subject.value, html: html.value, text: text.value });
-      again("Saved.");
+      again(t("settings:saved"));
     } catch (error) {
       // The API checks the wording when it is saved (an unknown value, a broken tag): on its part.
       showFieldErrors(error, slots, row.formError);
@@ -113,13 +115,13 @@ function editor(found, again, notice, shown) {
     standard.disabled = true;
     try {
       await deleteTemplate(found.template, found.locale);
-      again("Back to the standard wording.");
+      again(t("settings:template.backedToStandard"));
     } catch (error) {
       showFieldErrors(error, slots, row.formError);
       standard.disabled = false;
     }
   });
-  return el("section", { class: "block", id: "template-edit" }, el("h2", {}, "Wording"), form);
+  return el("section", { class: "block", id: "template-edit" }, el("h2", {}, t("settings:template.wording")), form);
 }
 
 /**
@@ -128,16 +130,16 @@ function editor(found, again, notice, shown) {
  */
 function preview(found) {
   const subject = el("span", { id: "template-preview-subject" }, found.preview.subject);
-  const state = el("p", { class: "muted", id: "template-preview-state" }, "The wording in use, on a sample letter.");
-  const title = `${words(found.template)}: the letter as its reader sees it`;
+  const state = el("p", { class: "muted", id: "template-preview-state" }, t("settings:template.inUsePreview"));
+  const title = t("settings:template.letterTitle", { template: words(found.template) });
   const letter = el("div", { id: "template-preview-holder" }, letterFrame("template-preview-letter", found.preview.html, title));
   const source = el("pre", { id: "template-preview-html", class: "preview-text" }, found.preview.html);
   const text = el("pre", { id: "template-preview-text", class: "preview-text" }, found.preview.text);
-  const node = el("section", { class: "block", id: "template-preview" }, el("h2", {}, "Preview"), state,
-    el("p", {}, el("strong", {}, "Subject: "), subject),
-    el("h3", {}, "HTML"), letter,
-    el("details", {}, el("summary", {}, "HTML source"), source),
-    el("h3", {}, "Text"), text);
+  const node = el("section", { class: "block", id: "template-preview" }, el("h2", {}, t("settings:template.preview")), state,
+    el("p", {}, el("strong", {}, t("settings:template.subjectLabel")), subject),
+    el("h3", {}, t("settings:template.html")), letter,
+    el("details", {}, el("summary", {}, t("settings:template.htmlSource")), source),
+    el("h3", {}, t("settings:template.text")), text);
   return {
     node,
     /** @param {LetterPreview} shown @param {string} said */

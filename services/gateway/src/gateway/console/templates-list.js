@@ -4,11 +4,12 @@
 import { listTemplates } from "./api.js";
 import { el } from "./dom.js";
 import { words } from "./format.js";
+import { t } from "./i18n.js";
 import { clearProblem, showProblem } from "./problem.js";
 
 /** @param {HTMLElement} view */
 export async function renderTemplates(view) {
-  view.replaceChildren(el("p", {}, el("a", { href: "#/settings" }, "← Settings")), el("p", { class: "muted" }, "Loading…"));
+  view.replaceChildren(el("p", {}, el("a", { href: "#/settings" }, t("settings:templates.back"))), el("p", { class: "muted" }, t("settings:loading")));
   let list;
   try {
     list = await listTemplates();
@@ -18,18 +19,19 @@ export async function renderTemplates(view) {
   }
   clearProblem();
   view.replaceChildren(
-    el("p", {}, el("a", { href: "#/settings" }, "← Settings")),
-    el("h1", {}, "Email templates"),
-    el("p", { class: "muted" }, "A language in bold has the school's own wording; the others use the standard one."),
+    el("p", {}, el("a", { href: "#/settings" }, t("settings:templates.back"))),
+    el("h1", {}, t("settings:templates.heading")),
+    el("p", { class: "muted" }, t("settings:templates.boldNote")),
     el("table", { id: "templates" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Template"), el("th", {}, "Languages"), el("th", {}, "Values it may use"))),
-      el("tbody", { id: "templates-rows" }, ...list.items.map((t) => el("tr", { "data-template": t.template },
-        el("td", {}, words(t.template)),
-        el("td", { class: "locales" }, ...t.locales.flatMap((locale) => {
-          const own = t.overridden.includes(locale);
-          const link = el("a", { href: `#/settings/templates/${t.template}/${locale}`, "data-locale": locale,
-            class: own ? "overridden" : null, title: own ? "the school's own wording" : "the standard wording" }, locale);
+      el("thead", {}, el("tr", {}, el("th", {}, t("settings:templates.template")), el("th", {}, t("settings:templates.languages")),
+        el("th", {}, t("settings:templates.values")))),
+      el("tbody", { id: "templates-rows" }, ...list.items.map((item) => el("tr", { "data-template": item.template },
+        el("td", {}, words(item.template)),
+        el("td", { class: "locales" }, ...item.locales.flatMap((locale) => {
+          const own = item.overridden.includes(locale);
+          const link = el("a", { href: `#/settings/templates/${item.template}/${locale}`, "data-locale": locale,
+            class: own ? "overridden" : null, title: own ? t("settings:templates.ownWording") : t("settings:templates.standardWording") }, locale);
           return [own ? el("strong", {}, link) : link, " "];
         })),
-        el("td", { class: "muted" }, t.variables.join(", ")))))));
+        el("td", { class: "muted" }, item.variables.join(", ")))))));
 }
