@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from localstack.browser import live_updates_held, sign_in_as_demo_owner, sign_in_with, token_for
+from localstack.browser import live_updates_held, shown_money, sign_in_as_demo_owner, sign_in_with, token_for
 
 pytestmark = pytest.mark.e2e
 
@@ -175,13 +175,13 @@ def test_the_order_card_shows_its_blocks_with_the_right_figures(page, stack, pur
     sign_in_as_demo_owner(page, f"#/orders?q={purchases['run']}")
     page.click(f"#orders-rows tr[data-number='{ann['number']}'] a")
     expect(page.locator("#card-number")).to_have_text(f"Order №{ann['number']}")
-    total = f"{stack['offer_total']} {stack['offer_currency']}"
+    total = shown_money(stack['offer_total'], stack['offer_currency'])
     expect(page.locator("#card-header")).to_contain_text("Sales")
     expect(page.locator("#card-header")).to_contain_text("New")
     expect(page.locator("#card-payment-status")).to_have_text("not paid")
     expect(page.locator("#contact")).to_contain_text(ann["email"])
     expect(page.locator("#card-total")).to_have_text(total)
-    expect(page.locator("#card-paid")).to_have_text(f"0.00 {stack['offer_currency']}")
+    expect(page.locator("#card-paid")).to_have_text(shown_money('0.00', stack['offer_currency']))
     expect(page.locator("#card-due")).to_have_text(total)
     line = page.locator("#lines .line")
     expect(line).to_have_count(1)
@@ -211,7 +211,7 @@ def test_mark_paid_with_a_comment_changes_the_payment_and_the_card(page, stack, 
     form.locator("textarea").fill("paid in cash at the front desk")
     form.locator("button[type=submit]").click()
     expect(page.locator("#card-payment-status")).to_have_text("paid")
-    expect(page.locator("#card-paid")).to_have_text(f"{stack['offer_total']} {stack['offer_currency']}")
+    expect(page.locator("#card-paid")).to_have_text(shown_money(stack['offer_total'], stack['offer_currency']))
     paid = page.locator("#payments tr[data-status='paid']")
     expect(paid.locator(".payment-comment")).to_have_text("paid in cash at the front desk")
     expect(page.locator("#payments .mark-paid")).to_have_count(0)
@@ -225,7 +225,7 @@ def test_a_viewer_sees_the_same_card_with_mark_paid_disabled(page, stack, purcha
     sign_in_with(page, viewer, f"#/orders/{cat['number']}")
     expect(page.locator("#role")).to_have_text("viewer")
     expect(page.locator("#card-number")).to_have_text(f"Order №{cat['number']}")
-    expect(page.locator("#card-total")).to_have_text(f"{stack['offer_total']} {stack['offer_currency']}")
+    expect(page.locator("#card-total")).to_have_text(shown_money(stack['offer_total'], stack['offer_currency']))
     expect(page.locator("#contact")).to_contain_text(cat["email"])
     expect(page.locator("#payments .mark-paid")).to_be_disabled()
 
@@ -344,8 +344,9 @@ def test_the_payments_block_sends_reminds_replans_adds_and_cancels(page, api, or
     page.select_option("#new-payment-method", "cash")
     page.click("#new-payment-save")
     expect(notice).to_contain_text("is added")
-    expect(page.locator("#card-paid")).to_have_text(f"100.00 {product['currency']}")
-    expect(page.locator("#payments tr[data-status='paid'] .amount")).to_have_text(f"100.00 {product['currency']}")
+    expect(page.locator("#card-paid")).to_have_text(shown_money('100.00', product['currency']))
+    expect(page.locator("#payments tr[data-status='paid'] .amount")).to_have_text(
+        shown_money('100.00', product['currency']))
 
     page.locator(f"#payments tr[data-payment='{payment_id}'] .cancel-payment").click()
     expect(page.locator(f"#payments tr[data-payment='{payment_id}']")).to_have_attribute("data-status", "cancelled")
@@ -848,7 +849,7 @@ def test_an_offer_is_edited_on_its_version_and_a_change_made_meanwhile_is_a_409_
     page.reload()
     expect(page.locator("#offer-title")).to_have_value(f"Offer {run} spring")
     expect(page.locator("#offer-line-0-price")).to_have_value("200.00")
-    expect(page.locator("#offer-total")).to_have_text(f"180.00 {product['currency']}")
+    expect(page.locator("#offer-total")).to_have_text(shown_money('180.00', product['currency']))
     # Someone else changes it meanwhile: the save made on the page's version is refused.
     current = api.get(f"/offers/{offer['id']}").json()
     other = api.patch(f"/offers/{offer['id']}", json={"title": f"Offer {run} other"},

@@ -91,3 +91,16 @@ def live_updates_held(page: Any) -> Iterator[None]:
         yield
     finally:
         page.unroute("**/api/v1/**", answer)
+
+
+# The currencies Intl writes with a sign in English; every other is written with its code.
+_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def shown_money(amount: str, currency: str) -> str:
+    """An amount as the console shows it in English (the browser's Intl for en-US): "UAH 1,500.00",
+    "€180.00". Playwright reads the no-break space Intl puts after a code as a space."""
+    whole, point, cents = amount.partition(".")
+    figure = f"{int(whole):,}{point}{cents}"
+    return f"{_SIGNS[currency]}{figure}" if currency in _SIGNS else f"{currency} {figure}"
+
