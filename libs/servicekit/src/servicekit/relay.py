@@ -22,19 +22,21 @@
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 from aiokafka.partitioner import murmur2
 from aiokafka.structs import RecordMetadata
 from faststream.kafka import KafkaBroker
-from sqlalchemy import Row, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .db import asyncpg_dsn
+from .db import asyncpg_dsn, driver_connection
 from .metrics import OUTBOX_FAILURES, OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_REQUEUED
 from .outbox import NOTIFY_CHANNEL
 from .statements import tallied
@@ -47,6 +49,25 @@ log = logging.getLogger("servicekit.relay")
 RELAY_LOCK_ID = 0x6F7574626F78  # "outbox"
 
 Partition = tuple[str, int]
+
+
+class Pending(NamedTuple):
+    """An outbox row to publish: its payload the JSON stored, sent as those bytes."""
+
+    id: int
+    topic: str
+    key: str | None
+    payload: bytes
+    headers: dict[str, str]
+    created_at: datetime
+
+
+# Every round sends these two: straight to asyncpg (db.driver_connection). The payload is read as
+# the text PostgreSQL keeps and published as it is, never parsed into objects and dumped again.
+_PENDING = ("SELECT id, topic, key, payload::text, headers::text, created_at FROM outbox "
+            "WHERE published_at IS NULL ORDER BY id LIMIT $1")
+_MARK = ("UPDATE outbox SET published_at = now(), kafka_partition = v.p, kafka_offset = v.o "
+         "FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS v(id, p, o) WHERE outbox.id = v.id")
 
 
 class OutboxRelay:
@@ -171,16 +192,10 @@ class OutboxRelay:
         statement. A batch is settled before the next is read, so one batch never overtakes
         another.
         """
-        async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT id, topic, key, payload, headers, created_at FROM outbox "
-                        "WHERE published_at IS NULL ORDER BY id LIMIT :n"
-                    ),
-                    {"n": self._batch_size},
-                )
-            ).all()
+        async with self._engine.begin() as conn:
+            rows = [Pending(id, topic, key, payload.encode(), json.loads(headers), created_at)
+                    for id, topic, key, payload, headers, created_at
+                    in await (await driver_connection(conn)).fetch(_PENDING, self._batch_size)]
         if not rows:
             return 0
         answers = await self._send_all(rows)
@@ -205,7 +220,7 @@ class OutboxRelay:
         OUTBOX_PUBLISHED.labels(self._service).inc(len(done))
         return len(done)
 
-    def _regressions(self, rows: Sequence[Row[Any]],
+    def _regressions(self, rows: Sequence[Pending],
                      answers: Sequence[RecordMetadata | BaseException | None]) -> dict[Partition, int]:
         """Each partition where the broker handed out an offset at or below one it had already
         given, from that offset: offsets only grow on a broker that keeps its log, so this one
@@ -229,7 +244,7 @@ class OutboxRelay:
             self._suspect = True  # check every partition before publishing more
         return lost
 
-    async def _send_all(self, rows: Sequence[Row[Any]]) -> list[RecordMetadata | BaseException | None]:
+    async def _send_all(self, rows: Sequence[Pending]) -> list[RecordMetadata | BaseException | None]:
         """Publish the rows, each partition's in id order, all partitions at once; the broker's
         answer for each row: where it placed it, the error, or None for a row not sent.
 
@@ -311,14 +326,7 @@ class OutboxRelay:
         async with self._engine.begin() as conn:
             if placed:
                 ids, partitions, offsets = map(list, zip(*placed))
-                await conn.execute(
-                    text(
-                        "UPDATE outbox SET published_at = now(), kafka_partition = v.p, kafka_offset = v.o "
-                        "FROM unnest(CAST(:ids AS bigint[]), CAST(:ps AS int[]), CAST(:os AS bigint[])) AS v(id, p, o) "
-                        "WHERE outbox.id = v.id"
-                    ),
-                    {"ids": ids, "ps": partitions, "os": offsets},
-                )
+                await (await driver_connection(conn)).execute(_MARK, ids, partitions, offsets)
             if failed is not None:
                 await conn.execute(
                     text("UPDATE outbox SET attempts = attempts + 1, last_error = :e WHERE id = :id"),

