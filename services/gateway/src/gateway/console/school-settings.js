@@ -7,7 +7,7 @@ import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput, wholeNumber } from "./fields.js";
 import { t } from "./i18n.js";
-import { LANGUAGES } from "./languages.js";
+import { LANGUAGES, languageName } from "./languages.js";
 import { canWrite } from "./session.js";
 
 /** @typedef {import("./field-errors.js").FieldSlot} FieldSlot */
@@ -48,7 +48,7 @@ export async function schoolSection() {
 function schoolForm(school, holder, notice) {
   const name = textInput("school-name", school.name, { maxlength: "200" });
   const locale = /** @type {HTMLSelectElement} */ (el("select", { id: "school-locale" },
-    ...[...new Set([school.default_locale, ...LANGUAGES])].map((code) => el("option", { value: code }, code))));
+    ...[...new Set([school.default_locale, ...LANGUAGES])].map((code) => el("option", { value: code }, languageName(code)))));
   locale.value = school.default_locale;
   const zone = textInput("school-time-zone", school.time_zone, { placeholder: t("settings:school.theDefault") });
   const replyTo = textInput("school-reply-to", school.reply_to, { type: "email", placeholder: t("settings:school.platformSender") });

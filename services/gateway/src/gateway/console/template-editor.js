@@ -11,6 +11,7 @@ import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
 import { words } from "./format.js";
+import { languageName } from "./languages.js";
 import { t } from "./i18n.js";
 import { letterFrame } from "./letter-frame.js";
 import { clearProblem, showProblem } from "./problem.js";
@@ -37,7 +38,7 @@ export async function renderTemplate(view, template, locale, { notice } = {}) {
   const again = (/** @type {string} */ done) => renderTemplate(view, template, locale, { notice: done });
   const shown = preview(found);
   view.replaceChildren(back,
-    el("h1", { id: "template-title" }, t("settings:template.title", { template: words(found.template), locale: found.locale })),
+    el("h1", { id: "template-title" }, t("settings:template.title", { template: words(found.template), locale: languageName(found.locale) })),
     el("p", { class: "muted", id: "template-state" }, found.overridden
       ? t("settings:template.ownInUse")
       : t("settings:template.standardInUse")),

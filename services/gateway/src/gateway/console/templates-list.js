@@ -5,6 +5,7 @@ import { listTemplates } from "./api.js";
 import { el } from "./dom.js";
 import { words } from "./format.js";
 import { t } from "./i18n.js";
+import { languageName } from "./languages.js";
 import { clearProblem, showProblem } from "./problem.js";
 
 /** @param {HTMLElement} view */
@@ -30,7 +31,8 @@ export async function renderTemplates(view) {
         el("td", { class: "locales" }, ...item.locales.flatMap((locale) => {
           const own = item.overridden.includes(locale);
           const link = el("a", { href: `#/settings/templates/${item.template}/${locale}`, "data-locale": locale,
-            class: own ? "overridden" : null, title: own ? t("settings:templates.ownWording") : t("settings:templates.standardWording") }, locale);
+            class: own ? "overridden" : null, title: own ? t("settings:templates.ownWording") : t("settings:templates.standardWording") },
+            languageName(locale));
           return [own ? el("strong", {}, link) : link, " "];
         })),
         el("td", { class: "muted" }, item.variables.join(", ")))))));

@@ -13,7 +13,7 @@ export default {
     notJwt: "токен, що не є JWT",
     noScript: "Для консолі потрібен JavaScript.",
   },
-  role: { viewer: "глядач", manager: "менеджер", owner: "власник" },
+  role: { viewer: "спостерігач", manager: "менеджер", owner: "власник" },
   signIn: {
     title: "Вхід до CRM замовлень",
     token: "Ваш токен CRM",
@@ -32,7 +32,7 @@ export default {
     reload: "Оновити",
   },
   loading: "Завантаження…",
-  viewerOnly: "Глядач бачить замовлення, але нічого не змінює",
+  viewerOnly: "Спостерігач бачить замовлення, але нічого не змінює",
   // The API's names for states, statuses and kinds, as the console shows them (format.js words()).
   state: {
     // An order's payment status (PaymentStatus).
