@@ -45,6 +45,10 @@ class Driver:
         count_one()
         return await self._conn.fetch(query, *args)
 
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        count_one()
+        return await self._conn.fetchrow(query, *args)
+
     async def fetchval(self, query: str, *args: Any) -> Any:
         count_one()
         return await self._conn.fetchval(query, *args)
@@ -65,7 +69,8 @@ async def driver_connection(conn: AsyncConnection) -> Driver:
     statement: `libs/servicekit/bench/statement_cost.py`) and is a prepared statement asyncpg keeps
     per connection. SQLAlchemy sends BEGIN with its first statement, so this sends it first when
     nothing has been yet: a statement here is always part of the transaction (and the savepoint)
-    it is written in. On a connection that has begun nothing (`engine.connect()`) it begins the
+    it is written in. The connection has SQLAlchemy's codecs: a `json`/`jsonb` parameter is the
+    JSON text (a str) and such a column comes back parsed. On a connection that has begun nothing (`engine.connect()`) it begins the
     transaction SQLAlchemy's first statement would have (its "autobegin"), for the caller to
     commit as it would have had to. Errors are asyncpg's own, not SQLAlchemy's.
     """

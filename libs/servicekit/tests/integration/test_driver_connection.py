@@ -71,4 +71,5 @@ async def test_driver_statements_count_for_the_work_under_way(engine):
             await raw.executemany("INSERT INTO things VALUES ($1)", [("two",), ("three",)])
             assert await raw.fetchval("SELECT count(*) FROM things") == 3
             assert len(await raw.fetch("SELECT name FROM things")) == 3
-    assert counted("test driver") - before == 4
+            assert (await raw.fetchrow("SELECT name FROM things WHERE name = $1", "two"))["name"] == "two"
+    assert counted("test driver") - before == 5
