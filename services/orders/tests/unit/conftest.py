@@ -43,6 +43,13 @@ class MemoryOrders:
         order = self.saved.get(order_id)
         return order is not None and order.account_id == account_id
 
+    async def note(self, account_id: uuid.UUID, order_id: uuid.UUID, actor: str, kind: str,
+                   details: dict[str, Any]) -> bool:
+        if not await self.lock(account_id, order_id):
+            return False
+        self.history.append((order_id, actor, kind, details))
+        return True
+
     async def add(self, order: Order) -> None:
         self.history += [(order.id, e.actor, e.kind, e.details) for e in order.entries]
         order.entries.clear()

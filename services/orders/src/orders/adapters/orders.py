@@ -1,40 +1,148 @@
 """The order aggregate in and out of its tables: loaded whole, saved as what changed."""
 
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from contracts import AccessTerms
 from pydantic_core import to_jsonable_python
-from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from servicekit.db import driver_connection
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.access import AccessWindow
 from ..domain.order import Contact, Line, Order, StaleVersion
 from ..domain.pipeline import Pipeline, Stage
 from . import repository as repo
-from .tables import contacts, order_history, order_lines, order_payments, orders, stages
+from .tables import order_lines, orders
 
-# The order's pipeline's stages in their order, with their marks: which of them the order's own
-# rules move it to is the pipeline's rule (domain.pipeline.Pipeline.funnel).
-_STAGES = (
-    select(func.json_agg(aggregate_order_by(
-        func.json_build_array(stages.c.id, stages.c.on_full_payment, stages.c.on_cancel), stages.c.position)))
-    .where(stages.c.pipeline_id == orders.c.pipeline_id)
-    .scalar_subquery()
-)
-_LOAD = (
-    select(
-        orders,
-        contacts.c.name.label("contact_name"), contacts.c.email.label("contact_email"),
-        contacts.c.phone.label("contact_phone"), contacts.c.locale.label("contact_locale"),
-        _STAGES.label("stages"),
-        select(func.array_agg(order_payments.c.payment_id)).where(order_payments.c.order_id == orders.c.id)
-        .scalar_subquery().label("counted"),
+# The order, locked, with its contact, its pipeline's stages in their order with their marks (which
+# of them the order's own rules move it to is the pipeline's rule: domain.pipeline.Pipeline.funnel),
+# the payments it counted, and its lines, one row each (one row with no line when it has none): one
+# prepared statement, straight to asyncpg (db.driver_connection), for every message about an order.
+_SELECT = """
+    SELECT o.id, o.account_id, o.number, o.currency, o.total, o.paid, o.stage_id, o.version, o.refunded,
+           o.contact_id, c.name AS contact_name, c.email AS contact_email, c.phone AS contact_phone,
+           c.locale AS contact_locale, o.pipeline_id, o.status, o.type, o.managers, o.tags, o.comment,
+           o.subtotal, o.discount, o.discount_percent, o.payment_status, o.paid_at, o.first_paid_at,
+           o.access_holds, o.overdue_holds, o.closed_at, o.reopened_at, o.source, o.checkout_id, o.offer_id,
+           (SELECT json_agg(json_build_array(s.id, s.on_full_payment, s.on_cancel) ORDER BY s.position)
+            FROM stages s WHERE s.pipeline_id = o.pipeline_id) AS stages,
+           (SELECT array_agg(p.payment_id) FROM order_payments p WHERE p.order_id = o.id) AS counted,
+           l.id AS line_id, l.position, l.product_id, l.product_title, l.offer_id AS line_offer_id, l.offer_title,
+           l.price, l.access, l.customised, l.offer_version, l.window_status, l.window_starts_at,
+           l.window_ends_at, l.window_hold
+    FROM orders o
+    JOIN contacts c ON c.id = o.contact_id
+    LEFT JOIN order_lines l ON l.order_id = o.id
+    WHERE o.id = $1 AND o.account_id = $2
+    ORDER BY l.position
+"""
+_LOAD = _SELECT + " FOR UPDATE OF o"
+_READ = _SELECT
+
+_ROW = ("contact_id", "pipeline_id", "stage_id", "type", "status", "managers", "tags", "comment", "subtotal",
+        "discount", "discount_percent", "total", "paid", "refunded", "payment_status", "paid_at", "first_paid_at",
+        "access_holds", "overdue_holds", "closed_at", "reopened_at", "version")
+_LINE = ("position", "product_id", "product_title", "offer_id", "offer_title", "price", "access", "customised",
+         "offer_version", "window_status", "window_starts_at", "window_ends_at", "window_hold")
+
+# What a message adds to an order: the payments it counted and its history entries, as arrays
+# (`$1` the order; an empty array adds nothing), entries in their order; only `{guard}`.
+_PAID = """
+    paid AS (
+        INSERT INTO order_payments (payment_id, order_id, amount, paid_at)
+        SELECT p.payment_id, $1::uuid, p.amount, p.paid_at
+        FROM unnest($3::uuid[], $4::numeric[], $5::timestamptz[]) AS p(payment_id, amount, paid_at)
+        WHERE {guard}
+    ),
+    noted AS (
+        INSERT INTO order_history (order_id, account_id, actor, kind, details)
+        SELECT $1::uuid, $2::uuid, h.actor, h.kind, h.details::jsonb
+        FROM unnest($6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS h(actor, kind, details, n)
+        WHERE {guard}
+        ORDER BY h.n
     )
-    .select_from(orders.join(contacts, contacts.c.id == orders.c.contact_id))
-)
+"""
+# A loaded order's row as it is now, only at the version it was loaded at (`$9` false: the row did
+# not change, nothing is written to it), with what `_PAID` adds, unless the row was refused; the
+# version found, for the refusal.
+_SAVE = """WITH
+    updated AS (
+        UPDATE orders SET
+            contact_id = $10, pipeline_id = $11, stage_id = $12, type = $13, status = $14, managers = $15,
+            tags = $16, comment = $17, subtotal = $18, discount = $19, discount_percent = $20, total = $21,
+            paid = $22, refunded = $23, payment_status = $24, paid_at = $25, first_paid_at = $26,
+            access_holds = $27, overdue_holds = $28::jsonb, closed_at = $29, reopened_at = $30, version = $31,
+            updated_at = CASE WHEN version <> $31 THEN now() ELSE updated_at END
+        WHERE $9::boolean AND id = $1 AND version = $32
+        RETURNING 1
+    ),""" + _PAID.format(guard="(NOT $9::boolean OR EXISTS (SELECT 1 FROM updated))") + """
+    SELECT (SELECT count(*) FROM updated) AS updated, o.version FROM orders o WHERE o.id = $1
+"""
+# A new order with its lines, payments and history, in one statement.
+_ADD = "WITH" + _PAID.format(guard="true") + """,
+    made AS (
+        INSERT INTO orders (id, account_id, number, currency, source, checkout_id, offer_id, contact_id,
+                            pipeline_id, stage_id, type, status, managers, tags, comment, subtotal, discount,
+                            discount_percent, total, paid, refunded, payment_status, paid_at, first_paid_at,
+                            access_holds, overdue_holds, closed_at, reopened_at, version)
+        VALUES ($1, $2, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,
+                $27, $28, $29, $30, $31, $32::jsonb, $33, $34, $35)
+    )
+    INSERT INTO order_lines (id, order_id, position, product_id, product_title, offer_id, offer_title, price,
+                             access, customised, offer_version, window_status, window_starts_at, window_ends_at,
+                             window_hold)
+    SELECT l.id, $1::uuid, l.position, l.product_id, l.product_title, l.offer_id, l.offer_title, l.price,
+           l.access::jsonb, l.customised, l.offer_version, l.window_status, l.window_starts_at, l.window_ends_at,
+           l.window_hold
+    FROM unnest($36::uuid[], $37::int[], $38::uuid[], $39::text[], $40::uuid[], $41::text[], $42::numeric[],
+                $43::text[], $44::boolean[], $45::int[], $46::text[], $47::timestamptz[], $48::timestamptz[],
+                $49::uuid[])
+         AS l(id, position, product_id, product_title, offer_id, offer_title, price, access, customised,
+              offer_version, window_status, window_starts_at, window_ends_at, window_hold)
+"""
+_INSERT_LINE = """
+    INSERT INTO order_lines (id, order_id, position, product_id, product_title, offer_id, offer_title, price,
+                             access, customised, offer_version, window_status, window_starts_at, window_ends_at,
+                             window_hold)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15)
+"""
+_UPDATE_LINE = """
+    UPDATE order_lines SET position = $2, product_id = $3, product_title = $4, offer_id = $5, offer_title = $6,
+                           price = $7, access = $8::jsonb, customised = $9, offer_version = $10,
+                           window_status = $11, window_starts_at = $12, window_ends_at = $13, window_hold = $14
+    WHERE id = $1
+"""
+_DELETE_LINE = "DELETE FROM order_lines WHERE id = $1"
+# A history entry on the school's order, its row locked first so the history keeps the order its
+# writers queued in; no row, nothing written, when the school has no such order.
+_NOTE = """
+    WITH known AS (SELECT id FROM orders WHERE id = $1 AND account_id = $2 FOR UPDATE)
+    INSERT INTO order_history (order_id, account_id, actor, kind, details)
+    SELECT known.id, $2, $3, $4, $5::jsonb FROM known
+    RETURNING id
+"""
+
+
+def _json(value: Any) -> str:
+    return json.dumps(to_jsonable_python(value))
+
+
+def _line_args(line_id: UUID, values: dict[str, Any]) -> tuple[Any, ...]:
+    return (line_id, *(_json(values[k]) if k == "access" else values[k] for k in _LINE))
+
+
+def _additions(order: Order) -> tuple[Any, ...]:
+    """`_PAID`'s arrays ($3 to $8): the payments the order counted and its entries since last saved."""
+    received, entries = order.received, order.entries
+    return ([p.payment_id for p in received], [p.amount for p in received], [p.paid_at for p in received],
+            [e.actor for e in entries], [e.kind for e in entries], [_json(e.details) for e in entries])
+
+
+def _row_args(values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(_json(values[k]) if k == "overdue_holds" else values[k] for k in _ROW)
 
 
 def _row_values(order: Order) -> dict[str, Any]:
@@ -65,29 +173,32 @@ def _line_values(line: Line) -> dict[str, Any]:
 
 def _line(row: Any) -> Line:
     return Line(
-        id=row.id, product_id=row.product_id, product_title=row.product_title, price=row.price,
-        terms=AccessTerms.model_validate(row.access), offer_id=row.offer_id, offer_title=row.offer_title,
-        customised=row.customised, offer_version=row.offer_version, position=row.position,
-        window=AccessWindow(row.window_status, row.window_starts_at, row.window_ends_at) if row.window_status else None,
-        window_hold=row.window_hold,
+        id=row["line_id"], product_id=row["product_id"], product_title=row["product_title"], price=row["price"],
+        terms=AccessTerms.model_validate(row["access"]), offer_id=row["line_offer_id"],
+        offer_title=row["offer_title"], customised=row["customised"], offer_version=row["offer_version"],
+        position=row["position"],
+        window=(AccessWindow(row["window_status"], row["window_starts_at"], row["window_ends_at"])
+                if row["window_status"] else None),
+        window_hold=row["window_hold"],
     )
 
 
-def _order(row: Any, lines: list[Line]) -> Order:
-    said = row.overdue_holds or {}
+def _order(r: Any, lines: list[Line]) -> Order:
+    said = r["overdue_holds"] or {}
     return Order(
-        id=row.id, account_id=row.account_id, number=row.number, currency=row.currency, total=row.total,
-        paid=row.paid, stage_id=row.stage_id, version=row.version, counted_payments=set(row.counted or ()),
-        refunded=row.refunded,
-        contact=Contact(row.contact_id, row.contact_name, row.contact_email, row.contact_phone, row.contact_locale),
-        funnel=Pipeline(row.pipeline_id, tuple(Stage(UUID(stage), on_full_payment=paid, on_cancel=cancel)
-                                               for stage, paid, cancel in row.stages or ())).funnel,
-        state=row.status, type=row.type, managers=list(row.managers), tags=list(row.tags), comment=row.comment,
-        subtotal=row.subtotal, discount=row.discount, discount_percent=row.discount_percent,
-        payment_status=row.payment_status, paid_at=row.paid_at, first_paid_at=row.first_paid_at,
-        holds={hold: said.get(str(hold)) or {} for hold in row.access_holds},
-        closed_at=row.closed_at, reopened_at=row.reopened_at, source=row.source, checkout_id=row.checkout_id,
-        offer_id=row.offer_id, lines=lines,
+        id=r["id"], account_id=r["account_id"], number=r["number"], currency=r["currency"], total=r["total"],
+        paid=r["paid"], stage_id=r["stage_id"], version=r["version"], counted_payments=set(r["counted"] or ()),
+        refunded=r["refunded"],
+        contact=Contact(r["contact_id"], r["contact_name"], r["contact_email"], r["contact_phone"],
+                        r["contact_locale"]),
+        funnel=Pipeline(r["pipeline_id"], tuple(Stage(UUID(stage), on_full_payment=paid, on_cancel=cancel)
+                                                for stage, paid, cancel in r["stages"] or ())).funnel,
+        state=r["status"], type=r["type"], managers=list(r["managers"]), tags=list(r["tags"]), comment=r["comment"],
+        subtotal=r["subtotal"], discount=r["discount"], discount_percent=r["discount_percent"],
+        payment_status=r["payment_status"], paid_at=r["paid_at"], first_paid_at=r["first_paid_at"],
+        holds={hold: said.get(str(hold)) or {} for hold in r["access_holds"]},
+        closed_at=r["closed_at"], reopened_at=r["reopened_at"], source=r["source"], checkout_id=r["checkout_id"],
+        offer_id=r["offer_id"], lines=lines,
     )
 
 
@@ -100,23 +211,31 @@ class SqlOrders:
         self._loaded: dict[UUID, tuple[dict[str, Any], dict[UUID, dict[str, Any]]]] = {}
 
     async def load(self, account_id: UUID, order_id: UUID, *, for_update: bool = True) -> Order | None:
-        query = _LOAD.where(orders.c.id == order_id, orders.c.account_id == account_id)
-        row = (await self.conn.execute(query.with_for_update(of=orders) if for_update else query)).first()
-        if row is None:
+        rows = await (await driver_connection(self.conn)).fetch(_LOAD if for_update else _READ, order_id, account_id)
+        if not rows:
             return None
-        lines = [_line(line) for line in await self.conn.execute(
-            select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.position))]
-        order = _order(row, lines)
+        lines = [_line(row) for row in rows if row["line_id"] is not None]
+        order = _order(rows[0], lines)
         self._loaded[order.id] = (_row_values(order), {line.id: _line_values(line) for line in lines})
         return order
 
     async def add(self, order: Order) -> None:
-        """A new order, its lines and its history so far."""
-        await self.conn.execute(insert(orders).values(
-            id=order.id, account_id=order.account_id, number=order.number, currency=order.currency,
-            source=order.source, checkout_id=order.checkout_id, offer_id=order.offer_id, **_row_values(order)))
-        self._loaded[order.id] = (_row_values(order), {})
-        await self.save(order)
+        """A new order, its lines, its payments and its history so far, in one statement."""
+        row = _row_values(order)
+        lines = {line.id: _line_values(line) for line in order.lines}
+        columns = [[line_id for line_id in lines]] + [
+            [_json(v[k]) if k == "access" else v[k] for v in lines.values()] for k in _LINE]
+        await (await driver_connection(self.conn)).execute(
+            _ADD, order.id, order.account_id, *_additions(order), order.number, order.currency, order.source,
+            order.checkout_id, order.offer_id, *_row_args(row), *columns)
+        order.received.clear()
+        order.entries.clear()
+        self._loaded[order.id] = (row, lines)
+
+    async def note(self, account_id: UUID, order_id: UUID, actor: str, kind: str, details: dict[str, Any]) -> bool:
+        """A history entry on the school's order, its row locked; False, nothing written, if it has no such order."""
+        return await (await driver_connection(self.conn)).fetchval(
+            _NOTE, order_id, account_id, actor, kind, _json(details)) is not None
 
     async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, Pipeline | None]:
         """The order already made for this checkout, if any, and the school's default pipeline."""
@@ -158,36 +277,26 @@ class SqlOrders:
         return [(row.id, row.account_id) for row in await repo.lines_with_due_windows(self.conn, now, limit)]
 
     async def save(self, order: Order) -> None:
+        """The row (if it changed, and only at the version loaded), the payments counted and the history
+        entries in one statement; then the lines that changed, one statement per kind of change."""
         row_before, lines_before = self._loaded[order.id]
         row_now = _row_values(order)
-        changed = {k: v for k, v in row_now.items() if v != row_before[k]}
-        if changed:
-            if changed.get("version", row_before["version"]) != row_before["version"]:
-                changed["updated_at"] = text("now()")
-            done = await self.conn.execute(
-                update(orders).where(orders.c.id == order.id, orders.c.version == row_before["version"])
-                .values(**changed))
-            if done.rowcount == 0:
-                raise StaleVersion(await self.conn.scalar(select(orders.c.version).where(orders.c.id == order.id)))
+        changed = row_now != row_before
+        driver = await driver_connection(self.conn)
+        if changed or order.received or order.entries:
+            found = await driver.fetchrow(_SAVE, order.id, order.account_id, *_additions(order), changed,
+                                          *_row_args(row_now), row_before["version"])
+            if changed and (found is None or found["updated"] == 0):
+                raise StaleVersion(None if found is None else found["version"])
         lines_now = {line.id: _line_values(line) for line in order.lines}
-        for line_id in lines_before.keys() - lines_now.keys():
-            await self.conn.execute(delete(order_lines).where(order_lines.c.id == line_id))
-        added = [{"id": line_id, "order_id": order.id, **values} for line_id, values in lines_now.items()
-                 if line_id not in lines_before]
-        if added:
-            await self.conn.execute(insert(order_lines), added)
-        for line_id, values in lines_now.items():
-            if line_id in lines_before and values != lines_before[line_id]:
-                await self.conn.execute(update(order_lines).where(order_lines.c.id == line_id).values(
-                    **{k: v for k, v in values.items() if v != lines_before[line_id][k]}))
-        if order.received:
-            await self.conn.execute(insert(order_payments), [
-                {"payment_id": p.payment_id, "order_id": order.id, "amount": p.amount, "paid_at": p.paid_at}
-                for p in order.received])
-        if order.entries:
-            await self.conn.execute(insert(order_history), [
-                {"order_id": order.id, "account_id": order.account_id, "actor": e.actor, "kind": e.kind,
-                 "details": to_jsonable_python(e.details)} for e in order.entries])
+        if removed := lines_before.keys() - lines_now.keys():
+            await driver.executemany(_DELETE_LINE, [(line_id,) for line_id in removed])
+        if added := [(line_id, order.id, *_line_args(line_id, values)[1:]) for line_id, values in lines_now.items()
+                     if line_id not in lines_before]:
+            await driver.executemany(_INSERT_LINE, added)
+        if edited := [_line_args(line_id, values) for line_id, values in lines_now.items()
+                      if line_id in lines_before and values != lines_before[line_id]]:
+            await driver.executemany(_UPDATE_LINE, edited)
         order.received.clear()
         order.entries.clear()
         self._loaded[order.id] = (row_now, lines_now)

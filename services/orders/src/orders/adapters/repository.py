@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts import CourseDefaultsOutline, ModuleOutline, ProductUpdated
+from servicekit.db import driver_connection
 from sqlalchemy import Row, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
@@ -15,29 +16,35 @@ from ..domain.catalog import CatalogProduct
 from ..domain.order import Contact
 from ..domain.pipeline import Pipeline, Stage
 from .tables import (
-    catalog_products, contacts, order_counters, order_history, order_lines, orders, pipelines,
+    catalog_products, contacts, order_history, order_lines, orders, pipelines,
     schools, stages,
 )
 
 
 # Where a new order of a visit goes, in one round trip (this path runs for every visit): the order
-# already made for this checkout, if any, and the school's default pipeline with its stages.
-_PLACEMENT = text("""
-    SELECT (SELECT o.id FROM orders o WHERE o.checkout_id = :checkout_id) AS existing_order,
+# already made for this checkout, if any, and the school's default pipeline with its stages. The
+# statements of a visit go straight to asyncpg, prepared once per connection (db.driver_connection).
+_PLACEMENT = """
+    SELECT (SELECT o.id FROM orders o WHERE o.checkout_id = $1) AS existing_order,
            p.id, p.name, p.is_default,
            s.id AS stage_id, s.name AS stage_name, s.on_full_payment, s.on_cancel
     FROM (SELECT 1) AS one
-    LEFT JOIN pipelines p ON p.account_id = :account_id AND p.is_default
+    LEFT JOIN pipelines p ON p.account_id = $2 AND p.is_default
     LEFT JOIN stages s ON s.pipeline_id = p.id
     ORDER BY s.position
-""")
+"""
 
 
 async def placement_for_checkout(
     conn: AsyncConnection, account_id: UUID, checkout_id: UUID
 ) -> tuple[UUID | None, Pipeline | None]:
-    rows = (await conn.execute(_PLACEMENT, {"checkout_id": checkout_id, "account_id": account_id})).all()
-    return rows[0].existing_order, _pipeline(rows)
+    rows = await (await driver_connection(conn)).fetch(_PLACEMENT, checkout_id, account_id)
+    first = rows[0]
+    if first["id"] is None:
+        return first["existing_order"], None
+    return first["existing_order"], Pipeline(
+        first["id"], tuple(Stage(r["stage_id"], r["stage_name"], r["on_full_payment"], r["on_cancel"])
+                           for r in rows if r["stage_id"] is not None), first["name"], first["is_default"])
 
 
 def _pipeline(rows: Sequence[Row[Any]]) -> Pipeline | None:
@@ -49,17 +56,16 @@ def _pipeline(rows: Sequence[Row[Any]]) -> Pipeline | None:
                                     for r in rows if r.stage_id is not None), first.name, first.is_default)
 
 
+# The row lock on the counter serialises numbering per school only.
+_NEXT_NUMBER = """
+    INSERT INTO order_counters (account_id, last_number) VALUES ($1, 1)
+    ON CONFLICT (account_id) DO UPDATE SET last_number = order_counters.last_number + 1
+    RETURNING last_number
+"""
+
+
 async def next_order_number(conn: AsyncConnection, account_id: UUID) -> int:
-    # The row lock on the counter serialises numbering per school only.
-    return (await conn.execute(
-        pg_insert(order_counters)
-        .values(account_id=account_id, last_number=1)
-        .on_conflict_do_update(
-            index_elements=[order_counters.c.account_id],
-            set_={"last_number": order_counters.c.last_number + 1},
-        )
-        .returning(order_counters.c.last_number)
-    )).scalar_one()
+    return await (await driver_connection(conn)).fetchval(_NEXT_NUMBER, account_id)
 
 
 async def add_history(
@@ -188,16 +194,19 @@ async def contact_by_email(
     return (await conn.execute(query.with_for_update() if for_update else query)).first()
 
 
+_INSERT_CONTACT = """
+    INSERT INTO contacts (id, account_id, name, email, email_key, phone, locale) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+"""
+
+
 async def insert_contact(conn: AsyncConnection, account_id: UUID, contact: Contact) -> bool:
     """False, and nothing written, if the school already has a contact with this email (the email
     key is unique per school: a concurrent insert of it waits for the first, then writes nothing)."""
-    return await conn.scalar(
-        pg_insert(contacts)
-        .values(id=contact.id, account_id=account_id, name=contact.name, email=contact.email,
-                email_key=contact.email.lower(), phone=contact.phone, locale=contact.locale)
-        .on_conflict_do_nothing()
-        .returning(contacts.c.id)
-    ) is not None
+    return await (await driver_connection(conn)).fetchval(
+        _INSERT_CONTACT, contact.id, account_id, contact.name, contact.email, contact.email.lower(), contact.phone,
+        contact.locale) is not None
 
 
 async def fill_contact(conn: AsyncConnection, contact_id: UUID, values: dict[str, Any]) -> None:
@@ -228,6 +237,18 @@ async def active_orders_of_contact(conn: AsyncConnection, contact_id: UUID) -> l
 
 async def school(conn: AsyncConnection, account_id: UUID) -> Row[Any] | None:
     return (await conn.execute(select(schools).where(schools.c.account_id == account_id))).first()
+
+
+# What the school's profile lacks, as another service described it (every visit): never overwritten.
+_FILL_SCHOOL = """
+    INSERT INTO schools (account_id, name, locale) VALUES ($1, $2, $3)
+    ON CONFLICT (account_id) DO UPDATE
+    SET name = coalesce(schools.name, excluded.name), locale = coalesce(schools.locale, excluded.locale)
+"""
+
+
+async def fill_school(conn: AsyncConnection, account_id: UUID, name: str | None, locale: str | None) -> None:
+    await (await driver_connection(conn)).execute(_FILL_SCHOOL, account_id, name, locale)
 
 
 async def save_school(conn: AsyncConnection, account_id: UUID, *, overwrite: bool = True, **values: Any) -> None:

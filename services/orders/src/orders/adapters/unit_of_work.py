@@ -120,7 +120,7 @@ class SqlSchools:
 
     async def fill(self, account_id: UUID, *, name: str | None, locale: str | None) -> None:
         """What the school's profile lacks, as another service described it; never overwritten here."""
-        await repo.save_school(self.conn, account_id, overwrite=False, name=name, locale=locale)
+        await repo.fill_school(self.conn, account_id, name, locale)
 
     async def describe(self, account_id: UUID, *, name: str, locale: str | None, time_zone: str | None) -> None:
         await repo.save_school(self.conn, account_id, name=name, locale=locale, time_zone=time_zone)

@@ -11,18 +11,16 @@ from .unit_of_work import UnitOfWork
 async def note_email_sent(uow: UnitOfWork, event: NotificationSent) -> None:
     if event.order_id is None:
         return
-    if not await uow.orders.lock(event.account_id, event.order_id):
-        raise Rejected(f"no order {event.order_id} in account {event.account_id}")
-    await uow.history(event.order_id, event.account_id, SYSTEM, "email_sent", {
+    if not await uow.orders.note(event.account_id, event.order_id, SYSTEM, "email_sent", {
         "delivery_id": event.delivery_id, "template": event.template, "recipient": event.recipient, "subject": event.subject,
-        "attempts": event.attempts})
+        "attempts": event.attempts}):
+        raise Rejected(f"no order {event.order_id} in account {event.account_id}")
 
 
 async def note_email_failed(uow: UnitOfWork, event: NotificationFailed) -> None:
     if event.order_id is None:
         return
-    if not await uow.orders.lock(event.account_id, event.order_id):
-        raise Rejected(f"no order {event.order_id} in account {event.account_id}")
-    await uow.history(event.order_id, event.account_id, SYSTEM, "email_failed", {
+    if not await uow.orders.note(event.account_id, event.order_id, SYSTEM, "email_failed", {
         "delivery_id": event.delivery_id, "template": event.template, "recipient": event.recipient, "error": event.error,
-        "attempts": event.attempts})
+        "attempts": event.attempts}):
+        raise Rejected(f"no order {event.order_id} in account {event.account_id}")

@@ -1,6 +1,7 @@
 """Facts from payments: money counted or given back, overdue payments holding access, and the
 attempts and links the order's history shows."""
 
+from typing import Any
 from uuid import UUID
 
 from contracts import (
@@ -20,9 +21,11 @@ async def _order(uow: UnitOfWork, account_id: UUID, order_id: UUID) -> Order:
     return order
 
 
-async def _known(uow: UnitOfWork, account_id: UUID, order_id: UUID) -> None:
-    """The order exists; its row is locked, so its history keeps the order its writers queued in."""
-    if not await uow.orders.lock(account_id, order_id):
+async def _note(uow: UnitOfWork, account_id: UUID, order_id: UUID, actor: str, kind: str,
+                details: dict[str, Any]) -> None:
+    """A history entry on an order that exists; its row is locked, so its history keeps the order its
+    writers queued in."""
+    if not await uow.orders.note(account_id, order_id, actor, kind, details):
         raise Rejected(f"no order {order_id} in account {account_id}")
 
 
@@ -61,12 +64,10 @@ async def drop_cancelled_payment(uow: UnitOfWork, event: PaymentCancelled) -> No
 
 
 async def note_failed_payment(uow: UnitOfWork, event: PaymentFailed) -> None:
-    await _known(uow, event.account_id, event.order_id)
-    await uow.history(event.order_id, event.account_id, Actor.of(event, event.provider).user, "payment_failed", {
+    await _note(uow, event.account_id, event.order_id, Actor.of(event, event.provider).user, "payment_failed", {
         "payment_id": event.payment_id, "amount": event.amount, "attempt": event.attempt, "reason": event.reason})
 
 
 async def note_payment_link(uow: UnitOfWork, event: PaymentLinkIssued) -> None:
-    await _known(uow, event.account_id, event.order_id)
-    await uow.history(event.order_id, event.account_id, Actor.of(event, event.provider).user, "payment_link_issued", {
+    await _note(uow, event.account_id, event.order_id, Actor.of(event, event.provider).user, "payment_link_issued", {
         "payment_id": event.payment_id, "amount": event.amount, "url": event.url, "due_at": event.due_at})

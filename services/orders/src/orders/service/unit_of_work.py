@@ -21,6 +21,10 @@ class Orders(Protocol):
 
     async def lock(self, account_id: UUID, order_id: UUID) -> bool: ...
 
+    async def note(self, account_id: UUID, order_id: UUID, actor: str, kind: str, details: dict[str, Any]) -> bool:
+        """A history entry on the school's order, its row locked first (its history keeps the order its
+        writers queued in); False, nothing written, if the school has no such order."""
+
     async def save(self, order: Order) -> None: ...
 
     async def add(self, order: Order) -> None: ...
