@@ -101,7 +101,8 @@ _FOR_EMAIL = _FOR_EMAIL_COLUMNS + _FOR_EMAIL_FROM
 _FOR_EMAIL_HELD = _FOR_EMAIL + "\nFOR SHARE OF r"
 # The same, held, taking the order's confirmation that waited for its link (hold_confirmation).
 _FOR_EMAIL_TAKING_HELD = (
-    "WITH held AS (DELETE FROM held_confirmations WHERE order_id = $1 RETURNING event)"
+    "WITH held AS (DELETE FROM held_confirmations WHERE order_id = $1"
+    " AND EXISTS (SELECT FROM order_recipients WHERE order_id = $1) RETURNING event)"
     + _FOR_EMAIL_COLUMNS + ", (SELECT event FROM held) AS held" + _FOR_EMAIL_FROM + "\nFOR SHARE OF r"
 )
 
