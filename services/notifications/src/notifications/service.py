@@ -29,7 +29,7 @@ from .domain.delivery import (
     ASKS_TO_PAY, UNCONFIRMED, Logged, Outgoing, RetryPolicy, after_failure, cancel_reason, check_resend,
 )
 from .domain.letters import Letter, LetterRefused, Override, TemplateName
-from .domain.recipient import OrderRecipient, School
+from .domain.recipient import OrderRecipient, School, changed_by
 from .rendering import Rendered, check_override, render, sample_letters
 
 log = logging.getLogger("notifications.service")
@@ -49,20 +49,21 @@ async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
 
 
 async def on_order_updated(conn: AsyncConnection, event: OrderUpdated) -> None:
-    order = await repo.get_recipient(conn, event.order_id)
-    if order is None:
-        raise NotYet(f"order {event.order_id} is not known here yet")
-    if order.account_id != event.account_id:
-        raise Rejected(f"order {event.order_id} belongs to another account")
-    now = order.updated(event)
-    if not await repo.update_recipient(conn, now):
+    status = await repo.update_recipient(conn, event.order_id, event.account_id, changed_by(event))
+    if status is None:
+        # Not applied: why is worth a second look only then.
+        order = await repo.get_recipient(conn, event.order_id)
+        if order is None:
+            raise NotYet(f"order {event.order_id} is not known here yet")
+        if order.account_id != event.account_id:
+            raise Rejected(f"order {event.order_id} belongs to another account")
         return  # an older version arriving late: the order is already further along
-    reason = cancel_reason(now.status)
+    reason = cancel_reason(status)
     if reason is not None:
         # Receipts and access emails still tell the truth about a closed order; asking to pay does not.
-        cancelled = await repo.cancel_unsent(conn, now.account_id, now.order_id, ASKS_TO_PAY, reason)
+        cancelled = await repo.cancel_unsent(conn, event.account_id, event.order_id, ASKS_TO_PAY, reason)
         if cancelled:
-            log.info("order %s is %s: %d unsent email(s) cancelled", now.order_id, now.status, cancelled)
+            log.info("order %s is %s: %d unsent email(s) cancelled", event.order_id, status, cancelled)
 
 
 async def on_school_updated(conn: AsyncConnection, event: SchoolUpdated) -> None:
@@ -75,8 +76,11 @@ async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued
     await _remember_link(conn, event)
     if not event.send_email:
         return  # before looking the order up: no email means nothing to wait for
-    order, overrides = await _order_of(conn, event.order_id, ("payment_link", "order_confirmation"), hold=True)
-    held = await repo.take_held_confirmation(conn, event.order_id)
+    # The order held (as _order_of's `hold`), and the confirmation that waited for this link taken.
+    found = await repo.take_recipient_for_email(conn, event.order_id, ("payment_link", "order_confirmation"))
+    if found is None:
+        raise NotYet(f"order {event.order_id} is not known here yet")
+    order, overrides, held = found
     if held is not None:
         letter = _compose(lambda o, e: letters.order_confirmation(o, held, link=e), order, event)
     else:
@@ -106,7 +110,10 @@ async def _remember_link(conn: AsyncConnection, event: PaymentLinkIssued | Remin
 
 async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None:
     order, overrides = await _order_of(conn, event.order_id, ("access_opened", "access_suspended"))
-    known = await repo.get_access_state(conn, event.order_id, event.line_id)
+    # Stored unless a newer change is known; undone with the rest if the letter is refused below.
+    known = await repo.swap_access_state(
+        conn, event.order_id, event.line_id, repo.AccessState(event.status, event.occurred_at)
+    )
     if known is not None and known.occurred_at > event.occurred_at:
         return  # an older change arriving late: the contact already heard of a newer one
     link = None
@@ -116,9 +123,6 @@ async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None
         letter = letters.access_change(order, event, previous=known.status if known else None, link=link)
     except LetterRefused as exc:
         raise Rejected(str(exc)) from exc
-    await repo.save_access_state(
-        conn, event.order_id, event.line_id, repo.AccessState(event.status, event.occurred_at)
-    )
     await _record(conn, letter, overrides=overrides)
 
 

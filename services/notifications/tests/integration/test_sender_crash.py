@@ -188,7 +188,7 @@ async def test_killed_after_the_servers_ok_and_before_the_mark_no_second_copy_is
                 tap.release()
                 # The sender has the "250" and waits on the lock to mark the deliveries sent: in one
                 # statement for the sends that heard back together (the others queue behind it).
-                await eventually(lambda: _waiting(engine, "%sent_at=now()%", 1))
+                await eventually(lambda: _waiting(engine, "%sent_at = now()%", 1))
                 process.kill()
                 await process.wait()
     took = await finish_with_another_sender(url, engine, mailbox, ids, eventually)
@@ -274,7 +274,7 @@ async def test_a_slow_live_send_keeps_its_lease_and_no_other_sender_takes_it(dat
 
 
 async def _waiting_after_data(engine, tap: SmtpTap, count: int) -> bool:
-    return tap.datas_seen == count and await _waiting(engine, "%handed_over_at=now()%", 1)
+    return tap.datas_seen == count and await _waiting(engine, "%handed_over_at = now()%", 1)
 
 
 async def _waiting(engine, like: str, count: int) -> bool:

@@ -9,77 +9,76 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import CURRENCY_EXPONENTS, OrderCreated
-from sqlalchemy import ARRAY, ColumnElement, Text, any_, bindparam, case, delete, func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import JSONB, insert as pg_insert
+from sqlalchemy import ColumnElement, bindparam, case, delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from servicekit.db import driver_connection
 from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.delivery import Outgoing, Rendered
 from ..domain.letters import Letter, Override
 from ..domain.recipient import OrderRecipient, School
-from .tables import (
-    access_states, deliveries, held_confirmations, order_recipients, payment_links, schools, template_overrides,
-)
+from .tables import deliveries, schools, template_overrides
 
 # The sender LISTENs here: the deliveries table's trigger notifies it of each pending delivery
 # inserted (migration 0013), delivered only when the transaction commits.
 DELIVERIES_CHANNEL = "deliveries"
 
 
-def _recipient_values(order: OrderRecipient) -> dict[str, Any]:
-    return {
-        "account_id": order.account_id,
-        "order_number": order.order_number,
-        "school_name": order.school_name,
-        "contact_name": order.contact_name,
-        "contact_email": order.contact_email,
-        "locale": order.locale,
-        "currency": order.currency,
-        "total": order.total,
-        "products": list(order.products),
-        "contact_id": order.contact_id,
-        "school_locale": order.school_locale,
-        "order_version": order.order_version,
-        "status": order.status,
-    }
+# The statements every message of a purchase sends go straight to asyncpg (servicekit.db.driver_connection):
+# SQLAlchemy's execution path costs the service more than the statement itself (docs/performance.md).
+# Each is a constant, prepared once per connection; a jsonb parameter is its JSON text.
+
+_SAVE_RECIPIENT = """
+INSERT INTO order_recipients (order_id, account_id, order_number, school_name, contact_name, contact_email, locale,
+                              currency, total, products, contact_id, school_locale, order_version, status)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14)
+ON CONFLICT (order_id) DO UPDATE SET
+    account_id = excluded.account_id, order_number = excluded.order_number, school_name = excluded.school_name,
+    contact_name = excluded.contact_name, contact_email = excluded.contact_email, locale = excluded.locale,
+    currency = excluded.currency, total = excluded.total, products = excluded.products,
+    contact_id = excluded.contact_id, school_locale = excluded.school_locale,
+    order_version = excluded.order_version, status = excluded.status
+-- An order id never moves to another account, whatever an event claims.
+WHERE order_recipients.account_id = excluded.account_id AND order_recipients.order_version = 0
+"""
 
 
 async def save_recipient(conn: AsyncConnection, order: OrderRecipient) -> None:
     """The order as created; a copy arriving after an update changes nothing."""
-    values = _recipient_values(order)
-    stmt = pg_insert(order_recipients).values(order_id=order.order_id, **values)
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[order_recipients.c.order_id],
-            set_=values,
-            # An order id never moves to another account, whatever an event claims.
-            where=(order_recipients.c.account_id == stmt.excluded.account_id)
-            & (order_recipients.c.order_version == 0),
-        )
+    await (await driver_connection(conn)).execute(
+        _SAVE_RECIPIENT, order.order_id, order.account_id, order.order_number, order.school_name,
+        order.contact_name, order.contact_email, order.locale, order.currency, order.total,
+        json.dumps(list(order.products)), order.contact_id, order.school_locale, order.order_version, order.status,
     )
 
 
-async def update_recipient(conn: AsyncConnection, order: OrderRecipient) -> bool:
-    """The order as updated, unless a newer version is already here; whether it was applied."""
-    result = await conn.execute(
-        update(order_recipients)
-        .where(
-            order_recipients.c.order_id == order.order_id,
-            order_recipients.c.account_id == order.account_id,
-            order_recipients.c.order_version < order.order_version,
-        )
-        .values(**_recipient_values(order))
+_UPDATE_RECIPIENT = """
+UPDATE order_recipients SET
+    order_number = $3, contact_name = $4, contact_email = $5, locale = $6, currency = $7, total = $8,
+    products = $9::jsonb, contact_id = $10, order_version = $11, status = $12
+WHERE order_id = $1 AND account_id = $2 AND order_version < $11
+RETURNING status
+"""
+
+
+async def update_recipient(
+    conn: AsyncConnection, order_id: UUID, account_id: UUID, changes: dict[str, Any]
+) -> str | None:
+    """The account's order with `changes` (recipient.changed_by), unless it is not here, is another
+    account's or a newer version is here already; its status if they were applied."""
+    return await (await driver_connection(conn)).fetchval(
+        _UPDATE_RECIPIENT, order_id, account_id, changes["order_number"], changes["contact_name"],
+        changes["contact_email"], changes["locale"], changes["currency"], changes["total"],
+        json.dumps(list(changes["products"])), changes["contact_id"], changes["order_version"], changes["status"],
     )
-    return bool(result.rowcount)
 
 
-async def get_recipient(conn: AsyncConnection, order_id: UUID, *, hold: bool = False) -> OrderRecipient | None:
-    """The order; with `hold`, its row stays shared-locked to the end of the transaction, so an
-    OrderUpdated closing it waits for (and so sees) the email being recorded, or comes first."""
-    query = select(order_recipients).where(order_recipients.c.order_id == order_id)
-    if hold:
-        query = query.with_for_update(read=True)
-    row = (await conn.execute(query)).first()
+_GET_RECIPIENT = "SELECT * FROM order_recipients WHERE order_id = $1"
+
+
+async def get_recipient(conn: AsyncConnection, order_id: UUID) -> OrderRecipient | None:
+    row = await (await driver_connection(conn)).fetchrow(_GET_RECIPIENT, order_id)
     return None if row is None else _recipient(row)
 
 
@@ -87,62 +86,78 @@ async def get_recipient(conn: AsyncConnection, order_id: UUID, *, hold: bool = F
 Overrides = dict[tuple[str, str], Override]
 
 # The order with its school's current name, language, zone and address, and the school's own
-# wordings of the templates asked for, in one statement. Built once: every email's event runs it
-# (a statement built per call costs SQLAlchemy more than running it, docs/performance.md).
-_WORDINGS = (
-    select(func.jsonb_agg(func.jsonb_build_array(
-        template_overrides.c.template, template_overrides.c.locale, template_overrides.c.subject,
-        template_overrides.c.html, template_overrides.c.text,
-    ), type_=JSONB))
-    .where(template_overrides.c.account_id == order_recipients.c.account_id,
-           template_overrides.c.template == any_(bindparam("templates", type_=ARRAY(Text))))
-    .scalar_subquery()
+# wordings of the templates asked for, in one statement; every email's event runs it.
+_FOR_EMAIL_COLUMNS = """
+SELECT r.*, s.account_id AS school_account_id, s.name AS school_name_now, s.default_locale AS school_default_locale,
+       s.time_zone AS school_time_zone, s.reply_to AS school_reply_to,
+       (SELECT jsonb_agg(jsonb_build_array(o.template, o.locale, o.subject, o.html, o.text))
+        FROM template_overrides o WHERE o.account_id = r.account_id AND o.template = ANY($2::text[])) AS wordings"""
+_FOR_EMAIL_FROM = """
+FROM order_recipients r LEFT OUTER JOIN schools s ON s.account_id = r.account_id
+WHERE r.order_id = $1"""
+_FOR_EMAIL = _FOR_EMAIL_COLUMNS + _FOR_EMAIL_FROM
+# `hold`: the order's row stays shared-locked to the end of the transaction, so an OrderUpdated
+# closing it waits for (and so sees) the email being recorded, or comes first.
+_FOR_EMAIL_HELD = _FOR_EMAIL + "\nFOR SHARE OF r"
+# The same, held, taking the order's confirmation that waited for its link (hold_confirmation).
+_FOR_EMAIL_TAKING_HELD = (
+    "WITH held AS (DELETE FROM held_confirmations WHERE order_id = $1"
+    " AND EXISTS (SELECT FROM order_recipients WHERE order_id = $1) RETURNING event)"
+    + _FOR_EMAIL_COLUMNS + ", (SELECT event FROM held) AS held" + _FOR_EMAIL_FROM + "\nFOR SHARE OF r"
 )
-_FOR_EMAIL = (
-    select(order_recipients, schools.c.account_id.label("school_account_id"), schools.c.name.label("school_name_now"),
-           schools.c.default_locale.label("school_default_locale"), schools.c.time_zone.label("school_time_zone"),
-           schools.c.reply_to.label("school_reply_to"), _WORDINGS.label("wordings"))
-    .select_from(order_recipients.outerjoin(schools, schools.c.account_id == order_recipients.c.account_id))
-    .where(order_recipients.c.order_id == bindparam("order_id"))
-)
-_FOR_EMAIL_HELD = _FOR_EMAIL.with_for_update(read=True, of=order_recipients)
 
 
 async def get_recipient_for_email(
     conn: AsyncConnection, order_id: UUID, templates: Sequence[str], *, hold: bool = False
 ) -> tuple[OrderRecipient, Overrides] | None:
     """The order as its school is now (OrderRecipient.at_school), and the school's own wordings of
-    `templates`; `hold` as get_recipient's."""
-    row = (await conn.execute(
-        _FOR_EMAIL_HELD if hold else _FOR_EMAIL, {"order_id": order_id, "templates": list(templates)}
-    )).first()
+    `templates`; with `hold`, the order's row shared-locked to the end of the transaction."""
+    row = await (await driver_connection(conn)).fetchrow(
+        _FOR_EMAIL_HELD if hold else _FOR_EMAIL, order_id, list(templates)
+    )
+    return None if row is None else _for_email(row)
+
+
+async def take_recipient_for_email(
+    conn: AsyncConnection, order_id: UUID, templates: Sequence[str]
+) -> tuple[OrderRecipient, Overrides, OrderCreated | None] | None:
+    """As get_recipient_for_email with `hold`, and the order's confirmation that waited for its link,
+    now taken (it goes out with the link), in the same statement. None (and nothing taken) if the
+    order is not here."""
+    row = await (await driver_connection(conn)).fetchrow(_FOR_EMAIL_TAKING_HELD, order_id, list(templates))
     if row is None:
         return None
+    order, wordings = _for_email(row)
+    held = row["held"]
+    return order, wordings, None if held is None else OrderCreated.model_validate(held)
+
+
+def _for_email(row: Any) -> tuple[OrderRecipient, Overrides]:
     order = _recipient(row)
-    if row.school_account_id is not None:
-        order = order.at_school(School(row.school_account_id, row.school_name_now, row.school_default_locale,
-                                       row.school_time_zone, row.school_reply_to))
+    if row["school_account_id"] is not None:
+        order = order.at_school(School(row["school_account_id"], row["school_name_now"], row["school_default_locale"],
+                                       row["school_time_zone"], row["school_reply_to"]))
     wordings = {(t, locale): Override(subject=subject, html=html, text=text)
-                for t, locale, subject, html, text in row.wordings or ()}
+                for t, locale, subject, html, text in row["wordings"] or ()}
     return order, wordings
 
 
 def _recipient(row: Any) -> OrderRecipient:
     return OrderRecipient(
-        order_id=row.order_id,
-        account_id=row.account_id,
-        order_number=row.order_number,
-        school_name=row.school_name,
-        contact_name=row.contact_name,
-        contact_email=row.contact_email,
-        locale=row.locale,
-        currency=row.currency,
-        total=_money(row.total, row.currency),
-        products=tuple(row.products),
-        contact_id=row.contact_id,
-        school_locale=row.school_locale,
-        order_version=row.order_version,
-        status=row.status,
+        order_id=row["order_id"],
+        account_id=row["account_id"],
+        order_number=row["order_number"],
+        school_name=row["school_name"],
+        contact_name=row["contact_name"],
+        contact_email=row["contact_email"],
+        locale=row["locale"],
+        currency=row["currency"],
+        total=_money(row["total"], row["currency"]),
+        products=tuple(row["products"]),
+        contact_id=row["contact_id"],
+        school_locale=row["school_locale"],
+        order_version=row["order_version"],
+        status=row["status"],
     )
 
 
@@ -156,9 +171,12 @@ async def save_school(conn: AsyncConnection, school: School, occurred_at: dateti
     ))
 
 
+_GET_SCHOOL = "SELECT account_id, name, default_locale, time_zone, reply_to FROM schools WHERE account_id = $1"
+
+
 async def get_school(conn: AsyncConnection, account_id: UUID) -> School | None:
-    row = (await conn.execute(select(schools).where(schools.c.account_id == account_id))).first()
-    return None if row is None else School(row.account_id, row.name, row.default_locale, row.time_zone, row.reply_to)
+    row = await (await driver_connection(conn)).fetchrow(_GET_SCHOOL, account_id)
+    return None if row is None else School(*row)
 
 
 @dataclass(frozen=True)
@@ -167,76 +185,69 @@ class AccessState:
     occurred_at: datetime
 
 
-_GET_ACCESS_STATE = (
-    select(access_states.c.status, access_states.c.occurred_at)
-    .where(access_states.c.order_id == bindparam("order_id"), access_states.c.line_id == bindparam("line_id"))
-    .with_for_update()
+# The line's access state as it was (locked), and the new one stored unless a newer one is known.
+_SWAP_ACCESS_STATE = """
+WITH known AS (
+    SELECT status, occurred_at FROM access_states WHERE order_id = $1 AND line_id = $2 FOR UPDATE
+), saved AS (
+    INSERT INTO access_states (order_id, line_id, status, occurred_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT ON CONSTRAINT access_states_pkey DO UPDATE
+        SET status = excluded.status, occurred_at = excluded.occurred_at
+        WHERE access_states.occurred_at <= excluded.occurred_at
 )
-_access_row = pg_insert(access_states).values(
-    {name: bindparam(name) for name in ("order_id", "line_id", "status", "occurred_at")}
-)
-_SAVE_ACCESS_STATE = _access_row.on_conflict_do_update(
-    constraint="access_states_pkey",
-    set_={"status": _access_row.excluded.status, "occurred_at": _access_row.excluded.occurred_at},
-    where=access_states.c.occurred_at <= _access_row.excluded.occurred_at,
-)
+SELECT status, occurred_at FROM known
+"""
 
 
-async def get_access_state(conn: AsyncConnection, order_id: UUID, line_id: UUID) -> AccessState | None:
-    row = (await conn.execute(_GET_ACCESS_STATE, {"order_id": order_id, "line_id": line_id})).first()
-    return None if row is None else AccessState(row.status, row.occurred_at)
+async def swap_access_state(
+    conn: AsyncConnection, order_id: UUID, line_id: UUID, state: AccessState
+) -> AccessState | None:
+    """Store the line's new access state, unless a newer one is known already; the one known
+    before, if any (the line stays locked to the end of the transaction)."""
+    row = await (await driver_connection(conn)).fetchrow(
+        _SWAP_ACCESS_STATE, order_id, line_id, state.status, state.occurred_at
+    )
+    return None if row is None else AccessState(row["status"], row["occurred_at"])
 
 
-async def save_access_state(conn: AsyncConnection, order_id: UUID, line_id: UUID, state: AccessState) -> None:
-    await conn.execute(_SAVE_ACCESS_STATE, {
-        "order_id": order_id, "line_id": line_id, "status": state.status, "occurred_at": state.occurred_at,
-    })
-
-
-_link_row = pg_insert(payment_links).values(
-    {name: bindparam(name) for name in ("payment_id", "account_id", "order_id", "url", "occurred_at")}
-)
-_SAVE_PAYMENT_LINK = _link_row.on_conflict_do_update(
-    index_elements=[payment_links.c.payment_id],
-    set_={name: _link_row.excluded[name] for name in ("account_id", "order_id", "url", "occurred_at")},
-    # A payment id never moves to another account or order, whatever an event claims.
-    where=(payment_links.c.occurred_at <= _link_row.excluded.occurred_at)
-    & (payment_links.c.account_id == _link_row.excluded.account_id)
-    & (payment_links.c.order_id == _link_row.excluded.order_id),
-)
+_SAVE_PAYMENT_LINK = """
+INSERT INTO payment_links (payment_id, account_id, order_id, url, occurred_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (payment_id) DO UPDATE SET
+    account_id = excluded.account_id, order_id = excluded.order_id, url = excluded.url,
+    occurred_at = excluded.occurred_at
+-- A payment id never moves to another account or order, whatever an event claims.
+WHERE payment_links.occurred_at <= excluded.occurred_at AND payment_links.account_id = excluded.account_id
+  AND payment_links.order_id = excluded.order_id
+"""
 
 
 async def save_payment_link(
     conn: AsyncConnection, account_id: UUID, order_id: UUID, payment_id: UUID, url: str, occurred_at: datetime
 ) -> None:
     """The payment's link, unless a newer one is known already."""
-    await conn.execute(_SAVE_PAYMENT_LINK, {
-        "payment_id": payment_id, "account_id": account_id, "order_id": order_id, "url": url,
-        "occurred_at": occurred_at,
-    })
+    await (await driver_connection(conn)).execute(
+        _SAVE_PAYMENT_LINK, payment_id, account_id, order_id, url, occurred_at
+    )
+
+
+_GET_PAYMENT_LINK = "SELECT url FROM payment_links WHERE payment_id = $1 AND account_id = $2 AND order_id = $3"
 
 
 async def get_payment_link(conn: AsyncConnection, account_id: UUID, order_id: UUID, payment_id: UUID) -> str | None:
-    return await conn.scalar(select(payment_links.c.url).where(
-        payment_links.c.payment_id == payment_id, payment_links.c.account_id == account_id,
-        payment_links.c.order_id == order_id,
-    ))
+    return await (await driver_connection(conn)).fetchval(_GET_PAYMENT_LINK, payment_id, account_id, order_id)
 
 
 def _money(value: Decimal, currency: str) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency]))
 
 
-_DELIVERY_VALUES = (
-    "id", "account_id", "order_id", "contact_id", "event_id", "correlation_id", "template", "recipient", "locale",
-    "subject", "text_body", "html_body", "sender_name", "reply_to", "status", "cancel_reason",
-)
-_ADD_DELIVERY = (
-    pg_insert(deliveries)
-    .values({name: bindparam(name) for name in _DELIVERY_VALUES})
-    .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
-    .returning(deliveries.c.id)
-)
+_ADD_DELIVERY = """
+INSERT INTO deliveries (id, account_id, order_id, contact_id, event_id, correlation_id, template, recipient, locale,
+                        subject, text_body, html_body, sender_name, reply_to, status, cancel_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+ON CONFLICT (event_id, template, recipient) DO NOTHING
+RETURNING id
+"""
 
 
 async def add_delivery(
@@ -244,38 +255,27 @@ async def add_delivery(
 ) -> UUID | None:
     """Record the email to send (or, with a reason, as cancelled: never to be sent); None if this
     event already produced it for this address."""
-    return (await conn.execute(_ADD_DELIVERY, {
-        "id": uuid4(),
-        "account_id": letter.account_id,
-        "order_id": letter.order_id,
-        "contact_id": letter.contact_id,
-        "event_id": letter.event_id,
-        "correlation_id": letter.correlation_id,
-        "template": letter.template,
-        "recipient": letter.to,
-        "locale": letter.locale,
-        "subject": rendered.subject,
-        "text_body": rendered.text,
-        "html_body": rendered.html,
-        "sender_name": letter.school_name,
-        "reply_to": letter.reply_to,
-        "status": "cancelled" if cancel_reason else "pending",
-        "cancel_reason": cancel_reason,
-    })).scalar()
+    return await (await driver_connection(conn)).fetchval(
+        _ADD_DELIVERY, uuid4(), letter.account_id, letter.order_id, letter.contact_id, letter.event_id,
+        letter.correlation_id, letter.template, letter.to, letter.locale, rendered.subject, rendered.text,
+        rendered.html, letter.school_name, letter.reply_to, "cancelled" if cancel_reason else "pending",
+        cancel_reason,
+    )
+
+
+_CANCEL_UNSENT = """
+UPDATE deliveries SET status = 'cancelled', cancel_reason = $4
+WHERE account_id = $1 AND order_id = $2 AND template = ANY($3::text[]) AND status = 'pending'
+"""
 
 
 async def cancel_unsent(conn: AsyncConnection, account_id: UUID, order_id: UUID, templates: tuple[str, ...],
                         reason: str) -> int:
     """Cancel the order's emails of these kinds that have not gone out; how many."""
-    result = await conn.execute(
-        update(deliveries)
-        .where(
-            deliveries.c.account_id == account_id, deliveries.c.order_id == order_id,
-            deliveries.c.template.in_(templates), deliveries.c.status == "pending",
-        )
-        .values(status="cancelled", cancel_reason=reason)
+    status = await (await driver_connection(conn)).execute(
+        _CANCEL_UNSENT, account_id, order_id, list(templates), reason
     )
-    return result.rowcount
+    return int(status.rsplit(" ", 1)[1])
 
 
 async def get_delivery(conn: AsyncConnection, account_id: UUID, delivery_id: UUID) -> Any | None:
@@ -302,6 +302,20 @@ async def add_resend(conn: AsyncConnection, row: Any, correlation_id: UUID) -> U
 DELIVERY_QUEUE = LeasedQueue(deliveries, (deliveries.c.id,), deliveries.c.next_attempt_at, deliveries.c.attempts)
 
 
+# The claim (DELIVERY_QUEUE.claim), one statement per choice of retry_unconfirmed: the try counted,
+# the row leased and its handover forgotten.
+_CLAIM_DUE = """
+UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = now() + $2::interval, handed_over_at = NULL
+WHERE id IN (
+    SELECT id FROM deliveries WHERE next_attempt_at <= now() AND status = 'pending'{unconfirmed}
+    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+)
+RETURNING id, recipient, subject, text_body, html_body, attempts, sender_name, reply_to
+"""
+_CLAIM_DUE_UNHANDED = _CLAIM_DUE.format(unconfirmed=" AND handed_over_at IS NULL")
+_CLAIM_DUE_ALL = _CLAIM_DUE.format(unconfirmed="")
+
+
 async def claim_due(
     conn: AsyncConnection, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False
 ) -> list[Outgoing]:
@@ -312,16 +326,10 @@ async def claim_due(
     this try. A delivery a try handed over without seeing the answer is taken again only
     with `retry_unconfirmed` (the server drops repeats); otherwise settle_unconfirmed decides it.
     """
-    where = [deliveries.c.status == "pending"]
-    if not retry_unconfirmed:
-        where.append(deliveries.c.handed_over_at.is_(None))
-    rows = await conn.execute(DELIVERY_QUEUE.claim(
-        limit=limit, lease=lease, where=where, values={deliveries.c.handed_over_at: None},
-        returning=(deliveries.c.id, deliveries.c.recipient, deliveries.c.subject, deliveries.c.text_body,
-                   deliveries.c.html_body, deliveries.c.attempts, deliveries.c.sender_name, deliveries.c.reply_to),
-    ))
-    return [Outgoing(r.id, r.recipient, r.subject, r.text_body, r.html_body, r.attempts, r.sender_name, r.reply_to)
-            for r in rows]
+    rows = await (await driver_connection(conn)).fetch(
+        _CLAIM_DUE_ALL if retry_unconfirmed else _CLAIM_DUE_UNHANDED, limit, lease
+    )
+    return [Outgoing(*r) for r in rows]
 
 
 # A try's outcome is still open: not decided yet, or cancelled (the order closed) while the try was
@@ -344,19 +352,25 @@ async def renew_leases(conn: AsyncConnection, held: list[tuple[UUID, int]], leas
     return result.rowcount
 
 
+# The tries named by (id, attempts), as two arrays.
+_TRIES = "(id, attempts) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))"
+_OPEN_SQL = "(status = 'pending' OR (status = 'cancelled' AND handed_over_at IS NOT NULL))"
+_HAND_OVER = f"""
+UPDATE deliveries SET handed_over_at = now(), next_attempt_at = now() + $3::interval
+WHERE {_TRIES} AND status = 'pending' AND handed_over_at IS NULL
+RETURNING id
+"""
+
+
+def _tries(tries: Sequence[Outgoing]) -> tuple[list[UUID], list[int]]:
+    return [t.id for t in tries], [t.attempts for t in tries]
+
+
 async def hand_over(conn: AsyncConnection, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
     """Record that these tries are handing their messages over; the ids of those that may (the
     others' order closed and cancelled them, or their lease ran out and another try took them)."""
-    rows = await conn.execute(
-        update(deliveries)
-        .where(
-            tuple_(deliveries.c.id, deliveries.c.attempts).in_([(t.id, t.attempts) for t in tries]),
-            deliveries.c.status == "pending", deliveries.c.handed_over_at.is_(None),
-        )
-        .values(handed_over_at=func.now(), next_attempt_at=func.now() + lease)
-        .returning(deliveries.c.id)
-    )
-    return {r.id for r in rows}
+    rows = await (await driver_connection(conn)).fetch(_HAND_OVER, *_tries(tries), lease)
+    return {r["id"] for r in rows}
 
 
 async def withdraw_handover(conn: AsyncConnection, tries: list[Outgoing]) -> None:
@@ -395,18 +409,50 @@ async def mark_sent(
     return (await conn.execute(query.values(**values).returning(*_OUTCOME))).first()
 
 
+_OUTCOME_SQL = ("id, account_id, order_id, event_id, correlation_id, template, recipient, locale, subject, attempts, "
+                "last_error, sent_at, status, now() AS now")
+_MARK_SENT_MANY = f"""
+UPDATE deliveries SET status = 'sent', sent_at = now(), cancel_reason = NULL, last_error = NULL
+WHERE {_TRIES} AND {_OPEN_SQL}
+RETURNING {_OUTCOME_SQL}
+"""
+
+
+class _Outcome:
+    """A row of _OUTCOME_SQL, read by attribute as the rows of _OUTCOME are."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._row[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 async def mark_sent_many(conn: AsyncConnection, tries: Sequence[Outgoing]) -> list[Any]:
     """Each of these tries' deliveries as sent, in one statement; the rows of those the try still
     decided (as mark_sent, for many at once)."""
     if not tries:
         return []
-    return list(await conn.execute(
-        update(deliveries)
-        .where(tuple_(deliveries.c.id, deliveries.c.attempts).in_([(t.id, t.attempts) for t in tries]), _OPEN)
-        # An earlier try's error no longer describes the delivery: the log would show a sent email as failing.
-        .values(status="sent", sent_at=func.now(), cancel_reason=None, last_error=None)
-        .returning(*_OUTCOME)
-    ))
+    # An earlier try's error no longer describes the delivery: the log would show a sent email as failing.
+    return [_Outcome(r) for r in await (await driver_connection(conn)).fetch(_MARK_SENT_MANY, *_tries(tries))]
+
+
+_SETTLE_UNCONFIRMED = f"""
+UPDATE deliveries SET status = 'sent', sent_at = handed_over_at, last_error = $2, cancel_reason = NULL
+WHERE id IN (
+    SELECT id FROM deliveries
+    WHERE {_OPEN_SQL} AND handed_over_at IS NOT NULL AND next_attempt_at <= now(){{cancelled}}
+    LIMIT $1 FOR UPDATE SKIP LOCKED
+)
+RETURNING {_OUTCOME_SQL}
+"""
+_SETTLE_ALL = _SETTLE_UNCONFIRMED.format(cancelled="")
+_SETTLE_CANCELLED = _SETTLE_UNCONFIRMED.format(cancelled=" AND status = 'cancelled'")
 
 
 async def settle_unconfirmed(conn: AsyncConnection, limit: int, note: str, *, pending_too: bool) -> list[Any]:
@@ -416,20 +462,8 @@ async def settle_unconfirmed(conn: AsyncConnection, limit: int, note: str, *, pe
     Those cancelled meanwhile always; the pending ones only with `pending_too` (otherwise they are
     claimed and sent again, to a server that drops repeats).
     """
-    stale = (
-        select(deliveries.c.id)
-        .where(_OPEN, deliveries.c.handed_over_at.is_not(None), deliveries.c.next_attempt_at <= func.now())
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    if not pending_too:
-        stale = stale.where(deliveries.c.status == "cancelled")
-    return list(await conn.execute(
-        update(deliveries)
-        .where(deliveries.c.id.in_(stale.scalar_subquery()))
-        .values(status="sent", sent_at=deliveries.c.handed_over_at, last_error=note, cancel_reason=None)
-        .returning(*_OUTCOME)
-    ))
+    rows = await (await driver_connection(conn)).fetch(_SETTLE_ALL if pending_too else _SETTLE_CANCELLED, limit, note)
+    return [_Outcome(r) for r in rows]
 
 
 async def mark_failed_try(
@@ -487,19 +521,11 @@ async def overridden(conn: AsyncConnection, account_id: UUID) -> list[Any]:
     ))
 
 
+_HOLD_CONFIRMATION = """
+INSERT INTO held_confirmations (order_id, event) VALUES ($1, $2::jsonb) ON CONFLICT (order_id) DO NOTHING
+"""
+
+
 async def hold_confirmation(conn: AsyncConnection, event: OrderCreated) -> None:
-    await conn.execute(pg_insert(held_confirmations).values(
-        order_id=event.order_id, event=json.loads(event.model_dump_json()),
-    ).on_conflict_do_nothing(index_elements=[held_confirmations.c.order_id]))
-
-
-_TAKE_HELD = (
-    delete(held_confirmations).where(held_confirmations.c.order_id == bindparam("order_id"))
-    .returning(held_confirmations.c.event)
-)
-
-
-async def take_held_confirmation(conn: AsyncConnection, order_id: UUID) -> OrderCreated | None:
-    """The order's confirmation that waited for its link, now taken (it goes out with the link)."""
-    found = await conn.scalar(_TAKE_HELD, {"order_id": order_id})
-    return None if found is None else OrderCreated.model_validate(found)
+    """The manual order's confirmation, to wait for its link (take_recipient_for_email)."""
+    await (await driver_connection(conn)).execute(_HOLD_CONFIRMATION, event.order_id, event.model_dump_json())

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from contracts import OrderCreated, OrderUpdated
@@ -64,19 +65,7 @@ class OrderRecipient:
 
     def updated(self, event: OrderUpdated) -> "OrderRecipient":
         """The order as OrderUpdated says it now is; the school's side stays as it was."""
-        return replace(
-            self,
-            order_number=event.order_number,
-            contact_name=event.contact.name,
-            contact_email=str(event.contact.email),
-            locale=event.contact.locale,
-            currency=event.currency,
-            total=event.total,
-            products=tuple(line.product_title for line in event.lines),
-            contact_id=event.contact_id,
-            order_version=event.order_version,
-            status=event.status,
-        )
+        return replace(self, **changed_by(event))
 
     def at_school(self, school: School | None) -> "OrderRecipient":
         """The school's current name and language win over the copy the order was created with."""
@@ -84,3 +73,19 @@ class OrderRecipient:
             return self
         return replace(self, school_name=school.name, school_locale=school.default_locale or self.school_locale,
                        time_zone=school.time_zone, reply_to=school.reply_to)
+
+
+def changed_by(event: OrderUpdated) -> dict[str, Any]:
+    """What OrderUpdated sets on the order it describes: all but the school's side."""
+    return {
+        "order_number": event.order_number,
+        "contact_name": event.contact.name,
+        "contact_email": str(event.contact.email),
+        "locale": event.contact.locale,
+        "currency": event.currency,
+        "total": event.total,
+        "products": tuple(line.product_title for line in event.lines),
+        "contact_id": event.contact_id,
+        "order_version": event.order_version,
+        "status": event.status,
+    }
