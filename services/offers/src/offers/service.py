@@ -12,7 +12,6 @@ from servicekit.providers import SANDBOX
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
-from .adapters.checkout_notices import announce_ready
 from .adapters.tables import idempotent_requests, outbox
 from .domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, ProductError, StaleVersion
 from .domain.offer import Checkout, Item, Offer
@@ -203,11 +202,10 @@ async def open_offer(
 
 async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
     if event.checkout_id is not None:
+        # Recorded and announced (checkout_notices.py) in one statement.
         await repo.record_order(conn, event.checkout_id, event.account_id, event.order_id, event.order_number)
-        await announce_ready(conn, event.checkout_id)
 
 
 async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:
     if event.checkout_id is not None:
         await repo.record_payment_link(conn, event.checkout_id, event.account_id, event.url)
-        await announce_ready(conn, event.checkout_id)

@@ -3,11 +3,12 @@
 from typing import Any
 from uuid import UUID
 
+from servicekit.db import driver_connection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .adapters import repository as repo
-from .adapters.tables import checkouts, products, schools
+from .adapters.tables import products, schools
 from .domain.offer import Offer
 from .domain.product import Product
 
@@ -89,13 +90,14 @@ async def school(conn: AsyncConnection, account_id: UUID) -> dict[str, Any] | No
 
 async def checkout_status(conn: AsyncConnection, checkout_id: UUID) -> dict[str, Any] | None:
     """What the visitor's page polls: never anything internal."""
-    row = (await conn.execute(
-        select(checkouts.c.status, checkouts.c.order_number, checkouts.c.payment_url)
-        .where(checkouts.c.id == checkout_id)
-    )).first()
+    # Every poll reads it: straight to asyncpg (servicekit.db.driver_connection), prepared.
+    row = await (await driver_connection(conn)).fetchrow(_CHECKOUT_STATUS, checkout_id)
     if row is None:
         return None
-    return {"status": row.status, "order_number": row.order_number, "payment_url": row.payment_url}
+    return {"status": row["status"], "order_number": row["order_number"], "payment_url": row["payment_url"]}
+
+
+_CHECKOUT_STATUS = "SELECT status, order_number, payment_url FROM checkouts WHERE id = $1"
 
 
 async def public_offer(conn: AsyncConnection, offer_id: UUID) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from typing import Any
 from uuid import UUID
 
+from servicekit.db import driver_connection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -79,13 +80,14 @@ async def payment(conn: AsyncConnection, account_id: UUID, payment_id: UUID) -> 
 
 async def sandbox_payment(conn: AsyncConnection, payment_id: UUID, provider: str) -> dict[str, Any] | None:
     """What a public payment page may show: the amount to pay and whether it is still open."""
-    row = (await conn.execute(
-        select(payments.c.id, payments.c.amount, payments.c.currency, payments.c.status, payments.c.last_failure)
-        .where(payments.c.id == payment_id, payments.c.provider == provider)
-    )).first()
+    # Read after every payment on the sandbox's page: straight to asyncpg (servicekit.db.driver_connection).
+    row = await (await driver_connection(conn)).fetchrow(_SANDBOX_PAYMENT, payment_id, provider)
     if row is None:
         return None
     return {
-        "id": row.id, "amount": str(quantized(row.amount, row.currency)), "currency": row.currency,
-        "status": row.status, "last_failure": row.last_failure,
+        "id": row["id"], "amount": str(quantized(row["amount"], row["currency"])), "currency": row["currency"],
+        "status": row["status"], "last_failure": row["last_failure"],
     }
+
+
+_SANDBOX_PAYMENT = "SELECT id, amount, currency, status, last_failure FROM payments WHERE id = $1 AND provider = $2"

@@ -11,15 +11,10 @@ from collections.abc import Iterator
 from uuid import UUID
 
 from servicekit.notices import Notices
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+# Notified with the checkout's id by the statement that changes it (repository.record_order and
+# record_payment_link); delivered on commit, so a woken request reads the change.
 CHANNEL = "checkout_ready"
-
-
-async def announce_ready(conn: AsyncConnection, checkout_id: UUID) -> None:
-    """The checkout changed; delivered on commit, so a woken request reads the change."""
-    await conn.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": CHANNEL, "id": str(checkout_id)})
 
 
 @contextlib.contextmanager

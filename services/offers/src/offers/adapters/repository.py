@@ -8,16 +8,18 @@ from typing import Any
 from uuid import UUID
 
 from contracts import AccessTerms, quantize
-from sqlalchemy import Text, case, cast, delete, func, insert, select, text, update
+from sqlalchemy import Text, cast, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from servicekit.db import driver_connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.offer import Checkout, Item, Offer
 from ..domain.pricing import Discount, PlanPayment
 from ..domain.product import Product, defaults_from_json, modules_from_json
 from ..domain.school import SchoolProfile
-from .tables import checkouts, offer_items, offer_versions, offers, products, schools
+from .checkout_notices import CHANNEL as CHECKOUT_CHANNEL
+from .tables import offer_items, offer_versions, offers, products, schools
 
 
 _PROFILE = (schools.c.name, schools.c.default_locale, schools.c.time_zone, schools.c.reply_to)
@@ -164,17 +166,33 @@ def _plan(data: list[dict[str, Any]] | None, currency: str) -> list[PlanPayment]
             for p in data]
 
 
+# The same read of one offer straight to asyncpg (servicekit.db.driver_connection), prepared once per
+# connection: the offer page and every checkout read it. The json columns come back parsed.
+_OFFER_WITH_SCHOOL = (
+    "SELECT o.id, o.account_id, o.title, o.currency, o.discount, o.discount_kind, o.provider, o.status, o.version, "
+    "o.payment_plan, o.curators, o.is_system_copy, o.source_offer_id, "
+    "(SELECT json_agg(json_build_object('product_id', i.product_id, 'price', CAST(i.price AS text), "
+    "'title', p.title, 'access', i.access) ORDER BY i.position) "
+    "FROM offer_items i JOIN products p ON p.id = i.product_id WHERE i.offer_id = o.id) AS items, "
+    "s.name AS school_name, s.default_locale AS school_locale "
+    "FROM offers o LEFT JOIN schools s ON s.account_id = o.account_id WHERE o.id = $1"
+)
+
+
 def _offer(row: Any) -> Offer:
-    items = [Item(UUID(i["product_id"]), i["title"], quantize(Decimal(i["price"]), row.currency),
+    """An offer from a row of `_OFFERS` or `_OFFER_WITH_SCHOOL`, read by column name."""
+    currency = row["currency"]
+    items = [Item(UUID(i["product_id"]), i["title"], quantize(Decimal(i["price"]), currency),
                   AccessTerms.model_validate(i["access"]) if i.get("access") else AccessTerms())
-             for i in row.items or []]
-    value = row.discount.normalize() if row.discount_kind == "percent" else quantize(row.discount, row.currency)
+             for i in row["items"] or []]
+    discount = row["discount"]
+    value = discount.normalize() if row["discount_kind"] == "percent" else quantize(discount, currency)
     return Offer(
-        id=row.id, account_id=row.account_id, title=row.title, currency=row.currency, items=items,
-        discount=Discount(row.discount_kind, value),
-        provider=row.provider, status=row.status, version=row.version,
-        plan=_plan(row.payment_plan, row.currency), curators=list(row.curators or []),
-        is_system_copy=row.is_system_copy, source_offer_id=row.source_offer_id,
+        id=row["id"], account_id=row["account_id"], title=row["title"], currency=currency, items=items,
+        discount=Discount(row["discount_kind"], value),
+        provider=row["provider"], status=row["status"], version=row["version"],
+        plan=_plan(row["payment_plan"], currency), curators=list(row["curators"] or []),
+        is_system_copy=row["is_system_copy"], source_offer_id=row["source_offer_id"],
     )
 
 
@@ -182,13 +200,16 @@ async def get_offer_with_school(
     conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None, *, for_update: bool = False,
 ) -> tuple[Offer, str | None, str | None] | None:
     """The offer, its school's name and its school's locale (None where the school has no profile)."""
+    if account_id is None and not for_update:
+        found = await (await driver_connection(conn)).fetchrow(_OFFER_WITH_SCHOOL, offer_id)
+        return (_offer(found), found["school_name"], found["school_locale"]) if found else None
     query = _OFFERS.where(offers.c.id == offer_id)
     if account_id is not None:
         query = query.where(offers.c.account_id == account_id)
     if for_update:
         query = query.with_for_update(of=offers)
     row = (await conn.execute(query)).first()
-    return (_offer(row), row.school_name, row.school_locale) if row else None
+    return (_offer(row._mapping), row.school_name, row.school_locale) if row else None
 
 
 async def offers_of(conn: AsyncConnection, account_id: UUID, *, include_system_copies: bool = False) -> list[Offer]:
@@ -196,7 +217,7 @@ async def offers_of(conn: AsyncConnection, account_id: UUID, *, include_system_c
     if not include_system_copies:
         query = query.where(offers.c.is_system_copy.is_(False))
     rows = await conn.execute(query.order_by(offers.c.created_at, offers.c.id))
-    return [_offer(row) for row in rows]
+    return [_offer(row._mapping) for row in rows]
 
 
 async def get_offer(conn: AsyncConnection, offer_id: UUID, account_id: UUID | None = None, *,
@@ -214,34 +235,44 @@ async def versions_of(conn: AsyncConnection, account_id: UUID, offer_id: UUID) -
     return list(rows)
 
 
+# A purchase's statements on checkouts go straight to asyncpg, prepared once per connection.
+_ADD_CHECKOUT = (
+    "INSERT INTO checkouts (id, account_id, offer_id, offer_version, source, status) VALUES ($1, $2, $3, $4, $5, $6)"
+)
+
+# The order and the link arrive on different topics, in either order; the checkout is ready
+# once it has both. The row lock makes the second writer see the first one's value. Each write
+# also notifies the checkout's channel (checkout_notices.py), delivered on commit.
+_RECORD_ORDER = (
+    "WITH recorded AS (UPDATE checkouts SET order_id = $3, order_number = $4, updated_at = now(), "
+    "status = CASE WHEN payment_url IS NOT NULL THEN 'ready' ELSE status END "
+    "WHERE id = $1 AND account_id = $2) "
+    "SELECT pg_notify($5, $6)"
+)
+_RECORD_PAYMENT_LINK = (
+    "WITH recorded AS (UPDATE checkouts SET payment_url = $3, updated_at = now(), "
+    "status = CASE WHEN order_number IS NOT NULL THEN 'ready' ELSE status END "
+    "WHERE id = $1 AND account_id = $2) "
+    "SELECT pg_notify($4, $5)"
+)
+
+
 async def add_checkout(conn: AsyncConnection, checkout: Checkout) -> None:
-    await conn.execute(
-        insert(checkouts).values(
-            id=checkout.id, account_id=checkout.account_id, offer_id=checkout.offer_id,
-            offer_version=checkout.offer_version, source=checkout.source, status=checkout.status,
-        )
+    await (await driver_connection(conn)).execute(
+        _ADD_CHECKOUT, checkout.id, checkout.account_id, checkout.offer_id, checkout.offer_version, checkout.source,
+        checkout.status,
     )
 
 
-# The order and the link arrive on different topics, in either order; the checkout is ready
-# once it has both. The row lock makes the second writer see the first one's value.
-def _ready_when(other_is_known: Any) -> Any:
-    return case((other_is_known, "ready"), else_=checkouts.c.status)
-
-
 async def record_order(conn: AsyncConnection, checkout_id: UUID, account_id: UUID, order_id: UUID, number: int) -> None:
-    await conn.execute(
-        update(checkouts)
-        .where(checkouts.c.id == checkout_id, checkouts.c.account_id == account_id)
-        .values(order_id=order_id, order_number=number, updated_at=func.now(),
-                status=_ready_when(checkouts.c.payment_url.is_not(None)))
+    """The checkout's order, and the notice that the checkout changed, in one statement."""
+    await (await driver_connection(conn)).execute(
+        _RECORD_ORDER, checkout_id, account_id, order_id, number, CHECKOUT_CHANNEL, str(checkout_id),
     )
 
 
 async def record_payment_link(conn: AsyncConnection, checkout_id: UUID, account_id: UUID, url: str) -> None:
-    await conn.execute(
-        update(checkouts)
-        .where(checkouts.c.id == checkout_id, checkouts.c.account_id == account_id)
-        .values(payment_url=url, updated_at=func.now(),
-                status=_ready_when(checkouts.c.order_number.is_not(None)))
+    """The checkout's payment link, and the notice that the checkout changed, in one statement."""
+    await (await driver_connection(conn)).execute(
+        _RECORD_PAYMENT_LINK, checkout_id, account_id, url, CHECKOUT_CHANNEL, str(checkout_id),
     )

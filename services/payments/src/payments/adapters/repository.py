@@ -1,5 +1,6 @@
 """SQL of the payments service."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,15 +9,16 @@ from typing import Any
 from uuid import UUID
 
 from contracts import ContactData, OrderCreated, OrderUpdated
-from sqlalchemy import delete, exists, func, insert, select, text, tuple_, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from servicekit.db import driver_connection
 from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.payment import Payment, PaymentPart, quantized
 from .sealing import Sealer
 from .tables import (
-    link_requests, order_states, payments, provider_accounts, provider_events, reminder_schedules, reminders,
+    link_requests, order_states, payments, provider_accounts, reminder_schedules, reminders,
 )
 
 # What a use case may change on a payment; identity and order are fixed once written.
@@ -42,25 +44,52 @@ def _parts(stored: Any, currency: str) -> tuple[PaymentPart, ...]:
 LINKS_CHANNEL = "payments_links"
 
 
+# The statements sent on every purchase go straight to asyncpg (servicekit.db.driver_connection),
+# prepared once per connection: a json/jsonb parameter is its JSON text, such a column comes back parsed.
+
+assert _MUTABLE[-1] == "parts"  # the one jsonb column of the list, cast where it is the last parameter
+
+_ORDER_HAS_PAYMENTS = "SELECT EXISTS (SELECT 1 FROM payments WHERE order_id = $1)"
+
+_ADD_PAYMENT = (
+    "INSERT INTO payments (id, account_id, order_id, checkout_id, number, type, currency, provider, correlation_id, "
+    + ", ".join(_MUTABLE) + ") VALUES ("
+    + ", ".join(f"${n}" for n in range(1, 10 + len(_MUTABLE))) + "::jsonb)"
+)
+
+_PAYMENT = f"SELECT {', '.join(c.name for c in payments.c)} FROM payments WHERE id = $1"
+_PAYMENT_FOR_UPDATE = _PAYMENT + " FOR UPDATE"
+
+_SAVE_PAYMENT = (
+    "UPDATE payments SET updated_at = now(), "
+    + ", ".join(f"{name} = ${n}" for n, name in enumerate(_MUTABLE, start=2)) + "::jsonb WHERE id = $1"
+)
+
+_RECORD_PROVIDER_EVENT = (
+    "INSERT INTO provider_events (provider, event_id, payment_id, kind, payload) VALUES ($1, $2, $3, $4, $5::jsonb) "
+    "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
+)
+
+
+def _mutable_args(p: Payment) -> list[Any]:
+    """The `_MUTABLE` columns' values in order, `parts` as its JSON text (a list, or null)."""
+    values = _mutable(p)
+    values["parts"] = json.dumps(values["parts"])
+    return [values[name] for name in _MUTABLE]
+
+
 async def order_has_payments(conn: AsyncConnection, order_id: UUID) -> bool:
-    return bool(await conn.scalar(select(exists().where(payments.c.order_id == order_id))))
+    return bool(await (await driver_connection(conn)).fetchval(_ORDER_HAS_PAYMENTS, order_id))
 
 
 async def add_payments(conn: AsyncConnection, new: list[Payment]) -> None:
     if not new:
         return
-    await conn.execute(
-        insert(payments),
-        [
-            {
-                "id": p.id, "account_id": p.account_id, "order_id": p.order_id, "checkout_id": p.checkout_id,
-                "number": p.number, "type": p.type, "currency": p.currency, "provider": p.provider,
-                "correlation_id": p.correlation_id,
-                **_mutable(p),
-            }
-            for p in new
-        ],
-    )
+    await (await driver_connection(conn)).executemany(_ADD_PAYMENT, [
+        [p.id, p.account_id, p.order_id, p.checkout_id, p.number, p.type, p.currency, p.provider, p.correlation_id,
+         *_mutable_args(p)]
+        for p in new
+    ])
 
 
 async def next_payment_number(conn: AsyncConnection, order_id: UUID) -> int:
@@ -93,6 +122,10 @@ async def get_payment(
     conn: AsyncConnection, payment_id: UUID, *, account_id: UUID | None = None, for_update: bool = False
 ) -> Payment | None:
     """One payment; `for_update` holds its row until commit, so concurrent confirmations queue up."""
+    if account_id is None:
+        driver = await driver_connection(conn)
+        row = await driver.fetchrow(_PAYMENT_FOR_UPDATE if for_update else _PAYMENT, payment_id)
+        return _payment(row) if row else None
     query = select(payments).where(payments.c.id == payment_id)
     if account_id is not None:
         query = query.where(payments.c.account_id == account_id)
@@ -119,24 +152,17 @@ def _payment(row: Any) -> Payment:
 
 
 async def save_payment(conn: AsyncConnection, payment: Payment) -> None:
-    await conn.execute(
-        update(payments)
-        .where(payments.c.id == payment.id)
-        .values(updated_at=func.now(), **_mutable(payment))
-    )
+    await (await driver_connection(conn)).execute(_SAVE_PAYMENT, payment.id, *_mutable_args(payment))
 
 
 async def record_provider_event(
     conn: AsyncConnection, *, provider: str, event_id: str, payment_id: UUID, kind: str, payload: dict[str, Any]
 ) -> bool:
     """Keep what the provider told us; False if this very event was already recorded."""
-    stmt = (
-        pg_insert(provider_events)
-        .values(provider=provider, event_id=event_id, payment_id=payment_id, kind=kind, payload=payload)
-        .on_conflict_do_nothing(index_elements=[provider_events.c.provider, provider_events.c.event_id])
-        .returning(provider_events.c.id)
+    recorded = await (await driver_connection(conn)).fetchval(
+        _RECORD_PROVIDER_EVENT, provider, event_id, payment_id, kind, json.dumps(payload),
     )
-    return (await conn.execute(stmt)).first() is not None
+    return recorded is not None
 
 
 # --- the order read model ---------------------------------------------------------------
@@ -159,14 +185,37 @@ class OrderState:
         return f"{self.school_name}, order {self.order_number}"
 
 
-async def add_order_state(conn: AsyncConnection, order: OrderCreated) -> None:
-    await conn.execute(
-        pg_insert(order_states).values(
-            order_id=order.order_id, account_id=order.account_id, order_number=order.order_number,
-            school_name=order.school_name, currency=order.currency, provider=order.provider,
-            contact=order.contact.model_dump(mode="json"),
-        ).on_conflict_do_nothing(index_elements=[order_states.c.order_id])
+_ADD_ORDER_STATE = (
+    "INSERT INTO order_states (order_id, account_id, order_number, school_name, currency, provider, contact) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (order_id) DO NOTHING "
+    "RETURNING order_id, account_id, order_number, school_name, currency, provider, contact, status, version"
+)
+
+_UPDATE_ORDER_STATE = (
+    "UPDATE order_states SET order_number = $3, currency = $4, contact = $5::jsonb, status = $6, version = $7, "
+    "updated_at = now() WHERE order_id = $1 AND account_id = $2 AND version < $7"
+)
+
+
+def _order_state(m: Any) -> OrderState:
+    return OrderState(
+        order_id=m["order_id"], account_id=m["account_id"], order_number=m["order_number"],
+        school_name=m["school_name"], currency=m["currency"], provider=m["provider"],
+        contact=ContactData.model_validate(m["contact"]), status=m["status"], version=m["version"],
     )
+
+
+async def add_order_state(conn: AsyncConnection, order: OrderCreated) -> OrderState:
+    """Keep the order as payments knows it (the first picture of it wins) and return what is kept."""
+    row = await (await driver_connection(conn)).fetchrow(
+        _ADD_ORDER_STATE, order.order_id, order.account_id, order.order_number, order.school_name, order.currency,
+        order.provider, order.contact.model_dump_json(),
+    )
+    if row is not None:
+        return _order_state(row)
+    kept = await get_order_state(conn, order.order_id)  # already there: kept as it was
+    assert kept is not None
+    return kept
 
 
 async def order_id_of(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -> UUID | None:
@@ -186,23 +235,17 @@ async def get_order_state(
     if for_update:
         query = query.with_for_update()
     row = (await conn.execute(query)).first()
-    if row is None:
-        return None
-    m = row._mapping
-    return OrderState(
-        order_id=m["order_id"], account_id=m["account_id"], order_number=m["order_number"],
-        school_name=m["school_name"], currency=m["currency"], provider=m["provider"],
-        contact=ContactData.model_validate(m["contact"]), status=m["status"], version=m["version"],
-    )
+    return None if row is None else _order_state(row._mapping)
 
 
-async def update_order_state(conn: AsyncConnection, event: OrderUpdated) -> None:
-    await conn.execute(
-        update(order_states).where(order_states.c.order_id == event.order_id).values(
-            order_number=event.order_number, currency=event.currency, contact=event.contact.model_dump(mode="json"),
-            status=event.status, version=event.order_version, updated_at=func.now(),
-        )
+async def update_order_state(conn: AsyncConnection, event: OrderUpdated) -> bool:
+    """Keep the newer picture of the school's order; False (and nothing changed) when the order is
+    unknown, another school's, or already kept at this version or a later one."""
+    status = await (await driver_connection(conn)).execute(
+        _UPDATE_ORDER_STATE, event.order_id, event.account_id, event.order_number, event.currency,
+        event.contact.model_dump_json(), event.status, event.order_version,
     )
+    return status != "UPDATE 0"
 
 
 # --- provider links wanted ---------------------------------------------------------------
@@ -273,7 +316,10 @@ async def pending_link_requests(conn: AsyncConnection, payment_id: UUID) -> list
 
 
 async def drop_link_requests(conn: AsyncConnection, payment_id: UUID) -> None:
-    await conn.execute(delete(link_requests).where(link_requests.c.payment_id == payment_id))
+    await (await driver_connection(conn)).execute(_DROP_LINK_REQUESTS, payment_id)
+
+
+_DROP_LINK_REQUESTS = "DELETE FROM link_requests WHERE payment_id = $1"
 
 
 async def postpone_link_request(
@@ -403,12 +449,26 @@ async def put_reminder_offsets(conn: AsyncConnection, account_id: UUID, offsets:
     ))
 
 
+_STOP_REMINDERS = (
+    "UPDATE reminders SET status = 'stopped', done_at = now() WHERE payment_id = ANY($1::uuid[]) AND status = 'pending'"
+)
+
+# A settled payment: its pending reminders stop and the links still wanted for it are dropped.
+_PAYMENT_SETTLED = (
+    "WITH stopped AS (UPDATE reminders SET status = 'stopped', done_at = now() "
+    "WHERE payment_id = $1 AND status = 'pending') "
+    "DELETE FROM link_requests WHERE payment_id = $1"
+)
+
+
 async def stop_reminders(conn: AsyncConnection, payment_ids: Sequence[UUID]) -> None:
     if payment_ids:
-        await conn.execute(
-            update(reminders).where(reminders.c.payment_id.in_(list(payment_ids)), reminders.c.status == "pending")
-            .values(status="stopped", done_at=func.now())
-        )
+        await (await driver_connection(conn)).execute(_STOP_REMINDERS, list(payment_ids))
+
+
+async def payment_settled(conn: AsyncConnection, payment_id: UUID) -> None:
+    """What `stop_reminders` and `drop_link_requests` do for one payment, in one statement."""
+    await (await driver_connection(conn)).execute(_PAYMENT_SETTLED, payment_id)
 
 
 async def add_reminders(

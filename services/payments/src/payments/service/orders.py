@@ -30,9 +30,7 @@ async def create_order_payments(conn: AsyncConnection, order: OrderCreated, prov
             provider_for(providers, order.provider)
     except (PlanInvalid, UnknownProvider) as exc:
         raise Rejected(f"order {order.order_id}: {exc}") from None
-    await repo.add_order_state(conn, order)
-    state = await repo.get_order_state(conn, order.order_id)
-    assert state is not None
+    state = await repo.add_order_state(conn, order)
     rest = [p for p in payments if p is not first]
     await repo.add_payments(conn, rest)
     if first is not None:
@@ -45,19 +43,19 @@ async def create_order_payments(conn: AsyncConnection, order: OrderCreated, prov
         p.succeeded(fallback_correlation_id=order.correlation_id) for p in payments if p.status == "paid"
     ])
     for payment in payments:
-        await plan_reminders(conn, payment)
+        await plan_reminders(conn, payment, new=True)
 
 
 async def apply_order_update(conn: AsyncConnection, event: OrderUpdated) -> None:
     """Keep the order's contact and currency; a cancelled or expired order's unpaid payments end."""
-    state = await repo.get_order_state(conn, event.order_id, for_update=True)
-    if state is None:
-        raise NotYet(f"order {event.order_id} is not known yet")
-    if state.account_id != event.account_id:
-        raise Rejected(f"order {event.order_id} belongs to another account")
-    if event.order_version <= state.version:
+    # Kept only when newer than the picture we keep, and of the same school; if not, why not.
+    if not await repo.update_order_state(conn, event):
+        state = await repo.get_order_state(conn, event.order_id, for_update=True)
+        if state is None:
+            raise NotYet(f"order {event.order_id} is not known yet")
+        if state.account_id != event.account_id:
+            raise Rejected(f"order {event.order_id} belongs to another account")
         return  # an older picture of the order than the one we keep
-    await repo.update_order_state(conn, event)
     if event.status not in CLOSED_ORDER_STATUSES:
         return
     cancelled = []

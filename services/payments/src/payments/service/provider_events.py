@@ -53,8 +53,7 @@ async def confirm_payment(
     outcome = payment.mark_paid(amount, currency, at=utcnow(), provider_reference=provider_reference)
     if outcome is Outcome.PAID:
         await repo.save_payment(conn, payment)
-        await repo.stop_reminders(conn, [payment.id])
-        await repo.drop_link_requests(conn, payment.id)
+        await repo.payment_settled(conn, payment.id)  # its reminders stop, no link is wanted any more
         await add_to_outbox(conn, outbox, payment.succeeded(fallback_correlation_id=correlation_id))
     return outcome
 

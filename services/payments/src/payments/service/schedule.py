@@ -18,9 +18,13 @@ async def offsets_of(conn: AsyncConnection, account_id) -> list[int]:
     return list(DEFAULT_OFFSETS_HOURS) if stored is None else list(stored)
 
 
-async def plan_reminders(conn: AsyncConnection, payment: Payment, offsets: list[int] | None = None) -> None:
-    """The reminders still ahead for the payment's planned date; earlier dates' pending ones stop."""
-    await repo.stop_reminders(conn, [payment.id])
+async def plan_reminders(
+    conn: AsyncConnection, payment: Payment, offsets: list[int] | None = None, *, new: bool = False
+) -> None:
+    """The reminders still ahead for the payment's planned date; earlier dates' pending ones stop
+    (a `new` payment, created in this transaction, has none yet)."""
+    if not new:
+        await repo.stop_reminders(conn, [payment.id])
     if payment.due_at is None or not payment.takes_link:
         return
     if offsets is None:
