@@ -18,26 +18,19 @@ elsewhere) and the SQL statements per message (servicekit.statements.tallied).
 
 import argparse
 import asyncio
-import shutil
-import tempfile
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from contracts import (
     AccessChanged, ContactData, Event, OrderCreated, OrderLine, OrderUpdated, PaymentLinkIssued, PaymentSucceeded,
     SchoolUpdated,
 )
-from localstack.ports import free_port
-from localstack.postgres import EmbeddedPostgres, create_databases, database_url
+from localstack.message_bench import migrated_database, spending
 from notifications import service
 from notifications.main import MIGRATIONS
 from servicekit.db import create_engine
-from servicekit.migrations import upgrade
-from servicekit.statements import tallied
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -113,18 +106,7 @@ async def send(engine: AsyncEngine, batch: int) -> int:
 
 
 async def run(args: argparse.Namespace) -> list[tuple[str, int, float, int]]:
-    workdir = Path(tempfile.mkdtemp(prefix="event-cost-"))
-    pg = None
-    try:
-        admin = args.postgres_url
-        if not admin:
-            pg = EmbeddedPostgres(workdir / "pgdata", free_port())
-            pg.start()
-            admin = pg.url()
-        name = f"notifications_cost_{uuid.uuid4().hex[:8]}"
-        await create_databases(admin, [name])
-        url = database_url(admin, name)
-        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+    async with migrated_database("notifications", MIGRATIONS, args.postgres_url) as url:
         engine = create_engine(url)
         rows: list[tuple[str, int, float, int]] = []
         try:
@@ -141,25 +123,17 @@ async def run(args: argparse.Namespace) -> list[tuple[str, int, float, int]]:
             await send(engine, args.batch)
             for kind in range(5):
                 events = [p[kind] for p in purchases]
-                with tallied("bench") as tally:
-                    cpu = time.process_time()
+                with spending() as spent:
                     await apply(engine, events)
-                    cpu = time.process_time() - cpu
-                rows.append((events[0].event_type, len(events), cpu, tally.count))
-            with tallied("bench") as tally:
-                cpu = time.process_time()
+                rows.append((events[0].event_type, len(events), spent.cpu, round(spent.work)))
+            with spending() as spent:
                 emails = await send(engine, args.batch)
-                cpu = time.process_time() - cpu
-            rows.append((f"sender (batch {args.batch})", emails, cpu, tally.count))
+            rows.append((f"sender (batch {args.batch})", emails, spent.cpu, round(spent.work)))
             async with engine.connect() as conn:
                 left = await conn.scalar(text("SELECT count(*) FROM deliveries WHERE status <> 'sent'"))
                 sent = await conn.scalar(text("SELECT count(*) FROM deliveries WHERE status = 'sent'"))
         finally:
             await engine.dispose()
-    finally:
-        if pg is not None:
-            pg.remove()
-        shutil.rmtree(workdir, ignore_errors=True)
     expected = 3 * (args.warmup + args.orders)
     if left or sent != expected:
         raise SystemExit(f"{sent} deliveries sent and {left} not, {expected} expected sent")

@@ -22,29 +22,22 @@ one record, as under the stack's benchmark load; a larger one spreads the claim 
 import argparse
 import asyncio
 import cProfile
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-from aiokafka.structs import ConsumerRecord
 from contracts import (
     AccessChanged, ContactData, Event, OrderCreated, OrderLine, PaymentLinkIssued, PaymentSucceeded, SchoolUpdated,
 )
 from faststream.kafka import KafkaBroker
-from localstack.ports import free_port
-from localstack.postgres import EmbeddedPostgres, create_databases, database_url
+from localstack.message_bench import apply_polls, migrated_database, spending
 from notifications.entrypoints import subscribers
 from notifications.main import MIGRATIONS
-from servicekit.batches import BatchConsumer, batch_consumer_of
+from servicekit.batches import batch_consumer_of
+from servicekit.db import create_engine
 from servicekit.messaging import ConsumerGroup
-from servicekit.migrations import upgrade
-from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import text
 
 
 def purchase(index: int, accounts: list[uuid.UUID]) -> tuple[OrderCreated, list[Event]]:
@@ -76,50 +69,9 @@ def purchase(index: int, accounts: list[uuid.UUID]) -> tuple[OrderCreated, list[
     return order, [link, paid, opened]
 
 
-def records(events: list[Event]) -> list[ConsumerRecord]:
-    """The events as the broker hands them over: their JSON, at increasing offsets of one partition."""
-    return [
-        ConsumerRecord(topic=e.topic, partition=0, offset=i, timestamp=0, timestamp_type=0, key=None,
-                       value=e.model_dump_json().encode(), checksum=None, serialized_key_size=0,
-                       serialized_value_size=0, headers=())
-        for i, e in enumerate(events)
-    ]
-
-
-async def apply(consumer: BatchConsumer, events: list[Event], batch: int) -> None:
-    """Each `batch` records as one poll of one partition; every one must go through."""
-    for start in range(0, len(events), batch):
-        chunk = events[start:start + batch]
-        outcome = await consumer._apply(consumer.routes[chunk[0].topic], records(chunk), None)
-        if outcome.retry is not None:
-            raise RuntimeError(f"{chunk[0].event_type} was not applied: see the log")
-
-
-class Statements:
-    """Counts the SQL statements sent on the engine."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.count = 0
-        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *_: Any) -> None:
-        self.count += 1
-
-
 async def run(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="record-throughput-"))
-    pg = None
-    try:
-        admin = args.postgres_url
-        if not admin:
-            pg = EmbeddedPostgres(workdir / "pgdata", free_port())
-            pg.start()
-            admin = pg.url()
-        name = f"notifications_record_{uuid.uuid4().hex[:8]}"
-        await create_databases(admin, [name])
-        url = database_url(admin, name)
-        await asyncio.to_thread(upgrade, MIGRATIONS, url)
-        engine = create_async_engine(url)
+    async with migrated_database("notifications", MIGRATIONS, args.postgres_url) as url:
+        engine = create_engine(url)
         try:
             broker = KafkaBroker()
             subscribers.register(broker, engine, ConsumerGroup("notifications", mode="batch"))
@@ -128,37 +80,27 @@ async def run(args: argparse.Namespace) -> None:
             accounts = [uuid.uuid4() for _ in range(10)]
             schools = [SchoolUpdated(account_id=a, correlation_id=uuid.uuid4(), name="Kyiv Code School",
                                      default_locale="uk", time_zone="Europe/Kyiv") for a in accounts]
-            await apply(consumer, schools, 1)
+            await apply_polls(consumer, schools, 1)
             purchases = [purchase(i, accounts) for i in range(args.warmup + args.orders)]
-            await apply(consumer, [order for order, _ in purchases], 100)
+            await apply_polls(consumer, [order for order, _ in purchases], 100)
             # Templates, catalogs and SQL compiled once per process: not what a purchase costs.
             warming, purchases = purchases[:args.warmup], purchases[args.warmup:]
             for kind in range(3):
-                await apply(consumer, [later[kind] for _, later in warming], args.batch)
-            statements = Statements(engine)
+                await apply_polls(consumer, [later[kind] for _, later in warming], args.batch)
             profile = cProfile.Profile(time.process_time) if args.profile else None
             rows: list[tuple[str, int, float, float, int]] = []
             for kind in range(3):
                 events = [later[kind] for _, later in purchases]
-                counted = statements.count
-                if profile is not None:
-                    profile.enable()
-                cpu, wall = time.process_time(), time.perf_counter()
-                await apply(consumer, events, args.batch)
-                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-                if profile is not None:
-                    profile.disable()
-                rows.append((events[0].event_type, len(events), cpu, wall, statements.count - counted))
+                with spending(profile) as spent:
+                    await apply_polls(consumer, events, args.batch)
+                rows.append((events[0].event_type, len(events), spent.cpu, spent.wall,
+                             round(spent.work + spent.claims)))
             async with engine.connect() as conn:
                 recorded = await conn.scalar(text("SELECT count(*) FROM deliveries"))
             if profile is not None:
                 profile.dump_stats(args.profile)
         finally:
             await engine.dispose()
-    finally:
-        if pg is not None:
-            pg.remove()
-        shutil.rmtree(workdir, ignore_errors=True)
     if recorded != 3 * (args.warmup + args.orders):
         raise SystemExit(f"{recorded} deliveries recorded, {3 * (args.warmup + args.orders)} expected")
     print(f"{args.orders} purchases (after {args.warmup} to warm up), {args.batch} record(s) a poll; "

@@ -21,54 +21,23 @@ the consumer's claim of each batch.
 
 import argparse
 import asyncio
-import shutil
-import tempfile
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from pathlib import Path
 
-from aiokafka.structs import ConsumerRecord
-from contracts import AccessTerms, ContactData, Event, OrderCreated, OrderLine, PaymentLinkIssued, PlannedPayment
+from contracts import AccessTerms, ContactData, OrderCreated, OrderLine, PaymentLinkIssued, PlannedPayment
 from faststream.kafka import KafkaBroker
-from localstack.ports import free_port
-from localstack.postgres import EmbeddedPostgres, create_databases, database_url
+from localstack.message_bench import apply_polls, migrated_database, spending
 from offers import service, views
 from offers.domain.product import CourseDefaults
 from offers.domain.school import SchoolProfile
 from offers.entrypoints import subscribers
 from offers.main import MIGRATIONS
-from servicekit.batches import BatchConsumer, batch_consumer_of
+from servicekit.batches import batch_consumer_of
 from servicekit.db import create_engine
 from servicekit.messaging import ConsumerGroup
-from servicekit.metrics import DB_STATEMENTS
-from servicekit.migrations import upgrade
 
 PRICE = Decimal("1547.36")
-
-
-def records(events: list[Event]) -> list[ConsumerRecord]:
-    return [
-        ConsumerRecord(topic=e.topic, partition=0, offset=i, timestamp=0, timestamp_type=0, key=None,
-                       value=e.model_dump_json().encode(), checksum=None, serialized_key_size=0,
-                       serialized_value_size=0, headers=())
-        for i, e in enumerate(events)
-    ]
-
-
-async def apply(consumer: BatchConsumer, events: list[Event], batch: int) -> None:
-    for start in range(0, len(events), batch):
-        chunk = events[start:start + batch]
-        outcome = await consumer._apply(consumer.routes[chunk[0].topic], records(chunk), None)
-        if outcome.retry is not None:
-            raise RuntimeError(f"{chunk[0].event_type} was not applied: see the log")
-
-
-def statements() -> dict[str, float]:
-    """db_statements_total by work, as /metrics shows it."""
-    return {s.labels["work"]: s.value for m in DB_STATEMENTS.collect() for s in m.samples
-            if s.name.endswith("_total")}
 
 
 class Purchase:
@@ -103,18 +72,7 @@ class Purchase:
 
 
 async def run(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="offers-event-cost-"))
-    pg = None
-    try:
-        admin = args.postgres_url
-        if not admin:
-            pg = EmbeddedPostgres(workdir / "pgdata", free_port())
-            pg.start()
-            admin = pg.url()
-        name = f"offers_cost_{uuid.uuid4().hex[:8]}"
-        await create_databases(admin, [name])
-        url = database_url(admin, name)
-        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+    async with migrated_database("offers", MIGRATIONS, args.postgres_url) as url:
         engine = create_engine(url)
         try:
             broker = KafkaBroker()
@@ -151,10 +109,10 @@ async def run(args: argparse.Namespace) -> None:
                         raise RuntimeError(f"no checkout {p.checkout_id}")
 
             async def ordered(batch: list[Purchase]) -> None:
-                await apply(consumer, [p.order(account_id, offer.id) for p in batch], args.batch)
+                await apply_polls(consumer, [p.order(account_id, offer.id) for p in batch], args.batch)
 
             async def linked(batch: list[Purchase]) -> None:
-                await apply(consumer, [p.link() for p in batch], args.batch)
+                await apply_polls(consumer, [p.link() for p in batch], args.batch)
 
             kinds: list[tuple[str, Callable[[list[Purchase]], Awaitable[None]]]] = [
                 ("POST checkouts", opened), ("GET checkout", polled),
@@ -165,26 +123,17 @@ async def run(args: argparse.Namespace) -> None:
             print(f"{args.orders} purchases, batch {args.batch}")
             print(f"{'message':<18} {'msg/s':>7} {'CPU µs/msg':>11} {'statements/msg':>15} {'claims/msg':>11}")
             for label, step in kinds:
-                before = statements()
-                cpu, wall = time.process_time(), time.perf_counter()
-                await step(timed)
-                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-                after = statements()
-                spent = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
-                claims = sum(v for k, v in spent.items() if k.startswith("batch "))
-                work = sum(spent.values()) - claims
+                with spending() as spent:
+                    await step(timed)
                 n = len(timed)
-                print(f"{label:<18} {n / wall:>7.0f} {cpu / n * 1e6:>11.0f} {work / n:>15.2f} {claims / n:>11.2f}")
+                print(f"{label:<18} {n / spent.wall:>7.0f} {spent.cpu / n * 1e6:>11.0f} {spent.work / n:>15.2f} "
+                      f"{spent.claims / n:>11.2f}")
             async with engine.connect() as conn:
                 last = await views.checkout_status(conn, timed[-1].checkout_id)
             if last is None or last["status"] != "ready":
                 raise RuntimeError(f"the last checkout is not ready: {last}")
         finally:
             await engine.dispose()
-    finally:
-        if pg is not None:
-            pg.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:

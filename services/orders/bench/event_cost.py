@@ -20,29 +20,22 @@ batch's own `batch <topic>`, the inbox claim; BEGIN, savepoints and COMMIT are n
 import argparse
 import asyncio
 import cProfile
-import shutil
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
-from aiokafka.structs import ConsumerRecord
 from contracts import (
     ContactData, Event, NotificationSent, OfferLine, OfferOpened, PaymentLinkIssued, PaymentSucceeded, PlannedPayment,
 )
 from faststream.kafka import KafkaBroker
-from localstack.ports import free_port
-from localstack.postgres import EmbeddedPostgres, create_databases, database_url
+from localstack.message_bench import Spent, apply_polls, migrated_database, spending
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.entrypoints import subscribers
 from orders.main import MIGRATIONS
-from servicekit.batches import BatchConsumer, batch_consumer_of
+from servicekit.batches import batch_consumer_of
 from servicekit.db import create_engine
 from servicekit.messaging import ConsumerGroup
-from servicekit.metrics import DB_STATEMENTS
-from servicekit.migrations import upgrade
 from sqlalchemy import text
 
 KINDS = ("OfferOpened", "PaymentLinkIssued", "PaymentSucceeded", "NotificationSent")
@@ -77,43 +70,9 @@ def later(visit: OfferOpened, order_id: uuid.UUID) -> list[Event]:
     ]
 
 
-def records(events: list[Event]) -> list[ConsumerRecord]:
-    return [
-        ConsumerRecord(topic=e.topic, partition=0, offset=i, timestamp=0, timestamp_type=0, key=None,
-                       value=e.model_dump_json().encode(), checksum=None, serialized_key_size=0,
-                       serialized_value_size=0, headers=())
-        for i, e in enumerate(events)
-    ]
-
-
-async def apply(consumer: BatchConsumer, events: list[Event], batch: int) -> None:
-    """Each `batch` records as one poll of one partition; every one must go through."""
-    for start in range(0, len(events), batch):
-        chunk = events[start:start + batch]
-        outcome = await consumer._apply(consumer.routes[chunk[0].topic], records(chunk), None)
-        if outcome.retry is not None:
-            raise RuntimeError(f"{chunk[0].event_type} was not applied: see the log")
-
-
-def statements_of(topic: str) -> tuple[float, float]:
-    """The statements counted so far for a topic's events, and for their batches (the inbox claims)."""
-    return DB_STATEMENTS.labels(f"event {topic}")._value.get(), DB_STATEMENTS.labels(f"batch {topic}")._value.get()
-
-
 async def run(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="orders-event-cost-"))
-    pg = None
-    rows: list[tuple[str, int, float, float, float, float]] = []
-    try:
-        admin = args.postgres_url
-        if not admin:
-            pg = EmbeddedPostgres(workdir / "pgdata", free_port())
-            pg.start()
-            admin = pg.url()
-        name = f"orders_events_{uuid.uuid4().hex[:8]}"
-        await create_databases(admin, [name])
-        url = database_url(admin, name)
-        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+    rows: list[tuple[str, int, Spent]] = []
+    async with migrated_database("orders", MIGRATIONS, args.postgres_url) as url:
         engine = create_engine(url)
         try:
             broker = KafkaBroker()
@@ -132,22 +91,15 @@ async def run(args: argparse.Namespace) -> None:
                         {"c": [v.checkout_id for v in batch]})).all())
                 return [later(v, made[v.checkout_id]) for v in batch]
 
-            await apply(consumer, list(warming), args.batch)
+            await apply_polls(consumer, list(warming), args.batch)
             for kind in range(3):
-                await apply(consumer, [after[kind] for after in await followers(warming)], args.batch)
+                await apply_polls(consumer, [after[kind] for after in await followers(warming)], args.batch)
             profile = cProfile.Profile(time.process_time) if args.profile else None
 
             async def timed_run(events: list[Event]) -> None:
-                counted, claimed = statements_of(events[0].topic)
-                if profile is not None:
-                    profile.enable()
-                cpu, wall = time.process_time(), time.perf_counter()
-                await apply(consumer, events, args.batch)
-                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-                if profile is not None:
-                    profile.disable()
-                sent, claims = statements_of(events[0].topic)
-                rows.append((events[0].event_type, len(events), cpu, wall, sent - counted, claims - claimed))
+                with spending(profile) as spent:
+                    await apply_polls(consumer, events, args.batch)
+                rows.append((events[0].event_type, len(events), spent))
 
             await timed_run(list(timed))
             after = await followers(timed)
@@ -160,17 +112,13 @@ async def run(args: argparse.Namespace) -> None:
                 profile.dump_stats(args.profile)
         finally:
             await engine.dispose()
-    finally:
-        if pg is not None:
-            pg.remove()
-        shutil.rmtree(workdir, ignore_errors=True)
     expected = args.warmup + args.orders
     if paid != expected or noted != expected:
         raise SystemExit(f"{paid} orders paid and {noted} emails noted, {expected} of each expected")
     print(f"{args.orders} purchases (after {args.warmup} to warm up), {args.batch} record(s) a poll")
-    for kind, n, cpu, wall, sql, claims in rows:
-        print(f"  {kind:<18} {n / wall:6.0f} messages/s, CPU {cpu / n * 1000:.2f} ms per message, "
-              f"{sql / n:.1f} statements per message (+ {claims / n:.1f} for the inbox claim)")
+    for kind, n, spent in rows:
+        print(f"  {kind:<18} {n / spent.wall:6.0f} messages/s, CPU {spent.cpu / n * 1000:.2f} ms per message, "
+              f"{spent.work / n:.1f} statements per message (+ {spent.claims / n:.1f} for the inbox claim)")
 
 
 def main() -> None:

@@ -21,29 +21,21 @@ batch.
 
 import argparse
 import asyncio
-import shutil
-import tempfile
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from pathlib import Path
 
-from aiokafka.structs import ConsumerRecord
-from contracts import ContactData, Event, OrderCreated, OrderLine, OrderUpdated, PlannedPayment
+from contracts import ContactData, OrderCreated, OrderLine, OrderUpdated, PlannedPayment
 from faststream.kafka import KafkaBroker
-from localstack.ports import free_port
-from localstack.postgres import EmbeddedPostgres, create_databases, database_url
+from localstack.message_bench import apply_polls, migrated_database, spending
 from payments import service, views
 from payments.adapters import sandbox as sandbox_provider
 from payments.adapters import repository as repo
 from payments.entrypoints import subscribers
 from payments.main import MIGRATIONS
-from servicekit.batches import BatchConsumer, batch_consumer_of
+from servicekit.batches import batch_consumer_of
 from servicekit.db import create_engine
 from servicekit.messaging import ConsumerGroup
-from servicekit.metrics import DB_STATEMENTS
-from servicekit.migrations import upgrade
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 PRICE = Decimal("1547.36")
@@ -70,23 +62,6 @@ def update_of(order: OrderCreated) -> OrderUpdated:
     )
 
 
-def records(events: list[Event]) -> list[ConsumerRecord]:
-    return [
-        ConsumerRecord(topic=e.topic, partition=0, offset=i, timestamp=0, timestamp_type=0, key=None,
-                       value=e.model_dump_json().encode(), checksum=None, serialized_key_size=0,
-                       serialized_value_size=0, headers=())
-        for i, e in enumerate(events)
-    ]
-
-
-async def apply(consumer: BatchConsumer, events: list[Event], batch: int) -> None:
-    for start in range(0, len(events), batch):
-        chunk = events[start:start + batch]
-        outcome = await consumer._apply(consumer.routes[chunk[0].topic], records(chunk), None)
-        if outcome.retry is not None:
-            raise RuntimeError(f"{chunk[0].event_type} was not applied: see the log")
-
-
 async def pay(engine: AsyncEngine, payment_ids: list[uuid.UUID]) -> None:
     """What POST /sandbox/pay/{payment_id}/succeed does, for each payment."""
     for payment_id in payment_ids:
@@ -103,12 +78,6 @@ async def pay(engine: AsyncEngine, payment_ids: list[uuid.UUID]) -> None:
             raise RuntimeError(f"payment {payment_id} was not paid")
 
 
-def statements() -> dict[str, float]:
-    """db_statements_total by work, as /metrics shows it."""
-    return {s.labels["work"]: s.value for m in DB_STATEMENTS.collect() for s in m.samples
-            if s.name.endswith("_total")}
-
-
 async def first_payments(engine: AsyncEngine, orders: list[OrderCreated]) -> list[uuid.UUID]:
     found = []
     async with engine.connect() as conn:
@@ -119,18 +88,7 @@ async def first_payments(engine: AsyncEngine, orders: list[OrderCreated]) -> lis
 
 
 async def run(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="payments-event-cost-"))
-    pg = None
-    try:
-        admin = args.postgres_url
-        if not admin:
-            pg = EmbeddedPostgres(workdir / "pgdata", free_port())
-            pg.start()
-            admin = pg.url()
-        name = f"payments_cost_{uuid.uuid4().hex[:8]}"
-        await create_databases(admin, [name])
-        url = database_url(admin, name)
-        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+    async with migrated_database("payments", MIGRATIONS, args.postgres_url) as url:
         engine = create_engine(url)
         try:
             broker = KafkaBroker()
@@ -143,13 +101,13 @@ async def run(args: argparse.Namespace) -> None:
             warming, timed = orders[:args.warmup], orders[args.warmup:]
 
             async def created(batch: list[OrderCreated]) -> None:
-                await apply(consumer, batch, args.batch)
+                await apply_polls(consumer, batch, args.batch)
 
             async def paid(batch: list[OrderCreated]) -> None:
                 await pay(engine, ids[id(batch)])
 
             async def updated(batch: list[OrderCreated]) -> None:
-                await apply(consumer, [update_of(o) for o in batch], args.batch)
+                await apply_polls(consumer, [update_of(o) for o in batch], args.batch)
 
             kinds: list[tuple[str, str, Callable[[list[OrderCreated]], Awaitable[None]]]] = [
                 ("event OrderCreated", "OrderCreated", created),
@@ -166,22 +124,13 @@ async def run(args: argparse.Namespace) -> None:
             for _, label, step in kinds:
                 if step is paid:
                     ids[id(timed)] = await first_payments(engine, timed)
-                before = statements()
-                cpu, wall = time.process_time(), time.perf_counter()
-                await step(timed)
-                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-                after = statements()
-                spent = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
-                claims = sum(v for k, v in spent.items() if k.startswith("batch "))
-                work = sum(spent.values()) - claims
+                with spending() as spent:
+                    await step(timed)
                 n = len(timed)
-                print(f"{label:<18} {n / wall:>7.0f} {cpu / n * 1e6:>11.0f} {work / n:>15.2f} {claims / n:>11.2f}")
+                print(f"{label:<18} {n / spent.wall:>7.0f} {spent.cpu / n * 1e6:>11.0f} {spent.work / n:>15.2f} "
+                      f"{spent.claims / n:>11.2f}")
         finally:
             await engine.dispose()
-    finally:
-        if pg is not None:
-            pg.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
