@@ -32,7 +32,8 @@ test("a currency Intl does not know is shown as the API gives it", async () => {
 });
 
 test("an API name without words is spaced; one with words is translated", async () => {
-  const { words } = await formatIn("en");
+  const { words } = await formatIn("uk");
   expect(words("some_new_state")).toBe("some new state");
+  expect(words("partially_paid")).toBe("частково оплачено");
   expect(words(null)).toBe("—");
 });
