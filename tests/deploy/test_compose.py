@@ -201,16 +201,60 @@ def test_the_gateways_secrets_have_no_working_default(compose_services: dict[str
         assert re.fullmatch(r"\$\{GATEWAY_PUBLIC_KEY:\?[^}]+\}", keys), service
 
 
-def test_public_ports(compose_services: dict[str, Any]) -> None:
-    def published(name: str) -> set[str]:
-        # "8000:8000" or "127.0.0.1:8000:8000": the host port and the container port
-        return {":".join(str(p).split(":")[-2:]) for p in compose_services[name].get("ports", [])}
+# A variable that holds a password, a secret or a key: compose must refuse to start without it.
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|KEY|TOKEN|CREDENTIAL")
+# Secret-named variables that hold nothing secret, and why. (None yet.)
+NOT_SECRET: set[str] = set()
 
-    assert "8000:8000" in published("gateway")
-    # Only its public listener (webhooks, the sandbox page, the payer's return): never the CRM API.
-    assert published("payments") == {"8005:8005"}
-    assert "1080:1080" in published("mail")
-    assert all(str(p).startswith("127.0.0.1:") for p in compose_services["mail"]["ports"]), "mail is for this host only"
+
+def _interpolations(text: str) -> list[tuple[str, str]]:
+    """(variable, what follows its name) of every `${VAR...}` in a compose text (`$${...}` is a literal `$`)."""
+    return re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}", text)
+
+
+def test_no_password_secret_or_key_has_a_working_default(compose_services: dict[str, Any]) -> None:
+    for variable, rest in _interpolations(COMPOSE_FILE.read_text(encoding="utf-8")):
+        if SECRET_NAME.search(variable) and variable not in NOT_SECRET:
+            assert re.fullmatch(r":?\?.*", rest), f"${{{variable}{rest}}} has a default: make it ${{{variable}:?...}}"
+    for name, service in compose_services.items():
+        for key, value in _environment(service).items():
+            secret = SECRET_NAME.search(key) and key not in NOT_SECRET
+            if secret or key.endswith("DATABASE_URL"):
+                required = [v for v, rest in _interpolations(value) if re.fullmatch(r":?\?.*", rest)]
+                assert required, f"{name}: {key} holds a password, a secret or a key that is not required: {value}"
+
+
+# What may listen on every interface of the Docker host: the gateway, and payments' public
+# listener (webhooks, the payer's return). Anything else published is for this machine's tools.
+PUBLISHED_TO_ALL = {"gateway": {"8000:8000"}, "payments": {"8005:8005"}}
+LOOPBACK = "127.0.0.1"
+
+
+def _published(service: dict[str, Any]) -> list[tuple[str, str]]:
+    """(host address, "host port:container port") of every port a compose service publishes."""
+    found = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):  # the long form
+            host, ports = port.get("host_ip", ""), f"{port.get('published', '')}:{port['target']}"
+        else:  # "8000", "8000:8000", "127.0.0.1:8000:8000/tcp", "127.0.0.1:${PORT:-5432}:5432"
+            text = re.sub(r"\$\{[^}:-]+:?-([^}]*)\}", r"\1", str(port)).split("/")[0]  # a variable's default
+            parts = text.rsplit(":", 2)
+            host = parts[0] if len(parts) == 3 else ""
+            ports = ":".join(parts[-2:]) if len(parts) > 1 else f":{parts[0]}"  # a bare port: a random host port
+        found.append((host, ports))
+    return found
+
+
+def test_public_ports(compose_services: dict[str, Any]) -> None:
+    everywhere = {name: {ports for host, ports in _published(service) if host in {"", "0.0.0.0", "::", "[::]"}}
+                  for name, service in compose_services.items()}
+    everywhere = {name: ports for name, ports in everywhere.items() if ports}
+    assert everywhere == PUBLISHED_TO_ALL, f"only the gateway and payments' public port on all interfaces: {everywhere}"
+    for name, service in compose_services.items():
+        for host, ports in _published(service):
+            if ports not in PUBLISHED_TO_ALL.get(name, set()):
+                assert host == LOOPBACK, f"{name} publishes {ports} on {host or 'all interfaces'}: bind it to 127.0.0.1"
+    assert ("127.0.0.1", "1080:1080") in _published(compose_services["mail"]), "mail is for this host only"
     for name in ("offers", "orders", "notifications"):
         assert not compose_services[name].get("ports"), f"{name} is internal, behind the gateway"
 
@@ -621,3 +665,14 @@ def test_postgres_and_kafka_are_reached_only_by_the_services(manifests: list[dic
     apps = {m["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
             for m in manifests if m["kind"] == "Deployment" and m["metadata"]["name"] != "gateway"}
     assert apps | {"payments-reconcile"} == clients
+
+
+def test_the_database_secrets_hold_no_password_that_works(manifests: list[dict[str, Any]]) -> None:
+    """Left empty until a deployment sets them: an empty password logs in nowhere (scram-sha-256), a
+    written-down one anyone who read this file could use."""
+    [cluster] = _find(manifests, "Cluster")
+    for role in cluster["spec"]["managed"]["roles"]:
+        secret = _one(manifests, "Secret", role["passwordSecret"]["name"])
+        assert secret["stringData"]["password"] == "", f"{role['name']}: the Secret holds a password; leave it empty"
+    hba = cluster["spec"]["postgresql"]["pg_hba"]
+    assert all(line.split()[-1] in {"scram-sha-256", "reject"} for line in hba), "a role must log in with its password"
