@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 import stripe
-from localstack.provider_standin import STRIPE_KEY, STRIPE_WEBHOOK_SECRET
+from localstack.provider_standin import STRIPE_KEY, STRIPE_WEBHOOK_SECRET, WFP_SECRET, wfp_callback, wfp_raw
 from payments.reconcile import reconcile
 from servicekit.testing import as_account
 from sqlalchemy import text
@@ -334,18 +334,41 @@ async def test_the_reconcile_command_runs_as_a_process(client_app, stripe_order,
     assert len(await outbox_events("PaymentSucceeded", payment_id=payment["id"])) == 1
 
 
-async def test_the_schools_secrets_reach_no_log_no_event_and_no_answer(client_app, stripe_order, caplog):
-    """Credentials set, a link made through Stripe, a signed webhook applied: no secret shows anywhere."""
+@pytest.mark.parametrize("provider", ["stripe", "wayforpay"])
+async def test_the_schools_secrets_reach_no_log_no_event_and_no_answer(
+    client_app, place_order, configure, standin, wait_for, caplog, provider,
+):
+    """Credentials set, a link made through the provider, a signed webhook applied: no secret shows anywhere."""
     client, app = client_app
     caplog.set_level(logging.DEBUG)
-    order, payment, session = await stripe_order()
-    event = session_event(session, payment_status="paid", status="complete", payment_intent="pi_secret_check")
-    assert (await post_event(client, order.account_id, event)).json()["outcome"] == "paid"
-    answers = [await client.get(path, headers=as_account(order.account_id)) for path in (
-        "/providers/stripe", f"/payments/{payment['id']}", f"/orders/{order.order_id}/payments")]
+    account = uuid.uuid4()
+    await configure(account, provider)
+    order = await place_order(account, provider=provider)
+
+    async def linked():
+        response = await client.get(f"/orders/{order.order_id}/payments", headers=as_account(account))
+        items = response.json()["items"]
+        return items[0] if items[0]["link_url"] else None
+
+    payment = await wait_for(linked)
+    if provider == "stripe":
+        session = standin.sessions[payment["provider_reference"]]
+        event = session_event(session, payment_status="paid", status="complete", payment_intent="pi_secret_check")
+        assert (await post_event(client, account, event)).json()["outcome"] == "paid"
+        secrets = (STRIPE_KEY, STRIPE_WEBHOOK_SECRET)
+    else:
+        body = wfp_callback(payment["provider_reference"], "1500")
+        response = await client.post(f"/webhooks/wayforpay/{account}", content=wfp_raw(body),
+                                     headers={"Content-Type": "text/plain"})
+        assert response.status_code == 200 and response.json()["status"] == "accept", response.text
+        secrets = (WFP_SECRET,)
+    assert (await card(client, order, payment["id"]))["status"] == "paid"
+    answers = [await client.get(path, headers=as_account(account)) for path in (
+        f"/providers/{provider}", f"/payments/{payment['id']}", f"/orders/{order.order_id}/payments")]
     async with app.state.engine.connect() as conn:
         events = [r[0] for r in await conn.execute(text("SELECT payload::text || headers::text FROM outbox"))]
     seen = {"logs": caplog.text, "events": "\n".join(events), "answers": "\n".join(a.text for a in answers)}
     assert events and all(a.status_code == 200 for a in answers)
     for where, text_seen in seen.items():
-        assert STRIPE_KEY not in text_seen and STRIPE_WEBHOOK_SECRET not in text_seen, f"a secret in the {where}"
+        for secret in secrets:
+            assert secret not in text_seen, f"a {provider} secret in the {where}"
