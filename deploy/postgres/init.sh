@@ -3,8 +3,8 @@
 # connect to it. The PostgreSQL image runs this once, from /docker-entrypoint-initdb.d, when its
 # data directory is empty; running it again changes nothing but the passwords.
 #
-# Passwords come from <SERVICE>_DB_PASSWORD (for local use they default to the service name);
-# the service's <SERVICE>_DATABASE_URL must carry the same password.
+# Passwords come from <SERVICE>_DB_PASSWORD, with no default: one that is unset stops the script
+# before any role is made. The service's <SERVICE>_DATABASE_URL must carry the same password.
 # CRM_DATABASES overrides the list of databases (space separated).
 set -euo pipefail
 
@@ -12,8 +12,16 @@ databases="${CRM_DATABASES:-offers orders payments notifications}"
 
 for name in $databases; do
   var="$(printf '%s' "$name" | tr '[:lower:]-' '[:upper:]_')_DB_PASSWORD"
+  if [ -z "${!var:-}" ]; then
+    echo "set $var, the $name role's password: no role gets a password anyone could guess" >&2
+    exit 1
+  fi
+done
+
+for name in $databases; do
+  var="$(printf '%s' "$name" | tr '[:lower:]-' '[:upper:]_')_DB_PASSWORD"
   # Handed to psql through the environment, never on its command line.
-  export CRM_ROLE_PASSWORD="${!var:-$name}"
+  export CRM_ROLE_PASSWORD="${!var}"
   psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 -v name="$name" \
        --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-postgres}" <<'SQL'
 \getenv password CRM_ROLE_PASSWORD

@@ -432,6 +432,21 @@ async def test_the_init_script_creates_one_private_database_and_role_per_service
             await conn.close()
 
 
+@pytest.mark.parametrize("unset", ["missing", "empty"])
+def test_the_init_script_gives_no_role_a_default_password(tmp_path: Path, unset: str) -> None:
+    """A password left unset stops the script before it runs anything (here psql cannot even be found)."""
+    bash, tr = shutil.which("bash"), shutil.which("tr")
+    if not bash or not tr:
+        pytest.skip("bash or tr is not available")
+    (tmp_path / "tr").symlink_to(tr)  # what the script needs besides psql
+    env = {"PATH": str(tmp_path), "CRM_DATABASES": "offers orders", "OFFERS_DB_PASSWORD": "pw-offers"}
+    if unset == "empty":
+        env["ORDERS_DB_PASSWORD"] = ""
+    result = subprocess.run([bash, str(INIT_SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "set ORDERS_DB_PASSWORD" in result.stderr and "psql" not in result.stderr
+
+
 # --- Kubernetes manifests -------------------------------------------------------------------------
 
 
