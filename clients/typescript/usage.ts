@@ -14,7 +14,12 @@ export function firstTotal(page: OrderPage): string | undefined {
   return page.items[0]?.total;
 }
 
-export const unpaidThisMonth: OrderFilters = { payment_status: "unpaid", created_from: "2026-12-01", limit: 50 };
+export const unpaidThisMonth: OrderFilters = { payment_status: "not_paid", created_from: "2026-12-01", limit: 50 };
+
+// The enumerated filters are unions of their values: a value the API would refuse does not compile.
+// @ts-expect-error "unpaid" is not a payment status (not_paid is)
+export const notAStatus: OrderFilters = { payment_status: "unpaid" };
+export const biggestGiftsFirst: OrderFilters = { type: "gift", status: "active", source: "page", sort: "-total" };
 
 export const newOrder: NewOrder = {
   currency: "UAH",

@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.providers = providers
     http.install_provider_bodies(app, providers)
+    webhooks.install_webhook_document(app, providers)
     app.state.sealer = sealer
     if settings.public_http_port:
         split_listeners(app, public_port=settings.public_http_port, public_prefixes=PUBLIC_PREFIXES)

@@ -42,6 +42,7 @@ class MemoryPay:
     settings_model = MemoryPaySettings
     secret_fields = frozenset({"signing_key"})
     acknowledges_foreign_payments = False
+    webhook_document = None  # not in the registry the document is built from
 
     def __init__(self) -> None:
         self.links: dict[str, LinkOrder] = {}

@@ -24,6 +24,7 @@ const STATUSES = ["active", "cancelled", "expired"];
 const named = (values) => values.map((value) => ({ value, label: words(value) }));
 
 // The sorts the API takes, newest first by default (as the API does).
+/** @type {{ value: NonNullable<OrderFilters["sort"]>, label: string }[]} */
 export const SORTS = [
   { value: "-created_at", label: t("orders:sort.newest") }, { value: "created_at", label: t("orders:sort.oldest") },
   { value: "-number", label: t("orders:sort.numberDown") }, { value: "number", label: t("orders:sort.numberUp") },

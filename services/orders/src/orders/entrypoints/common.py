@@ -1,7 +1,7 @@
 """What the HTTP routes share: who is acting, the version a write is based on, the unit of work."""
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from functools import partial
 from datetime import tzinfo
@@ -61,11 +61,6 @@ def version_of(if_match: str | None, body_version: int | None) -> int:
         raise Problem(428, "Version required", "send the version you edited, as If-Match or version",
                       errors=[{"field": "version", "message": "required"}])
     return version
-
-
-def one_of(values: Iterable[str]) -> str:
-    """A query parameter's pattern for one of a known set, spelled from the set's own type."""
-    return f"^({'|'.join(values)})$"
 
 
 def etag(version: int) -> str:

@@ -4,7 +4,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -24,7 +24,7 @@ from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
 from ..domain.order import OrderType, PaymentStatus
 from .answers import OrderCard, OrderHistory, OrderPage
 from .common import (
-    CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, UnitOfWorkFactory, etag, invalid, one_of, version_of,
+    CurrentActor, DefaultZone, IfMatch, UnitOfWorkDep, UnitOfWorkFactory, etag, invalid, version_of,
 )
 
 # Every route can answer these before its own code runs: no proof, a path or query the input rules
@@ -35,17 +35,19 @@ router = APIRouter(tags=["orders"], responses=problem_responses(401, 422, 503))
 # may be gone (409) or missing (428).
 EDIT_PROBLEMS = problem_responses(403, 404, 409, 428)
 
-PAYMENT_STATUSES = one_of(PaymentStatus)
+# The list's sorts: a column views can sort by, `-` first for the newest (largest) first. A Literal
+# of them, so the API document lists them as an enum and a client's type is their union.
+OrderSort = Literal[tuple(f"{way}{column}" for column in views.SORTS for way in ("-", ""))]  # type: ignore[valid-type]
 
 
 async def _filters(
     q: Annotated[str | None, Query(max_length=200)] = None,
     pipeline_id: UUID | None = None,
     stage_id: UUID | None = None,
-    payment_status: Annotated[str | None, Query(pattern=PAYMENT_STATUSES)] = None,
-    type: Annotated[str | None, Query(pattern=one_of(get_args(OrderType)))] = None,
-    status: Annotated[str | None, Query(pattern=one_of(get_args(OrderStatus)))] = None,
-    source: Annotated[str | None, Query(pattern=one_of(get_args(OrderSource)))] = None,
+    payment_status: PaymentStatus | None = None,
+    type: OrderType | None = None,
+    status: OrderStatus | None = None,
+    source: OrderSource | None = None,
     product_id: UUID | None = None,
     offer_id: UUID | None = None,
     manager: Annotated[str | None, Query(max_length=200)] = None,
@@ -57,7 +59,7 @@ async def _filters(
     paid_to: Moment | None = None,
     total_min: Annotated[Amount | None, Query(ge=0)] = None,
     total_max: Annotated[Amount | None, Query(ge=0)] = None,
-    sort: Annotated[str, Query(pattern="^-?(created_at|number|total)$")] = "-created_at",
+    sort: OrderSort = "-created_at",
 ) -> views.OrderFilters:
     for low, high, name in ((created_from, created_to, "created_to"), (paid_from, paid_to, "paid_to"),
                             (total_min, total_max, "total_max")):

@@ -18,6 +18,7 @@ class SandboxProvider:
     settings_model = None  # nothing to set up: it is on exactly where the deployment turned it on
     secret_fields: frozenset[str] = frozenset()
     acknowledges_foreign_payments = False
+    webhook_document = None  # its page posts to /sandbox/pay/..., never to a webhook
 
     def __init__(self, public_base_url: str) -> None:
         self._base = public_base_url.rstrip("/")

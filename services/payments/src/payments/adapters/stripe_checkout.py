@@ -14,7 +14,7 @@ from pydantic import Field
 from servicekit.inputs import Input
 
 from ..domain.payment import Link, LinkOrder, Outcome, Payment
-from ..domain.providers import Acknowledgement, WebhookRequest
+from ..domain.providers import Acknowledgement, WebhookDocument, WebhookRequest
 from ..domain.reports import (
     AnswerKeptUnderKey, BadNotification, ProviderReport, ProviderUnavailable, UnknownReference,
 )
@@ -73,6 +73,10 @@ class StripeProvider:
     # One Stripe account may serve other shops too, and Stripe sends the endpoint all of its events:
     # refusing theirs would be retried for days and then get the endpoint disabled.
     acknowledges_foreign_payments = True
+
+    @property
+    def webhook_document(self) -> WebhookDocument:
+        return WEBHOOK_DOCUMENT
 
     def __init__(
         self, *, public_base_url: str, api_base: str | None = None, max_network_retries: int = 2,
@@ -276,3 +280,30 @@ def parse_webhook(
             payload=_log_fields(event_type, obj),
         )
     return ProviderReport(kind="ignored", event_id=event_id)
+
+
+# A Stripe event as the webhook reads it: the SDK checks the Stripe-Signature header over the raw
+# body; the fields below are what is then decoded (every other field is Stripe's and ignored).
+WEBHOOK_DOCUMENT = WebhookDocument(
+    signature="the Stripe-Signature header (t=<unix seconds>,v1=<HMAC-SHA256 of the body with the "
+              "endpoint's webhook secret>), checked on the raw body",
+    body={
+        "type": "object", "title": "StripeEvent", "required": ["id", "type", "data"],
+        "description": "A Stripe event; those read are "
+                       + ", ".join(sorted({*_SESSION_EVENTS, "payment_intent.payment_failed", "charge.refunded"}))
+                       + ", any other verified one is acknowledged and changes nothing",
+        "properties": {
+            "id": {"type": "string", "examples": ["evt_1"]},
+            "type": {"type": "string", "examples": ["checkout.session.completed"]},
+            "data": {"type": "object", "required": ["object"],
+                     "properties": {"object": {"type": "object", "description": "The session, payment "
+                                               "intent or charge the event is about"}}},
+        },
+    },
+    acknowledgement={
+        "type": "object", "title": "StripeAcknowledgement", "required": ["received", "outcome"],
+        "description": "Stripe needs only the 2xx; the outcome is for the endpoint's delivery log",
+        "properties": {"received": {"type": "boolean", "const": True},
+                       "outcome": {"type": "string", "enum": [o.value for o in Outcome]}},
+    },
+)

@@ -16,7 +16,7 @@ from pydantic import Field
 from servicekit.inputs import Input, Name
 
 from ..domain.payment import Link, LinkOrder, Outcome, Payment
-from ..domain.providers import Acknowledgement, WebhookRequest, webhook_path
+from ..domain.providers import Acknowledgement, WebhookDocument, WebhookRequest, webhook_path
 from ..domain.reports import BadNotification, ProviderReport, ProviderUnavailable
 
 NAME = "wayforpay"
@@ -90,6 +90,10 @@ class WayForPayProvider:
     secret_fields = frozenset({"secret_key"})
     # A merchant account is the school's own, and WayForPay calls back only about its invoices.
     acknowledges_foreign_payments = False
+
+    @property
+    def webhook_document(self) -> WebhookDocument:
+        return WEBHOOK_DOCUMENT
 
     def __init__(
         self, *, public_base_url: str, api_url: str = API_URL, order_timeout_seconds: int = 604_800,
@@ -268,3 +272,36 @@ def _check_fresh(data: dict[str, Any], *, max_age: int, now: float) -> None:
         raise BadNotification(400, f"the callback is {int(age)} s old; older than {max_age} s are refused")
     if age < -CLOCK_SKEW_SECONDS:
         raise BadNotification(400, f"the callback is dated {int(-age)} s in the future")
+
+
+# A serviceUrl callback as WayForPay posts it (a JSON object): the fields checked and signed.
+_TEXT, _NUMBER = {"type": "string"}, {"type": ["number", "string"]}
+WEBHOOK_DOCUMENT = WebhookDocument(
+    signature="merchantSignature in the body: hex HMAC-MD5, with the merchant's secret key, of "
+              + ";".join(CALLBACK_FIELDS) + " joined by ';'",
+    body={
+        "type": "object", "title": "WayForPayCallback",
+        "required": ["merchantAccount", "orderReference", "merchantSignature", "amount", "currency",
+                     "transactionStatus"],
+        "description": "A callback of an invoice's serviceUrl; one older than the configured age "
+                       "(by processingDate, else createdDate) is refused",
+        "properties": {
+            "merchantAccount": _TEXT, "orderReference": _TEXT, "merchantSignature": _TEXT,
+            "amount": _NUMBER, "currency": _TEXT, "authCode": _TEXT, "cardPan": _TEXT,
+            "transactionStatus": {"type": "string", "examples": ["Approved", "Declined", "Refunded"]},
+            "reasonCode": {"type": ["integer", "string"]},
+            "processingDate": {"type": ["integer", "string"], "description": "Unix seconds"},
+            "createdDate": {"type": ["integer", "string"], "description": "Unix seconds"},
+        },
+    },
+    acknowledgement={
+        "type": "object", "title": "WayForPayAcknowledgement", "required": ["orderReference", "status", "time",
+                                                                             "signature"],
+        "description": "The signed accept; until WayForPay gets it, it repeats the callback",
+        "properties": {
+            "orderReference": _TEXT, "status": {"type": "string", "const": "accept"},
+            "time": {"type": "integer", "description": "Unix seconds"},
+            "signature": {"type": "string", "description": "hex HMAC-MD5 of orderReference;status;time"},
+        },
+    },
+)

@@ -32,6 +32,20 @@ class Acknowledgement:
     status: int = 200
 
 
+@dataclass(frozen=True)
+class WebhookDocument:
+    """What a provider's notifications look like, for the public listener's API document.
+
+    `body` and `acknowledgement` are JSON Schemas: the notification as the provider sends it and
+    the body of the 200 it is answered with; `signature` says where the proof travels.
+    """
+
+    signature: str  # in words: "the Stripe-Signature header", "merchantSignature in the body"
+    body: Mapping[str, Any]
+    acknowledgement: Mapping[str, Any]
+    content_type: str = "application/json"
+
+
 class PaymentProvider(Protocol):
     """A payment provider: its links, its status checks, its signed notifications and their answers.
 
@@ -46,6 +60,8 @@ class PaymentProvider(Protocol):
     # A verified report naming a payment this school does not have is acknowledged (True) or
     # refused (False). A provider whose account may serve other shops too wants the former.
     acknowledges_foreign_payments: bool
+    # Its notifications as the public API document describes them; None: it sends none.
+    webhook_document: WebhookDocument | None
 
     async def create_link(self, order: LinkOrder) -> Link: ...
 

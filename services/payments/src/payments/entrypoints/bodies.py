@@ -42,6 +42,12 @@ class SandboxDeclined(_Body):
 F = TypeVar("F", bound=BaseModel)
 
 
+def form_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The `openapi_extra` of a route that reads `model` through read_form: its body, documented."""
+    return {"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": model.model_json_schema()}}}}
+
+
 async def read_form(request: Request, model: type[F]) -> F:
     """An HTML form post (application/x-www-form-urlencoded) as `model`, or a 422 naming the fields."""
     declared = request.headers.get("content-length", "")

@@ -23,7 +23,7 @@ from . import pages
 from .answers import OrderPayments, PaymentCard, ProviderSettingsView, ReminderSchedule
 from .bodies import (
     MarkPaidBody, NewPaymentBody, PartBody, PaymentPatch, ReminderScheduleBody,
-    SandboxDeclined, SandboxSucceeded, body_problem, changes_model, parse_json_body, read_form,
+    SandboxDeclined, SandboxSucceeded, body_problem, changes_model, form_body, parse_json_body, read_form,
 )
 
 # Every CRM route can answer these before its own code runs: no proof, a path or query the input
@@ -278,7 +278,7 @@ async def sandbox_page(payment_id: UUID, engine: EngineDep) -> HTMLResponse:
 
 
 @sandbox.post("/pay/{payment_id}/succeed", response_class=HTMLResponse, responses=problem_responses(400, 409, 413),
-              summary="The sandbox confirms the payment")
+              summary="The sandbox confirms the payment", openapi_extra=form_body(SandboxSucceeded))
 async def sandbox_succeed(payment_id: UUID, request: Request, engine: EngineDep) -> HTMLResponse:
     form = await read_form(request, SandboxSucceeded)
     # The payer's page, not the CRM: its own words for a payment it cannot find or settle.
@@ -299,7 +299,7 @@ async def sandbox_succeed(payment_id: UUID, request: Request, engine: EngineDep)
 
 
 @sandbox.post("/pay/{payment_id}/decline", response_class=HTMLResponse, responses=problem_responses(400, 413),
-              summary="The sandbox declines one try")
+              summary="The sandbox declines one try", openapi_extra=form_body(SandboxDeclined))
 async def sandbox_decline(payment_id: UUID, request: Request, engine: EngineDep) -> HTMLResponse:
     form = await read_form(request, SandboxDeclined)
     try:

@@ -11,9 +11,9 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from servicekit.api import problem_responses
+from servicekit.api import amend_openapi, problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import Problem, current_correlation_id
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .. import service
 from ..adapters import repository as repo
 from ..domain.payment import AmountMismatch, NotPayable, Outcome, PaymentNotFound
-from ..domain.providers import PaymentProvider, WebhookRequest
+from ..domain.providers import PaymentProvider, WebhookDocument, WebhookRequest
 from ..domain.reports import BadNotification, ProviderReport, UnknownReference
 
 log = logging.getLogger("payments.webhooks")
@@ -128,3 +128,52 @@ async def provider_webhook(provider: str, account: str, request: Request, engine
     # Sent only now: the report is stored and applied, so the provider may stop repeating it.
     answer = found.acknowledge(report, outcome, settings)
     return JSONResponse(answer.body, status_code=answer.status)
+
+
+WEBHOOK_PATH = "/webhooks/{provider}/{account}"
+
+
+def _component(provider: str, schema: Any, kind: str) -> str:
+    return str(schema.get("title") or "".join(part.capitalize() for part in provider.split("_")) + kind)
+
+
+def install_webhook_document(app: FastAPI, providers: service.Providers) -> None:
+    """Document the webhook as the registered providers' notifications and acknowledgements.
+
+    The route reads the raw body itself (signatures are over its bytes) and which provider's
+    notification it is depends on the path, so FastAPI cannot tell: each provider describes its
+    own (`webhook_document`), and `provider` is an enum of those that send notifications.
+    """
+    documented: dict[str, WebhookDocument] = {
+        name: p.webhook_document for name, p in sorted(providers.items()) if p.webhook_document is not None}
+
+    def amend(document: dict[str, Any]) -> dict[str, Any]:
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        operation = document["paths"][WEBHOOK_PATH]["post"]
+        for parameter in operation["parameters"]:
+            if parameter["name"] == "provider":
+                parameter["schema"] = {"type": "string", "enum": list(documented), "title": "Provider"}
+                parameter["description"] = "The registered provider whose notification this is"
+        bodies: dict[str, list[dict[str, str]]] = {}
+        answers = []
+        for name, webhook in documented.items():
+            body, answer = _component(name, webhook.body, "Notification"), _component(
+                name, webhook.acknowledgement, "Acknowledgement")
+            schemas[body], schemas[answer] = dict(webhook.body), dict(webhook.acknowledgement)
+            bodies.setdefault(webhook.content_type, []).append({"$ref": f"#/components/schemas/{body}"})
+            answers.append({"$ref": f"#/components/schemas/{answer}"})
+        signed = "; ".join(f"{name}: {webhook.signature}" for name, webhook in documented.items())
+        operation["description"] = (
+            f"The registered providers' notifications ({', '.join(documented)}), each verified on the raw "
+            f"body before anything is read. Signed by {signed}.")
+        operation["requestBody"] = {
+            "required": True, "description": "The notification of the provider the path names, as it sends it",
+            "content": {kind: {"schema": {"oneOf": refs}} for kind, refs in bodies.items()},
+        }
+        operation["responses"]["200"] = {
+            "description": "The provider's own acknowledgement, once the notification is stored and applied",
+            "content": {"application/json": {"schema": {"oneOf": answers}}},
+        }
+        return document
+
+    amend_openapi(app, amend)
