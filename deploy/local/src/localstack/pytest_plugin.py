@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .broker import TansuBroker
+from .broker import EMBEDDED_BROKER_FETCH_MAX_WAIT_MS, TansuBroker
 from .ports import free_port
 from .postgres import EmbeddedPostgres, create_databases, database_url
 
@@ -99,6 +99,7 @@ def infra() -> Iterator[Infra]:
         # Every service's settings made in this run take it from the environment (see the setting).
         for prefix in SERVICE_PREFIXES:
             os.environ.setdefault(f"{prefix}_KAFKA_SESSION_TIMEOUT_MS", str(TEST_SESSION_TIMEOUT_MS))
+            os.environ.setdefault(f"{prefix}_KAFKA_FETCH_MAX_WAIT_MS", str(EMBEDDED_BROKER_FETCH_MAX_WAIT_MS))
     try:
         yield Infra(pg_url, kafka)
     finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from servicekit.caller import new_key_pair
 
-from .broker import EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
+from .broker import EMBEDDED_BROKER_FETCH_MAX_WAIT_MS, EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .children import SupervisedBroker, SupervisedPostgres
 from .config import DATABASES, DEMO_ACCOUNT, LISTENERS, SERVICES, StackConfig
 from .ports import port_is_free, wait_for_port
@@ -133,6 +133,8 @@ class Stack:
             # refuse one this short, so an external broker keeps the services' default.
             env[f"{prefix}_KAFKA_SESSION_TIMEOUT_MS"] = os.environ.get(
                 f"{prefix}_KAFKA_SESSION_TIMEOUT_MS", str(EMBEDDED_BROKER_SESSION_TIMEOUT_MS))
+            env[f"{prefix}_KAFKA_FETCH_MAX_WAIT_MS"] = os.environ.get(
+                f"{prefix}_KAFKA_FETCH_MAX_WAIT_MS", str(EMBEDDED_BROKER_FETCH_MAX_WAIT_MS))
         if name == "offers":
             env["OFFERS_PUBLIC_BASE_URL"] = c.url("gateway")
         if name == "payments":

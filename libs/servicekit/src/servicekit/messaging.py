@@ -78,11 +78,14 @@ class ConsumerGroup:
     mode: ConsumerMode = "per-topic"
     # The batch consumer's bound on one poll's records.
     batch_size: int = 500
+    # How long the broker may hold a fetch that found nothing new (the client's default).
+    fetch_max_wait_ms: int = 500
 
     def options(self) -> dict[str, int]:
         # Heartbeats a third of the session apart, as Kafka's clients do by default.
         return {"session_timeout_ms": self.session_timeout_ms,
-                "heartbeat_interval_ms": max(self.session_timeout_ms // 3, 100)}
+                "heartbeat_interval_ms": max(self.session_timeout_ms // 3, 100),
+                "fetch_max_wait_ms": self.fetch_max_wait_ms}
 
 
 class Delivered(Protocol):

@@ -74,7 +74,8 @@ def build_app(
     broker = make_broker(settings.kafka_bootstrap_servers, client_id=name)
     if subscribers is not None:
         subscribers(broker, engine, ConsumerGroup(settings.consumer_group or name, settings.kafka_session_timeout_ms,
-                                                  settings.consumer_mode, settings.consumer_batch_size))
+                                                  settings.consumer_mode, settings.consumer_batch_size,
+                                                  settings.kafka_fetch_max_wait_ms))
     # In batch mode the subscribers registered with one consumer of the process's own (batches.py).
     batches = batch_consumer_of(broker)
     declare_publishers(broker, name, publishes)

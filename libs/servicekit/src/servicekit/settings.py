@@ -40,6 +40,11 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=3, ge=1, le=1000)
     kafka_topic_replication_factor: int = Field(default=1, ge=1, le=10)
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000, le=300_000)
+    # How long the broker may hold a consumer's fetch while nothing new has arrived. Kafka answers
+    # a held fetch as soon as a record lands, so the client's 500 ms costs no latency there; the
+    # embedded broker of the local stack and the tests only looks again within the wait (a record
+    # waited up to half of it, measured in docs/performance.md), so they set tens of ms.
+    kafka_fetch_max_wait_ms: int = Field(default=500, ge=1, le=30_000)
     # The gateway's public keys (Ed25519, PEM blocks one after another; two during a rotation):
     # internal routes take the caller only from a token one of them signed. Empty: every
     # internal route answers 401.
