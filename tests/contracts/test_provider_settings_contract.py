@@ -32,7 +32,8 @@ def test_patch_takes_each_providers_settings_none_of_them_required() -> None:
             kinds = partial["properties"][name]["anyOf"]
             assert {"type": "null"} in kinds
             checked = prop.get("anyOf", [prop])[0]
-            assert any(all(k.get(rule) == value for rule, value in checked.items() if rule != "title") for k in kinds)
+            rules = {rule: value for rule, value in checked.items() if rule not in ("title", "writeOnly")}
+            assert any(all(k.get(rule) == value for rule, value in rules.items()) for k in kinds)
 
 
 def test_patch_is_the_owners_and_says_when_there_is_nothing_to_change() -> None:
@@ -42,3 +43,18 @@ def test_patch_is_the_owners_and_says_when_there_is_nothing_to_change() -> None:
     assert responses["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/ProviderSettingsView")
     for status in ("403", "409"):
         assert responses[status]["content"]["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+
+
+def test_each_providers_settings_name_it_and_its_secrets_are_write_only() -> None:
+    # What the console builds a provider's form from: which provider, its name, which fields never come back.
+    document = _document()
+    secrets = {"stripe": {"secret_key", "webhook_secret"}, "wayforpay": {"secret_key"}}
+    for method in ("put", "patch"):
+        models = _models(document, method)
+        assert {m["x-provider"] for m in models} >= set(secrets)
+        for model in models:
+            written_only = {name for name, prop in model["properties"].items() if prop.get("writeOnly")}
+            assert written_only == secrets.get(model["x-provider"], written_only)
+            assert model["title"] and not model["title"].endswith("Settings")
+    names = {m["x-provider"]: m["title"] for m in _models(document, "put")}
+    assert names["stripe"] == "Stripe" and names["wayforpay"] == "WayForPay"

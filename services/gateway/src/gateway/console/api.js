@@ -294,13 +294,13 @@ export async function deletePipeline(pipeline) {
 /** A provider's settings; its secrets only named, never returned. @param {string} provider @returns {Promise<ProviderSettingsView>} */
 export const getProvider = (provider) => json(`/providers/${encodeURIComponent(provider)}`);
 
-/** @param {string} provider @param {Record<string, string>} body @returns {Promise<ProviderSettingsView>} */
+/** @param {string} provider @param {Record<string, string | number>} body @returns {Promise<ProviderSettingsView>} */
 export const putProvider = (provider, body) => json(`/providers/${encodeURIComponent(provider)}`, { method: "PUT", body });
 
 /**
  * Some of a provider's settings (null clears an optional one); what is not sent, its secrets
  * above all, is kept. A provider never set up is a 409: its first settings go through putProvider.
- * @param {string} provider @param {Record<string, string | null>} changes @returns {Promise<ProviderSettingsView>}
+ * @param {string} provider @param {Record<string, string | number | null>} changes @returns {Promise<ProviderSettingsView>}
  */
 export const patchProvider = (provider, changes) =>
   json(`/providers/${encodeURIComponent(provider)}`, { method: "PATCH", body: changes });
@@ -361,3 +361,38 @@ export const patchOffer = (offer, version, changes) =>
  * @param {OfferIn} body @param {string} key @returns {Promise<OfferCard>}
  */
 export const createOffer = (body, key) => json("/offers", { method: "POST", body, extra: { "Idempotency-Key": key } });
+
+/**
+ * A schema of the API document, as far as the console reads one (JSON Schema, OpenAPI 3.1).
+ * @typedef {{ $ref?: string, type?: string, title?: string, pattern?: string, maxLength?: number,
+ *   writeOnly?: boolean, anyOf?: JsonSchema[], oneOf?: JsonSchema[], properties?: Record<string, JsonSchema>,
+ *   required?: string[], "x-provider"?: string }} JsonSchema
+ */
+/**
+ * The gateway's API document, as much of it as the console builds forms from.
+ * @typedef {{ paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>,
+ *   components?: { schemas?: Record<string, JsonSchema> } }} ApiDocument
+ */
+
+/** @type {Promise<ApiDocument> | null} */
+let documentAsked = null;
+
+/**
+ * The gateway's OpenAPI document (/openapi.json, public), asked once a page: what the API takes,
+ * for the forms built from it (a provider's settings). A failure is asked again next time.
+ * @returns {Promise<ApiDocument>}
+ */
+export function apiDocument() {
+  documentAsked ??= (async () => {
+    let response;
+    try {
+      response = await fetch("/openapi.json", { headers: { Accept: "application/json" }, credentials: "omit" });
+    } catch (cause) {
+      throw new ApiError({ title: t("common:problem.unreachable"), status: 0, detail: String(cause) });
+    }
+    if (!response.ok) throw new ApiError(await problemOf(response));
+    return /** @type {ApiDocument} */ (await response.json());
+  })();
+  documentAsked.catch(() => { documentAsked = null; });
+  return documentAsked;
+}

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import stripe
 from contracts import CURRENCY_EXPONENTS
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from servicekit.inputs import Input
 
 from ..domain.payment import Link, LinkOrder, Outcome, Payment
@@ -58,6 +58,8 @@ def idempotency_key(payment: Payment, generation: int) -> str:
 
 class StripeSettings(Input):
     """A school's Stripe account: its API key, and the signing secret of the endpoint it set up."""
+
+    model_config = ConfigDict(title="Stripe")  # the provider as the console names it
 
     secret_key: str = Field(pattern=r"^(sk|rk)_(test|live)_[A-Za-z0-9_]+$", max_length=300)
     webhook_secret: str = Field(pattern=r"^whsec_[A-Za-z0-9_]+$", max_length=300)

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import httpx
 from contracts import CURRENCY_EXPONENTS
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from servicekit.inputs import Input, Name
 
 from ..domain.payment import Link, LinkOrder, Outcome, Payment
@@ -76,6 +76,8 @@ def _credentials(settings: Any) -> tuple[str, str, str]:
 
 class WayForPaySettings(Input):
     """A school's WayForPay merchant: its account, its secret key and the domain it signs with."""
+
+    model_config = ConfigDict(title="WayForPay")  # the provider as the console names it
 
     merchant_account: Name = Field(max_length=200)
     secret_key: Name = Field(max_length=300)

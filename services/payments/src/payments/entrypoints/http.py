@@ -320,8 +320,12 @@ def install_provider_bodies(app: FastAPI, providers: service.Providers) -> None:
 
     The route reads the body itself, since which model applies depends on the path; without this
     its document would say only "an object".
+
+    Each model's schema says which provider it is for (`x-provider`, the name in the path), and
+    its secrets are `writeOnly`: enough for a front end to build the settings form of any
+    provider registered, without knowing any of them.
     """
-    models = {name: p.settings_model for name, p in sorted(providers.items()) if p.settings_model is not None}
+    configurable = [p for _, p in sorted(providers.items()) if p.settings_model is not None]
 
     def amend(document: dict[str, Any]) -> dict[str, Any]:
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
@@ -330,9 +334,13 @@ def install_provider_bodies(app: FastAPI, providers: service.Providers) -> None:
             ("patch", changes_model, "Some settings of the provider the path names; those left out are kept"),
         ):
             refs = []
-            for model in map(of, models.values()):
+            for provider in configurable:
+                model = of(provider.settings_model)
                 schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
+                schema["x-provider"] = provider.name
+                for name in provider.secret_fields & set(schema.get("properties", {})):
+                    schema["properties"][name]["writeOnly"] = True
                 schemas[model.__name__] = schema
                 refs.append({"$ref": f"#/components/schemas/{model.__name__}"})
             operation = document["paths"]["/providers/{provider}"][method]

@@ -45,13 +45,16 @@ export default {
   providers: {
     heading: "Payment providers",
     ownerOnly: "Only the school's owner changes these.",
-    secretKey: "Secret key",
-    webhookSecret: "Webhook signing secret",
-    successUrl: "Success URL",
-    cancelUrl: "Cancel URL",
-    merchantAccount: "Merchant account",
-    merchantDomain: "Merchant domain",
-    returnUrl: "Return URL",
+    // A provider's settings by the API's field names; a field not named here shows its title in the API document.
+    fields: {
+      secret_key: "Secret key",
+      webhook_secret: "Webhook signing secret",
+      success_url: "Success URL",
+      cancel_url: "Cancel URL",
+      merchant_account: "Merchant account",
+      merchant_domain_name: "Merchant domain",
+      return_url: "Return URL",
+    },
     replaceSecret: "set: type a new one to replace it",
     notSet: "not set",
     set: "set",

@@ -45,13 +45,16 @@ export default {
   providers: {
     heading: "Платіжні системи",
     ownerOnly: "Змінювати їх може лише власник школи.",
-    secretKey: "Секретний ключ",
-    webhookSecret: "Секрет підпису вебхуків",
-    successUrl: "URL після успішної оплати",
-    cancelUrl: "URL після скасування",
-    merchantAccount: "Обліковий запис мерчанта",
-    merchantDomain: "Домен мерчанта",
-    returnUrl: "URL повернення",
+    // A provider's settings by the API's field names; a field not named here shows its title in the API document.
+    fields: {
+      secret_key: "Секретний ключ",
+      webhook_secret: "Секрет підпису вебхуків",
+      success_url: "URL після успішної оплати",
+      cancel_url: "URL після скасування",
+      merchant_account: "Обліковий запис мерчанта",
+      merchant_domain_name: "Домен мерчанта",
+      return_url: "URL повернення",
+    },
     replaceSecret: "задано: введіть новий, щоб замінити",
     notSet: "не задано",
     set: "задано",
