@@ -20,7 +20,7 @@ from servicekit.providers import Usable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
-from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
+from .bodies import LineChanges, NewLine, NewOrder, OrderChanges
 from ..domain.order import OrderType, PaymentStatus
 from .answers import OrderCard, OrderHistory, OrderPage
 from .common import (

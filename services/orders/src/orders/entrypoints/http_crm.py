@@ -9,7 +9,7 @@ from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem
 
 from .. import service, views
-from ..commands import ContactChanges, ContactFields, NewPipeline, PipelineChanges, SchoolSettings
+from .bodies import ContactChanges, ContactFields, NewPipeline, PipelineChanges, SchoolSettings
 from .answers import ContactCard, ContactPage, OrderPage, PipelineList, PipelineView, SchoolSettingsView
 from .common import CurrentActor, UnitOfWorkDep
 from .http import page_of_orders

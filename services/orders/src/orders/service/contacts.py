@@ -5,7 +5,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from ..domain.phones import to_e164
-from ..commands import ContactChanges, ContactFields
+from ..entrypoints.bodies import ContactChanges, ContactFields
 from ..domain.actor import Actor
 from ..domain.order import Contact, InvalidOrder, filled_by_a_visit
 from .errors import NotFound

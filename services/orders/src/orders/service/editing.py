@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 from contracts import AccessTerms, utcnow
 
-from ..commands import LineChanges, NewLine, OrderChanges
+from ..entrypoints.bodies import LineChanges, NewLine, OrderChanges
 from ..domain.actor import Actor
 from ..domain.catalog import check_line
 from ..domain.order import EDITABLE, Discount, InvalidOrder, Order

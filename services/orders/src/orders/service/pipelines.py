@@ -2,7 +2,7 @@
 
 from uuid import UUID, uuid4
 
-from ..commands import NewPipeline, PipelineChanges, StageFields
+from ..entrypoints.bodies import NewPipeline, PipelineChanges, StageFields
 from ..domain.actor import Actor
 from ..domain.pipeline import InvalidPipeline, StageTemplate, check_stages, deletion_refused
 from .errors import NotFound
