@@ -7,6 +7,7 @@ from datetime import tzinfo
 from uuid import UUID, uuid4
 
 from contracts import AccessTerms, utcnow
+from servicekit.idempotency import Idempotent
 
 from ..entrypoints.bodies import LineChanges, NewLine, OrderChanges
 from ..domain.actor import Actor
@@ -53,9 +54,13 @@ async def _zone(uow: UnitOfWork, account_id: UUID, default: tzinfo) -> tzinfo:
 
 
 async def add_line(
-    uow: UnitOfWork, actor: Actor, order_id: UUID, version: int, command: NewLine, default_zone: tzinfo
+    uow: UnitOfWork, actor: Actor, order_id: UUID, version: int, command: NewLine, default_zone: tzinfo, *,
+    idempotency: Idempotent | None = None,
 ) -> UUID:
-    """Its dates typed without an offset are read in the school's zone, else `default_zone`."""
+    """Its dates typed without an offset are read in the school's zone, else `default_zone`. A repeat
+    under its key is the line it added: looked up before the version, which the first one moved on."""
+    if (earlier := await uow.idempotency.made_before(str(actor.account_id), idempotency)) is not None:
+        return earlier
     order = await _claimed(uow, actor, order_id, version)
     terms = terms_in_zone(command.access, await _zone(uow, actor.account_id, default_zone))
     catalog_title = check_line(await uow.catalog.product(actor.account_id, command.product_id), command.product_id,
@@ -67,6 +72,7 @@ async def add_line(
         offer_id=command.offer_id, offer_title=command.offer_title, now=utcnow())
     await uow.orders.save(order)
     await uow.outbox.add(*events)
+    await uow.idempotency.remember(str(actor.account_id), idempotency, line_id)
     return line_id
 
 
