@@ -19,7 +19,6 @@ SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 @pytest.fixture(scope="module")
 async def api(infra):
     import orders.main
-    import orders.service
     from orders.settings import Settings as OrdersSettings
 
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
@@ -38,7 +37,7 @@ async def api(infra):
             account = uuid.uuid4()
             async with orders_app.state.engine.begin() as conn:
                 for product_id, title in ((COURSE, "Course"), (EXTRA, "Extra")):
-                    await orders.service.on_product_updated(conn, ProductUpdated(
+                    await orders.main.on_product_updated(conn, ProductUpdated(
                         account_id=account, correlation_id=uuid.uuid4(), product_id=product_id, title=title,
                         kind="course"))
             return account
