@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from contracts import PaymentProvidersUpdated, ProductUpdated
-from orders.service import on_product_updated
+from orders.main import on_product_updated
 from servicekit.providers import on_providers_updated
 from servicekit.testing import as_account, migrated_database
 from sqlalchemy import text

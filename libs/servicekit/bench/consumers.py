@@ -5,7 +5,7 @@
 Without servers given, starts an embedded PostgreSQL and the embedded broker of its own (as the
 tests do). The events are published once; each mode then reads them all in a fresh group, into
 a fresh inbox, with a handler that does nothing: what is measured is the consumer's own cost (the
-inbox claims, transactions, offset commits, broker round trips). Reports, per mode, events per
+inbox records, transactions, offset commits, broker round trips). Reports, per mode, events per
 second from the first event applied to the last, and the CPU seconds of this process and of the
 broker over the whole read (PostgreSQL's are not counted).
 """

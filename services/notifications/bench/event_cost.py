@@ -5,7 +5,7 @@
 
 Starts an embedded PostgreSQL (or uses the server given) with a fresh notifications database.
 Each message of a purchase goes through the service's own use case (service.py), one transaction
-per message as a consumer applies it (the inbox claim and the savepoint are the kit's, not
+per message as a consumer applies it (the inbox record and the savepoint are the kit's, not
 measured here): OrderCreated, PaymentLinkIssued (its email), PaymentSucceeded (the receipt),
 AccessChanged (access opened), OrderUpdated; then the sender's bookkeeping of those emails, as
 its worker does it with no mail server: a claim of a batch of `--batch` due deliveries (with the

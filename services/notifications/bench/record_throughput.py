@@ -7,15 +7,15 @@
 Starts an embedded PostgreSQL (or uses the server given) with a fresh notifications database and
 registers the service's subscribers (entrypoints/subscribers.py) on a batch consumer, as the
 service does in batch mode. The events are fed to that consumer's own per-partition step (decoding,
-the inbox claim, a savepoint per event, the use case: what follows a poll), `--batch` records at a
+the inbox record, a savepoint per event, the use case: what follows a poll), `--batch` records at a
 time; only the broker's fetch and the offset commit are left out. First the OrderCreated (and
 their schools' SchoolUpdated) are applied, untimed, and `--warmup` purchases' emails (templates,
 catalogs and SQL are compiled once per process); then, each kind timed on its own, one
 PaymentLinkIssued, one PaymentSucceeded and one AccessChanged (access opened) per order: the three
 emails of a purchase. For each kind: events/s, this process's CPU per event (PostgreSQL runs
 elsewhere) and the SQL statements per event, counted by a `before_cursor_execute` listener (the
-savepoints, the inbox claim and the transaction's end included). `--batch 1` is a poll carrying
-one record, as under the stack's benchmark load; a larger one spreads the claim and the commit.
+savepoints, the inbox record and the transaction's end included). `--batch 1` is a poll carrying
+one record, as under the stack's benchmark load; a larger one spreads the inbox record and the commit.
 `--profile FILE` writes a cProfile of the timed parts, on the CPU clock.
 """
 
@@ -94,7 +94,7 @@ async def run(args: argparse.Namespace) -> None:
                 with spending(profile) as spent:
                     await apply_polls(consumer, events, args.batch)
                 rows.append((events[0].event_type, len(events), spent.cpu, spent.wall,
-                             round(spent.work + spent.claims)))
+                             round(spent.work + spent.inbox)))
             async with engine.connect() as conn:
                 recorded = await conn.scalar(text("SELECT count(*) FROM deliveries"))
             if profile is not None:

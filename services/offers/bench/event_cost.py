@@ -6,7 +6,7 @@
 Starts an embedded PostgreSQL (or uses the server given) with a fresh offers database, one
 school with one product and one offer on the sandbox, and registers the service's subscribers
 (entrypoints/subscribers.py) on a batch consumer, as the service does in batch mode. The events
-are fed to that consumer's own per-partition step (decoding, the inbox claim, a savepoint per
+are fed to that consumer's own per-partition step (decoding, the inbox record, a savepoint per
 event, the use case), `--batch` records at a time; only the broker's fetch and the offset commit
 are left out. The two visitor's requests are what their routes do: POST
 /public/offers/{offer_id}/checkouts opens the offer in one transaction (`service.open_offer`);
@@ -16,7 +16,7 @@ Each kind is timed on its own, one per purchase, in the order of a purchase: the
 its status read, OrderCreated, PaymentLinkIssued. `--warmup` purchases go first, untimed. For each
 kind: this process's CPU per message (PostgreSQL runs elsewhere) and the SQL statements per message,
 as the service counts them (`db_statements_total`): those of the message's own work, and those of
-the consumer's claim of each batch.
+the consumer's inbox record of each batch.
 """
 
 import argparse
@@ -121,13 +121,13 @@ async def run(args: argparse.Namespace) -> None:
             for _, step in kinds:
                 await step(warming)
             print(f"{args.orders} purchases, batch {args.batch}")
-            print(f"{'message':<18} {'msg/s':>7} {'CPU µs/msg':>11} {'statements/msg':>15} {'claims/msg':>11}")
+            print(f"{'message':<18} {'msg/s':>7} {'CPU µs/msg':>11} {'statements/msg':>15} {'inbox/msg':>11}")
             for label, step in kinds:
                 with spending() as spent:
                     await step(timed)
                 n = len(timed)
                 print(f"{label:<18} {n / spent.wall:>7.0f} {spent.cpu / n * 1e6:>11.0f} {spent.work / n:>15.2f} "
-                      f"{spent.claims / n:>11.2f}")
+                      f"{spent.inbox / n:>11.2f}")
             async with engine.connect() as conn:
                 last = await views.checkout_status(conn, timed[-1].checkout_id)
             if last is None or last["status"] != "ready":

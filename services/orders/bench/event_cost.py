@@ -7,14 +7,14 @@
 Starts an embedded PostgreSQL (or uses the server given) with a fresh orders database and
 registers the service's subscribers (entrypoints/subscribers.py) on a batch consumer, as the
 service runs them. The events are fed to that consumer's own per-partition step (decoding, the
-inbox claim, a savepoint per event, the use case), `--batch` records at a time; only the broker's
+inbox record, a savepoint per event, the use case), `--batch` records at a time; only the broker's
 fetch and the offset commit are left out. Each kind is timed on its own, in a purchase's order:
 an OfferOpened per order (a new contact each, ten schools), then a PaymentLinkIssued, a
 PaymentSucceeded (paying the order in full) and a NotificationSent per order. `--warmup` purchases
 go first, untimed (SQL compiled, statements prepared once per connection). For each kind: this
 process's CPU per message (time.process_time; PostgreSQL runs elsewhere) and the statements per
 message as the service counts them (servicekit.statements: the work `event <topic>` and the
-batch's own `batch <topic>`, the inbox claim; BEGIN, savepoints and COMMIT are not statements).
+batch's own `batch <topic>`, the inbox record; BEGIN, savepoints and COMMIT are not statements).
 """
 
 import argparse
@@ -118,7 +118,7 @@ async def run(args: argparse.Namespace) -> None:
     print(f"{args.orders} purchases (after {args.warmup} to warm up), {args.batch} record(s) a poll")
     for kind, n, spent in rows:
         print(f"  {kind:<18} {n / spent.wall:6.0f} messages/s, CPU {spent.cpu / n * 1000:.2f} ms per message, "
-              f"{spent.work / n:.1f} statements per message (+ {spent.claims / n:.1f} for the inbox claim)")
+              f"{spent.work / n:.1f} statements per message (+ {spent.inbox / n:.1f} for the inbox record)")
 
 
 def main() -> None:

@@ -6,7 +6,7 @@
 Starts an embedded PostgreSQL (or uses the server given) with a fresh payments database and
 registers the service's subscribers (entrypoints/subscribers.py) on a batch consumer, as the
 service does in batch mode. The events are fed to that consumer's own per-partition step (decoding,
-the inbox claim, a savepoint per event, the use case), `--batch` records at a time; only the
+the inbox record, a savepoint per event, the use case), `--batch` records at a time; only the
 broker's fetch and the offset commit are left out. The sandbox payment is what its route does: the
 confirmation in one transaction (`service.confirm_payment`), then the page's read of the payment.
 
@@ -15,7 +15,7 @@ payments of the order and the sandbox link), the sandbox payment (POST /sandbox/
 then OrderUpdated (a newer version of the order). `--warmup` purchases go first, untimed (SQL is
 compiled and prepared once per process and connection). For each kind: this process's CPU per
 message (PostgreSQL runs elsewhere) and the SQL statements per message, as the service counts them
-(`db_statements_total`): those of the message's own work, and those of the consumer's claim of each
+(`db_statements_total`): those of the message's own work, and those of the consumer's inbox record of each
 batch.
 """
 
@@ -120,7 +120,7 @@ async def run(args: argparse.Namespace) -> None:
                     ids[id(warming)] = await first_payments(engine, warming)
                 await step(warming)
             print(f"{args.orders} purchases, batch {args.batch}")
-            print(f"{'message':<18} {'msg/s':>7} {'CPU µs/msg':>11} {'statements/msg':>15} {'claims/msg':>11}")
+            print(f"{'message':<18} {'msg/s':>7} {'CPU µs/msg':>11} {'statements/msg':>15} {'inbox/msg':>11}")
             for _, label, step in kinds:
                 if step is paid:
                     ids[id(timed)] = await first_payments(engine, timed)
@@ -128,7 +128,7 @@ async def run(args: argparse.Namespace) -> None:
                     await step(timed)
                 n = len(timed)
                 print(f"{label:<18} {n / spent.wall:>7.0f} {spent.cpu / n * 1e6:>11.0f} {spent.work / n:>15.2f} "
-                      f"{spent.claims / n:>11.2f}")
+                      f"{spent.inbox / n:>11.2f}")
         finally:
             await engine.dispose()
 

@@ -59,7 +59,7 @@ def as_records(events: list[Event]) -> list[ConsumerRecord]:
 
 
 async def apply_polls(consumer: BatchConsumer, events: list[Event], batch: int) -> None:
-    """Each `batch` events as one poll of one partition (decoding, the inbox claim, the use case;
+    """Each `batch` events as one poll of one partition (decoding, the inbox record, the use case;
     the broker's fetch and the offset commit left out); every one must go through."""
     for start in range(0, len(events), batch):
         chunk = events[start:start + batch]
@@ -81,14 +81,14 @@ class Spent:
     statements: dict[str, float] = field(default_factory=dict)
 
     @property
-    def claims(self) -> float:
-        """The statements of the consumer's claims of its batches (`batch <topic>`)."""
+    def inbox(self) -> float:
+        """The statements recording each batch's events in the consumer's inbox (`batch <topic>`)."""
         return sum(v for work, v in self.statements.items() if work.startswith("batch "))
 
     @property
     def work(self) -> float:
         """Every other statement: the messages' own work."""
-        return sum(self.statements.values()) - self.claims
+        return sum(self.statements.values()) - self.inbox
 
 
 @contextlib.contextmanager

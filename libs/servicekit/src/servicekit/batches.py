@@ -4,12 +4,12 @@ The same policy as the per-topic consumers (messaging.py), paid per poll instead
 
 - one consumer in one group, `<group id>` (the per-topic groups are `<group id>.<topic>`, so the
   two never share offsets), polling up to `batch_size` records at a time;
-- per partition of a poll: the events are decoded, claimed in the inbox in one statement, and
+- per partition of a poll: the events are decoded, recorded in the inbox in one statement, and
   applied in one transaction; when every one applies, that is all (no savepoint, no round trip
   more than the handlers' own). When one fails (or one is unreadable), that transaction is
   rolled back and the records are applied again, each in its own savepoint, so one that fails
   rolls back alone (an unreadable one is dead-lettered where it stands);
-- a Rejected event is dead-lettered and its claim taken back, as the per-message path's rollback
+- a Rejected event is dead-lettered and its inbox record taken back, as the per-message path's rollback
   does; an unexpected error is retried a bounded number of times before it is dead-lettered;
 - a transient error or NotYet commits what came before it and pauses that partition alone for the
   retry policy's backoff, at the failing offset: every other partition and topic goes on, as each
@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .channels import declare_consumer
 from .errors import NotYet, Rejected
-from .inbox import claim_new, release
+from .inbox import record_new, release
 from .logging import correlation_id
 from .messaging import (
     ConsumerGroup, DeadLetterReason, Handler, JoinedUnitOfWork, RetryPolicy, _is_transient, dead_letter,
@@ -207,7 +207,7 @@ class BatchConsumer:
         try:
             with tallied(f"batch {route.event.topic}"):
                 async with route.engine.begin() as conn:
-                    fresh = await claim_new(conn, route.inbox, [e.event_id for _, e, _ in events if e is not None])
+                    fresh = await record_new(conn, route.inbox, [e.event_id for _, e, _ in events if e is not None])
                     stop = await self._each(conn, route, events, fresh, retry)
             self.transactions += 1
         except asyncio.CancelledError:
@@ -237,7 +237,7 @@ class BatchConsumer:
         try:
             with tallied(f"batch {topic}"):
                 async with route.engine.begin() as conn:
-                    fresh = await claim_new(conn, route.inbox, [event.event_id for event in events])
+                    fresh = await record_new(conn, route.inbox, [event.event_id for event in events])
                     for event in events:
                         if event.event_id not in fresh:
                             duplicates += 1
@@ -264,7 +264,7 @@ class BatchConsumer:
     async def _each(self, conn: AsyncConnection, route: Route,
                     events: list[tuple[ConsumerRecord, Event | None, BaseException | None]],
                     fresh: set[UUID], retry: Retry | None) -> _Stop | None:
-        """Each record in its savepoint; the first that must wait stops the rest (their claims taken back)."""
+        """Each record in its savepoint; the first that must wait stops the rest (their inbox records taken back)."""
         topic = route.event.topic
         for index, (record, event, invalid) in enumerate(events):
             if event is None:
@@ -327,7 +327,7 @@ def _decode(route: Route, records: Sequence[ConsumerRecord]) -> Iterator[tuple[C
 
 
 def _later(events: list[tuple[ConsumerRecord, Event | None, BaseException | None]], fresh: set[UUID]) -> list[UUID]:
-    """The claims made for records not reached yet (they are tried again with the failing one)."""
+    """The inbox records of the events not reached yet (they are tried again with the failing one)."""
     return [e.event_id for _, e, _ in events if e is not None and e.event_id in fresh]
 
 

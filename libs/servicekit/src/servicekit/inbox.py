@@ -23,7 +23,7 @@ def inbox_table(metadata: MetaData) -> Table:
 # Every consumed event sends one of these: straight to asyncpg, prepared once per connection
 # (db.driver_connection), in the transaction that applies the event.
 _RECORD = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
-_CLAIM = ("INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
+_RECORD_MANY = ("INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
           "ON CONFLICT DO NOTHING RETURNING event_id")
 _RELEASE = "DELETE FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])"
 
@@ -36,19 +36,19 @@ async def record_if_new(conn: AsyncConnection, consumer: str, event_id: UUID) ->
     return await (await driver_connection(conn)).fetchval(_RECORD, consumer, event_id) is not None
 
 
-async def claim_new(conn: AsyncConnection, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]:
+async def record_new(conn: AsyncConnection, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]:
     """Record a batch of events for this consumer in one statement; the ids that were new.
 
     As record_if_new, must run in the transaction that applies their effects.
     """
     if not event_ids:
         return set()
-    rows = await (await driver_connection(conn)).fetch(_CLAIM, consumer, list(dict.fromkeys(event_ids)))
+    rows = await (await driver_connection(conn)).fetch(_RECORD_MANY, consumer, list(dict.fromkeys(event_ids)))
     return {row[0] for row in rows}
 
 
 async def release(conn: AsyncConnection, consumer: str, event_ids: Sequence[UUID]) -> None:
-    """Take back claims made in this transaction for events it did not apply, so a later delivery
-    applies them (what rolling back record_if_new's transaction does on the per-message path)."""
+    """Take back the records made in this transaction for events it did not apply, so a later
+    delivery applies them (what rolling back record_if_new's transaction does on the per-message path)."""
     if event_ids:
         await (await driver_connection(conn)).execute(_RELEASE, consumer, list(event_ids))

@@ -45,17 +45,17 @@ E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncConnection, E], Awaitable[None]]
 
 
-class Claiming(Protocol):
+class InboxUnitOfWork(Protocol):
     """A unit of work that records a consumed event in its own transaction (see inbox.record_if_new)."""
 
     async def record_if_new(self, consumer: str, event_id: UUID) -> bool: ...
 
 
 # Opens a unit of work on the engine: one transaction, committed when the block ends.
-UnitOfWorkFactory = Callable[[AsyncEngine], AbstractAsyncContextManager[Claiming]]
+UnitOfWorkFactory = Callable[[AsyncEngine], AbstractAsyncContextManager[InboxUnitOfWork]]
 # Makes a unit of work on a connection whose transaction is already open (a unit of work's class,
 # `SqlUnitOfWork(conn)`): the batch consumer applies each event in a savepoint of its batch's
-# transaction, its claim already made.
+# transaction, its inbox record already made.
 JoinedUnitOfWork = Callable[[AsyncConnection], Any]
 
 # How a service's consumers read: one FastStream subscriber per topic, or one batch consumer (batches.py).

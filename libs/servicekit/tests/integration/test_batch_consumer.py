@@ -178,11 +178,11 @@ async def test_one_rejected_event_among_fifty_is_dead_lettered_alone(engine, inf
     assert sorted(await notes(engine, key)) == sorted(f"{BatchProbedA.topic}:{n}" for n in range(50) if n != 25)
     assert [dict(r.headers)["x-reason"] for r in dead] == [b"rejected"]
     assert dict(dead[0].headers)["x-consumer-group"] == f"g-{key}".encode()
-    # As on the per-message path, where the claim rolls back with the transaction: not marked applied.
+    # As on the per-message path, where the inbox record rolls back with the transaction: not marked applied.
     async with engine.connect() as conn:
-        claimed = await conn.scalar(text("SELECT count(*) FROM inbox WHERE consumer = :c AND event_id = :e"),
+        recorded = await conn.scalar(text("SELECT count(*) FROM inbox WHERE consumer = :c AND event_id = :e"),
                                     {"c": f"kit-batch:{BatchProbedA.topic}", "e": events[25].event_id})
-    assert claimed == 0
+    assert recorded == 0
 
 
 async def test_an_event_waiting_on_one_topic_does_not_hold_up_another(engine, infra):

@@ -200,7 +200,7 @@ async def test_consumer_applies_once_dead_letters_poison_and_keeps_going(engine,
 
 
 class _Work:
-    """A unit of work as a service writes one: the inbox claim and the effect in one transaction."""
+    """A unit of work as a service writes one: the inbox record and the effect in one transaction."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -223,7 +223,7 @@ async def test_a_unit_of_work_records_the_event_with_its_effect(engine, infra, m
         attempts[event.n] = attempts.get(event.n, 0) + 1
         await uow.conn.execute(insert(effects).values(key=event.key, note=str(event.n)))
         if event.behaviour == "not-yet" and attempts[event.n] < 2:
-            raise NotYet("rolled back with its claim, so the retry applies it")
+            raise NotYet("rolled back with its inbox record, so the retry applies it")
 
     broker = make_broker(infra.kafka_bootstrap, client_id="t")
     consume(broker, {KitProbed: handler}, engine=engine, group=ConsumerGroup(f"g-{key}", mode=mode),

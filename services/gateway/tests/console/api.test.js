@@ -88,7 +88,7 @@ test("a versioned write sends the version shown as If-Match", async () => {
   const { sent } = stubFetch(() => json({ id: "o1", version: 4 }));
   await api.patchOrder(12, 3, { stage_id: "s2" });
   await api.patchLine(12, "l/1", 3, { price: "1.00" });
-  await api.addLine(12, 3, /** @type {any} */ ({ product_id: "p1" }));
+  await api.addLine(12, 3, /** @type {any} */ ({ product_id: "p1" }), "key-0");
   await api.removeLine(12, "l1", 3);
   await api.patchOffer("of1", 9, { title: "x" });
   expect(sent.map((r) => [r.method, r.url, r.headers["If-Match"]])).toEqual([
@@ -159,4 +159,14 @@ test("the reminder schedule goes as its offsets in hours", async () => {
   const { sent } = stubFetch(() => json({ offsets_hours: [-24, 0] }));
   await api.putReminderSchedule([-24, 0]);
   expect(sent[0]).toMatchObject({ method: "PUT", url: "/api/v1/reminder-schedule", body: { offsets_hours: [-24, 0] } });
+});
+
+test("a pipeline and a line are created under their form's Idempotency-Key too", async () => {
+  const { sent } = stubFetch(() => json({ id: "x" }, 201));
+  await api.createPipeline(/** @type {any} */ ({ name: "B2B", stages: [] }), "key-5");
+  await api.addLine(12, 3, /** @type {any} */ ({ product_id: "p1" }), "key-6");
+  expect(sent.map((r) => [r.method, r.url, r.headers["Idempotency-Key"]])).toEqual([
+    ["POST", "/api/v1/pipelines", "key-5"], ["POST", "/api/v1/orders/12/lines", "key-6"],
+  ]);
+  expect(sent[1].headers["If-Match"]).toBe('"3"');
 });

@@ -179,3 +179,26 @@ describe("+ Product", () => {
     expect(done.saved).not.toHaveBeenCalled();
   });
 });
+
+test("+ Product sends one Idempotency-Key per form, the same on a second submit", async () => {
+  const posts = [problem(503, { title: "Unavailable" })];
+  const { sent } = stubFetch((request) => (request.method === "GET" ? json({ items: [PRODUCT] })
+    : /** @type {Response} */ (posts.shift() ?? json(CARD, 201))));
+  const panel = /** @type {HTMLDetailsElement} */ (addLineForm(CARD, then()));
+  document.body.append(panel);
+  await open(panel);
+  type("card-new-line-product", "pr1");
+  type("card-new-line-price", "10.00");
+  await submit("card-new-line-form");
+  await submit("card-new-line-form");
+  const [first, second] = writes(sent).map((r) => r.headers["Idempotency-Key"]);
+  expect(first).toBeTruthy();
+  expect(second).toBe(first);
+  panel.remove();
+  const other = /** @type {HTMLDetailsElement} */ (addLineForm(CARD, then()));
+  document.body.append(other);
+  await open(other);
+  type("card-new-line-product", "pr1");
+  await submit("card-new-line-form");
+  expect(writes(sent).map((r) => r.headers["Idempotency-Key"])[2]).not.toBe(first);
+});

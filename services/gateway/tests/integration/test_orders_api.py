@@ -19,7 +19,6 @@ SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 @pytest.fixture(scope="module")
 async def api(infra):
     import orders.main
-    import orders.service
     from orders.settings import Settings as OrdersSettings
 
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
@@ -38,7 +37,7 @@ async def api(infra):
             account = uuid.uuid4()
             async with orders_app.state.engine.begin() as conn:
                 for product_id, title in ((COURSE, "Course"), (EXTRA, "Extra")):
-                    await orders.service.on_product_updated(conn, ProductUpdated(
+                    await orders.main.on_product_updated(conn, ProductUpdated(
                         account_id=account, correlation_id=uuid.uuid4(), product_id=product_id, title=title,
                         kind="course"))
             return account
@@ -223,3 +222,25 @@ async def test_if_none_match_goes_to_the_service_and_its_304_comes_back(api):
     assert edited.status_code == 200, edited.text
     moved = await api.get(f"/api/v1/orders/{order['id']}", headers={**me, "If-None-Match": created.headers["etag"]})
     assert moved.status_code == 200 and moved.headers["etag"] == edited.headers["etag"] != created.headers["etag"]
+
+
+async def test_a_contact_a_pipeline_and_a_line_repeated_under_their_key_are_made_once(api):
+    account = await api.new_school()
+    me = bearer(account)
+    stages = [{"name": "Lead"}, {"name": "Won", "on_full_payment": True}]
+    order = (await api.post("/api/v1/orders", json=new_order(), headers=me)).json()
+    for url, body, headers in (
+        ("/api/v1/contacts", {"name": "Taras", "email": "taras@example.com"}, {}),
+        ("/api/v1/pipelines", {"name": "B2B", "stages": stages}, {}),
+        (f"/api/v1/orders/{order['number']}/lines", {"product_id": str(EXTRA), "price": "20.00"}, {"If-Match": '"1"'}),
+    ):
+        key = {"Idempotency-Key": str(uuid.uuid4()), **headers}
+        first = await api.post(url, json=body, headers={**me, **key})
+        assert first.status_code == 201, first.text
+        again = await api.post(url, json=body, headers={**me, **key})
+        assert (again.status_code, again.json()) == (201, first.json()), url
+        other = await api.post(url, json={**body, "name": "Other"} if "name" in body else {**body, "price": "30.00"},
+                               headers={**me, **key})
+        assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key", url
+    names = [p["name"] for p in (await api.get("/api/v1/pipelines", headers=me)).json()["items"]]
+    assert names.count("B2B") == 1

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 from contracts import LessonOutline, ModuleOutline, ProductUpdated
-from orders import service
+from orders import main
 
 # Products every new school sells (manual lines may sell only catalog products); each has one
 # module (id + 1000) with one lesson (id + 2000).
@@ -26,7 +26,7 @@ def new_school():
         account = uuid.uuid4()
         async with app.state.engine.begin() as conn:
             for product_id in products:
-                await service.on_product_updated(conn, product_announced(account, product_id))
+                await main.on_product_updated(conn, product_announced(account, product_id))
         return account
 
     return make

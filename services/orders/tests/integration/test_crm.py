@@ -12,7 +12,7 @@ from contracts import (
     AccessEnd, AccessTerms, ContactData, OfferLine, OfferOpened, OfferUpdated, PaymentOverdue, PaymentSucceeded,
     CourseDefaultsOutline, LessonDelay, LessonOutline, ModuleOutline, Period, PlannedPayment, ProductUpdated,
 )
-from orders import service
+from orders import main
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
 from servicekit.testing import as_account, service_under_test
@@ -213,8 +213,8 @@ async def test_an_older_product_announcement_arriving_late_changes_nothing(crm):
                             kind="course")
     older = newest.model_copy(update={"title": "Old name", "occurred_at": newest.occurred_at - timedelta(minutes=1),
                                       "event_id": uuid.uuid4()})
-    await apply(app, service.on_product_updated, newest)
-    await apply(app, service.on_product_updated, older)
+    await apply(app, main.on_product_updated, newest)
+    await apply(app, main.on_product_updated, older)
     body = manual(payments=[], discount="0", lines=[{"product_id": str(product_id), "price": "5.00"}])
     card = await client.post("/orders", json=body, headers=who(account))
     assert card.json()["lines"][0]["product_title"] == "New name"
@@ -230,7 +230,7 @@ async def test_a_lines_course_terms_show_what_the_products_own_defaults_grant(cr
                ModuleOutline(id=second, title="Python", lessons=[LessonOutline(id=c, title="Pandas")])]
     without = ProductUpdated(account_id=account, correlation_id=uuid.uuid4(), product_id=product_id,
                              title="Data analysis", kind="course", modules=modules)
-    await apply(app, service.on_product_updated, without)
+    await apply(app, main.on_product_updated, without)
     line = {"product_id": str(product_id), "price": "100.00"}
     card = (await client.post("/orders", json=manual(payments=[], discount="0", lines=[line]),
                               headers=who(account))).json()
@@ -242,9 +242,9 @@ async def test_a_lines_course_terms_show_what_the_products_own_defaults_grant(cr
                                      practice_lesson_ids=[b, c], certificate="on_completion")
     with_defaults = without.model_copy(update={"defaults": defaults, "event_id": uuid.uuid4(),
                                                "occurred_at": without.occurred_at + timedelta(seconds=1)})
-    await apply(app, service.on_product_updated, with_defaults)
+    await apply(app, main.on_product_updated, with_defaults)
     # A later announcement without them (an older publisher) keeps what is known.
-    await apply(app, service.on_product_updated, without.model_copy(update={
+    await apply(app, main.on_product_updated, without.model_copy(update={
         "event_id": uuid.uuid4(), "occurred_at": without.occurred_at + timedelta(seconds=2)}))
     lines = [line,
              {**line, "access": {"module_ids": [str(first)]}},
@@ -472,8 +472,8 @@ async def test_editing_an_offer_line_requests_a_system_copy_and_stops_following(
     client, app, _ = crm
     account, offer_id = await new_school(app), uuid.uuid4()
     first, second = opened(account, offer_id), opened(account, offer_id, email="other@example.com")
-    await apply(app, service.on_offer_opened, first)
-    await apply(app, service.on_offer_opened, second)
+    await apply(app, main.on_offer_opened, first)
+    await apply(app, main.on_offer_opened, second)
     order_id = await order_of(app, first.checkout_id)
     card = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
     line = card["lines"][0]
@@ -493,8 +493,8 @@ async def test_editing_an_offer_line_requests_a_system_copy_and_stops_following(
                           offer_title="Standard", currency="UAH",
                           lines=[OfferLine(product_id=uuid.UUID(int=7), product_title="Python course",
                                            price=Decimal("9.00"), access=week)])
-    await apply(app, service.on_offer_updated, update)
-    await apply(app, service.on_offer_updated, update.model_copy(update={"is_system_copy": True, "offer_version": 3,
+    await apply(app, main.on_offer_updated, update)
+    await apply(app, main.on_offer_updated, update.model_copy(update={"is_system_copy": True, "offer_version": 3,
                                                                           "lines": []}))
     mine = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
     assert mine["lines"][0]["access"]["end"]["period"] == {"unit": "months", "count": 12}
@@ -535,7 +535,7 @@ async def test_payment_through_the_broker_opens_access_and_an_overdue_payment_su
     account, offer_id = uuid.uuid4(), uuid.uuid4()
     month = AccessTerms(end=AccessEnd(kind="after_period", period=Period(unit="months", count=1)))
     event = opened(account, offer_id, access=month)
-    await apply(app, service.on_offer_opened, event)
+    await apply(app, main.on_offer_opened, event)
     order_id = await order_of(app, event.checkout_id)
     paid_at = datetime.now(UTC) - timedelta(days=1)
     paid = PaymentSucceeded(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id,
@@ -683,7 +683,7 @@ async def test_unpaid_orders_from_offers_expire_after_the_schools_period(crm):
         "unpaid_expiry_days": 3, "phone_region": None}
     visits = [opened(account, offer_id) for _ in range(3)]
     for visit in visits:
-        await apply(app, service.on_offer_opened, visit)
+        await apply(app, main.on_offer_opened, visit)
     ids = [await order_of(app, v.checkout_id) for v in visits]
     async with app.state.engine.begin() as conn:
         for days, order_id in ((5, ids[0]), (4, ids[1])):
@@ -692,7 +692,7 @@ async def test_unpaid_orders_from_offers_expire_after_the_schools_period(crm):
     card = (await client.get(f"/orders/{ids[2]}", headers=who(account))).json()
     assert card["repeats"] == 2 and card["repeat_of"] == 1 and len(card["repeat_orders"]) == 2
     async with app.state.engine.begin() as conn:
-        await service.expire_unpaid(conn, now=datetime.now(UTC), default_days=7, limit=100)
+        await main.expire_unpaid(conn, now=datetime.now(UTC), default_days=7, limit=100)
     statuses = [(await client.get(f"/orders/{i}", headers=who(account))).json()["status"] for i in ids]
     assert statuses == ["expired", "expired", "active"]
     assert (await outbox(app, "OrderUpdated", ids[0]))[-1]["status"] == "expired"
@@ -704,22 +704,22 @@ async def test_school_name_and_refunds(crm, new_school):
 
     client, app, _ = crm
     account = await new_school(app)
-    await apply(app, service.on_school_updated, SchoolUpdated(account_id=account, correlation_id=uuid.uuid4(),
+    await apply(app, main.on_school_updated, SchoolUpdated(account_id=account, correlation_id=uuid.uuid4(),
                                                               name="Lviv Art", default_locale="uk"))
     card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
     [created] = await outbox(app, "OrderCreated", card["id"])
     assert created["school_name"] == "Lviv Art" and created["school_locale"] == "uk"
     order_id = uuid.UUID(card["id"])
     payment = uuid.uuid4()
-    await apply(app, service.on_payment_succeeded, PaymentSucceeded(
+    await apply(app, main.on_payment_succeeded, PaymentSucceeded(
         account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=payment,
         amount=Decimal("900.00"), currency="UAH", paid_at=datetime.now(UTC)))
     refund = PaymentRefunded(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=payment,
                              amount=Decimal("400.00"), currency="UAH", refunded_at=datetime.now(UTC))
-    await apply(app, service.on_payment_refunded, refund)
+    await apply(app, main.on_payment_refunded, refund)
     card = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
     assert (card["payment_status"], card["paid"], card["refunded"]) == ("partially_paid", "500.00", "400.00")
-    await apply(app, service.on_payment_refunded, refund.model_copy(update={"event_id": uuid.uuid4(),
+    await apply(app, main.on_payment_refunded, refund.model_copy(update={"event_id": uuid.uuid4(),
                                                                               "amount": Decimal("500.00")}))
     card = (await client.get(f"/orders/{order_id}", headers=who(account))).json()
     assert card["payment_status"] == "refunded" and card["lines"][0]["window"]["status"] == "revoked"
@@ -731,7 +731,7 @@ async def test_an_overpaid_order_owes_nothing_on_its_card_in_the_list_and_in_the
     client, app, _ = crm
     account = await new_school(app)
     card = (await client.post("/orders", json=manual(payments=[]), headers=who(account))).json()
-    await apply(app, service.on_payment_succeeded, PaymentSucceeded(
+    await apply(app, main.on_payment_succeeded, PaymentSucceeded(
         account_id=account, correlation_id=uuid.uuid4(), order_id=uuid.UUID(card["id"]), payment_id=uuid.uuid4(),
         amount=Decimal("1000.00"), currency="UAH", paid_at=datetime.now(UTC)))
     card = (await client.get(f"/orders/{card['id']}", headers=who(account))).json()
@@ -753,7 +753,7 @@ async def test_windows_move_with_terms_and_end_by_the_clock(crm, new_school):
     card = (await client.post("/orders", json=body, headers=who(account))).json()
     order_id = uuid.UUID(card["id"])
     paid_at = datetime(2026, 1, 31, 12, tzinfo=UTC)
-    await apply(app, service.on_payment_succeeded, PaymentSucceeded(
+    await apply(app, main.on_payment_succeeded, PaymentSucceeded(
         account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=uuid.uuid4(),
         amount=Decimal("1000.00"), currency="UAH", paid_at=paid_at))
     [first] = await outbox(app, "AccessChanged", order_id)
@@ -767,7 +767,8 @@ async def test_windows_move_with_terms_and_end_by_the_clock(crm, new_school):
     assert (second["status"], second["reason"]) == ("open", "terms_changed")
     assert edited.json()["lines"][0]["window"]["status"] == "open"
     # Far enough that other tests' unpaid orders do not expire under them.
-    worker = ClockWorker(app.state.engine, app.state.settings.model_copy(update={"default_unpaid_expiry_days": 10**5}))
+    worker = ClockWorker(app.state.engine, app.state.settings.model_copy(update={"default_unpaid_expiry_days": 10**5}),
+                         expire_unpaid=main.expire_unpaid, advance_windows=main.advance_windows)
     await worker.tick()
     assert len(await outbox(app, "AccessChanged", order_id)) == 2  # nothing is due today
     later = datetime.now(UTC) + timedelta(days=11 * 366)

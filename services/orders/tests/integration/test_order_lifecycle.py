@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from contracts import PaymentCancelled, PaymentOverdue, PaymentRefunded, PaymentSucceeded
-from orders import service
+from orders import main
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
 from servicekit.testing import as_account, service_under_test
@@ -72,12 +72,12 @@ async def test_every_money_fact_makes_a_version_and_an_order_updated(orders_app,
     account = await new_school(app)
     card, order_id = await new_order(client, account)
     first = paid(account, order_id, "400.00", provider="stripe")
-    await apply(app, service.on_payment_succeeded, first)
-    await apply(app, service.on_payment_succeeded, first.model_copy(update={"event_id": uuid.uuid4()}))  # once
+    await apply(app, main.on_payment_succeeded, first)
+    await apply(app, main.on_payment_succeeded, first.model_copy(update={"event_id": uuid.uuid4()}))  # once
     [update] = await outbox(app, "OrderUpdated", order_id)
     assert update["order_version"] == 2 and update["changed"] == ["paid", "payment_status"]
     assert update["status"] == "active" and update["total"] == "900.00"
-    await apply(app, service.on_payment_succeeded, paid(account, order_id, "500.00", marked_by="manager-3",
+    await apply(app, main.on_payment_succeeded, paid(account, order_id, "500.00", marked_by="manager-3",
                                                          method="cash"))
     second = (await outbox(app, "OrderUpdated", order_id))[-1]
     assert second["order_version"] == 3
@@ -89,7 +89,7 @@ async def test_every_money_fact_makes_a_version_and_an_order_updated(orders_app,
     assert "marked_by" not in by_provider["details"]
     assert by_hand["actor"] == "manager-3" and by_hand["details"]["marked_by"] == "manager-3"
     assert by_hand["details"]["summary"] == "marked paid by manager-3"
-    await apply(app, service.on_payment_refunded, PaymentRefunded(
+    await apply(app, main.on_payment_refunded, PaymentRefunded(
         account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=first.payment_id,
         amount=Decimal("100.00"), currency="UAH", refunded_at=datetime.now(UTC)))
     refund = (await outbox(app, "OrderUpdated", order_id))[-1]
@@ -132,7 +132,7 @@ async def test_an_edit_racing_a_payment_loses_neither(orders_app, new_school):
     edit, _ = await race(
         app, order_id,
         lambda: client.patch(f"/orders/{order_id}", json={"discount": "200.00", "version": 1}, headers=who(account)),
-        lambda: apply(app, service.on_payment_succeeded, payment))
+        lambda: apply(app, main.on_payment_succeeded, payment))
     assert edit.status_code == 200, edit.text
     card = await card_of(client, account, order_id)
     assert (card["total"], card["paid"], card["payment_status"]) == ("800.00", "800.00", "paid")
@@ -143,7 +143,7 @@ async def test_an_edit_racing_a_payment_loses_neither(orders_app, new_school):
     payment = paid(account, order_id, "800.00")
     _, edit = await race(
         app, order_id,
-        lambda: apply(app, service.on_payment_succeeded, payment),
+        lambda: apply(app, main.on_payment_succeeded, payment),
         lambda: client.patch(f"/orders/{order_id}", json={"discount": "200.00", "version": 1}, headers=who(account)))
     assert edit.status_code == 409 and edit.json()["current_version"] == 2
     card = await card_of(client, account, order_id)
@@ -163,7 +163,7 @@ async def test_line_changes_settle_or_unsettle_the_order(orders_app, new_school)
     client, app = orders_app
     account = await new_school(app)
     card, order_id = await new_order(client, account, discount="0.00")
-    await apply(app, service.on_payment_succeeded, paid(account, order_id, "600.00"))
+    await apply(app, main.on_payment_succeeded, paid(account, order_id, "600.00"))
     pipeline = (await client.get(f"/pipelines/{card['pipeline']['id']}", headers=who(account))).json()
     in_progress = next(s["id"] for s in pipeline["stages"] if s["name"] == "In progress")
     moved = await client.patch(f"/orders/{order_id}", json={"stage_id": in_progress}, headers={
@@ -190,7 +190,7 @@ async def test_suspended_access_names_the_overdue_payment_holding_it(orders_app,
     client, app = orders_app
     account = await new_school(app)
     _, order_id = await new_order(client, account)
-    await apply(app, service.on_payment_succeeded, paid(account, order_id, "400.00"))
+    await apply(app, main.on_payment_succeeded, paid(account, order_id, "400.00"))
 
     def overdue(amount):
         return PaymentOverdue(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id,
@@ -198,9 +198,9 @@ async def test_suspended_access_names_the_overdue_payment_holding_it(orders_app,
                               due_at=datetime.now(UTC) - timedelta(days=1), closes_access=True)
 
     first, second = overdue("300.00"), overdue("200.00")
-    await apply(app, service.on_payment_overdue, first)
-    await apply(app, service.on_payment_overdue, second)
-    await apply(app, service.on_payment_overdue, second.model_copy(update={"event_id": uuid.uuid4()}))
+    await apply(app, main.on_payment_overdue, first)
+    await apply(app, main.on_payment_overdue, second)
+    await apply(app, main.on_payment_overdue, second.model_copy(update={"event_id": uuid.uuid4()}))
     access = await outbox(app, "AccessChanged", order_id)
     assert [(a["status"], a["reason"]) for a in access] == [("open", "paid"), ("suspended", "overdue")]
     assert access[0]["overdue_payment_id"] is None
@@ -212,11 +212,11 @@ async def test_suspended_access_names_the_overdue_payment_holding_it(orders_app,
     assert card["overdue_payment"]["payment_id"] == str(first.payment_id)
     assert card["overdue_payment"]["amount"] == "300.00"
     # The first one paid, the second still holds access closed: the contact now hears of that one.
-    await apply(app, service.on_payment_succeeded, paid(account, order_id, "300.00", payment_id=first.payment_id))
+    await apply(app, main.on_payment_succeeded, paid(account, order_id, "300.00", payment_id=first.payment_id))
     moved = (await outbox(app, "AccessChanged", order_id))[-1]
     assert (moved["status"], moved["reason"]) == ("suspended", "overdue")
     assert (moved["overdue_payment_id"], moved["overdue_amount"]) == (str(second.payment_id), "200.00")
-    await apply(app, service.on_payment_cancelled, PaymentCancelled(
+    await apply(app, main.on_payment_cancelled, PaymentCancelled(
         account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=second.payment_id,
         amount=Decimal("200.00"), currency="UAH"))
     resumed = (await outbox(app, "AccessChanged", order_id))[-1]
@@ -232,7 +232,7 @@ async def test_a_cancelled_order_is_reopened_into_the_funnel_with_its_access(ord
     client, app = orders_app
     account = await new_school(app)
     _, order_id = await new_order(client, account)
-    await apply(app, service.on_payment_succeeded, paid(account, order_id, "900.00"))
+    await apply(app, main.on_payment_succeeded, paid(account, order_id, "900.00"))
     path = f"/orders/{order_id}"
     cancelled = await client.patch(path, json={"status": "cancelled", "version": 2}, headers=who(account))
     assert cancelled.json()["stage"]["name"] == "Cancelled"
@@ -268,7 +268,7 @@ async def test_a_reopened_expired_order_counts_its_unpaid_days_again(orders_app,
         # As if it came from an offer page ten days ago.
         await conn.execute(text("UPDATE orders SET source = 'page', created_at = now() - interval '10 days' "
                                 "WHERE id = :o"), {"o": order_id})
-        await service.expire_unpaid(conn, now=datetime.now(UTC), default_days=7, limit=1000)
+        await main.expire_unpaid(conn, now=datetime.now(UTC), default_days=7, limit=1000)
     expired = await card_of(client, account, order_id)
     assert expired["status"] == "expired"
     reopened = await client.patch(f"/orders/{order_id}", json={"status": "active", "version": expired["version"]},
@@ -276,10 +276,10 @@ async def test_a_reopened_expired_order_counts_its_unpaid_days_again(orders_app,
     assert reopened.json()["status"] == "active"
     assert (await outbox(app, "OrderUpdated", order_id))[-1]["status"] == "active"
     async with app.state.engine.begin() as conn:
-        await service.expire_unpaid(conn, now=datetime.now(UTC), default_days=7, limit=1000)
+        await main.expire_unpaid(conn, now=datetime.now(UTC), default_days=7, limit=1000)
     assert (await card_of(client, account, order_id))["status"] == "active"
     async with app.state.engine.begin() as conn:
-        await service.expire_unpaid(conn, now=datetime.now(UTC) + timedelta(days=8), default_days=7, limit=1000)
+        await main.expire_unpaid(conn, now=datetime.now(UTC) + timedelta(days=8), default_days=7, limit=1000)
     assert (await card_of(client, account, order_id))["status"] == "expired"
 
 

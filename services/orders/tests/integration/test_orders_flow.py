@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from contracts import ContactData, OfferLine, OfferOpened, PaymentSucceeded, PlannedPayment
-from orders import service
+from orders import main
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
 from servicekit.errors import Rejected
@@ -55,8 +55,8 @@ async def test_every_open_makes_a_new_numbered_order_for_one_contact(client_app)
     client, app = client_app
     account = uuid.uuid4()
     first, second = opened(account), opened(account, email="Olena@Example.com", name="Olena P.")
-    await apply(app, service.on_offer_opened, first)
-    await apply(app, service.on_offer_opened, second)
+    await apply(app, main.on_offer_opened, first)
+    await apply(app, main.on_offer_opened, second)
     one = (await client.get("/orders/1", headers=as_account(account))).json()
     two = (await client.get("/orders/2", headers=as_account(account))).json()
     assert one["id"] != two["id"]
@@ -73,8 +73,8 @@ async def test_every_open_makes_a_new_numbered_order_for_one_contact(client_app)
 async def test_the_same_open_delivered_twice_makes_one_order(client_app):
     _, app = client_app
     event = opened(uuid.uuid4())
-    await apply(app, service.on_offer_opened, event)
-    await apply(app, service.on_offer_opened, event)
+    await apply(app, main.on_offer_opened, event)
+    await apply(app, main.on_offer_opened, event)
     async with app.state.engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM orders WHERE account_id = :a"), {"a": event.account_id}) == 1
 
@@ -83,8 +83,8 @@ async def test_a_new_schools_first_visits_at_once_make_one_default_pipeline_and_
     client, app = client_app
     account = uuid.uuid4()
     # The second waits on the first's default pipeline and contact, then uses them as they are.
-    await asyncio.gather(apply(app, service.on_offer_opened, opened(account)),
-                         apply(app, service.on_offer_opened, opened(account, email="OLENA@example.com",
+    await asyncio.gather(apply(app, main.on_offer_opened, opened(account)),
+                         apply(app, main.on_offer_opened, opened(account, email="OLENA@example.com",
                                                                     name="Olena P.")))
     cards = [(await client.get(f"/orders/{n}", headers=as_account(account))).json() for n in (1, 2)]
     assert len({card["contact"]["id"] for card in cards}) == 1 and cards[0]["contact"]["name"] in ("Olena", "Olena P.")
@@ -98,17 +98,17 @@ async def test_payment_marks_order_paid_once_and_moves_it_to_paid_stage(client_a
     client, app = client_app
     account = uuid.uuid4()
     event = opened(account, total="1000.00")
-    await apply(app, service.on_offer_opened, event)
+    await apply(app, main.on_offer_opened, event)
     order_id = await order_for(app, event.checkout_id)
     half = dict(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, currency="UAH",
                 amount=Decimal("500.00"), paid_at=datetime.now(UTC), provider="sandbox")
     first = PaymentSucceeded(payment_id=uuid.uuid4(), **half)
-    await apply(app, service.on_payment_succeeded, first)
+    await apply(app, main.on_payment_succeeded, first)
     card = (await client.get(f"/orders/{order_id}", headers=as_account(account))).json()
     assert card["payment_status"] == "partially_paid" and card["paid"] == "500.00" and card["stage"]["name"] == "New"
     # Another event announcing the same payment is not counted again.
-    await apply(app, service.on_payment_succeeded, first.model_copy(update={"event_id": uuid.uuid4()}))
-    await apply(app, service.on_payment_succeeded, PaymentSucceeded(payment_id=uuid.uuid4(), **half))
+    await apply(app, main.on_payment_succeeded, first.model_copy(update={"event_id": uuid.uuid4()}))
+    await apply(app, main.on_payment_succeeded, PaymentSucceeded(payment_id=uuid.uuid4(), **half))
     card = (await client.get(f"/orders/{order_id}", headers=as_account(account))).json()
     assert card["payment_status"] == "paid" and card["paid"] == "1000.00" and card["due"] == "0.00"
     assert card["stage"]["name"] == "Paid" and card["paid_at"]
@@ -118,21 +118,21 @@ async def test_payment_marks_order_paid_once_and_moves_it_to_paid_stage(client_a
 async def test_payment_for_another_school_or_currency_is_rejected(client_app):
     _, app = client_app
     event = opened(uuid.uuid4())
-    await apply(app, service.on_offer_opened, event)
+    await apply(app, main.on_offer_opened, event)
     order_id = await order_for(app, event.checkout_id)
     base = dict(correlation_id=uuid.uuid4(), order_id=order_id, payment_id=uuid.uuid4(), amount=Decimal("1.00"),
                 paid_at=datetime.now(UTC))
     with pytest.raises(Rejected):
-        await apply(app, service.on_payment_succeeded, PaymentSucceeded(account_id=uuid.uuid4(), currency="UAH", **base))
+        await apply(app, main.on_payment_succeeded, PaymentSucceeded(account_id=uuid.uuid4(), currency="UAH", **base))
     with pytest.raises(Rejected):
-        await apply(app, service.on_payment_succeeded, PaymentSucceeded(account_id=event.account_id, currency="USD", **base))
+        await apply(app, main.on_payment_succeeded, PaymentSucceeded(account_id=event.account_id, currency="USD", **base))
 
 
 async def test_list_search_and_pages(client_app):
     client, app = client_app
     account = uuid.uuid4()
     for n in range(5):
-        await apply(app, service.on_offer_opened, opened(account, email=f"p{n}@example.com", name=f"Person {n}"))
+        await apply(app, main.on_offer_opened, opened(account, email=f"p{n}@example.com", name=f"Person {n}"))
     page = (await client.get("/orders", params={"limit": 2}, headers=as_account(account))).json()
     assert [o["number"] for o in page["items"]] == [5, 4]
     rest = (await client.get("/orders", params={"limit": 10, "cursor": page["next_cursor"]}, headers=as_account(account))).json()
@@ -155,7 +155,7 @@ async def test_list_search_and_pages(client_app):
 async def test_another_school_sees_none_of_it(client_app):
     client, app = client_app
     event = opened(uuid.uuid4())
-    await apply(app, service.on_offer_opened, event)
+    await apply(app, main.on_offer_opened, event)
     order_id = await order_for(app, event.checkout_id)
     stranger = as_account(uuid.uuid4())
     assert (await client.get(f"/orders/{order_id}", headers=stranger)).status_code == 404

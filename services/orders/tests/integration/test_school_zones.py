@@ -8,7 +8,7 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaProducer
 from contracts import SchoolUpdated
-from orders import service
+from orders import main
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
 from servicekit.testing import as_account, service_under_test
@@ -42,7 +42,7 @@ def school_updated(account, zone):
 
 async def in_zone(app, account, zone):
     async with app.state.engine.begin() as conn:
-        await service.on_school_updated(conn, school_updated(account, zone))
+        await main.on_school_updated(conn, school_updated(account, zone))
 
 
 def starting(at, *, end=None, product=PYTHON):

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 from contracts import OrderUpdated
-from orders.commands import ContactChanges, ContactFields
+from orders.entrypoints.bodies import ContactChanges, ContactFields
 from orders.domain.actor import Actor
 from orders.domain.order import Contact, InvalidOrder
 from orders.domain.school import SchoolProfile

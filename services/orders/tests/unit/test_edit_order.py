@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from contracts import AccessChanged, OrderUpdated
-from orders.commands import OrderChanges
+from orders.entrypoints.bodies import OrderChanges
 from orders.domain.actor import Actor
 from orders.domain.order import Contact, InvalidOrder, StaleVersion, Unchanged
 from orders.service import NotFound

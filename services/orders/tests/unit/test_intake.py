@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from contracts import ContactData, OfferLine, OfferOpened, OrderCreated
-from orders.commands import NewOrder
+from orders.entrypoints.bodies import NewOrder
 from orders.domain.actor import Actor
 from orders.domain.catalog import CatalogProduct
 from orders.domain.order import Contact, InvalidOrder

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from contracts import AccessChanged, ModuleOutline, OfferCopyRequested, OrderUpdated
-from orders.commands import LineChanges, NewLine
+from orders.entrypoints.bodies import LineChanges, NewLine
 from orders.domain.actor import Actor
 from orders.domain.catalog import CatalogProduct
 from orders.domain.order import InvalidOrder

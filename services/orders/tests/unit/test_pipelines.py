@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from orders.commands import NewPipeline, PipelineChanges
+from orders.entrypoints.bodies import NewPipeline, PipelineChanges
 from orders.domain.actor import Actor
 from orders.domain.pipeline import DEFAULT_PIPELINE_NAME, DEFAULT_STAGES, InvalidPipeline, PipelineKept
 from orders.service import NotFound, create_pipeline, delete_pipeline, edit_pipeline, ensure_default_pipeline

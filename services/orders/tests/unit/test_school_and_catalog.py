@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from contracts import LessonOutline, ModuleOutline, OrderCreated, ProductUpdated, SchoolUpdated
-from orders.commands import NewOrder
+from orders.entrypoints.bodies import NewOrder
 from orders.domain.actor import Actor
 from orders.domain.order import InvalidOrder
 from orders.domain.school import SchoolProfile

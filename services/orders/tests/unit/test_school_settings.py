@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from orders.commands import SchoolSettings
+from orders.entrypoints.bodies import SchoolSettings
 from orders.domain.actor import Actor
 from orders.domain.order import InvalidOrder
 from orders.service import set_settings

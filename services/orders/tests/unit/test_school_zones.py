@@ -43,7 +43,7 @@ def test_a_school_without_a_readable_zone_reads_the_default(name):
 
 
 def test_the_end_is_compared_with_the_start_once_both_are_instants():
-    from orders.commands import AccessInput
+    from orders.entrypoints.bodies import AccessInput
 
     # Midnight of 5 December in Kyiv is 22:00 UTC on the 4th: an end an hour later comes after it,
     # though in UTC the same two values would end before they start.

@@ -117,8 +117,8 @@ async def test_a_redelivered_order_created_through_the_broker_creates_one_paymen
             await asyncio.sleep(0.05)
     assert len(issued) == 1
     async with app.state.engine.connect() as conn:
-        claimed = await conn.scalar(
+        recorded = await conn.scalar(
             text("SELECT count(*) FROM inbox WHERE consumer = 'payments:OrderCreated' AND event_id = :e"),
             {"e": order.event_id},
         )
-    assert claimed == 1
+    assert recorded == 1

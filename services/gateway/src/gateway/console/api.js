@@ -199,9 +199,12 @@ export const patchOrder = (order, version, changes) =>
 export const patchLine = (order, lineId, version, changes) =>
   json(`/orders/${ref(order)}/lines/${encodeURIComponent(lineId)}`, { method: "PATCH", body: changes, extra: { "If-Match": `"${version}"` } });
 
-/** A line added on the version the card showed. @param {string | number} order @param {number} version @param {NewLine} line @returns {Promise<OrderCard>} */
-export const addLine = (order, version, line) =>
-  json(`/orders/${ref(order)}/lines`, { method: "POST", body: line, extra: { "If-Match": `"${version}"` } });
+/**
+ * A line added on the version the card showed, under its form's Idempotency-Key.
+ * @param {string | number} order @param {number} version @param {NewLine} line @param {string} key @returns {Promise<OrderCard>}
+ */
+export const addLine = (order, version, line, key) =>
+  json(`/orders/${ref(order)}/lines`, { method: "POST", body: line, extra: { "If-Match": `"${version}"`, "Idempotency-Key": key } });
 
 /** A line removed on the version the card showed. @param {string | number} order @param {string} lineId @param {number} version @returns {Promise<OrderCard>} */
 export const removeLine = (order, lineId, version) =>
@@ -279,8 +282,8 @@ export const getSettings = () => json("/settings");
 /** Only the fields present change; null puts one back to its default. @param {SchoolSettings} body @returns {Promise<SchoolSettingsView>} */
 export const putSettings = (body) => json("/settings", { method: "PUT", body });
 
-/** @param {NewPipeline} body @returns {Promise<PipelineView>} */
-export const createPipeline = (body) => json("/pipelines", { method: "POST", body });
+/** Under its form's Idempotency-Key. @param {NewPipeline} body @param {string} key @returns {Promise<PipelineView>} */
+export const createPipeline = (body, key) => json("/pipelines", { method: "POST", body, extra: { "Idempotency-Key": key } });
 
 /** @param {string} pipeline @param {PipelineChanges} changes @returns {Promise<PipelineView>} */
 export const patchPipeline = (pipeline, changes) =>

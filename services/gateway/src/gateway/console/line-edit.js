@@ -12,6 +12,7 @@ import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
 import { t } from "./i18n.js";
+import { newKey } from "./keys.js";
 import { saveRow } from "./school-settings.js";
 import { canWrite } from "./session.js";
 
@@ -127,6 +128,8 @@ export function lineEditor(card, line, n, then) {
  */
 export function addLineForm(card, then) {
   const id = "card-new-line";
+  // Made with the form: a second click, or a retry after a lost answer, adds the line once.
+  const key = newKey();
   const product = /** @type {HTMLSelectElement} */ (el("select", { id: `${id}-product` }, el("option", { value: "" }, t("card:lineEdit.chooseProduct"))));
   const title = textInput(`${id}-title`, "", { maxlength: "300", placeholder: t("card:lineEdit.productsOwn") });
   const price = textInput(`${id}-price`, "", { inputmode: "decimal", placeholder: "0.00" });
@@ -166,7 +169,7 @@ export function addLineForm(card, then) {
     try {
       // The price goes as the text typed: the API reads it as a decimal, never a float.
       await addLine(card.id, card.version, { product_id: product.value, price: price.value.trim(),
-        product_title: title.value.trim() || null, access: terms.value() });
+        product_title: title.value.trim() || null, access: terms.value() }, key);
       then.saved();
     } catch (error) {
       row.save.disabled = false;

@@ -9,6 +9,7 @@ import { el } from "./dom.js";
 import { clearFieldErrors, showFieldErrors } from "./field-errors.js";
 import { field, lockUnless, textInput } from "./fields.js";
 import { t } from "./i18n.js";
+import { newKey } from "./keys.js";
 import { saveRow, section, why } from "./school-settings.js";
 import { canWrite } from "./session.js";
 
@@ -50,6 +51,8 @@ function editor(pipeline, prefix, again) {
     ? pipeline.stages.map((s) => ({ id: s.id, name: s.name, on_full_payment: s.on_full_payment, on_cancel: s.on_cancel }))
     : [{ name: t("settings:pipelines.newStage") }];
   const writable = canWrite();
+  // A new pipeline's key is made with its form: a second click or a retry adds one pipeline.
+  const key = newKey();
   const name = textInput(`${prefix}-name`, pipeline?.name ?? "", { maxlength: "200" });
   const nameField = field(name, t("settings:pipelines.name"));
   const isDefault = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: `${prefix}-default` }));
@@ -117,7 +120,7 @@ function editor(pipeline, prefix, again) {
     const body = { name: name.value.trim(), stages: stages.map((s) => ({ ...s, name: s.name.trim() })) };
     try {
       if (pipeline) await patchPipeline(pipeline.id, { ...body, ...(isDefault.checked && !pipeline.is_default ? { is_default: true } : {}) });
-      else await createPipeline({ ...body, is_default: isDefault.checked });
+      else await createPipeline({ ...body, is_default: isDefault.checked }, key);
       again(t(pipeline ? "settings:pipelines.saved" : "settings:pipelines.added", { name: body.name }));
     } catch (error) {
       showFieldErrors(error, slots, row.formError);

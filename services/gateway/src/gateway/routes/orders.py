@@ -13,7 +13,8 @@ router = APIRouter(prefix="/api/v1", tags=["orders"])
 
 
 @router.get("/pipelines", summary="Pipelines with their stages")
-@router.post("/pipelines", status_code=201, openapi_extra=JSON_BODY, summary="Create a pipeline")
+@router.post("/pipelines", status_code=201, openapi_extra=JSON_BODY,
+             summary="Create a pipeline (Idempotency-Key honoured)")
 async def pipelines(request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", "/pipelines", who)
 
@@ -55,7 +56,8 @@ async def order(order: OrderRef, request: Request, who: CurrentPrincipal) -> Res
     return await forward(request, "orders", f"/orders/{segment(order)}", who)
 
 
-@router.post("/orders/{order}/lines", status_code=201, openapi_extra=JSON_BODY, summary="Add a line")
+@router.post("/orders/{order}/lines", status_code=201, openapi_extra=JSON_BODY,
+             summary="Add a line (Idempotency-Key honoured)")
 async def order_lines(order: OrderRef, request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", f"/orders/{segment(order)}/lines", who)
 
@@ -73,7 +75,8 @@ async def order_history(order: OrderRef, request: Request, who: CurrentPrincipal
 
 
 @router.get("/contacts", summary="Contacts, by name; q searches name, email and phone")
-@router.post("/contacts", status_code=201, openapi_extra=JSON_BODY, summary="Create a contact")
+@router.post("/contacts", status_code=201, openapi_extra=JSON_BODY,
+             summary="Create a contact (Idempotency-Key honoured)")
 async def contacts(request: Request, who: CurrentPrincipal) -> Response:
     return await forward(request, "orders", "/contacts", who)
 

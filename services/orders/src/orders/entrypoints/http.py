@@ -20,7 +20,7 @@ from servicekit.providers import Usable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service, views
-from ..commands import LineChanges, NewLine, NewOrder, OrderChanges
+from .bodies import LineChanges, NewLine, NewOrder, OrderChanges
 from ..domain.order import OrderType, PaymentStatus
 from .answers import OrderCard, OrderHistory, OrderPage
 from .common import (
@@ -195,11 +195,11 @@ async def edit_order(
     return await _card_answer(engine, actor.account_id, order_id, response)
 
 
-async def _write(unit_of_work: UnitOfWorkFactory, use_case: Any, *args: Any) -> Any:
+async def _write(unit_of_work: UnitOfWorkFactory, use_case: Any, *args: Any, **kwargs: Any) -> Any:
     """An edit in its own unit of work; one that changes nothing has written nothing."""
     try:
         async with unit_of_work() as uow:
-            return await use_case(uow, *args)
+            return await use_case(uow, *args, **kwargs)
     except service.Unchanged:
         return None
 
@@ -208,11 +208,13 @@ async def _write(unit_of_work: UnitOfWorkFactory, use_case: Any, *args: Any) -> 
              summary="Add a line to an order; the answer is the order's card")
 async def add_line(
     id_or_number: str, command: NewLine, actor: CurrentActor, engine: EngineDep, zone: DefaultZone,
-    unit_of_work: UnitOfWorkDep, response: Response, if_match: IfMatch = None,
+    unit_of_work: UnitOfWorkDep, idempotency_key: IdempotencyKeyHeader, response: Response, if_match: IfMatch = None,
 ) -> dict[str, Any]:
     order_id = await _order_id(engine, actor.account_id, id_or_number)
     version = version_of(if_match, command.version)
-    await _write(unit_of_work, service.add_line, actor, order_id, version, command, zone)
+    # The version is part of the request, whether it came as If-Match or in the body.
+    request = fingerprinted(idempotency_key, {**command.model_dump(), "version": version})
+    await _write(unit_of_work, service.add_line, actor, order_id, version, command, zone, idempotency=request)
     return await _card_answer(engine, actor.account_id, order_id, response, created=True)
 
 

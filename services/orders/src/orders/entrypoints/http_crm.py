@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query, Request, Response
 from servicekit.api import problem_responses
 from servicekit.db import EngineDep
 from servicekit.http import AccountId, Problem
+from servicekit.idempotency import IdempotencyKeyHeader, fingerprinted
 
 from .. import service, views
-from ..commands import ContactChanges, ContactFields, NewPipeline, PipelineChanges, SchoolSettings
+from .bodies import ContactChanges, ContactFields, NewPipeline, PipelineChanges, SchoolSettings
 from .answers import ContactCard, ContactPage, OrderPage, PipelineList, PipelineView, SchoolSettingsView
 from .common import CurrentActor, UnitOfWorkDep
 from .http import page_of_orders
@@ -43,10 +44,12 @@ async def _contact(engine: Any, account: UUID, contact_id: UUID) -> dict[str, An
 @router.post("/contacts", status_code=201, tags=["contacts"], response_model=ContactCard,
              responses=problem_responses(403, 409), summary="Add a contact; an email the school has is a 409")
 async def create_contact(
-    command: ContactFields, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep, response: Response
+    command: ContactFields, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep,
+    idempotency_key: IdempotencyKeyHeader, response: Response,
 ) -> dict[str, Any]:
     async with unit_of_work() as uow:
-        contact_id = await service.create_contact(uow, actor, command)
+        contact_id = await service.create_contact(uow, actor, command,
+                                                  idempotency=fingerprinted(idempotency_key, command))
     response.headers["Location"] = f"/contacts/{contact_id}"
     return await _contact(engine, actor.account_id, contact_id)
 
@@ -99,10 +102,12 @@ async def _pipeline(engine: Any, account: UUID, pipeline_id: UUID) -> dict[str, 
 @router.post("/pipelines", status_code=201, tags=["pipelines"], response_model=PipelineView,
              responses=problem_responses(403), summary="Add a pipeline with its stages")
 async def create_pipeline(
-    command: NewPipeline, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep, response: Response
+    command: NewPipeline, actor: CurrentActor, engine: EngineDep, unit_of_work: UnitOfWorkDep,
+    idempotency_key: IdempotencyKeyHeader, response: Response,
 ) -> dict[str, Any]:
     async with unit_of_work() as uow:
-        pipeline_id = await service.create_pipeline(uow, actor, command)
+        pipeline_id = await service.create_pipeline(uow, actor, command,
+                                                    idempotency=fingerprinted(idempotency_key, command))
     response.headers["Location"] = f"/pipelines/{pipeline_id}"
     return await _pipeline(engine, actor.account_id, pipeline_id)
 

@@ -19,7 +19,7 @@ def register(
     broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, unit_of_work: UnitOfWorkFactory,
     joined_unit_of_work: JoinedUnitOfWork,
 ) -> None:
-    # Use cases on the unit of work: each in one that claims the event in its transaction.
+    # Use cases on the unit of work: each in one that records the event in its inbox in its transaction.
     consume(broker, {
         OfferOpened: intake.open_order_from_offer,
         OfferUpdated: catalog.follow_offer,
@@ -36,7 +36,7 @@ def register(
     }, engine=engine, group=group, service=SERVICE, unit_of_work=unit_of_work,
        joined_unit_of_work=joined_unit_of_work)
     # The school's payment providers, kept by servicekit's handler that offers shares: on a bare
-    # connection, the inbox claim made in its transaction.
+    # connection, the inbox record made in its transaction.
     consume(broker, {
         PaymentProvidersUpdated: on_providers_updated,
     }, engine=engine, group=group, service=SERVICE)

@@ -4,8 +4,10 @@ from dataclasses import replace
 from typing import Any
 from uuid import UUID, uuid4
 
+from servicekit.idempotency import Idempotent
+
 from ..domain.phones import to_e164
-from ..commands import ContactChanges, ContactFields
+from ..entrypoints.bodies import ContactChanges, ContactFields
 from ..domain.actor import Actor
 from ..domain.order import Contact, InvalidOrder, filled_by_a_visit
 from .errors import NotFound
@@ -39,15 +41,20 @@ class EmailTaken(Exception):
         self.facts = {"contact_id": str(contact_id)}
 
 
-async def create_contact(uow: UnitOfWork, actor: Actor, command: ContactFields) -> UUID:
+async def create_contact(
+    uow: UnitOfWork, actor: Actor, command: ContactFields, *, idempotency: Idempotent | None = None
+) -> UUID:
     """A new contact; an email the school knows is refused, naming the contact that has it (never
-    overwritten: the team opens that one instead)."""
+    overwritten: the team opens that one instead). A repeat under its key is the contact it made."""
+    if (earlier := await uow.idempotency.made_before(str(actor.account_id), idempotency)) is not None:
+        return earlier
     contact = Contact(uuid4(), command.name, str(command.email),
                       await normalised_phone(uow, actor.account_id, command.phone, "phone"), command.locale)
     if not await uow.contacts.add(actor.account_id, contact):
         existing = await uow.contacts.with_email(actor.account_id, contact.email)
         assert existing is not None
         raise EmailTaken(existing.id)
+    await uow.idempotency.remember(str(actor.account_id), idempotency, contact.id)
     return contact.id
 
 

@@ -7,8 +7,9 @@ from datetime import tzinfo
 from uuid import UUID, uuid4
 
 from contracts import AccessTerms, utcnow
+from servicekit.idempotency import Idempotent
 
-from ..commands import LineChanges, NewLine, OrderChanges
+from ..entrypoints.bodies import LineChanges, NewLine, OrderChanges
 from ..domain.actor import Actor
 from ..domain.catalog import check_line
 from ..domain.order import EDITABLE, Discount, InvalidOrder, Order
@@ -20,7 +21,7 @@ from .unit_of_work import UnitOfWork
 
 async def edit_order(uow: UnitOfWork, actor: Actor, order_id: UUID, version: int, changes: OrderChanges) -> None:
     """Load the order, find what the request names (its contact, its place in the funnel), edit, save."""
-    order = await _claimed(uow, actor, order_id, version)
+    order = await _loaded_at_version(uow, actor, order_id, version)
     given = {name: getattr(changes, name) for name in changes.model_fields_set & set(EDITABLE)}
     if given.get("discount") is not None:
         given["discount"] = Discount.of(given["discount"])
@@ -39,7 +40,8 @@ async def edit_order(uow: UnitOfWork, actor: Actor, order_id: UUID, version: int
     await uow.outbox.add(*events)
 
 
-async def _claimed(uow: UnitOfWork, actor: Actor, order_id: UUID, version: int) -> Order:
+async def _loaded_at_version(uow: UnitOfWork, actor: Actor, order_id: UUID, version: int) -> Order:
+    """The order, loaded for update, if it is still at the version the edit was based on."""
     order = await uow.orders.load(actor.account_id, order_id)
     if order is None:
         raise NotFound(f"no order {order_id}")
@@ -53,10 +55,14 @@ async def _zone(uow: UnitOfWork, account_id: UUID, default: tzinfo) -> tzinfo:
 
 
 async def add_line(
-    uow: UnitOfWork, actor: Actor, order_id: UUID, version: int, command: NewLine, default_zone: tzinfo
+    uow: UnitOfWork, actor: Actor, order_id: UUID, version: int, command: NewLine, default_zone: tzinfo, *,
+    idempotency: Idempotent | None = None,
 ) -> UUID:
-    """Its dates typed without an offset are read in the school's zone, else `default_zone`."""
-    order = await _claimed(uow, actor, order_id, version)
+    """Its dates typed without an offset are read in the school's zone, else `default_zone`. A repeat
+    under its key is the line it added: looked up before the version, which the first one moved on."""
+    if (earlier := await uow.idempotency.made_before(str(actor.account_id), idempotency)) is not None:
+        return earlier
+    order = await _loaded_at_version(uow, actor, order_id, version)
     terms = terms_in_zone(command.access, await _zone(uow, actor.account_id, default_zone))
     catalog_title = check_line(await uow.catalog.product(actor.account_id, command.product_id), command.product_id,
                                terms)
@@ -67,6 +73,7 @@ async def add_line(
         offer_id=command.offer_id, offer_title=command.offer_title, now=utcnow())
     await uow.orders.save(order)
     await uow.outbox.add(*events)
+    await uow.idempotency.remember(str(actor.account_id), idempotency, line_id)
     return line_id
 
 
@@ -75,7 +82,7 @@ async def edit_line(
     default_zone: tzinfo,
 ) -> None:
     """Its dates typed without an offset are read in the school's zone, else `default_zone`."""
-    order = await _claimed(uow, actor, order_id, version)
+    order = await _loaded_at_version(uow, actor, order_id, version)
     line = order.line(line_id)
     given = {name: getattr(changes, name) for name in changes.model_fields_set - {"version"}}
     terms: AccessTerms | InvalidOrder | None = None
@@ -91,7 +98,7 @@ async def edit_line(
 
 
 async def remove_line(uow: UnitOfWork, actor: Actor, order_id: UUID, line_id: UUID, version: int) -> None:
-    order = await _claimed(uow, actor, order_id, version)
+    order = await _loaded_at_version(uow, actor, order_id, version)
     events = order.remove_line(actor, version, line_id, utcnow())
     await uow.orders.save(order)
     await uow.outbox.add(*events)

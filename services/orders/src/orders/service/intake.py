@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 from contracts import OfferOpened, PlannedPayment
 from servicekit.idempotency import Idempotent
 
-from ..commands import ContactFields, NewOrder, PaymentFields
+from ..entrypoints.bodies import ContactFields, NewOrder, PaymentFields
 from ..domain.actor import Actor
 from ..domain.catalog import check_line
 from ..domain.order import Contact, Discount, InvalidOrder, Line, Order, check_amount, check_plan, priced

@@ -2,7 +2,9 @@
 
 from uuid import UUID, uuid4
 
-from ..commands import NewPipeline, PipelineChanges, StageFields
+from servicekit.idempotency import Idempotent
+
+from ..entrypoints.bodies import NewPipeline, PipelineChanges, StageFields
 from ..domain.actor import Actor
 from ..domain.pipeline import InvalidPipeline, StageTemplate, check_stages, deletion_refused
 from .errors import NotFound
@@ -14,7 +16,12 @@ def _check(stages: list[StageFields]) -> None:
     check_stages([StageTemplate(s.name, s.on_full_payment, s.on_cancel) for s in stages])
 
 
-async def create_pipeline(uow: UnitOfWork, actor: Actor, command: NewPipeline) -> UUID:
+async def create_pipeline(
+    uow: UnitOfWork, actor: Actor, command: NewPipeline, *, idempotency: Idempotent | None = None
+) -> UUID:
+    """A repeat under its key is the pipeline it made, not a second one."""
+    if (earlier := await uow.idempotency.made_before(str(actor.account_id), idempotency)) is not None:
+        return earlier
     _check(command.stages)
     await default_pipeline(uow.pipelines, actor.account_id)  # the school's first pipeline stays its default
     pipeline_id = uuid4()
@@ -24,6 +31,7 @@ async def create_pipeline(uow: UnitOfWork, actor: Actor, command: NewPipeline) -
         for s in command.stages], [])
     if command.is_default:
         await uow.pipelines.make_default(actor.account_id, pipeline_id)
+    await uow.idempotency.remember(str(actor.account_id), idempotency, pipeline_id)
     return pipeline_id
 
 

@@ -1,7 +1,7 @@
 """The school's own CRM settings."""
 
 from ..domain.phones import known_region
-from ..commands import SchoolSettings
+from ..entrypoints.bodies import SchoolSettings
 from ..domain.actor import Actor
 from ..domain.order import InvalidOrder
 from .unit_of_work import UnitOfWork

@@ -4,24 +4,32 @@ Replicas may all run it: each batch claims its orders with FOR UPDATE SKIP LOCKE
 order is handled twice at once, and each order's change commits with its events.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from contracts import utcnow
 from servicekit.notices import Notices
 from servicekit.workers import PollingWorker
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .. import service
 from ..settings import Settings
+
+# A use case of the service layer (service/expiry.py) on a connection whose transaction the pass
+# opened: main.py binds each to the SQL unit of work.
+Pass = Callable[..., Awaitable[int]]
 
 class ClockWorker(PollingWorker):
     name = "orders-clock"
 
-    def __init__(self, engine: AsyncEngine, settings: Settings, _notices: Notices | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, settings: Settings, _notices: Notices | None = None, *,
+                 expire_unpaid: Pass, advance_windows: Pass) -> None:
         # Nothing wakes it but time: expiries and window changes are due at moments, not on commits.
         super().__init__(poll=settings.clock_interval_seconds)
         self._engine = engine
         self._settings = settings
+        self._expire_unpaid = expire_unpaid
+        self._advance_windows = advance_windows
 
     async def start(self) -> None:
         if self._settings.clock_interval_seconds > 0:
@@ -35,11 +43,12 @@ class ClockWorker(PollingWorker):
         batch = self._settings.clock_batch_size
         at = now or utcnow()
         done = 0
-        for step in (
-            lambda conn: service.expire_unpaid(conn, now=at, limit=batch,
-                                               default_days=self._settings.default_unpaid_expiry_days),
-            lambda conn: service.advance_windows(conn, now=at, limit=batch),
-        ):
+        steps: tuple[Callable[[AsyncConnection], Awaitable[Any]], ...] = (
+            lambda conn: self._expire_unpaid(conn, now=at, limit=batch,
+                                             default_days=self._settings.default_unpaid_expiry_days),
+            lambda conn: self._advance_windows(conn, now=at, limit=batch),
+        )
+        for step in steps:
             while True:
                 async with self._engine.begin() as conn:
                     changed = await step(conn)

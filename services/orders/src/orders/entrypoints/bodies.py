@@ -15,7 +15,7 @@ from pydantic import (
 )
 from servicekit.inputs import Input, Language, Name, moment_fault
 
-from .domain.order import OrderType
+from ..domain.order import OrderType
 
 Text200 = Field(max_length=200)  # of a Name: stripped, never blank
 
