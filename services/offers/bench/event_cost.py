@@ -29,6 +29,7 @@ from contracts import AccessTerms, ContactData, OrderCreated, OrderLine, Payment
 from faststream.kafka import KafkaBroker
 from localstack.message_bench import apply_polls, migrated_database, spending
 from offers import service, views
+from offers.adapters.unit_of_work import SqlUnitOfWork
 from offers.domain.product import CourseDefaults
 from offers.domain.school import SchoolProfile
 from offers.entrypoints import subscribers
@@ -76,12 +77,14 @@ async def run(args: argparse.Namespace) -> None:
         engine = create_engine(url)
         try:
             broker = KafkaBroker()
-            subscribers.register(broker, engine, ConsumerGroup("offers", mode="batch"))
+            subscribers.register(broker, engine, ConsumerGroup("offers", mode="batch"),
+                                 unit_of_work=SqlUnitOfWork.begin, joined_unit_of_work=SqlUnitOfWork)
             consumer = batch_consumer_of(broker)
             assert consumer is not None
             account_id = uuid.uuid4()
-            async with engine.begin() as conn:
-                await service.set_school(conn, account_id, SchoolProfile(name="Kyiv Code School"), uuid.uuid4())
+            async with SqlUnitOfWork.begin(engine) as uow:
+                conn = uow.conn
+                await service.set_school(uow, account_id, SchoolProfile(name="Kyiv Code School"), uuid.uuid4())
                 product = await service.create_product(
                     conn, account_id, title="Python", kind="course", modules=[], defaults=CourseDefaults(),
                     correlation_id=uuid.uuid4(),

@@ -16,6 +16,7 @@ from ..domain.pricing import Discount, PlanPayment
 from ..domain.product import CourseDefaults, ModuleDraft
 from ..domain.school import SchoolProfile
 from .answers import OfferCard, OfferList, OfferVersions, ProductCard, ProductList, SchoolCard
+from .common import UnitOfWorkDep
 from .bodies import (
     CourseDefaultsIn, DiscountIn, ModuleIn, OfferIn, OfferItemIn, OfferPatch, PlanPaymentIn, ProductIn, ProductPatch,
     SchoolIn,
@@ -58,9 +59,9 @@ def _items(items: list[OfferItemIn]) -> list[service.ItemDraft]:
 
 @router.put("/school", response_model=SchoolCard, responses=problem_responses(403),
             summary="Set the school's profile")
-async def put_school(body: SchoolIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        await service.set_school(conn, account, SchoolProfile(**body.model_dump()), current_correlation_id())
+async def put_school(body: SchoolIn, account: AccountId, unit_of_work: UnitOfWorkDep) -> dict[str, Any]:
+    async with unit_of_work() as uow:
+        await service.set_school(uow, account, SchoolProfile(**body.model_dump()), current_correlation_id())
     return body.model_dump()
 
 

@@ -2,7 +2,7 @@
 
 from contracts import OfferCopyRequested, OrderCreated, PaymentLinkIssued, PaymentProvidersUpdated
 from faststream.kafka import KafkaBroker
-from servicekit.messaging import ConsumerGroup, consume
+from servicekit.messaging import ConsumerGroup, JoinedUnitOfWork, UnitOfWorkFactory, consume
 from servicekit.providers import on_providers_updated
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -11,7 +11,10 @@ from .. import service
 SERVICE = "offers"
 
 
-def register(broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup) -> None:
+def register(
+    broker: KafkaBroker, engine: AsyncEngine, group: ConsumerGroup, *, unit_of_work: UnitOfWorkFactory,
+    joined_unit_of_work: JoinedUnitOfWork,
+) -> None:
     consume(broker, {
         OrderCreated: service.on_order_created,
         PaymentLinkIssued: service.on_payment_link_issued,

@@ -11,24 +11,26 @@ from servicekit.outbox import add_to_outbox
 from servicekit.providers import SANDBOX
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .adapters import repository as repo
-from .adapters.tables import idempotent_requests, outbox
-from .domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, ProductError, StaleVersion
-from .domain.offer import Checkout, Item, Offer
-from .domain.pricing import Discount, PlanPayment
-from .domain.product import CourseDefaults, ModuleDraft, Product
-from .domain.school import SchoolProfile
+from ..adapters import repository as repo
+from ..adapters.tables import idempotent_requests, outbox
+from ..domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, ProductError, StaleVersion
+from ..domain.offer import Checkout, Item, Offer
+from ..domain.pricing import Discount, PlanPayment
+from ..domain.product import CourseDefaults, ModuleDraft, Product
+from ..domain.school import SchoolProfile
+from .unit_of_work import UnitOfWork
 
 DEFAULT_SCHOOL_NAME = "Online school"
 
 ItemDraft = tuple[UUID, Decimal, AccessTerms]  # product, price, access terms
 
 
-async def set_school(conn: AsyncConnection, account_id: UUID, profile: SchoolProfile, correlation_id: UUID) -> None:
-    if await repo.school_for_update(conn, account_id) == profile:
+async def set_school(uow: UnitOfWork, account_id: UUID, profile: SchoolProfile, correlation_id: UUID) -> None:
+    """The school's profile as its manager set it, announced; setting what it is already changes nothing."""
+    if await uow.schools.hold(account_id) == profile:
         return
-    await repo.save_school(conn, account_id, profile)
-    await add_to_outbox(conn, outbox, SchoolUpdated(
+    await uow.schools.save(account_id, profile)
+    await uow.outbox.add(SchoolUpdated(
         account_id=account_id, correlation_id=correlation_id, name=profile.name,
         default_locale=profile.default_locale, time_zone=profile.time_zone, reply_to=profile.reply_to))
 
