@@ -86,7 +86,7 @@ async def run(args: argparse.Namespace) -> None:
                 conn = uow.conn
                 await service.set_school(uow, account_id, SchoolProfile(name="Kyiv Code School"), uuid.uuid4())
                 product = await service.create_product(
-                    conn, account_id, title="Python", kind="course", modules=[], defaults=CourseDefaults(),
+                    uow, account_id, title="Python", kind="course", modules=[], defaults=CourseDefaults(),
                     correlation_id=uuid.uuid4(),
                 )
                 offer = await service.create_offer(

@@ -77,11 +77,11 @@ async def get_school(account: AccountId, engine: EngineDep) -> dict[str, Any]:
 
 @router.post("/products", status_code=status.HTTP_201_CREATED, response_model=ProductCard,
              responses=problem_responses(403), summary="Create a product with its course structure")
-async def create_product(body: ProductIn, account: AccountId, engine: EngineDep,
+async def create_product(body: ProductIn, account: AccountId, unit_of_work: UnitOfWorkDep,
                          idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
-    async with engine.begin() as conn:
+    async with unit_of_work() as uow:
         product = await service.create_product(
-            conn, account, title=body.title, kind=body.kind, modules=_modules(body.modules),
+            uow, account, title=body.title, kind=body.kind, modules=_modules(body.modules),
             defaults=_defaults(body.defaults), correlation_id=current_correlation_id(),
             idempotency=fingerprinted(idempotency_key, body))
     return views.product_view(product)
@@ -105,12 +105,12 @@ async def get_product(product_id: UUID, account: AccountId, engine: EngineDep) -
 
 @router.patch("/products/{product_id}", response_model=ProductCard, responses=problem_responses(403, 404),
               summary="Change a product's title, kind, structure or defaults")
-async def update_product(product_id: UUID, body: ProductPatch, account: AccountId, engine: EngineDep
+async def update_product(product_id: UUID, body: ProductPatch, account: AccountId, unit_of_work: UnitOfWorkDep
                          ) -> dict[str, Any]:
     """`modules` replaces the whole structure; modules and lessons sent with their id keep it."""
-    async with engine.begin() as conn:
+    async with unit_of_work() as uow:
         product = await service.update_product(
-            conn, account, product_id, title=body.title, kind=body.kind,
+            uow, account, product_id, title=body.title, kind=body.kind,
             modules=None if body.modules is None else _modules(body.modules),
             defaults=None if body.defaults is None else _defaults(body.defaults),
             correlation_id=current_correlation_id())

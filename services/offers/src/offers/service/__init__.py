@@ -36,28 +36,31 @@ async def set_school(uow: UnitOfWork, account_id: UUID, profile: SchoolProfile, 
 
 
 async def create_product(
-    conn: AsyncConnection, account_id: UUID, *, title: str, kind: str, modules: list[ModuleDraft],
+    uow: UnitOfWork, account_id: UUID, *, title: str, kind: str, modules: list[ModuleDraft],
     defaults: CourseDefaults, correlation_id: UUID, idempotency: Idempotent | None = None,
 ) -> Product:
-    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
-        found = await repo.get_product(conn, account_id, earlier)
+    """A product with its course structure, announced; a repeat under the same Idempotency-Key gets
+    the product the first request made."""
+    if (earlier := await uow.idempotency.made_before(str(account_id), idempotency)) is not None:
+        found = await uow.products.get(account_id, earlier)
         assert found is not None  # products are never deleted
         return found
     product = Product(id=uuid4(), account_id=account_id, title=title, kind=kind, defaults=defaults)
     product.restructure(modules)
     product.validate_defaults()
-    await repo.add_product(conn, product)
-    await add_to_outbox(conn, outbox, product.updated(correlation_id=correlation_id))
-    await remember(conn, idempotent_requests, str(account_id), idempotency, product.id)
+    await uow.products.add(product)
+    await uow.outbox.add(product.updated(correlation_id=correlation_id))
+    await uow.idempotency.remember(str(account_id), idempotency, product.id)
     return product
 
 
 async def update_product(
-    conn: AsyncConnection, account_id: UUID, product_id: UUID, *, title: str | None = None,
+    uow: UnitOfWork, account_id: UUID, product_id: UUID, *, title: str | None = None,
     kind: str | None = None, modules: list[ModuleDraft] | None = None, defaults: CourseDefaults | None = None,
     correlation_id: UUID,
 ) -> Product:
-    product = await repo.get_product(conn, account_id, product_id, for_update=True)
+    """The fields given change; a structure that takes away what an offer still grants is refused."""
+    product = await uow.products.get(account_id, product_id, for_update=True)
     if product is None:
         raise NotFound(f"no product {product_id}")
     if title is not None:
@@ -66,7 +69,7 @@ async def update_product(
         product.kind = kind
     if modules is not None:
         product.restructure(modules)
-        for title, access in await repo.terms_selling(conn, account_id, product_id):
+        for title, access in await uow.offers.terms_selling(account_id, product_id):
             try:
                 product.check_access(access, "modules")
             except OfferError as exc:
@@ -75,8 +78,8 @@ async def update_product(
     if defaults is not None:
         product.defaults = defaults
     product.validate_defaults()
-    await repo.update_product(conn, product)
-    await add_to_outbox(conn, outbox, product.updated(correlation_id=correlation_id))
+    await uow.products.update(product)
+    await uow.outbox.add(product.updated(correlation_id=correlation_id))
     return product
 
 
