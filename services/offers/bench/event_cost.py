@@ -83,14 +83,13 @@ async def run(args: argparse.Namespace) -> None:
             assert consumer is not None
             account_id = uuid.uuid4()
             async with SqlUnitOfWork.begin(engine) as uow:
-                conn = uow.conn
                 await service.set_school(uow, account_id, SchoolProfile(name="Kyiv Code School"), uuid.uuid4())
                 product = await service.create_product(
                     uow, account_id, title="Python", kind="course", modules=[], defaults=CourseDefaults(),
                     correlation_id=uuid.uuid4(),
                 )
                 offer = await service.create_offer(
-                    conn, account_id, title="Python for data analysis", currency="UAH",
+                    uow, account_id, title="Python for data analysis", currency="UAH",
                     items=[(product.id, PRICE, AccessTerms())], correlation_id=uuid.uuid4(),
                 )
             purchases = [Purchase(i) for i in range(args.warmup + args.orders)]

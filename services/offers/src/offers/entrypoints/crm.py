@@ -119,12 +119,12 @@ async def update_product(product_id: UUID, body: ProductPatch, account: AccountI
 
 @router.post("/offers", status_code=status.HTTP_201_CREATED, response_model=OfferCard,
              responses=problem_responses(403), summary="Create an offer (version 1)")
-async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
-                       idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
+async def create_offer(body: OfferIn, account: AccountId, unit_of_work: UnitOfWorkDep, response: Response,
+                       usable: Usable, idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
     usable.refuse_unusable(body.provider)
-    async with engine.begin() as conn:
+    async with unit_of_work() as uow:
         offer = await service.create_offer(
-            conn, account, title=body.title, currency=body.currency, items=_items(body.items),
+            uow, account, title=body.title, currency=body.currency, items=_items(body.items),
             discount=_discount(body.discount), plan=_plan(body.payment_plan), curators=body.curators,
             provider=body.provider, status=body.status, correlation_id=current_correlation_id(),
             idempotency=fingerprinted(idempotency_key, body),
@@ -191,8 +191,8 @@ _NOT_NULL = ("title", "currency", "items", "provider", "status")
 @router.patch("/offers/{offer_id}", response_model=OfferCard, responses=problem_responses(403, 404, 409, 428),
               summary="Change an offer: a new version, made on the one named")
 async def update_offer(
-    offer_id: UUID, body: OfferPatch, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
-    if_match: Annotated[str | None, Header()] = None,
+    offer_id: UUID, body: OfferPatch, account: AccountId, unit_of_work: UnitOfWorkDep, response: Response,
+    usable: Usable, if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Only the fields sent change; every change is a new version. A stale version is a 409."""
     expected = _expected_version(if_match, body.version)
@@ -215,8 +215,8 @@ async def update_offer(
             changes["curators"] = list(value or [])
         else:
             changes[name] = value
-    async with engine.begin() as conn:
-        offer = await service.update_offer(conn, account, offer_id, expected_version=expected, changes=changes,
+    async with unit_of_work() as uow:
+        offer = await service.update_offer(uow, account, offer_id, expected_version=expected, changes=changes,
                                            correlation_id=current_correlation_id())
     response.headers["ETag"] = views.etag(offer)
     return views.offer_view(offer)

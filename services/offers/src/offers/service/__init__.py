@@ -83,9 +83,9 @@ async def update_product(
     return product
 
 
-async def _items(conn: AsyncConnection, account_id: UUID, drafts: list[ItemDraft]) -> list[Item]:
+async def _items(uow: UnitOfWork, account_id: UUID, drafts: list[ItemDraft]) -> list[Item]:
     """The offer's lines, each naming a product of this school and only lessons that product has."""
-    found = await repo.products_by_id(conn, account_id, [p for p, _, _ in drafts])
+    found = await uow.products.of_ids(account_id, [p for p, _, _ in drafts])
     items = []
     for n, (product_id, price, access) in enumerate(drafts):
         product = found.get(product_id)
@@ -97,7 +97,7 @@ async def _items(conn: AsyncConnection, account_id: UUID, drafts: list[ItemDraft
 
 
 async def create_offer(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     account_id: UUID,
     *,
     title: str,
@@ -111,42 +111,44 @@ async def create_offer(
     correlation_id: UUID,
     idempotency: Idempotent | None = None,
 ) -> Offer:
-    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
-        found = await repo.get_offer(conn, earlier, account_id)
+    """Version 1 of an offer, announced; a repeat under the same Idempotency-Key gets the offer the
+    first request made."""
+    if (earlier := await uow.idempotency.made_before(str(account_id), idempotency)) is not None:
+        found = await uow.offers.get(earlier, account_id)
         assert found is not None  # offers are archived, never deleted
         return found
     offer = Offer(
         id=uuid4(), account_id=account_id, title=title, currency=currency,
-        items=await _items(conn, account_id, items), discount=discount, plan=plan, curators=list(curators or []),
+        items=await _items(uow, account_id, items), discount=discount, plan=plan, curators=list(curators or []),
         provider=provider, status=status,
     )
     offer.validate()
-    await repo.add_offer(conn, offer)
-    await remember(conn, idempotent_requests, str(account_id), idempotency, offer.id)
-    await add_to_outbox(conn, outbox, offer.updated(correlation_id))
+    await uow.offers.add(offer)
+    await uow.idempotency.remember(str(account_id), idempotency, offer.id)
+    await uow.outbox.add(offer.updated(correlation_id))
     return offer
 
 
 async def update_offer(
-    conn: AsyncConnection, account_id: UUID, offer_id: UUID, *, expected_version: int, changes: dict[str, Any],
+    uow: UnitOfWork, account_id: UUID, offer_id: UUID, *, expected_version: int, changes: dict[str, Any],
     correlation_id: UUID,
 ) -> Offer:
     """Apply the changes to the version the editor saw; a stale version is refused, never overwritten.
 
     A change that changes nothing makes no version and no event.
     """
-    current = await repo.get_offer(conn, offer_id, account_id, for_update=True)
+    current = await uow.offers.get(offer_id, account_id, for_update=True)
     if current is None:
         raise NotFound(f"no offer {offer_id}")
     current.check_version(expected_version)
     if "items" in changes:
-        changes = {**changes, "items": await _items(conn, account_id, changes["items"])}
+        changes = {**changes, "items": await _items(uow, account_id, changes["items"])}
     following = current.changed(**changes)
     if following is None:
         return current
-    if not await repo.replace_offer(conn, following, expected_version):
+    if not await uow.offers.replace(following, expected_version):
         raise StaleVersion(current.version)  # only if the row lock was bypassed; kept as a guard
-    await add_to_outbox(conn, outbox, following.updated(correlation_id))
+    await uow.outbox.add(following.updated(correlation_id))
     return following
 
 
