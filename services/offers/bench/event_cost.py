@@ -97,9 +97,9 @@ async def run(args: argparse.Namespace) -> None:
 
             async def opened(batch: list[Purchase]) -> None:
                 for p in batch:
-                    async with engine.begin() as conn:
+                    async with SqlUnitOfWork.begin(engine) as uow:
                         p.checkout_id = await service.open_offer(
-                            conn, offer.id, p.contact(), "page", uuid.uuid4(), sandbox_enabled=True,
+                            uow, offer.id, p.contact(), "page", uuid.uuid4(), sandbox_enabled=True,
                         )
 
             async def polled(batch: list[Purchase]) -> None:

@@ -6,13 +6,9 @@ from uuid import UUID, uuid4
 
 from contracts import AccessTerms, ContactData, OfferCopyRequested, OrderCreated, PaymentLinkIssued, SchoolUpdated
 from servicekit.errors import Rejected
-from servicekit.idempotency import Idempotent, made_before, remember
-from servicekit.outbox import add_to_outbox
+from servicekit.idempotency import Idempotent
 from servicekit.providers import SANDBOX
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters import repository as repo
-from ..adapters.tables import idempotent_requests, outbox
 from ..domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, ProductError, StaleVersion
 from ..domain.offer import Checkout, Item, Offer
 from ..domain.pricing import Discount, PlanPayment
@@ -152,20 +148,20 @@ async def update_offer(
     return following
 
 
-async def on_offer_copy_requested(conn: AsyncConnection, event: OfferCopyRequested) -> None:
+async def on_offer_copy_requested(uow: UnitOfWork, event: OfferCopyRequested) -> None:
     """Orders customised a line: make "<offer> (Copy system)" under the id orders chose, once."""
-    existing = await repo.offer_exists(conn, event.copy_id)
+    existing = await uow.offers.owner(event.copy_id)
     if existing is not None:
         account_id, is_copy, source = existing
         if account_id == event.account_id and is_copy and source == event.source_offer_id:
             return  # made by an earlier request for the same copy
         raise Rejected(f"offer id {event.copy_id} is already taken by another offer")
-    source_offer = await repo.get_offer(conn, event.source_offer_id, event.account_id)
+    source_offer = await uow.offers.get(event.source_offer_id, event.account_id)
     if source_offer is None:
         raise Rejected(f"no offer {event.source_offer_id} in account {event.account_id} to copy")
     present = {i.product_id for i in source_offer.items}
     extra = [line.product_id for line in event.lines if line.product_id not in present]
-    titles = {p.id: p.title for p in (await repo.products_by_id(conn, event.account_id, extra)).values()}
+    titles = {p.id: p.title for p in (await uow.products.of_ids(event.account_id, extra)).values()}
     missing = [str(p) for p in extra if p not in titles]
     if missing:
         raise Rejected(f"no product {', '.join(missing)} in account {event.account_id}")
@@ -173,12 +169,12 @@ async def on_offer_copy_requested(conn: AsyncConnection, event: OfferCopyRequest
         copy = source_offer.system_copy(event.copy_id, list(event.lines), titles)
     except OfferError as exc:
         raise Rejected(f"the copy would be invalid: {exc.field}: {exc}") from None
-    await repo.add_offer(conn, copy)
-    await add_to_outbox(conn, outbox, copy.updated(event.correlation_id, event.event_id))
+    await uow.offers.add(copy)
+    await uow.outbox.add(copy.updated(event.correlation_id, event.event_id))
 
 
 async def open_offer(
-    conn: AsyncConnection, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID,
+    uow: UnitOfWork, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID,
     *, idempotency: Idempotent | None = None, sandbox_enabled: bool = False,
 ) -> UUID:
     """A visitor opened the offer page or widget: record the checkout, emit OfferOpened.
@@ -187,9 +183,9 @@ async def open_offer(
     Idempotency-Key (a double click), which gets the first one's checkout.
     """
     scope = f"open:{offer_id}"  # a visitor has no account: the key is the offer's
-    if (earlier := await made_before(conn, idempotent_requests, scope, idempotency)) is not None:
+    if (earlier := await uow.idempotency.made_before(scope, idempotency)) is not None:
         return earlier
-    found = await repo.get_offer_with_school(conn, offer_id)
+    found = await uow.offers.with_school(offer_id)
     if found is None:
         raise OfferUnavailable()
     offer, school, locale = found
@@ -201,18 +197,21 @@ async def open_offer(
         checkout_id=checkout.id, school_name=school or DEFAULT_SCHOOL_NAME, contact=contact, source=source,
         correlation_id=correlation_id, school_locale=locale,
     )
-    await repo.add_checkout(conn, checkout)
-    await remember(conn, idempotent_requests, scope, idempotency, checkout.id)
-    await add_to_outbox(conn, outbox, event)
+    await uow.checkouts.add(checkout)
+    await uow.idempotency.remember(scope, idempotency, checkout.id)
+    await uow.outbox.add(event)
     return checkout.id
 
 
-async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
+async def on_order_created(uow: UnitOfWork, event: OrderCreated) -> None:
+    """The order made for a checkout: its number is what the visitor waits for (an order made in
+    the CRM has no checkout)."""
     if event.checkout_id is not None:
-        # Recorded and announced (checkout_notices.py) in one statement.
-        await repo.record_order(conn, event.checkout_id, event.account_id, event.order_id, event.order_number)
+        # Recorded and announced (adapters/checkout_notices.py) in one statement.
+        await uow.checkouts.record_order(event.checkout_id, event.account_id, event.order_id, event.order_number)
 
 
-async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:
+async def on_payment_link_issued(uow: UnitOfWork, event: PaymentLinkIssued) -> None:
+    """The payment link for a checkout's order, which the visitor waits for with its number."""
     if event.checkout_id is not None:
-        await repo.record_payment_link(conn, event.checkout_id, event.account_id, event.url)
+        await uow.checkouts.record_payment_link(event.checkout_id, event.account_id, event.url)
