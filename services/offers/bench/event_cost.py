@@ -29,6 +29,7 @@ from contracts import AccessTerms, ContactData, OrderCreated, OrderLine, Payment
 from faststream.kafka import KafkaBroker
 from localstack.message_bench import apply_polls, migrated_database, spending
 from offers import service, views
+from offers.adapters.unit_of_work import SqlUnitOfWork
 from offers.domain.product import CourseDefaults
 from offers.domain.school import SchoolProfile
 from offers.entrypoints import subscribers
@@ -76,18 +77,19 @@ async def run(args: argparse.Namespace) -> None:
         engine = create_engine(url)
         try:
             broker = KafkaBroker()
-            subscribers.register(broker, engine, ConsumerGroup("offers", mode="batch"))
+            subscribers.register(broker, engine, ConsumerGroup("offers", mode="batch"),
+                                 unit_of_work=SqlUnitOfWork.begin, joined_unit_of_work=SqlUnitOfWork)
             consumer = batch_consumer_of(broker)
             assert consumer is not None
             account_id = uuid.uuid4()
-            async with engine.begin() as conn:
-                await service.set_school(conn, account_id, SchoolProfile(name="Kyiv Code School"), uuid.uuid4())
+            async with SqlUnitOfWork.begin(engine) as uow:
+                await service.set_school(uow, account_id, SchoolProfile(name="Kyiv Code School"), uuid.uuid4())
                 product = await service.create_product(
-                    conn, account_id, title="Python", kind="course", modules=[], defaults=CourseDefaults(),
+                    uow, account_id, title="Python", kind="course", modules=[], defaults=CourseDefaults(),
                     correlation_id=uuid.uuid4(),
                 )
                 offer = await service.create_offer(
-                    conn, account_id, title="Python for data analysis", currency="UAH",
+                    uow, account_id, title="Python for data analysis", currency="UAH",
                     items=[(product.id, PRICE, AccessTerms())], correlation_id=uuid.uuid4(),
                 )
             purchases = [Purchase(i) for i in range(args.warmup + args.orders)]
@@ -95,9 +97,9 @@ async def run(args: argparse.Namespace) -> None:
 
             async def opened(batch: list[Purchase]) -> None:
                 for p in batch:
-                    async with engine.begin() as conn:
+                    async with SqlUnitOfWork.begin(engine) as uow:
                         p.checkout_id = await service.open_offer(
-                            conn, offer.id, p.contact(), "page", uuid.uuid4(), sandbox_enabled=True,
+                            uow, offer.id, p.contact(), "page", uuid.uuid4(), sandbox_enabled=True,
                         )
 
             async def polled(batch: list[Purchase]) -> None:

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from contracts import OrderCreated, PaymentLinkIssued, ContactData
 from offers import service
+from offers.adapters.unit_of_work import SqlUnitOfWork
 from offers.main import MIGRATIONS, create_app
 from offers.settings import Settings
 from servicekit.testing import as_account, service_under_test
@@ -73,11 +74,11 @@ async def test_checkout_becomes_ready_when_order_and_link_arrive(client_app):
     order_id = uuid.uuid4()
     common = dict(account_id=account, correlation_id=uuid.uuid4())
     async with app.state.engine.begin() as conn:
-        await service.on_order_created(conn, OrderCreated(
+        await service.on_order_created(SqlUnitOfWork(conn), OrderCreated(
             **common, order_id=order_id, order_number=7, checkout_id=checkout_id, school_name="S",
             contact_id=uuid.uuid4(), contact=ContactData(name="Ivan", email="ivan@example.com"), currency="UAH",
             lines=[], discount="0", total="1500.00", payment_plan=[], provider="sandbox"))
-        await service.on_payment_link_issued(conn, PaymentLinkIssued(
+        await service.on_payment_link_issued(SqlUnitOfWork(conn), PaymentLinkIssued(
             **common, order_id=order_id, payment_id=uuid.uuid4(), checkout_id=checkout_id, amount="1500.00",
             currency="UAH", provider="sandbox", url="http://pay.example/1"))
     status = (await client.get(f"/public/checkouts/{checkout_id}")).json()
@@ -151,7 +152,7 @@ async def test_status_request_can_wait_for_the_link(client_app):
                                      json={"name": "Ivan", "email": "ivan@example.com"})).json()["checkout_id"]
     order_id = uuid.uuid4()
     async with app.state.engine.begin() as conn:
-        await service.on_order_created(conn, OrderCreated(
+        await service.on_order_created(SqlUnitOfWork(conn), OrderCreated(
             account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, order_number=3,
             checkout_id=checkout_id, school_name="S", contact_id=uuid.uuid4(),
             contact=ContactData(name="Ivan", email="ivan@example.com"), currency="UAH", lines=[], discount="0",
@@ -160,7 +161,7 @@ async def test_status_request_can_wait_for_the_link(client_app):
     await asyncio.sleep(0.3)
     assert not waiting.done()
     async with app.state.engine.begin() as conn:
-        await service.on_payment_link_issued(conn, PaymentLinkIssued(
+        await service.on_payment_link_issued(SqlUnitOfWork(conn), PaymentLinkIssued(
             account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, payment_id=uuid.uuid4(),
             checkout_id=checkout_id, amount="1500.00", currency="UAH", provider="sandbox", url="http://pay.example/2"))
     started = asyncio.get_running_loop().time()
@@ -183,14 +184,14 @@ async def test_a_link_that_arrives_before_the_order_number_does_not_make_it_read
     common = dict(account_id=account, correlation_id=uuid.uuid4())
     order_id = uuid.uuid4()
     async with app.state.engine.begin() as conn:
-        await service.on_payment_link_issued(conn, PaymentLinkIssued(
+        await service.on_payment_link_issued(SqlUnitOfWork(conn), PaymentLinkIssued(
             **common, order_id=order_id, payment_id=uuid.uuid4(), checkout_id=checkout_id, amount="1500.00",
             currency="UAH", provider="sandbox", url="http://pay.example/3"))
     assert (await client.get(f"/public/checkouts/{checkout_id}")).json()["status"] == "pending"
     waiting = asyncio.create_task(client.get(f"/public/checkouts/{checkout_id}", params={"wait": 5}))
     await asyncio.sleep(0.3)
     async with app.state.engine.begin() as conn:
-        await service.on_order_created(conn, OrderCreated(
+        await service.on_order_created(SqlUnitOfWork(conn), OrderCreated(
             **common, order_id=order_id, order_number=9, checkout_id=checkout_id, school_name="S",
             contact_id=uuid.uuid4(), contact=ContactData(name="Ivan", email="ivan@example.com"), currency="UAH",
             lines=[], discount="0", total="1500.00", payment_plan=[], provider="sandbox"))

@@ -16,6 +16,7 @@ from ..domain.pricing import Discount, PlanPayment
 from ..domain.product import CourseDefaults, ModuleDraft
 from ..domain.school import SchoolProfile
 from .answers import OfferCard, OfferList, OfferVersions, ProductCard, ProductList, SchoolCard
+from .common import UnitOfWorkDep
 from .bodies import (
     CourseDefaultsIn, DiscountIn, ModuleIn, OfferIn, OfferItemIn, OfferPatch, PlanPaymentIn, ProductIn, ProductPatch,
     SchoolIn,
@@ -58,9 +59,9 @@ def _items(items: list[OfferItemIn]) -> list[service.ItemDraft]:
 
 @router.put("/school", response_model=SchoolCard, responses=problem_responses(403),
             summary="Set the school's profile")
-async def put_school(body: SchoolIn, account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        await service.set_school(conn, account, SchoolProfile(**body.model_dump()), current_correlation_id())
+async def put_school(body: SchoolIn, account: AccountId, unit_of_work: UnitOfWorkDep) -> dict[str, Any]:
+    async with unit_of_work() as uow:
+        await service.set_school(uow, account, SchoolProfile(**body.model_dump()), current_correlation_id())
     return body.model_dump()
 
 
@@ -76,11 +77,11 @@ async def get_school(account: AccountId, engine: EngineDep) -> dict[str, Any]:
 
 @router.post("/products", status_code=status.HTTP_201_CREATED, response_model=ProductCard,
              responses=problem_responses(403), summary="Create a product with its course structure")
-async def create_product(body: ProductIn, account: AccountId, engine: EngineDep,
+async def create_product(body: ProductIn, account: AccountId, unit_of_work: UnitOfWorkDep,
                          idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
-    async with engine.begin() as conn:
+    async with unit_of_work() as uow:
         product = await service.create_product(
-            conn, account, title=body.title, kind=body.kind, modules=_modules(body.modules),
+            uow, account, title=body.title, kind=body.kind, modules=_modules(body.modules),
             defaults=_defaults(body.defaults), correlation_id=current_correlation_id(),
             idempotency=fingerprinted(idempotency_key, body))
     return views.product_view(product)
@@ -104,12 +105,12 @@ async def get_product(product_id: UUID, account: AccountId, engine: EngineDep) -
 
 @router.patch("/products/{product_id}", response_model=ProductCard, responses=problem_responses(403, 404),
               summary="Change a product's title, kind, structure or defaults")
-async def update_product(product_id: UUID, body: ProductPatch, account: AccountId, engine: EngineDep
+async def update_product(product_id: UUID, body: ProductPatch, account: AccountId, unit_of_work: UnitOfWorkDep
                          ) -> dict[str, Any]:
     """`modules` replaces the whole structure; modules and lessons sent with their id keep it."""
-    async with engine.begin() as conn:
+    async with unit_of_work() as uow:
         product = await service.update_product(
-            conn, account, product_id, title=body.title, kind=body.kind,
+            uow, account, product_id, title=body.title, kind=body.kind,
             modules=None if body.modules is None else _modules(body.modules),
             defaults=None if body.defaults is None else _defaults(body.defaults),
             correlation_id=current_correlation_id())
@@ -118,12 +119,12 @@ async def update_product(product_id: UUID, body: ProductPatch, account: AccountI
 
 @router.post("/offers", status_code=status.HTTP_201_CREATED, response_model=OfferCard,
              responses=problem_responses(403), summary="Create an offer (version 1)")
-async def create_offer(body: OfferIn, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
-                       idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
+async def create_offer(body: OfferIn, account: AccountId, unit_of_work: UnitOfWorkDep, response: Response,
+                       usable: Usable, idempotency_key: IdempotencyKeyHeader) -> dict[str, Any]:
     usable.refuse_unusable(body.provider)
-    async with engine.begin() as conn:
+    async with unit_of_work() as uow:
         offer = await service.create_offer(
-            conn, account, title=body.title, currency=body.currency, items=_items(body.items),
+            uow, account, title=body.title, currency=body.currency, items=_items(body.items),
             discount=_discount(body.discount), plan=_plan(body.payment_plan), curators=body.curators,
             provider=body.provider, status=body.status, correlation_id=current_correlation_id(),
             idempotency=fingerprinted(idempotency_key, body),
@@ -190,8 +191,8 @@ _NOT_NULL = ("title", "currency", "items", "provider", "status")
 @router.patch("/offers/{offer_id}", response_model=OfferCard, responses=problem_responses(403, 404, 409, 428),
               summary="Change an offer: a new version, made on the one named")
 async def update_offer(
-    offer_id: UUID, body: OfferPatch, account: AccountId, engine: EngineDep, response: Response, usable: Usable,
-    if_match: Annotated[str | None, Header()] = None,
+    offer_id: UUID, body: OfferPatch, account: AccountId, unit_of_work: UnitOfWorkDep, response: Response,
+    usable: Usable, if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Only the fields sent change; every change is a new version. A stale version is a 409."""
     expected = _expected_version(if_match, body.version)
@@ -214,8 +215,8 @@ async def update_offer(
             changes["curators"] = list(value or [])
         else:
             changes[name] = value
-    async with engine.begin() as conn:
-        offer = await service.update_offer(conn, account, offer_id, expected_version=expected, changes=changes,
+    async with unit_of_work() as uow:
+        offer = await service.update_offer(uow, account, offer_id, expected_version=expected, changes=changes,
                                            correlation_id=current_correlation_id())
     response.headers["ETag"] = views.etag(offer)
     return views.offer_view(offer)

@@ -18,6 +18,7 @@ from ..adapters.checkout_notices import watch_checkout
 from ..domain.errors import OfferUnavailable
 from .answers import CheckoutOpened, CheckoutStatusView, PublicOffer
 from .bodies import CheckoutIn
+from .common import UnitOfWorkDep
 
 # A visitor needs no proof; an input the rules refuse and load shedding are answered before any route.
 public = APIRouter(prefix="/public", tags=["public"], responses=problem_responses(422, 503))
@@ -49,13 +50,13 @@ async def public_offer(offer_id: UUID, engine: EngineDep) -> dict[str, Any]:
 @public.post("/offers/{offer_id}/checkouts", status_code=status.HTTP_202_ACCEPTED, response_model=CheckoutOpened,
              responses=problem_responses(404, 409), summary="Open an offer: the order and its payment link follow")
 async def open_offer(
-    offer_id: UUID, body: CheckoutIn, request: Request, engine: EngineDep,
+    offer_id: UUID, body: CheckoutIn, request: Request, unit_of_work: UnitOfWorkDep,
     idempotency_key: IdempotencyKeyHeader,
 ) -> dict[str, Any]:
     contact = ContactData(name=body.name.strip(), email=body.email, phone=_e164(body.phone), locale=body.locale)
-    async with engine.begin() as conn:
+    async with unit_of_work() as uow:
         checkout_id = await service.open_offer(
-            conn, offer_id, contact, body.source, current_correlation_id(),
+            uow, offer_id, contact, body.source, current_correlation_id(),
             idempotency=fingerprinted(idempotency_key, body),
             sandbox_enabled=request.app.state.settings.sandbox_enabled,
         )

@@ -6,56 +6,57 @@ from uuid import UUID, uuid4
 
 from contracts import AccessTerms, ContactData, OfferCopyRequested, OrderCreated, PaymentLinkIssued, SchoolUpdated
 from servicekit.errors import Rejected
-from servicekit.idempotency import Idempotent, made_before, remember
-from servicekit.outbox import add_to_outbox
+from servicekit.idempotency import Idempotent
 from servicekit.providers import SANDBOX
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .adapters import repository as repo
-from .adapters.tables import idempotent_requests, outbox
-from .domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, ProductError, StaleVersion
-from .domain.offer import Checkout, Item, Offer
-from .domain.pricing import Discount, PlanPayment
-from .domain.product import CourseDefaults, ModuleDraft, Product
-from .domain.school import SchoolProfile
+from ..domain.errors import NotFound, OfferError, OfferNotPayable, OfferUnavailable, ProductError, StaleVersion
+from ..domain.offer import Checkout, Item, Offer
+from ..domain.pricing import Discount, PlanPayment
+from ..domain.product import CourseDefaults, ModuleDraft, Product
+from ..domain.school import SchoolProfile
+from .unit_of_work import UnitOfWork
 
 DEFAULT_SCHOOL_NAME = "Online school"
 
 ItemDraft = tuple[UUID, Decimal, AccessTerms]  # product, price, access terms
 
 
-async def set_school(conn: AsyncConnection, account_id: UUID, profile: SchoolProfile, correlation_id: UUID) -> None:
-    if await repo.school_for_update(conn, account_id) == profile:
+async def set_school(uow: UnitOfWork, account_id: UUID, profile: SchoolProfile, correlation_id: UUID) -> None:
+    """The school's profile as its manager set it, announced; setting what it is already changes nothing."""
+    if await uow.schools.hold(account_id) == profile:
         return
-    await repo.save_school(conn, account_id, profile)
-    await add_to_outbox(conn, outbox, SchoolUpdated(
+    await uow.schools.save(account_id, profile)
+    await uow.outbox.add(SchoolUpdated(
         account_id=account_id, correlation_id=correlation_id, name=profile.name,
         default_locale=profile.default_locale, time_zone=profile.time_zone, reply_to=profile.reply_to))
 
 
 async def create_product(
-    conn: AsyncConnection, account_id: UUID, *, title: str, kind: str, modules: list[ModuleDraft],
+    uow: UnitOfWork, account_id: UUID, *, title: str, kind: str, modules: list[ModuleDraft],
     defaults: CourseDefaults, correlation_id: UUID, idempotency: Idempotent | None = None,
 ) -> Product:
-    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
-        found = await repo.get_product(conn, account_id, earlier)
+    """A product with its course structure, announced; a repeat under the same Idempotency-Key gets
+    the product the first request made."""
+    if (earlier := await uow.idempotency.made_before(str(account_id), idempotency)) is not None:
+        found = await uow.products.get(account_id, earlier)
         assert found is not None  # products are never deleted
         return found
     product = Product(id=uuid4(), account_id=account_id, title=title, kind=kind, defaults=defaults)
     product.restructure(modules)
     product.validate_defaults()
-    await repo.add_product(conn, product)
-    await add_to_outbox(conn, outbox, product.updated(correlation_id=correlation_id))
-    await remember(conn, idempotent_requests, str(account_id), idempotency, product.id)
+    await uow.products.add(product)
+    await uow.outbox.add(product.updated(correlation_id=correlation_id))
+    await uow.idempotency.remember(str(account_id), idempotency, product.id)
     return product
 
 
 async def update_product(
-    conn: AsyncConnection, account_id: UUID, product_id: UUID, *, title: str | None = None,
+    uow: UnitOfWork, account_id: UUID, product_id: UUID, *, title: str | None = None,
     kind: str | None = None, modules: list[ModuleDraft] | None = None, defaults: CourseDefaults | None = None,
     correlation_id: UUID,
 ) -> Product:
-    product = await repo.get_product(conn, account_id, product_id, for_update=True)
+    """The fields given change; a structure that takes away what an offer still grants is refused."""
+    product = await uow.products.get(account_id, product_id, for_update=True)
     if product is None:
         raise NotFound(f"no product {product_id}")
     if title is not None:
@@ -64,7 +65,7 @@ async def update_product(
         product.kind = kind
     if modules is not None:
         product.restructure(modules)
-        for title, access in await repo.terms_selling(conn, account_id, product_id):
+        for title, access in await uow.offers.terms_selling(account_id, product_id):
             try:
                 product.check_access(access, "modules")
             except OfferError as exc:
@@ -73,14 +74,14 @@ async def update_product(
     if defaults is not None:
         product.defaults = defaults
     product.validate_defaults()
-    await repo.update_product(conn, product)
-    await add_to_outbox(conn, outbox, product.updated(correlation_id=correlation_id))
+    await uow.products.update(product)
+    await uow.outbox.add(product.updated(correlation_id=correlation_id))
     return product
 
 
-async def _items(conn: AsyncConnection, account_id: UUID, drafts: list[ItemDraft]) -> list[Item]:
+async def _items(uow: UnitOfWork, account_id: UUID, drafts: list[ItemDraft]) -> list[Item]:
     """The offer's lines, each naming a product of this school and only lessons that product has."""
-    found = await repo.products_by_id(conn, account_id, [p for p, _, _ in drafts])
+    found = await uow.products.of_ids(account_id, [p for p, _, _ in drafts])
     items = []
     for n, (product_id, price, access) in enumerate(drafts):
         product = found.get(product_id)
@@ -92,7 +93,7 @@ async def _items(conn: AsyncConnection, account_id: UUID, drafts: list[ItemDraft
 
 
 async def create_offer(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     account_id: UUID,
     *,
     title: str,
@@ -106,59 +107,61 @@ async def create_offer(
     correlation_id: UUID,
     idempotency: Idempotent | None = None,
 ) -> Offer:
-    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
-        found = await repo.get_offer(conn, earlier, account_id)
+    """Version 1 of an offer, announced; a repeat under the same Idempotency-Key gets the offer the
+    first request made."""
+    if (earlier := await uow.idempotency.made_before(str(account_id), idempotency)) is not None:
+        found = await uow.offers.get(earlier, account_id)
         assert found is not None  # offers are archived, never deleted
         return found
     offer = Offer(
         id=uuid4(), account_id=account_id, title=title, currency=currency,
-        items=await _items(conn, account_id, items), discount=discount, plan=plan, curators=list(curators or []),
+        items=await _items(uow, account_id, items), discount=discount, plan=plan, curators=list(curators or []),
         provider=provider, status=status,
     )
     offer.validate()
-    await repo.add_offer(conn, offer)
-    await remember(conn, idempotent_requests, str(account_id), idempotency, offer.id)
-    await add_to_outbox(conn, outbox, offer.updated(correlation_id))
+    await uow.offers.add(offer)
+    await uow.idempotency.remember(str(account_id), idempotency, offer.id)
+    await uow.outbox.add(offer.updated(correlation_id))
     return offer
 
 
 async def update_offer(
-    conn: AsyncConnection, account_id: UUID, offer_id: UUID, *, expected_version: int, changes: dict[str, Any],
+    uow: UnitOfWork, account_id: UUID, offer_id: UUID, *, expected_version: int, changes: dict[str, Any],
     correlation_id: UUID,
 ) -> Offer:
     """Apply the changes to the version the editor saw; a stale version is refused, never overwritten.
 
     A change that changes nothing makes no version and no event.
     """
-    current = await repo.get_offer(conn, offer_id, account_id, for_update=True)
+    current = await uow.offers.get(offer_id, account_id, for_update=True)
     if current is None:
         raise NotFound(f"no offer {offer_id}")
     current.check_version(expected_version)
     if "items" in changes:
-        changes = {**changes, "items": await _items(conn, account_id, changes["items"])}
+        changes = {**changes, "items": await _items(uow, account_id, changes["items"])}
     following = current.changed(**changes)
     if following is None:
         return current
-    if not await repo.replace_offer(conn, following, expected_version):
+    if not await uow.offers.replace(following, expected_version):
         raise StaleVersion(current.version)  # only if the row lock was bypassed; kept as a guard
-    await add_to_outbox(conn, outbox, following.updated(correlation_id))
+    await uow.outbox.add(following.updated(correlation_id))
     return following
 
 
-async def on_offer_copy_requested(conn: AsyncConnection, event: OfferCopyRequested) -> None:
+async def on_offer_copy_requested(uow: UnitOfWork, event: OfferCopyRequested) -> None:
     """Orders customised a line: make "<offer> (Copy system)" under the id orders chose, once."""
-    existing = await repo.offer_exists(conn, event.copy_id)
+    existing = await uow.offers.owner(event.copy_id)
     if existing is not None:
         account_id, is_copy, source = existing
         if account_id == event.account_id and is_copy and source == event.source_offer_id:
             return  # made by an earlier request for the same copy
         raise Rejected(f"offer id {event.copy_id} is already taken by another offer")
-    source_offer = await repo.get_offer(conn, event.source_offer_id, event.account_id)
+    source_offer = await uow.offers.get(event.source_offer_id, event.account_id)
     if source_offer is None:
         raise Rejected(f"no offer {event.source_offer_id} in account {event.account_id} to copy")
     present = {i.product_id for i in source_offer.items}
     extra = [line.product_id for line in event.lines if line.product_id not in present]
-    titles = {p.id: p.title for p in (await repo.products_by_id(conn, event.account_id, extra)).values()}
+    titles = {p.id: p.title for p in (await uow.products.of_ids(event.account_id, extra)).values()}
     missing = [str(p) for p in extra if p not in titles]
     if missing:
         raise Rejected(f"no product {', '.join(missing)} in account {event.account_id}")
@@ -166,12 +169,12 @@ async def on_offer_copy_requested(conn: AsyncConnection, event: OfferCopyRequest
         copy = source_offer.system_copy(event.copy_id, list(event.lines), titles)
     except OfferError as exc:
         raise Rejected(f"the copy would be invalid: {exc.field}: {exc}") from None
-    await repo.add_offer(conn, copy)
-    await add_to_outbox(conn, outbox, copy.updated(event.correlation_id, event.event_id))
+    await uow.offers.add(copy)
+    await uow.outbox.add(copy.updated(event.correlation_id, event.event_id))
 
 
 async def open_offer(
-    conn: AsyncConnection, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID,
+    uow: UnitOfWork, offer_id: UUID, contact: ContactData, source: str, correlation_id: UUID,
     *, idempotency: Idempotent | None = None, sandbox_enabled: bool = False,
 ) -> UUID:
     """A visitor opened the offer page or widget: record the checkout, emit OfferOpened.
@@ -180,9 +183,9 @@ async def open_offer(
     Idempotency-Key (a double click), which gets the first one's checkout.
     """
     scope = f"open:{offer_id}"  # a visitor has no account: the key is the offer's
-    if (earlier := await made_before(conn, idempotent_requests, scope, idempotency)) is not None:
+    if (earlier := await uow.idempotency.made_before(scope, idempotency)) is not None:
         return earlier
-    found = await repo.get_offer_with_school(conn, offer_id)
+    found = await uow.offers.with_school(offer_id)
     if found is None:
         raise OfferUnavailable()
     offer, school, locale = found
@@ -194,18 +197,21 @@ async def open_offer(
         checkout_id=checkout.id, school_name=school or DEFAULT_SCHOOL_NAME, contact=contact, source=source,
         correlation_id=correlation_id, school_locale=locale,
     )
-    await repo.add_checkout(conn, checkout)
-    await remember(conn, idempotent_requests, scope, idempotency, checkout.id)
-    await add_to_outbox(conn, outbox, event)
+    await uow.checkouts.add(checkout)
+    await uow.idempotency.remember(scope, idempotency, checkout.id)
+    await uow.outbox.add(event)
     return checkout.id
 
 
-async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
+async def on_order_created(uow: UnitOfWork, event: OrderCreated) -> None:
+    """The order made for a checkout: its number is what the visitor waits for (an order made in
+    the CRM has no checkout)."""
     if event.checkout_id is not None:
-        # Recorded and announced (checkout_notices.py) in one statement.
-        await repo.record_order(conn, event.checkout_id, event.account_id, event.order_id, event.order_number)
+        # Recorded and announced (adapters/checkout_notices.py) in one statement.
+        await uow.checkouts.record_order(event.checkout_id, event.account_id, event.order_id, event.order_number)
 
 
-async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:
+async def on_payment_link_issued(uow: UnitOfWork, event: PaymentLinkIssued) -> None:
+    """The payment link for a checkout's order, which the visitor waits for with its number."""
     if event.checkout_id is not None:
-        await repo.record_payment_link(conn, event.checkout_id, event.account_id, event.url)
+        await uow.checkouts.record_payment_link(event.checkout_id, event.account_id, event.url)

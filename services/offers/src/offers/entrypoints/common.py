@@ -1,0 +1,20 @@
+"""What the HTTP routes share: the unit of work a use case runs in."""
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from functools import partial
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ..service.unit_of_work import UnitOfWork
+
+# `async with unit_of_work() as uow`: one use case's transaction, committed when the block ends.
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+
+
+async def _unit_of_work(request: Request) -> UnitOfWorkFactory:
+    return partial(request.app.state.unit_of_work, request.app.state.engine)
+
+
+UnitOfWorkDep = Annotated[UnitOfWorkFactory, Depends(_unit_of_work)]
