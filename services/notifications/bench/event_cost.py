@@ -29,6 +29,7 @@ from contracts import (
 )
 from localstack.message_bench import migrated_database, spending
 from notifications import service
+from notifications.adapters.unit_of_work import SqlUnitOfWork
 from notifications.main import MIGRATIONS
 from servicekit.db import create_engine
 from sqlalchemy import text
@@ -84,7 +85,7 @@ async def apply(engine: AsyncEngine, events: list[Event]) -> None:
     """Each event in a transaction of its own, through its use case."""
     for e in events:
         async with engine.begin() as conn:
-            await USE_CASES[e.event_type](conn, e)
+            await USE_CASES[e.event_type](SqlUnitOfWork(conn), e)
 
 
 async def send(engine: AsyncEngine, batch: int) -> int:
@@ -113,7 +114,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, int, float, int]]:
             accounts = [uuid.uuid4() for _ in range(10)]
             async with engine.begin() as conn:
                 for a in accounts:
-                    await service.on_school_updated(conn, SchoolUpdated(
+                    await service.on_school_updated(SqlUnitOfWork(conn), SchoolUpdated(
                         account_id=a, correlation_id=uuid.uuid4(), name="Kyiv Code School",
                         default_locale="uk", time_zone="Europe/Kyiv"))
             warming = [purchase(i, accounts) for i in range(args.warmup)]

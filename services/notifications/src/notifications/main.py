@@ -1,11 +1,13 @@
 """Wiring of the notifications service: the one place that knows every concrete piece."""
 
+from functools import partial
 from pathlib import Path
 
 from contracts import NotificationFailed, NotificationSent
 from fastapi import FastAPI
 from servicekit.runtime import build_app
 
+from .adapters.unit_of_work import SqlUnitOfWork
 from .domain import zones
 from .entrypoints import http, subscribers
 from .entrypoints.problems import PROBLEMS
@@ -22,7 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         name="notifications",
         settings=settings,
         routers=[http.crm],
-        subscribers=subscribers.register,
+        subscribers=partial(subscribers.register, unit_of_work=SqlUnitOfWork.begin, joined_unit_of_work=SqlUnitOfWork),
         publishes=[NotificationSent, NotificationFailed],
         workers=[sender.email_sender],
         problems=PROBLEMS,

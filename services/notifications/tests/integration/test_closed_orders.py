@@ -9,6 +9,7 @@ from contracts import (
     ContactData, OrderCreated, OrderLine, OrderUpdated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested,
 )
 from notifications import service
+from notifications.adapters.unit_of_work import SqlUnitOfWork
 from notifications.main import MIGRATIONS
 from servicekit.testing import migrated_database
 from sqlalchemy import text
@@ -64,7 +65,7 @@ def a_receipt(order: OrderCreated) -> PaymentSucceeded:
 async def apply(engine, handler, *events) -> None:
     for event in events:
         async with engine.begin() as conn:
-            await handler(conn, event)
+            await handler(SqlUnitOfWork(conn), event)
 
 
 async def log(engine, order_id: uuid.UUID) -> dict[str, tuple[str, str | None]]:
@@ -137,7 +138,7 @@ async def test_an_order_closing_while_a_link_is_being_recorded_waits_for_it_and_
     link = a_link(order)
     async with engine.connect() as recording:
         await recording.begin()
-        await service.on_payment_link_issued(recording, link)
+        await service.on_payment_link_issued(SqlUnitOfWork(recording), link)
         closing = asyncio.create_task(apply(engine, service.on_order_updated, updated(order, 2, "cancelled")))
         await asyncio.sleep(0.5)
         assert not closing.done(), "the close must wait for the email being recorded"
