@@ -93,16 +93,16 @@ async def send(engine: AsyncEngine, batch: int) -> int:
     sent = 0
     while True:
         async with engine.begin() as conn:
-            await service.settle_unconfirmed(conn, batch, retry=False)
-            tries = await service.claim_due(conn, batch, LEASE)
+            await service.settle_unconfirmed(SqlUnitOfWork(conn), batch, retry=False)
+            tries = await service.claim_due(SqlUnitOfWork(conn), batch, LEASE)
         if not tries:
             return sent
         async with engine.connect() as conn:
             await conn.begin()
-            granted = await service.hand_over(conn, tries, LEASE)
+            granted = await service.hand_over(SqlUnitOfWork(conn), tries, LEASE)
             await conn.commit()
         async with engine.begin() as conn:
-            await service.record_sent(conn, *(t for t in tries if t.id in granted))
+            await service.record_sent(SqlUnitOfWork(conn), *(t for t in tries if t.id in granted))
         sent += len(tries)
 
 

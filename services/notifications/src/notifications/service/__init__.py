@@ -19,11 +19,10 @@ from contracts import (
 from pydantic import ValidationError
 from servicekit.errors import NotYet, Rejected
 from servicekit.idempotency import Idempotent, made_before, remember
-from servicekit.outbox import add_to_outbox
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..adapters import repository as repo
-from ..adapters.tables import idempotent_requests, outbox
+from ..adapters.tables import idempotent_requests
 from ..domain import letters
 from ..domain.delivery import (
     ASKS_TO_PAY, UNCONFIRMED, Logged, Outgoing, RetryPolicy, after_failure, cancel_reason, check_resend,
@@ -156,62 +155,62 @@ async def _record(uow: UnitOfWork, letter: Letter | None, cancelled: str | None 
 
 
 async def claim_due(
-    conn: AsyncConnection, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False
+    uow: UnitOfWork, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False
 ) -> list[Outgoing]:
-    return await repo.claim_due(conn, limit, lease, retry_unconfirmed=retry_unconfirmed)
+    return await uow.deliveries.claim_due(limit, lease, retry_unconfirmed=retry_unconfirmed)
 
 
-async def renew_leases(conn: AsyncConnection, held: list[tuple[UUID, int]], lease: timedelta) -> int:
-    return await repo.renew_leases(conn, held, lease)
+async def renew_leases(uow: UnitOfWork, held: list[tuple[UUID, int]], lease: timedelta) -> int:
+    return await uow.deliveries.renew_leases(held, lease)
 
 
-async def hand_over(conn: AsyncConnection, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
+async def hand_over(uow: UnitOfWork, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
     """The ids of the tries that may hand their message over; once this commits, no other try
     sends them blindly again."""
-    return await repo.hand_over(conn, tries, lease)
+    return await uow.deliveries.hand_over(tries, lease)
 
 
-async def withdraw_handover(conn: AsyncConnection, tries: list[Outgoing]) -> None:
-    await repo.withdraw_handover(conn, tries)
+async def withdraw_handover(uow: UnitOfWork, tries: list[Outgoing]) -> None:
+    await uow.deliveries.withdraw_handover(tries)
 
 
-async def record_sent(conn: AsyncConnection, *deliveries: Outgoing) -> None:
+async def record_sent(uow: UnitOfWork, *deliveries: Outgoing) -> None:
     """These tries' messages were taken by the server: marked sent, and NotificationSent for each
     that was still its try's to decide; two statements however many there are."""
-    rows = await repo.mark_sent_many(conn, deliveries)
-    await add_to_outbox(conn, outbox, *(event for row in rows if (event := _sent_event(row)) is not None))
+    rows = await uow.deliveries.mark_sent_many(deliveries)
+    await uow.outbox.add(*(event for row in rows if (event := _sent_event(row)) is not None))
 
 
 async def record_unconfirmed(
-    conn: AsyncConnection, delivery: Outgoing, error: str, *, retry: bool, policy: RetryPolicy
+    uow: UnitOfWork, delivery: Outgoing, error: str, *, retry: bool, policy: RetryPolicy
 ) -> None:
     """The try handed its message over and saw no answer (the connection broke, or timed out)."""
     # Another try is safe only where the server drops a repeat (`retry`), and never for a delivery
     # cancelled meanwhile: that one is logged as sent, since it may well have gone out.
-    row = await repo.mark_sent(conn, delivery, unconfirmed=UNCONFIRMED, cancelled_only=retry)
+    row = await uow.deliveries.mark_sent(delivery, unconfirmed=UNCONFIRMED, cancelled_only=retry)
     if row is None and retry:
-        await record_failure(conn, delivery, error, permanent=False, policy=policy)
+        await record_failure(uow, delivery, error, permanent=False, policy=policy)
         return
     if row is not None:
-        await _published_sent(conn, row)
+        await _published_sent(uow, row)
 
 
-async def settle_unconfirmed(conn: AsyncConnection, limit: int, *, retry: bool) -> int:
+async def settle_unconfirmed(uow: UnitOfWork, limit: int, *, retry: bool) -> int:
     """Decide the deliveries whose sender died after handing them over; how many.
 
     Cancelled ones (the order closed meanwhile) are never sent again; the others only when the
     server drops repeats (`retry`), and then by the next claim, not here.
     """
-    rows = await repo.settle_unconfirmed(conn, limit, UNCONFIRMED, pending_too=not retry)
+    rows = await uow.deliveries.settle_unconfirmed(limit, UNCONFIRMED, pending_too=not retry)
     for row in rows:
         log.warning("delivery %s was handed over by a sender that stopped before the answer: "
                     "counted as sent, not sent again", row.id)
-        await _published_sent(conn, row)
+        await _published_sent(uow, row)
     return len(rows)
 
 
-async def _published_sent(conn: AsyncConnection, row: Any) -> None:
-    await _publish(conn, row, lambda: _sent(row))
+async def _published_sent(uow: UnitOfWork, row: Any) -> None:
+    await _publish(uow, row, lambda: _sent(row))
 
 
 def _sent(row: Any) -> NotificationSent:
@@ -230,21 +229,21 @@ def _sent_event(row: Any) -> NotificationSent | None:
 
 
 async def record_failure(
-    conn: AsyncConnection, delivery: Outgoing, error: str, *, permanent: bool, policy: RetryPolicy
+    uow: UnitOfWork, delivery: Outgoing, error: str, *, permanent: bool, policy: RetryPolicy
 ) -> None:
     step = after_failure(delivery.attempts, permanent=permanent, policy=policy)
-    row = await repo.mark_failed_try(
-        conn, delivery, error=error, status=step.status, retry_in=step.retry_in, refused=step.refused
+    row = await uow.deliveries.mark_failed_try(
+        delivery, error=error, status=step.status, retry_in=step.retry_in, refused=step.refused
     )
     if row is None or row.status != "failed":
         return
-    await _publish(conn, row, lambda: NotificationFailed(
+    await _publish(uow, row, lambda: NotificationFailed(
         **_envelope(row), delivery_id=row.id, order_id=row.order_id, template=row.template,
         recipient=row.recipient, attempts=row.attempts, error=error[:1000], failed_at=row.now,
     ))
 
 
-async def _publish(conn: AsyncConnection, row: Any, build: Callable[[], Event]) -> None:
+async def _publish(uow: UnitOfWork, row: Any, build: Callable[[], Event]) -> None:
     try:
         event = build()
     except ValidationError:
@@ -252,7 +251,7 @@ async def _publish(conn: AsyncConnection, row: Any, build: Callable[[], Event]) 
         # keep the delivery pending and so get it sent again.
         log.exception("delivery %s: its outcome could not be published", row.id)
         return
-    await add_to_outbox(conn, outbox, event)
+    await uow.outbox.add(event)
 
 
 def _envelope(row: Any) -> dict[str, Any]:
