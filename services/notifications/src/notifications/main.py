@@ -20,7 +20,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     zones.use_default(settings.default_time_zone)
-    return build_app(
+    app = build_app(
         name="notifications",
         settings=settings,
         routers=[http.crm],
@@ -33,3 +33,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "language, each sent once; the delivery log; schools' own templates."
         ),
     )
+    # The routes' use cases each run in one unit of work: its own transaction on the app's engine.
+    app.state.unit_of_work = SqlUnitOfWork.begin
+    return app

@@ -18,11 +18,8 @@ from contracts import (
 )
 from pydantic import ValidationError
 from servicekit.errors import NotYet, Rejected
-from servicekit.idempotency import Idempotent, made_before, remember
-from sqlalchemy.ext.asyncio import AsyncConnection
+from servicekit.idempotency import Idempotent
 
-from ..adapters import repository as repo
-from ..adapters.tables import idempotent_requests
 from ..domain import letters
 from ..domain.delivery import (
     ASKS_TO_PAY, UNCONFIRMED, Logged, Outgoing, RetryPolicy, after_failure, cancel_reason, check_resend,
@@ -263,7 +260,7 @@ def _envelope(row: Any) -> dict[str, Any]:
 
 
 async def resend(
-    conn: AsyncConnection, account_id: UUID, delivery_id: UUID, correlation_id: UUID,
+    uow: UnitOfWork, account_id: UUID, delivery_id: UUID, correlation_id: UUID,
     *, idempotency: Idempotent | None = None, to_refused_address: bool = False,
 ) -> UUID | None:
     """The same rendered message again, as a new delivery; None if there is no such delivery here.
@@ -272,25 +269,25 @@ async def resend(
     Raises NotResendable when it may not go again (still pending, cancelled, or refused for good
     without `to_refused_address`).
     """
-    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
+    if (earlier := await uow.idempotency.made_before(str(account_id), idempotency)) is not None:
         return earlier
-    original = await repo.get_delivery(conn, account_id, delivery_id)
+    original = await uow.deliveries.get(account_id, delivery_id)
     if original is None:
         return None
     check_resend(Logged(original.status, original.recipient, original.cancel_reason, original.refused,
                         original.last_error), to_refused_address=to_refused_address)
-    new_id = await repo.add_resend(conn, original, correlation_id)
-    await remember(conn, idempotent_requests, str(account_id), idempotency, new_id)
+    new_id = await uow.deliveries.add_resend(original, correlation_id)
+    await uow.idempotency.remember(str(account_id), idempotency, new_id)
     return new_id
 
 
 async def save_override(
-    conn: AsyncConnection, account_id: UUID, template: TemplateName, locale: str, override: Override
+    uow: UnitOfWork, account_id: UUID, template: TemplateName, locale: str, override: Override
 ) -> list[dict[str, str]]:
     """Store a school's wording if it renders; otherwise what is wrong with it, and nothing stored."""
     errors = check_override(template, locale, override)
     if not errors:
-        await repo.put_override(conn, account_id, template, locale, override)
+        await uow.wordings.put(account_id, template, locale, override)
     return errors
 
 
@@ -301,5 +298,5 @@ def preview_override(template: TemplateName, locale: str, override: Override) ->
     return errors or render(sample_letters(template, locale)[0], override)
 
 
-async def remove_override(conn: AsyncConnection, account_id: UUID, template: TemplateName, locale: str) -> bool:
-    return await repo.delete_override(conn, account_id, template, locale)
+async def remove_override(uow: UnitOfWork, account_id: UUID, template: TemplateName, locale: str) -> bool:
+    return await uow.wordings.delete(account_id, template, locale)
