@@ -4,7 +4,7 @@
         [--postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
 Starts an embedded PostgreSQL (or uses the server given) with a fresh notifications database.
-Each message of a purchase goes through the service's own use case (service.py), one transaction
+Each message of a purchase goes through the service's own use case (service/) on its unit of work, one transaction
 per message as a consumer applies it (the inbox claim and the savepoint are the kit's, not
 measured here): OrderCreated, PaymentLinkIssued (its email), PaymentSucceeded (the receipt),
 AccessChanged (access opened), OrderUpdated; then the sender's bookkeeping of those emails, as
