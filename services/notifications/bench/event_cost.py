@@ -4,9 +4,9 @@
         [--postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
 Starts an embedded PostgreSQL (or uses the server given) with a fresh notifications database.
-Each message of a purchase goes through the service's own use case (service.py), one transaction
-per message as a consumer applies it (the inbox record and the savepoint are the kit's, not
-measured here): OrderCreated, PaymentLinkIssued (its email), PaymentSucceeded (the receipt),
+Each message of a purchase goes through the service's own use case (service/) on its unit of
+work, one transaction per message as a consumer applies it (the inbox record and the savepoint
+are the kit's, not measured here): OrderCreated, PaymentLinkIssued (its email), PaymentSucceeded (the receipt),
 AccessChanged (access opened), OrderUpdated; then the sender's bookkeeping of those emails, as
 its worker does it with no mail server: a claim of a batch of `--batch` due deliveries (with the
 settling of unconfirmed ones before it), their handover, and their marks as sent with
@@ -29,6 +29,7 @@ from contracts import (
 )
 from localstack.message_bench import migrated_database, spending
 from notifications import service
+from notifications.adapters.unit_of_work import SqlUnitOfWork
 from notifications.main import MIGRATIONS
 from servicekit.db import create_engine
 from sqlalchemy import text
@@ -84,7 +85,7 @@ async def apply(engine: AsyncEngine, events: list[Event]) -> None:
     """Each event in a transaction of its own, through its use case."""
     for e in events:
         async with engine.begin() as conn:
-            await USE_CASES[e.event_type](conn, e)
+            await USE_CASES[e.event_type](SqlUnitOfWork(conn), e)
 
 
 async def send(engine: AsyncEngine, batch: int) -> int:
@@ -92,16 +93,16 @@ async def send(engine: AsyncEngine, batch: int) -> int:
     sent = 0
     while True:
         async with engine.begin() as conn:
-            await service.settle_unconfirmed(conn, batch, retry=False)
-            tries = await service.claim_due(conn, batch, LEASE)
+            await service.settle_unconfirmed(SqlUnitOfWork(conn), batch, retry=False)
+            tries = await service.claim_due(SqlUnitOfWork(conn), batch, LEASE)
         if not tries:
             return sent
         async with engine.connect() as conn:
             await conn.begin()
-            granted = await service.hand_over(conn, tries, LEASE)
+            granted = await service.hand_over(SqlUnitOfWork(conn), tries, LEASE)
             await conn.commit()
         async with engine.begin() as conn:
-            await service.record_sent(conn, *(t for t in tries if t.id in granted))
+            await service.record_sent(SqlUnitOfWork(conn), *(t for t in tries if t.id in granted))
         sent += len(tries)
 
 
@@ -113,7 +114,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, int, float, int]]:
             accounts = [uuid.uuid4() for _ in range(10)]
             async with engine.begin() as conn:
                 for a in accounts:
-                    await service.on_school_updated(conn, SchoolUpdated(
+                    await service.on_school_updated(SqlUnitOfWork(conn), SchoolUpdated(
                         account_id=a, correlation_id=uuid.uuid4(), name="Kyiv Code School",
                         default_locale="uk", time_zone="Europe/Kyiv"))
             warming = [purchase(i, accounts) for i in range(args.warmup)]

@@ -32,6 +32,7 @@ from contracts import (
 )
 from faststream.kafka import KafkaBroker
 from localstack.message_bench import apply_polls, migrated_database, spending
+from notifications.adapters.unit_of_work import SqlUnitOfWork
 from notifications.entrypoints import subscribers
 from notifications.main import MIGRATIONS
 from servicekit.batches import batch_consumer_of
@@ -74,7 +75,8 @@ async def run(args: argparse.Namespace) -> None:
         engine = create_engine(url)
         try:
             broker = KafkaBroker()
-            subscribers.register(broker, engine, ConsumerGroup("notifications", mode="batch"))
+            subscribers.register(broker, engine, ConsumerGroup("notifications", mode="batch"),
+                                 unit_of_work=SqlUnitOfWork.begin, joined_unit_of_work=SqlUnitOfWork)
             consumer = batch_consumer_of(broker)
             assert consumer is not None
             accounts = [uuid.uuid4() for _ in range(10)]

@@ -81,9 +81,9 @@ async def an_email(service_app, account: uuid.UUID, contact: uuid.UUID, prefix: 
     )
     link = PaymentLinkIssued.caused_by(order, order_id=order.order_id, payment_id=uuid.uuid4(), amount="1500.00",
                                        currency="UAH", provider="sandbox", url="https://pay.example/p/1")
-    async with service_app.state.engine.begin() as conn:
-        await service.on_order_created(conn, order)
-        await service.on_payment_link_issued(conn, link)
+    async with service_app.state.unit_of_work(service_app.state.engine) as uow:
+        await service.on_order_created(uow, order)
+        await service.on_payment_link_issued(uow, link)
     return order.order_id
 
 

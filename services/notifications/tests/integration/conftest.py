@@ -15,6 +15,7 @@ from aiosmtpd.smtp import Envelope
 from contracts import ContactData, OrderCreated, PaymentLinkIssued
 from localstack.ports import free_port
 from notifications import service
+from notifications.adapters.unit_of_work import SqlUnitOfWork
 
 T = TypeVar("T")
 
@@ -111,8 +112,8 @@ async def record_link_email(engine, to: str) -> uuid.UUID:
         provider="sandbox", url="https://pay.example/p",
     )
     async with engine.begin() as conn:
-        await service.on_order_created(conn, order)
-        await service.on_payment_link_issued(conn, link)
+        await service.on_order_created(SqlUnitOfWork(conn), order)
+        await service.on_payment_link_issued(SqlUnitOfWork(conn), link)
         # The same event again (a redelivery that got past no inbox): still one delivery.
-        await service.on_payment_link_issued(conn, link)
+        await service.on_payment_link_issued(SqlUnitOfWork(conn), link)
     return order.order_id

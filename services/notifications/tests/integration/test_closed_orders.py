@@ -9,6 +9,7 @@ from contracts import (
     ContactData, OrderCreated, OrderLine, OrderUpdated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested,
 )
 from notifications import service
+from notifications.adapters.unit_of_work import SqlUnitOfWork
 from notifications.main import MIGRATIONS
 from servicekit.testing import migrated_database
 from sqlalchemy import text
@@ -64,7 +65,7 @@ def a_receipt(order: OrderCreated) -> PaymentSucceeded:
 async def apply(engine, handler, *events) -> None:
     for event in events:
         async with engine.begin() as conn:
-            await handler(conn, event)
+            await handler(SqlUnitOfWork(conn), event)
 
 
 async def log(engine, order_id: uuid.UUID) -> dict[str, tuple[str, str | None]]:
@@ -78,7 +79,7 @@ async def log(engine, order_id: uuid.UUID) -> dict[str, tuple[str, str | None]]:
 async def claimable(engine, order_id: uuid.UUID) -> set[str]:
     """What a sender would take of this order now (taken for real: these tests run no sender)."""
     async with engine.begin() as conn:
-        claimed = {d.id for d in await service.claim_due(conn, 1000, timedelta(minutes=5))}
+        claimed = {d.id for d in await service.claim_due(SqlUnitOfWork(conn), 1000, timedelta(minutes=5))}
         rows = await conn.execute(text("SELECT id, template FROM deliveries WHERE order_id = :o"), {"o": order_id})
         return {r.template for r in rows if r.id in claimed}
 
@@ -137,7 +138,7 @@ async def test_an_order_closing_while_a_link_is_being_recorded_waits_for_it_and_
     link = a_link(order)
     async with engine.connect() as recording:
         await recording.begin()
-        await service.on_payment_link_issued(recording, link)
+        await service.on_payment_link_issued(SqlUnitOfWork(recording), link)
         closing = asyncio.create_task(apply(engine, service.on_order_updated, updated(order, 2, "cancelled")))
         await asyncio.sleep(0.5)
         assert not closing.done(), "the close must wait for the email being recorded"
@@ -151,14 +152,14 @@ async def test_an_email_already_with_the_mail_server_when_the_order_closes_is_lo
     await apply(engine, service.on_order_created, order)
     await apply(engine, service.on_payment_link_issued, a_link(order))
     async with engine.begin() as conn:
-        [taken] = [d for d in await service.claim_due(conn, 1000, timedelta(minutes=5))
+        [taken] = [d for d in await service.claim_due(SqlUnitOfWork(conn), 1000, timedelta(minutes=5))
                    if d.recipient == order.contact.email]
-        assert await service.hand_over(conn, [taken], timedelta(minutes=5)) == {taken.id}
+        assert await service.hand_over(SqlUnitOfWork(conn), [taken], timedelta(minutes=5)) == {taken.id}
     await apply(engine, service.on_order_updated, updated(order, 2, "cancelled"))
     assert await log(engine, order.order_id) == {"payment_link": ("cancelled", "order_cancelled")}
     # The mail server said OK: the log tells the truth, and the order's history hears of it.
     async with engine.begin() as conn:
-        await service.record_sent(conn, taken)
+        await service.record_sent(SqlUnitOfWork(conn), taken)
     assert await log(engine, order.order_id) == {"payment_link": ("sent", None)}
     async with engine.connect() as conn:
         topics = (await conn.scalars(text("SELECT topic FROM outbox WHERE payload->>'delivery_id' = :d"),
@@ -171,12 +172,12 @@ async def test_a_claimed_email_cancelled_before_its_handover_is_not_sent(engine)
     await apply(engine, service.on_order_created, order)
     await apply(engine, service.on_payment_link_issued, a_link(order))
     async with engine.begin() as conn:
-        [taken] = [d for d in await service.claim_due(conn, 1000, timedelta(minutes=5))
+        [taken] = [d for d in await service.claim_due(SqlUnitOfWork(conn), 1000, timedelta(minutes=5))
                    if d.recipient == order.contact.email]
     await apply(engine, service.on_order_updated, updated(order, 2, "cancelled"))
     # The sender is still before the end of the message: it is told to withdraw it.
     async with engine.begin() as conn:
-        assert await service.hand_over(conn, [taken], timedelta(minutes=5)) == set()
+        assert await service.hand_over(SqlUnitOfWork(conn), [taken], timedelta(minutes=5)) == set()
     assert await log(engine, order.order_id) == {"payment_link": ("cancelled", "order_cancelled")}
 
 
@@ -187,10 +188,11 @@ async def test_a_failed_try_of_a_cancelled_email_is_not_retried(engine):
     await apply(engine, service.on_order_created, order)
     await apply(engine, service.on_payment_link_issued, a_link(order))
     async with engine.begin() as conn:
-        [taken] = [d for d in await service.claim_due(conn, 1000, timedelta(minutes=5))
+        [taken] = [d for d in await service.claim_due(SqlUnitOfWork(conn), 1000, timedelta(minutes=5))
                    if d.recipient == order.contact.email]
     await apply(engine, service.on_order_updated, updated(order, 2, "expired"))
     async with engine.begin() as conn:
-        await service.record_failure(conn, taken, "451 try later", permanent=False, policy=RetryPolicy(first=0))
+        await service.record_failure(SqlUnitOfWork(conn), taken, "451 try later", permanent=False,
+                                     policy=RetryPolicy(first=0))
     assert await log(engine, order.order_id) == {"payment_link": ("cancelled", "order_expired")}
     assert await claimable(engine, order.order_id) == set()

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from contracts import PaymentLinkIssued
 from notifications import service
+from notifications.adapters.unit_of_work import SqlUnitOfWork
 from notifications.main import MIGRATIONS, create_app
 from notifications.settings import Settings
 from servicekit.testing import as_account, migrated_database, running
@@ -51,7 +52,7 @@ async def test_an_order_s_emails_answer_304_until_another_is_recorded(client_app
         amount="10.00", currency="EUR", provider="sandbox", url="https://pay.example/q",
     )
     async with app.state.engine.begin() as conn:
-        await service.on_payment_link_issued(conn, link)
+        await service.on_payment_link_issued(SqlUnitOfWork(conn), link)
     changed = await client.get(url, headers={**mine, "If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
     assert len(changed.json()["items"]) == 2 and row in changed.json()["items"]

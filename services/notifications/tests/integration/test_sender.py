@@ -7,6 +7,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 from notifications import service
+from notifications.adapters.unit_of_work import SqlUnitOfWork
 from notifications.workers.marks import SentMarks
 from notifications.workers.sender import email_sender
 from notifications.main import MIGRATIONS
@@ -62,18 +63,18 @@ async def delivery_id(engine, order_id: uuid.UUID) -> uuid.UUID:
 
 async def claimed_ids(engine, lease: timedelta = timedelta(minutes=5)) -> set[uuid.UUID]:
     async with engine.begin() as conn:
-        return {d.id for d in await service.claim_due(conn, 100, lease)}
+        return {d.id for d in await service.claim_due(SqlUnitOfWork(conn), 100, lease)}
 
 
 async def test_a_claimed_delivery_is_skipped_while_leased_and_counted_per_try(database):
     _, engine = database
     mine = await delivery_id(engine, await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com"))
     async with engine.begin() as conn:
-        [first] = [d for d in await service.claim_due(conn, 100, timedelta(0)) if d.id == mine]
+        [first] = [d for d in await service.claim_due(SqlUnitOfWork(conn), 100, timedelta(0)) if d.id == mine]
     assert first.attempts == 1
     # A lease of zero gives it straight back: the next claim is the second try.
     async with engine.begin() as conn:
-        [second] = [d for d in await service.claim_due(conn, 100, timedelta(minutes=5)) if d.id == mine]
+        [second] = [d for d in await service.claim_due(SqlUnitOfWork(conn), 100, timedelta(minutes=5)) if d.id == mine]
     assert second.attempts == 2
     assert mine not in await claimed_ids(engine)
 
@@ -97,7 +98,7 @@ async def test_the_sends_in_flight_hand_over_in_one_commit_and_end_their_message
     orders = [await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com") for _ in range(3)]
     mine = {await delivery_id(engine, o) for o in orders}
     async with engine.begin() as conn:
-        tries = [d for d in await service.claim_due(conn, 100, timedelta(minutes=5)) if d.id in mine]
+        tries = [d for d in await service.claim_due(SqlUnitOfWork(conn), 100, timedelta(minutes=5)) if d.id in mine]
     steps: list[str] = []
 
     async def busy() -> None:  # another task that runs whenever it is given the chance
@@ -126,7 +127,7 @@ async def test_sends_that_end_together_are_marked_sent_in_one_statement(database
     orders = [await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com") for _ in range(5)]
     ids = {await delivery_id(engine, order) for order in orders}
     async with engine.begin() as conn:
-        tries = [d for d in await service.claim_due(conn, 100, timedelta(minutes=5)) if d.id in ids]
+        tries = [d for d in await service.claim_due(SqlUnitOfWork(conn), 100, timedelta(minutes=5)) if d.id in ids]
     assert len(tries) == 5
     stale = tries[0]
     # Another try of the first took it over meanwhile: the old one no longer decides it.

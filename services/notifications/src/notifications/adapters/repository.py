@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,8 +15,8 @@ from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.delivery import Outgoing, Rendered
-from ..domain.letters import Letter, Override
-from ..domain.recipient import OrderRecipient, School
+from ..domain.letters import Letter, Override, Overrides
+from ..domain.recipient import AccessState, OrderRecipient, School
 from .tables import deliveries, schools, template_overrides
 
 # The sender LISTENs here: the deliveries table's trigger notifies it of each pending delivery
@@ -81,9 +80,6 @@ async def get_recipient(conn: AsyncConnection, order_id: UUID) -> OrderRecipient
     row = await (await driver_connection(conn)).fetchrow(_GET_RECIPIENT, order_id)
     return None if row is None else _recipient(row)
 
-
-# A school's own wordings, by (template, locale).
-Overrides = dict[tuple[str, str], Override]
 
 # The order with its school's current name, language, zone and address, and the school's own
 # wordings of the templates asked for, in one statement; every email's event runs it.
@@ -177,12 +173,6 @@ _GET_SCHOOL = "SELECT account_id, name, default_locale, time_zone, reply_to FROM
 async def get_school(conn: AsyncConnection, account_id: UUID) -> School | None:
     row = await (await driver_connection(conn)).fetchrow(_GET_SCHOOL, account_id)
     return None if row is None else School(*row)
-
-
-@dataclass(frozen=True)
-class AccessState:
-    status: str
-    occurred_at: datetime
 
 
 # The line's access state as it was (locked), and the new one stored unless a newer one is known.

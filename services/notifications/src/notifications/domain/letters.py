@@ -249,3 +249,7 @@ def order_confirmation(
         amount=sum((p.amount for p in unpaid), Decimal(0)) if unpaid else None,
         url=_link(link.url) if link is not None else None,
     )
+
+
+# A school's own wordings, by (template, locale).
+Overrides = dict[tuple[str, str], Override]

@@ -1,6 +1,7 @@
 """What this service keeps about an order and a school: only what an email to its contact may show."""
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -89,3 +90,11 @@ def changed_by(event: OrderUpdated) -> dict[str, Any]:
         "order_version": event.order_version,
         "status": event.status,
     }
+
+
+@dataclass(frozen=True)
+class AccessState:
+    """The last access change heard of for an order line: access emails go out on a change only."""
+
+    status: str
+    occurred_at: datetime

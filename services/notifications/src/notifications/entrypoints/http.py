@@ -1,10 +1,12 @@
 """HTTP routes of the notifications service (internal, behind the gateway): thin, no rules."""
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from servicekit.api import problem_responses
 from servicekit.conditional import NOT_MODIFIED, IfNoneMatch, conditional_json
 from servicekit.db import EngineDep
@@ -15,6 +17,7 @@ from servicekit.pagination import BadCursor
 
 from .. import service, views
 from ..domain.letters import Locale, Override, TemplateName
+from ..service.unit_of_work import UnitOfWork
 from .answers import NotificationCard, NotificationPage, Preview, TemplateList, TemplateView
 from .bodies import OverrideBody
 
@@ -22,6 +25,16 @@ from .bodies import OverrideBody
 # input rules refuse, and load shedding. Each route adds what it can refuse itself (a viewer's
 # write is a 403).
 crm = APIRouter(tags=["notifications"], responses=problem_responses(401, 422, 503))
+
+# `async with unit_of_work() as uow`: one use case's transaction, committed when the block ends.
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+
+
+async def _unit_of_work(request: Request) -> UnitOfWorkFactory:
+    return partial(request.app.state.unit_of_work, request.app.state.engine)
+
+
+UnitOfWorkDep = Annotated[UnitOfWorkFactory, Depends(_unit_of_work)]
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
@@ -77,15 +90,15 @@ async def get_notification(delivery_id: UUID, account: AccountId, engine: Engine
     summary="Send the same rendered email again, as a new delivery (same Idempotency-Key: same delivery)",
 )
 async def resend_notification(
-    delivery_id: UUID, account: AccountId, engine: EngineDep,
+    delivery_id: UUID, account: AccountId, engine: EngineDep, unit_of_work: UnitOfWorkDep,
     idempotency_key: IdempotencyKeyHeader,
     to_refused_address: Annotated[bool, Query(
         description="send again even though the mail server refused this address for good")] = False,
 ) -> dict[str, Any]:
     # No body: what the request asks is its path and this one choice.
     idempotency = fingerprinted(idempotency_key, {"to_refused_address": to_refused_address})
-    async with engine.begin() as conn:
-        new_id = await service.resend(conn, account, delivery_id, current_correlation_id(),
+    async with unit_of_work() as uow:
+        new_id = await service.resend(uow, account, delivery_id, current_correlation_id(),
                                       idempotency=idempotency, to_refused_address=to_refused_address)
     async with engine.connect() as conn:
         found = await views.delivery(conn, account, new_id) if new_id else None
@@ -112,10 +125,11 @@ async def get_template(template: TemplateName, locale: Locale, account: AccountI
          summary="Set the school's own subject and bodies of a template")
 async def put_template(
     template: TemplateName, locale: Locale, body: OverrideBody, account: AccountId, engine: EngineDep,
+    unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
     override = Override(subject=body.subject, html=body.html, text=body.text)
-    async with engine.begin() as conn:
-        errors = await service.save_override(conn, account, template, locale, override)
+    async with unit_of_work() as uow:
+        errors = await service.save_override(uow, account, template, locale, override)
     if errors:
         raise _does_not_render(errors)
     async with engine.connect() as conn:
@@ -142,9 +156,11 @@ def _does_not_render(errors: list[dict[str, str]]) -> Problem:
 
 @crm.delete("/templates/{template}/{locale}", status_code=204, responses=problem_responses(403, 404),
             summary="Back to the standard wording")
-async def delete_template(template: TemplateName, locale: Locale, account: AccountId, engine: EngineDep) -> Response:
-    async with engine.begin() as conn:
-        removed = await service.remove_override(conn, account, template, locale)
+async def delete_template(
+    template: TemplateName, locale: Locale, account: AccountId, unit_of_work: UnitOfWorkDep,
+) -> Response:
+    async with unit_of_work() as uow:
+        removed = await service.remove_override(uow, account, template, locale)
     if not removed:
         raise Problem(404, "Not found", f"no override of {template} in {locale}")
     return Response(status_code=204)

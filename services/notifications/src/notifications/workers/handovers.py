@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
+from ..adapters.unit_of_work import SqlUnitOfWork
 from ..domain.delivery import Outgoing
 
 log = logging.getLogger("notifications.sender")
@@ -55,7 +56,7 @@ class Handovers:
         unended: list[Outgoing] = []
         async with self._engine.connect() as conn:
             await conn.begin()
-            granted = await service.hand_over(conn, [d for d, _, _ in batch], self._lease)
+            granted = await service.hand_over(SqlUnitOfWork(conn), [d for d, _, _ in batch], self._lease)
             await conn.commit()
             # From here to the last write, no await: every granted message ends in this very step.
             for delivery, end_of_data, future in batch:
@@ -78,7 +79,7 @@ class Handovers:
                 # fails records the same through its failure).
                 try:
                     await conn.begin()
-                    await service.withdraw_handover(conn, unended)
+                    await service.withdraw_handover(SqlUnitOfWork(conn), unended)
                     await conn.commit()
                 except Exception as exc:
                     log.warning("could not withdraw %d unended handover(s): %r", len(unended), exc)

@@ -16,6 +16,7 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
+from ..adapters.unit_of_work import SqlUnitOfWork
 from ..domain.delivery import Outgoing
 
 _Waiting = tuple[Outgoing, "asyncio.Future[None]"]
@@ -40,8 +41,8 @@ class SentMarks:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                async with self._engine.begin() as conn:
-                    await service.record_sent(conn, *(delivery for delivery, _ in batch))
+                async with SqlUnitOfWork.begin(self._engine) as uow:
+                    await service.record_sent(uow, *(delivery for delivery, _ in batch))
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():

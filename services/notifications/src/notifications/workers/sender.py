@@ -32,12 +32,14 @@ from servicekit.leases import LeaseKeeper
 from servicekit.notices import Notices
 from servicekit.workers import PollingWorker
 from servicekit.settings import ServiceSettings
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
 from ..adapters.repository import DELIVERIES_CHANNEL
+from ..adapters.unit_of_work import SqlUnitOfWork
 from ..adapters.smtp import NotHandedOver, SendFailed, SmtpMailer, Unconfirmed
 from ..domain.delivery import Outgoing, RetryPolicy
+from ..service.unit_of_work import UnitOfWork
 from ..settings import Settings
 from .handovers import Handovers
 from .marks import SentMarks
@@ -87,17 +89,17 @@ class EmailSender(PollingWorker):
 
     async def send_due(self) -> int:
         """Send one batch of due deliveries; returns how many were claimed."""
-        async with self._engine.begin() as conn:
-            await service.settle_unconfirmed(conn, self._batch_size, retry=self._retry_unconfirmed)
+        async with SqlUnitOfWork.begin(self._engine) as uow:
+            await service.settle_unconfirmed(uow, self._batch_size, retry=self._retry_unconfirmed)
             batch = await service.claim_due(
-                conn, self._batch_size, self._lease, retry_unconfirmed=self._retry_unconfirmed
+                uow, self._batch_size, self._lease, retry_unconfirmed=self._retry_unconfirmed
             )
         await asyncio.gather(*(self._send(delivery) for delivery in batch))
         return len(batch)
 
     async def _renew(self, held: list[tuple[UUID, int]]) -> None:
-        async with self._engine.begin() as conn:
-            await service.renew_leases(conn, held, self._lease)
+        async with SqlUnitOfWork.begin(self._engine) as uow:
+            await service.renew_leases(uow, held, self._lease)
 
     async def _send(self, delivery: Outgoing) -> None:
         async with self._leases.holding((delivery.id, delivery.attempts)):
@@ -110,8 +112,8 @@ class EmailSender(PollingWorker):
             except Unconfirmed as exc:
                 log.warning("delivery %s: handed over, no answer seen: %s", delivery.id, exc)
                 reason = str(exc)
-                await self._record(delivery, lambda conn: service.record_unconfirmed(
-                    conn, delivery, reason, retry=self._retry_unconfirmed, policy=self._policy,
+                await self._record(delivery, lambda uow: service.record_unconfirmed(
+                    uow, delivery, reason, retry=self._retry_unconfirmed, policy=self._policy,
                 ))
                 return
             except SendFailed as exc:
@@ -128,10 +130,10 @@ class EmailSender(PollingWorker):
                     "final" if permanent else "will retry", error)
         await self._record(
             delivery,
-            lambda conn: service.record_failure(conn, delivery, error, permanent=permanent, policy=self._policy),
+            lambda uow: service.record_failure(uow, delivery, error, permanent=permanent, policy=self._policy),
         )
 
-    async def _record(self, delivery: Outgoing, outcome: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+    async def _record(self, delivery: Outgoing, outcome: Callable[[UnitOfWork], Awaitable[None]] | None = None,
                       *, marked: Callable[[Outgoing], Awaitable[None]] | None = None) -> None:
         """Record the try's outcome in a transaction of its own, or with `marked` (the sends that
         ended together, marks.py)."""
@@ -143,8 +145,8 @@ class EmailSender(PollingWorker):
                     await marked(delivery)
                 else:
                     assert outcome is not None
-                    async with self._engine.begin() as conn:
-                        await outcome(conn)
+                    async with SqlUnitOfWork.begin(self._engine) as uow:
+                        await outcome(uow)
                 return
             except Exception as exc:
                 if attempt == 5:

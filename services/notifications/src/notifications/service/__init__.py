@@ -18,41 +18,38 @@ from contracts import (
 )
 from pydantic import ValidationError
 from servicekit.errors import NotYet, Rejected
-from servicekit.idempotency import Idempotent, made_before, remember
-from servicekit.outbox import add_to_outbox
-from sqlalchemy.ext.asyncio import AsyncConnection
+from servicekit.idempotency import Idempotent
 
-from .adapters import repository as repo
-from .adapters.tables import idempotent_requests, outbox
-from .domain import letters
-from .domain.delivery import (
+from ..domain import letters
+from ..domain.delivery import (
     ASKS_TO_PAY, UNCONFIRMED, Logged, Outgoing, RetryPolicy, after_failure, cancel_reason, check_resend,
 )
-from .domain.letters import Letter, LetterRefused, Override, TemplateName
-from .domain.recipient import OrderRecipient, School, changed_by
-from .rendering import Rendered, check_override, render, sample_letters
+from ..domain.letters import Letter, LetterRefused, Override, Overrides, TemplateName
+from ..domain.recipient import AccessState, OrderRecipient, School, changed_by
+from ..rendering import Rendered, check_override, render, sample_letters
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("notifications.service")
 
 E = TypeVar("E", PaymentLinkIssued, PaymentSucceeded, ReminderRequested, OrderCreated)
 
 
-async def on_order_created(conn: AsyncConnection, event: OrderCreated) -> None:
+async def on_order_created(uow: UnitOfWork, event: OrderCreated) -> None:
     order = OrderRecipient.from_event(event)
-    await repo.save_recipient(conn, order)
+    await uow.recipients.add(order)
     if event.send_confirmation and event.emails_a_link():
         # The link email is on its way: the confirmation waits for it and becomes that email.
-        await repo.hold_confirmation(conn, event)
+        await uow.confirmations.hold(event)
     elif event.send_confirmation:
-        school = await repo.get_school(conn, event.account_id)
-        await _record(conn, _compose(letters.order_confirmation, order.at_school(school), event))
+        school = await uow.schools.get(event.account_id)
+        await _record(uow, _compose(letters.order_confirmation, order.at_school(school), event))
 
 
-async def on_order_updated(conn: AsyncConnection, event: OrderUpdated) -> None:
-    status = await repo.update_recipient(conn, event.order_id, event.account_id, changed_by(event))
+async def on_order_updated(uow: UnitOfWork, event: OrderUpdated) -> None:
+    status = await uow.recipients.update(event.order_id, event.account_id, changed_by(event))
     if status is None:
         # Not applied: why is worth a second look only then.
-        order = await repo.get_recipient(conn, event.order_id)
+        order = await uow.recipients.get(event.order_id)
         if order is None:
             raise NotYet(f"order {event.order_id} is not known here yet")
         if order.account_id != event.account_id:
@@ -61,23 +58,23 @@ async def on_order_updated(conn: AsyncConnection, event: OrderUpdated) -> None:
     reason = cancel_reason(status)
     if reason is not None:
         # Receipts and access emails still tell the truth about a closed order; asking to pay does not.
-        cancelled = await repo.cancel_unsent(conn, event.account_id, event.order_id, ASKS_TO_PAY, reason)
+        cancelled = await uow.deliveries.cancel_unsent(event.account_id, event.order_id, ASKS_TO_PAY, reason)
         if cancelled:
             log.info("order %s is %s: %d unsent email(s) cancelled", event.order_id, status, cancelled)
 
 
-async def on_school_updated(conn: AsyncConnection, event: SchoolUpdated) -> None:
+async def on_school_updated(uow: UnitOfWork, event: SchoolUpdated) -> None:
     school = School(event.account_id, event.name, event.default_locale, event.time_zone,
                     str(event.reply_to) if event.reply_to else None)
-    await repo.save_school(conn, school, event.occurred_at)
+    await uow.schools.save(school, event.occurred_at)
 
 
-async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued) -> None:
-    await _remember_link(conn, event)
+async def on_payment_link_issued(uow: UnitOfWork, event: PaymentLinkIssued) -> None:
+    await _remember_link(uow, event)
     if not event.send_email:
         return  # before looking the order up: no email means nothing to wait for
     # The order held (as _order_of's `hold`), and the confirmation that waited for this link taken.
-    found = await repo.take_recipient_for_email(conn, event.order_id, ("payment_link", "order_confirmation"))
+    found = await uow.recipients.take_for_email(event.order_id, ("payment_link", "order_confirmation"))
     if found is None:
         raise NotYet(f"order {event.order_id} is not known here yet")
     order, overrides, held = found
@@ -85,52 +82,48 @@ async def on_payment_link_issued(conn: AsyncConnection, event: PaymentLinkIssued
         letter = _compose(lambda o, e: letters.order_confirmation(o, held, link=e), order, event)
     else:
         letter = _compose(letters.payment_link, order, event)
-    await _record(conn, letter, cancel_reason(order.status), overrides=overrides)
+    await _record(uow, letter, cancel_reason(order.status), overrides=overrides)
 
 
-async def on_payment_succeeded(conn: AsyncConnection, event: PaymentSucceeded) -> None:
+async def on_payment_succeeded(uow: UnitOfWork, event: PaymentSucceeded) -> None:
     # Who marked it paid by hand stays in the CRM: the receipt is the contact's, whoever recorded it.
-    order, overrides = await _order_of(conn, event.order_id, ("receipt",))
-    await _record(conn, _compose(letters.receipt, order, event), overrides=overrides)
+    order, overrides = await _order_of(uow, event.order_id, ("receipt",))
+    await _record(uow, _compose(letters.receipt, order, event), overrides=overrides)
 
 
-async def on_reminder_requested(conn: AsyncConnection, event: ReminderRequested) -> None:
-    await _remember_link(conn, event)
-    order, overrides = await _order_of(conn, event.order_id, ("reminder",), hold=True)
-    await _record(conn, _compose(letters.reminder, order, event), cancel_reason(order.status), overrides=overrides)
+async def on_reminder_requested(uow: UnitOfWork, event: ReminderRequested) -> None:
+    await _remember_link(uow, event)
+    order, overrides = await _order_of(uow, event.order_id, ("reminder",), hold=True)
+    await _record(uow, _compose(letters.reminder, order, event), cancel_reason(order.status), overrides=overrides)
 
 
-async def _remember_link(conn: AsyncConnection, event: PaymentLinkIssued | ReminderRequested) -> None:
+async def _remember_link(uow: UnitOfWork, event: PaymentLinkIssued | ReminderRequested) -> None:
     # Kept whether or not this event sends an email: a later notice about the payment may offer it.
     if letters.is_web_address(event.url):
-        await repo.save_payment_link(
-            conn, event.account_id, event.order_id, event.payment_id, event.url, event.occurred_at
-        )
+        await uow.payment_links.save(event.account_id, event.order_id, event.payment_id, event.url, event.occurred_at)
 
 
-async def on_access_changed(conn: AsyncConnection, event: AccessChanged) -> None:
-    order, overrides = await _order_of(conn, event.order_id, ("access_opened", "access_suspended"))
+async def on_access_changed(uow: UnitOfWork, event: AccessChanged) -> None:
+    order, overrides = await _order_of(uow, event.order_id, ("access_opened", "access_suspended"))
     # Stored unless a newer change is known; undone with the rest if the letter is refused below.
-    known = await repo.swap_access_state(
-        conn, event.order_id, event.line_id, repo.AccessState(event.status, event.occurred_at)
-    )
+    known = await uow.access_states.swap(event.order_id, event.line_id, AccessState(event.status, event.occurred_at))
     if known is not None and known.occurred_at > event.occurred_at:
         return  # an older change arriving late: the contact already heard of a newer one
     link = None
     if event.status == "suspended" and event.overdue_payment_id is not None:
-        link = await repo.get_payment_link(conn, event.account_id, event.order_id, event.overdue_payment_id)
+        link = await uow.payment_links.get(event.account_id, event.order_id, event.overdue_payment_id)
     try:
         letter = letters.access_change(order, event, previous=known.status if known else None, link=link)
     except LetterRefused as exc:
         raise Rejected(str(exc)) from exc
-    await _record(conn, letter, overrides=overrides)
+    await _record(uow, letter, overrides=overrides)
 
 
 async def _order_of(
-    conn: AsyncConnection, order_id: UUID, templates: tuple[TemplateName, ...], *, hold: bool = False
-) -> tuple[OrderRecipient, repo.Overrides]:
+    uow: UnitOfWork, order_id: UUID, templates: tuple[TemplateName, ...], *, hold: bool = False
+) -> tuple[OrderRecipient, Overrides]:
     """The order as its school is now, and the school's own wording of these templates (one query)."""
-    found = await repo.get_recipient_for_email(conn, order_id, templates, hold=hold)
+    found = await uow.recipients.for_email(order_id, templates, hold=hold)
     if found is None:
         # Topics are not ordered with each other: OrderCreated may still be on its way.
         raise NotYet(f"order {order_id} is not known here yet")
@@ -144,77 +137,77 @@ def _compose(build: Callable[[OrderRecipient, E], Letter | None], order: OrderRe
         raise Rejected(str(exc)) from exc
 
 
-async def _record(conn: AsyncConnection, letter: Letter | None, cancelled: str | None = None, *,
-                  overrides: repo.Overrides | None = None) -> None:
+async def _record(uow: UnitOfWork, letter: Letter | None, cancelled: str | None = None, *,
+                  overrides: Overrides | None = None) -> None:
     """Record the email; with a reason it is recorded as cancelled, so the log shows what was not sent and why.
     `overrides`: the school's wordings read with the order, else looked up here."""
     if letter is None:
         return
     if overrides is None:
-        override = await repo.get_override(conn, letter.account_id, letter.template, letter.locale)
+        override = await uow.wordings.get(letter.account_id, letter.template, letter.locale)
     else:
         override = overrides.get((letter.template, letter.locale))
     # A pending delivery wakes the sender when this transaction commits (the table's trigger).
-    await repo.add_delivery(conn, letter, render(letter, override), cancel_reason=cancelled)
+    await uow.deliveries.add(letter, render(letter, override), cancel_reason=cancelled)
 
 
 async def claim_due(
-    conn: AsyncConnection, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False
+    uow: UnitOfWork, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False
 ) -> list[Outgoing]:
-    return await repo.claim_due(conn, limit, lease, retry_unconfirmed=retry_unconfirmed)
+    return await uow.deliveries.claim_due(limit, lease, retry_unconfirmed=retry_unconfirmed)
 
 
-async def renew_leases(conn: AsyncConnection, held: list[tuple[UUID, int]], lease: timedelta) -> int:
-    return await repo.renew_leases(conn, held, lease)
+async def renew_leases(uow: UnitOfWork, held: list[tuple[UUID, int]], lease: timedelta) -> int:
+    return await uow.deliveries.renew_leases(held, lease)
 
 
-async def hand_over(conn: AsyncConnection, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
+async def hand_over(uow: UnitOfWork, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
     """The ids of the tries that may hand their message over; once this commits, no other try
     sends them blindly again."""
-    return await repo.hand_over(conn, tries, lease)
+    return await uow.deliveries.hand_over(tries, lease)
 
 
-async def withdraw_handover(conn: AsyncConnection, tries: list[Outgoing]) -> None:
-    await repo.withdraw_handover(conn, tries)
+async def withdraw_handover(uow: UnitOfWork, tries: list[Outgoing]) -> None:
+    await uow.deliveries.withdraw_handover(tries)
 
 
-async def record_sent(conn: AsyncConnection, *deliveries: Outgoing) -> None:
+async def record_sent(uow: UnitOfWork, *deliveries: Outgoing) -> None:
     """These tries' messages were taken by the server: marked sent, and NotificationSent for each
     that was still its try's to decide; two statements however many there are."""
-    rows = await repo.mark_sent_many(conn, deliveries)
-    await add_to_outbox(conn, outbox, *(event for row in rows if (event := _sent_event(row)) is not None))
+    rows = await uow.deliveries.mark_sent_many(deliveries)
+    await uow.outbox.add(*(event for row in rows if (event := _sent_event(row)) is not None))
 
 
 async def record_unconfirmed(
-    conn: AsyncConnection, delivery: Outgoing, error: str, *, retry: bool, policy: RetryPolicy
+    uow: UnitOfWork, delivery: Outgoing, error: str, *, retry: bool, policy: RetryPolicy
 ) -> None:
     """The try handed its message over and saw no answer (the connection broke, or timed out)."""
     # Another try is safe only where the server drops a repeat (`retry`), and never for a delivery
     # cancelled meanwhile: that one is logged as sent, since it may well have gone out.
-    row = await repo.mark_sent(conn, delivery, unconfirmed=UNCONFIRMED, cancelled_only=retry)
+    row = await uow.deliveries.mark_sent(delivery, unconfirmed=UNCONFIRMED, cancelled_only=retry)
     if row is None and retry:
-        await record_failure(conn, delivery, error, permanent=False, policy=policy)
+        await record_failure(uow, delivery, error, permanent=False, policy=policy)
         return
     if row is not None:
-        await _published_sent(conn, row)
+        await _published_sent(uow, row)
 
 
-async def settle_unconfirmed(conn: AsyncConnection, limit: int, *, retry: bool) -> int:
+async def settle_unconfirmed(uow: UnitOfWork, limit: int, *, retry: bool) -> int:
     """Decide the deliveries whose sender died after handing them over; how many.
 
     Cancelled ones (the order closed meanwhile) are never sent again; the others only when the
     server drops repeats (`retry`), and then by the next claim, not here.
     """
-    rows = await repo.settle_unconfirmed(conn, limit, UNCONFIRMED, pending_too=not retry)
+    rows = await uow.deliveries.settle_unconfirmed(limit, UNCONFIRMED, pending_too=not retry)
     for row in rows:
         log.warning("delivery %s was handed over by a sender that stopped before the answer: "
                     "counted as sent, not sent again", row.id)
-        await _published_sent(conn, row)
+        await _published_sent(uow, row)
     return len(rows)
 
 
-async def _published_sent(conn: AsyncConnection, row: Any) -> None:
-    await _publish(conn, row, lambda: _sent(row))
+async def _published_sent(uow: UnitOfWork, row: Any) -> None:
+    await _publish(uow, row, lambda: _sent(row))
 
 
 def _sent(row: Any) -> NotificationSent:
@@ -233,21 +226,21 @@ def _sent_event(row: Any) -> NotificationSent | None:
 
 
 async def record_failure(
-    conn: AsyncConnection, delivery: Outgoing, error: str, *, permanent: bool, policy: RetryPolicy
+    uow: UnitOfWork, delivery: Outgoing, error: str, *, permanent: bool, policy: RetryPolicy
 ) -> None:
     step = after_failure(delivery.attempts, permanent=permanent, policy=policy)
-    row = await repo.mark_failed_try(
-        conn, delivery, error=error, status=step.status, retry_in=step.retry_in, refused=step.refused
+    row = await uow.deliveries.mark_failed_try(
+        delivery, error=error, status=step.status, retry_in=step.retry_in, refused=step.refused
     )
     if row is None or row.status != "failed":
         return
-    await _publish(conn, row, lambda: NotificationFailed(
+    await _publish(uow, row, lambda: NotificationFailed(
         **_envelope(row), delivery_id=row.id, order_id=row.order_id, template=row.template,
         recipient=row.recipient, attempts=row.attempts, error=error[:1000], failed_at=row.now,
     ))
 
 
-async def _publish(conn: AsyncConnection, row: Any, build: Callable[[], Event]) -> None:
+async def _publish(uow: UnitOfWork, row: Any, build: Callable[[], Event]) -> None:
     try:
         event = build()
     except ValidationError:
@@ -255,7 +248,7 @@ async def _publish(conn: AsyncConnection, row: Any, build: Callable[[], Event]) 
         # keep the delivery pending and so get it sent again.
         log.exception("delivery %s: its outcome could not be published", row.id)
         return
-    await add_to_outbox(conn, outbox, event)
+    await uow.outbox.add(event)
 
 
 def _envelope(row: Any) -> dict[str, Any]:
@@ -267,7 +260,7 @@ def _envelope(row: Any) -> dict[str, Any]:
 
 
 async def resend(
-    conn: AsyncConnection, account_id: UUID, delivery_id: UUID, correlation_id: UUID,
+    uow: UnitOfWork, account_id: UUID, delivery_id: UUID, correlation_id: UUID,
     *, idempotency: Idempotent | None = None, to_refused_address: bool = False,
 ) -> UUID | None:
     """The same rendered message again, as a new delivery; None if there is no such delivery here.
@@ -276,25 +269,25 @@ async def resend(
     Raises NotResendable when it may not go again (still pending, cancelled, or refused for good
     without `to_refused_address`).
     """
-    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
+    if (earlier := await uow.idempotency.made_before(str(account_id), idempotency)) is not None:
         return earlier
-    original = await repo.get_delivery(conn, account_id, delivery_id)
+    original = await uow.deliveries.get(account_id, delivery_id)
     if original is None:
         return None
     check_resend(Logged(original.status, original.recipient, original.cancel_reason, original.refused,
                         original.last_error), to_refused_address=to_refused_address)
-    new_id = await repo.add_resend(conn, original, correlation_id)
-    await remember(conn, idempotent_requests, str(account_id), idempotency, new_id)
+    new_id = await uow.deliveries.add_resend(original, correlation_id)
+    await uow.idempotency.remember(str(account_id), idempotency, new_id)
     return new_id
 
 
 async def save_override(
-    conn: AsyncConnection, account_id: UUID, template: TemplateName, locale: str, override: Override
+    uow: UnitOfWork, account_id: UUID, template: TemplateName, locale: str, override: Override
 ) -> list[dict[str, str]]:
     """Store a school's wording if it renders; otherwise what is wrong with it, and nothing stored."""
     errors = check_override(template, locale, override)
     if not errors:
-        await repo.put_override(conn, account_id, template, locale, override)
+        await uow.wordings.put(account_id, template, locale, override)
     return errors
 
 
@@ -305,5 +298,5 @@ def preview_override(template: TemplateName, locale: str, override: Override) ->
     return errors or render(sample_letters(template, locale)[0], override)
 
 
-async def remove_override(conn: AsyncConnection, account_id: UUID, template: TemplateName, locale: str) -> bool:
-    return await repo.delete_override(conn, account_id, template, locale)
+async def remove_override(uow: UnitOfWork, account_id: UUID, template: TemplateName, locale: str) -> bool:
+    return await uow.wordings.delete(account_id, template, locale)

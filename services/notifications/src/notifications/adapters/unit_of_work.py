@@ -1,0 +1,169 @@
+"""One use case's transaction: the stores of service/unit_of_work.py over its PostgreSQL connection.
+
+Each store calls the statements of repository.py as they are (the hot ones straight to asyncpg), so
+a message costs the statements it did before the use cases ran on a unit of work.
+"""
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from contracts import Event, OrderCreated
+from servicekit.idempotency import Idempotent, made_before, remember
+from servicekit.inbox import record_if_new
+from servicekit.outbox import add_to_outbox
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..domain.delivery import Outgoing, Rendered
+from ..domain.letters import Letter, Override, Overrides
+from ..domain.recipient import AccessState, OrderRecipient, School
+from . import repository as repo
+from .tables import idempotent_requests, outbox
+
+
+class _OnConnection:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+
+class SqlRecipients(_OnConnection):
+    async def add(self, order: OrderRecipient) -> None:
+        await repo.save_recipient(self.conn, order)
+
+    async def update(self, order_id: UUID, account_id: UUID, changes: dict[str, Any]) -> str | None:
+        return await repo.update_recipient(self.conn, order_id, account_id, changes)
+
+    async def get(self, order_id: UUID) -> OrderRecipient | None:
+        return await repo.get_recipient(self.conn, order_id)
+
+    async def for_email(
+        self, order_id: UUID, templates: Sequence[str], *, hold: bool = False
+    ) -> tuple[OrderRecipient, Overrides] | None:
+        return await repo.get_recipient_for_email(self.conn, order_id, templates, hold=hold)
+
+    async def take_for_email(
+        self, order_id: UUID, templates: Sequence[str]
+    ) -> tuple[OrderRecipient, Overrides, OrderCreated | None] | None:
+        return await repo.take_recipient_for_email(self.conn, order_id, templates)
+
+
+class SqlConfirmations(_OnConnection):
+    async def hold(self, event: OrderCreated) -> None:
+        await repo.hold_confirmation(self.conn, event)
+
+
+class SqlSchools(_OnConnection):
+    async def save(self, school: School, occurred_at: datetime) -> None:
+        await repo.save_school(self.conn, school, occurred_at)
+
+    async def get(self, account_id: UUID) -> School | None:
+        return await repo.get_school(self.conn, account_id)
+
+
+class SqlAccessStates(_OnConnection):
+    async def swap(self, order_id: UUID, line_id: UUID, state: AccessState) -> AccessState | None:
+        return await repo.swap_access_state(self.conn, order_id, line_id, state)
+
+
+class SqlPaymentLinks(_OnConnection):
+    async def save(self, account_id: UUID, order_id: UUID, payment_id: UUID, url: str, occurred_at: datetime) -> None:
+        await repo.save_payment_link(self.conn, account_id, order_id, payment_id, url, occurred_at)
+
+    async def get(self, account_id: UUID, order_id: UUID, payment_id: UUID) -> str | None:
+        return await repo.get_payment_link(self.conn, account_id, order_id, payment_id)
+
+
+class SqlWordings(_OnConnection):
+    async def get(self, account_id: UUID, template: str, locale: str) -> Override | None:
+        return await repo.get_override(self.conn, account_id, template, locale)
+
+    async def put(self, account_id: UUID, template: str, locale: str, override: Override) -> None:
+        await repo.put_override(self.conn, account_id, template, locale, override)
+
+    async def delete(self, account_id: UUID, template: str, locale: str) -> bool:
+        return await repo.delete_override(self.conn, account_id, template, locale)
+
+
+class SqlDeliveries(_OnConnection):
+    async def add(self, letter: Letter, rendered: Rendered, *, cancel_reason: str | None = None) -> UUID | None:
+        return await repo.add_delivery(self.conn, letter, rendered, cancel_reason=cancel_reason)
+
+    async def cancel_unsent(self, account_id: UUID, order_id: UUID, templates: tuple[str, ...], reason: str) -> int:
+        return await repo.cancel_unsent(self.conn, account_id, order_id, templates, reason)
+
+    async def get(self, account_id: UUID, delivery_id: UUID) -> Any | None:
+        return await repo.get_delivery(self.conn, account_id, delivery_id)
+
+    async def add_resend(self, original: Any, correlation_id: UUID) -> UUID:
+        return await repo.add_resend(self.conn, original, correlation_id)
+
+    async def claim_due(self, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False) -> list[Outgoing]:
+        return await repo.claim_due(self.conn, limit, lease, retry_unconfirmed=retry_unconfirmed)
+
+    async def renew_leases(self, held: list[tuple[UUID, int]], lease: timedelta) -> int:
+        return await repo.renew_leases(self.conn, held, lease)
+
+    async def hand_over(self, tries: list[Outgoing], lease: timedelta) -> set[UUID]:
+        return await repo.hand_over(self.conn, tries, lease)
+
+    async def withdraw_handover(self, tries: list[Outgoing]) -> None:
+        await repo.withdraw_handover(self.conn, tries)
+
+    async def mark_sent(
+        self, delivery: Outgoing, *, unconfirmed: str | None = None, cancelled_only: bool = False
+    ) -> Any | None:
+        return await repo.mark_sent(self.conn, delivery, unconfirmed=unconfirmed, cancelled_only=cancelled_only)
+
+    async def mark_sent_many(self, tries: Sequence[Outgoing]) -> list[Any]:
+        return await repo.mark_sent_many(self.conn, tries)
+
+    async def settle_unconfirmed(self, limit: int, note: str, *, pending_too: bool) -> list[Any]:
+        return await repo.settle_unconfirmed(self.conn, limit, note, pending_too=pending_too)
+
+    async def mark_failed_try(
+        self, delivery: Outgoing, *, error: str, status: str, retry_in: float | None, refused: bool = False
+    ) -> Any | None:
+        return await repo.mark_failed_try(self.conn, delivery, error=error, status=status, retry_in=retry_in,
+                                          refused=refused)
+
+
+class SqlIdempotency(_OnConnection):
+    async def made_before(self, scope: str, request: Idempotent | None) -> UUID | None:
+        return await made_before(self.conn, idempotent_requests, scope, request)
+
+    async def remember(self, scope: str, request: Idempotent | None, resource_id: UUID) -> None:
+        await remember(self.conn, idempotent_requests, scope, request, resource_id)
+
+
+class SqlOutbox(_OnConnection):
+    async def add(self, *events: Event) -> None:
+        await add_to_outbox(self.conn, outbox, *events)  # no statement when there is none
+
+
+class SqlUnitOfWork:
+    """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
+    error); a consumer's handler and the sender's steps join one already open."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.recipients = SqlRecipients(conn)
+        self.confirmations = SqlConfirmations(conn)
+        self.schools = SqlSchools(conn)
+        self.access_states = SqlAccessStates(conn)
+        self.payment_links = SqlPaymentLinks(conn)
+        self.wordings = SqlWordings(conn)
+        self.deliveries = SqlDeliveries(conn)
+        self.idempotency = SqlIdempotency(conn)
+        self.outbox = SqlOutbox(conn)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def begin(cls, engine: AsyncEngine) -> AsyncIterator["SqlUnitOfWork"]:
+        async with engine.begin() as conn:
+            yield cls(conn)
+
+    async def record_if_new(self, consumer: str, event_id: UUID) -> bool:
+        """Record a consumed event (the inbox); False if this consumer applied it already."""
+        return await record_if_new(self.conn, consumer, event_id)
