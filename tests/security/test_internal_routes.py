@@ -174,11 +174,11 @@ async def _seed_offers(client: httpx.AsyncClient, app: FastAPI, a: uuid.UUID) ->
 
 async def _seed_orders(client: httpx.AsyncClient, app: FastAPI, a: uuid.UUID) -> dict[str, str]:
     from contracts import ProductUpdated
-    from orders import service as orders_service
+    from orders.main import on_product_updated
 
     product = uuid.uuid4()
     async with app.state.engine.begin() as conn:  # what the consumer does when offers announces a product
-        await orders_service.on_product_updated(conn, ProductUpdated(
+        await on_product_updated(conn, ProductUpdated(
             account_id=a, correlation_id=uuid.uuid4(), product_id=product, title=f"{MARKER} course", kind="course"))
     pipeline = await _created(await client.post("/pipelines", headers=_a(a), json={
         "name": f"{MARKER} pipeline", "stages": [{"name": "Lead"}]}))
@@ -226,13 +226,14 @@ TEMPLATE = {"subject": f"{MARKER} subject", "html": f"<p>{MARKER}</p>", "text": 
 async def _seed_notifications(client: httpx.AsyncClient, app: FastAPI, a: uuid.UUID) -> dict[str, str]:
     from contracts import PaymentLinkIssued
     from notifications import service as notifications_service
+    from notifications.adapters.unit_of_work import SqlUnitOfWork
 
     order = _order_created(a)
     link = PaymentLinkIssued.caused_by(order, order_id=order.order_id, payment_id=uuid.uuid4(), amount="100.00",
                                        currency="UAH", provider="sandbox", url=f"https://pay.example/{MARKER}")
     async with app.state.engine.begin() as conn:  # what the consumers do with both events
-        await notifications_service.on_order_created(conn, order)
-        await notifications_service.on_payment_link_issued(conn, link)
+        await notifications_service.on_order_created(SqlUnitOfWork(conn), order)
+        await notifications_service.on_payment_link_issued(SqlUnitOfWork(conn), link)
     [delivery] = (await _created(await client.get(f"/orders/{order.order_id}/notifications", headers=_a(a))))["items"]
     await _created(await client.put("/templates/payment_link/uk", json=TEMPLATE, headers=_a(a)))
     return {"order": str(order.order_id), "contact_id": str(order.contact_id), "delivery_id": delivery["id"],
