@@ -19,7 +19,7 @@ def payment(uow) -> Payment:
     return uow.payments.put(Payment(
         account_id=ACCOUNT, order_id=uuid.uuid4(), number=1, amount=Decimal("1500.00"), currency="UAH",
         provider="sandbox", link_url="http://pay.school.test/sandbox/pay/x", link_generation=1,
-        provider_reference="sandbox-session-1", correlation_id=uuid.uuid4(),
+        provider_reference="sandbox-page-1", correlation_id=uuid.uuid4(),
     ))
 
 
@@ -127,9 +127,9 @@ async def test_a_refund_without_an_amount_or_of_an_unknown_reference_is_refused(
 
 
 async def test_an_expired_link_is_forgotten_only_if_it_is_the_current_one(uow, payment):
-    other = ProviderReport(kind="expired", event_id="x-1", payment_id=payment.id, session_reference="old-session")
+    other = ProviderReport(kind="expired", event_id="x-1", payment_id=payment.id, session_reference="old-page")
     current = ProviderReport(kind="expired", event_id="x-2", payment_id=payment.id,
-                             session_reference="sandbox-session-1")
+                             session_reference="sandbox-page-1")
     apply = dict(provider="sandbox", account_id=ACCOUNT, correlation_id=uuid.uuid4())
 
     assert await service.apply_report(uow, report=other, **apply) is Outcome.NOTHING
@@ -141,7 +141,7 @@ async def test_an_expired_link_is_forgotten_only_if_it_is_the_current_one(uow, p
 
 async def test_a_report_is_applied_by_its_kind(uow, payment):
     apply = dict(provider="sandbox", account_id=ACCOUNT, correlation_id=uuid.uuid4())
-    declined = ProviderReport(kind="declined", event_id="d-1", lookup_reference="sandbox-session-1", reason="no")
+    declined = ProviderReport(kind="declined", event_id="d-1", lookup_reference="sandbox-page-1", reason="no")
     succeeded = ProviderReport(kind="succeeded", event_id="s-1", payment_id=payment.id, amount=Decimal("1500.00"),
                                currency="UAH", provider_reference="txn-9", payload={"raw": "kept"})
 

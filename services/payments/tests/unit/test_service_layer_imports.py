@@ -7,7 +7,7 @@ import payments.service
 
 SERVICE = Path(payments.service.__file__).parent
 # SQL, the service's own adapters and tables, and the kit's pieces that work on a connection: the
-# outbox, the inbox, the engine's helpers, the leased queues, the idempotency table's reads and writes.
+# outbox, the inbox, the engine's connection tools, the leased queues, the idempotency table's reads and writes.
 FORBIDDEN = (
     "sqlalchemy", "asyncpg", "payments.adapters", "servicekit.db", "servicekit.outbox", "servicekit.inbox",
     "servicekit.queues", "servicekit.idempotency.made_before", "servicekit.idempotency.remember",
