@@ -33,6 +33,7 @@ from payments.adapters import sandbox as sandbox_provider
 from payments.adapters import repository as repo
 from payments.entrypoints import subscribers
 from payments.main import MIGRATIONS
+from payments.adapters.unit_of_work import SqlUnitOfWork
 from servicekit.batches import batch_consumer_of
 from servicekit.db import create_engine
 from servicekit.messaging import ConsumerGroup
@@ -66,9 +67,9 @@ async def pay(engine: AsyncEngine, payment_ids: list[uuid.UUID]) -> None:
     """What POST /sandbox/pay/{payment_id}/succeed does, for each payment."""
     for payment_id in payment_ids:
         event_id = uuid.uuid4().hex
-        async with engine.begin() as conn:
+        async with SqlUnitOfWork.begin(engine) as uow:
             await service.confirm_payment(
-                conn, provider=sandbox_provider.NAME, provider_event_id=event_id, payment_id=payment_id,
+                uow, provider=sandbox_provider.NAME, provider_event_id=event_id, payment_id=payment_id,
                 amount=PRICE, currency="UAH", provider_reference=sandbox_provider.transaction_reference(event_id),
                 correlation_id=uuid.uuid4(),
             )
@@ -93,7 +94,8 @@ async def run(args: argparse.Namespace) -> None:
         try:
             broker = KafkaBroker()
             providers = {sandbox_provider.NAME: sandbox_provider.SandboxProvider("http://127.0.0.1:8005")}
-            subscribers.register(broker, engine, ConsumerGroup("payments", mode="batch"), providers=providers)
+            subscribers.register(broker, engine, ConsumerGroup("payments", mode="batch"), providers=providers,
+                                 unit_of_work=SqlUnitOfWork.begin, joined_unit_of_work=SqlUnitOfWork)
             consumer = batch_consumer_of(broker)
             assert consumer is not None
             accounts = [uuid.uuid4() for _ in range(10)]

@@ -23,6 +23,7 @@ from localstack.provider_standin import (
 from payments import service
 from payments.main import MIGRATIONS, create_app, providers_from
 from payments.settings import Settings
+from payments.adapters.unit_of_work import SqlUnitOfWork
 from servicekit.testing import as_account, fresh_group_after_published, migrated_database, running
 from sqlalchemy import text
 
@@ -111,7 +112,7 @@ def place_order(client_app, order_created):
     async def place(account_id: uuid.UUID | None = None, **kwargs: object) -> OrderCreated:
         event = order_created(account_id, **kwargs)
         async with app.state.engine.begin() as conn:
-            await service.create_order_payments(conn, event, providers)
+            await service.create_order_payments(SqlUnitOfWork(conn), event, providers)
         return event
 
     return place

@@ -20,6 +20,7 @@ SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 async def gateway(infra):
     import payments.main
     from payments import service
+    from payments.adapters.unit_of_work import SqlUnitOfWork
     from payments.settings import Settings as PaymentsSettings
 
     await create_topics(infra.kafka_bootstrap, list(ALL_TOPICS))
@@ -42,7 +43,7 @@ async def gateway(infra):
                 payment_plan=[PlannedPayment(amount=Decimal("99.00"))], provider="sandbox",
             )
             async with payments_app.state.engine.begin() as conn:
-                await service.create_order_payments(conn, order, payments_app.state.providers)
+                await service.create_order_payments(SqlUnitOfWork(conn), order, payments_app.state.providers)
             return order
 
         client.place = place

@@ -9,6 +9,7 @@ from servicekit.runtime import main
 
 from .adapters.repository import reseal_provider_settings
 from .adapters.sealing import Sealer, new_key
+from .adapters.unit_of_work import SqlUnitOfWork
 from .main import MIGRATIONS, create_app, providers_from
 from .reconcile import reconcile
 from .service import announce_all
@@ -35,8 +36,8 @@ async def _reseal(settings: Settings) -> None:
 async def _announce(settings: Settings) -> None:
     engine = create_engine(settings.database_url, pool_size=2)
     try:
-        async with engine.begin() as conn:
-            print(json.dumps({"announced": await announce_all(conn, correlation_id=uuid4())}))
+        async with SqlUnitOfWork.begin(engine) as uow:
+            print(json.dumps({"announced": await announce_all(uow, correlation_id=uuid4())}))
     finally:
         await engine.dispose()
 

@@ -13,6 +13,7 @@ from servicekit.runtime import build_app
 
 from .adapters import sandbox, stripe_checkout, wayforpay
 from .adapters.sealing import Sealer
+from .adapters.unit_of_work import SqlUnitOfWork
 from .domain.providers import PaymentProvider
 from .entrypoints import http, subscribers, webhooks
 from .entrypoints.problems import PROBLEMS
@@ -49,16 +50,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     providers = providers_from(settings)
     sealer = Sealer(settings.credentials_keys)
+    # Every use case runs on a unit of work: one transaction, the schools' credentials opened with the sealer.
+    unit_of_work = partial(SqlUnitOfWork.begin, sealer=sealer)
+    joined_unit_of_work = partial(SqlUnitOfWork, sealer=sealer)
 
     def worker(engine, _settings, notices) -> PaymentsWorker:  # noqa: ANN001
-        return PaymentsWorker(engine, providers, sealer, poll_interval=settings.worker_poll_seconds, notices=notices)
+        return PaymentsWorker(partial(unit_of_work, engine), providers, poll_interval=settings.worker_poll_seconds,
+                              notices=notices)
 
     app = build_app(
         name="payments",
         settings=settings,
         # Without the sandbox, its pages do not exist: a 404, not a way to settle a payment.
         routers=[http.crm, *([http.sandbox] if settings.sandbox_enabled else []), http.thanks, webhooks.webhooks],
-        subscribers=partial(subscribers.register, providers=providers),
+        subscribers=partial(subscribers.register, providers=providers, unit_of_work=unit_of_work,
+                            joined_unit_of_work=joined_unit_of_work),
         publishes=[
             PaymentLinkIssued, PaymentSucceeded, PaymentFailed, PaymentOverdue, PaymentCancelled, PaymentRefunded,
             ReminderRequested, PaymentProvidersUpdated,
@@ -72,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     http.install_provider_bodies(app, providers)
     webhooks.install_webhook_document(app, providers)
     app.state.sealer = sealer
+    app.state.unit_of_work = unit_of_work
     if settings.public_http_port:
         split_listeners(app, public_port=settings.public_http_port, public_prefixes=PUBLIC_PREFIXES)
     return app

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from . import service
 from .adapters import repository as repo
 from .adapters.sealing import Sealer
+from .adapters.unit_of_work import SqlUnitOfWork
 from .domain.payment import PaymentError
 from .domain.reports import ProviderUnavailable
 from .service import Providers
@@ -37,9 +38,9 @@ async def reconcile(engine: AsyncEngine, providers: Providers, sealer: Sealer, *
         if report is None:
             continue
         try:
-            async with engine.begin() as conn:
+            async with SqlUnitOfWork.begin(engine, sealer) as uow:
                 outcome = await service.apply_report(
-                    conn, provider=payment.provider, report=report, account_id=payment.account_id,
+                    uow, provider=payment.provider, report=report, account_id=payment.account_id,
                     correlation_id=payment.correlation_id or payment.id,
                 )
         except PaymentError as exc:

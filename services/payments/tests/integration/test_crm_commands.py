@@ -218,6 +218,7 @@ async def test_a_plan_item_already_paid_is_created_paid_and_announced_once(
     client, app = client_app
     from payments import service
     from payments.main import providers_from
+    from payments.adapters.unit_of_work import SqlUnitOfWork
 
     order = order_created(payments=[
         PlannedPayment(type="prepayment", amount=Decimal("200"), method="cash", paid_at=PAID_AT, comment="cash"),
@@ -225,7 +226,7 @@ async def test_a_plan_item_already_paid_is_created_paid_and_announced_once(
     ])
     for _ in range(2):
         async with app.state.engine.begin() as conn:
-            await service.create_order_payments(conn, order, providers_from(app.state.settings))
+            await service.create_order_payments(SqlUnitOfWork(conn), order, providers_from(app.state.settings))
     first, second = await items(client, order)
     assert (first["status"], first["method"], first["comment"], first["link_url"]) == ("paid", "cash", "cash", None)
     assert datetime.fromisoformat(first["paid_at"]) == PAID_AT

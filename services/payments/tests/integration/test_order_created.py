@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaProducer
 from contracts import OrderCreated
 from payments import service
 from payments.main import providers_from
+from payments.adapters.unit_of_work import SqlUnitOfWork
 from servicekit.errors import Rejected
 from servicekit.metrics import REGISTRY
 from sqlalchemy import text
@@ -66,7 +67,7 @@ async def test_the_same_order_under_another_event_id_changes_nothing(client_app,
     again = order.model_copy(update={"event_id": uuid.uuid4()})
     for event in (order, again):
         async with app.state.engine.begin() as conn:
-            await service.create_order_payments(conn, event, providers)
+            await service.create_order_payments(SqlUnitOfWork(conn), event, providers)
     assert len(await payment_rows(app, order.order_id)) == 1
     assert len(await outbox_rows(app, "PaymentLinkIssued", order.order_id)) == 1
 
@@ -79,7 +80,7 @@ async def test_an_order_that_cannot_be_paid_is_rejected_and_writes_nothing(clien
     order = order_created(**kwargs)
     with pytest.raises(Rejected):
         async with app.state.engine.begin() as conn:
-            await service.create_order_payments(conn, order, providers_from(app.state.settings))
+            await service.create_order_payments(SqlUnitOfWork(conn), order, providers_from(app.state.settings))
     assert await payment_rows(app, order.order_id) == []
     assert await outbox_rows(app, "PaymentLinkIssued", order.order_id) == []
 

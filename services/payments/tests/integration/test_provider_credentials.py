@@ -9,6 +9,7 @@ from payments import service
 from payments.adapters import repository as repo
 from payments.adapters.sealing import Sealer
 from payments.main import MIGRATIONS
+from payments.adapters.unit_of_work import SqlUnitOfWork
 from servicekit.migrations import upgrade
 from servicekit.testing import as_account
 from sqlalchemy import text
@@ -96,7 +97,7 @@ async def test_announce_all_repeats_every_schools_set(client_app, configure):
     await configure(second, "stripe")
     before = {school: len(await _announced(app, school)) for school in (first, second)}
     async with app.state.engine.begin() as conn:
-        announced = await service.announce_all(conn, correlation_id=uuid.uuid4())
+        announced = await service.announce_all(SqlUnitOfWork(conn), correlation_id=uuid.uuid4())
     assert announced >= 2  # every school this database holds, those of other tests too
     assert (await _announced(app, first))[before[first]:] == [["stripe"]]
     assert (await _announced(app, second))[before[second]:] == [["stripe", "wayforpay"]]

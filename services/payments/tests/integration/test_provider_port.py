@@ -21,6 +21,7 @@ from payments.domain.payment import Link, LinkOrder, Outcome, Payment
 from payments.domain.providers import Acknowledgement, PaymentProvider, WebhookRequest
 from payments.domain.reports import BadNotification, ProviderReport
 from payments.reconcile import reconcile
+from payments.adapters.unit_of_work import SqlUnitOfWork
 from pydantic import Field
 from servicekit.inputs import Input, Name
 from servicekit.testing import as_account
@@ -133,7 +134,7 @@ async def test_a_provider_written_against_the_port_alone_works_end_to_end(
 
     order = order_created(account, provider="memorypay")
     async with app.state.engine.begin() as conn:
-        await service.create_order_payments(conn, order, app.state.providers)
+        await service.create_order_payments(SqlUnitOfWork(conn), order, app.state.providers)
     payment = await linked_payment(client, account, order, wait_for)
     reference = f"mp-{payment['id']}-1"
     assert (payment["link_url"], payment["provider_reference"]) == (f"https://memorypay.test/pay/{reference}", reference)
@@ -161,7 +162,7 @@ async def test_a_provider_written_against_the_port_alone_works_end_to_end(
     # Reconciliation asks it too, through the same port, and applies the answer as a webhook is.
     second = order_created(account, provider="memorypay")
     async with app.state.engine.begin() as conn:
-        await service.create_order_payments(conn, second, app.state.providers)
+        await service.create_order_payments(SqlUnitOfWork(conn), second, app.state.providers)
     stuck = await linked_payment(client, account, second, wait_for)
     memorypay.statuses[stuck["provider_reference"]] = ProviderReport(
         kind="succeeded", event_id=f"reconcile:{stuck['provider_reference']}", payment_id=uuid.UUID(stuck["id"]),

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from contracts import OrderUpdated, PlannedPayment
 from payments import service
+from payments.adapters.unit_of_work import SqlUnitOfWork
 from servicekit.errors import NotYet
 from servicekit.testing import as_account
 from sqlalchemy import text
@@ -145,7 +146,7 @@ async def test_a_cancelled_order_cancels_its_unpaid_payments_once(client_app, pl
     event = order_updated(order)
     for again in (event, event.model_copy(update={"event_id": uuid.uuid4()})):
         async with app.state.engine.begin() as conn:
-            await service.apply_order_update(conn, again)
+            await service.apply_order_update(SqlUnitOfWork(conn), again)
     after = {p["id"]: p["status"] for p in await items(client, order)}
     assert after == {first["id"]: "paid", second["id"]: "cancelled"}
     [cancelled] = await outbox_events("PaymentCancelled", order_id=order.order_id)
@@ -161,4 +162,4 @@ async def test_an_update_of_an_unknown_order_waits_for_its_creation(client_app, 
     _, app = client_app
     with pytest.raises(NotYet):
         async with app.state.engine.begin() as conn:
-            await service.apply_order_update(conn, order_updated(order_created()))
+            await service.apply_order_update(SqlUnitOfWork(conn), order_updated(order_created()))

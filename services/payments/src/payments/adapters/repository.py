@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.payment import Payment, PaymentPart, quantized
+from ..domain.records import DueReminder, LinkRequest, OrderState
 from .sealing import Sealer
 from .tables import (
     link_requests, order_states, payments, provider_accounts, reminder_schedules, reminders,
@@ -168,23 +168,6 @@ async def record_provider_event(
 # --- the order read model ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OrderState:
-    order_id: UUID
-    account_id: UUID
-    order_number: int
-    school_name: str
-    currency: str
-    provider: str
-    contact: ContactData
-    status: str
-    version: int
-
-    @property
-    def description(self) -> str:
-        return f"{self.school_name}, order {self.order_number}"
-
-
 _ADD_ORDER_STATE = (
     "INSERT INTO order_states (order_id, account_id, order_number, school_name, currency, provider, contact) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (order_id) DO NOTHING "
@@ -274,18 +257,6 @@ async def want_link(
         .values(generation=payment.link_generation)
     )
     await conn.execute(text("SELECT pg_notify(:c, '')"), {"c": LINKS_CHANNEL})
-
-
-@dataclass(frozen=True)
-class LinkRequest:
-    payment_id: UUID
-    purpose: str
-    account_id: UUID
-    send_email: bool
-    generation: int
-    correlation_id: UUID
-    causation_id: UUID | None
-    attempts: int
 
 
 # The links wanted and not yet issued, each leased to one worker at a time.
@@ -495,13 +466,6 @@ async def account_unpaid_planned(conn: AsyncConnection, account_id: UUID) -> lis
                                payments.c.due_at.is_not(None))
     )
     return [_payment(r._mapping) for r in rows]
-
-
-@dataclass(frozen=True)
-class DueReminder:
-    payment_id: UUID
-    offset_hours: int
-    planned_at: datetime
 
 
 async def lock_due_reminders(conn: AsyncConnection, *, limit: int) -> list[DueReminder]:

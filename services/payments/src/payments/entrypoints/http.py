@@ -20,6 +20,7 @@ from ..adapters import sandbox as sandbox_provider
 from ..domain.payment import NotPayable, Outcome, PaymentNotFound, PaymentPart
 from ..domain.providers import PaymentProvider, webhook_path
 from . import pages
+from .common import UnitOfWorkDep
 from .answers import OrderPayments, PaymentCard, ProviderSettingsView, ReminderSchedule
 from .bodies import (
     MarkPaidBody, NewPaymentBody, PartBody, PaymentPatch, ReminderScheduleBody,
@@ -71,10 +72,11 @@ async def _view(engine: AsyncEngine, account: UUID, payment_id: UUID) -> dict[st
 @crm.get("/orders/{order}/payments", response_model=OrderPayments,
          responses={**NOT_MODIFIED, **problem_responses(404)},
          summary="An order's payments, by its id or number (ETag: the list's hash)")
-async def order_payments(order: OrderRef, account: AccountId, engine: EngineDep, if_none_match: IfNoneMatch = None
-                         ) -> Response:
+async def order_payments(order: OrderRef, account: AccountId, engine: EngineDep, unit_of_work: UnitOfWorkDep,
+                         if_none_match: IfNoneMatch = None) -> Response:
+    async with unit_of_work() as uow:
+        order_id = await service.find_order(uow, account, order)
     async with engine.connect() as conn:
-        order_id = await service.find_order(conn, account, order)
         items = await views.order_payments(conn, account, order_id)
     return conditional_json(OrderPayments, {"items": items}, if_none_match)
 
@@ -95,17 +97,17 @@ async def get_payment(payment_id: UUID, account: AccountId, engine: EngineDep) -
           summary="Add a paid or unpaid payment to an order")
 async def add_payment(
     order: OrderRef, body: NewPaymentBody, account: AccountId, engine: EngineDep, providers: ProvidersDep,
-    user_id: UserId,
+    user_id: UserId, unit_of_work: UnitOfWorkDep,
     idempotency_key: IdempotencyKeyHeader, response: Response,
 ) -> dict[str, Any]:
     if body.parts is not None and "method" in body.model_fields_set:
         raise _field_problem(422, "Invalid payment", "method",
                              "give either method or parts: a split payment's method follows its parts")
     new = service.NewPayment(**body.model_dump(exclude={"parts"}), parts=_parts(body.parts))
-    async with engine.begin() as conn:
-        order_id = await service.find_order(conn, account, order)
+    async with unit_of_work() as uow:
+        order_id = await service.find_order(uow, account, order)
         payment, created = await service.add_payment(
-            conn, account, order_id, new, providers, correlation_id=current_correlation_id(),
+            uow, account, order_id, new, providers, correlation_id=current_correlation_id(),
             idempotency=fingerprinted(idempotency_key, body), marked_by=user_id,
         )
     # A repeat under the same Idempotency-Key answers with the first payment, as 200.
@@ -119,13 +121,14 @@ async def add_payment(
                    "closes_access; status \"cancelled\" cancels it")
 async def edit_payment(
     payment_id: UUID, body: PaymentPatch, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     for name in ("amount", "closes_access", "status"):
         if name in changes and changes[name] is None:
             raise _field_problem(422, "Invalid request", name, f"{name} cannot be null")
-    async with engine.begin() as conn:
-        await service.edit_payment(conn, account, payment_id, changes, providers,
+    async with unit_of_work() as uow:
+        await service.edit_payment(uow, account, payment_id, changes, providers,
                                    correlation_id=current_correlation_id())
     return await _view(engine, account, payment_id)
 
@@ -134,10 +137,11 @@ async def edit_payment(
           responses=problem_responses(403, 404, 409), summary="Record a payment received outside the provider")
 async def mark_paid(
     payment_id: UUID, body: MarkPaidBody, account: AccountId, engine: EngineDep, user_id: UserId,
+    unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
-    async with engine.begin() as conn:
+    async with unit_of_work() as uow:
         await service.mark_paid(
-            conn, account, payment_id, comment=body.comment, method=body.method,
+            uow, account, payment_id, comment=body.comment, method=body.method,
             external_reference=body.external_reference, correlation_id=current_correlation_id(),
             marked_by=user_id, parts=_parts(body.parts),
         )
@@ -147,20 +151,20 @@ async def mark_paid(
 @crm.post("/payments/{payment_id}/send-link", status_code=202, response_model=PaymentCard,
           responses=problem_responses(403, 404, 409), summary="Email the payment link again")
 async def send_link(
-    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep, unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        await service.send_link(conn, account, payment_id, providers, correlation_id=current_correlation_id())
+    async with unit_of_work() as uow:
+        await service.send_link(uow, account, payment_id, providers, correlation_id=current_correlation_id())
     return await _view(engine, account, payment_id)
 
 
 @crm.post("/payments/{payment_id}/reminders", status_code=202, response_model=PaymentCard,
           responses=problem_responses(403, 404, 409), summary="Remind the contact to pay")
 async def remind(
-    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    payment_id: UUID, account: AccountId, engine: EngineDep, providers: ProvidersDep, unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        await service.remind(conn, account, payment_id, providers, correlation_id=current_correlation_id())
+    async with unit_of_work() as uow:
+        await service.remind(uow, account, payment_id, providers, correlation_id=current_correlation_id())
     return await _view(engine, account, payment_id)
 
 
@@ -204,13 +208,13 @@ async def get_provider(
                                         "required": True}})
 async def put_provider(
     provider: str, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
-    _: OwnerCaller,
+    _: OwnerCaller, unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
     found = _configurable(providers, provider)
     body = await parse_json_body(request, found.settings_model)
     settings = body.model_dump(exclude_none=True)
-    async with engine.begin() as conn:
-        await service.set_credentials(conn, request.app.state.sealer, account, found.name, settings,
+    async with unit_of_work() as uow:
+        await service.set_credentials(uow, account, found.name, settings,
                                       correlation_id=current_correlation_id())
     return _settings_view(request, account, found, settings)
 
@@ -222,15 +226,15 @@ async def put_provider(
                                           "required": True}})
 async def patch_provider(
     provider: str, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
-    _: OwnerCaller,
+    _: OwnerCaller, unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
     found = _configurable(providers, provider)
     assert found.settings_model is not None
     body = await parse_json_body(request, changes_model(found.settings_model))
     try:
-        async with engine.begin() as conn:
+        async with unit_of_work() as uow:
             settings = await service.change_credentials(
-                conn, request.app.state.sealer, account, found, body.model_dump(exclude_unset=True),
+                uow, account, found, body.model_dump(exclude_unset=True),
                 correlation_id=current_correlation_id())
     except ValidationError as exc:  # what the change leaves is not a whole set of settings
         raise body_problem(exc) from None
@@ -239,18 +243,18 @@ async def patch_provider(
 
 @crm.get("/reminder-schedule", response_model=ReminderSchedule,
          summary="When scheduled reminders go out, in hours around the planned date")
-async def get_reminder_schedule(account: AccountId, engine: EngineDep) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        return {"offsets_hours": await service.schedule.offsets_of(conn, account)}
+async def get_reminder_schedule(account: AccountId, unit_of_work: UnitOfWorkDep) -> dict[str, Any]:
+    async with unit_of_work() as uow:
+        return {"offsets_hours": await service.schedule.offsets_of(uow, account)}
 
 
 @crm.put("/reminder-schedule", response_model=ReminderSchedule, responses=problem_responses(403),
          summary="Set when scheduled reminders go out")
 async def put_reminder_schedule(
-    body: ReminderScheduleBody, account: AccountId, engine: EngineDep,
+    body: ReminderScheduleBody, account: AccountId, unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
-    async with engine.begin() as conn:
-        offsets = await service.set_reminder_schedule(conn, account, body.offsets_hours)
+    async with unit_of_work() as uow:
+        offsets = await service.set_reminder_schedule(uow, account, body.offsets_hours)
     return {"offsets_hours": offsets}
 
 
@@ -279,13 +283,15 @@ async def sandbox_page(payment_id: UUID, engine: EngineDep) -> HTMLResponse:
 
 @sandbox.post("/pay/{payment_id}/succeed", response_class=HTMLResponse, responses=problem_responses(400, 409, 413),
               summary="The sandbox confirms the payment", openapi_extra=form_body(SandboxSucceeded))
-async def sandbox_succeed(payment_id: UUID, request: Request, engine: EngineDep) -> HTMLResponse:
+async def sandbox_succeed(
+    payment_id: UUID, request: Request, engine: EngineDep, unit_of_work: UnitOfWorkDep,
+) -> HTMLResponse:
     form = await read_form(request, SandboxSucceeded)
     # The payer's page, not the CRM: its own words for a payment it cannot find or settle.
     try:
-        async with engine.begin() as conn:
+        async with unit_of_work() as uow:
             await service.confirm_payment(
-                conn, provider=sandbox_provider.NAME, provider_event_id=form.event_id, payment_id=payment_id,
+                uow, provider=sandbox_provider.NAME, provider_event_id=form.event_id, payment_id=payment_id,
                 amount=form.amount, currency=form.currency,
                 provider_reference=sandbox_provider.transaction_reference(form.event_id),
                 correlation_id=current_correlation_id(),
@@ -300,12 +306,14 @@ async def sandbox_succeed(payment_id: UUID, request: Request, engine: EngineDep)
 
 @sandbox.post("/pay/{payment_id}/decline", response_class=HTMLResponse, responses=problem_responses(400, 413),
               summary="The sandbox declines one try", openapi_extra=form_body(SandboxDeclined))
-async def sandbox_decline(payment_id: UUID, request: Request, engine: EngineDep) -> HTMLResponse:
+async def sandbox_decline(
+    payment_id: UUID, request: Request, engine: EngineDep, unit_of_work: UnitOfWorkDep,
+) -> HTMLResponse:
     form = await read_form(request, SandboxDeclined)
     try:
-        async with engine.begin() as conn:
+        async with unit_of_work() as uow:
             outcome = await service.decline_payment(
-                conn, provider=sandbox_provider.NAME, provider_event_id=form.event_id, payment_id=payment_id,
+                uow, provider=sandbox_provider.NAME, provider_event_id=form.event_id, payment_id=payment_id,
                 reason=form.reason,
             )
     except PaymentNotFound:

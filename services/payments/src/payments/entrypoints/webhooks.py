@@ -14,15 +14,15 @@ from uuid import UUID
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from servicekit.api import amend_openapi, problem_responses
-from servicekit.db import EngineDep
 from servicekit.http import Problem, current_correlation_id
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
 from ..adapters import repository as repo
 from ..domain.payment import AmountMismatch, NotPayable, Outcome, PaymentNotFound
 from ..domain.providers import PaymentProvider, WebhookDocument, WebhookRequest
 from ..domain.reports import BadNotification, ProviderReport, UnknownReference
+from ..service import UnitOfWorkFactory
+from .common import UnitOfWorkDep
 
 log = logging.getLogger("payments.webhooks")
 
@@ -79,15 +79,16 @@ def _refused(
 
 
 async def _apply(
-    engine: AsyncEngine, provider: str, account_id: UUID, report: ProviderReport, *, unknown_is_foreign: bool = False,
+    unit_of_work: UnitOfWorkFactory, provider: str, account_id: UUID, report: ProviderReport, *,
+    unknown_is_foreign: bool = False,
 ) -> Outcome:
     """With `unknown_is_foreign`, a report about a payment this school does not have is taken and
     ignored: one Stripe account may serve other shops, and Stripe retries any other answer for days
     and then disables the endpoint."""
     try:
-        async with engine.begin() as conn:
+        async with unit_of_work() as uow:
             outcome = await service.apply_report(
-                conn, provider=provider, report=report, account_id=account_id,
+                uow, provider=provider, report=report, account_id=account_id,
                 correlation_id=current_correlation_id(),
             )
     except PaymentNotFound as exc:
@@ -108,7 +109,9 @@ async def _apply(
                # The acknowledgement is the provider's own body; only a refusal is ours to shape.
                responses={200: {"description": "The provider's own acknowledgement"},
                           **problem_responses(400, 404, 409, 413, 422, 503)})
-async def provider_webhook(provider: str, account: str, request: Request, engine: EngineDep) -> JSONResponse:
+async def provider_webhook(
+    provider: str, account: str, request: Request, unit_of_work: UnitOfWorkDep,
+) -> JSONResponse:
     found = _provider(request, provider)
     account_id = _account(found.name, account)
     raw = await _raw(request)
@@ -123,7 +126,7 @@ async def provider_webhook(provider: str, account: str, request: Request, engine
     except BadNotification as exc:
         raise _refused(found.name, account_id, exc.status, str(exc)) from None
     else:
-        outcome = await _apply(engine, found.name, account_id, report,
+        outcome = await _apply(unit_of_work, found.name, account_id, report,
                                unknown_is_foreign=found.acknowledges_foreign_payments)
     # Sent only now: the report is stored and applied, so the provider may stop repeating it.
     answer = found.acknowledge(report, outcome, settings)

@@ -6,15 +6,12 @@ from datetime import timedelta
 from uuid import UUID
 
 from contracts import Event, utcnow
-from servicekit.outbox import add_to_outbox
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ..adapters import repository as repo
-from ..adapters.sealing import Sealer
-from ..adapters.tables import outbox
 from ..domain.payment import Link, LinkOrder, Payment, provider_for
 from ..domain.providers import PaymentProvider
+from ..domain.records import LinkRequest, OrderState
 from ..domain.reports import AnswerKeptUnderKey, ProviderUnavailable
+from .unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("payments.links")
 
@@ -42,7 +39,7 @@ def _events_for(
 
 
 async def request_link(
-    conn: AsyncConnection, payment: Payment, order: repo.OrderState, providers: Providers, *, purpose: str,
+    uow: UnitOfWork, payment: Payment, order: OrderState, providers: Providers, *, purpose: str,
     send_email: bool, correlation_id: UUID, causation_id: UUID | None = None, saved: bool = True,
 ) -> bool:
     """A fresh link is wanted for `payment` (already locked, or new when `saved` is False).
@@ -60,16 +57,16 @@ async def request_link(
         ))
         payment.attach_link(link)
     if saved:
-        await repo.save_payment(conn, payment)
+        await uow.payments.save(payment)
     else:
-        await repo.add_payments(conn, [payment])
+        await uow.payments.add([payment])
     if provider.inline:
-        await add_to_outbox(conn, outbox, *_events_for(
+        await uow.outbox.add(*_events_for(
             payment, purpose=purpose, send_email=send_email, correlation_id=correlation_id, causation_id=causation_id,
         ))
         return True
-    await repo.want_link(
-        conn, payment, purpose=purpose, send_email=send_email, correlation_id=correlation_id,
+    await uow.link_requests.want(
+        payment, purpose=purpose, send_email=send_email, correlation_id=correlation_id,
         causation_id=causation_id,
     )
     return False
@@ -79,27 +76,25 @@ def backoff_seconds(attempts: int) -> float:
     return float(min(2 ** max(attempts - 1, 0), 600))
 
 
-async def issue_pending_links(engine: AsyncEngine, providers: Providers, sealer: Sealer, *, limit: int = 20) -> int:
+async def issue_pending_links(unit_of_work: UnitOfWorkFactory, providers: Providers, *, limit: int = 20) -> int:
     """Ask providers for the links that are wanted; returns how many requests were handled.
 
     Each request is leased in a short transaction, the provider is called with no transaction
     open, and the result is stored in a new one. A crash leaves the lease to run out, and the
     same generation means the same idempotency key at the provider, so nothing is made twice.
     """
-    async with engine.begin() as conn:
-        leased = await repo.lease_link_requests(conn, limit=limit, lease_seconds=60)
+    async with unit_of_work() as uow:
+        leased = await uow.link_requests.lease(limit=limit, lease_seconds=60)
     for request in leased:
-        await _issue(engine, providers, sealer, request)
+        await _issue(unit_of_work, providers, request)
     return len(leased)
 
 
-async def _issue(engine: AsyncEngine, providers: Providers, sealer: Sealer, request: repo.LinkRequest) -> None:
-    async with engine.connect() as conn:
-        payment = await repo.get_payment(conn, request.payment_id)
-        order = await repo.get_order_state(conn, payment.order_id) if payment else None
-        settings = (
-            await repo.provider_settings(conn, sealer, payment.account_id, payment.provider) if payment else None
-        )
+async def _issue(unit_of_work: UnitOfWorkFactory, providers: Providers, request: LinkRequest) -> None:
+    async with unit_of_work() as uow:
+        payment = await uow.payments.get(request.payment_id)
+        order = await uow.orders.get(payment.order_id) if payment else None
+        settings = await uow.credentials.get(payment.account_id, payment.provider) if payment else None
     link: Link | None = None
     if payment is not None and order is not None and payment.takes_link \
             and payment.link_generation == request.generation and not payment.link_url:
@@ -115,41 +110,41 @@ async def _issue(engine: AsyncEngine, providers: Providers, sealer: Sealer, requ
             delay = backoff_seconds(request.attempts)
             log.warning("link for payment %s not issued (attempt %d), retrying in %.0fs: %s",
                         request.payment_id, request.attempts, delay, exc)
-            async with engine.begin() as conn:
-                await repo.postpone_link_request(conn, request, delay_seconds=delay, error=str(exc) or repr(exc))
+            async with unit_of_work() as uow:
+                await uow.link_requests.postpone(request, delay_seconds=delay, error=str(exc) or repr(exc))
                 if isinstance(exc, AnswerKeptUnderKey):
-                    await _next_generation(conn, request, error=str(exc))
+                    await _next_generation(uow, request, error=str(exc))
             return
-    async with engine.begin() as conn:
-        await complete_link(conn, request.payment_id, link)
+    async with unit_of_work() as uow:
+        await complete_link(uow, request.payment_id, link)
 
 
-async def _next_generation(conn: AsyncConnection, request: repo.LinkRequest, *, error: str) -> None:
+async def _next_generation(uow: UnitOfWork, request: LinkRequest, *, error: str) -> None:
     """The provider keeps its failure under this generation's key: the retry becomes a new request."""
-    payment = await repo.get_payment(conn, request.payment_id, for_update=True)
+    payment = await uow.payments.get(request.payment_id, for_update=True)
     if payment is None or not payment.takes_link or payment.link_generation != request.generation \
             or payment.link_url:
         return  # a newer link is already wanted or issued; its own request carries on
     payment.want_fresh_link()
     payment.link_error = error[:1000]
-    await repo.save_payment(conn, payment)
-    await repo.move_link_requests(conn, payment.id, from_generation=request.generation,
+    await uow.payments.save(payment)
+    await uow.link_requests.move(payment.id, from_generation=request.generation,
                                   to_generation=payment.link_generation)
     log.info("payment %s: the provider keeps its failure under generation %d; retrying as generation %d",
              payment.id, request.generation, payment.link_generation)
 
 
-async def complete_link(conn: AsyncConnection, payment_id: UUID, link: Link | None) -> None:
+async def complete_link(uow: UnitOfWork, payment_id: UUID, link: Link | None) -> None:
     """Store a link the provider issued and emit what each waiting request asked for."""
-    payment = await repo.get_payment(conn, payment_id, for_update=True)
-    waiting = await repo.pending_link_requests(conn, payment_id)
+    payment = await uow.payments.get(payment_id, for_update=True)
+    waiting = await uow.link_requests.pending(payment_id)
     if payment is None or not payment.takes_link:
-        await repo.drop_link_requests(conn, payment_id)
+        await uow.link_requests.drop(payment_id)
         return
     current = [r for r in waiting if r.generation == payment.link_generation]
     if link is not None and current and not payment.link_url:
         payment.attach_link(link)
-        await repo.save_payment(conn, payment)
+        await uow.payments.save(payment)
     if not payment.link_usable(utcnow(), margin=_NO_MARGIN):
         return  # a newer generation is still wanted; its own request will finish it
     events: list[Event] = []
@@ -158,5 +153,5 @@ async def complete_link(conn: AsyncConnection, payment_id: UUID, link: Link | No
             payment, purpose=request.purpose, send_email=request.send_email,
             correlation_id=request.correlation_id, causation_id=request.causation_id,
         )
-    await add_to_outbox(conn, outbox, *events)
-    await repo.drop_link_requests(conn, payment_id)
+    await uow.outbox.add(*events)
+    await uow.link_requests.drop(payment_id)

@@ -4,24 +4,21 @@ from uuid import UUID
 
 from contracts import OrderCreated, OrderUpdated
 from servicekit.errors import NotYet, Rejected
-from servicekit.outbox import add_to_outbox
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters import repository as repo
-from ..adapters.tables import outbox
 from ..domain.payment import PlanInvalid, UnknownProvider, first_open, plan_payments, provider_for
-from .commands import OrderNotFound
+from .crm import OrderNotFound
 from .links import Providers, request_link
 from .schedule import plan_reminders
+from .unit_of_work import UnitOfWork
 
 # An order in one of these states owes nothing more.
 CLOSED_ORDER_STATUSES = ("cancelled", "expired")
 
 
-async def create_order_payments(conn: AsyncConnection, order: OrderCreated, providers: Providers) -> None:
+async def create_order_payments(uow: UnitOfWork, order: OrderCreated, providers: Providers) -> None:
     """A new order: the payments of its plan, and a link for the first one to pay."""
     # The inbox stops a redelivery; this stops the same order arriving under another event id.
-    if await repo.order_has_payments(conn, order.order_id):
+    if await uow.payments.order_has_any(order.order_id):
         return
     try:
         payments = plan_payments(order)
@@ -30,27 +27,27 @@ async def create_order_payments(conn: AsyncConnection, order: OrderCreated, prov
             provider_for(providers, order.provider)
     except (PlanInvalid, UnknownProvider) as exc:
         raise Rejected(f"order {order.order_id}: {exc}") from None
-    state = await repo.add_order_state(conn, order)
+    state = await uow.orders.add(order)
     rest = [p for p in payments if p is not first]
-    await repo.add_payments(conn, rest)
+    await uow.payments.add(rest)
     if first is not None:
         await request_link(
-            conn, first, state, providers, purpose="link", send_email=order.send_payment_link,
+            uow, first, state, providers, purpose="link", send_email=order.send_payment_link,
             correlation_id=order.correlation_id, causation_id=order.event_id, saved=False,
         )
     # Already paid entries (a manual order's cash, say) are facts the order must hear once.
-    await add_to_outbox(conn, outbox, *[
+    await uow.outbox.add(*[
         p.succeeded(fallback_correlation_id=order.correlation_id) for p in payments if p.status == "paid"
     ])
     for payment in payments:
-        await plan_reminders(conn, payment, new=True)
+        await plan_reminders(uow, payment, new=True)
 
 
-async def apply_order_update(conn: AsyncConnection, event: OrderUpdated) -> None:
+async def apply_order_update(uow: UnitOfWork, event: OrderUpdated) -> None:
     """Keep the order's contact and currency; a cancelled or expired order's unpaid payments end."""
     # Kept only when newer than the picture we keep, and of the same school; if not, why not.
-    if not await repo.update_order_state(conn, event):
-        state = await repo.get_order_state(conn, event.order_id, for_update=True)
+    if not await uow.orders.update(event):
+        state = await uow.orders.get(event.order_id, for_update=True)
         if state is None:
             raise NotYet(f"order {event.order_id} is not known yet")
         if state.account_id != event.account_id:
@@ -59,22 +56,22 @@ async def apply_order_update(conn: AsyncConnection, event: OrderUpdated) -> None
     if event.status not in CLOSED_ORDER_STATUSES:
         return
     cancelled = []
-    for payment in await repo.order_payments(conn, event.order_id, for_update=True):
+    for payment in await uow.payments.of_order(event.order_id, for_update=True):
         if payment.status != "unpaid":
             continue
         payment.cancel()
-        await repo.save_payment(conn, payment)
-        await repo.drop_link_requests(conn, payment.id)
+        await uow.payments.save(payment)
+        await uow.link_requests.drop(payment.id)
         cancelled.append(payment)
-    await repo.stop_reminders(conn, [p.id for p in cancelled])
-    await add_to_outbox(conn, outbox, *[
+    await uow.reminders.stop([p.id for p in cancelled])
+    await uow.outbox.add(*[
         p.cancelled(correlation_id=event.correlation_id, causation_id=event.event_id) for p in cancelled
     ])
 
 
-async def find_order(conn: AsyncConnection, account_id: UUID, ref: UUID | int) -> UUID:
+async def find_order(uow: UnitOfWork, account_id: UUID, ref: UUID | int) -> UUID:
     """The order a CRM route names by its id or number; unknown to this school is OrderNotFound."""
-    found = await repo.order_id_of(conn, account_id, ref)
+    found = await uow.orders.id_of(account_id, ref)
     if found is None:
         raise OrderNotFound(f"no order {ref}")
     return found

@@ -5,17 +5,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import utcnow
-from servicekit.outbox import add_to_outbox
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..adapters import repository as repo
-from ..adapters.tables import outbox
 from ..domain.payment import MAX_REASON_LENGTH, AmountMismatch, Outcome, Payment, PaymentNotFound
 from ..domain.reports import ProviderReport
+from .unit_of_work import UnitOfWork
 
 
-async def _locked(conn: AsyncConnection, payment_id: UUID, provider: str, account_id: UUID | None) -> Payment:
-    payment = await repo.get_payment(conn, payment_id, account_id=account_id, for_update=True)
+async def _locked(uow: UnitOfWork, payment_id: UUID, provider: str, account_id: UUID | None) -> Payment:
+    payment = await uow.payments.get(payment_id, account_id=account_id, for_update=True)
     # A provider settles only the payments it was chosen for: the sandbox can never pay a real one.
     if payment is None or payment.provider != provider:
         raise PaymentNotFound(f"no {provider} payment {payment_id}")
@@ -23,7 +20,7 @@ async def _locked(conn: AsyncConnection, payment_id: UUID, provider: str, accoun
 
 
 async def confirm_payment(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     *,
     provider: str,
     provider_event_id: str,
@@ -41,9 +38,9 @@ async def confirm_payment(
     mark-paid): the payment row is locked, a repeated provider event is recognised, and only
     the transition to paid emits PaymentSucceeded.
     """
-    payment = await _locked(conn, payment_id, provider, account_id)
-    recorded = await repo.record_provider_event(
-        conn, provider=provider, event_id=provider_event_id, payment_id=payment.id, kind="payment.succeeded",
+    payment = await _locked(uow, payment_id, provider, account_id)
+    recorded = await uow.provider_events.record(
+        provider=provider, event_id=provider_event_id, payment_id=payment.id, kind="payment.succeeded",
         payload=payload if payload is not None else {
             "amount": format(amount, "f"), "currency": currency, "provider_reference": provider_reference,
         },
@@ -52,14 +49,14 @@ async def confirm_payment(
         return Outcome.DUPLICATE
     outcome = payment.mark_paid(amount, currency, at=utcnow(), provider_reference=provider_reference)
     if outcome is Outcome.PAID:
-        await repo.save_payment(conn, payment)
-        await repo.payment_settled(conn, payment.id)  # its reminders stop, no link is wanted any more
-        await add_to_outbox(conn, outbox, payment.succeeded(fallback_correlation_id=correlation_id))
+        await uow.payments.save(payment)
+        await uow.reminders.settled(payment.id)  # its reminders stop, no link is wanted any more
+        await uow.outbox.add(payment.succeeded(fallback_correlation_id=correlation_id))
     return outcome
 
 
 async def decline_payment(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     *,
     provider: str,
     provider_event_id: str,
@@ -70,9 +67,9 @@ async def decline_payment(
     payload: dict[str, Any] | None = None,
 ) -> Outcome:
     """A provider refused one try: count it, keep the reason, tell the others; it stays payable."""
-    payment = await _locked(conn, payment_id, provider, account_id)
-    recorded = await repo.record_provider_event(
-        conn, provider=provider, event_id=provider_event_id, payment_id=payment.id, kind="payment.declined",
+    payment = await _locked(uow, payment_id, provider, account_id)
+    recorded = await uow.provider_events.record(
+        provider=provider, event_id=provider_event_id, payment_id=payment.id, kind="payment.declined",
         # The reason is kept with the try, so the payment's history shows why each one failed.
         payload={**(payload or {}), "reason": reason[:MAX_REASON_LENGTH]},
     )
@@ -80,17 +77,17 @@ async def decline_payment(
         return Outcome.DUPLICATE
     outcome = payment.record_declined(reason)
     if outcome is Outcome.DECLINED:
-        await repo.save_payment(conn, payment)
-        await add_to_outbox(conn, outbox, payment.failed(at=utcnow(), correlation_id=correlation_id or uuid4()))
+        await uow.payments.save(payment)
+        await uow.outbox.add(payment.failed(at=utcnow(), correlation_id=correlation_id or uuid4()))
     return outcome
 
 
-async def _find(conn: AsyncConnection, provider: str, report: ProviderReport, account_id: UUID) -> Payment:
+async def _find(uow: UnitOfWork, provider: str, report: ProviderReport, account_id: UUID) -> Payment:
     if report.payment_id is not None:
-        return await _locked(conn, report.payment_id, provider, account_id)
+        return await _locked(uow, report.payment_id, provider, account_id)
     if report.lookup_reference:
-        found = await repo.payment_by_provider_reference(
-            conn, provider=provider, reference=report.lookup_reference, account_id=account_id, for_update=True,
+        found = await uow.payments.by_provider_reference(
+            provider=provider, reference=report.lookup_reference, account_id=account_id, for_update=True,
         )
         if found is not None:
             return found
@@ -98,14 +95,14 @@ async def _find(conn: AsyncConnection, provider: str, report: ProviderReport, ac
 
 
 async def refund_payment(
-    conn: AsyncConnection, *, provider: str, report: ProviderReport, account_id: UUID, correlation_id: UUID
+    uow: UnitOfWork, *, provider: str, report: ProviderReport, account_id: UUID, correlation_id: UUID
 ) -> Outcome:
     """Money went back: PaymentRefunded for what is newly refunded; repeats and late reports are no-ops."""
-    payment = await _find(conn, provider, report, account_id)
+    payment = await _find(uow, provider, report, account_id)
     if report.amount is None or report.currency is None:
         raise AmountMismatch("a refund report without an amount")
-    recorded = await repo.record_provider_event(
-        conn, provider=provider, event_id=report.event_id, payment_id=payment.id, kind="payment.refunded",
+    recorded = await uow.provider_events.record(
+        provider=provider, event_id=report.event_id, payment_id=payment.id, kind="payment.refunded",
         payload=report.payload or {},
     )
     if not recorded:
@@ -113,48 +110,48 @@ async def refund_payment(
     new = payment.record_refund(report.amount, report.currency)
     if new <= 0:
         return Outcome.NOTHING
-    await repo.save_payment(conn, payment)
-    await add_to_outbox(conn, outbox, payment.refunded(new, at=utcnow(), correlation_id=correlation_id))
+    await uow.payments.save(payment)
+    await uow.outbox.add(payment.refunded(new, at=utcnow(), correlation_id=correlation_id))
     return Outcome.REFUNDED
 
 
 async def expire_link(
-    conn: AsyncConnection, *, provider: str, report: ProviderReport, account_id: UUID
+    uow: UnitOfWork, *, provider: str, report: ProviderReport, account_id: UUID
 ) -> Outcome:
     """The provider closed a payment page: the next time a link is needed, a fresh one is made."""
-    payment = await _find(conn, provider, report, account_id)
-    recorded = await repo.record_provider_event(
-        conn, provider=provider, event_id=report.event_id, payment_id=payment.id, kind="link.expired",
+    payment = await _find(uow, provider, report, account_id)
+    recorded = await uow.provider_events.record(
+        provider=provider, event_id=report.event_id, payment_id=payment.id, kind="link.expired",
         payload=report.payload or {},
     )
     if recorded and payment.is_open and payment.forget_link(report.session_reference):
-        await repo.save_payment(conn, payment)
+        await uow.payments.save(payment)
     return Outcome.NOTHING if recorded else Outcome.DUPLICATE
 
 
 async def apply_report(
-    conn: AsyncConnection, *, provider: str, report: ProviderReport, account_id: UUID, correlation_id: UUID
+    uow: UnitOfWork, *, provider: str, report: ProviderReport, account_id: UUID, correlation_id: UUID
 ) -> Outcome:
     """One verified provider report, from a webhook or from reconciliation: the same code for both."""
     if report.kind == "succeeded":
         if report.payment_id is None or report.amount is None or report.currency is None:
             raise PaymentNotFound("the report names no payment or amount")
         return await confirm_payment(
-            conn, provider=provider, provider_event_id=report.event_id, payment_id=report.payment_id,
+            uow, provider=provider, provider_event_id=report.event_id, payment_id=report.payment_id,
             amount=report.amount, currency=report.currency, provider_reference=report.provider_reference,
             correlation_id=correlation_id, account_id=account_id, payload=report.payload,
         )
     if report.kind == "declined":
-        payment = await _find(conn, provider, report, account_id)
+        payment = await _find(uow, provider, report, account_id)
         return await decline_payment(
-            conn, provider=provider, provider_event_id=report.event_id, payment_id=payment.id,
+            uow, provider=provider, provider_event_id=report.event_id, payment_id=payment.id,
             reason=report.reason or "declined", correlation_id=correlation_id, account_id=account_id,
             payload=report.payload,
         )
     if report.kind == "refunded":
         return await refund_payment(
-            conn, provider=provider, report=report, account_id=account_id, correlation_id=correlation_id,
+            uow, provider=provider, report=report, account_id=account_id, correlation_id=correlation_id,
         )
     if report.kind == "expired":
-        return await expire_link(conn, provider=provider, report=report, account_id=account_id)
+        return await expire_link(uow, provider=provider, report=report, account_id=account_id)
     return Outcome.NOTHING

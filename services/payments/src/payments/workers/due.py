@@ -8,26 +8,24 @@ and polls as a safety net and for reminders coming due.
 
 from servicekit.notices import Notices
 from servicekit.workers import PollingWorker
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import service
 from ..adapters.repository import LINKS_CHANNEL
-from ..adapters.sealing import Sealer
-from ..service import Providers
+from ..service import Providers, UnitOfWorkFactory
+
 
 class PaymentsWorker(PollingWorker):
     name = "payments-worker"
 
-    def __init__(self, engine: AsyncEngine, providers: Providers, sealer: Sealer, *,
+    def __init__(self, unit_of_work: UnitOfWorkFactory, providers: Providers, *,
                  poll_interval: float = 1.0, notices: Notices | None = None, owns_notices: bool = False) -> None:
         super().__init__(poll=poll_interval, notices=notices, channels=[LINKS_CHANNEL], owns_notices=owns_notices)
-        self._engine = engine
+        self._unit_of_work = unit_of_work
         self._providers = providers
-        self._sealer = sealer
 
     async def run_once(self) -> int:
         """One pass over everything due; returns how much was done."""
-        done = await service.issue_pending_links(self._engine, self._providers, self._sealer)
-        done += await service.send_due_reminders(self._engine, self._providers)
-        done += await service.mark_overdue(self._engine)
+        done = await service.issue_pending_links(self._unit_of_work, self._providers)
+        done += await service.send_due_reminders(self._unit_of_work, self._providers)
+        done += await service.mark_overdue(self._unit_of_work)
         return done

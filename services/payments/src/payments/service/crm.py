@@ -8,12 +8,8 @@ from uuid import UUID
 
 from contracts import utcnow
 from contracts.events import PaymentMethod, PaymentType
-from servicekit.idempotency import Idempotent, made_before, remember
-from servicekit.outbox import add_to_outbox
-from sqlalchemy.ext.asyncio import AsyncConnection
+from servicekit.idempotency import Idempotent
 
-from ..adapters import repository as repo
-from ..adapters.tables import idempotent_requests, outbox
 from ..domain.payment import (
     NotEditable, NotPayable, Outcome, Payment, PaymentNotFound, PaymentPart, PlanInvalid, UnknownProvider,
     check_parts, main_method, provider_for,
@@ -21,6 +17,7 @@ from ..domain.payment import (
 from .credentials import require_credentials
 from .links import Providers, request_link
 from .schedule import plan_reminders
+from .unit_of_work import UnitOfWork
 
 
 class OrderNotFound(Exception):
@@ -47,18 +44,18 @@ class NewPayment:
 
 
 async def add_payment(
-    conn: AsyncConnection, account_id: UUID, order_id: UUID, new: NewPayment, providers: Providers, *,
+    uow: UnitOfWork, account_id: UUID, order_id: UUID, new: NewPayment, providers: Providers, *,
     correlation_id: UUID, idempotency: Idempotent | None = None, marked_by: str | None = None,
 ) -> tuple[Payment, bool]:
     """A payment added by hand; the same Idempotency-Key gives back the first one (created False).
 
     One added already paid was recorded by `marked_by`, the team member, as with mark-paid.
     """
-    if (earlier := await made_before(conn, idempotent_requests, str(account_id), idempotency)) is not None:
-        existing = await repo.get_payment(conn, earlier, account_id=account_id)
+    if (earlier := await uow.idempotency.made_before(str(account_id), idempotency)) is not None:
+        existing = await uow.payments.get(earlier, account_id=account_id)
         assert existing is not None  # payments are never deleted
         return existing, False
-    order = await repo.get_order_state(conn, order_id, account_id=account_id, for_update=True)
+    order = await uow.orders.get(order_id, account_id=account_id, for_update=True)
     if order is None:
         raise OrderNotFound(f"no order {order_id}")
     if order.status != "active":
@@ -71,9 +68,9 @@ async def add_payment(
         except UnknownProvider as exc:
             raise PlanInvalid("provider", str(exc)) from None
         if not inline:
-            await require_credentials(conn, account_id, provider)
+            await require_credentials(uow, account_id, provider)
     payment = Payment(
-        account_id=account_id, order_id=order_id, number=await repo.next_payment_number(conn, order_id),
+        account_id=account_id, order_id=order_id, number=await uow.payments.next_number(order_id),
         amount=new.amount, currency=order.currency, provider=provider, type=new.type, due_at=new.due_at,
         method=new.method, closes_access=new.closes_access, comment=new.comment, correlation_id=correlation_id,
     )
@@ -89,39 +86,39 @@ async def add_payment(
             payment.method = main_method(payment.parts)
     if payment.takes_link:
         await request_link(
-            conn, payment, order, providers, purpose="link", send_email=new.send_email,
+            uow, payment, order, providers, purpose="link", send_email=new.send_email,
             correlation_id=correlation_id, saved=False,
         )
     else:
-        await repo.add_payments(conn, [payment])
-    await remember(conn, idempotent_requests, str(account_id), idempotency, payment.id)
+        await uow.payments.add([payment])
+    await uow.idempotency.remember(str(account_id), idempotency, payment.id)
     if paid:
-        await add_to_outbox(conn, outbox, payment.succeeded(fallback_correlation_id=correlation_id))
-    await plan_reminders(conn, payment)
+        await uow.outbox.add(payment.succeeded(fallback_correlation_id=correlation_id))
+    await plan_reminders(uow, payment)
     return payment, True
 
 
-async def _payment(conn: AsyncConnection, account_id: UUID, payment_id: UUID) -> Payment:
-    payment = await repo.get_payment(conn, payment_id, account_id=account_id, for_update=True)
+async def _payment(uow: UnitOfWork, account_id: UUID, payment_id: UUID) -> Payment:
+    payment = await uow.payments.get(payment_id, account_id=account_id, for_update=True)
     if payment is None:
         raise PaymentNotFound(f"no payment {payment_id}")
     return payment
 
 
 async def edit_payment(
-    conn: AsyncConnection, account_id: UUID, payment_id: UUID, changes: dict[str, Any], providers: Providers, *,
+    uow: UnitOfWork, account_id: UUID, payment_id: UUID, changes: dict[str, Any], providers: Providers, *,
     correlation_id: UUID,
 ) -> Payment:
     """Apply the given fields (only those sent); status "cancelled" cancels an unpaid payment."""
-    payment = await _payment(conn, account_id, payment_id)
+    payment = await _payment(uow, account_id, payment_id)
     if changes.get("status") == "cancelled":
         if payment.status == "cancelled":
             return payment
         payment.cancel()
-        await repo.save_payment(conn, payment)
-        await repo.drop_link_requests(conn, payment.id)
-        await repo.stop_reminders(conn, [payment.id])
-        await add_to_outbox(conn, outbox, payment.cancelled(correlation_id=correlation_id))
+        await uow.payments.save(payment)
+        await uow.link_requests.drop(payment.id)
+        await uow.reminders.stop([payment.id])
+        await uow.outbox.add(payment.cancelled(correlation_id=correlation_id))
         return payment
     if "status" in changes:
         raise NotEditable("status", "only \"cancelled\" can be set; use mark-paid to record a payment")
@@ -136,18 +133,18 @@ async def edit_payment(
     amount_changed = "amount" in changes and payment.change_amount(changes["amount"])
     if amount_changed and payment.takes_link and (payment.link_url or payment.link_generation):
         # A provider's page asks for the old amount: the link is replaced, quietly.
-        order = await repo.get_order_state(conn, payment.order_id)
+        order = await uow.orders.get(payment.order_id)
         if order is not None:
-            await request_link(conn, payment, order, providers, purpose="link", send_email=False,
+            await request_link(uow, payment, order, providers, purpose="link", send_email=False,
                                correlation_id=correlation_id)
-    await repo.save_payment(conn, payment)
+    await uow.payments.save(payment)
     if "due_at" in changes:
-        await plan_reminders(conn, payment)
+        await plan_reminders(uow, payment)
     return payment
 
 
 async def mark_paid(
-    conn: AsyncConnection, account_id: UUID, payment_id: UUID, *, comment: str, correlation_id: UUID,
+    uow: UnitOfWork, account_id: UUID, payment_id: UUID, *, comment: str, correlation_id: UUID,
     method: PaymentMethod | None = None, external_reference: str | None = None, marked_by: str | None = None,
     parts: list[PaymentPart] | None = None,
 ) -> Payment:
@@ -156,39 +153,39 @@ async def mark_paid(
     `marked_by` (the team member) goes on the payment and on its PaymentSucceeded; `parts`
     records a payment split across methods.
     """
-    payment = await _payment(conn, account_id, payment_id)
+    payment = await _payment(uow, account_id, payment_id)
     outcome = payment.mark_paid_by_hand(
         at=utcnow(), comment=comment, method=method, external_reference=external_reference, marked_by=marked_by,
         parts=parts,
     )
     if outcome is Outcome.ALREADY_PAID:
         raise NotPayable(f"payment {payment.id} is already paid")
-    await repo.save_payment(conn, payment)
-    await repo.drop_link_requests(conn, payment.id)
-    await repo.stop_reminders(conn, [payment.id])
-    await add_to_outbox(conn, outbox, payment.succeeded(fallback_correlation_id=correlation_id))
+    await uow.payments.save(payment)
+    await uow.link_requests.drop(payment.id)
+    await uow.reminders.stop([payment.id])
+    await uow.outbox.add(payment.succeeded(fallback_correlation_id=correlation_id))
     return payment
 
 
 async def send_link(
-    conn: AsyncConnection, account_id: UUID, payment_id: UUID, providers: Providers, *, correlation_id: UUID,
+    uow: UnitOfWork, account_id: UUID, payment_id: UUID, providers: Providers, *, correlation_id: UUID,
 ) -> Payment:
     """Email the payment's link again; a fresh one first if it expired."""
-    return await _link_action(conn, account_id, payment_id, providers, "link", correlation_id)
+    return await _link_action(uow, account_id, payment_id, providers, "link", correlation_id)
 
 
 async def remind(
-    conn: AsyncConnection, account_id: UUID, payment_id: UUID, providers: Providers, *, correlation_id: UUID,
+    uow: UnitOfWork, account_id: UUID, payment_id: UUID, providers: Providers, *, correlation_id: UUID,
 ) -> Payment:
     """A manager's reminder: ReminderRequested with a link that still works."""
-    return await _link_action(conn, account_id, payment_id, providers, "reminder_manual", correlation_id)
+    return await _link_action(uow, account_id, payment_id, providers, "reminder_manual", correlation_id)
 
 
 async def _link_action(
-    conn: AsyncConnection, account_id: UUID, payment_id: UUID, providers: Providers, purpose: str,
+    uow: UnitOfWork, account_id: UUID, payment_id: UUID, providers: Providers, purpose: str,
     correlation_id: UUID,
 ) -> Payment:
-    payment = await _payment(conn, account_id, payment_id)
+    payment = await _payment(uow, account_id, payment_id)
     if not payment.takes_link:
         raise NotPayable(
             f"payment {payment.id} is {payment.status} by {payment.method}; only an unpaid cashless payment has a link"
@@ -198,11 +195,11 @@ async def _link_action(
             payment.link_issued_now(send_email=True, correlation_id=correlation_id)
             if purpose == "link" else payment.reminder(reason="manual", correlation_id=correlation_id)
         )
-        await add_to_outbox(conn, outbox, event)
+        await uow.outbox.add(event)
         return payment
-    order = await repo.get_order_state(conn, payment.order_id)
+    order = await uow.orders.get(payment.order_id)
     if order is None:
         raise PaymentNotFound(f"no order for payment {payment.id}")
-    await request_link(conn, payment, order, providers, purpose=purpose, send_email=purpose == "link",
+    await request_link(uow, payment, order, providers, purpose=purpose, send_email=purpose == "link",
                        correlation_id=correlation_id)
     return payment
