@@ -210,12 +210,14 @@ WFP_SETTINGS = {"merchant_account": "alpha_merchant", "secret_key": f"{MARKER}-s
 
 async def _seed_payments(client: httpx.AsyncClient, app: FastAPI, a: uuid.UUID) -> dict[str, str]:
     from payments import service as payments_service
+    from payments.adapters.unit_of_work import SqlUnitOfWork as PaymentsUnitOfWork
     from payments.main import providers_from
 
     await _created(await client.put("/providers/wayforpay", json=WFP_SETTINGS, headers=_a(a)))
     order = _order_created(a)
     async with app.state.engine.begin() as conn:  # what the consumer does with OrderCreated
-        await payments_service.create_order_payments(conn, order, providers_from(app.state.settings))
+        await payments_service.create_order_payments(PaymentsUnitOfWork(conn), order,
+                                                     providers_from(app.state.settings))
     [payment] = (await _created(await client.get(f"/orders/{order.order_id}/payments", headers=_a(a))))["items"]
     return {"order": str(order.order_id), "payment_id": payment["id"], "provider": "wayforpay"}
 
