@@ -11,6 +11,7 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from contracts import ProviderName
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from servicekit.api import problem_responses
@@ -108,7 +109,7 @@ async def _apply(
                # The acknowledgement is the provider's own body; only a refusal is ours to shape.
                responses={200: {"description": "The provider's own acknowledgement"},
                           **problem_responses(400, 404, 409, 413, 422, 503)})
-async def provider_webhook(provider: str, account: str, request: Request, engine: EngineDep) -> JSONResponse:
+async def provider_webhook(provider: ProviderName, account: str, request: Request, engine: EngineDep) -> JSONResponse:
     found = _provider(request, provider)
     account_id = _account(found.name, account)
     raw = await _raw(request)
