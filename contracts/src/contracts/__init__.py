@@ -1,4 +1,4 @@
-"""The published language of the orders CRM: events, topics and money on the wire."""
+"""The published language of the orders CRM: events, topics, money and names on the wire."""
 
 from .access import AccessEnd, AccessStart, AccessTerms, LessonDelay, Period
 from .catalog import CourseDefaultsOutline, LessonOutline, ModuleOutline, access_problems
@@ -38,6 +38,7 @@ from .events import (
 from .money import (
     CURRENCY_EXPONENTS, MAX_AMOUNT, Amount, CurrencyCode, DiscountKind, Money, check_currency, check_magnitude, check_scale, quantize,
 )
+from .names import Locale, ProviderName, language_of
 from .topics import ALL_TOPICS, dlq_topic, topic_of
 from .zones import zone_named
 
@@ -50,7 +51,7 @@ __all__ = [
     "OrderUpdated",
     "PaymentCancelled", "PaymentFailed", "PaymentLinkIssued", "PaymentMethod", "PaymentOverdue",
     "PaymentProvidersUpdated", "PaymentRefunded", "PaymentSucceeded", "PaymentType", "Period", "PlannedPayment",
-    "ProductUpdated", "ReminderRequested", "SchoolUpdated",
+    "ProductUpdated", "ReminderRequested", "SchoolUpdated", "Locale", "ProviderName", "language_of",
     "check_currency", "check_magnitude", "check_scale", "dlq_topic", "quantize", "topic_of", "utcnow",
     "zone_named",
 ]

@@ -1,7 +1,7 @@
 """The events that cross service boundaries. Additive changes only."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
@@ -10,6 +10,7 @@ from .access import AccessTerms
 from .catalog import CourseDefaultsOutline, ModuleOutline
 from .envelope import Event
 from .money import Amount, CurrencyCode
+from .names import Locale, ProviderName
 
 PaymentType = Literal["regular", "prepayment", "surcharge"]
 PaymentMethod = Literal["cashless", "cash", "bank_transfer", "other"]
@@ -25,7 +26,7 @@ class ContactData(_Part):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
     phone: str | None = None  # E.164
-    locale: str | None = None
+    locale: Locale | None = None
 
 
 class OfferLine(_Part):
@@ -68,10 +69,10 @@ class OfferOpened(Event):
     discount: Amount
     total: Amount
     payment_plan: list[PlannedPayment]
-    provider: str
+    provider: ProviderName
     contact: ContactData
     source: CheckoutSource = "page"
-    school_locale: str | None = None
+    school_locale: Locale | None = None
 
     partition_by = ("checkout_id",)
 
@@ -96,9 +97,9 @@ class OrderCreated(Event):
     discount: Amount
     total: Amount
     payment_plan: list[PlannedPayment]
-    provider: str
+    provider: ProviderName
     send_payment_link: bool = True
-    school_locale: str | None = None
+    school_locale: Locale | None = None
     source: OrderSource = "page"
     send_confirmation: bool = False  # a manual order whose manager asked for a confirmation email
 
@@ -119,7 +120,7 @@ class PaymentLinkIssued(Event):
     checkout_id: UUID | None = None
     amount: Amount
     currency: CurrencyCode
-    provider: str
+    provider: ProviderName
     url: str
     expires_at: AwareDatetime | None = None
     due_at: AwareDatetime | None = None
@@ -136,7 +137,7 @@ class PaymentSucceeded(Event):
     payment_id: UUID
     amount: Amount
     currency: CurrencyCode
-    provider: str | None = None
+    provider: ProviderName | None = None
     provider_reference: str | None = None
     method: PaymentMethod = "cashless"
     paid_at: datetime
@@ -165,7 +166,7 @@ class SchoolUpdated(Event):
 
     event_type: Literal["SchoolUpdated"] = "SchoolUpdated"
     name: str
-    default_locale: str
+    default_locale: Locale
     # An IANA zone ("Europe/Kyiv") for the dates and times the school's contacts read; None:
     # the deployment's default.
     time_zone: str | None = Field(default=None, max_length=64)
@@ -173,9 +174,6 @@ class SchoolUpdated(Event):
     reply_to: EmailStr | None = None
 
     partition_by = ("account_id",)
-
-
-ProviderName = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class PaymentProvidersUpdated(Event):
@@ -294,7 +292,7 @@ class PaymentFailed(Event):
     payment_id: UUID
     amount: Amount
     currency: CurrencyCode
-    provider: str
+    provider: ProviderName
     attempt: int = Field(ge=1)
     reason: str = Field(max_length=500)  # the provider's reason, never card data
     failed_at: AwareDatetime
@@ -355,7 +353,7 @@ class NotificationSent(Event):
     order_id: UUID | None = None
     template: NotificationTemplate
     recipient: EmailStr
-    locale: str
+    locale: Locale
     subject: str
     attempts: int = Field(ge=1)
     sent_at: AwareDatetime

@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl
 from uuid import UUID
 
 from contracts import check_magnitude
+# Re-exported: the services take their inputs from here, the types are the contracts'.
+from contracts.names import Locale as Locale, ProviderName as ProviderName, language_of as language_of
 from fastapi import Path
 from pydantic import (
     AfterValidator, AwareDatetime, BaseModel, ConfigDict, PlainValidator, StringConstraints, WithJsonSchema,
@@ -128,23 +130,10 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # A date-time a query may filter on (bodies are checked by `Input`).
 Moment = Annotated[AwareDatetime, AfterValidator(_checked)]
 
-# A language as browsers and systems name it: BCP 47 ("uk", "uk-UA", "zh-Hant-TW", what
-# navigator.language sends) or POSIX ("uk_UA", "uk_UA.UTF-8", "sr_RS@latin").
-_LANGUAGE_TAG = re.compile(
-    r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8}){0,6}(?:\.[A-Za-z0-9-]{1,20})?(?:@[A-Za-z0-9]{1,20})?")
-
-
-def language_of(tag: str) -> str:
-    """The language a tag names, lower case ("uk-UA" and "uk_UA.UTF-8" are "uk"); ValueError if none.
-
-    Emails are translated per language, not per region, so the language is what is kept."""
-    found = _LANGUAGE_TAG.fullmatch(tag.strip())
-    if found is None:
-        raise ValueError("not a language tag: give one such as uk, uk-UA or uk_UA")
-    return found.group(1).lower()
-
-
-Language = Annotated[str, StringConstraints(max_length=64), AfterValidator(language_of)]
+# A language: contracts.Locale itself (any BCP 47 or POSIX tag, kept as its language), under the
+# name the inputs first gave it. It and contracts.ProviderName are defined with the events, so an
+# input, an answer and an event that mean a language or a provider share one type.
+Language = Locale
 
 
 def install_input_rules(app: Any) -> None:

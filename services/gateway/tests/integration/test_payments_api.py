@@ -153,3 +153,24 @@ async def test_mark_paid_in_parts_names_the_signed_in_team_member(gateway):
     assert [(p["method"], p["amount"]) for p in body["parts"]] == [("cash", "40.00"), ("bank_transfer", "59.00")]
     [listed] = (await gateway.get(f"/api/v1/orders/{order.order_id}/payments", headers=me)).json()["items"]
     assert (listed["marked_by"], listed["parts"], listed["attempt_history"]) == ("u1", body["parts"], [])
+
+
+async def test_a_provider_in_the_path_is_a_name_of_the_one_shape_before_anything_is_forwarded():
+    forwarded: list[str] = []
+
+    def payments(request: httpx.Request) -> httpx.Response:
+        forwarded.append(request.url.path)
+        return httpx.Response(404, json={"title": "Not found", "status": 404})
+
+    app = create_app(Settings(jwt_secret=SECRET, log_json=False),
+                     transports={"payments": httpx.MockTransport(payments)})
+    me = bearer(uuid.uuid4())
+    async with running(app) as client:
+        for name in ("Stripe", "pay-pal", "_stripe", "x" * 51):
+            refused = await client.get(f"/api/v1/providers/{name}", headers=me)
+            assert refused.status_code == 422, (name, refused.text)
+            assert [e["field"] for e in refused.json()["errors"]] == ["path.provider"], name
+        assert forwarded == []
+        # A name of the shape is the service's to know.
+        assert (await client.get("/api/v1/providers/paypal", headers=me)).status_code == 404
+        assert forwarded == ["/providers/paypal"]

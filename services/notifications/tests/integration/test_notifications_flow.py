@@ -882,3 +882,17 @@ async def test_delivery_logs_come_a_page_at_a_time_newest_first(stack, mailbox, 
     for limit in (0, 501):
         assert (await stack.client.get(f"/contacts/{contact}/notifications", params={"limit": limit},
                                        headers=mine)).status_code == 422
+
+
+async def test_a_template_language_is_any_tag_of_a_language_the_templates_are_written_in(stack):
+    mine = as_account(uuid.uuid4())
+    for tag in ("uk-UA", "uk_UA.UTF-8", "UK"):
+        shown = await stack.client.get(f"/templates/payment_link/{tag}", headers=mine)
+        assert shown.status_code == 200, (tag, shown.text)
+        assert shown.json()["locale"] == "uk"
+    for tag in ("sv", "sv-SE", "uk--UA"):
+        refused = await stack.client.get(f"/templates/payment_link/{tag}", headers=mine)
+        assert refused.status_code == 422, (tag, refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == ["path.locale"], tag
+    refused = await stack.client.get("/templates/payment_link/sv", headers=mine)
+    assert "not written in 'sv'" in refused.json()["errors"][0]["message"]

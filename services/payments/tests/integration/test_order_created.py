@@ -73,7 +73,7 @@ async def test_the_same_order_under_another_event_id_changes_nothing(client_app,
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"provider": "no-such-provider"}, {"plan": [("regular", "10.001")]}, {"plan": [("regular", "-5.00")]}]
+    "kwargs", [{"provider": "no_such_provider"}, {"plan": [("regular", "10.001")]}, {"plan": [("regular", "-5.00")]}]
 )
 async def test_an_order_that_cannot_be_paid_is_rejected_and_writes_nothing(client_app, order_created, kwargs):
     _, app = client_app

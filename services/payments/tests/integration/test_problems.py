@@ -57,7 +57,7 @@ async def test_an_order_is_found_by_its_id_or_its_number(client_app, place_order
 async def test_an_unknown_provider_is_an_invalid_payment_naming_the_provider(client_app, place_order):
     client, _ = client_app
     order = await place_order()
-    refused = await client.post(f"/orders/{order.order_id}/payments", json={"amount": "10", "provider": "no-such"},
+    refused = await client.post(f"/orders/{order.order_id}/payments", json={"amount": "10", "provider": "no_such"},
                                 headers=as_account(order.account_id))
     body = problem(refused, 422, "Invalid payment")
     assert body["errors"] == [{"field": "provider", "message": body["detail"]}]

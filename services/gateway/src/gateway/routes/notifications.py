@@ -4,7 +4,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from servicekit.inputs import OrderRef
+from servicekit.inputs import Locale, OrderRef
 
 from ..auth import CurrentPrincipal
 from ..proxy import JSON_BODY, forward, segment
@@ -12,7 +12,6 @@ from ..proxy import JSON_BODY, forward, segment
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 
 TemplateName = Annotated[str, Path(pattern=r"^[a-z_]{1,40}$")]
-Locale = Annotated[str, Path(pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$")]
 
 
 @router.get("/orders/{order}/notifications", summary="Emails about an order (by its id or number), newest first; limit, cursor")

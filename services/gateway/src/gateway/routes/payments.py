@@ -1,18 +1,14 @@
 """CRM API: payments of orders, provider settings and reminder schedules (the payments service)."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request, Response
-from servicekit.inputs import OrderRef
+from fastapi import APIRouter, Request, Response
+from servicekit.inputs import OrderRef, ProviderName
 
 from ..auth import CurrentPrincipal
 from ..proxy import JSON_BODY, forward, segment
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
-
-ProviderName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,49}$")]
-
 
 @router.get("/orders/{order}/payments", summary="Payments of an order, by its id or number")
 @router.post("/orders/{order}/payments", status_code=201, openapi_extra=JSON_BODY,

@@ -3,13 +3,14 @@
 from dataclasses import dataclass, fields
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, get_args
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from contracts import (
-    AccessChanged, NotificationTemplate, OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested,
+    AccessChanged, Locale, NotificationTemplate, OrderCreated, PaymentLinkIssued, PaymentSucceeded, ReminderRequested,
 )
+from pydantic import AfterValidator
 
 from .recipient import OrderRecipient
 from .zones import zone_named
@@ -19,8 +20,20 @@ TemplateName = NotificationTemplate
 TEMPLATES: tuple[str, ...] = get_args(TemplateName)
 
 # Locales the templates are translated into; a contact in any other language gets the school's, then the default.
-Locale = Literal["en", "uk", "ru", "pl", "de", "it", "fr"]
-SUPPORTED_LOCALES: tuple[str, ...] = get_args(Locale)
+# A subset of the languages there are (contracts.Locale, the one type every service, API and event uses).
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "uk", "ru", "pl", "de", "it", "fr")
+
+
+def written_in(language: str) -> str:
+    """The language, if the templates are written in it; ValueError if they are not."""
+    if language not in SUPPORTED_LOCALES:
+        raise ValueError(f"the templates are not written in '{language}': only in {', '.join(SUPPORTED_LOCALES)}")
+    return language
+
+
+# A language the templates are written in: the one language type (any tag, kept as its language),
+# narrowed to SUPPORTED_LOCALES.
+TemplateLocale = Annotated[Locale, AfterValidator(written_in)]
 DEFAULT_LOCALE = "en"
 
 

@@ -8,11 +8,12 @@ lacks is null. Money never appears here; the emails carry it already put into wo
 from typing import Annotated
 from uuid import UUID
 
+from contracts import Locale
 from pydantic import BaseModel, Field
 from servicekit.api import Timestamp
 
 from ..domain.delivery import CancelReason, Status
-from ..domain.letters import Locale, TemplateName
+from ..domain.letters import TemplateName
 
 # What a school's own wording may name as `{{ name }}`: the template's values and no others.
 Variables = Annotated[list[str], Field(description="The values this template may use, by name, sorted")]

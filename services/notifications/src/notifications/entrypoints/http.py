@@ -16,7 +16,7 @@ from servicekit.inputs import OrderRef
 from servicekit.pagination import BadCursor
 
 from .. import service, views
-from ..domain.letters import Locale, Override, TemplateName
+from ..domain.letters import Override, TemplateLocale, TemplateName
 from ..service.unit_of_work import UnitOfWork
 from .answers import NotificationCard, NotificationPage, Preview, TemplateList, TemplateView
 from .bodies import OverrideBody
@@ -116,7 +116,9 @@ async def list_templates(account: AccountId, engine: EngineDep) -> dict[str, Any
 
 @crm.get("/templates/{template}/{locale}", response_model=TemplateView,
          summary="The school's wording of a template (if any), with a preview")
-async def get_template(template: TemplateName, locale: Locale, account: AccountId, engine: EngineDep) -> dict[str, Any]:
+async def get_template(
+    template: TemplateName, locale: TemplateLocale, account: AccountId, engine: EngineDep,
+) -> dict[str, Any]:
     async with engine.connect() as conn:
         return await views.template(conn, account, template, locale)
 
@@ -124,7 +126,7 @@ async def get_template(template: TemplateName, locale: Locale, account: AccountI
 @crm.put("/templates/{template}/{locale}", response_model=TemplateView, responses=problem_responses(403),
          summary="Set the school's own subject and bodies of a template")
 async def put_template(
-    template: TemplateName, locale: Locale, body: OverrideBody, account: AccountId, engine: EngineDep,
+    template: TemplateName, locale: TemplateLocale, body: OverrideBody, account: AccountId, engine: EngineDep,
     unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
     override = Override(subject=body.subject, html=body.html, text=body.text)
@@ -138,7 +140,7 @@ async def put_template(
 
 @crm.post("/templates/{template}/{locale}/preview", response_model=Preview, responses=problem_responses(403),
           summary="A wording rendered on the template's sample letter, without saving it (checked as a save is)")
-async def preview_template(template: TemplateName, locale: Locale, body: OverrideBody,
+async def preview_template(template: TemplateName, locale: TemplateLocale, body: OverrideBody,
                            caller: CurrentCaller) -> dict[str, str]:
     # The caller's proof is checked (a viewer's is a 403: it cannot save a wording either); the
     # wording is rendered on the sample letter, so nothing of the school's is read.
@@ -157,7 +159,7 @@ def _does_not_render(errors: list[dict[str, str]]) -> Problem:
 @crm.delete("/templates/{template}/{locale}", status_code=204, responses=problem_responses(403, 404),
             summary="Back to the standard wording")
 async def delete_template(
-    template: TemplateName, locale: Locale, account: AccountId, unit_of_work: UnitOfWorkDep,
+    template: TemplateName, locale: TemplateLocale, account: AccountId, unit_of_work: UnitOfWorkDep,
 ) -> Response:
     async with unit_of_work() as uow:
         removed = await service.remove_override(uow, account, template, locale)

@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from contracts import AccessTerms, CourseDefaultsOutline, DiscountKind, ModuleOutline, PaymentType
-from contracts.events import ProviderName
+from contracts import AccessTerms, CourseDefaultsOutline, DiscountKind, Locale, ModuleOutline, PaymentType, ProviderName
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 from servicekit.api import AmountText, Timestamp
 
@@ -24,7 +23,7 @@ class SchoolCard(BaseModel):
     """The school's profile: what its contacts see of it."""
 
     name: str
-    default_locale: str = Field(description="The language of the school's emails and pages, as a language tag")
+    default_locale: Locale = Field(description="The language of the school's emails and pages")
     time_zone: str | None = Field(description="An IANA zone name; null: the deployment's default")
     reply_to: str | None = Field(description="Where contacts' replies go; null: the platform's sender")
 

@@ -4,11 +4,11 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from contracts import AccessTerms, Amount, DiscountKind, LessonDelay, PaymentType
+from contracts import AccessTerms, Amount, DiscountKind, LessonDelay, Locale, PaymentType
 from contracts.access import Certificate
 from contracts.events import CheckoutSource, ProviderName
 from pydantic import AwareDatetime, EmailStr, Field, field_validator
-from servicekit.inputs import Input, Language, Name
+from servicekit.inputs import Input, Name
 
 from ..domain.offer import OfferStatus
 from ..domain.product import ProductKind
@@ -21,7 +21,7 @@ class _Body(Input):
 
 class SchoolIn(_Body):
     name: Name = Field(max_length=200)
-    default_locale: Language = "en"
+    default_locale: Locale = "en"
     time_zone: str | None = Field(default=None, max_length=64, description="IANA zone; null: the deployment's")
     reply_to: EmailStr | None = None
 
@@ -118,5 +118,5 @@ class CheckoutIn(_Body):
     name: Name = Field(max_length=200)
     email: EmailStr
     phone: str | None = Field(default=None, max_length=32)
-    locale: Language | None = None
+    locale: Locale | None = None
     source: CheckoutSource = "page"

@@ -9,7 +9,7 @@ lacks is null.
 from typing import Any
 from uuid import UUID
 
-from contracts import AccessStatus, AccessTerms, LessonDelay, OrderSource, OrderStatus
+from contracts import AccessStatus, AccessTerms, LessonDelay, Locale, OrderSource, OrderStatus
 from pydantic import BaseModel, Field
 from servicekit.api import AmountText, Timestamp
 
@@ -80,7 +80,7 @@ class OrderPage(BaseModel):
 class CardContact(OrderContact):
     """The contact an order is for, as its card shows them."""
 
-    locale: str | None
+    locale: Locale | None
 
 
 class LineOffer(BaseModel):
@@ -185,7 +185,7 @@ class ContactCard(BaseModel):
     name: str
     email: str
     phone: str | None = Field(description="In E.164")
-    locale: str | None
+    locale: Locale | None
     created_at: Timestamp
     updated_at: Timestamp
 

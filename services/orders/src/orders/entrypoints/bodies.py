@@ -7,13 +7,14 @@ from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from contracts import (
-    AccessEnd, AccessStart, AccessTerms, Amount, CurrencyCode, DiscountKind, PaymentMethod, PaymentType,
+    AccessEnd, AccessStart, AccessTerms, Amount, CurrencyCode, DiscountKind, Locale, PaymentMethod, PaymentType,
+    ProviderName,
 )
 from pydantic import (
     AfterValidator, BeforeValidator, ConfigDict, EmailStr, Field, TypeAdapter, ValidationInfo,
     ValidatorFunctionWrapHandler, WrapValidator, field_validator, model_validator,
 )
-from servicekit.inputs import Input, Language, Name, moment_fault
+from servicekit.inputs import Input, Name, moment_fault
 
 from ..domain.order import OrderType
 
@@ -77,14 +78,14 @@ class ContactFields(_Command):
     name: Name = Text200
     email: EmailStr
     phone: str | None = Field(default=None, max_length=40)
-    locale: Language | None = None
+    locale: Locale | None = None
 
 
 class ContactChanges(_Command):
     name: Name | None = Field(default=None, max_length=200)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=40)
-    locale: Language | None = None
+    locale: Locale | None = None
 
 
 class LineFields(_Command):
@@ -140,7 +141,7 @@ class NewOrder(_Command):
     lines: list[LineFields] = Field(min_length=1, max_length=100)
     discount: DiscountField = Decimal(0)
     payments: list[PaymentFields] = Field(default=[], max_length=50)
-    provider: str = Field(default="sandbox", min_length=1, max_length=50)
+    provider: ProviderName = "sandbox"
     send_payment_link: bool = True
     send_confirmation: bool = False
 

@@ -8,7 +8,7 @@ precision ("1500.00"), moments keep their `+00:00`, and what a payment lacks is 
 from typing import Literal
 from uuid import UUID
 
-from contracts.events import PaymentMethod, PaymentType
+from contracts import PaymentMethod, PaymentType, ProviderName
 from pydantic import BaseModel, Field
 from servicekit.api import AmountText, Timestamp
 
@@ -27,7 +27,7 @@ class AttemptView(BaseModel):
     """One try to pay through the provider, and what it came to."""
 
     at: Timestamp
-    provider: str
+    provider: ProviderName
     outcome: Literal["succeeded", "declined"]
     reason: str | None = Field(description="The provider's reason for a decline")
 
@@ -45,7 +45,7 @@ class PaymentCard(BaseModel):
     currency: str
     due_at: Timestamp | None = Field(description="The planned date")
     method: PaymentMethod
-    provider: str
+    provider: ProviderName
     link_url: str | None
     link_expires_at: Timestamp | None
     provider_reference: str | None
@@ -73,7 +73,7 @@ class OrderPayments(BaseModel):
 class ProviderSettingsView(BaseModel):
     """A provider's settings for the school; secrets are named, never shown."""
 
-    provider: str
+    provider: ProviderName
     configured: bool
     settings: dict[str, str] = Field(description="The settings that are not secrets")
     secrets_set: list[str] = Field(description="Which secrets are stored, by name")

@@ -5,7 +5,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qsl
 from uuid import uuid4
 
-from contracts import Amount, CurrencyCode
+from contracts import Amount, CurrencyCode, ProviderName
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from contracts.events import PaymentMethod, PaymentType
@@ -88,7 +88,7 @@ class NewPaymentBody(_Body):
     due_at: AwareDatetime | None = None  # a future date-time makes it a planned payment
     paid_at: AwareDatetime | None = None  # for a paid payment; now if not given
     method: PaymentMethod = "cashless"
-    provider: str | None = Field(default=None, max_length=50)  # the order's provider if not given
+    provider: ProviderName | None = None  # the order's provider if not given
     comment: str | None = Comment
     closes_access: bool = False
     send_email: bool = False  # email the link of an unpaid payment to the contact

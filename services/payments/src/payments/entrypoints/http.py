@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+from contracts import ProviderName
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
@@ -193,7 +194,7 @@ def _configurable(providers: service.Providers, name: str) -> PaymentProvider:
 @crm.get("/providers/{provider}", response_model=ProviderSettingsView, responses=problem_responses(404),
          summary="A provider's settings for the school (secrets are never returned)")
 async def get_provider(
-    provider: str, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    provider: ProviderName, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
 ) -> dict[str, Any]:
     found = _configurable(providers, provider)
     async with engine.connect() as conn:
@@ -207,7 +208,7 @@ async def get_provider(
          openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}},
                                         "required": True}})
 async def put_provider(
-    provider: str, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    provider: ProviderName, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
     _: OwnerCaller, unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
     found = _configurable(providers, provider)
@@ -225,7 +226,7 @@ async def put_provider(
            openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}},
                                           "required": True}})
 async def patch_provider(
-    provider: str, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
+    provider: ProviderName, request: Request, account: AccountId, engine: EngineDep, providers: ProvidersDep,
     _: OwnerCaller, unit_of_work: UnitOfWorkDep,
 ) -> dict[str, Any]:
     found = _configurable(providers, provider)

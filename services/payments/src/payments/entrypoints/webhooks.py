@@ -11,6 +11,7 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from contracts import ProviderName
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from servicekit.api import amend_openapi, problem_responses
@@ -110,7 +111,7 @@ async def _apply(
                responses={200: {"description": "The provider's own acknowledgement"},
                           **problem_responses(400, 404, 409, 413, 422, 503)})
 async def provider_webhook(
-    provider: str, account: str, request: Request, unit_of_work: UnitOfWorkDep,
+    provider: ProviderName, account: str, request: Request, unit_of_work: UnitOfWorkDep,
 ) -> JSONResponse:
     found = _provider(request, provider)
     account_id = _account(found.name, account)
