@@ -3,7 +3,8 @@
 Every field or parameter named for a provider (`provider`, `*_provider`, a list `providers`) or a
 language (`locale`, `*_locale`, `language`, a list `locales`) must have the schema of
 `contracts.ProviderName` or `contracts.Locale`: a field typed `str`, its own pattern or its own
-list of values fails here, naming where it is.
+list of values fails here, naming where it is. A list of the type's own values is the type
+narrowed (the webhook's path names the providers registered), and passes.
 """
 
 import re
@@ -94,9 +95,22 @@ def _parameters(document: dict[str, Any], defs: dict[str, Any]) -> Iterator[tupl
                     yield f"{method.upper()} {path} {parameter['in']} {parameter['name']}", kind, value
 
 
+_ADAPTERS = {"provider": TypeAdapter(ProviderName), "locale": TypeAdapter(Locale)}
+
+
+def _narrows(kind: str, value: dict[str, Any]) -> bool:
+    """A fixed list of the type's own values, e.g. the webhook's path naming the registered providers."""
+    if value.get("type") != "string" or not value.get("enum") or set(value) - {"type", "enum"}:
+        return False
+    try:
+        return all(_ADAPTERS[kind].validate_python(v) == v for v in value["enum"])
+    except ValueError:
+        return False
+
+
 def _problems(found: Iterator[tuple[str, str, dict[str, Any]]]) -> list[str]:
     return [f"{where}: {value} is not the one {kind} type {THE_TYPE[kind]}"
-            for where, kind, value in found if value != THE_TYPE[kind]]
+            for where, kind, value in found if value != THE_TYPE[kind] and not _narrows(kind, value)]
 
 
 def _document_problems(document: dict[str, Any]) -> tuple[list[str], int]:

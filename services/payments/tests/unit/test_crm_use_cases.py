@@ -73,7 +73,7 @@ async def test_no_payment_goes_on_a_closed_or_unknown_order_or_through_an_unset_
         await add(uow, order, providers, service.NewPayment(
             amount=Decimal("1"), parts=[PaymentPart(method="cash", amount=Decimal("1"))]))
     with pytest.raises(PlanInvalid):
-        await add(uow, order, providers, service.NewPayment(amount=Decimal("1"), provider="nobody-pay"))
+        await add(uow, order, providers, service.NewPayment(amount=Decimal("1"), provider="nobody_pay"))
     state = await uow.orders.get(order.order_id)
     uow.orders.saved[order.order_id] = type(state)(**{**state.__dict__, "status": "cancelled"})
     with pytest.raises(service.OrderClosed):

@@ -94,7 +94,7 @@ async def test_the_same_order_under_another_event_id_changes_nothing(uow, provid
     assert uow.payments.saved == before and len(uow.outbox.events) == 1
 
 
-@pytest.mark.parametrize("provider", ["nobody-pay", "sandbox"])
+@pytest.mark.parametrize("provider", ["nobody_pay", "sandbox"])
 async def test_an_order_that_cannot_be_paid_is_rejected_with_nothing_written(uow, providers, order_created,
                                                                              provider):
     # No such provider, or a plan the currency cannot hold (yen have no cents).
