@@ -1,4 +1,5 @@
-"""The one backoff policy of the kit's loops: workers, the notices connection."""
+"""The one backoff policy of the kit's loops: workers, the notices connection, the outbox relay and
+the batch consumer's polls."""
 
 from dataclasses import dataclass
 

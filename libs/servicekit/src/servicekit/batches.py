@@ -36,6 +36,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from .backoff import Backoff
 from .channels import declare_consumer
 from .errors import NotYet, Rejected
 from .inbox import record_new, release
@@ -51,6 +52,8 @@ log = logging.getLogger("servicekit.batches")
 
 # How long a poll waits for records when there are none: also how late a paused partition resumes.
 POLL_TIMEOUT_MS = 100
+# After a failed poll (the broker away): soon at first, at most every 2 s while it stays away.
+POLL_BACKOFF = Backoff(first=0.1, cap=2.0)
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ class BatchConsumer:
 
     async def _run(self) -> None:
         assert self.consumer is not None
+        failures = 0
         while True:
             try:
                 self._resume_due()
@@ -155,11 +159,14 @@ class BatchConsumer:
                         applied[tp] = upto
                 if applied:
                     await self._commit(applied)
+                failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the broker is away: the client reconnects, the next poll tries again
-                log.warning("batch consumer poll failed: %r", exc)
-                await asyncio.sleep(0.5)
+                failures += 1
+                delay = POLL_BACKOFF.delay(failures)
+                log.warning("batch consumer poll failed, again in %.1fs: %r", delay, exc)
+                await asyncio.sleep(delay)
 
     def _resume_due(self) -> None:
         assert self.consumer is not None

@@ -36,6 +36,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .backoff import Backoff
 from .db import asyncpg_dsn, driver_connection
 from .metrics import OUTBOX_FAILURES, OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_REQUEUED
 from .outbox import NOTIFY_CHANNEL
@@ -80,7 +81,7 @@ class OutboxRelay:
         topics: ServiceTopics,
         batch_size: int = 500,
         poll_interval: float = 1.0,
-        max_backoff: float = 5.0,
+        backoff: Backoff = Backoff(first=0.1, cap=5.0),
         retention_hours: int = 24,
         verify_interval: float = 1.0,
         settle: float = 10.0,
@@ -90,7 +91,7 @@ class OutboxRelay:
         self._service = service
         self._batch_size = batch_size
         self._poll_interval = poll_interval
-        self._max_backoff = max_backoff
+        self._backoff = backoff
         self._retention_hours = retention_hours
         self._topics = topics
         self._verify_interval = verify_interval
@@ -120,7 +121,7 @@ class OutboxRelay:
         self._wake.set()
 
     async def _run(self) -> None:
-        backoff = 0.1
+        failures = 0
         # Due at once: the monotonic clock counts from boot, so 0.0 would wait for a young machine's 10th minute.
         last_prune = last_lag = float("-inf")
         while True:
@@ -134,7 +135,7 @@ class OutboxRelay:
                     await asyncio.sleep(hold)
                 with tallied("relay"):
                     published = await self.publish_pending()
-                    backoff = 0.1
+                    failures = 0
                     if time.monotonic() - last_prune > 600:
                         await self._prune()
                         last_prune = time.monotonic()
@@ -149,11 +150,12 @@ class OutboxRelay:
                 # Whatever failed, the broker may have restarted meanwhile: check it before the next row.
                 self._suspect = True
                 OUTBOX_FAILURES.labels(self._service).inc()
-                log.warning("outbox relay failed, retrying in %.1fs: %r", backoff, exc)
+                failures += 1
+                delay = self._backoff.delay(failures)
+                log.warning("outbox relay failed, retrying in %.1fs: %r", delay, exc)
                 if self._listener is not None and self._listener.is_closed():
                     await self._drop_listener()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
+                await asyncio.sleep(delay)
 
     async def _wait_for_work(self) -> None:
         with contextlib.suppress(TimeoutError):
