@@ -130,7 +130,7 @@ async def send_many(base: str, kind: tuple[str, str, dict[str, str], bytes | Non
 
 
 async def measure(gateway: subprocess.Popen, base: str, args: argparse.Namespace, token: str) -> None:
-    table = kinds(token)
+    table = {name: kind for name, kind in kinds(token).items() if not args.only or name in args.only}
     results: dict[str, list[float]] = {name: [] for name in table}
     for number in range(1, args.rounds + 1):
         profiling = args.profile is not None and number == args.rounds
@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", action="append", choices=list(kinds("")), help="measure only this kind (repeatable)")
     parser.add_argument("--profile", type=Path, default=None, help="write a profile of the last round here")
     args = parser.parse_args()
     from uuid import UUID

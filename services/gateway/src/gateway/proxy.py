@@ -7,13 +7,13 @@ from urllib.parse import quote
 import httpx
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
-from servicekit.caller import ProofSigner
 from servicekit.http import CORRELATION_HEADER, Problem
 from servicekit.logging import correlation_id
 from servicekit.shedding import busy
 from starlette.background import BackgroundTask
 
 from .auth import Principal
+from .proofs import CachedProofs
 
 log = logging.getLogger("gateway.proxy")
 
@@ -86,7 +86,7 @@ def _headers(request: Request, service: str, principal: Principal | None) -> dic
     headers[CORRELATION_HEADER] = (correlation_id.get() or "").encode("latin-1")
     if principal is not None:
         # The service believes only this: who is calling, signed by us, for that service alone.
-        signer: ProofSigner = request.app.state.proof_signer
+        signer: CachedProofs = request.app.state.proof_signer
         headers["Authorization"] = f"Bearer {signer.sign(principal, service)}"
     return headers
 
