@@ -1,7 +1,7 @@
 """The gateway's own CPU per forwarded request, with nothing behind it but a trivial service.
 
     .venv/bin/python services/gateway/bench/forward_cost.py [--requests 2000] [--clients 4] [--rounds 3]
-                                                           [--profile DIR]
+                                                           [--only KIND] [--profile DIR]
 
 Starts, each as a process of its own on a local socket: a stand-in service (a bare ASGI app
 under uvicorn answering every path with the same small JSON body) and the real gateway, as the
