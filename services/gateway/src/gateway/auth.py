@@ -12,6 +12,7 @@ from uuid import UUID
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from servicekit.caller import ROLES, Caller, Role
 from servicekit.http import Problem, refuse_viewer_writes
 
@@ -57,6 +58,15 @@ class TokenVerifier:
             return matching[0].key, list(PROVIDER_ALGORITHMS)
         raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm!r} are not accepted")
 
+    def may_fetch_keys(self, token: str) -> bool:
+        """Whether checking this token may fetch the identity provider's keys over the network."""
+        if not isinstance(self._provider_keys, jwt.PyJWKClient):
+            return False
+        try:
+            return jwt.get_unverified_header(token).get("alg") in PROVIDER_ALGORITHMS
+        except jwt.PyJWTError:
+            return False  # refused by verify() without looking for any key
+
     def verify(self, token: str) -> Principal:
         try:
             key, algorithms = self._key(token)
@@ -73,15 +83,20 @@ class TokenVerifier:
             raise Problem(401, "Unauthorized", f"the bearer token is not valid: {exc}") from None
 
 
-def _principal(request: Request) -> Principal:
-    # A plain function: FastAPI runs it in a worker thread, so fetching the provider's keys
-    # (cached five minutes) never blocks the event loop.
+async def _principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "Unauthorized", "send a CRM token as 'Authorization: Bearer <token>'")
     verifier: TokenVerifier = request.app.state.token_verifier
-    principal = verifier.verify(token.strip())
+    token = token.strip()
+    if verifier.may_fetch_keys(token):
+        # Fetching the provider's keys (cached five minutes) blocks: done in a worker thread, so
+        # the event loop never waits for it. Every other token is checked here at once, as a
+        # worker thread would cost more than the check itself.
+        principal = await run_in_threadpool(verifier.verify, token)
+    else:
+        principal = verifier.verify(token)
     refuse_viewer_writes(principal, request.method)
     return principal
 

@@ -15,6 +15,7 @@ from servicekit.shedding import install_load_shedding
 from . import health
 from .auth import TokenVerifier
 from .contract import install_public_contract
+from .proofs import CachedProofs
 from .proxy import Upstreams
 from .ratelimit import RateLimiter, parse_networks
 from .routes import ROUTERS, console
@@ -52,7 +53,7 @@ def create_app(
     if not settings.signing_key.strip():
         raise ValueError("GATEWAY_SIGNING_KEY is not set: the services accept no call the gateway has not signed "
                          "(make a key pair with `python -m gateway.keys`)")
-    app.state.proof_signer = ProofSigner(settings.signing_key)
+    app.state.proof_signer = CachedProofs(ProofSigner(settings.signing_key))
     app.state.token_verifier = TokenVerifier(settings)
     app.state.public_limiter = RateLimiter(settings.public_rate_per_minute)
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)

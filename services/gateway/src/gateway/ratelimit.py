@@ -56,7 +56,8 @@ def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
     return any(ip in network for network in trusted)
 
 
-def limit_public(request: Request) -> None:
+async def limit_public(request: Request) -> None:
+    # async: checked on the event loop, as a worker thread would cost more than the check.
     limiter: RateLimiter = request.app.state.public_limiter
     peer = request.client.host if request.client else None
     client = client_address(peer, request.headers.get("x-forwarded-for"), request.app.state.trusted_proxies)
