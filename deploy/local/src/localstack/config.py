@@ -13,6 +13,9 @@ LISTENERS = ("gateway", *SERVICES, "payments-public")
 DATABASES = SERVICES
 # What STACK_PROFILE may name: the processes that run our own code.
 PROFILABLE = (*SERVICES, "gateway")
+# Partitions of each topic the stack creates (servicekit.topics.create_topics): a consumer group's
+# members beyond this many get none.
+TOPIC_PARTITIONS = 3
 # The demo school is the same on every start, so its data and token survive restarts.
 DEMO_ACCOUNT = uuid.uuid5(uuid.NAMESPACE_URL, "https://demo.school.local")
 

@@ -15,7 +15,7 @@ from servicekit.caller import new_key_pair
 
 from .broker import EMBEDDED_BROKER_FETCH_MAX_WAIT_MS, EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .children import SupervisedBroker, SupervisedPostgres
-from .config import DATABASES, DEMO_ACCOUNT, SERVICES, StackConfig, service_of
+from .config import DATABASES, DEMO_ACCOUNT, SERVICES, TOPIC_PARTITIONS, StackConfig, service_of
 from .ports import port_is_free, wait_for_port
 from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
 from .supervisor import Child, Process, Supervisor
@@ -91,7 +91,7 @@ class Stack:
         topics = [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)]
         if c.kafka_bootstrap:
             self.kafka = c.kafka_bootstrap
-            asyncio.run(create_topics(self.kafka, topics))
+            asyncio.run(create_topics(self.kafka, topics, TOPIC_PARTITIONS))
         else:
             say(f"starting the Kafka-protocol broker on {c.host}:{c.kafka_port}")
             self.broker = TansuBroker(c.kafka_port, self.logs / "broker.log", c.host)
