@@ -111,3 +111,10 @@ def test_replicas_the_stack_cannot_run_are_refused_before_anything_starts(tmp_pa
             in done.stdout)
     assert "starting" not in done.stdout
     assert not (tmp_path / "data").exists()
+
+
+def test_a_test_s_stack_runs_one_process_a_service_unless_it_asks_for_more(monkeypatch: pytest.MonkeyPatch,
+                                                                             tmp_path) -> None:
+    monkeypatch.setenv("STACK_REPLICAS", "orders=2")
+    assert "STACK_REPLICAS" not in stack_environment(tmp_path)
+    assert stack_environment(tmp_path, STACK_REPLICAS="notifications=2")["STACK_REPLICAS"] == "notifications=2"

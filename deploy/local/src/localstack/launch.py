@@ -43,6 +43,8 @@ def stack_environment(data: Path, **extra: str) -> dict[str, str]:
     }
     for name in ("STACK_POSTGRES_URL", "STACK_KAFKA_BOOTSTRAP", "STACK_SMTP_HOST"):
         env.pop(name, None)
+    if "STACK_REPLICAS" not in extra:  # one process a service, unless the test asks for more
+        env.pop("STACK_REPLICAS", None)
     return env
 
 

@@ -100,3 +100,4 @@ def test_the_cpu_table_has_a_row_per_replica_and_one_for_the_service() -> None:
     assert lines[-1].split()[1:3] == ["7.00", "70.0"]  # the sums are not counted twice
     gone = cpu.table({"orders": 1.0, "orders-2": None}, 10, 10.0)
     assert gone[3].split()[3] == "—"
+
