@@ -4,13 +4,21 @@ import signal
 import sys
 import time
 
-from .config import DEMO_ACCOUNT, StackConfig
+from .config import DEMO_ACCOUNT, SERVICES, TOPIC_PARTITIONS, StackConfig
 from .seed import demo_token, seed
 from .stack import Stack, say, write_state
 
 
 def run() -> int:
-    config = StackConfig()
+    try:
+        config = StackConfig()
+    except ValueError as exc:  # STACK_PROFILE or STACK_REPLICAS as nothing can run
+        say(f"cannot start: {exc}")
+        return 2
+    for name, count in config.replicas.items():
+        if count > TOPIC_PARTITIONS:
+            say(f"{name}: {count} replicas, but its topics have {TOPIC_PARTITIONS} partitions; "
+                f"{count - TOPIC_PARTITIONS} of them will consume nothing")
     stack = Stack(config)
     stopping = False
 
@@ -43,6 +51,8 @@ def run() -> int:
             "kafka": stack.kafka,
             "token": token,
             "services": {name: config.url(name) for name in ("offers", "orders", "payments", "notifications")},
+            # Every process of each service (STACK_REPLICAS): the first is the one the gateway calls.
+            "replicas": {name: [config.url(n) for n in config.replica_names(name)] for name in SERVICES},
             # Providers' webhooks and the payer's pages: the only part of payments the outside reaches.
             "payments_public": config.url("payments-public"),
             "logs": str(stack.logs),

@@ -282,7 +282,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     purchases = [Purchase(email=f"bench-{uuid.uuid4().hex[:12]}@example.com") for _ in range(total)]
     print(f"{total} purchases at {args.rate}/s for {args.duration}s ...", flush=True)
     async with httpx.AsyncClient(base_url=state["gateway"], timeout=30, limits=limits) as client:
-        statements_before = await statement_counts.sample(state["services"])
+        statements_before = await statement_counts.sample(state.get("replicas", state["services"]))
         window.start()
         if profile_pid:
             os.kill(profile_pid, profiled.START)
@@ -297,7 +297,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.gather(*tasks)
             await asyncio.sleep(args.settle)
             used = window.stop()
-            statements_after = await statement_counts.sample(state["services"])
+            statements_after = await statement_counts.sample(state.get("replicas", state["services"]))
         finally:
             # Also when the run is cut short: a profile left on would run into the next one.
             if profile_pid:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .broker import TansuBroker, create_topics
+from .config import TOPIC_PARTITIONS
 from .postgres import EmbeddedPostgres
 from .supervisor import describe_exit
 
@@ -28,7 +29,7 @@ class SupervisedBroker:
 
     def start(self) -> None:
         self.broker.start()
-        asyncio.run(create_topics(self.broker.bootstrap, self.topics))
+        asyncio.run(create_topics(self.broker.bootstrap, self.topics, TOPIC_PARTITIONS))
 
     def ended(self) -> str | None:
         process = self.broker.process

@@ -109,6 +109,17 @@ def net_of_idle(seconds: float | None, idle: float | None, idle_seconds: float,
     return seconds - idle / idle_seconds * window_seconds
 
 
+def service_of(process: str) -> str:
+    """`orders-2` is a replica of orders (STACK_REPLICAS); any other name is its own."""
+    head, _, tail = process.rpartition("-")
+    return head if head in ORDER and tail.isdigit() else process
+
+
+def _replica_number(process: str) -> int:
+    _, _, tail = process.rpartition("-")
+    return int(tail) if service_of(process) != process else 1
+
+
 def total(seconds: Mapping[str, float | None]) -> float:
     return sum(s for s in seconds.values() if s is not None)
 
@@ -118,32 +129,36 @@ def table(window: Mapping[str, float | None], completed: int, window_seconds: fl
           marks: Mapping[str, str] | None = None) -> list[str]:
     """The lines the bench prints: CPU seconds in the window, ms per completed purchase, and,
     when an idle stretch was sampled first, what each process uses per second doing nothing and
-    the ms per purchase left once that is taken off (noisy: a clock tick is 10 ms)."""
+    the ms per purchase left once that is taken off (noisy: a clock tick is 10 ms). A service run
+    as several replicas (`orders`, `orders-2`...) has a row for each, then one for their sum."""
     idle = idle or {}
     marks = marks or {}
-    names = [n for n in ORDER if n in window] + sorted(n for n in window if n not in ORDER)
 
     def cell(value: float | None, fmt: str) -> str:
         return format("—", f">{fmt.split('.')[0]}") if value is None else format(value, fmt)
 
-    def idle_rate(name: str) -> float | None:
-        value = idle.get(name)
-        return None if value is None or idle_seconds <= 0 else value * 1000 / idle_seconds
+    def row(label: str, seconds: float | None, idle_used: float | None) -> str:
+        share = None if seconds is None or window_seconds <= 0 else seconds / window_seconds * 100
+        rate = None if idle_used is None or idle_seconds <= 0 else idle_used * 1000 / idle_seconds
+        net = ms_per_purchase(net_of_idle(seconds, idle_used, idle_seconds, window_seconds), completed)
+        return (f"  {label:30s} {cell(seconds, '8.2f')} {cell(ms_per_purchase(seconds, completed), '12.1f')} "
+                f"{cell(share, '12.1f')} {cell(rate, '10.1f')} {cell(net, '16.1f')}")
 
-    def net(seconds: float | None, idle_used: float | None) -> float | None:
-        return ms_per_purchase(net_of_idle(seconds, idle_used, idle_seconds, window_seconds), completed)
+    def summed(values: list[float | None]) -> float | None:
+        return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
+    groups = [sorted((n for n in window if service_of(n) == name), key=_replica_number) for name in ORDER]
+    groups = [g for g in groups if g]
+    listed = {n for g in groups for n in g}
+    groups += [[n] for n in sorted(window) if n not in listed]
     lines = [f"  {'process':30s} {'CPU s':>8s} {'ms/purchase':>12s} {'% of a core':>12s} {'idle ms/s':>10s} "
              f"{'net ms/purchase':>16s}"]
-    for name in names:
-        share = None if window[name] is None or window_seconds <= 0 else window[name] / window_seconds * 100
-        lines.append(f"  {name + marks.get(name, ''):30s} {cell(window[name], '8.2f')} "
-                     f"{cell(ms_per_purchase(window[name], completed), '12.1f')} {cell(share, '12.1f')} "
-                     f"{cell(idle_rate(name), '10.1f')} {cell(net(window[name], idle.get(name)), '16.1f')}")
-    all_seconds = total(window)
+    for group in groups:
+        for name in group:
+            lines.append(row(name + marks.get(name, ''), window[name], idle.get(name)))
+        if len(group) > 1:
+            lines.append(row(f"{service_of(group[0])}, {len(group)} replicas", summed([window[n] for n in group]),
+                             summed([idle.get(n) for n in group]) if idle else None))
     idle_total = total(idle) if idle else None
-    lines.append(f"  {'total':30s} {all_seconds:8.2f} {cell(ms_per_purchase(all_seconds, completed), '12.1f')} "
-                 f"{cell(all_seconds / window_seconds * 100 if window_seconds > 0 else None, '12.1f')} "
-                 f"{cell(None if idle_total is None or idle_seconds <= 0 else idle_total * 1000 / idle_seconds, '10.1f')} "
-                 f"{cell(net(all_seconds, idle_total), '16.1f')}")
+    lines.append(row("total", total(window), idle_total))
     return lines

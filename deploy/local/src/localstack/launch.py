@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .config import LISTENERS, parse_replicas
 from .ports import free_port, free_port_block
 from .postgres_home import remove_data
+
+
+def listeners_for(replicas: str) -> int:
+    """How many ports from STACK_PORT_BASE on a stack with these STACK_REPLICAS listens on."""
+    extra = parse_replicas(replicas)
+    return len(LISTENERS) + sum((n - 1) * (2 if name == "payments" else 1) for name, n in extra.items())
 
 
 def stack_environment(data: Path, **extra: str) -> dict[str, str]:
@@ -26,7 +33,8 @@ def stack_environment(data: Path, **extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "STACK_DATA_DIR": str(data),
-        "STACK_PORT_BASE": str(free_port_block(6)),  # the gateway, the four services, payments' public listener
+        # The gateway, the four services, payments' public listener, then the replicas' (STACK_REPLICAS).
+        "STACK_PORT_BASE": str(free_port_block(listeners_for(extra.get("STACK_REPLICAS", "")))),
         "STACK_SMTP_PORT": str(free_port()),
         "STACK_MAILBOX_PORT": str(free_port()),
         "STACK_POSTGRES_PORT": str(free_port()),
@@ -35,6 +43,8 @@ def stack_environment(data: Path, **extra: str) -> dict[str, str]:
     }
     for name in ("STACK_POSTGRES_URL", "STACK_KAFKA_BOOTSTRAP", "STACK_SMTP_HOST"):
         env.pop(name, None)
+    if "STACK_REPLICAS" not in extra:  # one process a service, unless the test asks for more
+        env.pop("STACK_REPLICAS", None)
     return env
 
 

@@ -15,7 +15,7 @@ from servicekit.caller import new_key_pair
 
 from .broker import EMBEDDED_BROKER_FETCH_MAX_WAIT_MS, EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .children import SupervisedBroker, SupervisedPostgres
-from .config import DATABASES, DEMO_ACCOUNT, LISTENERS, SERVICES, StackConfig
+from .config import DATABASES, DEMO_ACCOUNT, SERVICES, TOPIC_PARTITIONS, StackConfig, service_of
 from .ports import port_is_free, wait_for_port
 from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
 from .supervisor import Child, Process, Supervisor
@@ -42,7 +42,7 @@ class Stack:
     def ports_wanted(self) -> dict[str, int]:
         """Every port this stack would listen on, by what would listen there."""
         c = self.config
-        wanted = {name: c.port(name) for name in LISTENERS}
+        wanted = {name: c.port(name) for name in c.listeners()}
         # Our own PostgreSQL, left running by a stack that was killed, is restarted rather than refused.
         if not c.postgres_url and not left_running(self.data / "pgdata", c.postgres_port):
             wanted["PostgreSQL"] = c.postgres_port
@@ -54,7 +54,18 @@ class Stack:
 
     def check_ports(self) -> None:
         """Refuse to start anything when a port is taken: a second stack must not half-start."""
-        taken = [f"{port} ({what})" for what, port in self.ports_wanted().items()
+        wanted = self.ports_wanted()
+        by_port: dict[int, list[str]] = {}
+        for what, port in wanted.items():
+            by_port.setdefault(port, []).append(what)
+        twice = [f"{port} ({' and '.join(whats)})" for port, whats in by_port.items() if len(whats) > 1]
+        if twice:
+            raise PortsTaken(
+                f"two parts of the stack would listen on one port: {', '.join(twice)}. The services and their "
+                "replicas take the ports from STACK_PORT_BASE on (see STACK_REPLICAS); move STACK_PORT_BASE "
+                "or the port that is in the way."
+            )
+        taken = [f"{port} ({what})" for what, port in wanted.items()
                  if not port_is_free(self.config.host, port)]
         if taken:
             raise PortsTaken(
@@ -80,7 +91,7 @@ class Stack:
         topics = [*ALL_TOPICS, *map(dlq_topic, ALL_TOPICS)]
         if c.kafka_bootstrap:
             self.kafka = c.kafka_bootstrap
-            asyncio.run(create_topics(self.kafka, topics))
+            asyncio.run(create_topics(self.kafka, topics, TOPIC_PARTITIONS))
         else:
             say(f"starting the Kafka-protocol broker on {c.host}:{c.kafka_port}")
             self.broker = TansuBroker(c.kafka_port, self.logs / "broker.log", c.host)
@@ -100,15 +111,17 @@ class Stack:
     def _start(self, child: Child) -> None:
         """Start one part of the stack; from now on it is kept running."""
         child.start()
-        if isinstance(child, Process) and child.name in (*SERVICES, "gateway"):
+        if isinstance(child, Process) and child.name in self.config.processes():
             self.services[child.name] = child
         else:
             self.infrastructure.append(child)
         self.supervisor.watch(child)
 
     # -- services -------------------------------------------------------------------------
-    def service_env(self, name: str) -> dict[str, str]:
+    def service_env(self, process: str) -> dict[str, str]:
+        """The environment of one process: a service's replicas differ only in their HTTP ports."""
         c = self.config
+        name = service_of(process)
         if name == "gateway":
             env = {"GATEWAY_HTTP_HOST": c.host, "GATEWAY_HTTP_PORT": str(c.port("gateway")),
                    "GATEWAY_JWT_SECRET": c.jwt_secret, "GATEWAY_SIGNING_KEY": self.signing_key,
@@ -123,7 +136,7 @@ class Stack:
             f"{prefix}_DATABASE_URL": database_url(self.admin_url, name),
             f"{prefix}_KAFKA_BOOTSTRAP_SERVERS": self.kafka,
             f"{prefix}_HTTP_HOST": c.host,
-            f"{prefix}_HTTP_PORT": str(c.port(name)),
+            f"{prefix}_HTTP_PORT": str(c.port(process)),
             f"{prefix}_GATEWAY_KEYS": self.gateway_public_key,
         }
         if name in ("offers", "orders", "payments"):
@@ -139,7 +152,8 @@ class Stack:
             env["OFFERS_PUBLIC_BASE_URL"] = c.url("gateway")
         if name == "payments":
             env["PAYMENTS_CREDENTIALS_KEYS"] = self.credentials_keys()
-            env["PAYMENTS_PUBLIC_HTTP_PORT"] = str(c.port("payments-public"))
+            public = "payments-public" if process == name else f"payments-public-{process.rsplit('-', 1)[1]}"
+            env["PAYMENTS_PUBLIC_HTTP_PORT"] = str(c.port(public))
             env["PAYMENTS_PUBLIC_BASE_URL"] = c.url("payments-public")
         if name == "notifications":
             env["NOTIFICATIONS_SMTP_HOST"], env["NOTIFICATIONS_SMTP_PORT"] = self.smtp[0], str(self.smtp[1])
@@ -166,16 +180,17 @@ class Stack:
                            stdout=(self.logs / f"{name}.migrate.log").open("ab"), stderr=subprocess.STDOUT)
 
     def start_services(self) -> None:
-        for name in (*SERVICES, "gateway"):
+        for name in self.config.processes():
             self._start(Process(name, self.service_argv(name), self.service_env(name),
                                 self.logs / f"{name}.log", ready=self._ready_check(name)))
         self.wait_ready()
 
     def service_argv(self, name: str) -> list[str]:
         """`python -m <name> serve`; under the profiler switch (profiled.py) when STACK_PROFILE names it."""
-        if name in self.config.profile:
-            return [sys.executable, "-m", "localstack.profiled", str(self.data / "profiles"), name, "serve"]
-        return [sys.executable, "-m", name, "serve"]
+        service = service_of(name)
+        if service in self.config.profile:
+            return [sys.executable, "-m", "localstack.profiled", str(self.data / "profiles"), service, "serve"]
+        return [sys.executable, "-m", service, "serve"]
 
     def _ready_check(self, name: str) -> Callable[[], bool]:
         """Whether the service answers /ready: the supervisor asks after restarting it."""
@@ -191,7 +206,7 @@ class Stack:
 
     def wait_ready(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
-        pending = [*SERVICES, "gateway"]
+        pending = self.config.processes()
         with httpx.Client(timeout=2) as client:
             while pending:
                 self.check_started()

@@ -2,6 +2,7 @@
 service's `/metrics` (`db_statements_total`, servicekit/statements.py) before and after a run."""
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -12,21 +13,24 @@ Counts = dict[tuple[str, str], float]
 SHOWN_FROM = 0.5
 
 
-async def sample(services: dict[str, str]) -> Counts:
-    counts: Counts = {}
+async def sample(services: Mapping[str, str | Sequence[str]]) -> Counts:
+    """Each service's counts, by work; a service run as several replicas (a list of URLs, each
+    replica serving its own /metrics) counts the sum of them."""
+    counts: Counts = defaultdict(float)
     async with httpx.AsyncClient(timeout=10) as client:
-        for name, url in services.items():
-            try:
-                text = (await client.get(f"{url}/metrics")).raise_for_status().text
-            except httpx.HTTPError:
-                continue  # a service away: its row shows nothing rather than the bench failing
-            for family in text_string_to_metric_families(text):
-                if family.name != "db_statements":
-                    continue
-                for metric in family.samples:
-                    if metric.name == "db_statements_total":
-                        counts[(name, metric.labels["work"])] = metric.value
-    return counts
+        for name, urls in services.items():
+            for url in [urls] if isinstance(urls, str) else urls:
+                try:
+                    text = (await client.get(f"{url}/metrics")).raise_for_status().text
+                except httpx.HTTPError:
+                    continue  # a replica away: its share shows nothing rather than the bench failing
+                for family in text_string_to_metric_families(text):
+                    if family.name != "db_statements":
+                        continue
+                    for metric in family.samples:
+                        if metric.name == "db_statements_total":
+                            counts[(name, metric.labels["work"])] += metric.value
+    return dict(counts)
 
 
 def table(before: Counts, after: Counts, purchases: int) -> list[str]:
