@@ -164,6 +164,20 @@ async def remember(conn: AsyncConnection, table: Table, scope: str, request: Ide
                                                 resource_id=resource_id))
 
 
+class SqlIdempotency:
+    """A unit of work's Idempotency-Key records: the service's own table, on the transaction's connection."""
+
+    def __init__(self, conn: AsyncConnection, table: Table) -> None:
+        self.conn = conn
+        self.table = table
+
+    async def made_before(self, scope: str, request: Idempotent | None) -> UUID | None:
+        return await made_before(self.conn, self.table, scope, request)
+
+    async def remember(self, scope: str, request: Idempotent | None, resource_id: UUID) -> None:
+        await remember(self.conn, self.table, scope, request, resource_id)
+
+
 def create_expiry_index() -> None:
     """In a service's migration: the index the pruning deletes by."""
     op.create_index(EXPIRY_INDEX, TABLE, ["created_at"])

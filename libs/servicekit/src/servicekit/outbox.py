@@ -100,6 +100,17 @@ async def add_to_outbox(conn: AsyncConnection, table: Table, *events: Event) -> 
         [(e.topic, e.partition_key(), e.model_dump_json(), json.dumps(event_headers(e))) for e in events])
 
 
+class SqlOutbox:
+    """A unit of work's outbox: the service's own table, on the transaction's connection."""
+
+    def __init__(self, conn: AsyncConnection, table: Table) -> None:
+        self.conn = conn
+        self.table = table
+
+    async def add(self, *events: Event) -> None:
+        await add_to_outbox(self.conn, self.table, *events)  # no statement when there is none
+
+
 def _raw_insert_into(name: str) -> str:
     return (f"INSERT INTO {name} (topic, key, payload, headers) "  # noqa: S608 - a table name of ours
             "VALUES ($1, $2, $3::jsonb, $4::jsonb)")

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from contracts import Event, OrderCreated
-from servicekit.idempotency import Idempotent, made_before, remember
+from contracts import OrderCreated
+from servicekit.idempotency import SqlIdempotency
 from servicekit.inbox import record_if_new
-from servicekit.outbox import add_to_outbox
+from servicekit.outbox import SqlOutbox
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..domain.delivery import Outgoing, Rendered
@@ -129,19 +129,6 @@ class SqlDeliveries(_OnConnection):
                                           refused=refused)
 
 
-class SqlIdempotency(_OnConnection):
-    async def made_before(self, scope: str, request: Idempotent | None) -> UUID | None:
-        return await made_before(self.conn, idempotent_requests, scope, request)
-
-    async def remember(self, scope: str, request: Idempotent | None, resource_id: UUID) -> None:
-        await remember(self.conn, idempotent_requests, scope, request, resource_id)
-
-
-class SqlOutbox(_OnConnection):
-    async def add(self, *events: Event) -> None:
-        await add_to_outbox(self.conn, outbox, *events)  # no statement when there is none
-
-
 class SqlUnitOfWork:
     """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
     error); a consumer's handler and the sender's steps join one already open."""
@@ -155,8 +142,8 @@ class SqlUnitOfWork:
         self.payment_links = SqlPaymentLinks(conn)
         self.wordings = SqlWordings(conn)
         self.deliveries = SqlDeliveries(conn)
-        self.idempotency = SqlIdempotency(conn)
-        self.outbox = SqlOutbox(conn)
+        self.idempotency = SqlIdempotency(conn, idempotent_requests)
+        self.outbox = SqlOutbox(conn, outbox)
 
     @classmethod
     @contextlib.asynccontextmanager

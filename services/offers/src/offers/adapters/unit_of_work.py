@@ -8,10 +8,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from uuid import UUID
 
-from contracts import AccessTerms, Event
-from servicekit.idempotency import Idempotent, made_before, remember
+from contracts import AccessTerms
+from servicekit.idempotency import SqlIdempotency
 from servicekit.inbox import record_if_new
-from servicekit.outbox import add_to_outbox
+from servicekit.outbox import SqlOutbox
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..domain.offer import Checkout, Offer
@@ -87,25 +87,6 @@ class SqlCheckouts:
         await repo.record_payment_link(self.conn, checkout_id, account_id, url)
 
 
-class SqlIdempotency:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def made_before(self, scope: str, request: Idempotent | None) -> UUID | None:
-        return await made_before(self.conn, idempotent_requests, scope, request)
-
-    async def remember(self, scope: str, request: Idempotent | None, resource_id: UUID) -> None:
-        await remember(self.conn, idempotent_requests, scope, request, resource_id)
-
-
-class SqlOutbox:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(self, *events: Event) -> None:
-        await add_to_outbox(self.conn, outbox, *events)
-
-
 class SqlUnitOfWork:
     """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
     error); a consumer's handler in a batch joins the one its event was recorded in (the inbox)."""
@@ -116,8 +97,8 @@ class SqlUnitOfWork:
         self.products = SqlProducts(conn)
         self.offers = SqlOffers(conn)
         self.checkouts = SqlCheckouts(conn)
-        self.idempotency = SqlIdempotency(conn)
-        self.outbox = SqlOutbox(conn)
+        self.idempotency = SqlIdempotency(conn, idempotent_requests)
+        self.outbox = SqlOutbox(conn, outbox)
 
     @classmethod
     @contextlib.asynccontextmanager

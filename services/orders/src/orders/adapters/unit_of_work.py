@@ -5,11 +5,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
-from contracts import Event, ProductUpdated
+from contracts import ProductUpdated
 from pydantic_core import to_jsonable_python
-from servicekit.idempotency import Idempotent, made_before, remember
+from servicekit.idempotency import SqlIdempotency
 from servicekit.inbox import record_if_new
-from servicekit.outbox import add_to_outbox
+from servicekit.outbox import SqlOutbox
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -129,25 +129,6 @@ class SqlSchools:
         await repo.save_school(self.conn, account_id, **settings)
 
 
-class SqlIdempotency:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def made_before(self, scope: str, request: Idempotent | None) -> UUID | None:
-        return await made_before(self.conn, idempotent_requests, scope, request)
-
-    async def remember(self, scope: str, request: Idempotent | None, resource_id: UUID) -> None:
-        await remember(self.conn, idempotent_requests, scope, request, resource_id)
-
-
-class SqlOutbox:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(self, *events: Event) -> None:
-        await add_to_outbox(self.conn, outbox, *events)
-
-
 class SqlUnitOfWork:
     """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
     error); a consumer's handler joins the one its event was recorded in (the inbox)."""
@@ -159,8 +140,8 @@ class SqlUnitOfWork:
         self.pipelines = SqlPipelines(conn)
         self.catalog = SqlCatalog(conn)
         self.schools = SqlSchools(conn)
-        self.idempotency = SqlIdempotency(conn)
-        self.outbox = SqlOutbox(conn)
+        self.idempotency = SqlIdempotency(conn, idempotent_requests)
+        self.outbox = SqlOutbox(conn, outbox)
 
     @classmethod
     @contextlib.asynccontextmanager

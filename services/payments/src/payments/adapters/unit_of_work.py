@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from contracts import Event, OrderCreated, OrderUpdated
-from servicekit.idempotency import Idempotent, made_before, remember
+from contracts import OrderCreated, OrderUpdated
+from servicekit.idempotency import SqlIdempotency
 from servicekit.inbox import record_if_new
-from servicekit.outbox import add_to_outbox
+from servicekit.outbox import SqlOutbox
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..domain.payment import Payment
@@ -169,25 +169,6 @@ class SqlReminders:
         await repo.finish_reminder(self.conn, due, status)
 
 
-class SqlIdempotency:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def made_before(self, scope: str, request: Idempotent | None) -> UUID | None:
-        return await made_before(self.conn, idempotent_requests, scope, request)
-
-    async def remember(self, scope: str, request: Idempotent | None, resource_id: UUID) -> None:
-        await remember(self.conn, idempotent_requests, scope, request, resource_id)
-
-
-class SqlOutbox:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(self, *events: Event) -> None:
-        await add_to_outbox(self.conn, outbox, *events)
-
-
 class SqlUnitOfWork:
     """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
     error); a consumer's handler joins the one its event was recorded in (the inbox). The sealer
@@ -201,8 +182,8 @@ class SqlUnitOfWork:
         self.link_requests = SqlLinkRequests(conn)
         self.credentials = SqlCredentials(conn, sealer)
         self.reminders = SqlReminders(conn)
-        self.idempotency = SqlIdempotency(conn)
-        self.outbox = SqlOutbox(conn)
+        self.idempotency = SqlIdempotency(conn, idempotent_requests)
+        self.outbox = SqlOutbox(conn, outbox)
 
     @classmethod
     @contextlib.asynccontextmanager
