@@ -4,7 +4,7 @@ import signal
 import sys
 import time
 
-from .config import DEMO_ACCOUNT, SERVICES, TOPIC_PARTITIONS, StackConfig
+from .config import DEMO_ACCOUNT, SERVICES, StackConfig, idle_replicas
 from .seed import demo_token, seed
 from .stack import Stack, say, write_state
 
@@ -15,10 +15,8 @@ def run() -> int:
     except ValueError as exc:  # STACK_PROFILE or STACK_REPLICAS as nothing can run
         say(f"cannot start: {exc}")
         return 2
-    for name, count in config.replicas.items():
-        if count > TOPIC_PARTITIONS:
-            say(f"{name}: {count} replicas, but its topics have {TOPIC_PARTITIONS} partitions; "
-                f"{count - TOPIC_PARTITIONS} of them will consume nothing")
+    for warning in idle_replicas(config.replicas):
+        say(warning)
     stack = Stack(config)
     stopping = False
 

@@ -56,6 +56,14 @@ def replica_name(service: str, replica: int) -> str:
     return service if replica == 1 else f"{service}-{replica}"
 
 
+def idle_replicas(replicas: dict[str, int], partitions: int = TOPIC_PARTITIONS) -> list[str]:
+    """What to say of services given more replicas than their topics have partitions: a consumer
+    group gives each partition to one member, so the extra ones would consume nothing."""
+    return [f"{name}: {count} replicas, but its topics have {partitions} partitions; "
+            f"{count - partitions} of them will consume nothing"
+            for name, count in replicas.items() if count > partitions]
+
+
 def service_of(process: str) -> str:
     """The service a process name (`orders`, `orders-2`) runs; the name itself for anything else."""
     head, _, tail = process.rpartition("-")

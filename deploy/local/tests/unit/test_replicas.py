@@ -2,7 +2,7 @@
 
 import pytest
 from localstack import cpu
-from localstack.config import LISTENERS, StackConfig, parse_replicas, service_of
+from localstack.config import LISTENERS, StackConfig, idle_replicas, parse_replicas, service_of
 from localstack.launch import listeners_for
 from localstack.stack import PortsTaken, Stack
 
@@ -101,3 +101,9 @@ def test_the_cpu_table_has_a_row_per_replica_and_one_for_the_service() -> None:
     gone = cpu.table({"orders": 1.0, "orders-2": None}, 10, 10.0)
     assert gone[3].split()[3] == "—"
 
+
+
+def test_more_replicas_than_partitions_are_named_as_idle() -> None:
+    assert idle_replicas({"orders": 3, "notifications": 2}) == []
+    [warning] = idle_replicas({"orders": 5, "notifications": 2})
+    assert warning.startswith("orders: 5 replicas, but its topics have 3 partitions") and "2 of them" in warning
