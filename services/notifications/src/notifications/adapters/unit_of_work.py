@@ -4,17 +4,14 @@ Each store calls the statements of repository.py as they are (the hot ones strai
 a message costs the statements it did before the use cases ran on a unit of work.
 """
 
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from contracts import OrderCreated
-from servicekit.idempotency import SqlIdempotency
-from servicekit.inbox import record_if_new
-from servicekit.outbox import SqlOutbox
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from servicekit.unit_of_work import SqlUnitOfWork as KitUnitOfWork
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.delivery import Outgoing, Rendered
 from ..domain.letters import Letter, Override, Overrides
@@ -129,12 +126,16 @@ class SqlDeliveries(_OnConnection):
                                           refused=refused)
 
 
-class SqlUnitOfWork:
-    """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
-    error); a consumer's handler and the sender's steps join one already open."""
+class SqlUnitOfWork(KitUnitOfWork):
+    """Notifications' unit of work: the kit's (the transaction, the inbox, Idempotency-Key
+    records, the outbox) with the stores of what notifications keeps; the sender's steps open one
+    each or join one already open."""
+
+    idempotency_table = idempotent_requests
+    outbox_table = outbox
 
     def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.recipients = SqlRecipients(conn)
         self.confirmations = SqlConfirmations(conn)
         self.schools = SqlSchools(conn)
@@ -142,15 +143,3 @@ class SqlUnitOfWork:
         self.payment_links = SqlPaymentLinks(conn)
         self.wordings = SqlWordings(conn)
         self.deliveries = SqlDeliveries(conn)
-        self.idempotency = SqlIdempotency(conn, idempotent_requests)
-        self.outbox = SqlOutbox(conn, outbox)
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def begin(cls, engine: AsyncEngine) -> AsyncIterator["SqlUnitOfWork"]:
-        async with engine.begin() as conn:
-            yield cls(conn)
-
-    async def record_if_new(self, consumer: str, event_id: UUID) -> bool:
-        """Record a consumed event (the inbox); False if this consumer applied it already."""
-        return await record_if_new(self.conn, consumer, event_id)

@@ -4,15 +4,11 @@ Each store calls the statements of repository.py on the transaction's connection
 straight to asyncpg as they are there.
 """
 
-import contextlib
-from collections.abc import AsyncIterator
 from uuid import UUID
 
 from contracts import AccessTerms
-from servicekit.idempotency import SqlIdempotency
-from servicekit.inbox import record_if_new
-from servicekit.outbox import SqlOutbox
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from servicekit.unit_of_work import SqlUnitOfWork as KitUnitOfWork
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.offer import Checkout, Offer
 from ..domain.product import Product
@@ -87,24 +83,16 @@ class SqlCheckouts:
         await repo.record_payment_link(self.conn, checkout_id, account_id, url)
 
 
-class SqlUnitOfWork:
-    """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
-    error); a consumer's handler in a batch joins the one its event was recorded in (the inbox)."""
+class SqlUnitOfWork(KitUnitOfWork):
+    """Offers' unit of work: the kit's (the transaction, the inbox, Idempotency-Key records, the
+    outbox) with the stores of what offers keeps."""
+
+    idempotency_table = idempotent_requests
+    outbox_table = outbox
 
     def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.schools = SqlSchools(conn)
         self.products = SqlProducts(conn)
         self.offers = SqlOffers(conn)
         self.checkouts = SqlCheckouts(conn)
-        self.idempotency = SqlIdempotency(conn, idempotent_requests)
-        self.outbox = SqlOutbox(conn, outbox)
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def begin(cls, engine: AsyncEngine) -> AsyncIterator["SqlUnitOfWork"]:
-        async with engine.begin() as conn:
-            yield cls(conn)
-
-    async def record_if_new(self, consumer: str, event_id: UUID) -> bool:
-        return await record_if_new(self.conn, consumer, event_id)

@@ -1,17 +1,14 @@
 """One use case's transaction: its orders, the lookups it needs, its history rows and its events."""
 
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
 from contracts import ProductUpdated
 from pydantic_core import to_jsonable_python
-from servicekit.idempotency import SqlIdempotency
-from servicekit.inbox import record_if_new
-from servicekit.outbox import SqlOutbox
+from servicekit.unit_of_work import SqlUnitOfWork as KitUnitOfWork
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.catalog import CatalogProduct
 from ..domain.order import Contact
@@ -129,29 +126,20 @@ class SqlSchools:
         await repo.save_school(self.conn, account_id, **settings)
 
 
-class SqlUnitOfWork:
-    """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
-    error); a consumer's handler joins the one its event was recorded in (the inbox)."""
+class SqlUnitOfWork(KitUnitOfWork):
+    """Orders' unit of work: the kit's (the transaction, the inbox, Idempotency-Key records, the
+    outbox) with the stores of what orders keeps."""
+
+    idempotency_table = idempotent_requests
+    outbox_table = outbox
 
     def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.orders = SqlOrders(conn)
         self.contacts = SqlContacts(conn)
         self.pipelines = SqlPipelines(conn)
         self.catalog = SqlCatalog(conn)
         self.schools = SqlSchools(conn)
-        self.idempotency = SqlIdempotency(conn, idempotent_requests)
-        self.outbox = SqlOutbox(conn, outbox)
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def begin(cls, engine: AsyncEngine) -> AsyncIterator["SqlUnitOfWork"]:
-        async with engine.begin() as conn:
-            yield cls(conn)
-
-    async def record_if_new(self, consumer: str, event_id: UUID) -> bool:
-        """Record a consumed event; False if this consumer applied it already."""
-        return await record_if_new(self.conn, consumer, event_id)
 
     async def history(self, order_id: UUID, account_id: UUID, actor: str, kind: str, details: dict[str, Any]) -> None:
         await repo.add_history(self.conn, order_id, account_id, actor, kind, to_jsonable_python(details))

@@ -4,17 +4,14 @@ Each store calls the statements of repository.py, the purchase's hot ones straig
 they are there.
 """
 
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from contracts import OrderCreated, OrderUpdated
-from servicekit.idempotency import SqlIdempotency
-from servicekit.inbox import record_if_new
-from servicekit.outbox import SqlOutbox
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from servicekit.unit_of_work import SqlUnitOfWork as KitUnitOfWork
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.payment import Payment
 from ..domain.records import DueReminder, LinkRequest, OrderState
@@ -169,27 +166,19 @@ class SqlReminders:
         await repo.finish_reminder(self.conn, due, status)
 
 
-class SqlUnitOfWork:
-    """Over one connection in one transaction: `begin` opens and commits it (rolled back on any
-    error); a consumer's handler joins the one its event was recorded in (the inbox). The sealer
-    opens and seals the schools' credentials; a unit of work made without it has no use for them."""
+class SqlUnitOfWork(KitUnitOfWork):
+    """Payments' unit of work: the kit's (the transaction, the inbox, Idempotency-Key records, the
+    outbox) with the stores of what payments keeps. The sealer opens and seals the schools'
+    credentials; a unit of work made without it has no use for them."""
+
+    idempotency_table = idempotent_requests
+    outbox_table = outbox
 
     def __init__(self, conn: AsyncConnection, sealer: Sealer | None = None) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.payments = SqlPayments(conn)
         self.provider_events = SqlProviderEvents(conn)
         self.orders = SqlOrderStates(conn)
         self.link_requests = SqlLinkRequests(conn)
         self.credentials = SqlCredentials(conn, sealer)
         self.reminders = SqlReminders(conn)
-        self.idempotency = SqlIdempotency(conn, idempotent_requests)
-        self.outbox = SqlOutbox(conn, outbox)
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def begin(cls, engine: AsyncEngine, sealer: Sealer | None = None) -> AsyncIterator["SqlUnitOfWork"]:
-        async with engine.begin() as conn:
-            yield cls(conn, sealer)
-
-    async def record_if_new(self, consumer: str, event_id: UUID) -> bool:
-        return await record_if_new(self.conn, consumer, event_id)
