@@ -10,9 +10,11 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from contracts import Event
 from fastapi import FastAPI
 
 from .caller import Caller, ProofSigner, Role
+from .idempotency import Idempotent, IdempotencyKeyReused
 from .migrations import upgrade
 from .settings import ServiceSettings
 from .workers import PollingWorker
@@ -193,3 +195,41 @@ class CountingWorker(PollingWorker):
         if isinstance(result, Exception):
             raise result
         return result
+
+
+class MemoryIdempotency:
+    """A unit of work's Idempotency-Key records in memory, for use-case tests: as the kit's SQL ones
+    answer (the first result again, another body under the same key refused), and a key
+    remembered twice fails the test (the use case did not look first)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, str], tuple[UUID, str]] = {}
+
+    async def made_before(self, scope: str, request: Idempotent | None) -> UUID | None:
+        if request is None or (scope, request.key) not in self.keys:
+            return None
+        made, fingerprint = self.keys[(scope, request.key)]
+        if fingerprint != request.fingerprint:
+            raise IdempotencyKeyReused()
+        return made
+
+    async def remember(self, scope: str, request: Idempotent | None, resource_id: UUID) -> None:
+        if request is not None:
+            assert (scope, request.key) not in self.keys, f"{request.key} remembered twice in {scope}"
+            self.keys[(scope, request.key)] = (resource_id, request.fingerprint)
+
+
+class MemoryOutbox:
+    """A unit of work's outbox in memory, for use-case tests: the events added, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    async def add(self, *events: Event) -> None:
+        self.events += events
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    def names(self) -> list[str]:
+        return [type(e).__name__ for e in self.events]

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from contracts import (
-    AccessChanged, ContactData, Event, OrderCreated, OrderLine, OrderUpdated, PaymentLinkIssued, PaymentSucceeded,
+    AccessChanged, ContactData, OrderCreated, OrderLine, OrderUpdated, PaymentLinkIssued, PaymentSucceeded,
     PlannedPayment, ReminderRequested, SchoolUpdated,
 )
 from notifications.domain.delivery import Outgoing, Rendered
 from notifications.domain.letters import Letter, Override, Overrides
 from notifications.domain.recipient import AccessState, OrderRecipient, School
-from servicekit.idempotency import IdempotencyKeyReused, Idempotent
+from servicekit.testing import MemoryIdempotency, MemoryOutbox
 
 
 WHEN = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -319,34 +319,6 @@ class MemoryDeliveries:
         return self._outcome(r)
 
 
-@dataclass
-class MemoryIdempotency:
-    keys: dict[tuple[str, str], tuple[uuid.UUID, str]] = field(default_factory=dict)
-
-    async def made_before(self, scope: str, request: Idempotent | None) -> uuid.UUID | None:
-        if request is None or (scope, request.key) not in self.keys:
-            return None
-        made, fingerprint = self.keys[(scope, request.key)]
-        if fingerprint != request.fingerprint:
-            raise IdempotencyKeyReused()
-        return made
-
-    async def remember(self, scope: str, request: Idempotent | None, resource_id: uuid.UUID) -> None:
-        if request is not None:
-            self.keys[(scope, request.key)] = (resource_id, request.fingerprint)
-
-
-@dataclass
-class MemoryOutbox:
-    events: list[Event] = field(default_factory=list)
-
-    async def add(self, *events: Event) -> None:
-        self.events += events
-
-    def of(self, kind: type[Event]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
-
-
 class MemoryUnitOfWork:
     def __init__(self) -> None:
         self.clock = Clock()
@@ -359,7 +331,6 @@ class MemoryUnitOfWork:
         self.deliveries = MemoryDeliveries(self.clock)
         self.idempotency = MemoryIdempotency()
         self.outbox = MemoryOutbox()
-
 
 
 @pytest.fixture

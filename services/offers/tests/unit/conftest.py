@@ -3,14 +3,13 @@
 import copy
 import uuid
 from dataclasses import replace
-from typing import Any
 
 import pytest
-from contracts import AccessTerms, Event
+from contracts import AccessTerms
 from offers.domain.offer import Checkout, Offer
 from offers.domain.product import Product
 from offers.domain.school import SchoolProfile
-from servicekit.idempotency import Idempotent, IdempotencyKeyReused
+from servicekit.testing import MemoryIdempotency, MemoryOutbox
 
 
 class MemorySchools:
@@ -144,35 +143,6 @@ class MemoryCheckouts:
             if found.order_number is not None:
                 found.status = "ready"
         self.notices.append(checkout_id)
-
-
-class MemoryIdempotency:
-    def __init__(self) -> None:
-        self.keys: dict[tuple[str, str], tuple[uuid.UUID, str | None]] = {}
-
-    async def made_before(self, scope: str, request: Idempotent | None) -> uuid.UUID | None:
-        if request is None or (scope, request.key) not in self.keys:
-            return None
-        made, fingerprint = self.keys[(scope, request.key)]
-        if fingerprint is not None and fingerprint != request.fingerprint:
-            raise IdempotencyKeyReused()
-        return made
-
-    async def remember(self, scope: str, request: Idempotent | None, resource_id: uuid.UUID) -> None:
-        if request is not None:
-            assert (scope, request.key) not in self.keys
-            self.keys[(scope, request.key)] = (resource_id, request.fingerprint)
-
-
-class MemoryOutbox:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    async def add(self, *events: Event) -> None:
-        self.events += events
-
-    def of(self, kind: type[Any]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
 
 
 class MemoryUnitOfWork:

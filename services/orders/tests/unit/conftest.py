@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from contracts import AccessTerms, Event, ProductUpdated
+from contracts import AccessTerms, ProductUpdated
 from orders.domain.catalog import CatalogProduct
 from orders.domain.order import Contact, Funnel, Line, Order, StaleVersion
 from orders.domain.pipeline import Pipeline, Stage
 from orders.domain.school import SchoolProfile
-from servicekit.idempotency import Idempotent, IdempotencyKeyReused
+from servicekit.testing import MemoryIdempotency, MemoryOutbox
 
 
 class MemoryOrders:
@@ -207,17 +207,6 @@ class MemoryPipelines:
 
 
 @dataclass
-class MemoryOutbox:
-    events: list[Event] = field(default_factory=list)
-
-    async def add(self, *events: Event) -> None:
-        self.events += events
-
-    def of(self, kind: type[Event]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
-
-
-@dataclass
 class MemoryCatalog:
     """The schools' products as offers announced them, by product: the newest announcement's."""
 
@@ -263,23 +252,6 @@ class MemorySchools:
         if "phone_region" in settings:
             was = self.profiles.get(account_id, SchoolProfile())
             self.profiles[account_id] = replace(was, phone_region=settings["phone_region"])
-
-
-@dataclass
-class MemoryIdempotency:
-    keys: dict[tuple[str, str], tuple[uuid.UUID, str]] = field(default_factory=dict)
-
-    async def made_before(self, scope: str, request: Idempotent | None) -> uuid.UUID | None:
-        if request is None or (scope, request.key) not in self.keys:
-            return None
-        made, fingerprint = self.keys[(scope, request.key)]
-        if fingerprint != request.fingerprint:
-            raise IdempotencyKeyReused()
-        return made
-
-    async def remember(self, scope: str, request: Idempotent | None, resource_id: uuid.UUID) -> None:
-        if request is not None:
-            self.keys[(scope, request.key)] = (resource_id, request.fingerprint)
 
 
 class MemoryUnitOfWork:

@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from contracts import Event, OrderCreated, OrderUpdated, utcnow
+from contracts import OrderCreated, OrderUpdated, utcnow
 from payments.adapters.sandbox import SandboxProvider
 from payments.domain.payment import Link, LinkOrder, Outcome, Payment
 from payments.domain.providers import Acknowledgement
 from payments.domain.records import DueReminder, LinkRequest, OrderState
-from servicekit.idempotency import Idempotent, IdempotencyKeyReused
+from servicekit.testing import MemoryIdempotency, MemoryOutbox
 
 
 class MemoryPayments:
@@ -247,37 +247,6 @@ class MemoryReminders:
 
     async def finish(self, due: DueReminder, status: str) -> None:
         self.saved[due.payment_id, due.offset_hours, due.planned_at]["status"] = status
-
-
-class MemoryIdempotency:
-    def __init__(self) -> None:
-        self.made: dict[tuple[str, str], tuple[str, uuid.UUID]] = {}
-
-    async def made_before(self, scope: str, request: Idempotent | None) -> uuid.UUID | None:
-        if request is None or (scope, request.key) not in self.made:
-            return None
-        fingerprint, resource_id = self.made[scope, request.key]
-        if fingerprint != request.fingerprint:
-            raise IdempotencyKeyReused()
-        return resource_id
-
-    async def remember(self, scope: str, request: Idempotent | None, resource_id: uuid.UUID) -> None:
-        if request is not None:
-            self.made[scope, request.key] = (request.fingerprint, resource_id)
-
-
-class MemoryOutbox:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    async def add(self, *events: Event) -> None:
-        self.events += events
-
-    def of(self, kind: type[Event]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
-
-    def names(self) -> list[str]:
-        return [type(e).__name__ for e in self.events]
 
 
 class MemoryUnitOfWork:
