@@ -4,18 +4,20 @@ The same policy as the per-topic consumers (messaging.py), paid per poll instead
 
 - one consumer in one group, `<group id>` (the per-topic groups are `<group id>.<topic>`, so the
   two never share offsets), polling up to `batch_size` records at a time;
-- per partition of a poll: the events are decoded, recorded in the inbox in one statement, and
-  applied in one transaction; when every one applies, that is all (no savepoint, no round trip
-  more than the handlers' own). When one fails (or one is unreadable), that transaction is
-  rolled back and the records are applied again, each in its own savepoint, so one that fails
-  rolls back alone (an unreadable one is dead-lettered where it stands);
+- the whole poll at once: the events of every partition (and topic) it brought are decoded,
+  recorded in the inbox in one statement, and applied in one transaction; when every one applies,
+  that is all (no savepoint, no round trip more than the handlers' own, one BEGIN and COMMIT
+  for the poll). When one fails, that transaction is rolled back and each partition goes on its
+  own: first its records in one transaction again, and if one fails there (or one is unreadable),
+  each in its own savepoint, so one that fails rolls back alone (an unreadable one is
+  dead-lettered where it stands); a partition resumed after a failure starts there;
 - a Rejected event is dead-lettered and its inbox record taken back, as the per-message path's rollback
   does; an unexpected error is retried a bounded number of times before it is dead-lettered;
 - a transient error or NotYet commits what came before it and pauses that partition alone for the
   retry policy's backoff, at the failing offset: every other partition and topic goes on, as each
   topic's own group gives the per-topic path;
-- the offsets of what was applied are committed once per partition and poll, only after the
-  transaction committed; a crash between the two redelivers, and the inbox absorbs it.
+- the offsets of what was applied are committed once per poll, in one request, only after the
+  transactions committed; a crash between the two redelivers, and the inbox absorbs it.
 """
 
 import asyncio
@@ -39,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from .backoff import Backoff
 from .channels import declare_consumer
 from .errors import NotYet, Rejected
-from .inbox import record_new, release
+from .inbox import record_new, record_new_of, release
 from .logging import correlation_id
 from .messaging import (
     ConsumerGroup, DeadLetterReason, Handler, JoinedUnitOfWork, RetryPolicy, _is_transient, dead_letter,
@@ -152,11 +154,7 @@ class BatchConsumer:
                 self._resume_due()
                 polled = await self.consumer.getmany(timeout_ms=self.poll_timeout_ms,
                                                      max_records=self.group.batch_size)
-                applied: dict[TopicPartition, int] = {}
-                for tp, records in polled.items():
-                    upto = await self._partition(tp, records)
-                    if upto is not None:
-                        applied[tp] = upto
+                applied = await self._poll(polled)
                 if applied:
                     await self._commit(applied)
                 failures = 0
@@ -185,14 +183,50 @@ class BatchConsumer:
         except Exception as exc:
             log.warning("offsets not committed, their records will come again: %r", exc)
 
+    async def _poll(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> dict[TopicPartition, int]:
+        """Apply one poll; the offset to commit for each partition that got through.
+
+        Every partition not waiting on a retry, whose records all decode, goes into one transaction
+        with the others on the same database: a poll of ten topics' events pays one BEGIN, one
+        inbox record and one COMMIT, not ten. If that transaction fails, it is rolled back and each
+        partition is applied on its own (`_partition`), where the failing event is dealt with alone."""
+        applied: dict[TopicPartition, int] = {}
+        together: dict[AsyncEngine, dict[TopicPartition, tuple[Route, list[Event]]]] = {}
+        alone: list[TopicPartition] = []
+        for tp, records in polled.items():
+            if not records:
+                continue
+            route = self.routes[tp.topic]
+            decoded = [event for _, event, _ in _decode(route, records)]
+            if self._waiting(tp, records) is None and all(event is not None for event in decoded):
+                together.setdefault(route.engine, {})[tp] = (route, [e for e in decoded if e is not None])
+            else:
+                alone.append(tp)
+        for parts in together.values():
+            if len(parts) > 1 and await self._all_at_once(list(parts.values())):
+                for tp in parts:
+                    self._retries.pop(tp, None)
+                    applied[tp] = polled[tp][-1].offset + 1
+            else:
+                alone.extend(parts)
+        for tp in alone:
+            upto = await self._partition(tp, polled[tp])
+            if upto is not None:
+                applied[tp] = upto
+        return applied
+
+    def _waiting(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> Retry | None:
+        """The retry this partition's records resume, if they start at the record that failed."""
+        retry = self._retries.get(tp)
+        if retry is not None and records and records[0].offset != retry.offset:
+            return None  # moved on (a rewind, a rebalance): a fresh count for what comes
+        return retry
+
     async def _partition(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> int | None:
         """Apply one partition's records; the offset to commit for it, if any got through."""
         assert self.consumer is not None
         route = self.routes[tp.topic]
-        retry = self._retries.get(tp)
-        if retry is not None and records and records[0].offset != retry.offset:
-            retry = None  # moved on (a rewind, a rebalance): a fresh count for what comes
-        outcome = await self._apply(route, records, retry)
+        outcome = await self._apply(route, records, self._waiting(tp, records))
         if outcome.retry is None:
             self._retries.pop(tp, None)
         elif tp in self.consumer.assignment():  # taken away meanwhile: its next owner starts from the commit
@@ -209,7 +243,7 @@ class BatchConsumer:
         # First all of them without a savepoint each (two round trips less per event); when one
         # fails, that is rolled back and they are applied again one savepoint each, where the
         # failing one is dealt with alone. A partition resumed after a failure starts with it.
-        if retry is None and len(readable) == len(events) and await self._all_at_once(route, readable):
+        if retry is None and len(readable) == len(events) and await self._all_at_once([(route, readable)]):
             return Outcome(records[-1].offset + 1)
         try:
             with tallied(f"batch {route.event.topic}"):
@@ -236,36 +270,40 @@ class BatchConsumer:
         return Outcome(failing.offset if stop.index else None,
                        Retry(failing.offset, attempt, started, time.monotonic() + delay))
 
-    async def _all_at_once(self, route: Route, events: list[Event]) -> bool:
-        """Apply the events in one transaction without savepoints; whether that committed."""
-        topic = route.event.topic
-        took: list[float] = []
-        duplicates = 0
+    async def _all_at_once(self, parts: list[tuple[Route, list[Event]]]) -> bool:
+        """Apply the events of one or more partitions (on one database) in one transaction without
+        savepoints; whether that committed."""
+        topics = sorted({route.event.topic for route, _ in parts})
+        took: list[tuple[Route, float]] = []
+        duplicates: dict[str, int] = {}
         try:
-            with tallied(f"batch {topic}"):
-                async with route.engine.begin() as conn:
-                    fresh = await record_new(conn, route.inbox, [event.event_id for event in events])
-                    for event in events:
-                        if event.event_id not in fresh:
-                            duplicates += 1
-                            continue
-                        fresh.discard(event.event_id)  # the same event twice in one poll
-                        correlation_id.set(str(event.correlation_id))
-                        started = time.perf_counter()
-                        with tallied(f"event {topic}"):
-                            await route.handler(conn if route.unit_of_work is None else route.unit_of_work(conn),
-                                                event)
-                        took.append(time.perf_counter() - started)
+            with tallied(f"batch {topics[0]}" if len(topics) == 1 else "batch poll"):
+                async with parts[0][0].engine.begin() as conn:
+                    fresh = await record_new_of(conn, [(route.inbox, event.event_id)
+                                                       for route, events in parts for event in events])
+                    for route, events in parts:
+                        for event in events:
+                            if (route.inbox, event.event_id) not in fresh:
+                                duplicates[route.event.topic] = duplicates.get(route.event.topic, 0) + 1
+                                continue
+                            fresh.discard((route.inbox, event.event_id))  # the same event twice in one poll
+                            correlation_id.set(str(event.correlation_id))
+                            started = time.perf_counter()
+                            with tallied(f"event {route.event.topic}"):
+                                await route.handler(
+                                    conn if route.unit_of_work is None else route.unit_of_work(conn), event)
+                            took.append((route, time.perf_counter() - started))
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # seen again, and dealt with, one savepoint each
-            log.debug("batch on %s rolled back, applying it one savepoint each: %r", topic, exc)
+        except Exception as exc:  # seen again, and dealt with, one partition and one savepoint each
+            log.debug("batch on %s rolled back, applying it one savepoint each: %r", ", ".join(topics), exc)
             return False
         self.transactions += 1
-        MESSAGES.labels(route.service, topic, "duplicate").inc(duplicates)
-        MESSAGES.labels(route.service, topic, "applied").inc(len(took))
-        for seconds in took:
-            HANDLE_SECONDS.labels(route.service, topic).observe(seconds)
+        for topic, count in duplicates.items():
+            MESSAGES.labels(self.routes[topic].service, topic, "duplicate").inc(count)
+        for route, seconds in took:
+            MESSAGES.labels(route.service, route.event.topic, "applied").inc()
+            HANDLE_SECONDS.labels(route.service, route.event.topic).observe(seconds)
         return True
 
     async def _each(self, conn: AsyncConnection, route: Route,

@@ -23,8 +23,8 @@ def inbox_table(metadata: MetaData) -> Table:
 # Every consumed event sends one of these: straight to asyncpg, prepared once per connection
 # (db.driver_connection), in the transaction that applies the event.
 _RECORD = "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
-_RECORD_MANY = ("INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
-          "ON CONFLICT DO NOTHING RETURNING event_id")
+_RECORD_MANY = ("INSERT INTO inbox (consumer, event_id) SELECT * FROM unnest($1::text[], $2::uuid[]) "
+                "ON CONFLICT DO NOTHING RETURNING consumer, event_id")
 _RELEASE = "DELETE FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])"
 
 
@@ -41,10 +41,17 @@ async def record_new(conn: AsyncConnection, consumer: str, event_ids: Sequence[U
 
     As record_if_new, must run in the transaction that applies their effects.
     """
-    if not event_ids:
+    return {event_id for _, event_id in await record_new_of(conn, [(consumer, e) for e in event_ids])}
+
+
+async def record_new_of(conn: AsyncConnection, records: Sequence[tuple[str, UUID]]) -> set[tuple[str, UUID]]:
+    """Record events of several consumers (a poll of several topics) in one statement; the
+    (consumer, event id) pairs that were new. As record_if_new, in the applying transaction."""
+    pairs = list(dict.fromkeys(records))
+    if not pairs:
         return set()
-    rows = await (await driver_connection(conn)).fetch(_RECORD_MANY, consumer, list(dict.fromkeys(event_ids)))
-    return {row[0] for row in rows}
+    rows = await (await driver_connection(conn)).fetch(_RECORD_MANY, [c for c, _ in pairs], [e for _, e in pairs])
+    return {(row[0], row[1]) for row in rows}
 
 
 async def release(conn: AsyncConnection, consumer: str, event_ids: Sequence[UUID]) -> None:

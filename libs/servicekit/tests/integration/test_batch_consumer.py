@@ -185,6 +185,56 @@ async def test_one_rejected_event_among_fifty_is_dead_lettered_alone(engine, inf
     assert recorded == 0
 
 
+async def test_a_poll_of_several_topics_is_applied_in_one_transaction(engine, infra):
+    """Events of three topics waiting when the consumer starts: its polls bring several topics'
+    partitions at once, and each such poll is one transaction (one BEGIN, one inbox record and one
+    COMMIT), not one per partition."""
+    key = str(uuid.uuid4())
+    events = [probe(kind, key, n) for n in range(30) for kind in KINDS]
+    await publish(infra.kafka_bootstrap, events)
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", record, service="kit-batch")
+
+    async def all_there() -> bool:
+        return len(await notes(engine, key)) >= 90
+
+    async with running(broker, batches):
+        await until(all_there)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(effects.c.note, effects.c.tx).where(effects.c.key == key))).all()
+    assert sorted(note for note, _ in rows) == sorted(f"{e.topic}:{e.n}" for e in events)
+    topics_by_tx: dict[int, set[str]] = {}
+    for note, tx in rows:
+        topics_by_tx.setdefault(tx, set()).add(note.split(":")[0])
+    assert max(len(topics) for topics in topics_by_tx.values()) > 1, topics_by_tx
+
+
+async def test_one_rejected_event_in_a_poll_of_several_topics_is_dead_lettered_alone(engine, infra):
+    """The poll's one transaction rolls back; each partition is then applied on its own, the other
+    topics' events and the rejected one's neighbours commit, and only it is dead-lettered."""
+    key = str(uuid.uuid4())
+    events = [probe(kind, key, n, "reject" if kind is BatchProbedB and n == 7 else "ok")
+              for n in range(15) for kind in KINDS]
+    await publish(infra.kafka_bootstrap, events)
+
+    async def handler(conn: AsyncConnection, event: _Probe) -> None:
+        await record(conn, event)
+        if event.behaviour == "reject":
+            raise Rejected("no such thing")
+
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", handler, service="kit-batch")
+
+    async def the_rest() -> bool:
+        return len(await notes(engine, key)) >= 44
+
+    async with running(broker, batches):
+        await until(the_rest)
+        dead = await dead_letters(infra.kafka_bootstrap, BatchProbedB.topic, key, 1)
+        await until(lambda: _caught_up(batches))
+    assert sorted(await notes(engine, key)) == sorted(f"{e.topic}:{e.n}" for e in events if e.behaviour == "ok")
+    assert [(dict(r.headers)["x-reason"], r.value) for r in dead] == [
+        (b"rejected", next(e for e in events if e.behaviour == "reject").model_dump_json().encode())]
+
+
 async def test_an_event_waiting_on_one_topic_does_not_hold_up_another(engine, infra):
     key = str(uuid.uuid4())
     held = {"on": True}
