@@ -4,8 +4,9 @@ A statement is a round trip to PostgreSQL and, above it, SQLAlchemy's and asyncp
 the hot paths it is most of what a message costs. Every engine a service builds counts the
 statements it sends (BEGIN and COMMIT are not statements here: asyncpg sends them itself) into
 the tally of the work under way: an event being applied (`event <topic>`), a consumer's inbox record
-of a batch (`batch <topic>`, or `batch poll` when one transaction applies several topics' records), a request (`<METHOD> <route>`), a worker's pass (`worker <name>`),
-the relay's round (`relay`); anything else into `other`. `/metrics` shows the sums as
+of a batch (`batch <topic>`, or `batch poll` when one transaction applies several topics' records),
+a request (`<METHOD> <route>`), a worker's pass (`worker <name>`), the relay's round (`relay`);
+anything else into `other`. `/metrics` shows the sums as
 `db_statements_total{work=...}`; the benchmark divides them by the purchases it made.
 """
 
