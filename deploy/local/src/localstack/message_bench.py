@@ -61,11 +61,14 @@ def as_records(events: list[Event]) -> list[ConsumerRecord]:
 async def apply_polls(consumer: BatchConsumer, events: list[Event], batch: int) -> None:
     """Each `batch` events as one poll of one partition (decoding, the inbox record, the use case;
     the broker's fetch and the offset commit left out); every one must go through."""
-    for start in range(0, len(events), batch):
-        chunk = events[start:start + batch]
-        outcome = await consumer._apply(consumer.routes[chunk[0].topic], as_records(chunk), None)
-        if outcome.retry is not None:
-            raise RuntimeError(f"{chunk[0].event_type} was not applied: see the log")
+    try:
+        for start in range(0, len(events), batch):
+            chunk = events[start:start + batch]
+            outcome = await consumer._apply(consumer.routes[chunk[0].topic], as_records(chunk), None)
+            if outcome.retry is not None:
+                raise RuntimeError(f"{chunk[0].event_type} was not applied: see the log")
+    finally:
+        await consumer.release()  # the connection it keeps between polls, before the engine goes
 
 
 def statements_by_work() -> dict[str, float]:

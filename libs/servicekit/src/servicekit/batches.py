@@ -21,11 +21,12 @@ The same policy as the per-topic consumers (messaging.py), paid per poll instead
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -116,6 +117,7 @@ class BatchConsumer:
         self.consumer: AIOKafkaConsumer | None = None
         self._retries: dict[TopicPartition, Retry] = {}
         self._task: asyncio.Task[None] | None = None
+        self._held: dict[AsyncEngine, AsyncConnection] = {}
         # Transactions committed: what the benchmark counts.
         self.transactions = 0
 
@@ -142,6 +144,7 @@ class BatchConsumer:
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
         self._task = None
+        await self.release()
         if self.consumer is not None:
             await self.consumer.stop()
             self.consumer = None
@@ -165,6 +168,38 @@ class BatchConsumer:
                 delay = POLL_BACKOFF.delay(failures)
                 log.warning("batch consumer poll failed, again in %.1fs: %r", delay, exc)
                 await asyncio.sleep(delay)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        """A transaction on the consumer's own connection to `engine`, kept from one poll to the next:
+        a poll then pays its BEGIN and COMMIT, not a checkout from the pool and a new SQLAlchemy
+        connection around it too (about a third of a one-statement transaction's CPU). A failure
+        that leaves it broken (the server ended it: a restart, an administrator) discards it, and
+        the next transaction opens a fresh one; one that rolled back cleanly (an event that must
+        wait) keeps it."""
+        conn = self._held.get(engine)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._held[engine] = await engine.connect()
+        try:
+            async with conn.begin():
+                yield conn
+        except BaseException:
+            if not _alive(conn):
+                self._held.pop(engine, None)
+                with contextlib.suppress(Exception):
+                    await conn.invalidate()  # not back into the pool, where the next caller would get it dead
+            raise
+
+    async def release(self) -> None:
+        """Give the connections kept between polls back to their pools."""
+        for engine in list(self._held):
+            await self._let_go(engine)
+
+    async def _let_go(self, engine: AsyncEngine) -> None:
+        conn = self._held.pop(engine, None)
+        if conn is not None:
+            with contextlib.suppress(Exception):  # broken with its server: the pool discards it
+                await conn.close()
 
     def _resume_due(self) -> None:
         assert self.consumer is not None
@@ -247,7 +282,7 @@ class BatchConsumer:
             return Outcome(records[-1].offset + 1)
         try:
             with tallied(f"batch {route.event.topic}"):
-                async with route.engine.begin() as conn:
+                async with self._transaction(route.engine) as conn:
                     fresh = await record_new(conn, route.inbox, [e.event_id for _, e, _ in events if e is not None])
                     stop = await self._each(conn, route, events, fresh, retry)
             self.transactions += 1
@@ -278,7 +313,7 @@ class BatchConsumer:
         duplicates: dict[str, int] = {}
         try:
             with tallied(f"batch {topics[0]}" if len(topics) == 1 else "batch poll"):
-                async with parts[0][0].engine.begin() as conn:
+                async with self._transaction(parts[0][0].engine) as conn:
                     fresh = await record_new_of(conn, [(route.inbox, event.event_id)
                                                        for route, events in parts for event in events])
                     for route, events in parts:
@@ -360,6 +395,16 @@ class BatchConsumer:
     async def _park(self, record: ConsumerRecord, reason: DeadLetterReason, exc: BaseException, route: Route) -> None:
         await dead_letter(self.broker, record.value or b"", record, reason, exc, group_id=self.group.id,
                           service=route.service)
+
+
+def _alive(conn: AsyncConnection) -> bool:
+    """Whether the connection still reaches its server (asyncpg notices a connection ended under it)."""
+    if conn.closed or conn.invalidated:
+        return False
+    try:
+        return not conn.sync_connection.connection.driver_connection.is_closed()
+    except Exception:
+        return False
 
 
 def _decode(route: Route, records: Sequence[ConsumerRecord]) -> Iterator[tuple[ConsumerRecord, Event | None,

@@ -235,6 +235,35 @@ async def test_one_rejected_event_in_a_poll_of_several_topics_is_dead_lettered_a
         (b"rejected", next(e for e in events if e.behaviour == "reject").model_dump_json().encode())]
 
 
+async def test_the_connection_kept_between_polls_is_replaced_when_the_database_drops_it(engine, infra):
+    """The consumer keeps one connection from poll to poll; when the server ends it (a restart, an
+    administrator), the next transaction fails, is retried on a fresh connection, and nothing is lost."""
+    key = str(uuid.uuid4())
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", record, service="kit-batch",
+                            kinds=[BatchProbedA], retry=RetryPolicy(first=0.05, cap=0.2))
+    async with running(broker, batches):
+        await publish(infra.kafka_bootstrap, [probe(BatchProbedA, key, n) for n in range(5)])
+
+        async def first_five() -> bool:
+            return len(await notes(engine, key)) >= 5
+
+        await until(first_five)
+        held = next(iter(batches._held.values()))
+        pid = (await held.get_raw_connection()).driver_connection.get_server_pid()
+        async with engine.connect() as admin:
+            ended = await admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert ended
+        await publish(infra.kafka_bootstrap, [probe(BatchProbedA, key, n) for n in range(5, 10)])
+
+        async def all_ten() -> bool:
+            return len(await notes(engine, key)) >= 10
+
+        await until(all_ten)
+        now = next(iter(batches._held.values()))
+        assert (await now.get_raw_connection()).driver_connection.get_server_pid() != pid
+    assert sorted(await notes(engine, key)) == sorted(f"{BatchProbedA.topic}:{n}" for n in range(10))
+
+
 async def test_an_event_waiting_on_one_topic_does_not_hold_up_another(engine, infra):
     key = str(uuid.uuid4())
     held = {"on": True}
