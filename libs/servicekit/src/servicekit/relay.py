@@ -25,7 +25,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -37,7 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .backoff import Backoff
-from .db import asyncpg_dsn, driver_connection
+from .db import Driver, asyncpg_dsn, driver_connection
 from .metrics import OUTBOX_FAILURES, OUTBOX_LAG, OUTBOX_PUBLISHED, OUTBOX_REQUEUED
 from .outbox import NOTIFY_CHANNEL
 from .statements import tallied
@@ -186,6 +186,19 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await conn.close()
 
+    @contextlib.asynccontextmanager
+    async def _autocommit(self) -> AsyncIterator[Driver]:
+        """Where a round's read and mark go: the leader's own connection, each statement its own
+        transaction (one round trip each; through the pool, BEGIN and COMMIT made it three, plus
+        SQLAlchemy's checkout), or a transaction of the engine for a relay driven by hand, without
+        the leader's connection. Nothing needs the two in one transaction: one leader reads, and
+        a mark lost in a crash only publishes those rows again, which the inboxes absorb."""
+        if self._listener is not None and not self._listener.is_closed():
+            yield Driver(self._listener)
+        else:
+            async with self._engine.begin() as conn:
+                yield await driver_connection(conn)
+
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows in order; returns how many were published.
 
@@ -194,10 +207,10 @@ class OutboxRelay:
         statement. A batch is settled before the next is read, so one batch never overtakes
         another.
         """
-        async with self._engine.begin() as conn:
+        async with self._autocommit() as db:
             rows = [Pending(id, topic, key, payload.encode(), json.loads(headers), created_at)
                     for id, topic, key, payload, headers, created_at
-                    in await (await driver_connection(conn)).fetch(_PENDING, self._batch_size)]
+                    in await db.fetch(_PENDING, self._batch_size)]
         if not rows:
             return 0
         answers = await self._send_all(rows)
@@ -325,6 +338,12 @@ class OutboxRelay:
                     lost: dict[Partition, int] | None = None) -> int:
         """Record published rows where the broker placed them; queue again what it lost (each partition from an offset)."""
         requeued = 0
+        if failed is None and not lost:  # every round but the rare one: one statement, one round trip
+            if placed:
+                ids, partitions, offsets = map(list, zip(*placed))
+                async with self._autocommit() as db:
+                    await db.execute(_MARK, ids, partitions, offsets)
+            return 0
         async with self._engine.begin() as conn:
             if placed:
                 ids, partitions, offsets = map(list, zip(*placed))
