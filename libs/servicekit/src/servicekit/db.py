@@ -83,3 +83,21 @@ async def driver_connection(conn: AsyncConnection) -> Driver:
             if adapted._transaction is None:
                 await adapted._start_transaction()
     return Driver(adapted._connection)
+
+
+async def single_statement(conn: AsyncConnection) -> Driver:
+    """The asyncpg connection under `conn`, outside any transaction, for a read that is one statement.
+
+    PostgreSQL runs such a statement in a transaction of its own, so it costs one round trip where
+    `driver_connection` on a fresh connection costs three (BEGIN, the statement, and the ROLLBACK
+    when the connection goes back to the pool; SQLAlchemy's pool sends none for a connection that
+    began nothing). Only on a connection that has begun nothing (`engine.connect()`), and only for
+    what needs no transaction around it: one read that sees one committed state.
+    """
+    if conn.in_transaction():
+        raise RuntimeError("single_statement is for a connection that has begun no transaction")
+    fairy = await conn.get_raw_connection()
+    adapted: Any = fairy.dbapi_connection
+    if adapted._transaction is not None:
+        raise RuntimeError("single_statement is for a connection that has begun no transaction")
+    return Driver(adapted._connection)

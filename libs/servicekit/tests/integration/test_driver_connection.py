@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from servicekit.db import create_engine, driver_connection
+from servicekit.db import create_engine, driver_connection, single_statement
 from servicekit.metrics import REGISTRY
 from servicekit.statements import tallied
 from sqlalchemy import text
@@ -73,3 +73,28 @@ async def test_driver_statements_count_for_the_work_under_way(engine):
             assert len(await raw.fetch("SELECT name FROM things")) == 3
             assert (await raw.fetchrow("SELECT name FROM things WHERE name = $1", "two"))["name"] == "two"
     assert counted("test driver") - before == 5
+
+
+async def test_a_single_statement_read_sends_no_begin_and_leaves_no_transaction(engine):
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO things VALUES ('there')"))
+    before = counted("test single")
+    with tallied("test single"):
+        async with engine.connect() as conn:
+            raw = await single_statement(conn)
+            assert await raw.fetchval("SELECT name FROM things") == "there"
+            # PostgreSQL ran it in a transaction of its own: none is open on the connection after it.
+            assert not (await conn.get_raw_connection()).driver_connection.is_in_transaction()
+            assert not conn.in_transaction()
+    assert counted("test single") - before == 1
+    # Back in the pool (of one) unharmed: the next transaction works as usual.
+    async with engine.begin() as conn:
+        await (await driver_connection(conn)).execute("INSERT INTO things VALUES ($1)", "next")
+    assert await names(engine) == ["next", "there"]
+
+
+async def test_a_single_statement_is_refused_inside_a_transaction(engine):
+    async with engine.begin() as conn:
+        await conn.execute(text("SELECT 1"))
+        with pytest.raises(RuntimeError):
+            await single_statement(conn)

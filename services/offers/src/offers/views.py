@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from servicekit.db import driver_connection
+from servicekit.db import driver_connection, single_statement
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -90,8 +90,9 @@ async def school(conn: AsyncConnection, account_id: UUID) -> dict[str, Any] | No
 
 async def checkout_status(conn: AsyncConnection, checkout_id: UUID) -> dict[str, Any] | None:
     """What the visitor's page polls: never anything internal."""
-    # Every poll reads it: straight to asyncpg (servicekit.db.driver_connection), prepared.
-    row = await (await driver_connection(conn)).fetchrow(_CHECKOUT_STATUS, checkout_id)
+    # Every poll reads it: straight to asyncpg, prepared, and with no transaction around one read
+    # (servicekit.db.single_statement: one round trip, not three).
+    row = await (await single_statement(conn)).fetchrow(_CHECKOUT_STATUS, checkout_id)
     if row is None:
         return None
     return {"status": row["status"], "order_number": row["order_number"], "payment_url": row["payment_url"]}
