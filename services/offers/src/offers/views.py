@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from servicekit.db import driver_connection, single_statement
+from servicekit.db import single_statement
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
