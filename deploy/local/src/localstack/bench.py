@@ -5,9 +5,10 @@
 Visitors open the demo offer at a fixed rate (open loop), wait for the payment link, pay on
 the sandbox page, and the receipt is sent. Hop times come from one clock: the bench's own
 requests, the moment each event was published to the broker (its record's timestamp, which
-the publishing relay stamps), and the receipt's `sent_at` in the delivery log. The machine's own limits are measured in the same run:
-PostgreSQL commits per second on the stack's server, the broker's produce-to-consume
-round trip, and a loopback TCP round trip between two sockets of this process.
+the publishing relay stamps), and the receipt's `sent_at` in the delivery log. The machine's
+own limits are measured in the same run: PostgreSQL commits per second on the stack's server,
+the broker's produce-to-consume round trip, and a loopback TCP round trip between two sockets
+of this process.
 
 Where the processor goes: every process of the stack (the services, the gateway, PostgreSQL
 with all its backends, the broker, the mailbox) and the bench itself are read from /proc at

@@ -237,15 +237,20 @@ class BatchConsumer:
                 together.setdefault(route.engine, {})[tp] = (route, [e for e in decoded if e is not None])
             else:
                 alone.append(tp)
+        # A partition that failed here alone goes straight to its savepoints; one of several is
+        # first tried whole again on its own, so the others still commit without savepoints.
+        tried_alone: set[TopicPartition] = set()
         for parts in together.values():
-            if len(parts) > 1 and await self._all_at_once(list(parts.values())):
+            if await self._all_at_once(list(parts.values())):
                 for tp in parts:
                     self._retries.pop(tp, None)
                     applied[tp] = polled[tp][-1].offset + 1
             else:
                 alone.extend(parts)
+                if len(parts) == 1:
+                    tried_alone.update(parts)
         for tp in alone:
-            upto = await self._partition(tp, polled[tp])
+            upto = await self._partition(tp, polled[tp], whole_first=tp not in tried_alone)
             if upto is not None:
                 applied[tp] = upto
         return applied
@@ -257,11 +262,12 @@ class BatchConsumer:
             return None  # moved on (a rewind, a rebalance): a fresh count for what comes
         return retry
 
-    async def _partition(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> int | None:
+    async def _partition(self, tp: TopicPartition, records: Sequence[ConsumerRecord], *,
+                         whole_first: bool = True) -> int | None:
         """Apply one partition's records; the offset to commit for it, if any got through."""
         assert self.consumer is not None
         route = self.routes[tp.topic]
-        outcome = await self._apply(route, records, self._waiting(tp, records))
+        outcome = await self._apply(route, records, self._waiting(tp, records), whole_first=whole_first)
         if outcome.retry is None:
             self._retries.pop(tp, None)
         elif tp in self.consumer.assignment():  # taken away meanwhile: its next owner starts from the commit
@@ -271,14 +277,16 @@ class BatchConsumer:
             self.consumer.pause(tp)
         return outcome.next_offset
 
-    async def _apply(self, route: Route, records: Sequence[ConsumerRecord], retry: Retry | None) -> Outcome:
+    async def _apply(self, route: Route, records: Sequence[ConsumerRecord], retry: Retry | None, *,
+                     whole_first: bool = True) -> Outcome:
         """Apply one partition's records in one transaction; how far it got."""
         events: list[tuple[ConsumerRecord, Event | None, BaseException | None]] = list(_decode(route, records))
         readable = [event for _, event, _ in events if event is not None]
         # First all of them without a savepoint each (two round trips less per event); when one
         # fails, that is rolled back and they are applied again one savepoint each, where the
         # failing one is dealt with alone. A partition resumed after a failure starts with it.
-        if retry is None and len(readable) == len(events) and await self._all_at_once([(route, readable)]):
+        if whole_first and retry is None and len(readable) == len(events) \
+                and await self._all_at_once([(route, readable)]):
             return Outcome(records[-1].offset + 1)
         try:
             with tallied(f"batch {route.event.topic}"):

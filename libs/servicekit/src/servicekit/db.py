@@ -72,7 +72,8 @@ async def driver_connection(conn: AsyncConnection) -> Driver:
     it is written in. The connection has SQLAlchemy's codecs: a `json`/`jsonb` parameter is the
     JSON text (a str) and such a column comes back parsed. On a connection that has begun nothing
     (`engine.connect()`) it begins the transaction SQLAlchemy's first statement would have (its
-    "autobegin"), for the caller to commit as it would have had to. Errors are asyncpg's own, not SQLAlchemy's.
+    "autobegin"), for the caller to commit as it would have had to. Errors are asyncpg's own, not
+    SQLAlchemy's.
     """
     if not conn.in_transaction():
         await conn.begin()

@@ -114,19 +114,24 @@ async def until(check, timeout: float = 30) -> None:
             await asyncio.sleep(0.05)
 
 
-async def test_two_hundred_events_on_three_topics_are_applied_in_few_transactions(engine, infra):
-    key = str(uuid.uuid4())
-    events = [probe(KINDS[n % 3], f"{key}", n) for n in range(200)]
+async def applied_with_transactions(infra, engine, key: str, events: list[_Probe]) -> list:
+    """Publish the events, let a batch consumer apply them all; each effect's note and transaction."""
     await publish(infra.kafka_bootstrap, events)
     broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", record, service="kit-batch")
 
     async def all_there() -> bool:
-        return len(await notes(engine, key)) >= 200
+        return len(await notes(engine, key)) >= len(events)
 
     async with running(broker, batches):
         await until(all_there)
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(effects.c.note, effects.c.tx).where(effects.c.key == key))).all()
+        return list((await conn.execute(select(effects.c.note, effects.c.tx).where(effects.c.key == key))).all())
+
+
+async def test_two_hundred_events_on_three_topics_are_applied_in_few_transactions(engine, infra):
+    key = str(uuid.uuid4())
+    events = [probe(KINDS[n % 3], f"{key}", n) for n in range(200)]
+    rows = await applied_with_transactions(infra, engine, key, events)
     assert sorted(note for note, _ in rows) == sorted(f"{e.topic}:{e.n}" for e in events)
     # One key: one partition per topic. Per-message consumers would have run 200 transactions.
     assert len({tx for _, tx in rows}) <= 20
@@ -191,16 +196,7 @@ async def test_a_poll_of_several_topics_is_applied_in_one_transaction(engine, in
     COMMIT), not one per partition."""
     key = str(uuid.uuid4())
     events = [probe(kind, key, n) for n in range(30) for kind in KINDS]
-    await publish(infra.kafka_bootstrap, events)
-    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", record, service="kit-batch")
-
-    async def all_there() -> bool:
-        return len(await notes(engine, key)) >= 90
-
-    async with running(broker, batches):
-        await until(all_there)
-    async with engine.connect() as conn:
-        rows = (await conn.execute(select(effects.c.note, effects.c.tx).where(effects.c.key == key))).all()
+    rows = await applied_with_transactions(infra, engine, key, events)
     assert sorted(note for note, _ in rows) == sorted(f"{e.topic}:{e.n}" for e in events)
     topics_by_tx: dict[int, set[str]] = {}
     for note, tx in rows:
