@@ -95,9 +95,24 @@ async def add_to_outbox(conn: AsyncConnection, table: Table, *events: Event) -> 
         return
     # The event's own JSON as it is (not parsed and dumped again), straight to asyncpg in the
     # use case's transaction (db.driver_connection): every use case that announces sends one.
-    await (await driver_connection(conn)).executemany(
-        _RAW_INSERT if table.name == "outbox" else _raw_insert_into(table.name),
-        [(e.topic, e.partition_key(), e.model_dump_json(), json.dumps(event_headers(e))) for e in events])
+    # All of them in one statement of four arrays: one execution however many there are, where
+    # executemany runs the insert once per event; the rows take their ids in the events' order.
+    await (await driver_connection(conn)).execute(
+        _RAW_INSERT if table.name == "outbox" else _raw_insert_into(table.name), *outbox_columns(events))
+
+
+def outbox_columns(events: Iterable[Event]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The outbox insert's four arrays: topics, partition keys, payloads and headers as JSON text."""
+    topics: list[str] = []
+    keys: list[str] = []
+    payloads: list[str] = []
+    headers: list[str] = []
+    for e in events:
+        topics.append(e.topic)
+        keys.append(e.partition_key())
+        payloads.append(e.model_dump_json())
+        headers.append(json.dumps(event_headers(e)))
+    return topics, keys, payloads, headers
 
 
 class SqlOutbox:
@@ -113,7 +128,9 @@ class SqlOutbox:
 
 def _raw_insert_into(name: str) -> str:
     return (f"INSERT INTO {name} (topic, key, payload, headers) "  # noqa: S608 - a table name of ours
-            "VALUES ($1, $2, $3::jsonb, $4::jsonb)")
+            "SELECT topic, key, payload::jsonb, headers::jsonb "
+            "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY "
+            "AS e(topic, key, payload, headers, n) ORDER BY n")
 
 
 _RAW_INSERT = _raw_insert_into("outbox")
