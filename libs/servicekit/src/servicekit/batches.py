@@ -6,9 +6,10 @@ The same policy as the per-topic consumers (messaging.py), paid per poll instead
   two never share offsets), polling up to `batch_size` records at a time;
 - the whole poll at once: the events of every partition (and topic) it brought are decoded,
   recorded in the inbox in one statement, and applied in one transaction; when every one applies,
-  that is all (no savepoint, no round trip more than the handlers' own, one BEGIN and COMMIT
-  for the poll). When one fails, that transaction is rolled back and each partition goes on its
-  own: first its records in one transaction again, and if one fails there (or one is unreadable),
+  that is all (no savepoint, one BEGIN and COMMIT for the poll, and no round trip more than
+  the handlers' own: fewer, since what they announce goes to the outbox in one insert after the
+  last, outbox.deferred). When one fails, that transaction is rolled back and each partition goes
+  on its own: first its records in one transaction again, and if one fails there (or one is unreadable),
   each in its own savepoint, so one that fails rolls back alone (an unreadable one is
   dead-lettered where it stands); a partition resumed after a failure starts there;
 - a Rejected event is dead-lettered and its inbox record taken back, as the per-message path's rollback
@@ -39,6 +40,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from . import outbox
 from .backoff import Backoff
 from .channels import declare_consumer
 from .errors import NotYet, Rejected
@@ -324,18 +326,20 @@ class BatchConsumer:
                 async with self._transaction(parts[0][0].engine) as conn:
                     fresh = await record_new_of(conn, [(route.inbox, event.event_id)
                                                        for route, events in parts for event in events])
-                    for route, events in parts:
-                        for event in events:
-                            if (route.inbox, event.event_id) not in fresh:
-                                duplicates[route.event.topic] = duplicates.get(route.event.topic, 0) + 1
-                                continue
-                            fresh.discard((route.inbox, event.event_id))  # the same event twice in one poll
-                            correlation_id.set(str(event.correlation_id))
-                            started = time.perf_counter()
-                            with tallied(f"event {route.event.topic}"):
-                                await route.handler(
-                                    conn if route.unit_of_work is None else route.unit_of_work(conn), event)
-                            took.append((route, time.perf_counter() - started))
+                    # What the handlers announce goes to the outbox in one insert after the last.
+                    async with outbox.deferred(conn):
+                        for route, events in parts:
+                            for event in events:
+                                if (route.inbox, event.event_id) not in fresh:
+                                    duplicates[route.event.topic] = duplicates.get(route.event.topic, 0) + 1
+                                    continue
+                                fresh.discard((route.inbox, event.event_id))  # the same event twice in one poll
+                                correlation_id.set(str(event.correlation_id))
+                                started = time.perf_counter()
+                                with tallied(f"event {route.event.topic}"):
+                                    await route.handler(
+                                        conn if route.unit_of_work is None else route.unit_of_work(conn), event)
+                                took.append((route, time.perf_counter() - started))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # seen again, and dealt with, one partition and one savepoint each

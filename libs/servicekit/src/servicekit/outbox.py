@@ -4,8 +4,10 @@ The relay (relay.py) publishes them afterwards; nothing is ever published straig
 from a request or message handler.
 """
 
+import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from alembic import op
@@ -90,9 +92,49 @@ def event_headers(event: Event) -> dict[str, str]:
 
 
 async def add_to_outbox(conn: AsyncConnection, table: Table, *events: Event) -> None:
-    """Queue events for publishing; they leave only if the surrounding transaction commits."""
+    """Queue events for publishing; they leave only if the surrounding transaction commits.
+
+    Inside `deferred(conn)` they are held and written with the others when it ends (still in the
+    transaction); otherwise they are written now."""
     if not events:
         return
+    held = _DEFERRED.get()
+    if held is not None and held.conn is conn:
+        held.events.setdefault(table, []).extend(events)
+        return
+    await _insert(conn, table, events)
+
+
+class _Held:
+    __slots__ = ("conn", "events")
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.events: dict[Table, list[Event]] = {}
+
+
+_DEFERRED: ContextVar[_Held | None] = ContextVar("outbox_deferred", default=None)
+
+
+@contextlib.asynccontextmanager
+async def deferred(conn: AsyncConnection) -> AsyncIterator[None]:
+    """Every event added to an outbox on `conn` inside the block is written in one insert when the
+    block ends without an error (nothing is written when it raises: the caller rolls back).
+
+    The batch consumer applies a poll's events in one transaction this way: fifty handlers that
+    each announce an event cost one statement, not fifty. Their ids keep the order the handlers
+    added them in, so the relay publishes each key's events in that order, as it would have."""
+    held = _Held(conn)
+    token = _DEFERRED.set(held)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+    for table, events in held.events.items():
+        await _insert(conn, table, events)
+
+
+async def _insert(conn: AsyncConnection, table: Table, events: Iterable[Event]) -> None:
     # The event's own JSON as it is (not parsed and dumped again), straight to asyncpg in the
     # use case's transaction (db.driver_connection): every use case that announces sends one.
     # All of them in one statement of four arrays: one execution however many there are, where

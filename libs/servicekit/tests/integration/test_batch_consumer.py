@@ -17,12 +17,14 @@ from servicekit.inbox import inbox_table
 from servicekit.messaging import ConsumerGroup, RetryPolicy, consume, make_broker
 from servicekit.db import create_engine
 from servicekit.metrics import MESSAGES, REGISTRY
+from servicekit.outbox import add_to_outbox, outbox_table
 from sqlalchemy import BigInteger, Column, MetaData, Table, Text, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 metadata = MetaData()
 inbox_table(metadata)
 effects = Table("batch_effects", metadata, Column("key", Text), Column("note", Text), Column("tx", BigInteger))
+outbox = outbox_table(metadata)
 
 
 class _Probe(Event):
@@ -49,13 +51,43 @@ class BatchProbedC(_Probe):
 KINDS: list[type[_Probe]] = [BatchProbedA, BatchProbedB, BatchProbedC]
 
 
+class BatchAnnouncingA(_Probe):
+    event_type: Literal["BatchAnnouncingA"] = "BatchAnnouncingA"
+
+
+class BatchAnnouncingB(_Probe):
+    event_type: Literal["BatchAnnouncingB"] = "BatchAnnouncingB"
+
+
+# Topics of their own, where no test publishes an event that fails (every consumer reads each topic
+# from its start): each of their polls is applied whole.
+WELL_BEHAVED: list[type[_Probe]] = [BatchAnnouncingA, BatchAnnouncingB]
+
+
+class BatchAnnounced(Event):
+    """What a handler announces through the outbox: the note of the event it applied."""
+
+    event_type: Literal["BatchAnnounced"] = "BatchAnnounced"
+    key: str
+    note: str
+
+    def partition_key(self) -> str:
+        return self.key
+
+
 @pytest.fixture(scope="module")
 async def engine(infra):
     url = await asyncio.to_thread(infra.new_database, "batches")
     eng = create_async_engine(url)
     async with eng.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    await create_topics(infra.kafka_bootstrap, [t for k in KINDS for t in (k.topic, dlq_topic(k.topic))])
+        # The transaction of every statement that inserted into the outbox, as the server ran them.
+        await conn.execute(text("CREATE TABLE outbox_inserts (tx bigint NOT NULL)"))
+        await conn.execute(text("CREATE FUNCTION count_outbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                                "BEGIN INSERT INTO outbox_inserts VALUES (txid_current()); RETURN NULL; END $$"))
+        await conn.execute(text("CREATE TRIGGER count_outbox_insert AFTER INSERT ON outbox "
+                                "FOR EACH STATEMENT EXECUTE FUNCTION count_outbox_insert()"))
+    await create_topics(infra.kafka_bootstrap, [t for k in KINDS + WELL_BEHAVED for t in (k.topic, dlq_topic(k.topic))])
     yield eng
     await eng.dispose()
 
@@ -229,6 +261,69 @@ async def test_one_rejected_event_in_a_poll_of_several_topics_is_dead_lettered_a
     assert sorted(await notes(engine, key)) == sorted(f"{e.topic}:{e.n}" for e in events if e.behaviour == "ok")
     assert [(dict(r.headers)["x-reason"], r.value) for r in dead] == [
         (b"rejected", next(e for e in events if e.behaviour == "reject").model_dump_json().encode())]
+
+
+async def announcing(conn: AsyncConnection, event: _Probe) -> None:
+    """Apply the event and announce it, as a use case does; a rejected one after announcing."""
+    await record(conn, event)
+    await add_to_outbox(conn, outbox, BatchAnnounced(account_id=event.account_id, correlation_id=event.correlation_id,
+                                                     key=event.key, note=f"{event.topic}:{event.n}"))
+    if event.behaviour == "reject":
+        raise Rejected("no such thing")
+
+
+async def announced(engine, key: str) -> list[str]:
+    """The notes announced for `key`, in the outbox's order (the relay's)."""
+    async with engine.connect() as conn:
+        return list((await conn.scalars(select(outbox.c.payload["note"].astext)
+                                        .where(outbox.c.payload["key"].astext == key).order_by(outbox.c.id))).all())
+
+
+async def test_what_a_poll_announces_is_one_outbox_insert_in_the_order_it_was_applied(engine, infra):
+    """Many handlers in one transaction that each announce an event write the outbox once, and
+    each partition's announcements keep its events' order."""
+    key = str(uuid.uuid4())
+    events = [probe(kind, key, n) for n in range(30) for kind in WELL_BEHAVED]
+    await publish(infra.kafka_bootstrap, events)
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", announcing, service="kit-batch",
+                            kinds=WELL_BEHAVED)
+
+    async def all_there() -> bool:
+        return len(await notes(engine, key)) >= len(events)
+
+    async with running(broker, batches):
+        await until(all_there)
+    notes_in_order = await announced(engine, key)
+    assert sorted(notes_in_order) == sorted(f"{e.topic}:{e.n}" for e in events)
+    for kind in WELL_BEHAVED:  # one key: one partition per topic, applied in its order
+        numbers = [int(note.split(":")[1]) for note in notes_in_order if note.startswith(f"{kind.topic}:")]
+        assert numbers == list(range(30))
+    async with engine.connect() as conn:
+        per_tx = dict((await conn.execute(text(
+            "SELECT e.tx, count(*) FROM batch_effects e WHERE e.key = :k GROUP BY e.tx"), {"k": key})).all())
+        inserts = dict((await conn.execute(text(
+            "SELECT tx, count(*) FROM outbox_inserts WHERE tx = ANY(:txs) GROUP BY tx"), {"txs": list(per_tx)})).all())
+    assert inserts == dict.fromkeys(per_tx, 1)
+    assert max(per_tx.values()) > 1, per_tx
+
+
+async def test_a_rejected_event_announces_nothing_and_the_others_announce_once(engine, infra):
+    """The poll's transaction, with what it held for the outbox, rolls back; applied again one
+    partition and one savepoint each, every other event announces once and the rejected one not at all."""
+    key = str(uuid.uuid4())
+    events = [probe(kind, key, n, "reject" if kind is BatchProbedC and n == 4 else "ok")
+              for n in range(10) for kind in KINDS]
+    await publish(infra.kafka_bootstrap, events)
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{key}", announcing, service="kit-batch")
+
+    async def the_rest() -> bool:
+        return len(await notes(engine, key)) >= 29
+
+    async with running(broker, batches):
+        await until(the_rest)
+        await dead_letters(infra.kafka_bootstrap, BatchProbedC.topic, key, 1)
+        await until(lambda: _caught_up(batches))
+    assert sorted(await announced(engine, key)) == sorted(f"{e.topic}:{e.n}" for e in events if e.behaviour == "ok")
 
 
 async def test_the_connection_kept_between_polls_is_replaced_when_the_database_drops_it(engine, infra):
