@@ -10,7 +10,7 @@ from uuid import UUID
 from contracts import ContactData, OrderCreated, OrderUpdated
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from servicekit.db import driver_connection
+from servicekit.db import driver_connection, single_statement
 from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -382,6 +382,19 @@ async def provider_settings(
         .where(provider_accounts.c.account_id == account_id, provider_accounts.c.provider == provider)
     )
     stored = await conn.scalar(query.with_for_update() if for_update else query)
+    return None if stored is None else sealer.open(stored, account_id, provider)
+
+
+_PROVIDER_SETTINGS = "SELECT settings FROM provider_accounts WHERE account_id = $1 AND provider = $2"
+
+
+async def provider_settings_now(
+    conn: AsyncConnection, sealer: Sealer, account_id: UUID, provider: str
+) -> dict[str, Any] | None:
+    """`provider_settings` read on a connection that has begun no transaction, in one statement and
+    one round trip (servicekit.db.single_statement): what every webhook is verified with, and what
+    the CRM's page and reconciliation read."""
+    stored = await (await single_statement(conn)).fetchval(_PROVIDER_SETTINGS, account_id, provider)
     return None if stored is None else sealer.open(stored, account_id, provider)
 
 
