@@ -89,10 +89,17 @@ class MemoryProviderEvents:
 
 
 class MemoryOrderStates:
-    def __init__(self) -> None:
+    def __init__(self, payments: MemoryPayments) -> None:
         self.saved: dict[uuid.UUID, OrderState] = {}
+        self._payments = payments
 
-    async def add(self, order: OrderCreated) -> OrderState:
+    async def add_unless_planned(self, order: OrderCreated) -> OrderState | None:
+        if await self._payments.order_has_any(order.order_id):
+            return None
+        return self.add(order)
+
+    def add(self, order: OrderCreated) -> OrderState:
+        """An order as if kept earlier."""
         return self.saved.setdefault(order.order_id, OrderState(
             order_id=order.order_id, account_id=order.account_id, order_number=order.order_number,
             school_name=order.school_name, currency=order.currency, provider=order.provider,
@@ -253,7 +260,7 @@ class MemoryUnitOfWork:
     def __init__(self) -> None:
         self.payments = MemoryPayments()
         self.provider_events = MemoryProviderEvents()
-        self.orders = MemoryOrderStates()
+        self.orders = MemoryOrderStates(self.payments)
         self.link_requests = MemoryLinkRequests(self.payments)
         self.credentials = MemoryCredentials()
         self.reminders = MemoryReminders(self.link_requests)

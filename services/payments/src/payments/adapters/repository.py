@@ -168,10 +168,18 @@ async def record_provider_event(
 # --- the order read model ---------------------------------------------------------------
 
 
-_ADD_ORDER_STATE = (
-    "INSERT INTO order_states (order_id, account_id, order_number, school_name, currency, provider, contact) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (order_id) DO NOTHING "
-    "RETURNING order_id, account_id, order_number, school_name, currency, provider, contact, status, version"
+_ORDER_STATE_COLUMNS = "order_id, account_id, order_number, school_name, currency, provider, contact, status, version"
+
+# The order as payments knows it (the first picture of it wins), unless the order has payments
+# already (the same order under another event id, planned before): the check and the insert in one
+# statement.
+_ADD_ORDER_STATE_UNLESS_PLANNED = (
+    "WITH planned AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM payments WHERE order_id = $1) AS planned), "
+    "added AS (INSERT INTO order_states (order_id, account_id, order_number, school_name, currency, provider, "
+    "contact) SELECT $1, $2::uuid, $3::integer, $4::text, $5::text, $6::text, $7::jsonb "
+    "WHERE NOT (SELECT planned FROM planned) ON CONFLICT (order_id) DO NOTHING "
+    f"RETURNING {_ORDER_STATE_COLUMNS}) "
+    "SELECT (SELECT planned FROM planned) AS planned, added.* FROM (SELECT) AS one LEFT JOIN added ON true"
 )
 
 _UPDATE_ORDER_STATE = (
@@ -188,13 +196,17 @@ def _order_state(m: Any) -> OrderState:
     )
 
 
-async def add_order_state(conn: AsyncConnection, order: OrderCreated) -> OrderState:
-    """Keep the order as payments knows it (the first picture of it wins) and return what is kept."""
+async def add_order_state_unless_planned(conn: AsyncConnection, order: OrderCreated) -> OrderState | None:
+    """Keep the order as payments knows it (the first picture of it wins) and return what is kept;
+    None, and nothing added, when the order has payments already."""
     row = await (await driver_connection(conn)).fetchrow(
-        _ADD_ORDER_STATE, order.order_id, order.account_id, order.order_number, order.school_name, order.currency,
-        order.provider, order.contact.model_dump_json(),
+        _ADD_ORDER_STATE_UNLESS_PLANNED, order.order_id, order.account_id, order.order_number, order.school_name,
+        order.currency, order.provider, order.contact.model_dump_json(),
     )
-    if row is not None:
+    assert row is not None
+    if row["planned"]:
+        return None
+    if row["order_id"] is not None:
         return _order_state(row)
     kept = await get_order_state(conn, order.order_id)  # already there: kept as it was
     assert kept is not None

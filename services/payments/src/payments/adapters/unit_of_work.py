@@ -71,8 +71,8 @@ class SqlOrderStates:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def add(self, order: OrderCreated) -> OrderState:
-        return await repo.add_order_state(self.conn, order)
+    async def add_unless_planned(self, order: OrderCreated) -> OrderState | None:
+        return await repo.add_order_state_unless_planned(self.conn, order)
 
     async def get(self, order_id: UUID, *, account_id: UUID | None = None,
                   for_update: bool = False) -> OrderState | None:

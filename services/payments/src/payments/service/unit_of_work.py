@@ -63,8 +63,9 @@ class ProviderEvents(Protocol):
 class OrderStates(Protocol):
     """The orders as the orders service described them."""
 
-    async def add(self, order: OrderCreated) -> OrderState:
-        """Keep the order (the first picture of it wins) and return what is kept."""
+    async def add_unless_planned(self, order: OrderCreated) -> OrderState | None:
+        """Keep the order (the first picture of it wins) and return what is kept; None, and nothing
+        kept, when the order has payments already (one statement in SQL)."""
         ...
 
     async def get(self, order_id: UUID, *, account_id: UUID | None = None,
