@@ -62,10 +62,8 @@ async def apply_order_update(uow: UnitOfWork, event: OrderUpdated) -> None:
         if payment.status != "unpaid":
             continue
         payment.cancel()
-        await uow.payments.save(payment)
-        await uow.link_requests.drop(payment.id)
+        await uow.payments.save_settled(payment)
         cancelled.append(payment)
-    await uow.reminders.stop([p.id for p in cancelled])
     await uow.outbox.add(*[
         p.cancelled(correlation_id=event.correlation_id, causation_id=event.event_id) for p in cancelled
     ])
