@@ -26,7 +26,7 @@ async def reconcile(engine: AsyncEngine, providers: Providers, sealer: Sealer, *
     for payment in stuck:
         counts["checked"] += 1
         async with engine.connect() as conn:
-            settings: Any = await repo.provider_settings(conn, sealer, payment.account_id, payment.provider)
+            settings: Any = await repo.provider_settings_now(conn, sealer, payment.account_id, payment.provider)
         try:
             if not settings and checkable[payment.provider].settings_model is not None:
                 raise ProviderUnavailable(f"no {payment.provider} settings")

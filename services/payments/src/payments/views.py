@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from servicekit.db import driver_connection
+from servicekit.db import single_statement
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -80,8 +80,9 @@ async def payment(conn: AsyncConnection, account_id: UUID, payment_id: UUID) -> 
 
 async def sandbox_payment(conn: AsyncConnection, payment_id: UUID, provider: str) -> dict[str, Any] | None:
     """What a public payment page may show: the amount to pay and whether it is still open."""
-    # Read after every payment on the sandbox's page: straight to asyncpg (servicekit.db.driver_connection).
-    row = await (await driver_connection(conn)).fetchrow(_SANDBOX_PAYMENT, payment_id, provider)
+    # Read on every visit and after every payment on the sandbox's page: one statement outside any
+    # transaction, straight to asyncpg (servicekit.db.single_statement: one round trip, not three).
+    row = await (await single_statement(conn)).fetchrow(_SANDBOX_PAYMENT, payment_id, provider)
     if row is None:
         return None
     return {

@@ -7,10 +7,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from contracts import OrderCreated
 from payments import service
+from payments.adapters import repository as repo
 from payments.main import providers_from
 from payments.adapters.unit_of_work import SqlUnitOfWork
 from servicekit.errors import Rejected
 from servicekit.metrics import REGISTRY
+from servicekit.statements import tallied
 from sqlalchemy import text
 
 
@@ -70,6 +72,50 @@ async def test_the_same_order_under_another_event_id_changes_nothing(client_app,
             await service.create_order_payments(SqlUnitOfWork(conn), event, providers)
     assert len(await payment_rows(app, order.order_id)) == 1
     assert len(await outbox_rows(app, "PaymentLinkIssued", order.order_id)) == 1
+
+
+async def test_an_order_is_three_statements_and_once_planned_one(client_app, order_created):
+    _, app = client_app
+    providers = providers_from(app.state.settings)
+    order = order_created()
+    again = order.model_copy(update={"event_id": uuid.uuid4()})
+    counts = []
+    for event in (order, again):
+        with tallied("order") as tally:
+            async with app.state.engine.begin() as conn:
+                await service.create_order_payments(SqlUnitOfWork(conn), event, providers)
+        counts.append(tally.count)
+    assert counts == [3, 1]  # the state unless planned, the payment, the outbox; then only the check
+    assert len(await payment_rows(app, order.order_id)) == 1
+
+
+async def test_an_order_whose_state_is_kept_but_not_planned_keeps_its_first_picture(client_app, order_created):
+    _, app = client_app
+    order = order_created()
+    async with app.state.engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO order_states (order_id, account_id, order_number, school_name, currency, provider, "
+            "contact) VALUES (:o, :a, 7, 'First School', 'UAH', 'sandbox', :c)"),
+            {"o": order.order_id, "a": order.account_id, "c": order.contact.model_dump_json()})
+        kept = await repo.add_order_state_unless_planned(conn, order)
+    assert kept is not None and (kept.order_number, kept.school_name) == (7, "First School")
+
+    async with app.state.engine.begin() as conn:
+        await service.create_order_payments(SqlUnitOfWork(conn), order, providers_from(app.state.settings))
+        assert await repo.add_order_state_unless_planned(conn, order) is None
+
+
+async def test_a_copy_of_a_planned_order_that_could_not_be_planned_is_ignored_not_rejected(
+    client_app, order_created,
+):
+    _, app = client_app
+    providers = providers_from(app.state.settings)
+    order = order_created()
+    unpayable = order.model_copy(update={"event_id": uuid.uuid4(), "provider": "no_such_provider"})
+    for event in (order, unpayable):
+        async with app.state.engine.begin() as conn:
+            await service.create_order_payments(SqlUnitOfWork(conn), event, providers)
+    assert [r.provider for r in await payment_rows(app, order.order_id)] == ["sandbox"]
 
 
 @pytest.mark.parametrize(

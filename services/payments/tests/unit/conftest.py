@@ -8,7 +8,7 @@ is kept. Locks are not modelled: one use case runs at a time here.
 import contextlib
 import copy
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,8 @@ from servicekit.testing import MemoryIdempotency, MemoryOutbox
 class MemoryPayments:
     def __init__(self) -> None:
         self.saved: dict[uuid.UUID, Payment] = {}
+        # What else ends with a settled payment (its reminders and wanted links), set by the unit of work.
+        self.on_settled: Callable[[uuid.UUID], Awaitable[None]] | None = None
 
     def put(self, payment: Payment) -> Payment:
         """A payment as if added earlier."""
@@ -49,6 +51,11 @@ class MemoryPayments:
     async def save(self, payment: Payment) -> None:
         assert payment.id in self.saved, "saved before it was added"
         self.saved[payment.id] = copy.deepcopy(payment)
+
+    async def save_settled(self, payment: Payment) -> None:
+        await self.save(payment)
+        assert self.on_settled is not None
+        await self.on_settled(payment.id)
 
     async def order_has_any(self, order_id: uuid.UUID) -> bool:
         return any(p.order_id == order_id for p in self.saved.values())
@@ -77,22 +84,42 @@ class MemoryPayments:
 
 
 class MemoryProviderEvents:
-    def __init__(self) -> None:
+    def __init__(self, payments: MemoryPayments) -> None:
         self.recorded: dict[tuple[str, str], dict[str, Any]] = {}
+        self._payments = payments
 
-    async def record(self, *, provider: str, event_id: str, payment_id: uuid.UUID, kind: str,
-                     payload: dict[str, Any]) -> bool:
+    async def lock_and_record(
+        self, *, provider: str, event_id: str, kind: str, payload: dict[str, Any],
+        payment_id: uuid.UUID | None = None, reference: str | None = None, account_id: uuid.UUID | None = None,
+    ) -> tuple[Payment, bool] | None:
+        if payment_id is not None:
+            found = await self._payments.get(payment_id, account_id=account_id)
+            found = found if found is not None and found.provider == provider else None
+        elif reference is not None and account_id is not None:
+            found = await self._payments.by_provider_reference(
+                provider=provider, reference=reference, account_id=account_id)
+        else:
+            found = None
+        if found is None:
+            return None
         if (provider, event_id) in self.recorded:
-            return False
-        self.recorded[provider, event_id] = {"payment_id": payment_id, "kind": kind, "payload": payload}
-        return True
+            return found, False
+        self.recorded[provider, event_id] = {"payment_id": found.id, "kind": kind, "payload": payload}
+        return found, True
 
 
 class MemoryOrderStates:
-    def __init__(self) -> None:
+    def __init__(self, payments: MemoryPayments) -> None:
         self.saved: dict[uuid.UUID, OrderState] = {}
+        self._payments = payments
 
-    async def add(self, order: OrderCreated) -> OrderState:
+    async def add_unless_planned(self, order: OrderCreated) -> OrderState | None:
+        if await self._payments.order_has_any(order.order_id):
+            return None
+        return self.add(order)
+
+    def add(self, order: OrderCreated) -> OrderState:
+        """An order as if kept earlier."""
         return self.saved.setdefault(order.order_id, OrderState(
             order_id=order.order_id, account_id=order.account_id, order_number=order.order_number,
             school_name=order.school_name, currency=order.currency, provider=order.provider,
@@ -235,10 +262,6 @@ class MemoryReminders:
             if key[0] in payment_ids and reminder["status"] == "pending":
                 reminder["status"] = "stopped"
 
-    async def settled(self, payment_id: uuid.UUID) -> None:
-        await self.stop([payment_id])
-        await self._links.drop(payment_id)
-
     async def lock_due(self, *, limit: int) -> list[DueReminder]:
         now = utcnow()
         due = sorted((r["remind_at"], k) for k, r in self.saved.items() if r["status"] == "pending"
@@ -252,15 +275,21 @@ class MemoryReminders:
 class MemoryUnitOfWork:
     def __init__(self) -> None:
         self.payments = MemoryPayments()
-        self.provider_events = MemoryProviderEvents()
-        self.orders = MemoryOrderStates()
+        self.provider_events = MemoryProviderEvents(self.payments)
+        self.orders = MemoryOrderStates(self.payments)
         self.link_requests = MemoryLinkRequests(self.payments)
         self.credentials = MemoryCredentials()
         self.reminders = MemoryReminders(self.link_requests)
+        self.payments.on_settled = self._settled
         self.idempotency = MemoryIdempotency()
         self.outbox = MemoryOutbox()
         self.inbox: set[tuple[str, uuid.UUID]] = set()
         self.transactions = 0
+
+    async def _settled(self, payment_id: uuid.UUID) -> None:
+        """A payment owes nothing more: its pending reminders stop, no link is wanted for it."""
+        await self.reminders.stop([payment_id])
+        await self.link_requests.drop(payment_id)
 
     async def record_if_new(self, consumer: str, event_id: uuid.UUID) -> bool:
         if (consumer, event_id) in self.inbox:

@@ -111,7 +111,7 @@ async def test_each_waiting_request_gets_what_it_asked_for(uow, providers, wante
 async def test_an_inline_provider_issues_the_link_in_the_use_cases_transaction(uow, providers):
     payment = uow.payments.put(Payment(account_id=uuid.uuid4(), order_id=uuid.uuid4(), number=1,
                                        amount=Decimal("10.00"), currency="UAH", provider="sandbox"))
-    order = await uow.orders.add(_order_for(payment))
+    order = uow.orders.add(_order_for(payment))
 
     issued_here = await service.request_link(uow, payment, order, providers, purpose="reminder_scheduled",
                                              send_email=True, correlation_id=uuid.uuid4())

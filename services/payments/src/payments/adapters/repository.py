@@ -10,7 +10,7 @@ from uuid import UUID
 from contracts import ContactData, OrderCreated, OrderUpdated
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from servicekit.db import driver_connection
+from servicekit.db import driver_connection, single_statement
 from servicekit.queues import LeasedQueue
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,9 +65,40 @@ _SAVE_PAYMENT = (
     + ", ".join(f"{name} = ${n}" for n, name in enumerate(_MUTABLE, start=2)) + "::jsonb WHERE id = $1"
 )
 
-_RECORD_PROVIDER_EVENT = (
-    "INSERT INTO provider_events (provider, event_id, payment_id, kind, payload) VALUES ($1, $2, $3, $4, $5::jsonb) "
-    "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
+# A provider's report, in one statement: the payment it names is locked (its provider's, the school's
+# when the account is given) and the report recorded for it unless this very event was recorded before. The
+# lock comes first (the insert reads the locked row), so a report racing another for the same
+# payment waits for that one's commit and then sees the payment as it left it. No row: no such
+# payment, and nothing recorded.
+_LOCKED_PAYMENT_BY_ID = (
+    f"SELECT {', '.join(c.name for c in payments.c)} FROM payments "
+    "WHERE id = $1 AND provider = $2 AND ($3::uuid IS NULL OR account_id = $3) FOR UPDATE"
+)
+_LOCKED_PAYMENT_BY_REFERENCE = (
+    f"SELECT {', '.join(c.name for c in payments.c)} FROM payments "
+    "WHERE provider_reference = $1 AND provider = $2 AND account_id = $3 LIMIT 1 FOR UPDATE"
+)
+
+
+def _lock_and_record(locked: str) -> str:
+    return (
+        f"WITH locked AS MATERIALIZED ({locked}), "
+        "recorded AS (INSERT INTO provider_events (provider, event_id, payment_id, kind, payload) "
+        "SELECT $2, $4, id, $5, $6::jsonb FROM locked ON CONFLICT (provider, event_id) DO NOTHING RETURNING id) "
+        "SELECT locked.*, EXISTS (SELECT 1 FROM recorded) AS recorded FROM locked"
+    )
+
+
+_LOCK_AND_RECORD_BY_ID = _lock_and_record(_LOCKED_PAYMENT_BY_ID)
+_LOCK_AND_RECORD_BY_REFERENCE = _lock_and_record(_LOCKED_PAYMENT_BY_REFERENCE)
+
+# A payment that owes nothing more (paid or cancelled) saved, its pending reminders stopped and the
+# links still wanted for it dropped: one statement.
+_SAVE_SETTLED = (
+    "WITH saved AS (" + _SAVE_PAYMENT + "), "
+    "stopped AS (UPDATE reminders SET status = 'stopped', done_at = now() "
+    "WHERE payment_id = $1 AND status = 'pending') "
+    "DELETE FROM link_requests WHERE payment_id = $1"
 )
 
 
@@ -155,23 +186,46 @@ async def save_payment(conn: AsyncConnection, payment: Payment) -> None:
     await (await driver_connection(conn)).execute(_SAVE_PAYMENT, payment.id, *_mutable_args(payment))
 
 
-async def record_provider_event(
-    conn: AsyncConnection, *, provider: str, event_id: str, payment_id: UUID, kind: str, payload: dict[str, Any]
-) -> bool:
-    """Keep what the provider told us; False if this very event was already recorded."""
-    recorded = await (await driver_connection(conn)).fetchval(
-        _RECORD_PROVIDER_EVENT, provider, event_id, payment_id, kind, json.dumps(payload),
+async def save_settled_payment(conn: AsyncConnection, payment: Payment) -> None:
+    """`save_payment` for a payment that owes nothing more, with `stop_reminders` and
+    `drop_link_requests` for it, in one statement."""
+    await (await driver_connection(conn)).execute(_SAVE_SETTLED, payment.id, *_mutable_args(payment))
+
+
+async def lock_and_record_provider_event(
+    conn: AsyncConnection, *, provider: str, event_id: str, kind: str, payload: dict[str, Any],
+    payment_id: UUID | None = None, reference: str | None = None, account_id: UUID | None = None,
+) -> tuple[Payment, bool] | None:
+    """The provider's payment named by our id (or else by the provider's reference, with the
+    school), locked until commit, and whether this event was recorded for it now (False: it was
+    before); None, and nothing recorded, when there is no such payment."""
+    if payment_id is not None:
+        statement, key = _LOCK_AND_RECORD_BY_ID, payment_id
+    elif reference is not None and account_id is not None:
+        statement, key = _LOCK_AND_RECORD_BY_REFERENCE, reference
+    else:
+        return None
+    row = await (await driver_connection(conn)).fetchrow(
+        statement, key, provider, account_id, event_id, kind, json.dumps(payload),
     )
-    return recorded is not None
+    return None if row is None else (_payment(row), row["recorded"])
 
 
 # --- the order read model ---------------------------------------------------------------
 
 
-_ADD_ORDER_STATE = (
-    "INSERT INTO order_states (order_id, account_id, order_number, school_name, currency, provider, contact) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (order_id) DO NOTHING "
-    "RETURNING order_id, account_id, order_number, school_name, currency, provider, contact, status, version"
+_ORDER_STATE_COLUMNS = "order_id, account_id, order_number, school_name, currency, provider, contact, status, version"
+
+# The order as payments knows it (the first picture of it wins), unless the order has payments
+# already (the same order under another event id, planned before): the check and the insert in one
+# statement.
+_ADD_ORDER_STATE_UNLESS_PLANNED = (
+    "WITH planned AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM payments WHERE order_id = $1) AS planned), "
+    "added AS (INSERT INTO order_states (order_id, account_id, order_number, school_name, currency, provider, "
+    "contact) SELECT $1, $2::uuid, $3::integer, $4::text, $5::text, $6::text, $7::jsonb "
+    "WHERE NOT (SELECT planned FROM planned) ON CONFLICT (order_id) DO NOTHING "
+    f"RETURNING {_ORDER_STATE_COLUMNS}) "
+    "SELECT (SELECT planned FROM planned) AS planned, added.* FROM (SELECT) AS one LEFT JOIN added ON true"
 )
 
 _UPDATE_ORDER_STATE = (
@@ -188,13 +242,17 @@ def _order_state(m: Any) -> OrderState:
     )
 
 
-async def add_order_state(conn: AsyncConnection, order: OrderCreated) -> OrderState:
-    """Keep the order as payments knows it (the first picture of it wins) and return what is kept."""
+async def add_order_state_unless_planned(conn: AsyncConnection, order: OrderCreated) -> OrderState | None:
+    """Keep the order as payments knows it (the first picture of it wins) and return what is kept;
+    None, and nothing added, when the order has payments already."""
     row = await (await driver_connection(conn)).fetchrow(
-        _ADD_ORDER_STATE, order.order_id, order.account_id, order.order_number, order.school_name, order.currency,
-        order.provider, order.contact.model_dump_json(),
+        _ADD_ORDER_STATE_UNLESS_PLANNED, order.order_id, order.account_id, order.order_number, order.school_name,
+        order.currency, order.provider, order.contact.model_dump_json(),
     )
-    if row is not None:
+    assert row is not None
+    if row["planned"]:
+        return None
+    if row["order_id"] is not None:
         return _order_state(row)
     kept = await get_order_state(conn, order.order_id)  # already there: kept as it was
     assert kept is not None
@@ -385,6 +443,19 @@ async def provider_settings(
     return None if stored is None else sealer.open(stored, account_id, provider)
 
 
+_PROVIDER_SETTINGS = "SELECT settings FROM provider_accounts WHERE account_id = $1 AND provider = $2"
+
+
+async def provider_settings_now(
+    conn: AsyncConnection, sealer: Sealer, account_id: UUID, provider: str
+) -> dict[str, Any] | None:
+    """`provider_settings` read on a connection that has begun no transaction, in one statement and
+    one round trip (servicekit.db.single_statement): what every webhook is verified with, and what
+    the CRM's page and reconciliation read."""
+    stored = await (await single_statement(conn)).fetchval(_PROVIDER_SETTINGS, account_id, provider)
+    return None if stored is None else sealer.open(stored, account_id, provider)
+
+
 async def reseal_provider_settings(conn: AsyncConnection, sealer: Sealer) -> int:
     """Seal again, with the current key, every row sealed with another key or not sealed at all."""
     rows = (await conn.execute(
@@ -424,22 +495,9 @@ _STOP_REMINDERS = (
     "UPDATE reminders SET status = 'stopped', done_at = now() WHERE payment_id = ANY($1::uuid[]) AND status = 'pending'"
 )
 
-# A settled payment: its pending reminders stop and the links still wanted for it are dropped.
-_PAYMENT_SETTLED = (
-    "WITH stopped AS (UPDATE reminders SET status = 'stopped', done_at = now() "
-    "WHERE payment_id = $1 AND status = 'pending') "
-    "DELETE FROM link_requests WHERE payment_id = $1"
-)
-
-
 async def stop_reminders(conn: AsyncConnection, payment_ids: Sequence[UUID]) -> None:
     if payment_ids:
         await (await driver_connection(conn)).execute(_STOP_REMINDERS, list(payment_ids))
-
-
-async def payment_settled(conn: AsyncConnection, payment_id: UUID) -> None:
-    """What `stop_reminders` and `drop_link_requests` do for one payment, in one statement."""
-    await (await driver_connection(conn)).execute(_PAYMENT_SETTLED, payment_id)
 
 
 async def add_reminders(

@@ -34,6 +34,9 @@ class SqlPayments:
     async def save(self, payment: Payment) -> None:
         await repo.save_payment(self.conn, payment)
 
+    async def save_settled(self, payment: Payment) -> None:
+        await repo.save_settled_payment(self.conn, payment)
+
     async def order_has_any(self, order_id: UUID) -> bool:
         return await repo.order_has_payments(self.conn, order_id)
 
@@ -60,10 +63,13 @@ class SqlProviderEvents:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def record(self, *, provider: str, event_id: str, payment_id: UUID, kind: str,
-                     payload: dict[str, Any]) -> bool:
-        return await repo.record_provider_event(
-            self.conn, provider=provider, event_id=event_id, payment_id=payment_id, kind=kind, payload=payload,
+    async def lock_and_record(
+        self, *, provider: str, event_id: str, kind: str, payload: dict[str, Any], payment_id: UUID | None = None,
+        reference: str | None = None, account_id: UUID | None = None,
+    ) -> tuple[Payment, bool] | None:
+        return await repo.lock_and_record_provider_event(
+            self.conn, provider=provider, event_id=event_id, kind=kind, payload=payload, payment_id=payment_id,
+            reference=reference, account_id=account_id,
         )
 
 
@@ -71,8 +77,8 @@ class SqlOrderStates:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def add(self, order: OrderCreated) -> OrderState:
-        return await repo.add_order_state(self.conn, order)
+    async def add_unless_planned(self, order: OrderCreated) -> OrderState | None:
+        return await repo.add_order_state_unless_planned(self.conn, order)
 
     async def get(self, order_id: UUID, *, account_id: UUID | None = None,
                   for_update: bool = False) -> OrderState | None:
@@ -155,9 +161,6 @@ class SqlReminders:
 
     async def stop(self, payment_ids: Sequence[UUID]) -> None:
         await repo.stop_reminders(self.conn, payment_ids)
-
-    async def settled(self, payment_id: UUID) -> None:
-        await repo.payment_settled(self.conn, payment_id)
 
     async def lock_due(self, *, limit: int) -> list[DueReminder]:
         return await repo.lock_due_reminders(self.conn, limit=limit)

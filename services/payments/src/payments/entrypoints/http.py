@@ -198,7 +198,7 @@ async def get_provider(
 ) -> dict[str, Any]:
     found = _configurable(providers, provider)
     async with engine.connect() as conn:
-        stored = await repo.provider_settings(conn, request.app.state.sealer, account, found.name)
+        stored = await repo.provider_settings_now(conn, request.app.state.sealer, account, found.name)
     return _settings_view(request, account, found, stored)
 
 

@@ -61,7 +61,7 @@ def _account(provider: str, account: str) -> UUID:
 
 async def _settings(request: Request, account_id: UUID, provider: PaymentProvider) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
-        settings = await repo.provider_settings(conn, request.app.state.sealer, account_id, provider.name)
+        settings = await repo.provider_settings_now(conn, request.app.state.sealer, account_id, provider.name)
     if settings is None and provider.settings_model is not None:
         log.warning("%s webhook refused for account %s: provider not configured", provider.name, account_id)
         raise Problem(404, "Not found", f"no {provider.name} settings for this account")

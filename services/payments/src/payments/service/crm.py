@@ -115,9 +115,7 @@ async def edit_payment(
         if payment.status == "cancelled":
             return payment
         payment.cancel()
-        await uow.payments.save(payment)
-        await uow.link_requests.drop(payment.id)
-        await uow.reminders.stop([payment.id])
+        await uow.payments.save_settled(payment)
         await uow.outbox.add(payment.cancelled(correlation_id=correlation_id))
         return payment
     if "status" in changes:
@@ -160,9 +158,7 @@ async def mark_paid(
     )
     if outcome is Outcome.ALREADY_PAID:
         raise NotPayable(f"payment {payment.id} is already paid")
-    await uow.payments.save(payment)
-    await uow.link_requests.drop(payment.id)
-    await uow.reminders.stop([payment.id])
+    await uow.payments.save_settled(payment)
     await uow.outbox.add(payment.succeeded(fallback_correlation_id=correlation_id))
     return payment
 

@@ -17,17 +17,19 @@ CLOSED_ORDER_STATUSES = ("cancelled", "expired")
 
 async def create_order_payments(uow: UnitOfWork, order: OrderCreated, providers: Providers) -> None:
     """A new order: the payments of its plan, and a link for the first one to pay."""
-    # The inbox stops a redelivery; this stops the same order arriving under another event id.
-    if await uow.payments.order_has_any(order.order_id):
-        return
     try:
         payments = plan_payments(order)
         first = first_open(payments)
         if first is not None:
             provider_for(providers, order.provider)
     except (PlanInvalid, UnknownProvider) as exc:
+        if await uow.payments.order_has_any(order.order_id):
+            return  # an order planned before, whatever this copy of it says
         raise Rejected(f"order {order.order_id}: {exc}") from None
-    state = await uow.orders.add(order)
+    # The inbox stops a redelivery; this stops the same order arriving under another event id.
+    state = await uow.orders.add_unless_planned(order)
+    if state is None:
+        return
     rest = [p for p in payments if p is not first]
     await uow.payments.add(rest)
     if first is not None:
@@ -60,10 +62,8 @@ async def apply_order_update(uow: UnitOfWork, event: OrderUpdated) -> None:
         if payment.status != "unpaid":
             continue
         payment.cancel()
-        await uow.payments.save(payment)
-        await uow.link_requests.drop(payment.id)
+        await uow.payments.save_settled(payment)
         cancelled.append(payment)
-    await uow.reminders.stop([p.id for p in cancelled])
     await uow.outbox.add(*[
         p.cancelled(correlation_id=event.correlation_id, causation_id=event.event_id) for p in cancelled
     ])

@@ -11,12 +11,20 @@ from ..domain.reports import ProviderReport
 from .unit_of_work import UnitOfWork
 
 
-async def _locked(uow: UnitOfWork, payment_id: UUID, provider: str, account_id: UUID | None) -> Payment:
-    payment = await uow.payments.get(payment_id, account_id=account_id, for_update=True)
+async def _lock_and_record(
+    uow: UnitOfWork, *, provider: str, event_id: str, kind: str, payload: dict[str, Any],
+    payment_id: UUID | None, reference: str | None = None, account_id: UUID | None = None,
+) -> tuple[Payment, bool]:
+    """The payment the report names, locked, and whether the report is new (then kept with it)."""
     # A provider settles only the payments it was chosen for: the sandbox can never pay a real one.
-    if payment is None or payment.provider != provider:
-        raise PaymentNotFound(f"no {provider} payment {payment_id}")
-    return payment
+    found = await uow.provider_events.lock_and_record(
+        provider=provider, event_id=event_id, kind=kind, payload=payload, payment_id=payment_id,
+        reference=reference, account_id=account_id,
+    )
+    if found is None:
+        named = payment_id if payment_id is not None else f"for reference {reference}"
+        raise PaymentNotFound(f"no {provider} payment {named}")
+    return found
 
 
 async def confirm_payment(
@@ -38,10 +46,9 @@ async def confirm_payment(
     mark-paid): the payment row is locked, a repeated provider event is recognised, and only
     the transition to paid emits PaymentSucceeded.
     """
-    payment = await _locked(uow, payment_id, provider, account_id)
-    recorded = await uow.provider_events.record(
-        provider=provider, event_id=provider_event_id, payment_id=payment.id, kind="payment.succeeded",
-        payload=payload if payload is not None else {
+    payment, recorded = await _lock_and_record(
+        uow, provider=provider, event_id=provider_event_id, kind="payment.succeeded", payment_id=payment_id,
+        account_id=account_id, payload=payload if payload is not None else {
             "amount": format(amount, "f"), "currency": currency, "provider_reference": provider_reference,
         },
     )
@@ -49,8 +56,7 @@ async def confirm_payment(
         return Outcome.DUPLICATE
     outcome = payment.mark_paid(amount, currency, at=utcnow(), provider_reference=provider_reference)
     if outcome is Outcome.PAID:
-        await uow.payments.save(payment)
-        await uow.reminders.settled(payment.id)  # its reminders stop, no link is wanted any more
+        await uow.payments.save_settled(payment)  # its reminders stop, no link is wanted any more
         await uow.outbox.add(payment.succeeded(fallback_correlation_id=correlation_id))
     return outcome
 
@@ -60,16 +66,19 @@ async def decline_payment(
     *,
     provider: str,
     provider_event_id: str,
-    payment_id: UUID,
+    payment_id: UUID | None,
     reason: str,
     correlation_id: UUID | None = None,
     account_id: UUID | None = None,
     payload: dict[str, Any] | None = None,
+    reference: str | None = None,
 ) -> Outcome:
-    """A provider refused one try: count it, keep the reason, tell the others; it stays payable."""
-    payment = await _locked(uow, payment_id, provider, account_id)
-    recorded = await uow.provider_events.record(
-        provider=provider, event_id=provider_event_id, payment_id=payment.id, kind="payment.declined",
+    """A provider refused one try: count it, keep the reason, tell the others; it stays payable.
+
+    The payment is named by our id, or else by the provider's `reference` (with the school)."""
+    payment, recorded = await _lock_and_record(
+        uow, provider=provider, event_id=provider_event_id, kind="payment.declined", payment_id=payment_id,
+        reference=reference, account_id=account_id,
         # The reason is kept with the try, so the payment's history shows why each one failed.
         payload={**(payload or {}), "reason": reason[:MAX_REASON_LENGTH]},
     )
@@ -82,29 +91,22 @@ async def decline_payment(
     return outcome
 
 
-async def _find(uow: UnitOfWork, provider: str, report: ProviderReport, account_id: UUID) -> Payment:
-    if report.payment_id is not None:
-        return await _locked(uow, report.payment_id, provider, account_id)
-    if report.lookup_reference:
-        found = await uow.payments.by_provider_reference(
-            provider=provider, reference=report.lookup_reference, account_id=account_id, for_update=True,
-        )
-        if found is not None:
-            return found
-    raise PaymentNotFound(f"no {provider} payment for reference {report.lookup_reference}")
+async def _report_recorded(
+    uow: UnitOfWork, provider: str, report: ProviderReport, account_id: UUID, kind: str
+) -> tuple[Payment, bool]:
+    return await _lock_and_record(
+        uow, provider=provider, event_id=report.event_id, kind=kind, payload=report.payload or {},
+        payment_id=report.payment_id, reference=report.lookup_reference or None, account_id=account_id,
+    )
 
 
 async def refund_payment(
     uow: UnitOfWork, *, provider: str, report: ProviderReport, account_id: UUID, correlation_id: UUID
 ) -> Outcome:
     """Money went back: PaymentRefunded for what is newly refunded; repeats and late reports are no-ops."""
-    payment = await _find(uow, provider, report, account_id)
+    payment, recorded = await _report_recorded(uow, provider, report, account_id, "payment.refunded")
     if report.amount is None or report.currency is None:
-        raise AmountMismatch("a refund report without an amount")
-    recorded = await uow.provider_events.record(
-        provider=provider, event_id=report.event_id, payment_id=payment.id, kind="payment.refunded",
-        payload=report.payload or {},
-    )
+        raise AmountMismatch("a refund report without an amount")  # nothing kept: the transaction ends
     if not recorded:
         return Outcome.DUPLICATE
     new = payment.record_refund(report.amount, report.currency)
@@ -119,11 +121,7 @@ async def expire_link(
     uow: UnitOfWork, *, provider: str, report: ProviderReport, account_id: UUID
 ) -> Outcome:
     """The provider closed a payment page: the next time a link is needed, a fresh one is made."""
-    payment = await _find(uow, provider, report, account_id)
-    recorded = await uow.provider_events.record(
-        provider=provider, event_id=report.event_id, payment_id=payment.id, kind="link.expired",
-        payload=report.payload or {},
-    )
+    payment, recorded = await _report_recorded(uow, provider, report, account_id, "link.expired")
     if recorded and payment.is_open and payment.forget_link(report.session_reference):
         await uow.payments.save(payment)
     return Outcome.NOTHING if recorded else Outcome.DUPLICATE
@@ -142,11 +140,10 @@ async def apply_report(
             correlation_id=correlation_id, account_id=account_id, payload=report.payload,
         )
     if report.kind == "declined":
-        payment = await _find(uow, provider, report, account_id)
         return await decline_payment(
-            uow, provider=provider, provider_event_id=report.event_id, payment_id=payment.id,
-            reason=report.reason or "declined", correlation_id=correlation_id, account_id=account_id,
-            payload=report.payload,
+            uow, provider=provider, provider_event_id=report.event_id, payment_id=report.payment_id,
+            reference=report.lookup_reference or None, reason=report.reason or "declined",
+            correlation_id=correlation_id, account_id=account_id, payload=report.payload,
         )
     if report.kind == "refunded":
         return await refund_payment(

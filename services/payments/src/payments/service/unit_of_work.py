@@ -30,6 +30,11 @@ class Payments(Protocol):
         """What a use case may change on it; identity and order are fixed once written."""
         ...
 
+    async def save_settled(self, payment: Payment) -> None:
+        """`save` for a payment that owes nothing more (paid or cancelled): its pending reminders
+        stop and the links wanted for it are dropped, with it (one statement in SQL)."""
+        ...
+
     async def order_has_any(self, order_id: UUID) -> bool: ...
 
     async def next_number(self, order_id: UUID) -> int:
@@ -54,17 +59,24 @@ class Payments(Protocol):
 
 
 class ProviderEvents(Protocol):
-    async def record(self, *, provider: str, event_id: str, payment_id: UUID, kind: str,
-                     payload: dict[str, Any]) -> bool:
-        """Keep what the provider told us; False if this very event was already recorded."""
+    async def lock_and_record(
+        self, *, provider: str, event_id: str, kind: str, payload: dict[str, Any], payment_id: UUID | None = None,
+        reference: str | None = None, account_id: UUID | None = None,
+    ) -> tuple[Payment, bool] | None:
+        """The provider's payment a report names, by our id (or else by the provider's reference,
+        with the school; the school's only when `account_id` is given), locked until commit, and
+        what the provider told us kept with it: True if this event is new, False if it was
+        recorded before. None, and nothing kept, when there is no such payment. One statement in
+        SQL, the lock first: a report racing another for the same payment sees it as that one left it."""
         ...
 
 
 class OrderStates(Protocol):
     """The orders as the orders service described them."""
 
-    async def add(self, order: OrderCreated) -> OrderState:
-        """Keep the order (the first picture of it wins) and return what is kept."""
+    async def add_unless_planned(self, order: OrderCreated) -> OrderState | None:
+        """Keep the order (the first picture of it wins) and return what is kept; None, and nothing
+        kept, when the order has payments already (one statement in SQL)."""
         ...
 
     async def get(self, order_id: UUID, *, account_id: UUID | None = None,
@@ -141,10 +153,6 @@ class Reminders(Protocol):
 
     async def stop(self, payment_ids: Sequence[UUID]) -> None:
         """The payments' pending reminders stop."""
-        ...
-
-    async def settled(self, payment_id: UUID) -> None:
-        """The payment is paid: its pending reminders stop and the links wanted for it are dropped."""
         ...
 
     async def lock_due(self, *, limit: int) -> list[DueReminder]:
