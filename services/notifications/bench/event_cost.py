@@ -110,7 +110,8 @@ class TakesEverything:
 
 async def send(engine: AsyncEngine, batch: int) -> int:
     """The sender worker's passes until nothing is due, `batch` at a time; how many emails."""
-    sender = EmailSender(engine, TakesEverything(), policy=RetryPolicy(first=5, cap=900, max_attempts=30),  # type: ignore[arg-type]
+    policy = RetryPolicy(first=5, cap=900, max_attempts=30)
+    sender = EmailSender(engine, TakesEverything(), policy=policy,  # type: ignore[arg-type]
                          batch_size=batch, lease=LEASE.total_seconds())
     sent = 0
     try:

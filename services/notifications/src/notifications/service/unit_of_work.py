@@ -1,5 +1,6 @@
 """What a use case needs from the world: the orders it writes to (with the access states and payment
-links it remembers, read and kept in the same step as the order), the schools, the school's wordings, the deliveries, the idempotency keys and the outbox.
+links it remembers, read and kept in the same step as the order), the schools, the school's
+wordings, the deliveries, the idempotency keys and the outbox.
 
 The adapters implement it over one PostgreSQL transaction (adapters/unit_of_work.py); the unit
 tests over memory.
