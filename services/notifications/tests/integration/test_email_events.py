@@ -123,3 +123,25 @@ async def test_an_event_whose_order_is_not_here_yet_keeps_nothing(engine):
     await apply(engine, service.on_order_created, order)
     await apply(engine, service.on_reminder_requested, reminder)
     assert [r.template for r in await deliveries(engine, order.order_id)] == ["reminder"]
+
+
+async def test_a_manual_order_confirmed_at_once_reads_its_school_and_wording_as_it_is_saved(engine):
+    from contracts import SchoolUpdated
+    from notifications.adapters import repository
+    from notifications.domain.letters import Override
+
+    order = an_order().model_copy(update={"send_confirmation": True})  # nothing to pay by link: at once
+    await apply(engine, service.on_school_updated, SchoolUpdated(
+        account_id=order.account_id, correlation_id=uuid.uuid4(), name="Kyiv Code School Now", default_locale="en"))
+    async with engine.begin() as conn:
+        await repository.put_override(conn, order.account_id, "order_confirmation", "en", Override(
+            subject="Order {{ order_number }} is confirmed", html="<p>Thank you</p>", text="Thank you"))
+    # The order saved with its school and wording read; the email. A redelivery records no second one.
+    assert await apply(engine, service.on_order_created, order) == 2
+    assert await apply(engine, service.on_order_created, order) == 2
+    async with engine.connect() as conn:
+        rows = list(await conn.execute(text(
+            "SELECT template, subject, sender_name FROM deliveries WHERE order_id = :o"), {"o": order.order_id}))
+        assert await conn.scalar(text("SELECT order_number FROM order_recipients WHERE order_id = :o"),
+                                 {"o": order.order_id}) == 1042
+    assert [tuple(r) for r in rows] == [("order_confirmation", "Order 1042 is confirmed", "Kyiv Code School Now")]

@@ -91,6 +91,10 @@ class MemoryRecipients:
         if known is None or (known.account_id == order.account_id and known.order_version == 0):
             self.saved[order.order_id] = order
 
+    async def add_for_email(self, order: OrderRecipient, templates: Sequence[str]) -> tuple[School | None, Overrides]:
+        await self.add(order)
+        return await self.schools.get(order.account_id), self.wordings.of(order.account_id, templates)
+
     async def update(self, order_id: uuid.UUID, account_id: uuid.UUID, changes: dict[str, Any]) -> str | None:
         known = self.saved.get(order_id)
         if known is None or known.account_id != account_id or known.order_version >= changes["order_version"]:

@@ -45,11 +45,38 @@ WHERE order_recipients.account_id = excluded.account_id AND order_recipients.ord
 
 async def save_recipient(conn: AsyncConnection, order: OrderRecipient) -> None:
     """The order as created; a copy arriving after an update changes nothing."""
-    await (await driver_connection(conn)).execute(
-        _SAVE_RECIPIENT, order.order_id, order.account_id, order.order_number, order.school_name,
-        order.contact_name, order.contact_email, order.locale, order.currency, order.total,
-        json.dumps(list(order.products)), order.contact_id, order.school_locale, order.order_version, order.status,
+    await (await driver_connection(conn)).execute(_SAVE_RECIPIENT, *_recipient_args(order))
+
+
+def _recipient_args(order: OrderRecipient) -> tuple[Any, ...]:
+    return (
+        order.order_id, order.account_id, order.order_number, order.school_name, order.contact_name,
+        order.contact_email, order.locale, order.currency, order.total, json.dumps(list(order.products)),
+        order.contact_id, order.school_locale, order.order_version, order.status,
     )
+
+
+# A manual order confirmed at once: the order saved as save_recipient does, and its school and the
+# school's wordings of the templates ($15) read, in one statement (the save is not visible to the
+# read, which needs nothing of it).
+_SAVE_RECIPIENT_FOR_EMAIL = "WITH saved AS (" + _SAVE_RECIPIENT + """)
+SELECT s.account_id, s.name, s.default_locale, s.time_zone, s.reply_to,
+       (SELECT jsonb_agg(jsonb_build_array(o.template, o.locale, o.subject, o.html, o.text))
+        FROM template_overrides o WHERE o.account_id = $2 AND o.template = ANY($15::text[])) AS wordings
+FROM (VALUES (1)) AS one (x) LEFT OUTER JOIN schools s ON s.account_id = $2
+"""
+
+
+async def save_recipient_for_email(
+    conn: AsyncConnection, order: OrderRecipient, templates: Sequence[str]
+) -> tuple[School | None, Overrides]:
+    """save_recipient, and in the same statement the order's school and its wordings of `templates`."""
+    row = await (await driver_connection(conn)).fetchrow(
+        _SAVE_RECIPIENT_FOR_EMAIL, *_recipient_args(order), list(templates)
+    )
+    assert row is not None  # the read of one row, whatever the save did
+    school = None if row["account_id"] is None else School(*list(row.values())[:5])
+    return school, _wordings(row)
 
 
 _UPDATE_RECIPIENT = """
@@ -197,9 +224,12 @@ def _for_email(row: Any) -> tuple[OrderRecipient, Overrides]:
     if row["school_account_id"] is not None:
         order = order.at_school(School(row["school_account_id"], row["school_name_now"], row["school_default_locale"],
                                        row["school_time_zone"], row["school_reply_to"]))
-    wordings = {(t, locale): Override(subject=subject, html=html, text=text)
-                for t, locale, subject, html, text in row["wordings"] or ()}
-    return order, wordings
+    return order, _wordings(row)
+
+
+def _wordings(row: Any) -> Overrides:
+    return {(t, locale): Override(subject=subject, html=html, text=text)
+            for t, locale, subject, html, text in row["wordings"] or ()}
 
 
 def _recipient(row: Any) -> OrderRecipient:
@@ -229,14 +259,6 @@ async def save_school(conn: AsyncConnection, school: School, occurred_at: dateti
         index_elements=[schools.c.account_id], set_=values,
         where=schools.c.occurred_at <= stmt.excluded.occurred_at,
     ))
-
-
-_GET_SCHOOL = "SELECT account_id, name, default_locale, time_zone, reply_to FROM schools WHERE account_id = $1"
-
-
-async def get_school(conn: AsyncConnection, account_id: UUID) -> School | None:
-    row = await (await driver_connection(conn)).fetchrow(_GET_SCHOOL, account_id)
-    return None if row is None else School(*row)
 
 
 _SAVE_PAYMENT_LINK = """

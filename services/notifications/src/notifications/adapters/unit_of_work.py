@@ -29,6 +29,9 @@ class SqlRecipients(_OnConnection):
     async def add(self, order: OrderRecipient) -> None:
         await repo.save_recipient(self.conn, order)
 
+    async def add_for_email(self, order: OrderRecipient, templates: Sequence[str]) -> tuple[School | None, Overrides]:
+        return await repo.save_recipient_for_email(self.conn, order, templates)
+
     async def update(self, order_id: UUID, account_id: UUID, changes: dict[str, Any]) -> str | None:
         return await repo.update_recipient(self.conn, order_id, account_id, changes)
 
@@ -62,9 +65,6 @@ class SqlConfirmations(_OnConnection):
 class SqlSchools(_OnConnection):
     async def save(self, school: School, occurred_at: datetime) -> None:
         await repo.save_school(self.conn, school, occurred_at)
-
-    async def get(self, account_id: UUID) -> School | None:
-        return await repo.get_school(self.conn, account_id)
 
 
 class SqlPaymentLinks(_OnConnection):

@@ -36,13 +36,15 @@ E = TypeVar("E", PaymentLinkIssued, PaymentSucceeded, ReminderRequested, OrderCr
 
 async def on_order_created(uow: UnitOfWork, event: OrderCreated) -> None:
     order = OrderRecipient.from_event(event)
+    if event.send_confirmation and not event.emails_a_link():
+        # Confirmed at once: the order saved, and its school and wordings read, in one step.
+        school, overrides = await uow.recipients.add_for_email(order, ("order_confirmation",))
+        await _record(uow, _compose(letters.order_confirmation, order.at_school(school), event), overrides=overrides)
+        return
     await uow.recipients.add(order)
-    if event.send_confirmation and event.emails_a_link():
+    if event.send_confirmation:
         # The link email is on its way: the confirmation waits for it and becomes that email.
         await uow.confirmations.hold(event)
-    elif event.send_confirmation:
-        school = await uow.schools.get(event.account_id)
-        await _record(uow, _compose(letters.order_confirmation, order.at_school(school), event))
 
 
 async def on_order_updated(uow: UnitOfWork, event: OrderUpdated) -> None:

@@ -25,6 +25,9 @@ class Recipients(Protocol):
     async def add(self, order: OrderRecipient) -> None:
         """The order as created; a copy arriving after an update (or another account's) changes nothing."""
 
+    async def add_for_email(self, order: OrderRecipient, templates: Sequence[str]) -> tuple[School | None, Overrides]:
+        """As add, and in the same step the order's school (Schools.get) and its wordings of `templates`."""
+
     async def update(self, order_id: UUID, account_id: UUID, changes: dict[str, Any]) -> str | None:
         """The account's order with `changes` (recipient.changed_by), unless it is not here, is another
         account's or a newer version is here already; its status if they were applied."""
@@ -64,9 +67,7 @@ class Confirmations(Protocol):
 
 class Schools(Protocol):
     async def save(self, school: School, occurred_at: datetime) -> None:
-        """The school's profile, unless a newer one (`occurred_at`) is held."""
-
-    async def get(self, account_id: UUID) -> School | None: ...
+        """The school's profile, unless a newer one (`occurred_at`) is held (read with an order: Recipients)."""
 
 
 class PaymentLinks(Protocol):
