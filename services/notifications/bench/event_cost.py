@@ -7,10 +7,11 @@ Starts an embedded PostgreSQL (or uses the server given) with a fresh notificati
 Each message of a purchase goes through the service's own use case (service/) on its unit of
 work, one transaction per message as a consumer applies it (the inbox record and the savepoint
 are the kit's, not measured here): OrderCreated, PaymentLinkIssued (its email), PaymentSucceeded (the receipt),
-AccessChanged (access opened), OrderUpdated; then the sender's bookkeeping of those emails, as
-its worker does it with no mail server: a claim of a batch of `--batch` due deliveries (with the
-settling of unconfirmed ones before it), their handover, and their marks as sent with
-NotificationSent (per email). Each kind is timed on its own, after `--warmup` orders' worth
+AccessChanged (access opened), OrderUpdated; then the sender's bookkeeping of those emails through
+the service's own worker (workers/sender.py: its passes, `--batch` at a time, as SEND_CONCURRENCY)
+over a mail server that takes every message at once without talking SMTP: each pass's claim (with
+the settling of unconfirmed ones), the handovers and the marks as sent with NotificationSent (per
+email). Each kind is timed on its own, after `--warmup` orders' worth
 untimed (templates, catalogs and prepared statements are made once per process or connection).
 Prints, per kind: this process's CPU per message (time.process_time; PostgreSQL runs
 elsewhere) and the SQL statements per message (servicekit.statements.tallied).
@@ -29,9 +30,13 @@ from contracts import (
 )
 from localstack.message_bench import migrated_database, spending
 from notifications import service
+from notifications.adapters.smtp import NotHandedOver
 from notifications.adapters.unit_of_work import SqlUnitOfWork
+from notifications.domain.delivery import Outgoing, RetryPolicy
 from notifications.main import MIGRATIONS
+from notifications.workers.sender import EmailSender
 from servicekit.db import create_engine
+from servicekit.statements import tallied
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -88,22 +93,36 @@ async def apply(engine: AsyncEngine, events: list[Event]) -> None:
             await USE_CASES[e.event_type](SqlUnitOfWork(conn), e)
 
 
+class TakesEverything:
+    """Stands for the mail server: each message is handed over (the worker's handover) and taken."""
+
+    timeout = 10.0
+    deadline = 30.0
+    drops_repeats = False
+
+    async def send(self, email: Outgoing, handing_over: Callable[[Callable[[], None]], Awaitable[bool]]) -> None:
+        if not await handing_over(lambda: None):
+            raise NotHandedOver(email.id)
+
+    async def close(self) -> None:
+        pass
+
+
 async def send(engine: AsyncEngine, batch: int) -> int:
-    """The sender's bookkeeping of every due delivery, `batch` at a time; how many emails."""
+    """The sender worker's passes until nothing is due, `batch` at a time; how many emails."""
+    policy = RetryPolicy(first=5, cap=900, max_attempts=30)
+    sender = EmailSender(engine, TakesEverything(), policy=policy,  # type: ignore[arg-type]
+                         batch_size=batch, lease=LEASE.total_seconds())
     sent = 0
-    while True:
-        async with engine.begin() as conn:
-            await service.settle_unconfirmed(SqlUnitOfWork(conn), batch, retry=False)
-            tries = await service.claim_due(SqlUnitOfWork(conn), batch, LEASE)
-        if not tries:
-            return sent
-        async with engine.connect() as conn:
-            await conn.begin()
-            granted = await service.hand_over(SqlUnitOfWork(conn), tries, LEASE)
-            await conn.commit()
-        async with engine.begin() as conn:
-            await service.record_sent(SqlUnitOfWork(conn), *(t for t in tries if t.id in granted))
-        sent += len(tries)
+    try:
+        while True:
+            with tallied(f"worker {sender.name}"):  # as the worker's loop counts each pass
+                claimed = await sender.send_due()
+            if not claimed:
+                return sent
+            sent += claimed
+    finally:
+        await sender.stop()
 
 
 async def run(args: argparse.Namespace) -> list[tuple[str, int, float, int]]:

@@ -10,8 +10,9 @@ accepts every message and counts the connections opened (their first EHLO). Reco
 the consumers do, then starts one sender in this process and times it until every delivery is
 sent: emails per second (wall clock) and the CPU seconds this process spent (the sender: claiming,
 composing, SMTP, marking; PostgreSQL and the mail server run elsewhere), and the SQL statements
-the sender sent meanwhile (a `before_cursor_execute` listener; the script's own polls for the end
-go over an engine of their own and are not counted). `--idle-timeout 0` sends
+the sender sent meanwhile (servicekit's count, `db_statements_total`, which also counts those sent
+straight to asyncpg; the script's own polls for the end go over an engine of their own and are not
+counted). `--idle-timeout 0` sends
 each email on its own connection, as the sender did before sessions were kept open. `--starttls`
 makes the server require STARTTLS (a self-signed certificate the sender trusts by SMTP_CA_FILE), as
 a real relay does. `--profile FILE` writes a cProfile of the timed window, on the CPU clock (the
@@ -35,9 +36,11 @@ from localstack.postgres import EmbeddedPostgres, create_databases, database_url
 from notifications.main import MIGRATIONS
 from notifications.settings import Settings
 from notifications.workers.sender import email_sender
+from localstack.message_bench import statements_by_work
+from servicekit.db import create_engine
 from servicekit.migrations import upgrade
-from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "integration"))
@@ -90,17 +93,6 @@ async def all_sent(engine, ids: list[uuid.UUID]) -> bool:
     return left == 0
 
 
-class Statements:
-    """Counts the SQL statements sent on the engine."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.count = 0
-        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *_: Any) -> None:
-        self.count += 1
-
-
 async def run(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="send-throughput-"))
     pg = None
@@ -133,14 +125,14 @@ async def run(args: argparse.Namespace) -> None:
         await create_databases(admin, [name])
         url = database_url(admin, name)
         await asyncio.to_thread(upgrade, MIGRATIONS, url)
-        engine = create_async_engine(url)
+        engine = create_engine(url)  # the service's engine, which counts its statements
         watcher = create_async_engine(url)  # its polls for the end are not counted with the sender's statements
         try:
             ids = await record(engine, args.emails)
             sender = email_sender(engine, Settings(
                 database_url=url, smtp_port=smtp_port, send_concurrency=args.concurrency, **over,
             ))
-            statements = Statements(engine)
+            before = sum(statements_by_work().values())
             profile = cProfile.Profile(time.process_time) if args.profile else None
             cpu, wall = time.process_time(), time.perf_counter()
             if profile is not None:
@@ -154,7 +146,7 @@ async def run(args: argparse.Namespace) -> None:
             if profile is not None:
                 profile.disable()
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            sql = statements.count
+            sql = round(sum(statements_by_work().values()) - before)
             if profile is not None:
                 profile.dump_stats(args.profile)
         finally:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 from notifications import service
+from notifications.domain.delivery import UNCONFIRMED
 from notifications.adapters.unit_of_work import SqlUnitOfWork
 from notifications.workers.marks import SentMarks
 from notifications.workers.sender import email_sender
@@ -171,3 +172,56 @@ async def test_a_pending_delivery_wakes_the_sender_on_commit_and_a_cancelled_one
         assert heard == []
     finally:
         await listener.close()
+
+
+async def test_a_pass_settles_and_claims_in_one_statement_and_one_that_fails_half_way_changes_nothing(database):
+    _, engine = database
+    orphan = await delivery_id(engine, await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com"))
+    # A sender handed `orphan` over and died: its lease (none here) is over, the server's answer unknown.
+    async with engine.begin() as conn:
+        [handed] = [d for d in await service.claim_due(SqlUnitOfWork(conn), 100, timedelta(minutes=5))
+                    if d.id == orphan]
+        assert await service.hand_over(SqlUnitOfWork(conn), [handed], timedelta(0)) == {orphan}
+    due = await delivery_id(engine, await record_link_email(engine, f"{uuid.uuid4().hex[:12]}@example.com"))
+    async with engine.begin() as conn:  # `due` is the only other row due now that this test cares about
+        await conn.execute(text("UPDATE deliveries SET next_attempt_at = now() + interval '1 hour' "
+                                "WHERE status = 'pending' AND id <> ALL(:ids)"), {"ids": [orphan, due]})
+
+    async def rows() -> dict[uuid.UUID, tuple]:
+        async with engine.connect() as conn:
+            found = await conn.execute(text(
+                "SELECT id, status, attempts, handed_over_at IS NOT NULL, last_error FROM deliveries "
+                "WHERE id = ANY(:ids)"), {"ids": [orphan, due]})
+            return {r[0]: tuple(r[1:]) for r in found}
+
+    async def announced() -> int:
+        async with engine.connect() as conn:
+            return await conn.scalar(text(
+                "SELECT count(*) FROM outbox WHERE payload->>'event_type' = 'NotificationSent' "
+                "AND (payload->>'delivery_id')::uuid = :d"), {"d": orphan})
+
+    before = await rows()
+
+    # The outbox fails after the statement that settled and claimed: the transaction takes both back.
+    async def broken(*events):
+        raise RuntimeError("the outbox is unreachable")
+
+    with pytest.raises(RuntimeError):
+        async with engine.begin() as conn:
+            uow = SqlUnitOfWork(conn)
+            uow.outbox.add = broken
+            await service.settle_and_claim(uow, 100, timedelta(minutes=5))
+    assert await rows() == before and await announced() == 0
+
+    with tallied("pass") as tally:
+        async with engine.begin() as conn:
+            claimed = await service.settle_and_claim(SqlUnitOfWork(conn), 100, timedelta(minutes=5))
+    assert tally.count == 2  # the settling and the claim; the settled one's NotificationSent
+    assert [t.id for t in claimed] == [due] and claimed[0].attempts == 1
+    assert await rows() == {orphan: ("sent", 1, True, UNCONFIRMED), due: ("pending", 1, False, None)}
+    assert await announced() == 1
+    # Nothing left to settle: the next pass is one statement, and claims nothing it already holds.
+    with tallied("pass") as tally:
+        async with engine.begin() as conn:
+            assert await service.settle_and_claim(SqlUnitOfWork(conn), 100, timedelta(minutes=5)) == []
+    assert tally.count == 1 and await announced() == 1

@@ -19,7 +19,7 @@ from contracts import (
 )
 from notifications.domain.delivery import Outgoing, Rendered
 from notifications.domain.letters import Letter, Override, Overrides
-from notifications.domain.recipient import AccessState, OrderRecipient, School
+from notifications.domain.recipient import AccessState, OrderRecipient, PaymentLink, School
 from servicekit.testing import MemoryIdempotency, MemoryOutbox
 
 
@@ -76,17 +76,24 @@ class MemoryWordings:
 
 
 class MemoryRecipients:
-    def __init__(self, schools: MemorySchools, wordings: MemoryWordings, confirmations: MemoryConfirmations) -> None:
+    def __init__(self, schools: MemorySchools, wordings: MemoryWordings, confirmations: MemoryConfirmations,
+                 access_states: "MemoryAccessStates", payment_links: "MemoryPaymentLinks") -> None:
         self.saved: dict[uuid.UUID, OrderRecipient] = {}
         self.schools = schools
         self.wordings = wordings
         self.confirmations = confirmations
+        self.access_states = access_states
+        self.payment_links = payment_links
         self.held: set[uuid.UUID] = set()  # the orders read shared-locked by this unit of work
 
     async def add(self, order: OrderRecipient) -> None:
         known = self.saved.get(order.order_id)
         if known is None or (known.account_id == order.account_id and known.order_version == 0):
             self.saved[order.order_id] = order
+
+    async def add_for_email(self, order: OrderRecipient, templates: Sequence[str]) -> tuple[School | None, Overrides]:
+        await self.add(order)
+        return await self.schools.get(order.account_id), self.wordings.of(order.account_id, templates)
 
     async def update(self, order_id: uuid.UUID, account_id: uuid.UUID, changes: dict[str, Any]) -> str | None:
         known = self.saved.get(order_id)
@@ -99,11 +106,13 @@ class MemoryRecipients:
         return self.saved.get(order_id)
 
     async def for_email(
-        self, order_id: uuid.UUID, templates: Sequence[str], *, hold: bool = False
+        self, order_id: uuid.UUID, templates: Sequence[str], *, hold: bool = False, link: PaymentLink | None = None
     ) -> tuple[OrderRecipient, Overrides] | None:
         order = self.saved.get(order_id)
         if order is None:
             return None
+        if link is not None:
+            await self.payment_links.save(link)
         if hold:
             self.held.add(order_id)
         school = await self.schools.get(order.account_id)
@@ -112,19 +121,30 @@ class MemoryRecipients:
         return order, self.wordings.of(order.account_id, templates)
 
     async def take_for_email(
-        self, order_id: uuid.UUID, templates: Sequence[str]
+        self, order_id: uuid.UUID, templates: Sequence[str], *, link: PaymentLink | None = None
     ) -> tuple[OrderRecipient, Overrides, OrderCreated | None] | None:
-        found = await self.for_email(order_id, templates, hold=True)
+        found = await self.for_email(order_id, templates, hold=True, link=link)
         if found is None:
             return None
         return found[0], found[1], self.confirmations.held.pop(order_id, None)
+
+    async def for_access_change(
+        self, order_id: uuid.UUID, account_id: uuid.UUID, templates: Sequence[str], line_id: uuid.UUID,
+        state: AccessState, *, overdue_payment_id: uuid.UUID | None = None,
+    ) -> tuple[OrderRecipient, Overrides, AccessState | None, str | None] | None:
+        found = await self.for_email(order_id, templates)
+        if found is None:
+            return None
+        known = self.access_states.swap(order_id, line_id, state)
+        link = None if overdue_payment_id is None else self.payment_links.get(account_id, order_id, overdue_payment_id)
+        return found[0], found[1], known, link
 
 
 @dataclass
 class MemoryAccessStates:
     saved: dict[tuple[uuid.UUID, uuid.UUID], AccessState] = field(default_factory=dict)
 
-    async def swap(self, order_id: uuid.UUID, line_id: uuid.UUID, state: AccessState) -> AccessState | None:
+    def swap(self, order_id: uuid.UUID, line_id: uuid.UUID, state: AccessState) -> AccessState | None:
         known = self.saved.get((order_id, line_id))
         if known is None or known.occurred_at <= state.occurred_at:
             self.saved[(order_id, line_id)] = state
@@ -135,13 +155,12 @@ class MemoryAccessStates:
 class MemoryPaymentLinks:
     saved: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, str, datetime]] = field(default_factory=dict)
 
-    async def save(self, account_id: uuid.UUID, order_id: uuid.UUID, payment_id: uuid.UUID, url: str,
-                   occurred_at: datetime) -> None:
-        known = self.saved.get(payment_id)
-        if known is None or (known[3] <= occurred_at and known[:2] == (account_id, order_id)):
-            self.saved[payment_id] = (account_id, order_id, url, occurred_at)
+    async def save(self, link: PaymentLink) -> None:
+        known = self.saved.get(link.payment_id)
+        if known is None or (known[3] <= link.occurred_at and known[:2] == (link.account_id, link.order_id)):
+            self.saved[link.payment_id] = (link.account_id, link.order_id, link.url, link.occurred_at)
 
-    async def get(self, account_id: uuid.UUID, order_id: uuid.UUID, payment_id: uuid.UUID) -> str | None:
+    def get(self, account_id: uuid.UUID, order_id: uuid.UUID, payment_id: uuid.UUID) -> str | None:
         known = self.saved.get(payment_id)
         return known[2] if known is not None and known[:2] == (account_id, order_id) else None
 
@@ -305,6 +324,12 @@ class MemoryDeliveries:
                 settled.append(self._outcome(r))
         return settled
 
+    async def settle_and_claim(
+        self, limit: int, lease: timedelta, note: str, *, retry_unconfirmed: bool
+    ) -> tuple[list[Any], list[Outgoing]]:
+        settled = await self.settle_unconfirmed(limit, note, pending_too=not retry_unconfirmed)
+        return settled, await self.claim_due(limit, lease, retry_unconfirmed=retry_unconfirmed)
+
     async def mark_failed_try(
         self, delivery: Outgoing, *, error: str, status: str, retry_in: float | None, refused: bool = False
     ) -> Any | None:
@@ -325,9 +350,10 @@ class MemoryUnitOfWork:
         self.confirmations = MemoryConfirmations()
         self.schools = MemorySchools()
         self.wordings = MemoryWordings()
-        self.recipients = MemoryRecipients(self.schools, self.wordings, self.confirmations)
         self.access_states = MemoryAccessStates()
         self.payment_links = MemoryPaymentLinks()
+        self.recipients = MemoryRecipients(self.schools, self.wordings, self.confirmations, self.access_states,
+                                           self.payment_links)
         self.deliveries = MemoryDeliveries(self.clock)
         self.idempotency = MemoryIdempotency()
         self.outbox = MemoryOutbox()

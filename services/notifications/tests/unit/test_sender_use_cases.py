@@ -147,3 +147,15 @@ async def test_an_outcome_that_cannot_become_an_event_is_still_recorded(uow):
     [taken] = await service.claim_due(uow, 10, LEASE)
     await service.record_sent(uow, taken)
     assert row.status == "sent" and uow.outbox.events == []
+
+
+async def test_a_pass_settles_a_dead_senders_handovers_and_claims_the_due_ones_together(uow):
+    orphan = uow.deliveries.put()
+    [taken] = await service.claim_due(uow, 10, LEASE)
+    await service.hand_over(uow, [taken], LEASE)
+    due = uow.deliveries.put()
+    uow.clock.pass_(LEASE.total_seconds())
+    claimed = await service.settle_and_claim(uow, 10, LEASE)
+    assert [t.id for t in claimed] == [due.id]
+    assert (orphan.status, orphan.last_error) == ("sent", UNCONFIRMED)
+    assert [e.delivery_id for e in uow.outbox.of(NotificationSent)] == [orphan.id]

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.delivery import Outgoing, Rendered
 from ..domain.letters import Letter, Override, Overrides
-from ..domain.recipient import AccessState, OrderRecipient, School
+from ..domain.recipient import AccessState, OrderRecipient, PaymentLink, School
 from .tables import deliveries, schools, template_overrides
 
 # The sender LISTENs here: the deliveries table's trigger notifies it of each pending delivery
@@ -45,11 +45,38 @@ WHERE order_recipients.account_id = excluded.account_id AND order_recipients.ord
 
 async def save_recipient(conn: AsyncConnection, order: OrderRecipient) -> None:
     """The order as created; a copy arriving after an update changes nothing."""
-    await (await driver_connection(conn)).execute(
-        _SAVE_RECIPIENT, order.order_id, order.account_id, order.order_number, order.school_name,
-        order.contact_name, order.contact_email, order.locale, order.currency, order.total,
-        json.dumps(list(order.products)), order.contact_id, order.school_locale, order.order_version, order.status,
+    await (await driver_connection(conn)).execute(_SAVE_RECIPIENT, *_recipient_args(order))
+
+
+def _recipient_args(order: OrderRecipient) -> tuple[Any, ...]:
+    return (
+        order.order_id, order.account_id, order.order_number, order.school_name, order.contact_name,
+        order.contact_email, order.locale, order.currency, order.total, json.dumps(list(order.products)),
+        order.contact_id, order.school_locale, order.order_version, order.status,
     )
+
+
+# A manual order confirmed at once: the order saved as save_recipient does, and its school and the
+# school's wordings of the templates ($15) read, in one statement (the save is not visible to the
+# read, which needs nothing of it).
+_SAVE_RECIPIENT_FOR_EMAIL = "WITH saved AS (" + _SAVE_RECIPIENT + """)
+SELECT s.account_id, s.name, s.default_locale, s.time_zone, s.reply_to,
+       (SELECT jsonb_agg(jsonb_build_array(o.template, o.locale, o.subject, o.html, o.text))
+        FROM template_overrides o WHERE o.account_id = $2 AND o.template = ANY($15::text[])) AS wordings
+FROM (VALUES (1)) AS one (x) LEFT OUTER JOIN schools s ON s.account_id = $2
+"""
+
+
+async def save_recipient_for_email(
+    conn: AsyncConnection, order: OrderRecipient, templates: Sequence[str]
+) -> tuple[School | None, Overrides]:
+    """save_recipient, and in the same statement the order's school and its wordings of `templates`."""
+    row = await (await driver_connection(conn)).fetchrow(
+        _SAVE_RECIPIENT_FOR_EMAIL, *_recipient_args(order), list(templates)
+    )
+    assert row is not None  # the read of one row, whatever the save did
+    school = None if row["account_id"] is None else School(*list(row.values())[:5])
+    return school, _wordings(row)
 
 
 _UPDATE_RECIPIENT = """
@@ -91,36 +118,63 @@ SELECT r.*, s.account_id AS school_account_id, s.name AS school_name_now, s.defa
 _FOR_EMAIL_FROM = """
 FROM order_recipients r LEFT OUTER JOIN schools s ON s.account_id = r.account_id
 WHERE r.order_id = $1"""
-_FOR_EMAIL = _FOR_EMAIL_COLUMNS + _FOR_EMAIL_FROM
 # `hold`: the order's row stays shared-locked to the end of the transaction, so an OrderUpdated
 # closing it waits for (and so sees) the email being recorded, or comes first.
-_FOR_EMAIL_HELD = _FOR_EMAIL + "\nFOR SHARE OF r"
-# The same, held, taking the order's confirmation that waited for its link (hold_confirmation).
-_FOR_EMAIL_TAKING_HELD = (
-    "WITH held AS (DELETE FROM held_confirmations WHERE order_id = $1"
-    " AND EXISTS (SELECT FROM order_recipients WHERE order_id = $1) RETURNING event)"
-    + _FOR_EMAIL_COLUMNS + ", (SELECT event FROM held) AS held" + _FOR_EMAIL_FROM + "\nFOR SHARE OF r"
-)
+_HELD = "\nFOR SHARE OF r"
+_KNOWN_ORDER = "EXISTS (SELECT FROM order_recipients WHERE order_id = $1)"
+# The order's confirmation that waited for its link (hold_confirmation), taken.
+_TAKE_HELD = f"held AS (DELETE FROM held_confirmations WHERE order_id = $1 AND {_KNOWN_ORDER} RETURNING event)"
+# The payment's link ($3 payment, $4 account, $5 address, $6 when), as save_payment_link stores it, with the
+# order's read: PaymentLinkIssued and ReminderRequested send no statement of their own for it.
+_SAVE_LINK = f"""link AS (
+    INSERT INTO payment_links (payment_id, account_id, order_id, url, occurred_at)
+    SELECT $3::uuid, $4::uuid, $1::uuid, $5::text, $6::timestamptz WHERE {_KNOWN_ORDER}
+    ON CONFLICT (payment_id) DO UPDATE SET
+        account_id = excluded.account_id, order_id = excluded.order_id, url = excluded.url,
+        occurred_at = excluded.occurred_at
+    WHERE payment_links.occurred_at <= excluded.occurred_at AND payment_links.account_id = excluded.account_id
+      AND payment_links.order_id = excluded.order_id
+)"""
+
+
+def _for_email_statement(*, hold: bool, take_held: bool, save_link: bool) -> str:
+    ctes = [cte for cte, wanted in ((_TAKE_HELD, take_held), (_SAVE_LINK, save_link)) if wanted]
+    return (("WITH " + ", ".join(ctes) + "\n" if ctes else "") + _FOR_EMAIL_COLUMNS
+            + (", (SELECT event FROM held) AS held" if take_held else "") + _FOR_EMAIL_FROM + (_HELD if hold else ""))
+
+
+# Each (hold, take_held, save_link) that a use case asks for, made once.
+_FOR_EMAIL = {(hold, take, link): _for_email_statement(hold=hold, take_held=take, save_link=link)
+              for hold in (False, True) for take in (False, True) for link in (False, True) if hold or not take}
+
+
+def _link_args(link: PaymentLink | None) -> tuple[Any, ...]:
+    return () if link is None else (link.payment_id, link.account_id, link.url, link.occurred_at)
 
 
 async def get_recipient_for_email(
-    conn: AsyncConnection, order_id: UUID, templates: Sequence[str], *, hold: bool = False
+    conn: AsyncConnection, order_id: UUID, templates: Sequence[str], *, hold: bool = False,
+    link: PaymentLink | None = None,
 ) -> tuple[OrderRecipient, Overrides] | None:
     """The order as its school is now (OrderRecipient.at_school), and the school's own wordings of
-    `templates`; with `hold`, the order's row shared-locked to the end of the transaction."""
+    `templates`; with `hold`, the order's row shared-locked to the end of the transaction; with
+    `link`, that payment's link stored as save_payment_link does, in the same statement. None (and
+    nothing stored) if the order is not here."""
     row = await (await driver_connection(conn)).fetchrow(
-        _FOR_EMAIL_HELD if hold else _FOR_EMAIL, order_id, list(templates)
+        _FOR_EMAIL[hold, False, link is not None], order_id, list(templates), *_link_args(link)
     )
     return None if row is None else _for_email(row)
 
 
 async def take_recipient_for_email(
-    conn: AsyncConnection, order_id: UUID, templates: Sequence[str]
+    conn: AsyncConnection, order_id: UUID, templates: Sequence[str], *, link: PaymentLink | None = None
 ) -> tuple[OrderRecipient, Overrides, OrderCreated | None] | None:
     """As get_recipient_for_email with `hold`, and the order's confirmation that waited for its link,
-    now taken (it goes out with the link), in the same statement. None (and nothing taken) if the
-    order is not here."""
-    row = await (await driver_connection(conn)).fetchrow(_FOR_EMAIL_TAKING_HELD, order_id, list(templates))
+    now taken (it goes out with the link), in the same statement. None (and nothing taken or
+    stored) if the order is not here."""
+    row = await (await driver_connection(conn)).fetchrow(
+        _FOR_EMAIL[True, True, link is not None], order_id, list(templates), *_link_args(link)
+    )
     if row is None:
         return None
     order, wordings = _for_email(row)
@@ -128,14 +182,54 @@ async def take_recipient_for_email(
     return order, wordings, None if held is None else OrderCreated.model_validate(held)
 
 
+# An access change's email: the order as for_email reads it, the line's access state as it was
+# (locked), the new one stored unless a newer one is known, and the link of the overdue payment
+# ($7, if any), in one statement.
+_FOR_ACCESS_CHANGE = f"""
+WITH known AS (
+    SELECT status, occurred_at FROM access_states WHERE order_id = $1 AND line_id = $3 FOR UPDATE
+), saved AS (
+    INSERT INTO access_states (order_id, line_id, status, occurred_at)
+    SELECT $1::uuid, $3::uuid, $4::text, $5::timestamptz WHERE {_KNOWN_ORDER}
+    ON CONFLICT ON CONSTRAINT access_states_pkey DO UPDATE
+        SET status = excluded.status, occurred_at = excluded.occurred_at
+        WHERE access_states.occurred_at <= excluded.occurred_at
+)""" + _FOR_EMAIL_COLUMNS + """,
+       (SELECT status FROM known) AS known_status, (SELECT occurred_at FROM known) AS known_at,
+       (SELECT url FROM payment_links WHERE payment_id = $7::uuid AND account_id = $6::uuid AND order_id = $1)
+           AS overdue_link""" + _FOR_EMAIL_FROM
+
+
+async def get_recipient_for_access_change(
+    conn: AsyncConnection, order_id: UUID, account_id: UUID, templates: Sequence[str], line_id: UUID,
+    state: AccessState, overdue_payment_id: UUID | None,
+) -> tuple[OrderRecipient, Overrides, AccessState | None, str | None] | None:
+    """As get_recipient_for_email, with swap_access_state of the line and get_payment_link of the
+    overdue payment in the same statement: the order, its wordings, the line's state known before
+    (the line stays locked to the end of the transaction) and the overdue payment's link. None
+    (and nothing stored) if the order is not here."""
+    row = await (await driver_connection(conn)).fetchrow(
+        _FOR_ACCESS_CHANGE, order_id, list(templates), line_id, state.status, state.occurred_at, account_id,
+        overdue_payment_id,
+    )
+    if row is None:
+        return None
+    order, wordings = _for_email(row)
+    known = None if row["known_status"] is None else AccessState(row["known_status"], row["known_at"])
+    return order, wordings, known, row["overdue_link"]
+
+
 def _for_email(row: Any) -> tuple[OrderRecipient, Overrides]:
     order = _recipient(row)
     if row["school_account_id"] is not None:
         order = order.at_school(School(row["school_account_id"], row["school_name_now"], row["school_default_locale"],
                                        row["school_time_zone"], row["school_reply_to"]))
-    wordings = {(t, locale): Override(subject=subject, html=html, text=text)
-                for t, locale, subject, html, text in row["wordings"] or ()}
-    return order, wordings
+    return order, _wordings(row)
+
+
+def _wordings(row: Any) -> Overrides:
+    return {(t, locale): Override(subject=subject, html=html, text=text)
+            for t, locale, subject, html, text in row["wordings"] or ()}
 
 
 def _recipient(row: Any) -> OrderRecipient:
@@ -167,39 +261,6 @@ async def save_school(conn: AsyncConnection, school: School, occurred_at: dateti
     ))
 
 
-_GET_SCHOOL = "SELECT account_id, name, default_locale, time_zone, reply_to FROM schools WHERE account_id = $1"
-
-
-async def get_school(conn: AsyncConnection, account_id: UUID) -> School | None:
-    row = await (await driver_connection(conn)).fetchrow(_GET_SCHOOL, account_id)
-    return None if row is None else School(*row)
-
-
-# The line's access state as it was (locked), and the new one stored unless a newer one is known.
-_SWAP_ACCESS_STATE = """
-WITH known AS (
-    SELECT status, occurred_at FROM access_states WHERE order_id = $1 AND line_id = $2 FOR UPDATE
-), saved AS (
-    INSERT INTO access_states (order_id, line_id, status, occurred_at) VALUES ($1, $2, $3, $4)
-    ON CONFLICT ON CONSTRAINT access_states_pkey DO UPDATE
-        SET status = excluded.status, occurred_at = excluded.occurred_at
-        WHERE access_states.occurred_at <= excluded.occurred_at
-)
-SELECT status, occurred_at FROM known
-"""
-
-
-async def swap_access_state(
-    conn: AsyncConnection, order_id: UUID, line_id: UUID, state: AccessState
-) -> AccessState | None:
-    """Store the line's new access state, unless a newer one is known already; the one known
-    before, if any (the line stays locked to the end of the transaction)."""
-    row = await (await driver_connection(conn)).fetchrow(
-        _SWAP_ACCESS_STATE, order_id, line_id, state.status, state.occurred_at
-    )
-    return None if row is None else AccessState(row["status"], row["occurred_at"])
-
-
 _SAVE_PAYMENT_LINK = """
 INSERT INTO payment_links (payment_id, account_id, order_id, url, occurred_at) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (payment_id) DO UPDATE SET
@@ -211,20 +272,11 @@ WHERE payment_links.occurred_at <= excluded.occurred_at AND payment_links.accoun
 """
 
 
-async def save_payment_link(
-    conn: AsyncConnection, account_id: UUID, order_id: UUID, payment_id: UUID, url: str, occurred_at: datetime
-) -> None:
-    """The payment's link, unless a newer one is known already."""
+async def save_payment_link(conn: AsyncConnection, link: PaymentLink) -> None:
+    """The payment's link, unless a newer one is known already (with an email's order: _SAVE_LINK)."""
     await (await driver_connection(conn)).execute(
-        _SAVE_PAYMENT_LINK, payment_id, account_id, order_id, url, occurred_at
+        _SAVE_PAYMENT_LINK, link.payment_id, link.account_id, link.order_id, link.url, link.occurred_at
     )
-
-
-_GET_PAYMENT_LINK = "SELECT url FROM payment_links WHERE payment_id = $1 AND account_id = $2 AND order_id = $3"
-
-
-async def get_payment_link(conn: AsyncConnection, account_id: UUID, order_id: UUID, payment_id: UUID) -> str | None:
-    return await (await driver_connection(conn)).fetchval(_GET_PAYMENT_LINK, payment_id, account_id, order_id)
 
 
 def _money(value: Decimal, currency: str) -> Decimal:
@@ -454,6 +506,55 @@ async def settle_unconfirmed(conn: AsyncConnection, limit: int, note: str, *, pe
     """
     rows = await (await driver_connection(conn)).fetch(_SETTLE_ALL if pending_too else _SETTLE_CANCELLED, limit, note)
     return [_Outcome(r) for r in rows]
+
+
+# A sender's pass begins with both in one statement: the settling (as settle_unconfirmed: $1 rows at
+# most, with the note $3) and the claim (as claim_due: $1 rows, leased for $2). Their rows never
+# meet: a settled row was handed over, a claimed one was not (or, retrying unconfirmed ones, only
+# cancelled rows are settled and only pending ones claimed). Each row says which it is; the claimed
+# ones carry the columns of an Outgoing, the settled ones those of an outcome.
+_SETTLE_AND_CLAIM = f"""
+WITH settled AS (
+    UPDATE deliveries SET status = 'sent', sent_at = handed_over_at, last_error = $3, cancel_reason = NULL
+    WHERE id IN (
+        SELECT id FROM deliveries
+        WHERE {_OPEN_SQL} AND handed_over_at IS NOT NULL AND next_attempt_at <= now(){{cancelled}}
+        LIMIT $1 FOR UPDATE SKIP LOCKED
+    )
+    RETURNING {_OUTCOME_SQL}
+), claimed AS (
+    UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = now() + $2::interval, handed_over_at = NULL
+    WHERE id IN (
+        SELECT id FROM deliveries WHERE next_attempt_at <= now() AND status = 'pending'{{unconfirmed}}
+        ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, recipient, subject, text_body, html_body, attempts, sender_name, reply_to
+)
+SELECT false AS settled, id, recipient, subject, text_body, html_body, attempts, sender_name, reply_to,
+       NULL::uuid AS account_id, NULL::uuid AS order_id, NULL::uuid AS event_id, NULL::uuid AS correlation_id,
+       NULL::text AS template, NULL::text AS locale, NULL::text AS last_error, NULL::timestamptz AS sent_at,
+       NULL::text AS status, NULL::timestamptz AS now
+FROM claimed
+UNION ALL
+SELECT true, id, recipient, subject, NULL, NULL, attempts, NULL, NULL, account_id, order_id, event_id,
+       correlation_id, template, locale, last_error, sent_at, status, now
+FROM settled
+"""
+_SETTLE_ALL_CLAIM_UNHANDED = _SETTLE_AND_CLAIM.format(cancelled="", unconfirmed=" AND handed_over_at IS NULL")
+_SETTLE_CANCELLED_CLAIM_ALL = _SETTLE_AND_CLAIM.format(cancelled=" AND status = 'cancelled'", unconfirmed="")
+
+
+async def settle_and_claim(
+    conn: AsyncConnection, limit: int, lease: timedelta, note: str, *, retry_unconfirmed: bool
+) -> tuple[list[Any], list[Outgoing]]:
+    """settle_unconfirmed (the pending ones too unless `retry_unconfirmed`) and claim_due, in one
+    statement: the rows settled, and the tries claimed."""
+    rows = await (await driver_connection(conn)).fetch(
+        _SETTLE_CANCELLED_CLAIM_ALL if retry_unconfirmed else _SETTLE_ALL_CLAIM_UNHANDED, limit, lease, note
+    )
+    settled = [_Outcome(r) for r in rows if r["settled"]]
+    claimed = [Outgoing(*r[1:9]) for r in rows if not r["settled"]]
+    return settled, claimed
 
 
 async def mark_failed_try(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.delivery import Outgoing, Rendered
 from ..domain.letters import Letter, Override, Overrides
-from ..domain.recipient import AccessState, OrderRecipient, School
+from ..domain.recipient import AccessState, OrderRecipient, PaymentLink, School
 from . import repository as repo
 from .tables import idempotent_requests, outbox
 
@@ -29,6 +29,9 @@ class SqlRecipients(_OnConnection):
     async def add(self, order: OrderRecipient) -> None:
         await repo.save_recipient(self.conn, order)
 
+    async def add_for_email(self, order: OrderRecipient, templates: Sequence[str]) -> tuple[School | None, Overrides]:
+        return await repo.save_recipient_for_email(self.conn, order, templates)
+
     async def update(self, order_id: UUID, account_id: UUID, changes: dict[str, Any]) -> str | None:
         return await repo.update_recipient(self.conn, order_id, account_id, changes)
 
@@ -36,14 +39,22 @@ class SqlRecipients(_OnConnection):
         return await repo.get_recipient(self.conn, order_id)
 
     async def for_email(
-        self, order_id: UUID, templates: Sequence[str], *, hold: bool = False
+        self, order_id: UUID, templates: Sequence[str], *, hold: bool = False, link: PaymentLink | None = None
     ) -> tuple[OrderRecipient, Overrides] | None:
-        return await repo.get_recipient_for_email(self.conn, order_id, templates, hold=hold)
+        return await repo.get_recipient_for_email(self.conn, order_id, templates, hold=hold, link=link)
 
     async def take_for_email(
-        self, order_id: UUID, templates: Sequence[str]
+        self, order_id: UUID, templates: Sequence[str], *, link: PaymentLink | None = None
     ) -> tuple[OrderRecipient, Overrides, OrderCreated | None] | None:
-        return await repo.take_recipient_for_email(self.conn, order_id, templates)
+        return await repo.take_recipient_for_email(self.conn, order_id, templates, link=link)
+
+    async def for_access_change(
+        self, order_id: UUID, account_id: UUID, templates: Sequence[str], line_id: UUID, state: AccessState,
+        *, overdue_payment_id: UUID | None = None,
+    ) -> tuple[OrderRecipient, Overrides, AccessState | None, str | None] | None:
+        return await repo.get_recipient_for_access_change(
+            self.conn, order_id, account_id, templates, line_id, state, overdue_payment_id
+        )
 
 
 class SqlConfirmations(_OnConnection):
@@ -55,21 +66,10 @@ class SqlSchools(_OnConnection):
     async def save(self, school: School, occurred_at: datetime) -> None:
         await repo.save_school(self.conn, school, occurred_at)
 
-    async def get(self, account_id: UUID) -> School | None:
-        return await repo.get_school(self.conn, account_id)
-
-
-class SqlAccessStates(_OnConnection):
-    async def swap(self, order_id: UUID, line_id: UUID, state: AccessState) -> AccessState | None:
-        return await repo.swap_access_state(self.conn, order_id, line_id, state)
-
 
 class SqlPaymentLinks(_OnConnection):
-    async def save(self, account_id: UUID, order_id: UUID, payment_id: UUID, url: str, occurred_at: datetime) -> None:
-        await repo.save_payment_link(self.conn, account_id, order_id, payment_id, url, occurred_at)
-
-    async def get(self, account_id: UUID, order_id: UUID, payment_id: UUID) -> str | None:
-        return await repo.get_payment_link(self.conn, account_id, order_id, payment_id)
+    async def save(self, link: PaymentLink) -> None:
+        await repo.save_payment_link(self.conn, link)
 
 
 class SqlWordings(_OnConnection):
@@ -119,6 +119,11 @@ class SqlDeliveries(_OnConnection):
     async def settle_unconfirmed(self, limit: int, note: str, *, pending_too: bool) -> list[Any]:
         return await repo.settle_unconfirmed(self.conn, limit, note, pending_too=pending_too)
 
+    async def settle_and_claim(
+        self, limit: int, lease: timedelta, note: str, *, retry_unconfirmed: bool
+    ) -> tuple[list[Any], list[Outgoing]]:
+        return await repo.settle_and_claim(self.conn, limit, lease, note, retry_unconfirmed=retry_unconfirmed)
+
     async def mark_failed_try(
         self, delivery: Outgoing, *, error: str, status: str, retry_in: float | None, refused: bool = False
     ) -> Any | None:
@@ -139,7 +144,6 @@ class SqlUnitOfWork(KitUnitOfWork):
         self.recipients = SqlRecipients(conn)
         self.confirmations = SqlConfirmations(conn)
         self.schools = SqlSchools(conn)
-        self.access_states = SqlAccessStates(conn)
         self.payment_links = SqlPaymentLinks(conn)
         self.wordings = SqlWordings(conn)
         self.deliveries = SqlDeliveries(conn)

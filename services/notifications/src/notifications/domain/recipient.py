@@ -98,3 +98,14 @@ class AccessState:
 
     status: str
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class PaymentLink:
+    """A payment's web address as an event gave it (PaymentLinkIssued, ReminderRequested)."""
+
+    account_id: UUID
+    order_id: UUID
+    payment_id: UUID
+    url: str
+    occurred_at: datetime

@@ -25,7 +25,7 @@ from ..domain.delivery import (
     ASKS_TO_PAY, UNCONFIRMED, Logged, Outgoing, RetryPolicy, after_failure, cancel_reason, check_resend,
 )
 from ..domain.letters import Letter, LetterRefused, Override, Overrides, TemplateName
-from ..domain.recipient import AccessState, OrderRecipient, School, changed_by
+from ..domain.recipient import AccessState, OrderRecipient, PaymentLink, School, changed_by
 from ..rendering import Rendered, check_override, render, sample_letters
 from .unit_of_work import UnitOfWork
 
@@ -36,13 +36,15 @@ E = TypeVar("E", PaymentLinkIssued, PaymentSucceeded, ReminderRequested, OrderCr
 
 async def on_order_created(uow: UnitOfWork, event: OrderCreated) -> None:
     order = OrderRecipient.from_event(event)
+    if event.send_confirmation and not event.emails_a_link():
+        # Confirmed at once: the order saved, and its school and wordings read, in one step.
+        school, overrides = await uow.recipients.add_for_email(order, ("order_confirmation",))
+        await _record(uow, _compose(letters.order_confirmation, order.at_school(school), event), overrides=overrides)
+        return
     await uow.recipients.add(order)
-    if event.send_confirmation and event.emails_a_link():
+    if event.send_confirmation:
         # The link email is on its way: the confirmation waits for it and becomes that email.
         await uow.confirmations.hold(event)
-    elif event.send_confirmation:
-        school = await uow.schools.get(event.account_id)
-        await _record(uow, _compose(letters.order_confirmation, order.at_school(school), event))
 
 
 async def on_order_updated(uow: UnitOfWork, event: OrderUpdated) -> None:
@@ -70,11 +72,14 @@ async def on_school_updated(uow: UnitOfWork, event: SchoolUpdated) -> None:
 
 
 async def on_payment_link_issued(uow: UnitOfWork, event: PaymentLinkIssued) -> None:
-    await _remember_link(uow, event)
+    link = _link_of(event)
     if not event.send_email:
+        if link is not None:
+            await uow.payment_links.save(link)
         return  # before looking the order up: no email means nothing to wait for
-    # The order held (as _order_of's `hold`), and the confirmation that waited for this link taken.
-    found = await uow.recipients.take_for_email(event.order_id, ("payment_link", "order_confirmation"))
+    # The order held (as _order_of's `hold`), the confirmation that waited for this link taken, and
+    # the link kept, in one step.
+    found = await uow.recipients.take_for_email(event.order_id, ("payment_link", "order_confirmation"), link=link)
     if found is None:
         raise NotYet(f"order {event.order_id} is not known here yet")
     order, overrides, held = found
@@ -92,26 +97,30 @@ async def on_payment_succeeded(uow: UnitOfWork, event: PaymentSucceeded) -> None
 
 
 async def on_reminder_requested(uow: UnitOfWork, event: ReminderRequested) -> None:
-    await _remember_link(uow, event)
-    order, overrides = await _order_of(uow, event.order_id, ("reminder",), hold=True)
+    order, overrides = await _order_of(uow, event.order_id, ("reminder",), hold=True, link=_link_of(event))
     await _record(uow, _compose(letters.reminder, order, event), cancel_reason(order.status), overrides=overrides)
 
 
-async def _remember_link(uow: UnitOfWork, event: PaymentLinkIssued | ReminderRequested) -> None:
-    # Kept whether or not this event sends an email: a later notice about the payment may offer it.
-    if letters.is_web_address(event.url):
-        await uow.payment_links.save(event.account_id, event.order_id, event.payment_id, event.url, event.occurred_at)
+def _link_of(event: PaymentLinkIssued | ReminderRequested) -> PaymentLink | None:
+    """The link to keep whether or not this event sends an email: a later notice about the payment may offer it."""
+    if not letters.is_web_address(event.url):
+        return None
+    return PaymentLink(event.account_id, event.order_id, event.payment_id, event.url, event.occurred_at)
 
 
 async def on_access_changed(uow: UnitOfWork, event: AccessChanged) -> None:
-    order, overrides = await _order_of(uow, event.order_id, ("access_opened", "access_suspended"))
-    # Stored unless a newer change is known; undone with the rest if the letter is refused below.
-    known = await uow.access_states.swap(event.order_id, event.line_id, AccessState(event.status, event.occurred_at))
+    # The line's state stored unless a newer change is known (undone with the rest if the letter is
+    # refused below), and the overdue payment's link, read with the order.
+    found = await uow.recipients.for_access_change(
+        event.order_id, event.account_id, ("access_opened", "access_suspended"), event.line_id,
+        AccessState(event.status, event.occurred_at),
+        overdue_payment_id=event.overdue_payment_id if event.status == "suspended" else None,
+    )
+    if found is None:
+        raise NotYet(f"order {event.order_id} is not known here yet")
+    order, overrides, known, link = found
     if known is not None and known.occurred_at > event.occurred_at:
         return  # an older change arriving late: the contact already heard of a newer one
-    link = None
-    if event.status == "suspended" and event.overdue_payment_id is not None:
-        link = await uow.payment_links.get(event.account_id, event.order_id, event.overdue_payment_id)
     try:
         letter = letters.access_change(order, event, previous=known.status if known else None, link=link)
     except LetterRefused as exc:
@@ -120,10 +129,12 @@ async def on_access_changed(uow: UnitOfWork, event: AccessChanged) -> None:
 
 
 async def _order_of(
-    uow: UnitOfWork, order_id: UUID, templates: tuple[TemplateName, ...], *, hold: bool = False
+    uow: UnitOfWork, order_id: UUID, templates: tuple[TemplateName, ...], *, hold: bool = False,
+    link: PaymentLink | None = None,
 ) -> tuple[OrderRecipient, Overrides]:
-    """The order as its school is now, and the school's own wording of these templates (one query)."""
-    found = await uow.recipients.for_email(order_id, templates, hold=hold)
+    """The order as its school is now, and the school's own wording of these templates (one query,
+    which also keeps `link`)."""
+    found = await uow.recipients.for_email(order_id, templates, hold=hold, link=link)
     if found is None:
         # Topics are not ordered with each other: OrderCreated may still be on its way.
         raise NotYet(f"order {order_id} is not known here yet")
@@ -199,11 +210,28 @@ async def settle_unconfirmed(uow: UnitOfWork, limit: int, *, retry: bool) -> int
     server drops repeats (`retry`), and then by the next claim, not here.
     """
     rows = await uow.deliveries.settle_unconfirmed(limit, UNCONFIRMED, pending_too=not retry)
+    await _published_settled(uow, rows)
+    return len(rows)
+
+
+async def settle_and_claim(
+    uow: UnitOfWork, limit: int, lease: timedelta, *, retry_unconfirmed: bool = False
+) -> list[Outgoing]:
+    """A sender's pass begins here: settle_unconfirmed, then claim_due, in one statement (and one
+    more for the settled ones' NotificationSent, when there are any)."""
+    settled, claimed = await uow.deliveries.settle_and_claim(
+        limit, lease, UNCONFIRMED, retry_unconfirmed=retry_unconfirmed
+    )
+    await _published_settled(uow, settled)
+    return claimed
+
+
+async def _published_settled(uow: UnitOfWork, rows: list[Any]) -> None:
     for row in rows:
         log.warning("delivery %s was handed over by a sender that stopped before the answer: "
                     "counted as sent, not sent again", row.id)
-        await _published_sent(uow, row)
-    return len(rows)
+    # All of their NotificationSent in one insert, as record_sent's.
+    await uow.outbox.add(*(event for row in rows if (event := _sent_event(row)) is not None))
 
 
 async def _published_sent(uow: UnitOfWork, row: Any) -> None:

@@ -1,5 +1,6 @@
-"""What a use case needs from the world: the orders it writes to, the schools, the access states and
-payment links it remembers, the school's wordings, the deliveries, the idempotency keys and the outbox.
+"""What a use case needs from the world: the orders it writes to (with the access states and payment
+links it remembers, read and kept in the same step as the order), the schools, the school's
+wordings, the deliveries, the idempotency keys and the outbox.
 
 The adapters implement it over one PostgreSQL transaction (adapters/unit_of_work.py); the unit
 tests over memory.
@@ -15,7 +16,7 @@ from servicekit.idempotency import Idempotent
 
 from ..domain.delivery import Outgoing, Rendered
 from ..domain.letters import Letter, Override, Overrides
-from ..domain.recipient import AccessState, OrderRecipient, School
+from ..domain.recipient import AccessState, OrderRecipient, PaymentLink, School
 
 
 class Recipients(Protocol):
@@ -24,6 +25,9 @@ class Recipients(Protocol):
     async def add(self, order: OrderRecipient) -> None:
         """The order as created; a copy arriving after an update (or another account's) changes nothing."""
 
+    async def add_for_email(self, order: OrderRecipient, templates: Sequence[str]) -> tuple[School | None, Overrides]:
+        """As add, and in the same step the order's school (Schools.get) and its wordings of `templates`."""
+
     async def update(self, order_id: UUID, account_id: UUID, changes: dict[str, Any]) -> str | None:
         """The account's order with `changes` (recipient.changed_by), unless it is not here, is another
         account's or a newer version is here already; its status if they were applied."""
@@ -31,16 +35,27 @@ class Recipients(Protocol):
     async def get(self, order_id: UUID) -> OrderRecipient | None: ...
 
     async def for_email(
-        self, order_id: UUID, templates: Sequence[str], *, hold: bool = False
+        self, order_id: UUID, templates: Sequence[str], *, hold: bool = False, link: PaymentLink | None = None
     ) -> tuple[OrderRecipient, Overrides] | None:
         """The order as its school is now (OrderRecipient.at_school), and the school's own wordings of
-        `templates`; with `hold`, the order stays as read (shared-locked) to the end of the unit of work."""
+        `templates`; with `hold`, the order stays as read (shared-locked) to the end of the unit of work;
+        `link` kept as PaymentLinks.save keeps it, in the same step. None, and nothing kept, if the
+        order is not here."""
 
     async def take_for_email(
-        self, order_id: UUID, templates: Sequence[str]
+        self, order_id: UUID, templates: Sequence[str], *, link: PaymentLink | None = None
     ) -> tuple[OrderRecipient, Overrides, OrderCreated | None] | None:
         """As for_email with `hold`, and the order's confirmation that waited for its link
-        (Confirmations.hold), now taken; None, and nothing taken, if the order is not here."""
+        (Confirmations.hold), now taken; None, and nothing taken or kept, if the order is not here."""
+
+    async def for_access_change(
+        self, order_id: UUID, account_id: UUID, templates: Sequence[str], line_id: UUID, state: AccessState,
+        *, overdue_payment_id: UUID | None = None,
+    ) -> tuple[OrderRecipient, Overrides, AccessState | None, str | None] | None:
+        """As for_email, and in the same step the line's new access state stored unless a newer one is
+        known (the line stays locked to the end of the unit of work), and the link kept for the
+        account's overdue payment of this order: the order, its wordings, the line's state known
+        before, if any, and that link, if any. None, and nothing stored, if the order is not here."""
 
 
 class Confirmations(Protocol):
@@ -52,26 +67,15 @@ class Confirmations(Protocol):
 
 class Schools(Protocol):
     async def save(self, school: School, occurred_at: datetime) -> None:
-        """The school's profile, unless a newer one (`occurred_at`) is held."""
-
-    async def get(self, account_id: UUID) -> School | None: ...
-
-
-class AccessStates(Protocol):
-    """The last access change per order line."""
-
-    async def swap(self, order_id: UUID, line_id: UUID, state: AccessState) -> AccessState | None:
-        """Store the line's new state, unless a newer one is known already; the one known before, if
-        any (the line stays locked to the end of the unit of work)."""
+        """The school's profile, unless a newer one (`occurred_at`) is held (read with an order: Recipients)."""
 
 
 class PaymentLinks(Protocol):
-    """The latest web address of each payment (PaymentLinkIssued, ReminderRequested)."""
+    """The latest web address of each payment (PaymentLinkIssued, ReminderRequested); read and kept
+    with the order by an email's event (Recipients)."""
 
-    async def save(self, account_id: UUID, order_id: UUID, payment_id: UUID, url: str, occurred_at: datetime) -> None:
+    async def save(self, link: PaymentLink) -> None:
         """The payment's link, unless a newer one is known; a payment never moves to another order or account."""
-
-    async def get(self, account_id: UUID, order_id: UUID, payment_id: UUID) -> str | None: ...
 
 
 class Wordings(Protocol):
@@ -126,6 +130,12 @@ class Deliveries(Protocol):
         """Handed-over deliveries whose try stopped renewing its lease, counted as sent with `note`:
         the cancelled ones always, the pending ones only with `pending_too`."""
 
+    async def settle_and_claim(
+        self, limit: int, lease: timedelta, note: str, *, retry_unconfirmed: bool
+    ) -> tuple[list[Any], list[Outgoing]]:
+        """settle_unconfirmed (the pending ones too unless `retry_unconfirmed`), then claim_due, in one
+        step: the rows settled and the tries claimed."""
+
     async def mark_failed_try(
         self, delivery: Outgoing, *, error: str, status: str, retry_in: float | None, refused: bool = False
     ) -> Any | None:
@@ -148,7 +158,6 @@ class UnitOfWork(Protocol):
     recipients: Recipients
     confirmations: Confirmations
     schools: Schools
-    access_states: AccessStates
     payment_links: PaymentLinks
     wordings: Wordings
     deliveries: Deliveries

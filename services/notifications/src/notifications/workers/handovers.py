@@ -55,6 +55,10 @@ class Handovers:
     async def _one_transaction(self, batch: list[_Waiting]) -> None:
         unended: list[Outgoing] = []
         async with self._engine.connect() as conn:
+            # A transaction, not the statement on its own (two round trips fewer): a handover that
+            # waits on a lock (a closing order's) must commit only if this process is still there to
+            # say COMMIT. On its own it would commit after a crash, and an email whose end never left
+            # would be counted as sent (test_sender_crash's kill during DATA).
             await conn.begin()
             granted = await service.hand_over(SqlUnitOfWork(conn), [d for d, _, _ in batch], self._lease)
             await conn.commit()

@@ -90,8 +90,7 @@ class EmailSender(PollingWorker):
     async def send_due(self) -> int:
         """Send one batch of due deliveries; returns how many were claimed."""
         async with SqlUnitOfWork.begin(self._engine) as uow:
-            await service.settle_unconfirmed(uow, self._batch_size, retry=self._retry_unconfirmed)
-            batch = await service.claim_due(
+            batch = await service.settle_and_claim(
                 uow, self._batch_size, self._lease, retry_unconfirmed=self._retry_unconfirmed
             )
         await asyncio.gather(*(self._send(delivery) for delivery in batch))
