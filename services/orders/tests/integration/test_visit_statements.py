@@ -1,18 +1,20 @@
-"""A visit's order in few statements, on real PostgreSQL: what the school has for the visit read at
-once, then the order with its contact and the school's profile in one statement, then its events."""
+"""A purchase's messages in few statements, on real PostgreSQL: a visit reads what the school has for
+it at once, then writes the order with its contact and the school's profile in one statement, then
+its events; a payment loads the order once and saves its row, lines and history in one statement."""
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from contracts import ContactData, OfferLine, OfferOpened, PlannedPayment
+from contracts import ContactData, OfferLine, OfferOpened, PaymentSucceeded, PlannedPayment
 from orders import main
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.pipeline import Intake
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
 from servicekit.statements import tallied
-from servicekit.testing import service_under_test
+from servicekit.testing import as_account, service_under_test
 from sqlalchemy import text
 
 
@@ -117,3 +119,32 @@ async def test_an_intake_whose_new_contact_was_taken_meanwhile_writes_nothing(cl
         assert await conn.scalar(text("SELECT count(*) FROM order_lines WHERE order_id = :o"),
                                  {"o": intake.order.id}) == 0
         assert await conn.scalar(text("SELECT phone FROM contacts WHERE account_id = :a"), {"a": account}) is None
+
+
+async def paid(app, event) -> int:
+    async with app.state.engine.begin() as conn:
+        with tallied("test") as tally:
+            await main.on_payment_succeeded(conn, event)
+    return tally.count
+
+
+async def test_a_partial_then_full_payment_save_the_order_its_lines_and_history_in_one_statement(client_app):
+    client, app = client_app
+    account = uuid.uuid4()
+    event = opened(account)
+    await visited(app, event)
+    [(order_id,)] = await rows(app, "SELECT id FROM orders WHERE checkout_id = :c", c=event.checkout_id)
+    half = dict(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, currency="UAH",
+                amount=Decimal("750.00"), paid_at=datetime(2026, 12, 1, 12, tzinfo=UTC), provider="sandbox")
+    # The load, the save of the row, the payment, the history and the line's window; the events.
+    assert await paid(app, PaymentSucceeded(payment_id=uuid.uuid4(), **half)) == 3
+    [(status, paid_sum, version, window)] = await rows(
+        app, "SELECT o.payment_status, o.paid, o.version, l.window_status FROM orders o"
+             " JOIN order_lines l ON l.order_id = o.id WHERE o.id = :o", o=order_id)
+    assert (status, paid_sum, version, window) == ("partially_paid", Decimal("750.0000"), 2, "open")
+    assert await paid(app, PaymentSucceeded(payment_id=uuid.uuid4(), **half)) == 3
+    card = (await client.get(f"/orders/{order_id}", headers=as_account(account))).json()
+    assert (card["payment_status"], card["paid"], card["stage"]["name"]) == ("paid", "1500.00", "Paid")
+    assert card["lines"][0]["window"]["status"] == "open" and card["version"] == 3
+    assert [h["kind"] for h in card["history"]] == ["created", "payment_received", "payment_received"]
+    assert len(await rows(app, "SELECT 1 FROM order_payments WHERE order_id = :o", o=order_id)) == 2

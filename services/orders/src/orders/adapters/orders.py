@@ -66,8 +66,9 @@ _PAID = """
     )
 """
 # A loaded order's row as it is now, only at the version it was loaded at (`$9` false: the row did
-# not change, nothing is written to it), with what `_PAID` adds, unless the row was refused; the
-# version found, for the refusal.
+# not change, nothing is written to it), with what `_PAID` adds and its lines that changed (`$33` to
+# `$46`, as arrays; a line keeps its position for life, so these never collide on one), unless the
+# row was refused; the version found, for the refusal.
 _SAVE = """WITH
     updated AS (
         UPDATE orders SET
@@ -78,7 +79,21 @@ _SAVE = """WITH
             updated_at = CASE WHEN version <> $31 THEN now() ELSE updated_at END
         WHERE $9::boolean AND id = $1 AND version = $32
         RETURNING 1
-    ),""" + _PAID.format(guard="(NOT $9::boolean OR EXISTS (SELECT 1 FROM updated))") + """
+    ),""" + _PAID.format(guard="(NOT $9::boolean OR EXISTS (SELECT 1 FROM updated))") + """,
+    relined AS (
+        UPDATE order_lines SET position = l.position, product_id = l.product_id, product_title = l.product_title,
+                               offer_id = l.offer_id, offer_title = l.offer_title, price = l.price,
+                               access = l.access::jsonb, customised = l.customised, offer_version = l.offer_version,
+                               window_status = l.window_status, window_starts_at = l.window_starts_at,
+                               window_ends_at = l.window_ends_at, window_hold = l.window_hold
+        FROM unnest($33::uuid[], $34::int[], $35::uuid[], $36::text[], $37::uuid[], $38::text[], $39::numeric[],
+                    $40::text[], $41::boolean[], $42::int[], $43::text[], $44::timestamptz[], $45::timestamptz[],
+                    $46::uuid[])
+             AS l(id, position, product_id, product_title, offer_id, offer_title, price, access, customised,
+                  offer_version, window_status, window_starts_at, window_ends_at, window_hold)
+        WHERE order_lines.id = l.id AND order_lines.order_id = $1
+          AND (NOT $9::boolean OR EXISTS (SELECT 1 FROM updated))
+    )
     SELECT (SELECT count(*) FROM updated) AS updated, o.version FROM orders o WHERE o.id = $1
 """
 # A new order's row ($1, $2, $9 to $35) and its lines ($36 to $49, as arrays), for `_ADD` and `_INTAKE`.
@@ -137,12 +152,6 @@ _INSERT_LINE = """
                              window_hold)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15)
 """
-_UPDATE_LINE = """
-    UPDATE order_lines SET position = $2, product_id = $3, product_title = $4, offer_id = $5, offer_title = $6,
-                           price = $7, access = $8::jsonb, customised = $9, offer_version = $10,
-                           window_status = $11, window_starts_at = $12, window_ends_at = $13, window_hold = $14
-    WHERE id = $1
-"""
 _DELETE_LINE = "DELETE FROM order_lines WHERE id = $1"
 # A history entry on the school's order, its row locked first so the history keeps the order its
 # writers queued in; no row, nothing written, when the school has no such order.
@@ -159,7 +168,7 @@ def _json(value: Any) -> str:
 
 
 def _line_columns(lines: dict[UUID, dict[str, Any]]) -> list[list[Any]]:
-    """Lines as the arrays `_LINES` takes: the ids, then each of `_LINE`."""
+    """Lines as the arrays `_LINES` and `_SAVE` take: the ids, then each of `_LINE`."""
     return [list(lines)] + [[_json(v[k]) if k == "access" else v[k] for v in lines.values()] for k in _LINE]
 
 
@@ -326,26 +335,26 @@ class SqlOrders:
         return [(row.id, row.account_id) for row in await repo.lines_with_due_windows(self.conn, now, limit)]
 
     async def save(self, order: Order) -> None:
-        """The row (if it changed, and only at the version loaded), the payments counted and the history
-        entries in one statement; then the lines that changed, one statement per kind of change."""
+        """The row (if it changed, and only at the version loaded), the payments counted, the history
+        entries and the lines edited in one statement; then the lines removed and the lines added, one
+        statement each (a line added may take the position of one removed)."""
         row_before, lines_before = self._loaded[order.id]
         row_now = _row_values(order)
         changed = row_now != row_before
+        lines_now = {line.id: _line_values(line) for line in order.lines}
+        edited = {line_id: values for line_id, values in lines_now.items()
+                  if line_id in lines_before and values != lines_before[line_id]}
         driver = await driver_connection(self.conn)
-        if changed or order.received or order.entries:
+        if changed or order.received or order.entries or edited:
             found = await driver.fetchrow(_SAVE, order.id, order.account_id, *_additions(order), changed,
-                                          *_row_args(row_now), row_before["version"])
+                                          *_row_args(row_now), row_before["version"], *_line_columns(edited))
             if changed and (found is None or found["updated"] == 0):
                 raise StaleVersion(None if found is None else found["version"])
-        lines_now = {line.id: _line_values(line) for line in order.lines}
         if removed := lines_before.keys() - lines_now.keys():
             await driver.executemany(_DELETE_LINE, [(line_id,) for line_id in removed])
         if added := [(line_id, order.id, *_line_args(line_id, values)[1:]) for line_id, values in lines_now.items()
                      if line_id not in lines_before]:
             await driver.executemany(_INSERT_LINE, added)
-        if edited := [_line_args(line_id, values) for line_id, values in lines_now.items()
-                      if line_id in lines_before and values != lines_before[line_id]]:
-            await driver.executemany(_UPDATE_LINE, edited)
         order.received.clear()
         order.entries.clear()
         self._loaded[order.id] = (row_now, lines_now)
