@@ -68,7 +68,7 @@ _PAID = """
 # A loaded order's row as it is now, only at the version it was loaded at (`$9` false: the row did
 # not change, nothing is written to it), with what `_PAID` adds and its lines that changed (`$33` to
 # `$46`, as arrays; a line keeps its position for life, so these never collide on one), unless the
-# row was refused; the version found, for the refusal.
+# row was refused; the version found (read only then), for the refusal.
 _SAVE = """WITH
     updated AS (
         UPDATE orders SET
@@ -94,7 +94,9 @@ _SAVE = """WITH
         WHERE order_lines.id = l.id AND order_lines.order_id = $1
           AND (NOT $9::boolean OR EXISTS (SELECT 1 FROM updated))
     )
-    SELECT (SELECT count(*) FROM updated) AS updated, o.version FROM orders o WHERE o.id = $1
+    SELECT (SELECT count(*) FROM updated) AS updated,
+           (SELECT o.version FROM orders o WHERE $9::boolean AND o.id = $1 AND NOT EXISTS (SELECT 1 FROM updated))
+           AS version
 """
 # A new order's row ($1, $2, $9 to $35) and its lines ($36 to $49, as arrays), for `_ADD` and `_INTAKE`.
 _ORDER_COLUMNS = """

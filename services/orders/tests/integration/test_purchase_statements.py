@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from contracts import ContactData, OfferLine, OfferOpened, PaymentSucceeded, PlannedPayment
+from contracts import ContactData, OfferLine, OfferOpened, PaymentSucceeded, PlannedPayment, utcnow
 from orders import main
 from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.domain.order import StaleVersion
 from orders.domain.pipeline import Intake
 from orders.main import MIGRATIONS, create_app
 from orders.settings import Settings
@@ -148,3 +149,25 @@ async def test_a_partial_then_full_payment_save_the_order_its_lines_and_history_
     assert card["lines"][0]["window"]["status"] == "open" and card["version"] == 3
     assert [h["kind"] for h in card["history"]] == ["created", "payment_received", "payment_received"]
     assert len(await rows(app, "SELECT 1 FROM order_payments WHERE order_id = :o", o=order_id)) == 2
+
+
+async def test_a_save_of_a_version_another_transaction_moved_on_writes_nothing_and_names_the_current_one(client_app):
+    _, app = client_app
+    account = uuid.uuid4()
+    event = opened(account)
+    await visited(app, event)
+    [(order_id,)] = await rows(app, "SELECT id FROM orders WHERE checkout_id = :c", c=event.checkout_id)
+    payment = dict(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, currency="UAH",
+                   amount=Decimal("100.00"), paid_at=datetime(2026, 12, 1, 12, tzinfo=UTC), provider="sandbox")
+    async with app.state.engine.begin() as conn:
+        uow = SqlUnitOfWork(conn)
+        order = await uow.orders.load(account, order_id, for_update=False)
+        assert order is not None
+        await paid(app, PaymentSucceeded(payment_id=uuid.uuid4(), **payment))  # version 2, committed meanwhile
+        order.record_payment_succeeded(PaymentSucceeded(payment_id=uuid.uuid4(), **payment), utcnow())
+        with pytest.raises(StaleVersion) as refused:
+            await uow.orders.save(order)
+        assert refused.value.current == 2
+    assert len(await rows(app, "SELECT 1 FROM order_payments WHERE order_id = :o", o=order_id)) == 1
+    assert [kind for (kind,) in await rows(app, "SELECT kind FROM order_history WHERE order_id = :o ORDER BY id",
+                                           o=order_id)] == ["created", "payment_received"]
