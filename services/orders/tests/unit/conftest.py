@@ -10,7 +10,7 @@ import pytest
 from contracts import AccessTerms, ProductUpdated
 from orders.domain.catalog import CatalogProduct
 from orders.domain.order import Contact, Funnel, Line, Order, StaleVersion
-from orders.domain.pipeline import Pipeline, Stage
+from orders.domain.pipeline import Intake, Pipeline, Stage, Visit
 from orders.domain.school import SchoolProfile
 from servicekit.testing import MemoryIdempotency, MemoryOutbox
 
@@ -18,13 +18,15 @@ from servicekit.testing import MemoryIdempotency, MemoryOutbox
 class MemoryOrders:
     """Loads hand out copies, so a use case that fails half-way leaves what was saved untouched."""
 
-    def __init__(self, pipelines: "MemoryPipelines") -> None:
+    def __init__(self, pipelines: "MemoryPipelines", contacts: "MemoryContacts", schools: "MemorySchools") -> None:
         self.saved: dict[uuid.UUID, Order] = {}
         self.history: list[tuple[uuid.UUID, str, str, dict[str, Any]]] = []
         self.payments: list[uuid.UUID] = []
         self.saves = 0
         self.numbers = 0
         self.pipelines = pipelines  # where a visit's order goes: the school's default
+        self.contacts = contacts  # who it is for, written with it
+        self.schools = schools
 
     def put(self, order: Order) -> Order:
         """An order as if saved earlier."""
@@ -55,11 +57,24 @@ class MemoryOrders:
         order.entries.clear()
         self.saved[order.id] = copy.deepcopy(order)
 
-    async def placement_for_checkout(
-        self, account_id: uuid.UUID, checkout_id: uuid.UUID
-    ) -> tuple[uuid.UUID | None, Pipeline | None]:
+    async def visit(self, account_id: uuid.UUID, checkout_id: uuid.UUID, email: str) -> Visit:
         existing = next((o.id for o in self.saved.values() if o.checkout_id == checkout_id), None)
-        return existing, await self.pipelines.default(account_id)
+        if existing is not None:
+            return Visit(existing, None, None, None)
+        return Visit(None, await self.pipelines.default(account_id),
+                     await self.contacts.with_email(account_id, email), await self.next_number(account_id))
+
+    async def intake(self, intake: Intake) -> bool:
+        contact, account = intake.contact, intake.order.account_id
+        if contact.id in self.contacts.known:
+            was = self.contacts.known[contact.id][1]
+            await self.contacts.fill(contact.id, {f: getattr(contact, f) for f in ("phone", "locale")
+                                                  if getattr(contact, f) != getattr(was, f)})
+        elif not await self.contacts.add(account, contact):
+            return False
+        await self.schools.fill(account, name=intake.school_name, locale=intake.school_locale)
+        await self.add(intake.order)
+        return True
 
     async def next_number(self, account_id: uuid.UUID) -> int:
         self.numbers += 1
@@ -257,10 +272,10 @@ class MemorySchools:
 class MemoryUnitOfWork:
     def __init__(self) -> None:
         self.pipelines = MemoryPipelines()
-        self.orders = MemoryOrders(self.pipelines)
         self.contacts = MemoryContacts()
-        self.catalog = MemoryCatalog()
         self.schools = MemorySchools()
+        self.orders = MemoryOrders(self.pipelines, self.contacts, self.schools)
+        self.catalog = MemoryCatalog()
         self.idempotency = MemoryIdempotency()
         self.outbox = MemoryOutbox()
 

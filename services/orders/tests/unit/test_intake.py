@@ -135,3 +135,18 @@ async def test_a_repeat_visit_that_adds_nothing_still_counts_as_an_update_of_the
     await open_order_from_offer(uow, opened(school))
     [(contact_id, filled)] = uow.contacts.filled
     assert filled == {} and uow.contacts.known[contact_id][1].phone == "+380501234567"
+
+
+async def test_a_visit_whose_new_email_a_concurrent_visit_took_is_for_that_contact(uow, school):
+    await open_order_from_offer(uow, opened(school))
+    [known] = [c for _, c in uow.contacts.known.values()]
+    found_before = uow.orders.visit
+
+    async def read_before_the_other_committed(*args):
+        return (await found_before(*args))._replace(contact=None)
+
+    uow.orders.visit = read_before_the_other_committed
+    await open_order_from_offer(uow, opened(school, email="OLENA@example.com", phone="+380501234567"))
+    assert {o.contact.id for o in uow.orders.saved.values()} == {known.id} and len(uow.contacts.known) == 1
+    assert uow.contacts.known[known.id][1].phone == "+380501234567"
+    assert [e.contact_id for e in uow.outbox.of(OrderCreated)] == [known.id, known.id]

@@ -1,10 +1,15 @@
-"""Where an order lands and the funnel a school starts with: the pipeline's rules, without I/O."""
+"""Where an order lands, what a visit's order is, and the funnel a school starts with: the pipeline's
+rules, without I/O."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
+from contracts import ContactData, OfferLine, OfferOpened
 from orders.domain.order import Contact, Funnel, InvalidOrder, filled_by_a_visit
-from orders.domain.pipeline import DEFAULT_STAGES, Pipeline, Stage, new_default_pipeline, placement
+from orders.domain.pipeline import (
+    DEFAULT_STAGES, Intake, Pipeline, Stage, Visit, new_default_pipeline, placement,
+)
 
 
 def funnel_of(*marks: str) -> Pipeline:
@@ -68,3 +73,38 @@ def test_a_visit_gives_a_known_contact_only_what_it_lacks():
     assert filled_by_a_visit(known, phone=None, locale=None) == {}
     full = Contact(uuid.uuid4(), "Olena", "olena@example.com", phone="+380500000000", locale="uk")
     assert filled_by_a_visit(full, phone="+380501234567", locale="en") == {}
+
+
+def visit_of(email: str, phone: str | None, locale: str | None) -> OfferOpened:
+    return OfferOpened(
+        account_id=uuid.uuid4(), correlation_id=uuid.uuid4(), checkout_id=uuid.uuid4(), offer_id=uuid.uuid4(),
+        offer_version=2, offer_title="Spring", school_name="Code school", school_locale="uk", currency="UAH",
+        contact=ContactData(name="Olena P.", email=email, phone=phone, locale=locale),
+        lines=[OfferLine(product_id=uuid.uuid4(), product_title="Python", price=Decimal("1200.00")),
+               OfferLine(product_id=uuid.uuid4(), product_title="SQL", price=Decimal("300.00"))],
+        discount=Decimal("500.00"), total=Decimal("1000.00"), payment_plan=[], provider="sandbox")
+
+
+def test_an_intake_is_the_offers_order_in_the_default_pipelines_first_stage_for_a_new_contact():
+    default = funnel_of("new", "paid", "lost")
+    event = visit_of("olena@example.com", "+380501234567", "uk")
+    contact_id = uuid.uuid4()
+    intake, [created] = Intake.of_visit(event, Visit(None, default, None, 12), default=default,
+                                        order_id=uuid.uuid4(), new_contact_id=contact_id)
+    order = intake.order
+    assert (order.number, order.pipeline_id, order.stage_id) == (12, default.id, default.first_stage)
+    assert (order.subtotal, order.discount, order.total) == (Decimal("1500.00"), Decimal("500.00"), Decimal("1000.00"))
+    assert [line.position for line in order.lines] == [0, 1] and [e.kind for e in order.entries] == ["created"]
+    assert intake.contact == Contact(contact_id, "Olena P.", "olena@example.com", "+380501234567", "uk")
+    assert (intake.school_name, intake.school_locale) == ("Code school", "uk")
+    assert (created.order_number, created.contact_id) == (12, contact_id)
+
+
+def test_an_intake_for_a_known_contact_keeps_it_and_gives_it_only_what_it_lacks():
+    default = funnel_of("new", "paid")
+    known = Contact(uuid.uuid4(), "Olena", "Olena@example.com", None, "en")
+    intake, [created] = Intake.of_visit(visit_of("OLENA@example.com", "+380501234567", "uk"),
+                                        Visit(None, default, known, 3), default=default, order_id=uuid.uuid4(),
+                                        new_contact_id=uuid.uuid4())
+    assert intake.contact == Contact(known.id, "Olena", "Olena@example.com", "+380501234567", "en")
+    assert created.contact_id == known.id

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.access import AccessWindow
 from ..domain.order import Contact, Line, Order, StaleVersion
-from ..domain.pipeline import Pipeline, Stage
+from ..domain.pipeline import Intake, Pipeline, Stage, Visit
 from . import repository as repo
 from .tables import order_lines, orders
 
@@ -66,8 +66,9 @@ _PAID = """
     )
 """
 # A loaded order's row as it is now, only at the version it was loaded at (`$9` false: the row did
-# not change, nothing is written to it), with what `_PAID` adds, unless the row was refused; the
-# version found, for the refusal.
+# not change, nothing is written to it), with what `_PAID` adds and its lines that changed (`$33` to
+# `$46`, as arrays; a line keeps its position for life, so these never collide on one), unless the
+# row was refused; the version found (read only then), for the refusal.
 _SAVE = """WITH
     updated AS (
         UPDATE orders SET
@@ -78,19 +79,36 @@ _SAVE = """WITH
             updated_at = CASE WHEN version <> $31 THEN now() ELSE updated_at END
         WHERE $9::boolean AND id = $1 AND version = $32
         RETURNING 1
-    ),""" + _PAID.format(guard="(NOT $9::boolean OR EXISTS (SELECT 1 FROM updated))") + """
-    SELECT (SELECT count(*) FROM updated) AS updated, o.version FROM orders o WHERE o.id = $1
-"""
-# A new order with its lines, payments and history, in one statement.
-_ADD = "WITH" + _PAID.format(guard="true") + """,
-    made AS (
-        INSERT INTO orders (id, account_id, number, currency, source, checkout_id, offer_id, contact_id,
-                            pipeline_id, stage_id, type, status, managers, tags, comment, subtotal, discount,
-                            discount_percent, total, paid, refunded, payment_status, paid_at, first_paid_at,
-                            access_holds, overdue_holds, closed_at, reopened_at, version)
-        VALUES ($1, $2, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,
-                $27, $28, $29, $30, $31, $32::jsonb, $33, $34, $35)
+    ),""" + _PAID.format(guard="(NOT $9::boolean OR EXISTS (SELECT 1 FROM updated))") + """,
+    relined AS (
+        UPDATE order_lines SET position = l.position, product_id = l.product_id, product_title = l.product_title,
+                               offer_id = l.offer_id, offer_title = l.offer_title, price = l.price,
+                               access = l.access::jsonb, customised = l.customised, offer_version = l.offer_version,
+                               window_status = l.window_status, window_starts_at = l.window_starts_at,
+                               window_ends_at = l.window_ends_at, window_hold = l.window_hold
+        FROM unnest($33::uuid[], $34::int[], $35::uuid[], $36::text[], $37::uuid[], $38::text[], $39::numeric[],
+                    $40::text[], $41::boolean[], $42::int[], $43::text[], $44::timestamptz[], $45::timestamptz[],
+                    $46::uuid[])
+             AS l(id, position, product_id, product_title, offer_id, offer_title, price, access, customised,
+                  offer_version, window_status, window_starts_at, window_ends_at, window_hold)
+        WHERE order_lines.id = l.id AND order_lines.order_id = $1
+          AND (NOT $9::boolean OR EXISTS (SELECT 1 FROM updated))
     )
+    SELECT (SELECT count(*) FROM updated) AS updated,
+           (SELECT o.version FROM orders o WHERE $9::boolean AND o.id = $1 AND NOT EXISTS (SELECT 1 FROM updated))
+           AS version
+"""
+# A new order's row ($1, $2, $9 to $35) and its lines ($36 to $49, as arrays), for `_ADD` and `_INTAKE`.
+_ORDER_COLUMNS = """
+    id, account_id, number, currency, source, checkout_id, offer_id, contact_id, pipeline_id, stage_id, type,
+    status, managers, tags, comment, subtotal, discount, discount_percent, total, paid, refunded, payment_status,
+    paid_at, first_paid_at, access_holds, overdue_holds, closed_at, reopened_at, version
+"""
+_ORDER_VALUES = """
+    $1, $2, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28,
+    $29, $30, $31, $32::jsonb, $33, $34, $35
+"""
+_LINES = """
     INSERT INTO order_lines (id, order_id, position, product_id, product_title, offer_id, offer_title, price,
                              access, customised, offer_version, window_status, window_starts_at, window_ends_at,
                              window_hold)
@@ -103,17 +121,38 @@ _ADD = "WITH" + _PAID.format(guard="true") + """,
          AS l(id, position, product_id, product_title, offer_id, offer_title, price, access, customised,
               offer_version, window_status, window_starts_at, window_ends_at, window_hold)
 """
+# A new order with its lines, payments and history, in one statement.
+_ADD = ("WITH" + _PAID.format(guard="true") + ",\n    made AS (INSERT INTO orders (" + _ORDER_COLUMNS + ") VALUES ("
+        + _ORDER_VALUES + "))" + _LINES)
+# A visit's order as `_ADD` writes one, with its contact and what the school's profile lacks, in one
+# statement. The contact ($14, `$50` to `$54`: name, email, its key, phone, locale) goes in new, or, when
+# the school has it under that email (the contact the visit found, locked), it is given the phone and
+# locale the visit left it (domain.order.filled_by_a_visit) and counts as updated. A new contact whose
+# email another contact took meanwhile (a concurrent visit's, committed since) is not written, and then
+# neither is anything else: the statement answers 0. The school's name and locale are `$55`, `$56`.
+_INTAKE = """WITH
+    contact AS (
+        INSERT INTO contacts (id, account_id, name, email, email_key, phone, locale)
+        VALUES ($14, $2, $50, $51, $52, $53, $54)
+        ON CONFLICT (account_id, email_key) DO UPDATE
+        SET phone = excluded.phone, locale = excluded.locale, updated_at = now()
+        WHERE contacts.id = excluded.id
+        RETURNING id
+    ),
+    school AS (
+        INSERT INTO schools (account_id, name, locale) SELECT $2, $55, $56 FROM contact
+        ON CONFLICT (account_id) DO UPDATE
+        SET name = coalesce(schools.name, excluded.name), locale = coalesce(schools.locale, excluded.locale)
+    ),""" + _PAID.format(guard="EXISTS (SELECT 1 FROM contact)") + """,
+    made AS (INSERT INTO orders (""" + _ORDER_COLUMNS + ") SELECT " + _ORDER_VALUES + """ FROM contact),
+    lined AS (""" + _LINES + """ WHERE EXISTS (SELECT 1 FROM contact))
+    SELECT count(*) FROM contact
+"""
 _INSERT_LINE = """
     INSERT INTO order_lines (id, order_id, position, product_id, product_title, offer_id, offer_title, price,
                              access, customised, offer_version, window_status, window_starts_at, window_ends_at,
                              window_hold)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15)
-"""
-_UPDATE_LINE = """
-    UPDATE order_lines SET position = $2, product_id = $3, product_title = $4, offer_id = $5, offer_title = $6,
-                           price = $7, access = $8::jsonb, customised = $9, offer_version = $10,
-                           window_status = $11, window_starts_at = $12, window_ends_at = $13, window_hold = $14
-    WHERE id = $1
 """
 _DELETE_LINE = "DELETE FROM order_lines WHERE id = $1"
 # A history entry on the school's order, its row locked first so the history keeps the order its
@@ -128,6 +167,11 @@ _NOTE = """
 
 def _json(value: Any) -> str:
     return json.dumps(to_jsonable_python(value))
+
+
+def _line_columns(lines: dict[UUID, dict[str, Any]]) -> list[list[Any]]:
+    """Lines as the arrays `_LINES` and `_SAVE` take: the ids, then each of `_LINE`."""
+    return [list(lines)] + [[_json(v[k]) if k == "access" else v[k] for v in lines.values()] for k in _LINE]
 
 
 def _line_args(line_id: UUID, values: dict[str, Any]) -> tuple[Any, ...]:
@@ -219,27 +263,43 @@ class SqlOrders:
         self._loaded[order.id] = (_row_values(order), {line.id: _line_values(line) for line in lines})
         return order
 
-    async def add(self, order: Order) -> None:
-        """A new order, its lines, its payments and its history so far, in one statement."""
+    def _new_order_args(self, order: Order) -> tuple[tuple[Any, ...], dict[str, Any], dict[UUID, dict[str, Any]]]:
+        """`_ADD`'s and `_INTAKE`'s first 49 arguments, and the row and lines as saved."""
         row = _row_values(order)
         lines = {line.id: _line_values(line) for line in order.lines}
-        columns = [[line_id for line_id in lines]] + [
-            [_json(v[k]) if k == "access" else v[k] for v in lines.values()] for k in _LINE]
-        await (await driver_connection(self.conn)).execute(
-            _ADD, order.id, order.account_id, *_additions(order), order.number, order.currency, order.source,
-            order.checkout_id, order.offer_id, *_row_args(row), *columns)
+        return ((order.id, order.account_id, *_additions(order), order.number, order.currency, order.source,
+                 order.checkout_id, order.offer_id, *_row_args(row), *_line_columns(lines)), row, lines)
+
+    def _added(self, order: Order, row: dict[str, Any], lines: dict[UUID, dict[str, Any]]) -> None:
         order.received.clear()
         order.entries.clear()
         self._loaded[order.id] = (row, lines)
+
+    async def add(self, order: Order) -> None:
+        """A new order, its lines, its payments and its history so far, in one statement."""
+        args, row, lines = self._new_order_args(order)
+        await (await driver_connection(self.conn)).execute(_ADD, *args)
+        self._added(order, row, lines)
+
+    async def visit(self, account_id: UUID, checkout_id: UUID, email: str) -> Visit:
+        return await repo.visit(self.conn, account_id, checkout_id, email)
+
+    async def intake(self, intake: Intake) -> bool:
+        """A visit's order with its contact and the school's profile filled, in one statement."""
+        order, contact = intake.order, intake.contact
+        args, row, lines = self._new_order_args(order)
+        written = await (await driver_connection(self.conn)).fetchval(
+            _INTAKE, *args, contact.name, contact.email, contact.email.lower(), contact.phone, contact.locale,
+            intake.school_name, intake.school_locale)
+        if not written:
+            return False
+        self._added(order, row, lines)
+        return True
 
     async def note(self, account_id: UUID, order_id: UUID, actor: str, kind: str, details: dict[str, Any]) -> bool:
         """A history entry on the school's order, its row locked; False, nothing written, if it has no such order."""
         return await (await driver_connection(self.conn)).fetchval(
             _NOTE, order_id, account_id, actor, kind, _json(details)) is not None
-
-    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, Pipeline | None]:
-        """The order already made for this checkout, if any, and the school's default pipeline."""
-        return await repo.placement_for_checkout(self.conn, account_id, checkout_id)
 
     async def next_number(self, account_id: UUID) -> int:
         return await repo.next_order_number(self.conn, account_id)
@@ -277,26 +337,26 @@ class SqlOrders:
         return [(row.id, row.account_id) for row in await repo.lines_with_due_windows(self.conn, now, limit)]
 
     async def save(self, order: Order) -> None:
-        """The row (if it changed, and only at the version loaded), the payments counted and the history
-        entries in one statement; then the lines that changed, one statement per kind of change."""
+        """The row (if it changed, and only at the version loaded), the payments counted, the history
+        entries and the lines edited in one statement; then the lines removed and the lines added, one
+        statement each (a line added may take the position of one removed)."""
         row_before, lines_before = self._loaded[order.id]
         row_now = _row_values(order)
         changed = row_now != row_before
+        lines_now = {line.id: _line_values(line) for line in order.lines}
+        edited = {line_id: values for line_id, values in lines_now.items()
+                  if line_id in lines_before and values != lines_before[line_id]}
         driver = await driver_connection(self.conn)
-        if changed or order.received or order.entries:
+        if changed or order.received or order.entries or edited:
             found = await driver.fetchrow(_SAVE, order.id, order.account_id, *_additions(order), changed,
-                                          *_row_args(row_now), row_before["version"])
+                                          *_row_args(row_now), row_before["version"], *_line_columns(edited))
             if changed and (found is None or found["updated"] == 0):
                 raise StaleVersion(None if found is None else found["version"])
-        lines_now = {line.id: _line_values(line) for line in order.lines}
         if removed := lines_before.keys() - lines_now.keys():
             await driver.executemany(_DELETE_LINE, [(line_id,) for line_id in removed])
         if added := [(line_id, order.id, *_line_args(line_id, values)[1:]) for line_id, values in lines_now.items()
                      if line_id not in lines_before]:
             await driver.executemany(_INSERT_LINE, added)
-        if edited := [_line_args(line_id, values) for line_id, values in lines_now.items()
-                      if line_id in lines_before and values != lines_before[line_id]]:
-            await driver.executemany(_UPDATE_LINE, edited)
         order.received.clear()
         order.entries.clear()
         self._loaded[order.id] = (row_now, lines_now)

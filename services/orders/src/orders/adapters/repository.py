@@ -14,37 +14,55 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.catalog import CatalogProduct
 from ..domain.order import Contact
-from ..domain.pipeline import Pipeline, Stage
+from ..domain.pipeline import Pipeline, Stage, Visit
 from .tables import (
     catalog_products, contacts, order_history, order_lines, orders, pipelines,
     schools, stages,
 )
 
 
-# Where a new order of a visit goes, in one round trip (this path runs for every visit): the order
-# already made for this checkout, if any, and the school's default pipeline with its stages. The
-# statements of a visit go straight to asyncpg, prepared once per connection (db.driver_connection).
-_PLACEMENT = """
-    SELECT (SELECT o.id FROM orders o WHERE o.checkout_id = $1) AS existing_order,
+# What the school has for a visit, in one round trip (this path runs for every visit): the order
+# already made for this checkout, if any; else the school's default pipeline with its stages, its
+# contact with the visit's email, locked (a concurrent visit of the same contact waits, then sees
+# what this one filled in), and the next order number, taken (the counter's row lock serialises
+# numbering per school only). The statements of a visit go straight to asyncpg, prepared once per
+# connection (db.driver_connection).
+_VISIT = """
+    WITH existing AS (SELECT o.id FROM orders o WHERE o.checkout_id = $1),
+    known AS (
+        SELECT c.id, c.name, c.email, c.phone, c.locale FROM contacts c
+        WHERE c.account_id = $2 AND c.email_key = $3 AND NOT EXISTS (SELECT 1 FROM existing)
+        FOR UPDATE
+    ),
+    numbered AS (
+        INSERT INTO order_counters (account_id, last_number)
+        SELECT $2, 1 WHERE NOT EXISTS (SELECT 1 FROM existing)
+        ON CONFLICT (account_id) DO UPDATE SET last_number = order_counters.last_number + 1
+        RETURNING last_number
+    )
+    SELECT (SELECT id FROM existing) AS existing_order, (SELECT last_number FROM numbered) AS number,
+           k.id AS contact_id, k.name AS contact_name, k.email AS contact_email, k.phone AS contact_phone,
+           k.locale AS contact_locale,
            p.id, p.name, p.is_default,
            s.id AS stage_id, s.name AS stage_name, s.on_full_payment, s.on_cancel
     FROM (SELECT 1) AS one
-    LEFT JOIN pipelines p ON p.account_id = $2 AND p.is_default
+    LEFT JOIN known k ON true
+    LEFT JOIN pipelines p ON p.account_id = $2 AND p.is_default AND NOT EXISTS (SELECT 1 FROM existing)
     LEFT JOIN stages s ON s.pipeline_id = p.id
     ORDER BY s.position
 """
 
 
-async def placement_for_checkout(
-    conn: AsyncConnection, account_id: UUID, checkout_id: UUID
-) -> tuple[UUID | None, Pipeline | None]:
-    rows = await (await driver_connection(conn)).fetch(_PLACEMENT, checkout_id, account_id)
+async def visit(conn: AsyncConnection, account_id: UUID, checkout_id: UUID, email: str) -> Visit:
+    rows = await (await driver_connection(conn)).fetch(_VISIT, checkout_id, account_id, email.lower())
     first = rows[0]
-    if first["id"] is None:
-        return first["existing_order"], None
-    return first["existing_order"], Pipeline(
+    contact = None if first["contact_id"] is None else Contact(
+        first["contact_id"], first["contact_name"], first["contact_email"], first["contact_phone"],
+        first["contact_locale"])
+    default = None if first["id"] is None else Pipeline(
         first["id"], tuple(Stage(r["stage_id"], r["stage_name"], r["on_full_payment"], r["on_cancel"])
                            for r in rows if r["stage_id"] is not None), first["name"], first["is_default"])
+    return Visit(first["existing_order"], default, contact, first["number"])
 
 
 def _pipeline(rows: Sequence[Row[Any]]) -> Pipeline | None:

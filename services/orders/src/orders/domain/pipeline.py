@@ -1,10 +1,13 @@
 """Pipelines: the funnel of stages an order moves through."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 from uuid import UUID, uuid4
 
-from .order import Funnel, InvalidOrder
+from contracts import Event, OfferOpened
+
+from .order import Contact, Funnel, InvalidOrder, Order, filled_by_a_visit
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,49 @@ def placement(
         return chosen.id, chosen.first_stage
     assert default is not None, "a school always has its default pipeline (made on first use)"
     return default.id, default.first_stage
+
+
+class Visit(NamedTuple):
+    """What the school has for a visit to an offer: the order already made for its checkout (then
+    nothing else is done), the school's default pipeline (None before its first use), its contact
+    with the visit's email (None for a new email) and the number the new order takes."""
+
+    existing_order: UUID | None
+    default: Pipeline | None
+    contact: Contact | None
+    number: int | None
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A visit's new order as it is written, in one go: the order (placed in the default pipeline's
+    first stage, priced as the offer was, its history so far) with its contact, new or the school's
+    own given only what it lacks; and the school's name and locale, for a profile that lacks them."""
+
+    order: Order
+    school_name: str | None
+    school_locale: str | None
+
+    @property
+    def contact(self) -> Contact:
+        assert self.order.contact is not None
+        return self.order.contact
+
+    @classmethod
+    def of_visit(cls, event: OfferOpened, visit: Visit, *, default: Pipeline, order_id: UUID,
+                 new_contact_id: UUID) -> "tuple[Intake, list[Event]]":
+        """The order a visit makes, where `visit` found the school's contact (or none) and its number,
+        in `default`, the school's default pipeline; and its events. A new contact is `new_contact_id`."""
+        assert visit.number is not None, "a number is taken for every checkout without its order"
+        pipeline_id, stage_id = placement(pipeline_id=None, stage_id=None, chosen=None, of_stage=None,
+                                          default=default)
+        visitor, known = event.contact, visit.contact
+        contact = (Contact(new_contact_id, visitor.name, str(visitor.email), visitor.phone, visitor.locale)
+                   if known is None else
+                   replace(known, **filled_by_a_visit(known, phone=visitor.phone, locale=visitor.locale)))
+        order, events = Order.from_offer(event, order_id=order_id, number=visit.number, contact=contact,
+                                         pipeline_id=pipeline_id, stage_id=stage_id)
+        return cls(order, event.school_name, event.school_locale), events
 
 
 class InvalidPipeline(ValueError):

@@ -10,7 +10,7 @@ from ..entrypoints.bodies import ContactFields, NewOrder, PaymentFields
 from ..domain.actor import Actor
 from ..domain.catalog import check_line
 from ..domain.order import Contact, Discount, InvalidOrder, Line, Order, check_amount, check_plan, priced
-from ..domain.pipeline import placement
+from ..domain.pipeline import Intake
 from ..domain.school import SchoolProfile
 from ..domain.zones import instant, terms_in_zone, zone_named
 from .contacts import contact_of_visit, phone_in
@@ -19,20 +19,23 @@ from .unit_of_work import UnitOfWork
 
 
 async def open_order_from_offer(uow: UnitOfWork, event: OfferOpened) -> None:
-    """Every visit to an offer makes a new order, with the offer's terms as they were."""
-    account = event.account_id
-    existing, default = await uow.orders.placement_for_checkout(account, event.checkout_id)
-    if existing is not None:
+    """Every visit to an offer makes a new order, with the offer's terms as they were: what the school
+    has for the visit is read at once, the order goes in with its contact in one go, then its events."""
+    account, email = event.account_id, str(event.contact.email)
+    visit = await uow.orders.visit(account, event.checkout_id, email)
+    if visit.existing_order is not None:
         return
-    pipeline_id, stage_id = placement(pipeline_id=None, stage_id=None, chosen=None, of_stage=None,
-                                      default=default or await default_pipeline(uow.pipelines, account))
-    await uow.schools.fill(account, name=event.school_name, locale=event.school_locale)
-    visitor = event.contact
-    contact = await contact_of_visit(uow, account, name=visitor.name, email=str(visitor.email),
-                                     phone=visitor.phone, locale=visitor.locale)
-    order, events = Order.from_offer(event, order_id=uuid4(), number=await uow.orders.next_number(account),
-                                     contact=contact, pipeline_id=pipeline_id, stage_id=stage_id)
-    await uow.orders.add(order)
+    default = visit.default or await default_pipeline(uow.pipelines, account)
+    order_id, contact_id = uuid4(), uuid4()
+    intake, events = Intake.of_visit(event, visit, default=default, order_id=order_id, new_contact_id=contact_id)
+    if not await uow.orders.intake(intake):
+        # A concurrent visit gave the school this email first: the order is for that contact.
+        known = await uow.contacts.with_email(account, email, for_update=True)
+        assert known is not None  # the email is taken, and contacts are never deleted
+        intake, events = Intake.of_visit(event, visit._replace(contact=known), default=default, order_id=order_id,
+                                         new_contact_id=contact_id)
+        written = await uow.orders.intake(intake)
+        assert written, "the school's contact is locked: nothing can take it away"
     await uow.outbox.add(*events)
 
 

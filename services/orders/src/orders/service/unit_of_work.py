@@ -12,7 +12,7 @@ from servicekit.idempotency import Idempotent
 
 from ..domain.catalog import CatalogProduct
 from ..domain.order import Contact, Order
-from ..domain.pipeline import Pipeline
+from ..domain.pipeline import Intake, Pipeline, Visit
 from ..domain.school import SchoolProfile
 
 
@@ -29,9 +29,16 @@ class Orders(Protocol):
 
     async def add(self, order: Order) -> None: ...
 
-    async def placement_for_checkout(self, account_id: UUID, checkout_id: UUID) -> tuple[UUID | None, Pipeline | None]:
+    async def visit(self, account_id: UUID, checkout_id: UUID, email: str) -> Visit:
         """In one round trip (this runs for every visit): the order already made for this checkout, if
-        any, and the school's default pipeline (None before its first use)."""
+        any; otherwise the school's default pipeline (None before its first use), its contact with this
+        email (in any case), locked until the transaction ends, and the next order number, taken."""
+        ...
+
+    async def intake(self, intake: Intake) -> bool:
+        """A visit's order, its lines and history, its contact (new, or the known one with what the
+        visit fills in, counted as updated) and what the school's profile lacks, in one round trip.
+        False, and nothing written, when a new contact's email was given to another contact meanwhile."""
         ...
 
     async def next_number(self, account_id: UUID) -> int: ...
