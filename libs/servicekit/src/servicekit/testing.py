@@ -165,6 +165,22 @@ async def until_waiting_on_locks(database_url: str, count: int, timeout: float =
         await conn.close()
 
 
+async def count_inserting_statements(conn: Any, table: str) -> None:
+    """From now on, each statement that inserts into `table` (as the server ran it, however many rows)
+    adds a row to `<table>_inserts` with its transaction's id (`tx`): on the caller's connection
+    (SQLAlchemy's), in its transaction."""
+    from sqlalchemy import text
+
+    for statement in (
+        f'CREATE TABLE "{table}_inserts" (tx bigint NOT NULL)',
+        f'CREATE FUNCTION "{table}_count_insert"() RETURNS trigger LANGUAGE plpgsql AS $$ '
+        f'BEGIN INSERT INTO "{table}_inserts" VALUES (txid_current()); RETURN NULL; END $$',
+        f'CREATE TRIGGER "{table}_count_insert" AFTER INSERT ON "{table}" '
+        f'FOR EACH STATEMENT EXECUTE FUNCTION "{table}_count_insert"()',
+    ):
+        await conn.execute(text(statement))
+
+
 # Every service's name: a test's proof is good for any of them, as one test may call several.
 SERVICES = ["offers", "orders", "payments", "notifications"]
 

@@ -18,6 +18,7 @@ from servicekit.messaging import ConsumerGroup, RetryPolicy, consume, make_broke
 from servicekit.db import create_engine
 from servicekit.metrics import MESSAGES, REGISTRY
 from servicekit.outbox import add_to_outbox, outbox_table
+from servicekit.testing import count_inserting_statements
 from sqlalchemy import BigInteger, Column, MetaData, Table, Text, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -81,12 +82,7 @@ async def engine(infra):
     eng = create_async_engine(url)
     async with eng.begin() as conn:
         await conn.run_sync(metadata.create_all)
-        # The transaction of every statement that inserted into the outbox, as the server ran them.
-        await conn.execute(text("CREATE TABLE outbox_inserts (tx bigint NOT NULL)"))
-        await conn.execute(text("CREATE FUNCTION count_outbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                                "BEGIN INSERT INTO outbox_inserts VALUES (txid_current()); RETURN NULL; END $$"))
-        await conn.execute(text("CREATE TRIGGER count_outbox_insert AFTER INSERT ON outbox "
-                                "FOR EACH STATEMENT EXECUTE FUNCTION count_outbox_insert()"))
+        await count_inserting_statements(conn, "outbox")
     await create_topics(infra.kafka_bootstrap, [t for k in KINDS + WELL_BEHAVED for t in (k.topic, dlq_topic(k.topic))])
     yield eng
     await eng.dispose()

@@ -11,6 +11,7 @@ from contracts import Event
 from servicekit.metrics import REGISTRY
 from servicekit.outbox import add_to_outbox, event_headers, outbox_table
 from servicekit.statements import tallied
+from servicekit.testing import count_inserting_statements
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -40,12 +41,7 @@ async def engine(infra):
     eng = create_async_engine(await asyncio.to_thread(infra.new_database, "outbox_insert"))
     async with eng.begin() as conn:
         await conn.run_sync(metadata.create_all)
-        # Counts the statements that inserted into the outbox, as the server ran them.
-        await conn.execute(text("CREATE TABLE inserts (n int NOT NULL)"))
-        await conn.execute(text("CREATE FUNCTION count_insert() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                                "BEGIN INSERT INTO inserts VALUES (1); RETURN NULL; END $$"))
-        await conn.execute(text("CREATE TRIGGER count_insert AFTER INSERT ON outbox "
-                                "FOR EACH STATEMENT EXECUTE FUNCTION count_insert()"))
+        await count_inserting_statements(conn, "outbox")
     yield eng
     await eng.dispose()
 
@@ -59,7 +55,7 @@ async def test_many_events_are_one_statement_and_keep_their_order_and_content(en
     # Fourteen events are one statement sent, and one the server ran (one wake-up for the relay).
     assert counted("outbox insert") - before == 1
     async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM inserts"))).scalar() == 1
+        assert (await conn.execute(text("SELECT count(*) FROM outbox_inserts"))).scalar() == 1
         rows = (await conn.execute(select(outbox).order_by(outbox.c.id))).all()
     assert [json.loads(e.model_dump_json()) for e in events] == [r.payload for r in rows]
     assert [(e.topic, e.partition_key(), event_headers(e)) for e in events] == [

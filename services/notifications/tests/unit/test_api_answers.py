@@ -6,7 +6,7 @@ added without a response model fails here the day it is written.
 
 from datetime import UTC, datetime
 from typing import Any, get_args
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from contracts import OrderStatus
 from fastapi import FastAPI

@@ -484,8 +484,10 @@ async def mark_sent_many(conn: AsyncConnection, tries: Sequence[Outgoing]) -> li
     return [_Outcome(r) for r in await (await driver_connection(conn)).fetch(_MARK_SENT_MANY, *_tries(tries))]
 
 
-_SETTLE_UNCONFIRMED = f"""
-UPDATE deliveries SET status = 'sent', sent_at = handed_over_at, last_error = $2, cancel_reason = NULL
+def _settling(note: str) -> str:
+    """The settling update ($1 rows at most, `note` the parameter with the note), `{cancelled}` to fill."""
+    return f"""
+UPDATE deliveries SET status = 'sent', sent_at = handed_over_at, last_error = {note}, cancel_reason = NULL
 WHERE id IN (
     SELECT id FROM deliveries
     WHERE {_OPEN_SQL} AND handed_over_at IS NOT NULL AND next_attempt_at <= now(){{cancelled}}
@@ -493,6 +495,9 @@ WHERE id IN (
 )
 RETURNING {_OUTCOME_SQL}
 """
+
+
+_SETTLE_UNCONFIRMED = _settling("$2")
 _SETTLE_ALL = _SETTLE_UNCONFIRMED.format(cancelled="")
 _SETTLE_CANCELLED = _SETTLE_UNCONFIRMED.format(cancelled=" AND status = 'cancelled'")
 
@@ -514,15 +519,7 @@ async def settle_unconfirmed(conn: AsyncConnection, limit: int, note: str, *, pe
 # cancelled rows are settled and only pending ones claimed). Each row says which it is; the claimed
 # ones carry the columns of an Outgoing, the settled ones those of an outcome.
 _SETTLE_AND_CLAIM = f"""
-WITH settled AS (
-    UPDATE deliveries SET status = 'sent', sent_at = handed_over_at, last_error = $3, cancel_reason = NULL
-    WHERE id IN (
-        SELECT id FROM deliveries
-        WHERE {_OPEN_SQL} AND handed_over_at IS NOT NULL AND next_attempt_at <= now(){{cancelled}}
-        LIMIT $1 FOR UPDATE SKIP LOCKED
-    )
-    RETURNING {_OUTCOME_SQL}
-), claimed AS (
+WITH settled AS ({_settling("$3")}), claimed AS (
     UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = now() + $2::interval, handed_over_at = NULL
     WHERE id IN (
         SELECT id FROM deliveries WHERE next_attempt_at <= now() AND status = 'pending'{{unconfirmed}}
