@@ -7,8 +7,7 @@
 - Rows are published a batch at a time (`batch_size`, oldest first): all partitions at
   once, each partition's rows in id order, each confirmed by the broker before the next of
   its partition (see `_send_all`), so per-key order holds; then the batch is marked
-  published in one statement, which also reads the next batch: under a steady stream each
-  round is one round trip to the database, not two. A failed publish is retried with capped backoff from that
+  published in one statement. A failed publish is retried with capped backoff from that
   row on. A row is marked published only after the broker confirmed it and every row
   before it, so a crash can only cause a duplicate, which consumers' inboxes absorb.
 - The broker is trusted only as far as it keeps what it acknowledged. Each row records where
@@ -70,12 +69,6 @@ _PENDING = ("SELECT id, topic, key, payload::text, headers::text, created_at FRO
             "WHERE published_at IS NULL ORDER BY id LIMIT $1")
 _MARK = ("UPDATE outbox SET published_at = now(), kafka_partition = v.p, kafka_offset = v.o "
          "FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS v(id, p, o) WHERE outbox.id = v.id")
-# The mark and the next read in one statement. The read sees the table as it was before the
-# update (one snapshot), so the rows just marked are left out by id; PostgreSQL runs an update in
-# WITH whether or not the query uses it.
-_MARK_AND_NEXT = (f"WITH marked AS ({_MARK}) "
-                  "SELECT id, topic, key, payload::text, headers::text, created_at FROM outbox "
-                  "WHERE published_at IS NULL AND id <> ALL($1::bigint[]) ORDER BY id LIMIT $4")
 
 
 class OutboxRelay:
@@ -113,9 +106,6 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
-        # The next batch, read with the last one's mark; dropped whenever the rows may have changed
-        # under it (a check of the broker that queued rows again, a failure, a new leadership).
-        self._next: list[Pending] = []
         self.is_leader = False
 
     async def start(self) -> None:
@@ -140,7 +130,6 @@ class OutboxRelay:
                     await asyncio.sleep(2.0)
                     continue
                 if self._suspect or time.monotonic() - self._verified_at > self._verify_interval:
-                    self._next = []  # what it queues again comes before it
                     await self.verify()
                 if (hold := self._hold_until - time.monotonic()) > 0:
                     await asyncio.sleep(hold)
@@ -153,14 +142,13 @@ class OutboxRelay:
                     if time.monotonic() - last_lag > 5:
                         await self._measure_lag()
                         last_lag = time.monotonic()
-                if published < self._batch_size and not self._next:
+                if published < self._batch_size:
                     await self._wait_for_work()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database trouble: back off, never spin
                 # Whatever failed, the broker may have restarted meanwhile: check it before the next row.
                 self._suspect = True
-                self._next = []
                 OUTBOX_FAILURES.labels(self._service).inc()
                 failures += 1
                 delay = self._backoff.delay(failures)
@@ -193,7 +181,6 @@ class OutboxRelay:
 
     async def _drop_listener(self) -> None:
         self.is_leader = False
-        self._next = []
         conn, self._listener = self._listener, None
         if conn is not None and not conn.is_closed():
             with contextlib.suppress(Exception):
@@ -217,13 +204,13 @@ class OutboxRelay:
 
         The batch's partitions are published to at once (see `_send_all`), every answer is
         awaited, then the rows are marked published, with where the broker placed each, in one
-        statement, which reads the next batch too. A batch is settled before the next is read, so
-        one batch never overtakes another.
+        statement. A batch is settled before the next is read, so one batch never overtakes
+        another.
         """
-        rows, self._next = self._next, []
-        if not rows:
-            async with self._autocommit() as db:
-                rows = _pending(await db.fetch(_PENDING, self._batch_size))
+        async with self._autocommit() as db:
+            rows = [Pending(id, topic, key, payload.encode(), json.loads(headers), created_at)
+                    for id, topic, key, payload, headers, created_at
+                    in await db.fetch(_PENDING, self._batch_size)]
         if not rows:
             return 0
         answers = await self._send_all(rows)
@@ -355,7 +342,7 @@ class OutboxRelay:
             if placed:
                 ids, partitions, offsets = map(list, zip(*placed))
                 async with self._autocommit() as db:
-                    self._next = _pending(await db.fetch(_MARK_AND_NEXT, ids, partitions, offsets, self._batch_size))
+                    await db.execute(_MARK, ids, partitions, offsets)
             return 0
         async with self._engine.begin() as conn:
             if placed:
@@ -420,11 +407,6 @@ class OutboxRelay:
                 {"h": self._retention_hours},
             )
         await self._load_placements()
-
-
-def _pending(records: Sequence[asyncpg.Record]) -> list[Pending]:
-    return [Pending(id, topic, key, payload.encode(), json.loads(headers), created_at)
-            for id, topic, key, payload, headers, created_at in records]
 
 
 def _lane(key: str | None, partitions: int | None) -> int:

@@ -58,19 +58,14 @@ async def engine(infra):
 
 
 @pytest.fixture
-async def broker_client(infra):
+async def relay(engine, infra):
+    """A relay that is not running: the test calls publish_pending itself, one batch at a time."""
     broker = make_broker(infra.kafka_bootstrap, client_id="batches")
     await broker.start()
-    yield broker
-    await broker.stop()
-
-
-@pytest.fixture
-async def relay(engine, broker_client, infra):
-    """A relay that is not running: the test calls publish_pending itself, one batch at a time."""
-    relay = OutboxRelay(engine, broker_client, service="batches", topics=ServiceTopics(infra.kafka_bootstrap, [TOPIC]))
+    relay = OutboxRelay(engine, broker, service="batches", topics=ServiceTopics(infra.kafka_bootstrap, [TOPIC]))
     yield relay
     await relay.stop()
+    await broker.stop()
 
 
 async def book(engine, events: list[SeatReserved]) -> None:
@@ -135,25 +130,6 @@ async def test_a_batch_keeps_each_keys_order_is_marked_in_one_statement_and_the_
     finally:
         await topics.close()
     assert reach == {tp: offset + 1 for tp, offset in last.items()}
-
-
-async def test_each_mark_reads_the_next_batch_so_a_stream_costs_one_statement_a_round(engine, broker_client, infra):
-    relay = OutboxRelay(engine, broker_client, service="batches", batch_size=2,
-                        topics=ServiceTopics(infra.kafka_bootstrap, [TOPIC]))
-    key = f"order-{uuid.uuid4()}"
-    await book(engine, [seat(key, n) for n in range(5)])
-    try:
-        with tallied("test relay stream") as statements:
-            assert [await relay.publish_pending() for _ in range(3)] == [2, 2, 1]
-        # The first round's read, then each round's mark with the next read: four, where a read
-        # and a mark a round made six.
-        assert statements.count == 4
-        # A row added after the last mark, which read nothing more, is found by a read of its own.
-        await book(engine, [seat(key, 5)])
-        assert await relay.publish_pending() == 1
-    finally:
-        await relay.stop()
-    assert by_key(await records_for(infra.kafka_bootstrap, {key}, 6))[key] == list(range(6))
 
 
 async def test_a_row_the_producer_refuses_stops_the_marking_there_and_nothing_is_lost(engine, relay, infra):
