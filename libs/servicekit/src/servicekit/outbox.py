@@ -140,10 +140,10 @@ async def _insert(conn: AsyncConnection, table: Table, events: Iterable[Event]) 
     # All of them in one statement of four arrays: one execution however many there are, where
     # executemany runs the insert once per event; the rows take their ids in the events' order.
     await (await driver_connection(conn)).execute(
-        _RAW_INSERT if table.name == "outbox" else _raw_insert_into(table.name), *outbox_columns(events))
+        _RAW_INSERT if table.name == "outbox" else _raw_insert_into(table.name), *_columns(events))
 
 
-def outbox_columns(events: Iterable[Event]) -> tuple[list[str], list[str], list[str], list[str]]:
+def _columns(events: Iterable[Event]) -> tuple[list[str], list[str], list[str], list[str]]:
     """The outbox insert's four arrays: topics, partition keys, payloads and headers as JSON text."""
     topics: list[str] = []
     keys: list[str] = []

@@ -44,6 +44,21 @@ async def visited(app, event: OfferOpened) -> int:
     return tally.count
 
 
+async def an_order(app) -> tuple[uuid.UUID, uuid.UUID]:
+    """A new school's order made by a visit: the school and the order."""
+    account = uuid.uuid4()
+    event = opened(account)
+    await visited(app, event)
+    [(order_id,)] = await rows(app, "SELECT id FROM orders WHERE checkout_id = :c", c=event.checkout_id)
+    return account, order_id
+
+
+def paying(account: uuid.UUID, order_id: uuid.UUID, amount: str) -> dict:
+    """What a PaymentSucceeded for `amount` of the order says, but its payment id."""
+    return dict(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, currency="UAH",
+                amount=Decimal(amount), paid_at=datetime(2026, 12, 1, 12, tzinfo=UTC), provider="sandbox")
+
+
 async def rows(app, sql: str, **params):
     async with app.state.engine.connect() as conn:
         return (await conn.execute(text(sql), params)).all()
@@ -131,12 +146,8 @@ async def paid(app, event) -> int:
 
 async def test_a_partial_then_full_payment_save_the_order_its_lines_and_history_in_one_statement(client_app):
     client, app = client_app
-    account = uuid.uuid4()
-    event = opened(account)
-    await visited(app, event)
-    [(order_id,)] = await rows(app, "SELECT id FROM orders WHERE checkout_id = :c", c=event.checkout_id)
-    half = dict(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, currency="UAH",
-                amount=Decimal("750.00"), paid_at=datetime(2026, 12, 1, 12, tzinfo=UTC), provider="sandbox")
+    account, order_id = await an_order(app)
+    half = paying(account, order_id, "750.00")
     # The load, the save of the row, the payment, the history and the line's window; the events.
     assert await paid(app, PaymentSucceeded(payment_id=uuid.uuid4(), **half)) == 3
     [(status, paid_sum, version, window)] = await rows(
@@ -153,12 +164,8 @@ async def test_a_partial_then_full_payment_save_the_order_its_lines_and_history_
 
 async def test_a_save_of_a_version_another_transaction_moved_on_writes_nothing_and_names_the_current_one(client_app):
     _, app = client_app
-    account = uuid.uuid4()
-    event = opened(account)
-    await visited(app, event)
-    [(order_id,)] = await rows(app, "SELECT id FROM orders WHERE checkout_id = :c", c=event.checkout_id)
-    payment = dict(account_id=account, correlation_id=uuid.uuid4(), order_id=order_id, currency="UAH",
-                   amount=Decimal("100.00"), paid_at=datetime(2026, 12, 1, 12, tzinfo=UTC), provider="sandbox")
+    account, order_id = await an_order(app)
+    payment = paying(account, order_id, "100.00")
     async with app.state.engine.begin() as conn:
         uow = SqlUnitOfWork(conn)
         order = await uow.orders.load(account, order_id, for_update=False)

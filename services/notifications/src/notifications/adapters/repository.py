@@ -126,14 +126,17 @@ _KNOWN_ORDER = "EXISTS (SELECT FROM order_recipients WHERE order_id = $1)"
 _TAKE_HELD = f"held AS (DELETE FROM held_confirmations WHERE order_id = $1 AND {_KNOWN_ORDER} RETURNING event)"
 # The payment's link ($3 payment, $4 account, $5 address, $6 when), as save_payment_link stores it, with the
 # order's read: PaymentLinkIssued and ReminderRequested send no statement of their own for it.
+# How a payment's link is kept: unless a newer one is known. A payment id never moves to another
+# account or order, whatever an event claims.
+_LINK_UPSERT = """
+ON CONFLICT (payment_id) DO UPDATE SET
+    account_id = excluded.account_id, order_id = excluded.order_id, url = excluded.url,
+    occurred_at = excluded.occurred_at
+WHERE payment_links.occurred_at <= excluded.occurred_at AND payment_links.account_id = excluded.account_id
+  AND payment_links.order_id = excluded.order_id"""
 _SAVE_LINK = f"""link AS (
     INSERT INTO payment_links (payment_id, account_id, order_id, url, occurred_at)
-    SELECT $3::uuid, $4::uuid, $1::uuid, $5::text, $6::timestamptz WHERE {_KNOWN_ORDER}
-    ON CONFLICT (payment_id) DO UPDATE SET
-        account_id = excluded.account_id, order_id = excluded.order_id, url = excluded.url,
-        occurred_at = excluded.occurred_at
-    WHERE payment_links.occurred_at <= excluded.occurred_at AND payment_links.account_id = excluded.account_id
-      AND payment_links.order_id = excluded.order_id
+    SELECT $3::uuid, $4::uuid, $1::uuid, $5::text, $6::timestamptz WHERE {_KNOWN_ORDER}{_LINK_UPSERT}
 )"""
 
 
@@ -261,15 +264,8 @@ async def save_school(conn: AsyncConnection, school: School, occurred_at: dateti
     ))
 
 
-_SAVE_PAYMENT_LINK = """
-INSERT INTO payment_links (payment_id, account_id, order_id, url, occurred_at) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (payment_id) DO UPDATE SET
-    account_id = excluded.account_id, order_id = excluded.order_id, url = excluded.url,
-    occurred_at = excluded.occurred_at
--- A payment id never moves to another account or order, whatever an event claims.
-WHERE payment_links.occurred_at <= excluded.occurred_at AND payment_links.account_id = excluded.account_id
-  AND payment_links.order_id = excluded.order_id
-"""
+_SAVE_PAYMENT_LINK = ("INSERT INTO payment_links (payment_id, account_id, order_id, url, occurred_at) "
+                      "VALUES ($1, $2, $3, $4, $5)" + _LINK_UPSERT)
 
 
 async def save_payment_link(conn: AsyncConnection, link: PaymentLink) -> None:
