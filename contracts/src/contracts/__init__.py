@@ -2,6 +2,7 @@
 
 from .access import AccessEnd, AccessStart, AccessTerms, LessonDelay, Period
 from .catalog import CourseDefaultsOutline, LessonOutline, ModuleOutline, access_problems
+from .emails import EmailAddress
 from .envelope import Event, utcnow
 from .events import (
     ALL_EVENTS,
@@ -51,7 +52,7 @@ __all__ = [
     "OrderUpdated",
     "PaymentCancelled", "PaymentFailed", "PaymentLinkIssued", "PaymentMethod", "PaymentOverdue",
     "PaymentProvidersUpdated", "PaymentRefunded", "PaymentSucceeded", "PaymentType", "Period", "PlannedPayment",
-    "ProductUpdated", "ReminderRequested", "SchoolUpdated", "Locale", "ProviderName", "language_of",
+    "ProductUpdated", "ReminderRequested", "SchoolUpdated", "Locale", "ProviderName", "language_of", "EmailAddress",
     "check_currency", "check_magnitude", "check_scale", "dlq_topic", "quantize", "topic_of", "utcnow",
     "zone_named",
 ]

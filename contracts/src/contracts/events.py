@@ -4,10 +4,11 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .access import AccessTerms
 from .catalog import CourseDefaultsOutline, ModuleOutline
+from .emails import EmailAddress
 from .envelope import Event
 from .money import Amount, CurrencyCode
 from .names import Locale, ProviderName
@@ -24,7 +25,7 @@ class _Part(BaseModel):
 
 class ContactData(_Part):
     name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
+    email: EmailAddress
     phone: str | None = None  # E.164
     locale: Locale | None = None
 
@@ -171,7 +172,7 @@ class SchoolUpdated(Event):
     # the deployment's default.
     time_zone: str | None = Field(default=None, max_length=64)
     # Where the school's contacts' replies go; None: nowhere but the platform's sender.
-    reply_to: EmailStr | None = None
+    reply_to: EmailAddress | None = None
 
     partition_by = ("account_id",)
 
@@ -352,7 +353,7 @@ class NotificationSent(Event):
     delivery_id: UUID
     order_id: UUID | None = None
     template: NotificationTemplate
-    recipient: EmailStr
+    recipient: EmailAddress
     locale: Locale
     subject: str
     attempts: int = Field(ge=1)
@@ -368,7 +369,7 @@ class NotificationFailed(Event):
     delivery_id: UUID
     order_id: UUID | None = None
     template: NotificationTemplate
-    recipient: EmailStr
+    recipient: EmailAddress
     attempts: int = Field(ge=1)
     error: str = Field(max_length=1_000)
     failed_at: AwareDatetime

@@ -4,10 +4,10 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from contracts import AccessTerms, Amount, DiscountKind, LessonDelay, Locale, PaymentType
+from contracts import AccessTerms, Amount, DiscountKind, EmailAddress, LessonDelay, Locale, PaymentType
 from contracts.access import Certificate
 from contracts.events import CheckoutSource, ProviderName
-from pydantic import AwareDatetime, EmailStr, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 from servicekit.inputs import Input, Name
 
 from ..domain.offer import OfferStatus
@@ -23,7 +23,7 @@ class SchoolIn(_Body):
     name: Name = Field(max_length=200)
     default_locale: Locale = "en"
     time_zone: str | None = Field(default=None, max_length=64, description="IANA zone; null: the deployment's")
-    reply_to: EmailStr | None = None
+    reply_to: EmailAddress | None = None
 
     @field_validator("time_zone")
     @classmethod
@@ -116,7 +116,7 @@ class OfferPatch(_Body):
 
 class CheckoutIn(_Body):
     name: Name = Field(max_length=200)
-    email: EmailStr
+    email: EmailAddress
     phone: str | None = Field(default=None, max_length=32)
     locale: Locale | None = None
     source: CheckoutSource = "page"

@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from contracts import (
-    AccessEnd, AccessStart, AccessTerms, Amount, CurrencyCode, DiscountKind, Locale, PaymentMethod, PaymentType,
-    ProviderName,
+    AccessEnd, AccessStart, AccessTerms, Amount, CurrencyCode, DiscountKind, EmailAddress, Locale, PaymentMethod,
+    PaymentType, ProviderName,
 )
 from pydantic import (
-    AfterValidator, BeforeValidator, ConfigDict, EmailStr, Field, TypeAdapter, ValidationInfo,
+    AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationInfo,
     ValidatorFunctionWrapHandler, WrapValidator, field_validator, model_validator,
 )
 from servicekit.inputs import Input, Name, moment_fault
@@ -76,14 +76,14 @@ class _Command(Input):
 
 class ContactFields(_Command):
     name: Name = Text200
-    email: EmailStr
+    email: EmailAddress
     phone: str | None = Field(default=None, max_length=40)
     locale: Locale | None = None
 
 
 class ContactChanges(_Command):
     name: Name | None = Field(default=None, max_length=200)
-    email: EmailStr | None = None
+    email: EmailAddress | None = None
     phone: str | None = Field(default=None, max_length=40)
     locale: Locale | None = None
 
