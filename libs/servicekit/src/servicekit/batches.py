@@ -5,13 +5,16 @@ The same policy as the per-topic consumers (messaging.py), paid per poll instead
 - one consumer in one group, `<group id>` (the per-topic groups are `<group id>.<topic>`, so the
   two never share offsets), polling up to `batch_size` records at a time;
 - the whole poll at once: the events of every partition (and topic) it brought are decoded,
-  recorded in the inbox in one statement, and applied in one transaction; when every one applies,
-  that is all (no savepoint, one BEGIN and COMMIT for the poll, and no round trip more than
-  the handlers' own: fewer, since what they announce goes to the outbox in one insert after the
-  last, outbox.deferred). When one fails, that transaction is rolled back and each partition goes
-  on its own: first its records in one transaction again, and if one fails there (or one is unreadable),
-  each in its own savepoint, so one that fails rolls back alone (an unreadable one is
-  dead-lettered where it stands); a partition resumed after a failure starts there;
+  recorded in the inbox in one statement, and applied in one transaction, in the order they were
+  published (each partition's own order kept), so an event rarely comes before the fact it needs
+  from another topic; when every one applies, that is all (no savepoint, one BEGIN and COMMIT for
+  the poll, and no round trip more than the handlers' own: fewer, since what they announce goes to
+  the outbox in one insert after the last, outbox.deferred). When an event fails, that transaction
+  is rolled back, the other partitions are applied together once more without it, and its
+  partition goes on alone, each record in its own savepoint, so the one that fails rolls back alone.
+  When that second try fails too (or the failure was not an event's), each partition goes on its
+  own: first its records in one transaction again, then one savepoint each. An unreadable record
+  is dead-lettered where it stands; a partition resumed after a failure starts there;
 - a Rejected event is dead-lettered and its inbox record taken back, as the per-message path's rollback
   does; an unexpected error is retried a bounded number of times before it is dead-lettered;
 - a transient error or NotYet commits what came before it and pauses that partition alone for the
@@ -23,6 +26,7 @@ The same policy as the per-topic consumers (messaging.py), paid per poll instead
 
 import asyncio
 import contextlib
+import heapq
 import json
 import logging
 import time
@@ -228,34 +232,53 @@ class BatchConsumer:
         inbox record and one COMMIT, not ten. If that transaction fails, it is rolled back and each
         partition is applied on its own (`_partition`), where the failing event is dealt with alone."""
         applied: dict[TopicPartition, int] = {}
-        together: dict[AsyncEngine, dict[TopicPartition, tuple[Route, list[Event]]]] = {}
+        together: dict[AsyncEngine, dict[TopicPartition, tuple[Route, list[tuple[ConsumerRecord, Event]]]]] = {}
         alone: list[TopicPartition] = []
         for tp, records in polled.items():
             if not records:
                 continue
             route = self.routes[tp.topic]
-            decoded = [event for _, event, _ in _decode(route, records)]
-            if self._waiting(tp, records) is None and all(event is not None for event in decoded):
-                together.setdefault(route.engine, {})[tp] = (route, [e for e in decoded if e is not None])
+            decoded = [(record, event) for record, event, _ in _decode(route, records)]
+            if self._waiting(tp, records) is None and all(event is not None for _, event in decoded):
+                together.setdefault(route.engine, {})[tp] = (route, [(r, e) for r, e in decoded if e is not None])
             else:
                 alone.append(tp)
         # A partition that failed here alone goes straight to its savepoints; one of several is
         # first tried whole again on its own, so the others still commit without savepoints.
         tried_alone: set[TopicPartition] = set()
         for parts in together.values():
-            if await self._all_at_once(list(parts.values())):
-                for tp in parts:
-                    self._retries.pop(tp, None)
-                    applied[tp] = polled[tp][-1].offset + 1
-            else:
+            attempt = await self._all_at_once(_in_order(parts))
+            if attempt.committed:
+                self._applied(parts, polled, applied)
+                continue
+            if attempt.failed is None or len(parts) == 1:
                 alone.extend(parts)
                 if len(parts) == 1:
                     tried_alone.update(parts)
+                continue
+            # One partition's event failed (most often one that must wait for another topic's fact):
+            # it goes on alone, straight to its savepoints, and the others once more together.
+            alone.append(attempt.failed)
+            tried_alone.add(attempt.failed)
+            rest = {tp: part for tp, part in parts.items() if tp != attempt.failed}
+            if (await self._all_at_once(_in_order(rest))).committed:
+                self._applied(rest, polled, applied)
+            else:
+                alone.extend(rest)
+                if len(rest) == 1:
+                    tried_alone.update(rest)
         for tp in alone:
             upto = await self._partition(tp, polled[tp], whole_first=tp not in tried_alone)
             if upto is not None:
                 applied[tp] = upto
         return applied
+
+    def _applied(self, parts: dict[TopicPartition, Any], polled: dict[TopicPartition, list[ConsumerRecord]],
+                 applied: dict[TopicPartition, int]) -> None:
+        """These partitions' records committed together: each moves past its last."""
+        for tp in parts:
+            self._retries.pop(tp, None)
+            applied[tp] = polled[tp][-1].offset + 1
 
     def _waiting(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> Retry | None:
         """The retry this partition's records resume, if they start at the record that failed."""
@@ -288,7 +311,8 @@ class BatchConsumer:
         # fails, that is rolled back and they are applied again one savepoint each, where the
         # failing one is dealt with alone. A partition resumed after a failure starts with it.
         if whole_first and retry is None and len(readable) == len(events) \
-                and await self._all_at_once([(route, readable)]):
+                and (await self._all_at_once([(_partition_of(records[0]), route, event)
+                                              for event in readable])).committed:
             return Outcome(records[-1].offset + 1)
         try:
             with tallied(f"batch {route.event.topic}"):
@@ -315,43 +339,44 @@ class BatchConsumer:
         return Outcome(failing.offset if stop.index else None,
                        Retry(failing.offset, attempt, started, time.monotonic() + delay))
 
-    async def _all_at_once(self, parts: list[tuple[Route, list[Event]]]) -> bool:
-        """Apply the events of one or more partitions (on one database) in one transaction without
-        savepoints; whether that committed."""
-        topics = sorted({route.event.topic for route, _ in parts})
+    async def _all_at_once(self, items: Sequence[tuple[TopicPartition, Route, Event]]) -> "_Attempt":
+        """Apply these events (of one or more partitions, on one database) in one transaction without
+        savepoints, in the order given; whether that committed, and if an event raised, whose partition."""
+        topics = sorted({route.event.topic for _, route, _ in items})
         took: list[tuple[Route, float]] = []
         duplicates: dict[str, int] = {}
+        at: TopicPartition | None = None  # whose event is being applied, while a handler runs
         try:
             with tallied(f"batch {topics[0]}" if len(topics) == 1 else "batch poll"):
-                async with self._transaction(parts[0][0].engine) as conn:
-                    fresh = await record_new_of(conn, [(route.inbox, event.event_id)
-                                                       for route, events in parts for event in events])
+                async with self._transaction(items[0][1].engine) as conn:
+                    fresh = await record_new_of(conn, [(route.inbox, event.event_id) for _, route, event in items])
                     # What the handlers announce goes to the outbox in one insert after the last.
                     async with outbox.deferred(conn):
-                        for route, events in parts:
-                            for event in events:
-                                if (route.inbox, event.event_id) not in fresh:
-                                    duplicates[route.event.topic] = duplicates.get(route.event.topic, 0) + 1
-                                    continue
-                                fresh.discard((route.inbox, event.event_id))  # the same event twice in one poll
-                                correlation_id.set(str(event.correlation_id))
-                                started = time.perf_counter()
-                                with tallied(f"event {route.event.topic}"):
-                                    await route.handler(
-                                        conn if route.unit_of_work is None else route.unit_of_work(conn), event)
-                                took.append((route, time.perf_counter() - started))
+                        for tp, route, event in items:
+                            if (route.inbox, event.event_id) not in fresh:
+                                duplicates[route.event.topic] = duplicates.get(route.event.topic, 0) + 1
+                                continue
+                            fresh.discard((route.inbox, event.event_id))  # the same event twice in one poll
+                            correlation_id.set(str(event.correlation_id))
+                            started = time.perf_counter()
+                            at = tp
+                            with tallied(f"event {route.event.topic}"):
+                                await route.handler(
+                                    conn if route.unit_of_work is None else route.unit_of_work(conn), event)
+                            at = None
+                            took.append((route, time.perf_counter() - started))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # seen again, and dealt with, one partition and one savepoint each
             log.debug("batch on %s rolled back, applying it one savepoint each: %r", ", ".join(topics), exc)
-            return False
+            return _Attempt(False, at)
         self.transactions += 1
         for topic, count in duplicates.items():
             MESSAGES.labels(self.routes[topic].service, topic, "duplicate").inc(count)
         for route, seconds in took:
             MESSAGES.labels(route.service, route.event.topic, "applied").inc()
             HANDLE_SECONDS.labels(route.service, route.event.topic).observe(seconds)
-        return True
+        return _Attempt(True)
 
     async def _each(self, conn: AsyncConnection, route: Route,
                     events: list[tuple[ConsumerRecord, Event | None, BaseException | None]],
@@ -417,6 +442,31 @@ def _alive(conn: AsyncConnection) -> bool:
         return not conn.sync_connection.connection.driver_connection.is_closed()
     except Exception:
         return False
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A try of several partitions' events in one transaction: whether it committed, and when one
+    of them raised (rather than the inbox, the outbox or the commit failing), whose partition."""
+
+    committed: bool
+    failed: TopicPartition | None = None
+
+
+def _in_order(parts: dict[TopicPartition, tuple[Route, list[tuple[ConsumerRecord, Event]]]],
+              ) -> list[tuple[TopicPartition, Route, Event]]:
+    """A poll's events in the order they were published, across partitions and topics, each
+    partition's own order kept (a merge never reorders one lane). A fact and what it caused are
+    published one after the other (an order before its payment link), so applied in this order the
+    effect rarely finds its cause missing, where in the client's order of partitions it often did
+    and the whole poll was rolled back and done again in savepoints. Clocks of different producers
+    may disagree a little: then that event waits for its retry, as it would in any order."""
+    lanes = [[(record.timestamp, tp, route, event) for record, event in pairs] for tp, (route, pairs) in parts.items()]
+    return [(tp, route, event) for _, tp, route, event in heapq.merge(*lanes, key=lambda item: item[0])]
+
+
+def _partition_of(record: ConsumerRecord) -> TopicPartition:
+    return TopicPartition(record.topic, record.partition)
 
 
 def _decode(route: Route, records: Sequence[ConsumerRecord]) -> Iterator[tuple[ConsumerRecord, Event | None,

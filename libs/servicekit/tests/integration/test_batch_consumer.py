@@ -9,6 +9,7 @@ from typing import Literal
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from contracts import Event, dlq_topic
 from localstack.broker import create_topics
 from servicekit.batches import BatchConsumer, batch_consumer_of
@@ -65,6 +66,19 @@ class BatchAnnouncingB(_Probe):
 WELL_BEHAVED: list[type[_Probe]] = [BatchAnnouncingA, BatchAnnouncingB]
 
 
+class BatchCausalA(_Probe):
+    event_type: Literal["BatchCausalA"] = "BatchCausalA"
+
+
+class BatchCausalB(_Probe):
+    event_type: Literal["BatchCausalB"] = "BatchCausalB"
+
+
+# Topics where an event ("effect") needs another's ("cause") effect, published before it on the
+# other topic, as an order's payment link needs the order.
+CAUSAL: list[type[_Probe]] = [BatchCausalA, BatchCausalB]
+
+
 class BatchAnnounced(Event):
     """What a handler announces through the outbox: the note of the event it applied."""
 
@@ -83,7 +97,7 @@ async def engine(infra):
     async with eng.begin() as conn:
         await conn.run_sync(metadata.create_all)
         await count_inserting_statements(conn, "outbox")
-    await create_topics(infra.kafka_bootstrap, [t for k in KINDS + WELL_BEHAVED for t in (k.topic, dlq_topic(k.topic))])
+    await create_topics(infra.kafka_bootstrap, [t for k in KINDS + WELL_BEHAVED + CAUSAL for t in (k.topic, dlq_topic(k.topic))])
     yield eng
     await eng.dispose()
 
@@ -455,3 +469,83 @@ async def dead_letters(bootstrap: str, topic: str, key: str, want: int, timeout:
     finally:
         await consumer.stop()
     return got
+
+
+def _partition_of(key: str) -> int:
+    """Where the producer's default partitioner puts `key` on a topic of three partitions."""
+    return DefaultPartitioner()(key.encode(), [0, 1, 2], [0, 1, 2])
+
+
+def _needing_its_cause(seen: list[str]):
+    async def handler(conn: AsyncConnection, event: _Probe) -> None:
+        seen.append(f"{event.topic}:{event.n}:{event.behaviour}")
+        if event.behaviour == "effect":
+            causes = await conn.scalar(select(func.count()).select_from(effects).where(
+                effects.c.key == event.key, effects.c.note.like("%:cause")))
+            if not causes:
+                raise NotYet("its cause is not applied yet")
+        await conn.execute(insert(effects).values(key=event.key, note=f"{event.topic}:{event.n}:{event.behaviour}",
+                                                  tx=select(func.txid_current()).scalar_subquery()))
+    return handler
+
+
+async def test_a_poll_is_applied_in_the_order_its_events_were_published(engine, infra):
+    """Causes on both topics, then their effects on the other one: whichever topic the client hands
+    over first, applying each partition whole in turn would meet an effect before its cause. In the
+    order of publication every effect finds its cause, nothing waits and the poll commits whole."""
+    run = str(uuid.uuid4())
+    keys = {kind: f"{run}-{kind.topic}" for kind in CAUSAL}  # a key per direction, one partition each
+    causes = [probe(kind, keys[kind], n, "cause") for n in range(5) for kind in CAUSAL]
+    effects_ = [probe(other, keys[kind], n, "effect") for n in range(5)
+                for kind, other in zip(CAUSAL, reversed(CAUSAL), strict=True)]
+    await publish(infra.kafka_bootstrap, causes)
+    await asyncio.sleep(0.05)  # a later publication time than every cause's
+    await publish(infra.kafka_bootstrap, effects_)
+    seen: list[str] = []
+    service = f"kit-causal-{run[:8]}"
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{run}", _needing_its_cause(seen), service=service,
+                            kinds=CAUSAL, retry=RetryPolicy(first=0.05, cap=0.2))
+
+    async def all_there() -> bool:
+        return sum([len(await notes(engine, key)) for key in keys.values()]) >= 20
+
+    async with running(broker, batches):
+        await until(all_there)
+    retried = sum(REGISTRY.get_sample_value("consumer_messages_total", {
+        "service": service, "topic": kind.topic, "outcome": "retried"}) or 0.0 for kind in CAUSAL)
+    assert retried == 0
+    assert len(seen) == 20, seen  # each handler ran once: no poll was rolled back and done again
+    for kind in CAUSAL:  # and each partition in its own order
+        for behaviour in ("cause", "effect"):
+            numbers = [int(note.split(":")[1]) for note in seen if note.startswith(f"{kind.topic}:")
+                       and note.endswith(behaviour)]
+            assert numbers == list(range(5))
+
+
+async def test_a_waiting_event_sends_only_its_own_partition_to_savepoints(engine, infra):
+    """One effect whose cause never comes, in a poll with other partitions' events: the poll is
+    rolled back once, the others commit together in one transaction without savepoints, and only
+    the waiting event's partition is applied one savepoint each."""
+    run = str(uuid.uuid4())
+    # The orphan on a partition of its own: the others' events on its topic are on another one.
+    orphan_key = next(key for key in (f"{run}-orphan-{n}" for n in range(100))
+                      if _partition_of(key) != _partition_of(f"{run}-{BatchCausalA.topic}"))
+    orphan = probe(BatchCausalA, orphan_key, 0, "effect")
+    others = [probe(kind, f"{run}-{kind.topic}", n, "cause") for n in range(10) for kind in CAUSAL]
+    await publish(infra.kafka_bootstrap, [*others, orphan])
+    seen: list[str] = []
+    service = f"kit-split-{run[:8]}"
+    broker, batches = batch(infra.kafka_bootstrap, engine, f"g-{run}", _needing_its_cause(seen), service=service,
+                            kinds=CAUSAL, retry=RetryPolicy(first=5, cap=5))
+
+    async def others_there() -> bool:
+        return sum([len(await notes(engine, f"{run}-{kind.topic}")) for kind in CAUSAL]) >= 20
+
+    async with running(broker, batches):
+        await until(others_there)
+    async with engine.connect() as conn:
+        txs = set((await conn.scalars(select(effects.c.tx).where(effects.c.key.like(f"{run}-BatchCausal%")))).all())
+    assert len(txs) == 1  # the other partitions, in one transaction
+    assert await notes(engine, orphan.key) == []
+    savepoints = REGISTRY.get_sample_value("db_statements_total", {"work": f"batch {BatchCausalA.topic}"})
+    assert savepoints is not None  # the orphan's partition went the savepoint way, alone
