@@ -9,6 +9,7 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from servicekit.http import CORRELATION_HEADER, Problem
 from servicekit.logging import correlation_id
+from servicekit.pooled_http import PooledTransport
 from servicekit.shedding import busy
 from starlette.background import BackgroundTask
 
@@ -37,12 +38,14 @@ class Upstreams:
         self, urls: dict[str, str], timeout: float, transports: dict[str, httpx.AsyncBaseTransport] | None = None,
         *, max_connections: int = 100, pool_timeout: float = 0.5,
     ) -> None:
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=min(50, max_connections))
         # Connect, read and write may take the whole upstream timeout; a free connection may not.
         timeouts = httpx.Timeout(timeout, pool=pool_timeout)
         transports = transports or {}
+        # The kit's pool: httpx's own looks at every kept connection on every request, and the
+        # visitors' waiting status requests keep many open.
         self.clients = {
-            name: httpx.AsyncClient(base_url=url, timeout=timeouts, limits=limits, transport=transports.get(name))
+            name: httpx.AsyncClient(base_url=url, timeout=timeouts, transport=transports.get(name) or PooledTransport(
+                max_connections=max_connections, max_idle=min(50, max_connections)))
             for name, url in urls.items()
         }
         self._bases = {name: httpx.URL(url) for name, url in urls.items()}
