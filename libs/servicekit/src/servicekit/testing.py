@@ -37,8 +37,9 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
+async def serving(app: Any, **options: Any) -> AsyncIterator[str]:
     """Serve the app (lifespan included) on a real uvicorn listener on a free port; its base URL.
+    `options` go to uvicorn's Config (a short `timeout_keep_alive`, say).
 
     For what only real HTTP shows: connections, concurrency, what a client sees under load.
     """
@@ -46,7 +47,8 @@ async def serving(app: Any) -> AsyncIterator[str]:
     from localstack.ports import free_port
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
+                                           **options))
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(30):

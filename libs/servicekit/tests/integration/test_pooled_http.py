@@ -3,13 +3,12 @@ httpx's own transport, connections kept and reused, servers that close them, and
 for a full pool, a refused connection and a slow answer."""
 
 import asyncio
-import contextlib
 import socket
 
 import httpx
 import pytest
-import uvicorn
 from servicekit.pooled_http import PooledTransport
+from servicekit.testing import serving
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -49,24 +48,9 @@ APP = Starlette(routes=[Route("/echo/{rest:path}", echo, methods=["GET", "POST",
                         Route("/chunks", chunks), Route("/empty", empty, methods=["DELETE"]), Route("/slow", slow)])
 
 
-@contextlib.asynccontextmanager
-async def serving(keep_alive: float = 5.0):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(APP, log_config=None, access_log=False, timeout_keep_alive=keep_alive))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 @pytest.fixture
 async def base():
-    async with serving() as url:
+    async with serving(APP) as url:
         yield url
 
 
@@ -130,7 +114,7 @@ async def test_concurrent_requests_open_connections_and_keep_at_most_max_idle(ba
 
 
 async def test_a_connection_the_server_closed_while_idle_is_replaced():
-    async with serving(keep_alive=0.2) as url:
+    async with serving(APP, timeout_keep_alive=0.2) as url:
         PEERS.clear()
         async with httpx.AsyncClient(base_url=url, transport=PooledTransport()) as client:
             assert (await client.get("/echo/1")).status_code == 200
