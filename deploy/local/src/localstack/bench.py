@@ -36,6 +36,7 @@ from typing import Any
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from servicekit.pooled_http import PooledTransport
 
 from . import cpu, profiled, statement_counts
 from .broker import create_topics
@@ -283,11 +284,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.sleep(args.idle)
         idle = window.stop()
     idle_seconds = window.seconds
-    limits = httpx.Limits(max_connections=args.rate * 4, max_keepalive_connections=args.rate * 4)
+    # The gateway's own pooled transport: httpx's default pool scans every connection it keeps on
+    # each request, which made the load generator's CPU a purchase grow with the rate it drives.
+    transport = PooledTransport(max_connections=int(args.rate * 4), max_idle=int(args.rate * 4))
     total = int(args.rate * args.duration)
     purchases = [Purchase(email=f"bench-{uuid.uuid4().hex[:12]}@example.com") for _ in range(total)]
     print(f"{total} purchases at {args.rate}/s for {args.duration}s ...", flush=True)
-    async with httpx.AsyncClient(base_url=state["gateway"], timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=state["gateway"], timeout=30, transport=transport) as client:
         statements_before = await statement_counts.sample(state.get("replicas", state["services"]))
         window.start()
         if profile_pid:
