@@ -10,8 +10,9 @@ import socket
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .http import problem_response
 
@@ -22,17 +23,34 @@ def is_public(path: str, prefixes: Sequence[str]) -> bool:
 
 def split_listeners(app: FastAPI, *, public_port: int, public_prefixes: Sequence[str]) -> None:
     """Answer `public_prefixes` only on `public_port`, and everything else only on the other ports."""
+    app.add_middleware(_ListenerSplit, fastapi=app, public_port=public_port, public_prefixes=tuple(public_prefixes))
 
-    @app.middleware("http")
-    async def _listener(request: Request, call_next: Any) -> Any:
-        server = request.scope.get("server") or ("", None)
-        on_public = server[1] == public_port
-        if request.url.path == "/openapi.json" and request.method == "GET":
+
+class _ListenerSplit:
+    """Plain ASGI, not Starlette's `BaseHTTPMiddleware`: that one runs the rest of the app in a
+    task group with memory streams between them, about 0.2 ms of CPU on every request."""
+
+    def __init__(self, app: ASGIApp, *, fastapi: FastAPI, public_port: int, public_prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.fastapi = fastapi
+        self.public_port = public_port
+        self.public_prefixes = public_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        server = scope.get("server") or ("", None)
+        on_public = server[1] == self.public_port
+        path = scope["path"]
+        if path == "/openapi.json" and scope["method"] == "GET":
             # Each listener documents what it answers: the outside world sees only its routes.
-            return JSONResponse(listener_document(app.openapi(), public_prefixes, public=on_public))
-        if on_public != is_public(request.url.path, public_prefixes):
-            return problem_response(404, "Not found", "no such route on this listener")
-        return await call_next(request)
+            document = listener_document(self.fastapi.openapi(), self.public_prefixes, public=on_public)
+            await JSONResponse(document)(scope, receive, send)
+        elif on_public != is_public(path, self.public_prefixes):
+            await problem_response(404, "Not found", "no such route on this listener")(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def listener_document(document: dict[str, Any], public_prefixes: Sequence[str], *, public: bool) -> dict[str, Any]:
