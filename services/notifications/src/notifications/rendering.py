@@ -9,17 +9,15 @@ undefined values, so an override can read the letter's values and nothing else.
 """
 
 import logging
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from uuid import UUID
 
-from babel.dates import format_date, format_time, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, meta, pass_context, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -28,38 +26,12 @@ from markupsafe import Markup, escape
 from .domain.delivery import Rendered
 from .domain.letters import DEFAULT_LOCALE, TEMPLATE_VARIABLES, Installment, Letter, Line, Override, TemplateName
 from .domain.zones import zone_named
+from .formats import moment, money
 
 log = logging.getLogger("notifications.rendering")
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
-
-
-def money(amount: Decimal, currency: str, *, locale: str) -> str:
-    return _currency_spacing(format_currency(amount, currency, locale=locale))
-
-
-def _currency_spacing(text: str) -> str:
-    """CLDR's currencySpacing, which Babel leaves out: a sign made of letters ("UAH", "PLN") is
-    kept apart from the digits by a no-break space ("UAH 1,500.00"), a symbol ("$", "€") is not.
-    Letters occur in a formatted amount only in its currency sign, so the boundary is where a
-    letter meets a digit."""
-    out: list[str] = []
-    for before, char in zip(" " + text[:-1], text, strict=True):
-        if (before.isalpha() and char.isdigit()) or (before.isdigit() and char.isalpha()):
-            out.append("\u00a0")
-        out.append(char)
-    return "".join(out)
-
-
-def moment(value: datetime, *, locale: str, zone: tzinfo = UTC) -> str:
-    """A long date and a short time ("November 23, 2026, 3:30 PM UTC"): seconds mean nothing here."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(zone)
-    pattern = get_datetime_format("long", locale=locale).replace("'", "")
-    time = f"{format_time(local, 'short', locale=locale)} {local.tzname()}"
-    return pattern.replace("{0}", time).replace("{1}", format_date(local, "long", locale=locale))
 
 
 def catalog_path(locale: str) -> Path:
