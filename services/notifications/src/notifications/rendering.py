@@ -14,18 +14,22 @@ from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, meta, pass_context, select_autoescape
+from jinja2 import (
+    Environment, PackageLoader, StrictUndefined, Template, TemplateError, meta, pass_context, select_autoescape,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .domain.delivery import Rendered
 from .domain.letters import DEFAULT_LOCALE, TEMPLATE_VARIABLES, Installment, Letter, Line, Override, TemplateName
 from .domain.zones import zone_named
+from .catalog_calls import newstyle_gettext, newstyle_ngettext
 from .formats import moment, money
 
 log = logging.getLogger("notifications.rendering")
@@ -57,7 +61,10 @@ def _as_html(value: str) -> Markup:
 
 
 def _prepare(env: Environment, locale: str) -> Environment:
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(locale)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    # The same callables as the extension's, without a context call of their own per text.
+    env.globals.update(gettext=newstyle_gettext(catalog.gettext), ngettext=newstyle_ngettext(catalog.ngettext))
     env.filters["money"] = lambda amount, currency: money(amount, currency, locale=locale)
     env.filters["moment"] = pass_context(
         lambda context, value: moment(value, locale=locale, zone=zone_named(context.get("time_zone"))))
@@ -65,19 +72,43 @@ def _prepare(env: Environment, locale: str) -> Environment:
     return env
 
 
+class _KeptTemplates(Environment):
+    """Templates kept in a plain dict once loaded, for the letters' own renders and their includes
+    and layouts alike: they ship with the code, so there is nothing to check on every email (the
+    default path builds a cache key with a weak reference and asks an LRU cache, per template)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._kept: dict[str, Template] = {}
+
+    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> Template:
+        if globals is None and isinstance(name, str):
+            kept = self._kept.get(name)
+            if kept is None:
+                # join_path is not overridden: a template's name does not depend on its parent.
+                kept = self._kept[name] = super().get_template(name, parent)
+            return kept
+        return super().get_template(name, parent, globals)
+
+
 @cache
 def environment(locale: str) -> Environment:
     """One environment per locale: translations and filters are bound to it, never swapped per message."""
-    env = Environment(
+    env = _KeptTemplates(
         loader=PackageLoader("notifications", "templates"),
-        auto_reload=False,  # the templates ship with the code: no file checks on every email
+        auto_reload=False,  # the templates ship with the code
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    return _prepare(env, locale)
+    env = _prepare(env, locale)
+    # `_()` straight to the catalog's gettext: the extension's alias resolves "gettext" from the
+    # context and calls it through the context again. The standard templates set no "gettext" of
+    # their own, so it is the same function (schools' overrides keep the alias).
+    env.globals["_"] = env.globals["gettext"]
+    return env
 
 
 @cache
