@@ -19,7 +19,7 @@ from decimal import Decimal
 from functools import cache
 
 from babel.core import Locale
-from babel.dates import get_datetime_format
+from babel.dates import DateTimePattern, get_datetime_format
 from babel.numbers import (
     format_currency, get_currency_precision, get_currency_symbol, get_decimal_symbol, get_group_symbol,
 )
@@ -136,7 +136,7 @@ def money(amount: Decimal, currency: str, *, locale: str) -> str:
 
 
 @cache
-def _moment(locale: str) -> tuple[Locale, str, object, object]:
+def _moment(locale: str) -> tuple[Locale, str, DateTimePattern, DateTimePattern]:
     parsed = Locale.parse(locale)
     joined = get_datetime_format("long", locale=parsed).replace("'", "")
     return parsed, joined, parsed.date_formats["long"], parsed.time_formats["short"]
@@ -149,5 +149,6 @@ def moment(value: datetime, *, locale: str, zone: tzinfo = UTC) -> str:
     local = value.astimezone(zone)
     parsed, joined, date_pattern, time_pattern = _moment(locale)
     day = local.date()
-    time = f"{time_pattern.apply(local.timetz(), parsed, reference_date=day)} {local.tzname()}"  # type: ignore[attr-defined]
-    return joined.replace("{0}", time).replace("{1}", date_pattern.apply(day, parsed))  # type: ignore[attr-defined]
+    # As format_time and format_date apply them: the time of day with its zone, the day's date.
+    time = f"{time_pattern.apply(local.timetz(), parsed, reference_date=day)} {local.tzname()}"
+    return joined.replace("{0}", time).replace("{1}", date_pattern.apply(day, parsed))

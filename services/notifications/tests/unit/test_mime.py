@@ -166,7 +166,8 @@ def dot_stuffed_line_by_line(message: bytes) -> bytes:
 def test_dot_stuffing_doubles_every_leading_dot_and_ends_every_line_with_crlf(message: bytes) -> None:
     data = _dot_stuffed(message)
     assert data == dot_stuffed_line_by_line(message)
-    assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"") and b"\r" not in data.replace(b"\r\n", b"")
+    bare = data.replace(b"\r\n", b"")
+    assert data.endswith(b"\r\n") and b"\n" not in bare and b"\r" not in bare
     assert not any(line.startswith(b".") and not line.startswith(b"..") for line in data.split(b"\r\n"))
 
 
