@@ -1,8 +1,8 @@
 """Money and moments as Babel writes them for a locale, from patterns prepared once per locale.
 
 Babel's `format_currency` parses the locale (`Locale.parse`) and looks up its currency pattern, the
-currency's digits and sign, and each number symbol anew on every call: most of the CPU of putting
-a letter into words (docs/performance.md). Here those are looked up once per (locale, currency)
+currency's digits and sign, and each number symbol anew on every call: a third of the CPU of
+putting a letter into words (docs/performance.md). Here those are looked up once per (locale, currency)
 and the amount is written the way `NumberPattern.apply` writes it: the sign's affixes, the digits
 rounded by `Decimal.quantize` in the current context, grouped by the pattern's sizes. The result
 is the same string, which tests/unit/test_formats.py checks against Babel itself; a pattern this

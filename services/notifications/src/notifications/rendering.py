@@ -26,10 +26,10 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from .catalog_calls import newstyle_gettext, newstyle_ngettext
 from .domain.delivery import Rendered
 from .domain.letters import DEFAULT_LOCALE, TEMPLATE_VARIABLES, Installment, Letter, Line, Override, TemplateName
 from .domain.zones import zone_named
-from .catalog_calls import newstyle_gettext, newstyle_ngettext
 from .formats import moment, money
 
 log = logging.getLogger("notifications.rendering")

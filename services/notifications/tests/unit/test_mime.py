@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from notifications.adapters import mime
 from notifications.adapters.smtp import SmtpMailer, _dot_stuffed
@@ -171,6 +171,7 @@ def test_dot_stuffing_doubles_every_leading_dot_and_ends_every_line_with_crlf(me
     assert not any(line.startswith(b".") and not line.startswith(b"..") for line in data.split(b"\r\n"))
 
 
+@settings(database=None, derandomize=True, max_examples=300)
 @given(st.lists(st.sampled_from([b".", b"..", b"\r", b"\n", b"\r\n", b"a", b" ", b"\xd0\x9e"]), max_size=30))
 def test_dot_stuffing_is_what_the_line_by_line_reference_writes(pieces: list[bytes]) -> None:
     message = b"".join(pieces)
@@ -192,6 +193,7 @@ def encoded_words_char_by_char(value: str, first_line_used: int) -> str:
     return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words)
 
 
+@settings(database=None, derandomize=True, max_examples=300)
 @given(st.text(alphabet=st.sampled_from("aZ é€ЖЄ😀\u0301中"), min_size=1, max_size=120), st.sampled_from([6, 9]))
 def test_encoded_words_never_split_a_character(value: str, used: int) -> None:
     assert mime._encoded_words(value, used) == encoded_words_char_by_char(value, used)
