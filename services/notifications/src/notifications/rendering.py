@@ -9,57 +9,33 @@ undefined values, so an override can read the letter's values and nothing else.
 """
 
 import logging
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
-from babel.dates import format_date, format_time, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, meta, pass_context, select_autoescape
+from jinja2 import (
+    Environment, PackageLoader, StrictUndefined, Template, TemplateError, meta, pass_context, select_autoescape,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from .catalog_calls import newstyle_gettext, newstyle_ngettext
 from .domain.delivery import Rendered
 from .domain.letters import DEFAULT_LOCALE, TEMPLATE_VARIABLES, Installment, Letter, Line, Override, TemplateName
 from .domain.zones import zone_named
+from .formats import moment, money
 
 log = logging.getLogger("notifications.rendering")
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
-
-
-def money(amount: Decimal, currency: str, *, locale: str) -> str:
-    return _currency_spacing(format_currency(amount, currency, locale=locale))
-
-
-def _currency_spacing(text: str) -> str:
-    """CLDR's currencySpacing, which Babel leaves out: a sign made of letters ("UAH", "PLN") is
-    kept apart from the digits by a no-break space ("UAH 1,500.00"), a symbol ("$", "€") is not.
-    Letters occur in a formatted amount only in its currency sign, so the boundary is where a
-    letter meets a digit."""
-    out: list[str] = []
-    for before, char in zip(" " + text[:-1], text, strict=True):
-        if (before.isalpha() and char.isdigit()) or (before.isdigit() and char.isalpha()):
-            out.append("\u00a0")
-        out.append(char)
-    return "".join(out)
-
-
-def moment(value: datetime, *, locale: str, zone: tzinfo = UTC) -> str:
-    """A long date and a short time ("November 23, 2026, 3:30 PM UTC"): seconds mean nothing here."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(zone)
-    pattern = get_datetime_format("long", locale=locale).replace("'", "")
-    time = f"{format_time(local, 'short', locale=locale)} {local.tzname()}"
-    return pattern.replace("{0}", time).replace("{1}", format_date(local, "long", locale=locale))
 
 
 def catalog_path(locale: str) -> Path:
@@ -85,7 +61,10 @@ def _as_html(value: str) -> Markup:
 
 
 def _prepare(env: Environment, locale: str) -> Environment:
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(locale)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    # The same callables as the extension's, without a context call of their own per text.
+    env.globals.update(gettext=newstyle_gettext(catalog.gettext), ngettext=newstyle_ngettext(catalog.ngettext))
     env.filters["money"] = lambda amount, currency: money(amount, currency, locale=locale)
     env.filters["moment"] = pass_context(
         lambda context, value: moment(value, locale=locale, zone=zone_named(context.get("time_zone"))))
@@ -93,19 +72,43 @@ def _prepare(env: Environment, locale: str) -> Environment:
     return env
 
 
+class _KeptTemplates(Environment):
+    """Templates kept in a plain dict once loaded, for the letters' own renders and their includes
+    and layouts alike: they ship with the code, so there is nothing to check on every email (the
+    default path builds a cache key with a weak reference and asks an LRU cache, per template)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._kept: dict[str, Template] = {}
+
+    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> Template:
+        if globals is None and isinstance(name, str):
+            kept = self._kept.get(name)
+            if kept is None:
+                # join_path is not overridden: a template's name does not depend on its parent.
+                kept = self._kept[name] = super().get_template(name, parent)
+            return kept
+        return super().get_template(name, parent, globals)
+
+
 @cache
 def environment(locale: str) -> Environment:
     """One environment per locale: translations and filters are bound to it, never swapped per message."""
-    env = Environment(
+    env = _KeptTemplates(
         loader=PackageLoader("notifications", "templates"),
-        auto_reload=False,  # the templates ship with the code: no file checks on every email
+        auto_reload=False,  # the templates ship with the code
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    return _prepare(env, locale)
+    env = _prepare(env, locale)
+    # `_()` straight to the catalog's gettext: the extension's alias resolves "gettext" from the
+    # context and calls it through the context again. The standard templates set no "gettext" of
+    # their own, so it is the same function (schools' overrides keep the alias).
+    env.globals["_"] = env.globals["gettext"]
+    return env
 
 
 @cache

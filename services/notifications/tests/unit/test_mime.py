@@ -1,6 +1,8 @@
 """The composed email, read back by the standard library's parser: its headers and both parts."""
 
+import base64
 import email
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,6 +12,9 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from notifications.adapters import mime
 from notifications.adapters.smtp import SmtpMailer, _dot_stuffed
 from notifications.domain.delivery import Outgoing
 from notifications.domain.letters import Letter
@@ -144,3 +149,76 @@ def test_the_boundary_never_occurs_in_a_body_and_dots_survive_the_transfer() -> 
 def test_a_header_value_with_a_line_break_is_refused(field: str) -> None:
     with pytest.raises(ValueError):
         SmtpMailer(host="mail", port=25, sender=SENDER).compose(an_email(**{field: "a\r\nBcc: x@example.com"}))
+
+
+def dot_stuffed_line_by_line(message: bytes) -> bytes:
+    """DATA's transparency as RFC 5321 (4.5.2) words it, line by line: the reference."""
+    message = re.sub(rb"\r\n|\r|\n", b"\r\n", message)
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    return re.sub(rb"(?m)^\.", b"..", message)
+
+
+@pytest.mark.parametrize("message", [
+    b"", b".", b"..", b".\r\n", b"a", b"a\r\n.", b"a\n.b\r.c\r\n.d", b".a\r\n.\r\n..\r\n", b"\r\r\n.",
+    b"\n\n.\n", b"\r.\r", b"a.\r\n b.\r\n", b"x\r\n\r\n.\r\n",
+])
+def test_dot_stuffing_doubles_every_leading_dot_and_ends_every_line_with_crlf(message: bytes) -> None:
+    data = _dot_stuffed(message)
+    assert data == dot_stuffed_line_by_line(message)
+    bare = data.replace(b"\r\n", b"")
+    assert data.endswith(b"\r\n") and b"\n" not in bare and b"\r" not in bare
+    assert not any(line.startswith(b".") and not line.startswith(b"..") for line in data.split(b"\r\n"))
+
+
+@settings(database=None, derandomize=True, max_examples=300)
+@given(st.lists(st.sampled_from([b".", b"..", b"\r", b"\n", b"\r\n", b"a", b" ", b"\xd0\x9e"]), max_size=30))
+def test_dot_stuffing_is_what_the_line_by_line_reference_writes(pieces: list[bytes]) -> None:
+    message = b"".join(pieces)
+    assert _dot_stuffed(message) == dot_stuffed_line_by_line(message)
+
+
+def encoded_words_char_by_char(value: str, first_line_used: int) -> str:
+    """Whole characters taken while they fit each word's octets: the reference."""
+    words, chunk, size = [], "", 0
+    room = min(45, (78 - first_line_used - 12) // 4 * 3)
+    for char in value:
+        octets = len(char.encode("utf-8"))
+        if chunk and size + octets > room:
+            words.append(chunk)
+            chunk, size, room = "", 0, 45
+        chunk += char
+        size += octets
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words)
+
+
+@settings(database=None, derandomize=True, max_examples=300)
+@given(st.text(alphabet=st.sampled_from("aZ é€ЖЄ😀\u0301中"), min_size=1, max_size=120), st.sampled_from([6, 9]))
+def test_encoded_words_never_split_a_character(value: str, used: int) -> None:
+    assert mime._encoded_words(value, used) == encoded_words_char_by_char(value, used)
+
+
+@pytest.mark.parametrize("subject", [
+    "Ж" * 21 + "😀" * 30,  # a four-octet character right at a word's end
+    "é", "😀", "€" * 15, "a" * 44 + "é", "Оплата =?utf-8?b?not-a-word?=", "=?ascii but looks encoded",
+])
+def test_non_ascii_and_word_like_subjects_come_back_whole(subject: str) -> None:
+    raw = SmtpMailer(host="mail", port=25, sender=SENDER).compose(an_email(subject=subject, sender_name="Школа 😀"))
+    message = parsed(raw)
+    assert str(message["Subject"]) == subject
+    assert message["From"].addresses[0].display_name == "Школа 😀"
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii() and all(len(line) <= 78 for line in lines(head))
+    for word in re.findall(rb"=\?utf-8\?b\?([^?]*)\?=", head):
+        base64.b64decode(word).decode("utf-8")  # each word whole UTF-8 on its own (RFC 2047, 5)
+
+
+@pytest.mark.parametrize("eight_bit", [True, False])
+def test_bodies_with_any_line_ends_go_as_crlf_lines(eight_bit: bool) -> None:
+    text = "one\r\ntwo\rthree\nfour\r\n\r\n.five\u2028six\n"
+    raw = SmtpMailer(host="mail", port=25, sender=SENDER).compose(an_email(text_body=text), eight_bit=eight_bit)
+    assert b"\n" not in raw.replace(b"\r\n", b"") and b"\r" not in raw.replace(b"\r\n", b"")
+    part, _ = parts(parsed(raw))
+    assert part.get_content().split("\r\n")[:7] == ["one", "two", "three", "four", "", ".five", "six"]
+    assert _dot_stuffed(raw) == dot_stuffed_line_by_line(raw)

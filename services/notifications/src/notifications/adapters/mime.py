@@ -58,9 +58,10 @@ def compose(
     boundary = _boundary(parts)
     headers.append(f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"')
     # The CRLF before each delimiter is the delimiter's (RFC 2046, 5.1.1): the part keeps its own.
-    delimiter = f"\r\n--{boundary}"
-    body = f"--{boundary}\r\n" + f"{delimiter}\r\n".join(parts) + f"{delimiter}--\r\n"
-    return ("\r\n".join(headers) + "\r\n\r\n" + body).encode("utf-8")
+    delimiter = f"\r\n--{boundary}".encode("ascii")
+    # The headers are encoded once as a whole; the parts are bytes already.
+    head = ("\r\n".join(headers) + f"\r\n\r\n--{boundary}\r\n").encode("utf-8")
+    return head + (delimiter + b"\r\n").join(parts) + delimiter + b"--\r\n"
 
 
 def _plain(value: str) -> str:
@@ -110,43 +111,49 @@ def _folded(line: str) -> str:
 
 def _encoded_words(value: str, first_line_used: int) -> str:
     """The value as UTF-8 base64 encoded words on folded lines of at most 78 characters; never a
-    character split across two words (RFC 2047, 5)."""
-    lines: list[str] = []
-    chunk: list[str] = []
-    size = 0
+    character split across two words (RFC 2047, 5).
+
+    The value is encoded once and cut into octet runs: a run ends at most its room's octets on,
+    moved back to where a character starts (a UTF-8 continuation octet is 0b10xxxxxx), which is
+    where taking whole characters while they fit would end it."""
+    octets = value.encode("utf-8")
+    words: list[str] = []
     # The first word shares the line with the header's name: it carries fewer octets.
     room = min(_WORD_OCTETS, (_LINE - first_line_used - 12) // 4 * 3)
-    for char in value:
-        octets = len(char.encode("utf-8"))
-        if chunk and size + octets > room:
-            lines.append(_word("".join(chunk)))
-            chunk, size, room = [], 0, _WORD_OCTETS
-        chunk.append(char)
-        size += octets
-    lines.append(_word("".join(chunk)))
-    return "\r\n ".join(lines)
+    start = 0
+    while True:
+        end = start + room
+        if end >= len(octets):
+            words.append(_word(octets[start:]))
+            return "\r\n ".join(words)
+        while octets[end] & 0xC0 == 0x80:
+            end -= 1
+        words.append(_word(octets[start:end]))
+        start, room = end, _WORD_OCTETS
 
 
-def _word(text: str) -> str:
-    return f"=?utf-8?b?{base64.b64encode(text.encode('utf-8')).decode('ascii')}?="
+def _word(octets: bytes) -> str:
+    return f"=?utf-8?b?{base64.b64encode(octets).decode('ascii')}?="
 
 
-def _part(subtype: str, body: str, eight_bit: bool) -> str:
+def _part(subtype: str, body: str, eight_bit: bool) -> bytes:
     lines = body.splitlines()
-    canonical = "\r\n".join(lines) + "\r\n"  # RFC 2045's canonical form of text: CRLF line ends
-    longest = max((len(line.encode("utf-8")) for line in lines), default=0)
+    # RFC 2045's canonical form of text: CRLF line ends. Encoded once: the lines' lengths in
+    # octets are read off the encoded whole (no line holds a CR or an LF of its own).
+    canonical = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    longest = max(map(len, canonical.split(b"\r\n")))
     if longest <= _MAX_LINE and (body.isascii() or eight_bit):
-        encoding = "7bit" if body.isascii() else "8bit"
+        encoding = b"7bit" if body.isascii() else b"8bit"
         content = canonical
     else:
-        encoding = "base64"
-        content = base64.encodebytes(canonical.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
-    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-            f"Content-Transfer-Encoding: {encoding}\r\n\r\n{content}")
+        encoding = b"base64"
+        content = base64.encodebytes(canonical).replace(b"\n", b"\r\n")
+    return (b'Content-Type: text/' + subtype.encode("ascii") + b'; charset="utf-8"\r\n'
+            b"Content-Transfer-Encoding: " + encoding + b"\r\n\r\n" + content)
 
 
-def _boundary(parts: list[str]) -> str:
+def _boundary(parts: list[bytes]) -> str:
     while True:
         boundary = f"=_{secrets.token_hex(16)}"
-        if not any(boundary in part for part in parts):
+        if not any(boundary.encode("ascii") in part for part in parts):
             return boundary

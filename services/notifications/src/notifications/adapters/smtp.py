@@ -1,7 +1,6 @@
 """Hands rendered emails to the mail server (aiosmtplib) and says whether a failure is final, or unknown."""
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -235,8 +234,13 @@ def _session_gone(exc: BaseException) -> bool:
 
 
 def _dot_stuffed(message: bytes) -> bytes:
-    """The message as DATA carries it, without the final ".": CRLF lines, a leading "." doubled."""
-    message = re.sub(rb"\r\n|\r|\n", b"\r\n", message)
+    """The message as DATA carries it, without the final ".": CRLF lines, a leading "." doubled.
+
+    Replacements on the whole message rather than a pass over its lines: every CR, LF or CRLF
+    becomes one CRLF (a CRLF first, so its CR is not counted twice), and then every line start
+    is the message's start or an LF."""
+    message = message.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
     if not message.endswith(b"\r\n"):
         message += b"\r\n"
-    return re.sub(rb"(?m)^\.", b"..", message)
+    message = message.replace(b"\n.", b"\n..")
+    return b"." + message if message.startswith(b".") else message
