@@ -3,9 +3,9 @@
 A consumer with nothing to read still sends a fetch to the broker every fetch_max_wait (100 ms
 on the local stack) naming every partition it reads, and parses the answer, which lists them all
 again. aiokafka encodes and decodes both through its generic protocol classes, one method call
-and one struct call per field of every partition: for an idle service of 39 partitions that was
-most of its CPU (docs/performance.md). This module does the same work with one precompiled
-struct per partition.
+and one struct call per field of every partition: for an idle consumer of 156 partitions about
+half of its busy time (docs/performance.md). This module does the same work with one
+precompiled struct per partition.
 
 It produces exactly what aiokafka's own classes produce: the same bytes for a request, and for an
 answer the same FetchResponse_v11 object holding the same lists and tuples of the same values
@@ -130,15 +130,15 @@ def _decode_quickly(raw: bytes, at: int) -> tuple[list[Any], int]:
                 partitions = []
                 for _ in range(partition_count):
                     partition, error, highwater, stable, log_start, aborted_count = partition_head(raw, at)
-                    at += 34
+                    at += _RESPONSE_PARTITION.size
                     aborted: list[Any] | None = None
                     if aborted_count != -1:
                         aborted = []
                         for _ in range(aborted_count):
                             aborted.append(aborted_one(raw, at))
-                            at += 16
+                            at += _ABORTED.size
                     replica, size = replica_and_size(raw, at)
-                    at += 8
+                    at += _REPLICA_AND_SIZE.size
                     records = None
                     if size >= 0:
                         if at + size > end:
