@@ -44,7 +44,10 @@ DEFAULTED: dict[str, set[str]] = {
     # Sized per deployment (compose keeps the default, Kubernetes sets it); the group is the service name.
     # Kafka's own default session timeout (10 s) and fetch wait (500 ms) suit a real broker; only
     # the embedded one wants less.
-    "*": {"db_pool_size", "consumer_group", "kafka_session_timeout_ms", "kafka_fetch_max_wait_ms"},
+    # The fetch codec is on wherever the client is the version it was checked against; the
+    # variable exists to turn it off.
+    "*": {"db_pool_size", "consumer_group", "kafka_session_timeout_ms", "kafka_fetch_max_wait_ms",
+          "kafka_fetch_codec"},
     # development is for the local stack only: every deployment leaves it off.
     # The upstream pool: 32 connections per service (a service's own bound) and half a second's wait for one.
     "gateway": {"upstream_timeout", "public_rate_per_minute", "development", "upstream_max_connections",

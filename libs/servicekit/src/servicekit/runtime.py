@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from . import health
+from . import fetchcodec, health
 from .api import install_problem_schema
 from .batches import batch_consumer_of
 from .caller import ProofVerifier
@@ -95,6 +95,9 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(name, settings.log_level, as_json=settings.log_json)
+        if settings.kafka_fetch_codec:
+            # Process-wide, before the consumers start; on another aiokafka a log line and nothing else.
+            fetchcodec.install()
         # Before the consumers subscribe; a broker that is down now gets them from the relay later.
         try:
             await topics.ensure()

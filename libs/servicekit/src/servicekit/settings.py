@@ -45,6 +45,10 @@ class ServiceSettings(BaseSettings):
     # embedded broker of the local stack and the tests only looks again within the wait (a record
     # waited up to half of it, measured in docs/performance.md), so they set tens of ms.
     kafka_fetch_max_wait_ms: int = Field(default=500, ge=1, le=30_000)
+    # The kit's quicker encoding of the consumers' fetches (fetchcodec.py): most of an idle
+    # consumer's CPU was aiokafka's generic reading and writing of them. Used only with the aiokafka
+    # version it was checked against; false keeps aiokafka's own everywhere.
+    kafka_fetch_codec: bool = True
     # The gateway's public keys (Ed25519, PEM blocks one after another; two during a rotation):
     # internal routes take the caller only from a token one of them signed. Empty: every
     # internal route answers 401.
