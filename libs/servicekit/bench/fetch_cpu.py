@@ -1,7 +1,7 @@
 """The CPU an idle consumer costs its process: held fetches, their answers, the rewind check.
 
     python libs/servicekit/bench/fetch_cpu.py [--partitions 39,156] [--seconds 20] [--rounds 2]
-                                              [--modes before,codec,after] [--profile DIR]
+                                              [--modes before,codec] [--profile DIR]
 
 Starts the embedded broker (as the tests do) and makes topics of 3 partitions each (a service's
 layout: 39 partitions are 13 topics). Then, for each round, partition count and mode, in turn (so
@@ -10,10 +10,10 @@ client settings (a group of its own, fetches held 100 ms as on the local stack, 
 polling as the batch consumer does with nothing to read, and the kit's rewind check beside it.
 Prints that process's CPU (time.process_time) per second over `--seconds` after a warm-up.
 
-Modes: `before` is aiokafka's own fetch encoding and a rewind check that asks the broker every
-round; `codec` adds the kit's fetch codec (servicekit.fetchcodec); `after` is the codec and the
-rewind check trusting fresh fetch answers (the kit's defaults). With `--profile DIR`, each run
-also writes a cProfile of its measured window there.
+Modes: `before` is aiokafka's own fetch encoding; `codec` the kit's fetch codec
+(servicekit.fetchcodec, the kit's default). Both run the rewind check as the services do, asking
+the broker for every partition's end each round. With `--profile DIR`, each run also writes a
+cProfile of its measured window there.
 """
 
 import argparse
@@ -42,14 +42,14 @@ async def consume_idle(bootstrap: str, topics: list[str], mode: str, seconds: fl
     from servicekit.rewind import Rewinder
     from servicekit.topics import ServiceTopics
 
-    if mode in ("codec", "after"):
+    if mode == "codec":
         from servicekit import fetchcodec
 
         assert fetchcodec.install(), "the fetch codec was not installed"
 
     class OneConsumer(Rewinder):
-        def __init__(self, consumer: AIOKafkaConsumer, topics: ServiceTopics, fresh_for: float) -> None:
-            super().__init__(None, topics, fresh_for=fresh_for)  # type: ignore[arg-type]
+        def __init__(self, consumer: AIOKafkaConsumer, topics: ServiceTopics) -> None:
+            super().__init__(None, topics)  # type: ignore[arg-type]
             self._consumer = consumer
 
         def _consumers(self) -> list[Any]:
@@ -61,7 +61,7 @@ async def consume_idle(bootstrap: str, topics: list[str], mode: str, seconds: fl
                                 session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=SESSION_TIMEOUT_MS // 3,
                                 fetch_max_wait_ms=EMBEDDED_BROKER_FETCH_MAX_WAIT_MS)
     service_topics = ServiceTopics(bootstrap, topics)
-    rewinder = OneConsumer(consumer, service_topics, fresh_for=1.0 if mode == "after" else 0.0)
+    rewinder = OneConsumer(consumer, service_topics)
     await consumer.start()
     polled = 0
 
@@ -91,8 +91,7 @@ async def consume_idle(bootstrap: str, topics: list[str], mode: str, seconds: fl
         await rewinder.stop()
         await consumer.stop()
         await service_topics.close()
-    # How many partitions the last rewind check had to ask of the broker (0: all came with fetches).
-    return {"cpu_ms_per_s": cpu_ms / wall, "records": polled, "asked": rewinder.asked}
+    return {"cpu_ms_per_s": cpu_ms / wall, "records": polled}
 
 
 def child(args: argparse.Namespace) -> None:
@@ -130,8 +129,7 @@ def parent(args: argparse.Namespace) -> None:
                     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
                     result = json.loads(out.strip().splitlines()[-1])
                     print(f"round {round_ + 1}, {mode:6s}, {n:4d} partitions: "
-                          f"{result['cpu_ms_per_s']:5.1f} ms CPU/s; the rewind check asked the broker for "
-                          f"{result['asked']} partitions", flush=True)
+                          f"{result['cpu_ms_per_s']:5.1f} ms CPU/s", flush=True)
     finally:
         broker.stop()
 
@@ -141,7 +139,7 @@ def main() -> None:
     parser.add_argument("--partitions", default="39,156")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--modes", default="before,codec,after")
+    parser.add_argument("--modes", default="before,codec")
     parser.add_argument("--profile")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bootstrap", help=argparse.SUPPRESS)

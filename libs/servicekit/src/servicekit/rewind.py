@@ -9,22 +9,11 @@ everything before it. So every second each consumer's positions are compared wit
 its partitions, and a position past the end is moved to the beginning; the inbox absorbs what
 is read twice. The relay holds back a partition it has to refill for a consumer session
 (relay.py, settle), so this check finds it still empty.
-
-Where a partition's end comes from: every fetch answer carries the partition's high-water mark,
-which the client keeps (`highwater`, with the time of that answer). A consumer whose fetches
-are held and answered every fetch_max_wait has one at most that old for each partition it
-reads, so a mark from the last `fresh_for` seconds is used as the end; only partitions without
-one (just assigned, paused, fetches failing, a topic gone) are asked of the broker
-(ListOffsets, after describing their topics). An idle consumer of many partitions thus costs no
-round of its own per second. The comparison stays sound: a position only advances over records
-a fetch answer brought, whose mark lies at or past them, and a later answer's mark is no lower
-unless the log was lost, which is what is looked for.
 """
 
 import asyncio
 import contextlib
 import logging
-import time
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -38,15 +27,10 @@ log = logging.getLogger("servicekit.rewind")
 
 
 class Rewinder:
-    def __init__(self, broker: KafkaBroker, topics: ServiceTopics, *, interval: float = 1.0,
-                 fresh_for: float = 1.0) -> None:
+    def __init__(self, broker: KafkaBroker, topics: ServiceTopics, *, interval: float = 1.0) -> None:
         self._broker = broker
         self._topics = topics
         self._interval = interval
-        # How old a fetch answer's high-water mark may be to stand for the partition's end; 0: ask always.
-        self._fresh_for = fresh_for
-        # Partitions whose end was asked of the broker in the last check (the others' came with fetches).
-        self.asked = 0
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -83,16 +67,10 @@ class Rewinder:
         if not positions:
             return 0
         # Positions first, ends after: an end only grows, so a healthy position can never look past it.
-        fetched = {(id(consumer), tp): end for consumer, tp, _ in positions
-                   if (end := self._fetched_end(consumer, tp)) is not None}
-        unknown = {(tp.topic, tp.partition) for consumer, tp, _ in positions if (id(consumer), tp) not in fetched}
-        self.asked = len(unknown)
-        ends = await self._topics.reach(unknown) if unknown else {}
+        ends = await self._topics.reach({(tp.topic, tp.partition) for _, tp, _ in positions})
         moved = 0
         for consumer, tp, position in positions:
-            end = fetched.get((id(consumer), tp))
-            if end is None:
-                end = ends.get((tp.topic, tp.partition), 0)
+            end = ends.get((tp.topic, tp.partition), 0)
             if position > end:
                 log.warning("%s[%d]: position %d is past the end %d (the broker lost its log); reading it again "
                             "from the beginning", tp.topic, tp.partition, position, end)
@@ -105,15 +83,3 @@ class Rewinder:
                     start = await asyncio.wait_for(consumer.position(tp), 2)
                     await consumer.commit({tp: start})
         return moved
-
-    def _fetched_end(self, consumer: Any, tp: TopicPartition) -> int | None:
-        """The high-water mark of the partition's last fetch answer, if it came within `fresh_for` seconds."""
-        if self._fresh_for <= 0:
-            return None
-        try:
-            end, at_ms = consumer.highwater(tp), consumer.last_poll_timestamp(tp)
-        except Exception:  # no longer assigned (a rebalance since the position was read)
-            return None
-        if end is None or at_ms is None or at_ms < (time.time() - self._fresh_for) * 1000:
-            return None
-        return int(end)
