@@ -8,6 +8,7 @@ in all, take some 80 s on two cores with the servers' start; FUZZ_EXAMPLES=200 m
 """
 
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -51,6 +52,12 @@ def fuzz(base_url: str, headers: dict[str, str], examples: int = EXAMPLES) -> tu
             nonlocal sent
             try:
                 response = case.call(base_url=base_url, session=session, headers=headers, timeout=30)
+                if (wait := _shed_for(response)) is not None:
+                    # Load shedding said "busy, come back shortly", as it may while the suite's one
+                    # loop serving every app lags: a client does as told, once. A second refusal
+                    # counts, and any other server error at once.
+                    time.sleep(wait)
+                    response = case.call(base_url=base_url, session=session, headers=headers, timeout=30)
             except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, UnicodeError):
                 return  # the client itself would not send it: nothing reached the server
             sent += 1
@@ -69,6 +76,15 @@ def fuzz(base_url: str, headers: dict[str, str], examples: int = EXAMPLES) -> tu
 
         run()
     return sent, faults
+
+
+def _shed_for(response: Any) -> float | None:
+    """How long load shedding (servicekit.shedding) asked to wait: its refusal is a 503 with
+    Retry-After; None for any other answer. (schemathesis lists each header's values.)"""
+    if response.status_code != 503:
+        return None
+    values = next((v for name, v in response.headers.items() if name.lower() == "retry-after"), None)
+    return float(values[0]) if values else None
 
 
 def _shown(case: Any) -> str:
