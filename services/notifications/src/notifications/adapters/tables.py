@@ -129,6 +129,10 @@ deliveries = Table(
     # One email per event, template and address, however often the event is delivered.
     UniqueConstraint("event_id", "template", "recipient", name="deliveries_once"),
     Index("deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    # The handed-over rows a sender's pass settles (repository._settling): only those in flight, so
+    # the pass never reads the sent ones, which are nearly the whole table.
+    Index("deliveries_handed_over", "next_attempt_at",
+          postgresql_where=text("handed_over_at IS NOT NULL AND status IN ('pending', 'cancelled')")),
     # The delivery logs, newest first, a page at a time (keyset on created_at, id).
     Index("deliveries_order", "account_id", "order_id", "created_at", "id"),
     Index("deliveries_contact", "account_id", "contact_id", "created_at", "id"),

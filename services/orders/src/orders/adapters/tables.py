@@ -147,6 +147,8 @@ order_payments = Table(
     Column("order_id", UUID(as_uuid=True), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
     Column("amount", Numeric(18, 4), nullable=False),
     Column("paid_at", DateTime(timezone=True), nullable=False),
+    # Every load of an order lists the payments it counted (adapters.orders._SELECT).
+    Index("order_payments_order", "order_id"),
 )
 
 order_history = Table(
