@@ -24,6 +24,8 @@ from typing import Any
 
 import asyncpg
 import pytest
+from alembic.command import downgrade
+from servicekit.migrations import alembic_config, upgrade
 from servicekit.testing import SERVICES, migrated_database
 from sqlalchemy.dialects.postgresql.asyncpg import dialect
 from sqlalchemy.sql.elements import TextClause
@@ -116,3 +118,36 @@ def test_a_missing_index_is_found(infra: Any, service_name: str, statement: str,
         return scans
 
     assert asyncio.run(without_index())[statement] != []
+
+
+@pytest.mark.parametrize(("service_name", "index", "build"), [
+    ("orders", "order_payments_order", "CREATE INDEX CONCURRENTLY order_payments_order ON order_payments (order_id)"),
+    ("notifications", "deliveries_handed_over",
+     "CREATE INDEX CONCURRENTLY deliveries_handed_over ON deliveries (next_attempt_at) "
+     "WHERE handed_over_at IS NOT NULL AND status IN ('pending', 'cancelled')"),
+])
+def test_an_index_built_beforehand_without_blocking_is_taken_by_the_migration(
+        infra: Any, service_name: str, index: str, build: str) -> None:
+    """What the migrations' docstrings tell an operator with a large table: build it first, then upgrade."""
+    migrations = importlib.import_module(f"{service_name}.main").MIGRATIONS
+    url = asyncio.run(migrated_database(infra, f"{service_name}_prebuilt", migrations))
+
+    async def indexes() -> list[str]:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return [row[0] for row in await conn.fetch("SELECT indexname FROM pg_indexes WHERE indexname = $1", index)]
+        finally:
+            await conn.close()
+
+    async def execute(sql: str) -> None:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    downgrade(alembic_config(migrations, url), "0013")
+    assert asyncio.run(indexes()) == []
+    asyncio.run(execute(build))
+    upgrade(migrations, url)
+    assert asyncio.run(indexes()) == [index]
