@@ -16,7 +16,6 @@ from servicekit.caller import new_key_pair
 from .broker import EMBEDDED_BROKER_FETCH_MAX_WAIT_MS, EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .children import SupervisedBroker, SupervisedPostgres
 from .config import DATABASES, DEMO_ACCOUNT, SERVICES, TOPIC_PARTITIONS, StackConfig, service_of
-from .mailbox import MAILBOX_SEND_CONCURRENCY
 from .ports import port_is_free, wait_for_port
 from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
 from .supervisor import Child, Process, Supervisor
@@ -36,7 +35,6 @@ class Stack:
         self.admin_url = ""
         self.kafka = ""
         self.smtp = ("", 0)
-        self.own_mailbox = False
         # A new pair on every start: the gateway's proofs last a minute, so nothing needs it kept.
         self.signing_key, self.gateway_public_key = new_key_pair()
 
@@ -109,7 +107,6 @@ class Stack:
                                 self.logs / "mailbox.log"))
             wait_for_port(c.host, c.smtp_port)
             self.smtp = (c.host, c.smtp_port)
-            self.own_mailbox = True
 
     def _start(self, child: Child) -> None:
         """Start one part of the stack; from now on it is kept running."""
@@ -160,10 +157,6 @@ class Stack:
             env["PAYMENTS_PUBLIC_BASE_URL"] = c.url("payments-public")
         if name == "notifications":
             env["NOTIFICATIONS_SMTP_HOST"], env["NOTIFICATIONS_SMTP_PORT"] = self.smtp[0], str(self.smtp[1])
-            if self.own_mailbox:
-                # Our own mailbox takes any number of sessions; a real provider keeps the default.
-                env["NOTIFICATIONS_SEND_CONCURRENCY"] = os.environ.get(
-                    "NOTIFICATIONS_SEND_CONCURRENCY", str(MAILBOX_SEND_CONCURRENCY))
         return env
 
     def credentials_keys(self) -> str:
