@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 import pytest
 from alembic.command import downgrade
+from servicekit.db import asyncpg_dsn
 from servicekit.migrations import alembic_config, upgrade
 from servicekit.testing import SERVICES, migrated_database
 from sqlalchemy.dialects.postgresql.asyncpg import dialect
@@ -58,7 +59,7 @@ def kept_statements(package_name: str) -> dict[str, str]:
 
 async def planned_scans(url: str, statements: dict[str, str]) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Each statement's sequentially scanned tables, and those PostgreSQL could not plan, with why."""
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await conn.execute("SET enable_seqscan = off")
         scans: dict[str, list[str]] = {}
@@ -109,7 +110,7 @@ def test_a_missing_index_is_found(infra: Any, service_name: str, statement: str,
     url = asyncio.run(migrated_database(infra, f"{service_name}_noindex", migrations))
 
     async def without_index() -> dict[str, list[str]]:
-        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        conn = await asyncpg.connect(asyncpg_dsn(url))
         try:
             await conn.execute(f"DROP INDEX {index}")
         finally:
@@ -133,14 +134,14 @@ def test_an_index_built_beforehand_without_blocking_is_taken_by_the_migration(
     url = asyncio.run(migrated_database(infra, f"{service_name}_prebuilt", migrations))
 
     async def indexes() -> list[str]:
-        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        conn = await asyncpg.connect(asyncpg_dsn(url))
         try:
             return [row[0] for row in await conn.fetch("SELECT indexname FROM pg_indexes WHERE indexname = $1", index)]
         finally:
             await conn.close()
 
     async def execute(sql: str) -> None:
-        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        conn = await asyncpg.connect(asyncpg_dsn(url))
         try:
             await conn.execute(sql)
         finally:
