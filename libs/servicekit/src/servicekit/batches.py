@@ -21,7 +21,14 @@ The same policy as the per-topic consumers (messaging.py), paid per poll instead
   retry policy's backoff, at the failing offset: every other partition and topic goes on, as each
   topic's own group gives the per-topic path;
 - the offsets of what was applied are committed once per poll, in one request, only after the
-  transactions committed; a crash between the two redelivers, and the inbox absorbs it.
+  transactions committed; a crash between the two redelivers, and the inbox absorbs it;
+- a poll the group was rebalanced under (a member joined or left, or the broker lost the group and
+  the consumer joined again) commits nothing and seeks nothing: its offsets belong to the
+  assignment it was read under, and on a broker that restarted empty they are positions in a log
+  that is gone. Committed into the new group they would outlive this process, and the next
+  consumer of the partition would start there, past records it never read (the rewind check,
+  rewind.py, sees only a position past the end). Its records come again from the new
+  assignment's start, and the inbox absorbs them.
 """
 
 import asyncio
@@ -122,6 +129,8 @@ class BatchConsumer:
         self.schema = KafkaBroker()
         self.consumer: AIOKafkaConsumer | None = None
         self._retries: dict[TopicPartition, Retry] = {}
+        self._rebalances = _Rebalances(self._retries)
+        self._polled_in = 0  # how many rebalances there had been when the poll being applied was read
         self._task: asyncio.Task[None] | None = None
         self._held: dict[AsyncEngine, AsyncConnection] = {}
         # Transactions committed: what the benchmark counts.
@@ -144,7 +153,7 @@ class BatchConsumer:
         self.consumer = builder(group_id=self.group.id, enable_auto_commit=False, auto_offset_reset="earliest",
                                 max_poll_records=self.group.batch_size, **self.group.options())
         await self.consumer.start()
-        self.consumer.subscribe(sorted(self.routes), listener=_Forget(self._retries))
+        self.consumer.subscribe(sorted(self.routes), listener=self._rebalances)
         self._task = asyncio.create_task(self._run(), name="batch-consumer")
 
     async def stop(self) -> None:
@@ -163,9 +172,15 @@ class BatchConsumer:
                 self._resume_due()
                 polled = await self.consumer.getmany(timeout_ms=self.poll_timeout_ms,
                                                      max_records=self.group.batch_size)
+                # After the poll, with no await in between: what it returns belongs to the
+                # assignment of now (the client drops what it fetched for one that ended).
+                self._polled_in = self._rebalances.count
                 applied = await self._poll(polled)
-                if applied:
+                if applied and self._same_assignment():
                     await self._commit(applied)
+                elif applied:
+                    log.info("the group was rebalanced while a poll was applied: its offsets are not "
+                             "committed, its records come again")
                 failures = 0
             except asyncio.CancelledError:
                 raise
@@ -214,6 +229,12 @@ class BatchConsumer:
         for tp, retry in self._retries.items():
             if tp in paused and retry.resume_at <= now:
                 self.consumer.resume(tp)
+
+    def _same_assignment(self) -> bool:
+        """Whether the group has not been rebalanced since the poll being applied was read. If it
+        has, the new assignment started every partition again from the group's commit (or the
+        beginning, for a group the broker lost), so what the poll read comes again without a seek."""
+        return self._rebalances.count == self._polled_in
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         """The poll's offsets in one request, each after its transaction committed. Refused during a
@@ -295,11 +316,12 @@ class BatchConsumer:
         outcome = await self._apply(route, records, self._waiting(tp, records), whole_first=whole_first)
         if outcome.retry is None:
             self._retries.pop(tp, None)
-        elif tp in self.consumer.assignment():  # taken away meanwhile: its next owner starts from the commit
+        elif tp in self.consumer.assignment() and self._same_assignment():
             self._retries[tp] = outcome.retry
             # Back to the failing record once resumed; whatever else was fetched for it is dropped.
             self.consumer.seek(tp, outcome.retry.offset)
             self.consumer.pause(tp)
+        # Otherwise it was taken away or assigned again meanwhile: it starts again from the group's commit.
         return outcome.next_offset
 
     async def _apply(self, route: Route, records: Sequence[ConsumerRecord], retry: Retry | None, *,
@@ -483,18 +505,21 @@ def _later(events: list[tuple[ConsumerRecord, Event | None, BaseException | None
     return [e.event_id for _, e, _ in events if e is not None and e.event_id in fresh]
 
 
-class _Forget(ConsumerRebalanceListener):
-    """A partition taken away forgets its retry: its next owner starts from the committed offset."""
+class _Rebalances(ConsumerRebalanceListener):
+    """Counts the group's rebalances (each revocation and each assignment); a partition taken away
+    forgets its retry: its next owner starts from the committed offset."""
 
     def __init__(self, retries: dict[TopicPartition, Retry]) -> None:
         self._retries = retries
+        self.count = 0
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
+        self.count += 1
         for tp in revoked:
             self._retries.pop(tp, None)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        pass
+        self.count += 1
 
 
 # Weak: a broker built by a test and dropped takes its batch consumer with it.

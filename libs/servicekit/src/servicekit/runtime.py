@@ -132,6 +132,7 @@ def build_app(
     app.state.engine = engine
     app.state.broker = broker
     app.state.relay = relay
+    app.state.rewinder = rewinder
     app.state.batches = batches
     app.state.topics = topics
     app.state.workers = extra

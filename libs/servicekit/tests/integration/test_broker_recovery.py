@@ -83,13 +83,17 @@ class Hold:
     def __init__(self) -> None:
         self.on = False
         self.seen: list[int] = []
+        # While set and not open, an event being applied waits for it, its transaction open.
+        self.gate: asyncio.Event | None = None
 
 
-def service(url: str, bootstrap: str, hold: Hold, mode: ConsumerMode = "per-topic"):
+def service(url: str, bootstrap: str, hold: Hold, mode: ConsumerMode = "per-topic", group: str | None = None):
     """A small service on the real runtime: it publishes LessonBooked and consumes it itself."""
 
     async def apply(conn: AsyncConnection, event: LessonBooked) -> None:
         hold.seen.append(event.n)
+        if hold.gate is not None:
+            await hold.gate.wait()
         if hold.on:
             raise NotYet("held by the test")
         await conn.execute(insert(applied).values(key=event.key, n=event.n))
@@ -99,7 +103,7 @@ def service(url: str, bootstrap: str, hold: Hold, mode: ConsumerMode = "per-topi
                   retry=RetryPolicy(first=0.05, cap=0.2))
 
     settings = ServiceSettings(database_url=url, kafka_bootstrap_servers=bootstrap, log_json=False,
-                               consumer_group=f"recovery-{uuid.uuid4().hex[:8]}", kafka_session_timeout_ms=2000,
+                               consumer_group=group or f"recovery-{uuid.uuid4().hex[:8]}", kafka_session_timeout_ms=2000,
                                consumer_mode=mode)
     return build_app(name="recovery", settings=settings, subscribers=subscribers, publishes=[LessonBooked])
 
@@ -248,6 +252,74 @@ async def test_a_consumer_committed_past_the_end_starts_from_the_beginning(datab
         await eventually(lambda: _have(engine, 6))
         await asyncio.sleep(2)
         assert await applied_numbers(engine) == list(range(6))
+
+
+async def test_a_poll_applied_across_a_broker_restart_commits_nothing_into_the_new_group(database, broker):
+    """A poll read from the old log and applied while the broker restarted empty and the consumer
+    joined its group again: its offsets are positions in the lost log. Committed into the new group,
+    the next process would start there and skip what the new log holds before them."""
+    url, engine = database
+    group = f"recovery-{uuid.uuid4().hex[:8]}"
+    await create_topics(broker.bootstrap, TOPICS)
+    await _produce(broker.bootstrap, range(6))  # one key: one partition, one poll
+    hold = Hold()
+    hold.gate = asyncio.Event()
+    app = service(url, broker.bootstrap, hold, "batch", group)
+    async with running(app):
+        await app.state.relay.stop()  # what the new log gets is the test's to say
+        # Nor may the rewind check move the consumer (or commit its start) while the position it
+        # holds from the old log is past the new one's end: the commit is what is tried here.
+        await app.state.rewinder.stop()
+        await eventually(lambda: _seen_any(hold, range(6)))  # the poll is being applied, held
+        kill(broker)
+        broker.start()
+        await create_topics(broker.bootstrap, TOPICS)
+        await eventually(lambda: _rejoined(broker.bootstrap, group), timeout=30)
+        hold.gate.set()
+        await eventually(lambda: _have(engine, 6))
+        await asyncio.sleep(1)  # the poll's commit, had it been made, is made by now
+        assert await _committed(broker.bootstrap, group) == {}
+    # The new log gets events the service has not seen (in the stack: what the relays refill),
+    # and the service starts again: it reads them all from the beginning.
+    await _produce(broker.bootstrap, range(100, 106))
+    async with running(service(url, broker.bootstrap, Hold(), "batch", group)):
+        await eventually(lambda: _have(engine, 12))
+        await asyncio.sleep(1)
+        assert await applied_numbers(engine) == [*range(6), *range(100, 106)]
+
+
+async def _produce(bootstrap: str, numbers: range) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for n in numbers:
+            await producer.send_and_wait(LessonBooked.topic, booking(n, key="one").model_dump_json().encode(),
+                                         key=b"one")
+    finally:
+        await producer.stop()
+
+
+async def _rejoined(bootstrap: str, group: str) -> bool:
+    """Whether the group has a member on this broker again."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [answer] = await admin.describe_consumer_groups([group])
+        return any(g[2] == "Stable" and g[5] for g in answer.groups)
+    finally:
+        await admin.close()
+
+
+async def _committed(bootstrap: str, group: str) -> dict[TopicPartition, int]:
+    """The group's committed offsets on the topic's partitions, those it has."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(LessonBooked.topic, p) for p in range(3)]
+        found = {tp: await consumer.committed(tp) for tp in partitions}
+        return {tp: offset for tp, offset in found.items() if offset is not None}
+    finally:
+        await consumer.stop()
 
 
 async def _ready_answer(client: httpx.AsyncClient, wanted) -> httpx.Response | None:
