@@ -13,9 +13,13 @@ LISTENERS = ("gateway", *SERVICES, "payments-public")
 DATABASES = SERVICES
 # What STACK_PROFILE may name: the processes that run our own code.
 PROFILABLE = (*SERVICES, "gateway")
-# Partitions of each topic the stack creates (servicekit.topics.create_topics): a consumer group's
-# members beyond this many get none.
-TOPIC_PARTITIONS = 3
+# Partitions of each topic the stack and its services create (servicekit.topics.create_topics): a
+# consumer group's members beyond this many get none. Four, the number the embedded broker gives a
+# topic it makes on its own when a client asks about it: after the broker restarts empty, a
+# consumer's question can make a topic before the services do, and a consumer that joined its
+# group with the partitions it knew from the old broker would never be given the others (that
+# broker hands a member rejoining its group the assignment it had, docs/reliability.md).
+TOPIC_PARTITIONS = 4
 # The demo school is the same on every start, so its data and token survive restarts.
 DEMO_ACCOUNT = uuid.uuid5(uuid.NAMESPACE_URL, "https://demo.school.local")
 

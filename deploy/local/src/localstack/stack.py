@@ -148,6 +148,8 @@ class Stack:
                 f"{prefix}_KAFKA_SESSION_TIMEOUT_MS", str(EMBEDDED_BROKER_SESSION_TIMEOUT_MS))
             env[f"{prefix}_KAFKA_FETCH_MAX_WAIT_MS"] = os.environ.get(
                 f"{prefix}_KAFKA_FETCH_MAX_WAIT_MS", str(EMBEDDED_BROKER_FETCH_MAX_WAIT_MS))
+            # Topics a service makes again after the broker lost them have the stack's partitions.
+            env[f"{prefix}_KAFKA_TOPIC_PARTITIONS"] = str(TOPIC_PARTITIONS)
         if name == "offers":
             env["OFFERS_PUBLIC_BASE_URL"] = c.url("gateway")
         if name == "payments":

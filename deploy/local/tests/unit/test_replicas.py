@@ -2,7 +2,7 @@
 
 import pytest
 from localstack import cpu
-from localstack.config import LISTENERS, StackConfig, idle_replicas, parse_replicas, service_of
+from localstack.config import LISTENERS, TOPIC_PARTITIONS, StackConfig, idle_replicas, parse_replicas, service_of
 from localstack.launch import listeners_for
 from localstack.stack import PortsTaken, Stack
 
@@ -104,6 +104,17 @@ def test_the_cpu_table_has_a_row_per_replica_and_one_for_the_service() -> None:
 
 
 def test_more_replicas_than_partitions_are_named_as_idle() -> None:
-    assert idle_replicas({"orders": 3, "notifications": 2}) == []
-    [warning] = idle_replicas({"orders": 5, "notifications": 2})
-    assert warning.startswith("orders: 5 replicas, but its topics have 3 partitions") and "2 of them" in warning
+    assert idle_replicas({"orders": 4, "notifications": 2}) == []
+    [warning] = idle_replicas({"orders": 6, "notifications": 2})
+    assert warning.startswith("orders: 6 replicas, but its topics have 4 partitions") and "2 of them" in warning
+
+
+def test_services_make_topics_with_the_stack_s_partitions_on_its_own_broker(monkeypatch: pytest.MonkeyPatch,
+                                                                           tmp_path) -> None:
+    monkeypatch.setenv("STACK_DATA_DIR", str(tmp_path))
+    stack = Stack(config(monkeypatch, "orders=2"))
+    stack.admin_url, stack.kafka, stack.smtp = "postgresql+asyncpg://u:p@h:1/postgres", "h:9092", ("h", 25)
+    stack.broker = object()  # type: ignore[assignment]  # the stack's own broker runs
+    for name in ("offers", "orders", "orders-2", "payments", "notifications"):
+        prefix = name.split("-")[0].upper()
+        assert stack.service_env(name)[f"{prefix}_KAFKA_TOPIC_PARTITIONS"] == str(TOPIC_PARTITIONS)
