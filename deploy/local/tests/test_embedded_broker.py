@@ -1,23 +1,11 @@
 """What the local stack relies on of its embedded broker (Tansu), checked against the real one."""
 
 import asyncio
-from pathlib import Path
 
-import pytest
 from aiokafka.client import AIOKafkaClient
 from aiokafka.protocol.metadata import MetadataRequest
-from localstack.broker import TansuBroker
 from localstack.config import TOPIC_PARTITIONS
-from localstack.ports import free_port
 from servicekit.topics import create_topics
-
-
-@pytest.fixture
-def broker(tmp_path: Path):
-    tansu = TansuBroker(free_port(), tmp_path / "broker.log")
-    tansu.start()
-    yield tansu
-    tansu.stop()
 
 
 async def _partitions_when_asked(bootstrap: str, topic: str) -> int:
@@ -32,10 +20,10 @@ async def _partitions_when_asked(bootstrap: str, topic: str) -> int:
         await client.close()
 
 
-def test_a_topic_made_by_a_client_s_question_has_the_stack_s_partitions(broker) -> None:
+def test_a_topic_made_by_a_client_s_question_has_the_stack_s_partitions(own_broker) -> None:
     # After a restart the broker is empty, and a consumer asking about its topics makes them
     # before the services do: they must come out as the services would have made them.
-    assert asyncio.run(_partitions_when_asked(broker.bootstrap, "AskedAbout")) == TOPIC_PARTITIONS
-    made = asyncio.run(create_topics(broker.bootstrap, ["MadeByTheStack"], TOPIC_PARTITIONS))
+    assert asyncio.run(_partitions_when_asked(own_broker.bootstrap, "AskedAbout")) == TOPIC_PARTITIONS
+    made = asyncio.run(create_topics(own_broker.bootstrap, ["MadeByTheStack"], TOPIC_PARTITIONS))
     assert made == ["MadeByTheStack"]
-    assert asyncio.run(_partitions_when_asked(broker.bootstrap, "MadeByTheStack")) == TOPIC_PARTITIONS
+    assert asyncio.run(_partitions_when_asked(own_broker.bootstrap, "MadeByTheStack")) == TOPIC_PARTITIONS

@@ -107,10 +107,20 @@ def infra() -> Iterator[Infra]:
             stop()  # type: ignore[operator]
 
 
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[TansuBroker]:
+    """An embedded broker of the test's own, so it can be killed (`.process.kill()`) and started
+    again on the same port, empty, with `.start()`."""
+    tansu = TansuBroker(free_port(), tmp_path / "broker.log")
+    tansu.start()
+    yield tansu
+    tansu.stop()
+
+
 # A test under a `tests/unit/` folder checks domain rules and pure functions only, so that the unit
 # layer runs alone in seconds and a failure there points at logic, never at a server. These are the
 # fixtures that start one; anything built on them has them in its closure too.
-IO_FIXTURES = frozenset({"infra", "mailbox", "standin"})
+IO_FIXTURES = frozenset({"infra", "own_broker", "mailbox", "standin"})
 
 
 def _in_unit_folder(path: Path) -> bool:

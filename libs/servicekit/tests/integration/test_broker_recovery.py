@@ -8,7 +8,6 @@ import asyncio
 import json
 import sys
 import uuid
-from pathlib import Path
 from typing import Literal
 
 import httpx
@@ -17,7 +16,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from contracts import Event, dlq_topic
 from localstack.broker import TansuBroker, create_topics
-from localstack.ports import free_port
 from servicekit.errors import NotYet
 from servicekit.inbox import inbox_table
 from servicekit.messaging import ConsumerGroup, ConsumerMode, RetryPolicy, make_broker, subscribe, topic_group
@@ -63,12 +61,9 @@ async def database(infra):
 
 
 @pytest.fixture
-def broker(tmp_path: Path):
-    """A broker of this test's own, so it can be killed; restarted on the same port with `.start()`."""
-    tansu = TansuBroker(free_port(), tmp_path / "broker.log")
-    tansu.start()
-    yield tansu
-    tansu.stop()
+def broker(own_broker: TansuBroker) -> TansuBroker:
+    """A broker of this test's own (the plugin's), so it can be killed; restarted with `.start()`."""
+    return own_broker
 
 
 def kill(tansu: TansuBroker) -> None:

@@ -7,15 +7,13 @@ import asyncio
 import json
 import uuid
 from collections import defaultdict
-from pathlib import Path
 from typing import Literal
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import MessageSizeTooLargeError
 from contracts import Event, dlq_topic
-from localstack.broker import TansuBroker, create_topics
-from localstack.ports import free_port
+from localstack.broker import create_topics
 from servicekit.messaging import make_broker
 from servicekit.metrics import OUTBOX_REQUEUED
 from servicekit.outbox import add_to_outbox, outbox_table
@@ -173,15 +171,6 @@ async def test_a_row_the_producer_refuses_stops_the_marking_there_and_nothing_is
     placed = {(r.kafka_partition, r.kafka_offset) for r in rows}
     assert placed <= {(r.partition, r.offset) for r in records}
 
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path):
-    """A broker of this test's own, so it can be killed; started again on the same port, empty."""
-    tansu = TansuBroker(free_port(), tmp_path / "broker.log")
-    tansu.start()
-    yield tansu
-    tansu.stop()
 
 
 async def test_a_broker_killed_in_the_middle_of_the_batches_loses_nothing(engine, own_broker):
