@@ -163,6 +163,11 @@ def _summary(message_id: str, raw: bytes) -> dict[str, Any]:
 
 # Recipients here are refused for good, as a mailbox that does not exist is.
 REFUSED_DOMAIN = "refused.example.com"
+# The emails notifications hands to this mailbox at once (its SEND_CONCURRENCY; 8 by default, for
+# a provider's limits). Each send holds its place through two commits and the SMTP exchange, which
+# on a busy machine took long enough that 8 places capped the local stack at about 135 emails a
+# second (three a purchase): at 50 opens/s the receipts fell seconds behind (docs/performance.md).
+MAILBOX_SEND_CONCURRENCY = 32
 
 
 class _Handler:

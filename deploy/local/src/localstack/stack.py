@@ -15,6 +15,7 @@ from servicekit.caller import new_key_pair
 
 from .broker import EMBEDDED_BROKER_FETCH_MAX_WAIT_MS, EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .children import SupervisedBroker, SupervisedPostgres
+from .mailbox import MAILBOX_SEND_CONCURRENCY
 from .config import DATABASES, DEMO_ACCOUNT, SERVICES, TOPIC_PARTITIONS, StackConfig, service_of
 from .ports import port_is_free, wait_for_port
 from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
@@ -35,6 +36,7 @@ class Stack:
         self.admin_url = ""
         self.kafka = ""
         self.smtp = ("", 0)
+        self.own_mailbox = False
         # A new pair on every start: the gateway's proofs last a minute, so nothing needs it kept.
         self.signing_key, self.gateway_public_key = new_key_pair()
 
@@ -107,6 +109,7 @@ class Stack:
                                 self.logs / "mailbox.log"))
             wait_for_port(c.host, c.smtp_port)
             self.smtp = (c.host, c.smtp_port)
+            self.own_mailbox = True
 
     def _start(self, child: Child) -> None:
         """Start one part of the stack; from now on it is kept running."""
@@ -159,6 +162,10 @@ class Stack:
             env["PAYMENTS_PUBLIC_BASE_URL"] = c.url("payments-public")
         if name == "notifications":
             env["NOTIFICATIONS_SMTP_HOST"], env["NOTIFICATIONS_SMTP_PORT"] = self.smtp[0], str(self.smtp[1])
+            if self.own_mailbox:
+                # Our own mailbox takes any number of sessions; a real provider keeps the default.
+                env["NOTIFICATIONS_SEND_CONCURRENCY"] = os.environ.get(
+                    "NOTIFICATIONS_SEND_CONCURRENCY", str(MAILBOX_SEND_CONCURRENCY))
         return env
 
     def credentials_keys(self) -> str:

@@ -14,7 +14,11 @@ from .statements import count_one, count_statements
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # No pre-ping: it costs a round trip per transaction. A connection broken by a database
     # restart fails once; consumers retry that as transient, HTTP callers get a 500 and retry.
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # Every connection the pool may hold is kept once opened (the same bound as pool_size kept plus
+    # as many again opened for a moment): a burst above the kept ones, such as the visitors' waiting
+    # status requests all woken by one event, opened and closed hundreds of connections a minute
+    # (docs/performance.md), each a new PostgreSQL process to start and its catalogs to read.
+    engine = create_async_engine(url, pool_size=2 * pool_size, max_overflow=0, pool_recycle=1800)
     return count_statements(engine)
 
 
