@@ -15,8 +15,8 @@ from servicekit.caller import new_key_pair
 
 from .broker import EMBEDDED_BROKER_FETCH_MAX_WAIT_MS, EMBEDDED_BROKER_SESSION_TIMEOUT_MS, TansuBroker, create_topics
 from .children import SupervisedBroker, SupervisedPostgres
-from .mailbox import MAILBOX_SEND_CONCURRENCY
 from .config import DATABASES, DEMO_ACCOUNT, SERVICES, TOPIC_PARTITIONS, StackConfig, service_of
+from .mailbox import MAILBOX_SEND_CONCURRENCY
 from .ports import port_is_free, wait_for_port
 from .postgres import EmbeddedPostgres, create_databases, database_url, left_running
 from .supervisor import Child, Process, Supervisor
