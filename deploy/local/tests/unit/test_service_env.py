@@ -32,4 +32,3 @@ def test_a_mail_server_of_the_operator_s_keeps_the_service_s_default(monkeypatch
     monkeypatch.delenv("NOTIFICATIONS_SEND_CONCURRENCY", raising=False)
     env = stack(monkeypatch, tmp_path, own_mailbox=False).service_env("notifications")
     assert "NOTIFICATIONS_SEND_CONCURRENCY" not in env
-

@@ -306,11 +306,14 @@ async def _rejoined(bootstrap: str, group: str) -> bool:
 
 
 async def _committed(bootstrap: str, group: str) -> dict[TopicPartition, int]:
-    """The group's committed offsets on the topic's partitions, those it has."""
+    """The group's committed offsets on the topic's partitions (every one the broker has), those it has."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(LessonBooked.topic, p) for p in range(3)]
+        await consumer.topics()
+        partitions = [TopicPartition(LessonBooked.topic, p)
+                      for p in sorted(consumer.partitions_for_topic(LessonBooked.topic) or ())]
+        assert partitions, "the topic is on the broker"
         found = {tp: await consumer.committed(tp) for tp in partitions}
         return {tp: offset for tp, offset in found.items() if offset is not None}
     finally:
