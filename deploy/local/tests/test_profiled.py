@@ -3,6 +3,7 @@ switched on, writes its profile when switched off, and one stopped while profili
 supervisor stops a service, with SIGTERM) still writes it on the way out, and ends as before."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +21,10 @@ found = signal.signal(signal.SIGTERM, lambda signum, frame: caught.append(signum
 print("serving", sys.argv[1:], flush=True)
 while not caught:
     sum(i * i for i in range(10_000))
+    cycles = [[] for _ in range(2_000)]  # lists that hold themselves: work for the collector
+    for c in cycles:
+        c.append(c)
+    del cycles
     time.sleep(0.01)
 signal.signal(signal.SIGTERM, found)
 signal.raise_signal(caught[0])
@@ -52,6 +57,9 @@ def test_switched_on_and_off_it_writes_the_profile_and_keeps_running(tmp_path: P
         process.send_signal(profiled.STOP)
         reports = wait_for("fake_service-*.txt", tmp_path / "profiles")
         assert reports and "by own time" in reports[0].read_text()
+        collector = re.search(r"the garbage collector ran (\d+) \+ \d+ \+ \d+ times .* for \d+ ms of CPU",
+                              reports[0].read_text())
+        assert collector and int(collector.group(1)) > 0
         assert reports[0].with_suffix(".pstats").exists()
         assert process.poll() is None
     finally:

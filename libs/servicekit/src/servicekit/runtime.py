@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Protocol
 
 import uvicorn
-from contracts import Event
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts import Event
 
 from . import fetchcodec, health
 from .api import install_problem_schema
@@ -20,6 +21,7 @@ from .batches import batch_consumer_of
 from .caller import ProofVerifier
 from .channels import declare_publishers
 from .db import create_engine
+from .heap import settle_heap
 from .http import ProblemTable, install_domain_problems, install_problem_handlers, install_request_context
 from .idempotency import ExpiredKeysPruner
 from .inputs import install_input_rules
@@ -167,6 +169,8 @@ def main(
     configure_logging(name, settings.log_level, as_json=settings.log_json)
     config = uvicorn.Config(create_app(), host=settings.http_host, port=settings.http_port, log_config=None,
                             access_log=False)
+    # The imports and the app live as long as the process: out of the collector's sight (heap.py).
+    settle_heap()
     sockets = [config.bind_socket()]
     if public_port:
         sockets.append(listening_socket(settings.http_host, public_port))
