@@ -1,9 +1,10 @@
 """The garbage collector's settings for a long-running service process.
 
 A service imports FastAPI, pydantic, SQLAlchemy, aiokafka and its own modules before it serves
-anything: about 150,000 objects the collector tracks, which live as long as the process. Python's cyclic
-collector walks them again on every full collection, and with its default threshold runs a young
-collection every 700 allocations, which a request or a batch of events makes many times over.
+anything: about 150,000 objects the collector tracks, which live as long as the process.
+Python's cyclic collector walks them again on every full collection, and with its default
+threshold runs a young collection every 700 allocations, which a request or a batch of events
+makes many times over.
 Measured on the stack (docs/performance.md, "The garbage collector"), the collector took 2-3 % of
 each service's CPU, and each full collection stopped the event loop for over 100 ms.
 
