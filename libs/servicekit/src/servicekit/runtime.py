@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Protocol
 
 import uvicorn
+from contracts import Event
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from contracts import Event
 
 from . import fetchcodec, health
 from .api import install_problem_schema

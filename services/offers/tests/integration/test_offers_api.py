@@ -1,11 +1,13 @@
 """Offers service on real PostgreSQL and the real broker, through its HTTP API."""
 
 import asyncio
+import contextlib
 import uuid
 
 import pytest
 from contracts import OrderCreated, PaymentLinkIssued, ContactData
 from offers import service
+from offers.adapters.checkout_notices import watch_checkout
 from offers.adapters.unit_of_work import SqlUnitOfWork
 from offers.main import MIGRATIONS, create_app
 from offers.settings import Settings
@@ -173,6 +175,40 @@ async def test_status_request_can_wait_for_the_link(client_app):
                                json={"name": "Ivan", "email": "ivan@example.com"})).json()["checkout_id"]
     assert (await client.get(f"/public/checkouts/{other}", params={"wait": 0.2})).json()["status"] == "pending"
     assert (await client.get(f"/public/checkouts/{other}", params={"wait": 60})).status_code == 422
+
+
+@pytest.mark.parametrize("first", ["order", "link"])
+async def test_only_the_write_that_makes_a_checkout_ready_wakes_its_waiting_requests(client_app, first):
+    client, app = client_app
+    account = uuid.uuid4()
+    offer = (await make_offer(client, account)).json()
+    checkout_id = uuid.UUID((await client.post(f"/public/offers/{offer['id']}/checkouts",
+                                               json={"name": "Ivan", "email": "ivan@example.com"})).json()["checkout_id"])
+    common = dict(account_id=account, correlation_id=uuid.uuid4())
+    order_id = uuid.uuid4()
+    created = OrderCreated(
+        **common, order_id=order_id, order_number=4, checkout_id=checkout_id, school_name="S",
+        contact_id=uuid.uuid4(), contact=ContactData(name="Ivan", email="ivan@example.com"), currency="UAH",
+        lines=[], discount="0", total="1500.00", payment_plan=[], provider="sandbox")
+    issued = PaymentLinkIssued(**common, order_id=order_id, payment_id=uuid.uuid4(), checkout_id=checkout_id,
+                               amount="1500.00", currency="UAH", provider="sandbox", url="http://pay.example/4")
+
+    async def apply(event) -> None:
+        async with app.state.engine.begin() as conn:
+            if isinstance(event, OrderCreated):
+                await service.on_order_created(SqlUnitOfWork(conn), event)
+            else:
+                await service.on_payment_link_issued(SqlUnitOfWork(conn), event)
+
+    with watch_checkout(app.state.notices, checkout_id) as changed:
+        await apply(created if first == "order" else issued)
+        # A notice would be here well within this (the notices connection is on the same machine).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), 1.0)
+        assert not changed.is_set()  # still pending: a woken request would only wait again
+        await apply(issued if first == "order" else created)
+        await asyncio.wait_for(changed.wait(), 5)
+    assert (await client.get(f"/public/checkouts/{checkout_id}")).json()["status"] == "ready"
 
 
 async def test_a_link_that_arrives_before_the_order_number_does_not_make_it_ready(client_app):

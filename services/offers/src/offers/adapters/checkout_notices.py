@@ -1,8 +1,9 @@
 """Lets a visitor's status request wait for the payment link instead of polling.
 
-Whichever replica applies PaymentLinkIssued notifies `checkout_ready` with the checkout id on
-commit; every replica's notices connection (servicekit.notices) wakes the requests waiting for
-that checkout there, and a lost connection wakes them all to read again.
+Whichever replica applies the second of OrderCreated and PaymentLinkIssued, the one that makes
+the checkout ready, notifies `checkout_ready` with the checkout id on commit; every replica's
+notices connection (servicekit.notices) wakes the requests waiting for that checkout there, and a
+lost connection wakes them all to read again.
 """
 
 import asyncio
@@ -12,7 +13,7 @@ from uuid import UUID
 
 from servicekit.notices import Notices
 
-# Notified with the checkout's id by the statement that changes it (repository.record_order and
+# Notified with the checkout's id by the statement that makes it ready (repository.record_order or
 # record_payment_link); delivered on commit, so a woken request reads the change.
 CHANNEL = "checkout_ready"
 

@@ -241,19 +241,21 @@ _ADD_CHECKOUT = (
 )
 
 # The order and the link arrive on different topics, in either order; the checkout is ready
-# once it has both. The row lock makes the second writer see the first one's value. Each write
-# also notifies the checkout's channel (checkout_notices.py), delivered on commit.
+# once it has both. The row lock makes the second writer see the first one's value. The write
+# that makes it ready also notifies the checkout's channel (checkout_notices.py), delivered on
+# commit: a visitor's request waits only while the checkout is pending, so the first of the two
+# would wake it to read a checkout still pending, and wait again.
 _RECORD_ORDER = (
     "WITH recorded AS (UPDATE checkouts SET order_id = $3, order_number = $4, updated_at = now(), "
     "status = CASE WHEN payment_url IS NOT NULL THEN 'ready' ELSE status END "
-    "WHERE id = $1 AND account_id = $2) "
-    "SELECT pg_notify($5, $6)"
+    "WHERE id = $1 AND account_id = $2 RETURNING status) "
+    "SELECT pg_notify($5, $6) FROM recorded WHERE status = 'ready'"
 )
 _RECORD_PAYMENT_LINK = (
     "WITH recorded AS (UPDATE checkouts SET payment_url = $3, updated_at = now(), "
     "status = CASE WHEN order_number IS NOT NULL THEN 'ready' ELSE status END "
-    "WHERE id = $1 AND account_id = $2) "
-    "SELECT pg_notify($4, $5)"
+    "WHERE id = $1 AND account_id = $2 RETURNING status) "
+    "SELECT pg_notify($4, $5) FROM recorded WHERE status = 'ready'"
 )
 
 
@@ -265,14 +267,15 @@ async def add_checkout(conn: AsyncConnection, checkout: Checkout) -> None:
 
 
 async def record_order(conn: AsyncConnection, checkout_id: UUID, account_id: UUID, order_id: UUID, number: int) -> None:
-    """The checkout's order, and the notice that the checkout changed, in one statement."""
+    """The checkout's order, and the notice that the checkout is ready if this made it so, in one statement."""
     await (await driver_connection(conn)).execute(
         _RECORD_ORDER, checkout_id, account_id, order_id, number, CHECKOUT_CHANNEL, str(checkout_id),
     )
 
 
 async def record_payment_link(conn: AsyncConnection, checkout_id: UUID, account_id: UUID, url: str) -> None:
-    """The checkout's payment link, and the notice that the checkout changed, in one statement."""
+    """The checkout's payment link, and the notice that the checkout is ready if this made it so, in one
+    statement."""
     await (await driver_connection(conn)).execute(
         _RECORD_PAYMENT_LINK, checkout_id, account_id, url, CHECKOUT_CHANNEL, str(checkout_id),
     )
