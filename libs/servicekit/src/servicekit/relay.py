@@ -322,12 +322,12 @@ class OutboxRelay:
 
     async def verify(self) -> int:
         """Create missing topics and queue again the rows the broker no longer holds; returns how many."""
-        created = await self._topics.ensure(extra={topic for topic, _ in self._placed})
+        # One description of the topics, then their end offsets: the check every second.
+        created, reach = await self._topics.check(self._placed)
         if self._suspect or created:
             # A topic made again may have another partition count; otherwise counts stand, and
             # the check every second asks the broker nothing more than it did.
             self._partitions = await self._topics.partitions(self._partitions.keys())
-        reach = await self._topics.reach(self._placed)
         lost = {tp: end for tp, end in reach.items() if end <= self._placed[tp]}
         requeued = await self._mark([], lost=lost) if lost else 0
         self._verified_at = time.monotonic()
